@@ -1,0 +1,120 @@
+#include "errors/error.h"
+
+#include <array>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+
+namespace taicho {
+namespace {
+
+constexpr std::string_view kPayloadUrl = "type.taicho.vn/error-code";
+
+struct Entry {
+  ErrorCode code;
+  std::string_view name;
+  absl::StatusCode status;
+  int exit_code;
+  std::string_view vi;
+  std::string_view en;
+};
+
+// Exit codes: 2 usage, 3 input document, 4 token/PIN, 5 key/certificate, 6 I/O, 7 internal.
+constexpr std::array kEntries = {
+    Entry{ErrorCode::kUsage, "USAGE", absl::StatusCode::kInvalidArgument, 2,
+          "Tham số không hợp lệ", "Invalid arguments"},
+    Entry{ErrorCode::kIo, "IO_ERROR", absl::StatusCode::kUnavailable, 6,
+          "Lỗi đọc/ghi tệp", "File read/write error"},
+    Entry{ErrorCode::kPdfUnreadable, "PDF_UNREADABLE", absl::StatusCode::kInvalidArgument, 3,
+          "Tệp PDF hỏng hoặc không phải PDF", "The PDF is damaged or not a PDF"},
+    Entry{ErrorCode::kPdfEncrypted, "PDF_ENCRYPTED", absl::StatusCode::kInvalidArgument, 3,
+          "Tệp PDF được mã hóa, không thể ký", "The PDF is encrypted and cannot be signed"},
+    Entry{ErrorCode::kPdfUnsupported, "PDF_UNSUPPORTED", absl::StatusCode::kInvalidArgument, 3,
+          "Tệp PDF dùng tính năng chưa được hỗ trợ", "The PDF uses an unsupported feature"},
+    Entry{ErrorCode::kPdfPageOutOfRange, "PDF_PAGE_OUT_OF_RANGE",
+          absl::StatusCode::kInvalidArgument, 3, "Trang không tồn tại trong tài liệu",
+          "The page does not exist in the document"},
+    Entry{ErrorCode::kSignatureTooLarge, "SIGNATURE_TOO_LARGE", absl::StatusCode::kInternal, 7,
+          "Chữ ký vượt quá vùng dành sẵn", "The signature does not fit the reserved space"},
+    Entry{ErrorCode::kModuleLoadFailed, "PKCS11_MODULE_LOAD_FAILED",
+          absl::StatusCode::kFailedPrecondition, 4, "Không nạp được thư viện PKCS#11 của thiết bị ký",
+          "The PKCS#11 module could not be loaded"},
+    Entry{ErrorCode::kTokenNotFound, "TOKEN_NOT_FOUND", absl::StatusCode::kNotFound, 4,
+          "Không tìm thấy thiết bị ký số (token)", "Token not found"},
+    Entry{ErrorCode::kTokenAbsent, "TOKEN_ABSENT", absl::StatusCode::kUnavailable, 4,
+          "Chưa cắm thiết bị ký số (token)", "No token in the slot"},
+    Entry{ErrorCode::kDeviceRemoved, "TOKEN_REMOVED", absl::StatusCode::kUnavailable, 4,
+          "Thiết bị ký số đã bị rút ra", "The token was removed"},
+    Entry{ErrorCode::kPinIncorrect, "PIN_INCORRECT", absl::StatusCode::kPermissionDenied, 4,
+          "Mã PIN không đúng", "Incorrect PIN"},
+    Entry{ErrorCode::kPinLocked, "PIN_LOCKED", absl::StatusCode::kPermissionDenied, 4,
+          "Mã PIN đã bị khóa", "The PIN is locked"},
+    Entry{ErrorCode::kPinInvalid, "PIN_INVALID", absl::StatusCode::kInvalidArgument, 4,
+          "Mã PIN không hợp lệ", "The PIN is not valid"},
+    Entry{ErrorCode::kKeyNotFound, "KEY_NOT_FOUND", absl::StatusCode::kNotFound, 5,
+          "Không tìm thấy khóa bí mật để ký", "Signing key not found"},
+    Entry{ErrorCode::kCertificateNotFound, "CERTIFICATE_NOT_FOUND", absl::StatusCode::kNotFound, 5,
+          "Không tìm thấy chứng thư số của khóa", "Certificate for the key not found"},
+    Entry{ErrorCode::kMechanismUnsupported, "MECHANISM_UNSUPPORTED",
+          absl::StatusCode::kFailedPrecondition, 4, "Thiết bị ký không hỗ trợ thuật toán ký phù hợp",
+          "The token offers no usable signing mechanism"},
+    Entry{ErrorCode::kTokenError, "TOKEN_ERROR", absl::StatusCode::kInternal, 4,
+          "Lỗi thiết bị ký số", "Token error"},
+    Entry{ErrorCode::kKeyFileInvalid, "KEY_FILE_INVALID", absl::StatusCode::kInvalidArgument, 5,
+          "Tệp khóa không đọc được hoặc sai mật khẩu", "Key file unreadable or wrong password"},
+    Entry{ErrorCode::kCertificateInvalid, "CERTIFICATE_INVALID", absl::StatusCode::kInvalidArgument,
+          5, "Chứng thư số không hợp lệ", "Invalid certificate"},
+    Entry{ErrorCode::kSignatureValueInvalid, "SIGNATURE_VALUE_INVALID",
+          absl::StatusCode::kInvalidArgument, 5,
+          "Giá trị chữ ký không khớp với chứng thư số của người ký",
+          "The signature value does not verify with the signer's certificate"},
+    Entry{ErrorCode::kStateInvalid, "SIGNING_STATE_INVALID", absl::StatusCode::kFailedPrecondition,
+          2, "Phiên ký đã chuẩn bị không hợp lệ hoặc tệp đã bị thay đổi",
+          "The prepared signing state is invalid or its file changed"},
+    Entry{ErrorCode::kCrypto, "CRYPTO_ERROR", absl::StatusCode::kInternal, 7, "Lỗi mật mã",
+          "Cryptographic operation failed"},
+    Entry{ErrorCode::kInternal, "INTERNAL", absl::StatusCode::kInternal, 7, "Lỗi nội bộ",
+          "Internal error"},
+};
+
+const Entry& Find(ErrorCode code) {
+  for (const Entry& e : kEntries) {
+    if (e.code == code) return e;
+  }
+  return kEntries.back();
+}
+
+}  // namespace
+
+std::string_view CodeName(ErrorCode code) { return Find(code).name; }
+
+absl::Status Error(ErrorCode code, std::string_view detail) {
+  const Entry& e = Find(code);
+  std::string message = absl::StrCat(e.name, ": ", e.vi, " / ", e.en);
+  if (!detail.empty()) absl::StrAppend(&message, ": ", detail);
+  absl::Status status(e.status, message);
+  status.SetPayload(kPayloadUrl, absl::Cord(e.name));
+  return status;
+}
+
+std::string CodeOf(const absl::Status& status) {
+  if (status.ok()) return "OK";
+  auto payload = status.GetPayload(kPayloadUrl);
+  if (!payload) return "UNKNOWN";
+  return std::string(*payload);
+}
+
+bool HasCode(const absl::Status& status, ErrorCode code) {
+  return CodeOf(status) == CodeName(code);
+}
+
+int ExitCodeOf(const absl::Status& status) {
+  if (status.ok()) return 0;
+  const std::string code = CodeOf(status);
+  for (const Entry& e : kEntries) {
+    if (e.name == code) return e.exit_code;
+  }
+  return 7;
+}
+
+}  // namespace taicho

@@ -1,0 +1,58 @@
+// Stable, machine-readable error codes with Vietnamese and English text.
+//
+// Every error that crosses a module boundary is an absl::Status made by Error(): its message reads
+// "CODE: Vietnamese text / English text[: detail]" and the code is also attached as a payload, so
+// callers branch on CodeOf(status), never on the message. A detail must never contain a PIN, a key
+// or document content.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+
+namespace taicho {
+
+enum class ErrorCode {
+  kUsage,                  // bad command-line or API arguments
+  kIo,                     // a file could not be read or written
+  kPdfUnreadable,          // empty, truncated, garbage or otherwise unparsable PDF
+  kPdfEncrypted,           // encrypted PDFs cannot be signed incrementally
+  kPdfUnsupported,         // a valid PDF using a feature we do not handle
+  kPdfPageOutOfRange,      // the requested page does not exist
+  kSignatureTooLarge,      // the CMS does not fit the reserved /Contents
+  kModuleLoadFailed,       // the PKCS#11 library could not be loaded or initialised
+  kTokenNotFound,          // no token matches the label/serial asked for
+  kTokenAbsent,            // the slot has no token in it
+  kDeviceRemoved,          // the token was pulled during an operation
+  kPinIncorrect,           // wrong PIN (never retried by us)
+  kPinLocked,              // the user PIN is locked
+  kPinInvalid,             // PIN empty, too long or with a bad character
+  kKeyNotFound,            // no private key matches
+  kCertificateNotFound,    // the key has no certificate on the token or in the file
+  kMechanismUnsupported,   // the token offers no signing mechanism we can use
+  kTokenError,             // any other PKCS#11 failure
+  kKeyFileInvalid,         // PKCS#12/PEM file unreadable or wrong password
+  kCertificateInvalid,     // a certificate could not be parsed or does not fit the key
+  kSignatureValueInvalid,  // a returned signature value does not verify with the certificate
+  kStateInvalid,           // a prepared-signature state is corrupt or does not match its file
+  kCrypto,                 // an OpenSSL operation failed unexpectedly
+  kInternal,               // a bug
+};
+
+// The stable code, e.g. "PIN_INCORRECT".
+std::string_view CodeName(ErrorCode code);
+
+// Builds the error. `detail` is appended for operators (English or Vietnamese, no secrets).
+absl::Status Error(ErrorCode code, std::string_view detail = {});
+
+// The stable code of a status made by Error(); "OK" for OK, "UNKNOWN" for other statuses.
+std::string CodeOf(const absl::Status& status);
+
+// True when `status` carries `code`.
+bool HasCode(const absl::Status& status, ErrorCode code);
+
+// Process exit code for the command line (documented in README.md).
+int ExitCodeOf(const absl::Status& status);
+
+}  // namespace taicho

@@ -1,0 +1,1 @@
+// TODO: implemented in progress

@@ -1,0 +1,48 @@
+// CMS SignedData for PAdES (ETSI.CAdES.detached), built with OpenSSL, in two steps that may run
+// in different processes: PrepareCms gives the exact bytes to sign; CompleteCms embeds the value.
+//
+// Profile (../shared/docs/pades.md): one SignerInfo; detached id-data; signed attributes
+// content-type, message-digest, signing-certificate-v2 (with issuerSerial) and nothing else (no
+// signing-time); certificates = the given chain.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "signer/bytes.h"
+#include "signer/key_signer.h"
+
+namespace taicho::signer {
+
+struct CmsRequest {
+  std::vector<Bytes> chain;  // signer certificate first
+  DigestAlgorithm digest = DigestAlgorithm::kSha256;
+  SignatureScheme scheme = SignatureScheme::kRsaPkcs1v15;
+  Bytes content_digest;      // digest of the PDF byte ranges, with `digest`
+};
+
+// A prepared signature: every input of the signed attributes, fixed. Serialisable.
+struct PreparedCms {
+  CmsRequest request;
+  Bytes signed_attributes;   // DER (SET OF), exactly what the key signs
+
+  std::string ToJson() const;
+  static absl::StatusOr<PreparedCms> FromJson(const std::string& json);
+};
+
+absl::StatusOr<PreparedCms> PrepareCms(const CmsRequest& request);
+
+// Checks `signature_value` against the signer certificate over the signed attributes
+// (kSignatureValueInvalid when it does not verify) and returns the DER ContentInfo.
+// For ECDSA, raw r||s values are accepted and DER-encoded.
+absl::StatusOr<Bytes> CompleteCms(const PreparedCms& prepared, ByteSpan signature_value);
+
+// Prepare + sign + complete in one go.
+absl::StatusOr<Bytes> SignCms(const CmsRequest& request, KeySigner& key);
+
+// An upper bound of the DER size of the CMS for this chain and key, with headroom, used to size
+// the PDF /Contents reservation.
+size_t EstimateCmsSize(const std::vector<Bytes>& chain);
+
+}  // namespace taicho::signer
