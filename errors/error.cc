@@ -8,7 +8,7 @@
 namespace taicho {
 namespace {
 
-constexpr std::string_view kPayloadUrl = "type.taicho.vn/error-code";
+constexpr char kPayloadUrl[] = "type.taicho.vn/error-code";
 
 struct Entry {
   ErrorCode code;
@@ -90,10 +90,10 @@ std::string_view CodeName(ErrorCode code) { return Find(code).name; }
 
 absl::Status Error(ErrorCode code, std::string_view detail) {
   const Entry& e = Find(code);
-  std::string message = absl::StrCat(e.name, ": ", e.vi, " / ", e.en);
-  if (!detail.empty()) absl::StrAppend(&message, ": ", detail);
+  std::string message = absl::StrCat(std::string(e.name), ": ", std::string(e.vi), " / ", std::string(e.en));
+  if (!detail.empty()) absl::StrAppend(&message, ": ", std::string(detail));
   absl::Status status(e.status, message);
-  status.SetPayload(kPayloadUrl, absl::Cord(e.name));
+  status.SetPayload(kPayloadUrl, absl::Cord(std::string(e.name)));
   return status;
 }
 

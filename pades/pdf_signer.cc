@@ -1,1 +1,49 @@
-// in progress
+#include "pades/pdf_signer.h"
+
+#include <unistd.h>
+
+#include <ctime>
+
+#include "errors/error.h"
+#include "pades/range_digest.h"
+#include "pades/signature_spec.h"
+#include "pdf/pdf_file.h"
+
+namespace taicho::pades {
+
+absl::StatusOr<SignResult> SignPdf(const std::string& input_path, const std::string& output_path,
+                                   signer::KeySigner& key, const SignOptions& options) {
+  const std::vector<Bytes>& chain = key.CertificateChain();
+  if (chain.empty()) return Error(ErrorCode::kCertificateNotFound);
+  absl::StatusOr<pdf::SignatureFieldSpec> spec = MakeFieldSpec(chain, options);
+  if (!spec.ok()) return spec.status();
+
+  absl::StatusOr<pdf::AtomicFile> out = pdf::AtomicFile::Create(output_path);
+  if (!out.ok()) return out.status();
+  // At most two passes: the second only when the CMS outgrew the estimate.
+  for (int pass = 0; pass < 2; ++pass) {
+    if (::ftruncate(out->fd(), 0) != 0) return Error(ErrorCode::kIo, "cannot truncate output");
+    absl::StatusOr<pdf::PreparedUpdate> update =
+        pdf::WriteSignatureUpdate(input_path, out->fd(), *spec);
+    if (!update.ok()) return update.status();
+    absl::StatusOr<Bytes> digest =
+        DigestByteRange(out->temp_path(), update->byte_range, options.digest);
+    if (!digest.ok()) return digest.status();
+    signer::CmsRequest request{chain, options.digest, key.scheme(), *digest};
+    absl::StatusOr<Bytes> cms = signer::SignCms(request, key);
+    if (!cms.ok()) return cms.status();
+    if (cms->size() > update->contents_capacity) {
+      spec->contents_capacity = cms->size() + 4096;
+      continue;
+    }
+    absl::Status st = pdf::EmbedContents(out->fd(), *update, *cms);
+    if (!st.ok()) return st;
+    st = out->Commit();
+    if (!st.ok()) return st;
+    return SignResult{update->field_name, spec->signing_time, cms->size(),
+                      update->contents_capacity, update->file_size};
+  }
+  return Error(ErrorCode::kSignatureTooLarge);
+}
+
+}  // namespace taicho::pades

@@ -1,1 +1,218 @@
-// in progress
+#include "pdf/pdf_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "errors/error.h"
+
+namespace taicho::pdf {
+namespace {
+
+constexpr size_t kChunk = 1 << 20;
+
+absl::Status IoError(const char* what, const std::string& path) {
+  return Error(ErrorCode::kIo, absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+}
+
+// Closes a file descriptor on scope exit.
+class FdCloser {
+ public:
+  explicit FdCloser(int fd) : fd_(fd) {}
+  ~FdCloser() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+std::string RandomSuffix() {
+  std::random_device rd;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s;
+  for (int i = 0; i < 12; ++i) s.push_back(kHex[rd() % 16]);
+  return s;
+}
+
+}  // namespace
+
+absl::StatusOr<AtomicFile> AtomicFile::Create(const std::string& final_path) {
+  std::filesystem::path p(final_path);
+  std::string temp = (p.parent_path() / ("." + p.filename().string() + ".taicho-" +
+                                         std::to_string(::getpid()) + "-" + RandomSuffix()))
+                         .string();
+  int fd = ::open(temp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return IoError("cannot create", temp);
+  return AtomicFile(final_path, temp, fd);
+}
+
+AtomicFile::AtomicFile(AtomicFile&& other) noexcept
+    : final_path_(std::move(other.final_path_)),
+      temp_path_(std::move(other.temp_path_)),
+      fd_(other.fd_),
+      committed_(other.committed_) {
+  other.fd_ = -1;
+  other.committed_ = true;  // the moved-from object owns nothing
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink(temp_path_.c_str());
+}
+
+absl::Status AtomicFile::Commit() {
+  if (::fsync(fd_) != 0) return IoError("cannot sync", temp_path_);
+  if (::close(fd_) != 0) {
+    fd_ = -1;
+    return IoError("cannot close", temp_path_);
+  }
+  fd_ = -1;
+  if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
+    return IoError("cannot rename to", final_path_);
+  }
+  committed_ = true;
+  // Make the rename itself durable.
+  std::string dir = std::filesystem::path(final_path_).parent_path().string();
+  if (dir.empty()) dir = ".";
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StreamByteRange(const std::string& path, const ByteRange& range,
+                             const std::function<void(std::span<const uint8_t>)>& sink) {
+  FdCloser fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return IoError("cannot open", path);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return IoError("cannot stat", path);
+  const int64_t size = st.st_size;
+  for (int r = 0; r < 2; ++r) {
+    const int64_t start = range[2 * r];
+    const int64_t length = range[2 * r + 1];
+    if (start < 0 || length < 0 || start > size || length > size - start) {
+      return Error(ErrorCode::kPdfUnreadable, "/ByteRange lies outside the file");
+    }
+  }
+  std::vector<uint8_t> buffer(kChunk);
+  for (int r = 0; r < 2; ++r) {
+    int64_t offset = range[2 * r];
+    int64_t left = range[2 * r + 1];
+    while (left > 0) {
+      size_t want = static_cast<size_t>(std::min<int64_t>(left, kChunk));
+      ssize_t got = ::pread(fd.get(), buffer.data(), want, offset);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) return IoError("cannot read", path);
+      sink(std::span<const uint8_t>(buffer.data(), static_cast<size_t>(got)));
+      offset += got;
+      left -= got;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteAt(int fd, int64_t offset, std::span<const uint8_t> data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done, offset + done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Error(ErrorCode::kIo, absl::StrCat("write failed: ", std::strerror(errno)));
+    done += static_cast<size_t>(n);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> CopyFileTo(const std::string& from_path, int fd) {
+  FdCloser in(::open(from_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0) return IoError("cannot open", from_path);
+  std::vector<uint8_t> buffer(kChunk);
+  int64_t total = 0;
+  for (;;) {
+    ssize_t got = ::read(in.get(), buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return IoError("cannot read", from_path);
+    if (got == 0) break;
+    absl::Status st = WriteAt(fd, total, std::span<const uint8_t>(buffer.data(), got));
+    if (!st.ok()) return st;
+    total += got;
+  }
+  return total;
+}
+
+absl::StatusOr<std::string> ReadAt(const std::string& path, int64_t offset, size_t length) {
+  FdCloser fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return IoError("cannot open", path);
+  std::string out(length, '\0');
+  size_t done = 0;
+  while (done < length) {
+    ssize_t got = ::pread(fd.get(), out.data() + done, length - done, offset + done);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return IoError("cannot read", path);
+    if (got == 0) break;
+    done += static_cast<size_t>(got);
+  }
+  out.resize(done);
+  return out;
+}
+
+absl::StatusOr<int64_t> FileSize(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return IoError("cannot stat", path);
+  return static_cast<int64_t>(st.st_size);
+}
+
+absl::StatusOr<XrefTail> ReadXrefTail(const std::string& path) {
+  absl::StatusOr<int64_t> size = FileSize(path);
+  if (!size.ok()) return size.status();
+  const int64_t tail_len = std::min<int64_t>(*size, 2048);
+  absl::StatusOr<std::string> tail = ReadAt(path, *size - tail_len, tail_len);
+  if (!tail.ok()) return tail.status();
+  size_t pos = tail->rfind("startxref");
+  if (pos == std::string::npos) {
+    return Error(ErrorCode::kPdfUnreadable, "no startxref at the end of the file");
+  }
+  pos += 9;
+  while (pos < tail->size() && std::isspace(static_cast<unsigned char>((*tail)[pos]))) ++pos;
+  int64_t value = 0;
+  size_t digits = 0;
+  while (pos < tail->size() && std::isdigit(static_cast<unsigned char>((*tail)[pos])) &&
+         digits < 15) {
+    value = value * 10 + ((*tail)[pos] - '0');
+    ++pos;
+    ++digits;
+  }
+  if (digits == 0 || value >= *size) {
+    return Error(ErrorCode::kPdfUnreadable, "startxref does not point into the file");
+  }
+  absl::StatusOr<std::string> head = ReadAt(path, value, 32);
+  if (!head.ok()) return head.status();
+  size_t i = 0;
+  while (i < head->size() && std::isspace(static_cast<unsigned char>((*head)[i]))) ++i;
+  XrefTail result;
+  result.startxref = value;
+  if (head->compare(i, 4, "xref") == 0) {
+    result.is_stream = false;
+  } else if (i < head->size() && std::isdigit(static_cast<unsigned char>((*head)[i]))) {
+    result.is_stream = true;
+  } else {
+    return Error(ErrorCode::kPdfUnreadable, "startxref points at neither a table nor a stream");
+  }
+  return result;
+}
+
+}  // namespace taicho::pdf

@@ -1,1 +1,181 @@
-// in progress
+#include "pdf/signature_reader.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "errors/error.h"
+#include "pdf/podofo_document.h"
+
+namespace taicho::pdf {
+namespace {
+
+using PoDoFo::PdfObject;
+
+PdfObject* Resolve(PoDoFo::PdfVecObjects& objects, PdfObject* o) {
+  for (int i = 0; o && o->IsReference() && i < 8; ++i) o = objects.GetObject(o->GetReference());
+  return o;
+}
+
+std::string TextOf(const PoDoFo::PdfDictionary& dict, const char* key) {
+  const PdfObject* o = dict.GetKey(key);
+  if (o && o->IsString()) return o->GetString().GetStringUtf8();
+  return {};
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Length of a DER TLV at the start of `der` (0 when it is not one): the zero padding after a CMS
+// is not part of it.
+size_t DerLength(const std::vector<uint8_t>& der) {
+  if (der.size() < 2 || der[0] != 0x30) return 0;
+  size_t len = der[1];
+  size_t header = 2;
+  if (len & 0x80) {
+    const size_t n = len & 0x7f;
+    if (n == 0 || n > 4 || der.size() < 2 + n) return 0;
+    len = 0;
+    for (size_t i = 0; i < n; ++i) len = (len << 8) | der[2 + i];
+    header += n;
+  }
+  return header + len <= der.size() ? header + len : 0;
+}
+
+// Reads the gap between the two ranges and checks it is "<hex>" equal to the parsed /Contents.
+void ReadContents(const std::string& path, int64_t file_size, const PoDoFo::PdfDictionary& sig,
+                  EmbeddedSignature& out) {
+  const ByteRange& br = out.byte_range;
+  if (br[0] != 0 || br[1] <= 0 || br[2] <= br[1] || br[3] < 0 || br[2] + br[3] > file_size) {
+    out.byte_range_problem = "ByteRange is malformed or lies outside the file";
+    return;
+  }
+  const int64_t gap = br[2] - br[1];
+  if (gap > (4 << 20)) {
+    out.byte_range_problem = "ByteRange gap too large";
+    return;
+  }
+  absl::StatusOr<std::string> raw = ReadAt(path, br[1], static_cast<size_t>(gap));
+  if (!raw.ok() || raw->size() != static_cast<size_t>(gap) || gap < 2 || raw->front() != '<' ||
+      raw->back() != '>') {
+    out.byte_range_problem = "the bytes left out by ByteRange are not a hex string";
+    return;
+  }
+  std::vector<uint8_t> bytes;
+  bytes.reserve(gap / 2);
+  for (int64_t i = 1; i + 1 < gap; i += 2) {
+    int hi = HexValue((*raw)[i]);
+    int lo = HexValue((*raw)[i + 1]);
+    if (hi < 0 || lo < 0) {
+      out.byte_range_problem = "the bytes left out by ByteRange are not a hex string";
+      return;
+    }
+    bytes.push_back(static_cast<uint8_t>(hi * 16 + lo));
+  }
+  // The hex string in the file must be this dictionary's own /Contents, not another object's.
+  const PdfObject* contents = sig.GetKey("Contents");
+  if (contents == nullptr || !contents->IsString()) {
+    out.byte_range_problem = "/Contents missing";
+    return;
+  }
+  const PoDoFo::PdfString& parsed = contents->GetString();
+  if (static_cast<size_t>(parsed.GetLength()) != bytes.size() ||
+      !std::equal(bytes.begin(), bytes.end(),
+                  reinterpret_cast<const uint8_t*>(parsed.GetString()))) {
+    out.byte_range_problem = "ByteRange does not frame this signature's /Contents";
+    return;
+  }
+  const size_t der_length = DerLength(bytes);
+  if (der_length == 0) {
+    out.byte_range_problem = "/Contents does not hold a DER structure";
+    return;
+  }
+  bytes.resize(der_length);
+  out.contents = std::move(bytes);
+}
+
+void CollectSignatures(PoDoFo::PdfMemDocument& doc, PdfObject* field, const std::string& prefix,
+                       const std::string& path, int64_t file_size,
+                       std::vector<EmbeddedSignature>& out, int depth) {
+  PoDoFo::PdfVecObjects& objects = doc.GetObjects();
+  field = Resolve(objects, field);
+  if (field == nullptr || !field->IsDictionary() || depth > 32) return;
+  const PoDoFo::PdfDictionary& dict = field->GetDictionary();
+  std::string name = prefix;
+  if (std::string t = TextOf(dict, "T"); !t.empty()) name = prefix.empty() ? t : prefix + "." + t;
+  PdfObject* kids = Resolve(objects, const_cast<PdfObject*>(dict.GetKey("Kids")));
+  if (kids && kids->IsArray()) {
+    for (PdfObject& kid : kids->GetArray()) {
+      CollectSignatures(doc, &kid, name, path, file_size, out, depth + 1);
+    }
+  }
+  const PdfObject* ft = dict.GetKey("FT");
+  if (!ft || !ft->IsName() || ft->GetName().GetName() != "Sig") return;
+  PdfObject* value = Resolve(objects, const_cast<PdfObject*>(dict.GetKey("V")));
+  if (value == nullptr || !value->IsDictionary()) return;
+  const PoDoFo::PdfDictionary& sig = value->GetDictionary();
+  EmbeddedSignature s;
+  s.field_name = name;
+  if (const PdfObject* t = sig.GetKey("Type"); t && t->IsName()) s.type = t->GetName().GetName();
+  if (s.type.empty()) s.type = "Sig";
+  if (const PdfObject* f = sig.GetKey("SubFilter"); f && f->IsName()) {
+    s.sub_filter = f->GetName().GetName();
+  }
+  if (const PdfObject* m = sig.GetKey("M"); m && m->IsString()) {
+    s.signing_time = m->GetString().GetStringUtf8();
+  }
+  s.reason = TextOf(sig, "Reason");
+  s.location = TextOf(sig, "Location");
+  s.signer_name = TextOf(sig, "Name");
+  const PdfObject* br = Resolve(objects, const_cast<PdfObject*>(sig.GetKey("ByteRange")));
+  if (br && br->IsArray() && br->GetArray().size() == 4) {
+    for (int i = 0; i < 4; ++i) {
+      const PdfObject& n = br->GetArray()[i];
+      s.byte_range[i] = n.IsNumber() ? n.GetNumber() : -1;
+    }
+    ReadContents(path, file_size, sig, s);
+  } else {
+    s.byte_range_problem = "no ByteRange";
+  }
+  s.covers_whole_file = s.byte_range_problem.empty() && s.byte_range[2] + s.byte_range[3] == file_size;
+  if (const PdfObject* p = dict.GetKey("P"); p && p->IsReference()) {
+    for (int i = 0; i < doc.GetPageCount(); ++i) {
+      if (doc.GetPage(i)->GetObject()->Reference() == p->GetReference()) {
+        s.page_index = i;
+        break;
+      }
+    }
+  }
+  out.push_back(std::move(s));
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<EmbeddedSignature>> ReadSignatures(const std::string& path) {
+  absl::StatusOr<int64_t> size = FileSize(path);
+  if (!size.ok()) return size.status();
+  absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> doc = LoadPdf(path);
+  if (!doc.ok()) return doc.status();
+  std::vector<EmbeddedSignature> out;
+  try {
+    PoDoFo::PdfVecObjects& objects = (*doc)->GetObjects();
+    PdfObject* acroform =
+        Resolve(objects, (*doc)->GetCatalog()->GetDictionary().GetKey("AcroForm"));
+    if (acroform == nullptr || !acroform->IsDictionary()) return out;
+    PdfObject* fields = Resolve(objects, acroform->GetDictionary().GetKey("Fields"));
+    if (fields == nullptr || !fields->IsArray()) return out;
+    for (PdfObject& f : fields->GetArray()) CollectSignatures(**doc, &f, "", path, *size, out, 0);
+  } catch (const PoDoFo::PdfError& e) {
+    return FromPodofoError(e, "read signatures");
+  }
+  std::stable_sort(out.begin(), out.end(), [](const EmbeddedSignature& a,
+                                              const EmbeddedSignature& b) {
+    return a.byte_range[2] + a.byte_range[3] < b.byte_range[2] + b.byte_range[3];
+  });
+  return out;
+}
+
+}  // namespace taicho::pdf

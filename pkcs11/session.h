@@ -44,8 +44,9 @@ struct SignRequest {
   unsigned long pss_salt_length = 0;
 };
 
-// Owned by one thread at a time. Closes the session (and logs out) on destruction. Keeps the
-// Module alive.
+// Owned by one thread at a time: Session has no internal locking, so callers must not use one
+// Session from two threads concurrently (different Sessions may be used in parallel). Closes the
+// session (and logs out) on destruction, ignoring errors; keeps the Module alive.
 class Session {
  public:
   Session(std::shared_ptr<Module> module, unsigned long slot_id, unsigned long session_handle);
@@ -60,6 +61,11 @@ class Session {
 
   // Finds the private key (CKA_SIGN) and the certificate with the same CKA_ID (or matching public
   // key). kKeyNotFound when none matches, kUsage when the selector is ambiguous.
+  // With certificate_der: the certificate object with that CKA_VALUE gives the CKA_ID; when the
+  // certificate is not on the token, RSA keys are matched by modulus. certificate_der of the
+  // result is empty when the token holds no certificate for the key (not an error here).
+  // Any failure (including "no key") after which the token no longer answers C_GetTokenInfo is
+  // reported as kDeviceRemoved.
   absl::StatusOr<KeyInfo> FindSigningKey(const KeySelector& selector);
 
   // Every X.509 certificate on the token (DER), e.g. to complete a chain.
@@ -70,12 +76,19 @@ class Session {
 
   // C_SignInit + C_Sign on `data` with the key. kMechanismUnsupported for
   // CKR_MECHANISM_INVALID/CKR_KEY_TYPE_INCONSISTENT, kDeviceRemoved when the token is gone.
+  // `data` is what the mechanism expects: the message for CKM_SHA256_RSA_PKCS, a DigestInfo for
+  // CKM_RSA_PKCS, the hash for CKM_RSA_PKCS_PSS and CKM_ECDSA. ECDSA signatures are returned
+  // raw (r || s), as PKCS#11 defines them; kUsage for a PSS mechanism without pss_hash/pss_mgf.
   absl::StatusOr<std::vector<uint8_t>> Sign(const KeyInfo& key, const SignRequest& request,
                                             const std::vector<uint8_t>& data);
 
   unsigned long slot_id() const { return slot_id_; }
 
  private:
+  absl::StatusOr<KeyInfo> FindSigningKeyImpl(const KeySelector& selector);
+  absl::StatusOr<std::vector<uint8_t>> SignImpl(const KeyInfo& key, const SignRequest& request,
+                                                const std::vector<uint8_t>& data);
+
   std::shared_ptr<Module> module_;
   unsigned long slot_id_;
   unsigned long handle_;

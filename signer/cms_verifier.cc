@@ -1,1 +1,225 @@
-// TODO: implemented in progress
+#include "signer/cms_verifier.h"
+
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "signer/certificate_info.h"
+#include "signer/openssl_ptr.h"
+
+namespace taicho::signer {
+namespace {
+
+// Only the SHA-2 digests the profile allows; anything else (SHA-1, MD5…) is refused.
+const EVP_MD* AcceptedDigest(int nid, std::string* name) {
+  switch (nid) {
+    case NID_sha256:
+      *name = "SHA-256";
+      return EVP_sha256();
+    case NID_sha384:
+      *name = "SHA-384";
+      return EVP_sha384();
+    case NID_sha512:
+      *name = "SHA-512";
+      return EVP_sha512();
+    default:
+      *name = OBJ_nid2sn(nid) ? OBJ_nid2sn(nid) : "unknown";
+      return nullptr;
+  }
+}
+
+std::string SignatureAlgorithmName(int nid) {
+  switch (nid) {
+    case NID_rsaEncryption:
+    case NID_sha256WithRSAEncryption:
+    case NID_sha384WithRSAEncryption:
+    case NID_sha512WithRSAEncryption:
+      return "RSA PKCS#1 v1.5";
+    case NID_rsassaPss:
+      return "RSASSA-PSS";
+    case NID_ecdsa_with_SHA256:
+    case NID_ecdsa_with_SHA384:
+    case NID_ecdsa_with_SHA512:
+    case NID_X9_62_id_ecPublicKey:
+      return "ECDSA";
+    default: {
+      const char* sn = OBJ_nid2sn(nid);
+      return sn ? sn : "unknown";
+    }
+  }
+}
+
+void CheckChain(const std::string& trust_anchors_pem, X509* signer, STACK_OF(X509) * certs,
+                CmsVerification* result) {
+  ossl::StorePtr store(X509_STORE_new());
+  ossl::BioPtr bio(BIO_new_mem_buf(trust_anchors_pem.data(),
+                                   static_cast<int>(trust_anchors_pem.size())));
+  int roots = 0;
+  while (store && bio) {
+    ossl::X509Ptr root(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (!root) break;
+    if (X509_STORE_add_cert(store.get(), root.get()) == 1) ++roots;
+  }
+  ERR_clear_error();
+  result->chain_trusted = false;
+  if (roots == 0) {
+    result->chain_error = "no usable certificate in the trust anchors";
+    return;
+  }
+  ossl::StoreCtxPtr ctx(X509_STORE_CTX_new());
+  if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), signer, certs) != 1) {
+    ERR_clear_error();
+    result->chain_error = "cannot set up chain verification";
+    return;
+  }
+  X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_ANY);
+  if (X509_verify_cert(ctx.get()) == 1) {
+    result->chain_trusted = true;
+  } else {
+    result->chain_error = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()));
+  }
+  ERR_clear_error();
+}
+
+void Verify(ByteSpan cms_der, const ContentStreamer& content, const std::string& trust_anchors_pem,
+            CmsVerification* result) {
+  auto problem = [&](std::string text) { result->problems.push_back(std::move(text)); };
+  const unsigned char* p = cms_der.data();
+  ossl::CmsPtr cms(cms_der.empty() ? nullptr
+                                   : d2i_CMS_ContentInfo(nullptr, &p,
+                                                         static_cast<long>(cms_der.size())));
+  if (!cms) return problem("not a DER CMS ContentInfo");
+  if (p != cms_der.data() + cms_der.size()) problem("trailing bytes after the CMS");
+  if (OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed) {
+    return problem("the CMS is not SignedData");
+  }
+  if (CMS_is_detached(cms.get()) != 1) return problem("the CMS is not detached");
+  if (OBJ_obj2nid(CMS_get0_eContentType(cms.get())) != NID_pkcs7_data) {
+    problem("eContentType is not id-data");
+  }
+  STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms.get());
+  if (!infos || sk_CMS_SignerInfo_num(infos) != 1) {
+    return problem("the CMS must hold exactly one SignerInfo");
+  }
+  CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, 0);
+  result->parsed = true;
+
+  // Signer certificate, among the CMS certificates.
+  ossl::X509StackPtr certs(CMS_get1_certs(cms.get()));
+  X509* signer = nullptr;
+  for (int i = 0; certs && i < sk_X509_num(certs.get()); ++i) {
+    if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(certs.get(), i)) == 0) {
+      signer = sk_X509_value(certs.get(), i);
+      break;
+    }
+  }
+  if (signer) {
+    CMS_SignerInfo_set1_signer_cert(si, signer);
+    result->signer_certificate_der = ossl::ToDer(signer, i2d_X509);
+    absl::StatusOr<CertificateInfo> info = DescribeCertificate(result->signer_certificate_der);
+    if (info.ok()) {
+      result->signer_subject = info->subject;
+      result->signer_common_name = info->common_name;
+      result->signer_serial_hex = info->serial_hex;
+      result->signer_issuer = info->issuer;
+      result->not_before = info->not_before;
+      result->not_after = info->not_after;
+    }
+  } else {
+    problem("the signer certificate is not in the CMS");
+  }
+
+  X509_ALGOR* digest_alg = nullptr;
+  X509_ALGOR* sig_alg = nullptr;
+  CMS_SignerInfo_get0_algs(si, nullptr, nullptr, &digest_alg, &sig_alg);
+  const ASN1_OBJECT* sig_obj = nullptr;
+  if (sig_alg) X509_ALGOR_get0(&sig_obj, nullptr, nullptr, sig_alg);
+  result->signature_algorithm = SignatureAlgorithmName(OBJ_obj2nid(sig_obj));
+  const ASN1_OBJECT* digest_obj = nullptr;
+  if (digest_alg) X509_ALGOR_get0(&digest_obj, nullptr, nullptr, digest_alg);
+  const EVP_MD* md = AcceptedDigest(OBJ_obj2nid(digest_obj), &result->digest_algorithm);
+
+  // Content digest against message-digest.
+  if (CMS_signed_get_attr_count(si) <= 0) {
+    problem("the SignerInfo has no signed attributes");
+  } else if (!md) {
+    problem(absl::StrCat("digest algorithm not accepted: ", result->digest_algorithm));
+  } else {
+    const auto* expected = static_cast<const ASN1_OCTET_STRING*>(CMS_signed_get0_data_by_OBJ(
+        si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING));
+    ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
+    bool digest_ok = ctx && EVP_DigestInit_ex(ctx.get(), md, nullptr) == 1;
+    absl::Status read = content([&](ByteSpan chunk) {
+      if (digest_ok && !chunk.empty()) {
+        digest_ok = EVP_DigestUpdate(ctx.get(), chunk.data(), chunk.size()) == 1;
+      }
+    });
+    unsigned char actual[EVP_MAX_MD_SIZE];
+    unsigned int actual_len = 0;
+    if (!read.ok()) {
+      problem(absl::StrCat("the signed content could not be read: ", read.message()));
+    } else if (!digest_ok || EVP_DigestFinal_ex(ctx.get(), actual, &actual_len) != 1) {
+      problem("the content digest could not be computed");
+    } else if (!expected) {
+      problem("no (single) message-digest attribute");
+    } else {
+      result->digest_matches =
+          static_cast<unsigned int>(ASN1_STRING_length(expected)) == actual_len &&
+          std::equal(actual, actual + actual_len, ASN1_STRING_get0_data(expected));
+      if (!result->digest_matches) problem("the content does not match the message-digest");
+    }
+  }
+
+  if (signer) {
+    result->signature_valid = CMS_SignerInfo_verify(si) == 1;
+    if (!result->signature_valid) problem("the signature does not verify");
+  }
+
+  // signing-certificate-v2 must name the signer certificate (hash and issuerSerial).
+  const auto* ess_value = static_cast<const ASN1_STRING*>(CMS_signed_get0_data_by_OBJ(
+      si, OBJ_nid2obj(NID_id_smime_aa_signingCertificateV2), -3, V_ASN1_SEQUENCE));
+  if (!ess_value) {
+    problem("no (single) signing-certificate-v2 attribute");
+  } else if (signer) {
+    const unsigned char* q = ASN1_STRING_get0_data(ess_value);
+    ossl::EssCertV2Ptr ess(d2i_ESS_SIGNING_CERT_V2(nullptr, &q, ASN1_STRING_length(ess_value)));
+    ossl::X509StackPtr only_signer(sk_X509_new_null());
+    if (ess && only_signer && X509_up_ref(signer) == 1) {
+      if (sk_X509_push(only_signer.get(), signer) <= 0) X509_free(signer);
+      // Every ESSCertIDv2 must name the signer: ours carries exactly one.
+      result->signing_certificate_matches =
+          OSSL_ESS_check_signing_certs(nullptr, ess.get(), only_signer.get(), 1) > 0;
+    }
+    if (!result->signing_certificate_matches) {
+      problem("signing-certificate-v2 does not match the signer certificate");
+    }
+  }
+
+  result->has_signing_time = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1) >= 0;
+  if (result->has_signing_time) problem("a signing-time attribute is present (PAdES forbids it)");
+
+  if (!trust_anchors_pem.empty()) {
+    if (signer) {
+      CheckChain(trust_anchors_pem, signer, certs.get(), result);
+    } else {
+      result->chain_trusted = false;
+      result->chain_error = "no signer certificate";
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<CmsVerification> VerifyDetachedCms(ByteSpan cms_der, const ContentStreamer& content,
+                                                  const std::string& trust_anchors_pem) {
+  CmsVerification result;
+  Verify(cms_der, content, trust_anchors_pem, &result);
+  ERR_clear_error();
+  return result;
+}
+
+}  // namespace taicho::signer

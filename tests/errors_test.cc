@@ -1,1 +1,24 @@
-// TODO: implemented in progress
+#include "errors/error.h"
+
+#include "gtest/gtest.h"
+
+namespace taicho {
+namespace {
+
+TEST(Errors, CodeMessageAndExitCode) {
+  absl::Status st = Error(ErrorCode::kPinIncorrect, "còn ít lần thử / few tries left");
+  EXPECT_EQ(CodeOf(st), "PIN_INCORRECT");
+  EXPECT_TRUE(HasCode(st, ErrorCode::kPinIncorrect));
+  EXPECT_FALSE(HasCode(st, ErrorCode::kPinLocked));
+  EXPECT_EQ(st.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ExitCodeOf(st), 4);
+  EXPECT_EQ(std::string(st.message()),
+            "PIN_INCORRECT: Mã PIN không đúng / Incorrect PIN: còn ít lần thử / few tries left");
+  EXPECT_EQ(CodeOf(absl::OkStatus()), "OK");
+  EXPECT_EQ(CodeOf(absl::InternalError("x")), "UNKNOWN");
+  EXPECT_EQ(ExitCodeOf(absl::InternalError("x")), 7);
+  EXPECT_EQ(ExitCodeOf(Error(ErrorCode::kPdfUnreadable)), 3);
+}
+
+}  // namespace
+}  // namespace taicho

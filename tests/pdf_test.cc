@@ -1,1 +1,253 @@
-// TODO: implemented in progress
+// pdf/: the incremental update, the placeholder and the reader, on real files, checked with qpdf.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <regex>
+#include <set>
+
+#include "errors/error.h"
+#include "gtest/gtest.h"
+#include "pdf/signature_reader.h"
+#include "pdf/signature_update.h"
+#include "tests/support/checkers.h"
+#include "tests/support/pki_fixture.h"
+#include "tests/support/sample_pdf.h"
+
+namespace taicho::pdf {
+namespace {
+
+using taicho::testing::MakeTempDir;
+using taicho::testing::Quote;
+
+// Not `Run`: inside a TEST body that name is gtest's own Test::Run.
+taicho::testing::CommandResult Sh(const std::string& command) {
+  return taicho::testing::Run(command);
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Object numbers defined ("N G obj") in the bytes of `path` from `from` on: independent of our
+// writer's own bookkeeping.
+std::set<int> ObjectsDefinedAfter(const std::string& path, size_t from) {
+  const std::string bytes = Slurp(path).substr(from);
+  std::set<int> out;
+  std::regex re(R"((?:^|[\r\n])(\d+) (\d+) obj\b)");
+  for (std::sregex_iterator it(bytes.begin(), bytes.end(), re), end; it != end; ++it) {
+    out.insert(std::stoi((*it)[1]));
+  }
+  return out;
+}
+
+// Every object number of a file's current revision, as qpdf sees it.
+std::set<int> ObjectsOf(const std::string& path) {
+  auto r = Sh("qpdf --show-xref " + Quote(path));
+  std::set<int> out;
+  std::regex re(R"((\d+)/(\d+):)");
+  for (std::sregex_iterator it(r.output.begin(), r.output.end(), re), end; it != end; ++it) {
+    out.insert(std::stoi((*it)[1]));
+  }
+  return out;
+}
+
+int ObjectNumberOf(const std::string& path, const std::string& qpdf_args,
+                   const std::string& pattern) {
+  auto r = Sh("qpdf " + qpdf_args + " " + Quote(path));
+  std::smatch m;
+  if (!std::regex_search(r.output, m, std::regex(pattern))) return -1;
+  return std::stoi(m[1]);
+}
+
+// Writes an update with a fake DER payload to `out`.
+absl::StatusOr<PreparedUpdate> AddFakeSignature(const std::string& in, const std::string& out,
+                                                SignatureFieldSpec spec = {}) {
+  int fd = ::open(out.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+  EXPECT_GE(fd, 0);
+  spec.signing_time = PdfDateVietnam(1790000000);
+  spec.reason = "Phê duyệt kết quả";
+  spec.contents_capacity = 256;
+  absl::StatusOr<PreparedUpdate> u = WriteSignatureUpdate(in, fd, spec);
+  if (u.ok()) {
+    // A small DER SEQUENCE standing in for a CMS.
+    const std::vector<uint8_t> der = {0x30, 0x03, 0x02, 0x01, 0x07};
+    EXPECT_TRUE(EmbedContents(fd, *u, der).ok());
+  }
+  ::close(fd);
+  return u;
+}
+
+class PdfUpdateTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("pdf");
+    const std::string plain = dir_ + "/plain.pdf";
+    taicho::testing::WriteSamplePdf(plain, 2);
+    input_ = dir_ + "/input.pdf";
+    if (GetParam() == "plain") {
+      input_ = plain;
+    } else if (GetParam() == "objstm") {
+      taicho::testing::RewriteWithObjectStreams(plain, input_);
+    } else {
+      taicho::testing::Linearize(plain, input_);
+    }
+  }
+  std::string dir_, input_;
+};
+
+TEST_P(PdfUpdateTest, UpdateRedefinesOnlyPageAndFormObjects) {
+  const std::string one = dir_ + "/one.pdf";
+  const std::string two = dir_ + "/two.pdf";
+  const size_t size0 = Slurp(input_).size();
+  const std::set<int> before = ObjectsOf(input_);
+  const int page = ObjectNumberOf(input_, "--show-pages", R"(page 1: (\d+) 0 R)");
+  const int root = ObjectNumberOf(input_, "--show-object=trailer", R"(/Root (\d+) 0 R)");
+  ASSERT_GT(page, 0);
+  ASSERT_GT(root, 0);
+
+  absl::StatusOr<PreparedUpdate> u1 = AddFakeSignature(input_, one);
+  ASSERT_TRUE(u1.ok()) << u1.status();
+  // The original bytes are untouched.
+  EXPECT_EQ(Slurp(one).substr(0, size0), Slurp(input_));
+  std::set<int> redefined;
+  for (int n : ObjectsDefinedAfter(one, size0)) {
+    if (before.count(n)) redefined.insert(n);
+  }
+  EXPECT_EQ(redefined, (std::set<int>{page, root}));
+  std::string out;
+  EXPECT_TRUE(taicho::testing::QpdfCheckPasses(one, &out)) << out;
+
+  // A second field on page 2: the new AcroForm object and that page change, nothing else.
+  const size_t size1 = Slurp(one).size();
+  const std::set<int> before2 = ObjectsOf(one);
+  const int page2 = ObjectNumberOf(one, "--show-pages", R"(page 2: (\d+) 0 R)");
+  SignatureFieldSpec spec;
+  spec.page_index = 1;
+  absl::StatusOr<PreparedUpdate> u2 = AddFakeSignature(one, two, spec);
+  ASSERT_TRUE(u2.ok()) << u2.status();
+  redefined.clear();
+  for (int n : ObjectsDefinedAfter(two, size1)) {
+    if (before2.count(n)) redefined.insert(n);
+  }
+  EXPECT_EQ(redefined.count(page2), 1u);
+  EXPECT_EQ(redefined.count(root), 0u) << "catalog must not change when the form exists";
+  EXPECT_EQ(redefined.size(), 2u);
+  EXPECT_TRUE(taicho::testing::QpdfCheckPasses(two, &out)) << out;
+
+  absl::StatusOr<std::vector<EmbeddedSignature>> sigs = ReadSignatures(two);
+  ASSERT_TRUE(sigs.ok()) << sigs.status();
+  ASSERT_EQ(sigs->size(), 2u);
+  EXPECT_EQ((*sigs)[0].field_name, "Signature1");
+  EXPECT_EQ((*sigs)[1].field_name, "Signature2");
+  EXPECT_EQ((*sigs)[1].page_index, 1);
+  EXPECT_FALSE((*sigs)[0].covers_whole_file);
+  EXPECT_TRUE((*sigs)[1].covers_whole_file);
+  EXPECT_EQ((*sigs)[1].reason, "Phê duyệt kết quả");
+  EXPECT_EQ((*sigs)[1].sub_filter, "ETSI.CAdES.detached");
+  EXPECT_EQ((*sigs)[1].contents, (std::vector<uint8_t>{0x30, 0x03, 0x02, 0x01, 0x07}));
+  EXPECT_EQ((*sigs)[0].byte_range, u1->byte_range);
+  for (const auto& s : *sigs) EXPECT_TRUE(s.byte_range_problem.empty()) << s.byte_range_problem;
+}
+
+INSTANTIATE_TEST_SUITE_P(Inputs, PdfUpdateTest, ::testing::Values("plain", "objstm", "linearized"));
+
+TEST(PdfUpdate, RejectsBadInputWithoutCrashing) {
+  const std::string dir = MakeTempDir("bad");
+  struct Case {
+    std::string name;
+    std::string bytes;
+  };
+  std::string random(4096, '\0');
+  for (size_t i = 0; i < random.size(); ++i) random[i] = static_cast<char>((i * 7919 + 13) % 251);
+  const std::string sample = dir + "/sample.pdf";
+  taicho::testing::WriteSamplePdf(sample, 1);
+  const std::string good = Slurp(sample);
+  std::vector<Case> cases = {
+      {"empty", ""},
+      {"random", random},
+      {"header-only", "%PDF-1.7\n"},
+      {"truncated", good.substr(0, good.size() / 2)},
+      {"no-trailer", good.substr(0, good.rfind("trailer"))},
+      {"bad-startxref", good.substr(0, good.rfind("startxref")) + "startxref\n999999999\n%%EOF\n"},
+  };
+  for (const Case& c : cases) {
+    const std::string in = dir + "/" + c.name + ".pdf";
+    std::ofstream(in, std::ios::binary) << c.bytes;
+    absl::StatusOr<PreparedUpdate> u = AddFakeSignature(in, dir + "/" + c.name + ".out.pdf");
+    EXPECT_FALSE(u.ok()) << c.name;
+    EXPECT_TRUE(HasCode(u.status(), ErrorCode::kPdfUnreadable)) << c.name << ": " << u.status();
+    absl::StatusOr<std::vector<EmbeddedSignature>> r = ReadSignatures(in);
+    EXPECT_FALSE(r.ok()) << c.name;
+  }
+}
+
+TEST(PdfUpdate, EncryptedPdfIsRefused) {
+  const std::string dir = MakeTempDir("enc");
+  const std::string plain = dir + "/plain.pdf", enc = dir + "/enc.pdf";
+  taicho::testing::WriteSamplePdf(plain, 1);
+  auto r = Sh("qpdf --encrypt user owner 256 -- " + Quote(plain) + " " + Quote(enc));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  absl::StatusOr<PreparedUpdate> u = AddFakeSignature(enc, dir + "/out.pdf");
+  ASSERT_FALSE(u.ok());
+  EXPECT_TRUE(HasCode(u.status(), ErrorCode::kPdfEncrypted)) << u.status();
+}
+
+TEST(PdfUpdate, PageOutOfRangeAndDuplicateFieldName) {
+  const std::string dir = MakeTempDir("page");
+  const std::string in = dir + "/in.pdf";
+  taicho::testing::WriteSamplePdf(in, 2);
+  SignatureFieldSpec spec;
+  spec.page_index = 2;
+  absl::StatusOr<PreparedUpdate> u = AddFakeSignature(in, dir + "/o.pdf", spec);
+  ASSERT_FALSE(u.ok());
+  EXPECT_TRUE(HasCode(u.status(), ErrorCode::kPdfPageOutOfRange));
+  spec.page_index = 0;
+  spec.field_name = "Officer";
+  ASSERT_TRUE(AddFakeSignature(in, dir + "/one.pdf", spec).ok());
+  u = AddFakeSignature(dir + "/one.pdf", dir + "/two.pdf", spec);
+  ASSERT_FALSE(u.ok());
+  EXPECT_TRUE(HasCode(u.status(), ErrorCode::kUsage));
+}
+
+TEST(PdfUpdate, OversizedSignatureIsRefused) {
+  const std::string dir = MakeTempDir("big");
+  const std::string in = dir + "/in.pdf", out = dir + "/out.pdf";
+  taicho::testing::WriteSamplePdf(in, 1);
+  int fd = ::open(out.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+  SignatureFieldSpec spec;
+  spec.contents_capacity = 16;
+  absl::StatusOr<PreparedUpdate> u = WriteSignatureUpdate(in, fd, spec);
+  ASSERT_TRUE(u.ok()) << u.status();
+  std::vector<uint8_t> der(17, 0x30);
+  absl::Status st = EmbedContents(fd, *u, der);
+  ::close(fd);
+  EXPECT_TRUE(HasCode(st, ErrorCode::kSignatureTooLarge)) << st;
+}
+
+TEST(PdfUpdate, ByteRangeThatDoesNotFrameContentsIsReported) {
+  const std::string dir = MakeTempDir("confuse");
+  const std::string in = dir + "/in.pdf", one = dir + "/one.pdf", bad = dir + "/bad.pdf";
+  taicho::testing::WriteSamplePdf(in, 1);
+  absl::StatusOr<PreparedUpdate> u = AddFakeSignature(in, one);
+  ASSERT_TRUE(u.ok());
+  // Shift the ByteRange so the gap no longer matches /Contents (same length, other bytes).
+  std::string bytes = Slurp(one);
+  const std::string original = "[0 " + std::to_string(u->byte_range[1]) + " " +
+                               std::to_string(u->byte_range[2]) + " ";
+  const size_t at = bytes.find(original);
+  ASSERT_NE(at, std::string::npos);
+  const std::string shifted = "[0 " + std::to_string(u->byte_range[1] - 10) + " " +
+                              std::to_string(u->byte_range[2] - 10) + " ";
+  ASSERT_EQ(shifted.size(), original.size());
+  bytes.replace(at, original.size(), shifted);
+  std::ofstream(bad, std::ios::binary) << bytes;
+  absl::StatusOr<std::vector<EmbeddedSignature>> sigs = ReadSignatures(bad);
+  ASSERT_TRUE(sigs.ok()) << sigs.status();
+  ASSERT_EQ(sigs->size(), 1u);
+  EXPECT_FALSE((*sigs)[0].byte_range_problem.empty());
+}
+
+}  // namespace
+}  // namespace taicho::pdf

@@ -1,0 +1,158 @@
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "cli/commands.h"
+#include "cli/key_source.h"
+#include "errors/error.h"
+#include "pades/pdf_signer.h"
+#include "pdf/pdf_file.h"
+#include "signer/certificate_info.h"
+
+namespace taicho::cli {
+namespace {
+
+struct SignArgs {
+  std::string in, out;
+  std::string reason, location, field;
+  int page = 1;
+  KeyOptions key;
+  // prepare / complete
+  std::string state, prepared, cert, tbs, signature;
+};
+
+void AddDocumentOptions(CLI::App& cmd, SignArgs& a) {
+  cmd.add_option("--reason", a.reason, "Lý do ký / reason");
+  cmd.add_option("--location", a.location, "Nơi ký / location");
+  cmd.add_option("--page", a.page, "Trang đặt chữ ký (từ 1) / page of the signature (1-based)")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--field", a.field, "Tên trường chữ ký / signature field name");
+}
+
+pades::SignOptions MakeOptions(const SignArgs& a) {
+  pades::SignOptions o;
+  o.page_index = a.page - 1;
+  o.reason = a.reason;
+  o.location = a.location;
+  o.field_name = a.field;
+  return o;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error(ErrorCode::kIo, absl::StrCat("cannot open ", path));
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+absl::Status WriteFile(const std::string& path, const std::string& data) {
+  absl::StatusOr<pdf::AtomicFile> f = pdf::AtomicFile::Create(path);
+  if (!f.ok()) return f.status();
+  absl::Status st = pdf::WriteAt(
+      f->fd(), 0,
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
+  if (!st.ok()) return st;
+  return f->Commit();
+}
+
+void PrintResult(const pades::SignResult& r, const std::string& out) {
+  std::printf("Đã ký / Signed: %s\n", out.c_str());
+  std::printf("  Trường chữ ký / Field: %s\n", r.field_name.c_str());
+  std::printf("  Thời điểm ký / Signing time: %s\n", r.signing_time.c_str());
+  std::printf("  CMS: %zu / %zu byte\n", r.cms_size, r.reserved);
+}
+
+int RunSign(const SignArgs& a) {
+  if (a.in.empty() || a.out.empty()) {
+    return Fail(Error(ErrorCode::kUsage, "sign needs --in and --out"));
+  }
+  absl::StatusOr<OpenKey> key = OpenSigningKey(a.key);
+  if (!key.ok()) return Fail(key.status());
+  absl::StatusOr<pades::SignResult> r = pades::SignPdf(a.in, a.out, *key->signer, MakeOptions(a));
+  if (!r.ok()) return Fail(r.status());
+  PrintResult(*r, a.out);
+  return 0;
+}
+
+int RunPrepare(const SignArgs& a) {
+  absl::StatusOr<std::vector<Bytes>> certs = signer::ReadCertificates(a.cert);
+  if (!certs.ok()) return Fail(certs.status());
+  std::vector<Bytes> chain = signer::BuildChain(certs->front(), *certs);
+  absl::StatusOr<signer::CertificateInfo> info = signer::DescribeCertificate(chain.front());
+  if (!info.ok()) return Fail(info.status());
+  const signer::SignatureScheme scheme = info->is_ec ? signer::SignatureScheme::kEcdsa
+                                         : a.key.pss ? signer::SignatureScheme::kRsaPss
+                                                     : signer::SignatureScheme::kRsaPkcs1v15;
+  const std::string prepared_path = a.prepared.empty() ? a.state + ".pdf" : a.prepared;
+  absl::StatusOr<pades::PreparedSignature> p =
+      pades::PrepareSignature(a.in, prepared_path, std::move(chain), scheme, MakeOptions(a));
+  if (!p.ok()) return Fail(p.status());
+  absl::Status st = WriteFile(a.state, p->ToJson());
+  if (st.ok() && !a.tbs.empty()) {
+    const Bytes& tbs = p->BytesToSign();
+    st = WriteFile(a.tbs, std::string(tbs.begin(), tbs.end()));
+  }
+  if (!st.ok()) return Fail(st);
+  std::printf("Đã chuẩn bị / Prepared: %s\n", a.state.c_str());
+  std::printf("  Tệp chờ ký / Prepared PDF: %s\n", prepared_path.c_str());
+  if (!a.tbs.empty()) std::printf("  Dữ liệu cần ký / Bytes to sign: %s\n", a.tbs.c_str());
+  std::printf("  Thuật toán / Scheme: %s, %s\n",
+              std::string(signer::SchemeName(scheme)).c_str(),
+              std::string(signer::DigestName(p->cms.request.digest)).c_str());
+  return 0;
+}
+
+int RunComplete(const SignArgs& a) {
+  absl::StatusOr<std::string> json = ReadFile(a.state);
+  if (!json.ok()) return Fail(json.status());
+  absl::StatusOr<pades::PreparedSignature> p = pades::PreparedSignature::FromJson(*json);
+  if (!p.ok()) return Fail(p.status());
+  absl::StatusOr<std::string> value = ReadFile(a.signature);
+  if (!value.ok()) return Fail(value.status());
+  absl::StatusOr<pades::SignResult> r = pades::CompleteSignature(
+      *p, ByteSpan(reinterpret_cast<const uint8_t*>(value->data()), value->size()), a.out);
+  if (!r.ok()) return Fail(r.status());
+  PrintResult(*r, a.out);
+  return 0;
+}
+
+}  // namespace
+
+void AddSignCommands(CLI::App& app, Runner& run) {
+  auto args = std::make_shared<SignArgs>();
+  CLI::App* sign = app.add_subcommand(
+      "sign", "Ký PDF (PAdES) bằng token hoặc tệp PKCS#12 / sign a PDF (PAdES)");
+  sign->add_option("--in", args->in, "PDF cần ký / input PDF");
+  sign->add_option("--out", args->out, "PDF đã ký / output PDF");
+  AddDocumentOptions(*sign, *args);
+  args->key.Register(*sign);
+  sign->callback([sign, args, &run] {
+    if (sign->get_subcommands().empty()) run = [args] { return RunSign(*args); };
+  });
+
+  CLI::App* prepare = sign->add_subcommand(
+      "prepare", "Bước 1 ký tách: chuẩn bị dữ liệu cần ký / split signing step 1: prepare");
+  prepare->add_option("--in", args->in, "PDF cần ký / input PDF")->required();
+  prepare->add_option("--state", args->state, "Tệp trạng thái (JSON) / state file")->required();
+  prepare->add_option("--prepared", args->prepared,
+                      "PDF chờ ký (mặc định STATE.pdf) / prepared PDF (default STATE.pdf)");
+  prepare->add_option("--cert", args->cert,
+                      "Chứng thư người ký và chuỗi (PEM) / signer certificate and chain (PEM)")
+      ->required();
+  prepare->add_option("--tbs", args->tbs, "Ghi dữ liệu cần ký ra tệp / write the bytes to sign");
+  prepare->add_flag("--pss", args->key.pss, "RSASSA-PSS");
+  AddDocumentOptions(*prepare, *args);
+  prepare->callback([args, &run] { run = [args] { return RunPrepare(*args); }; });
+
+  CLI::App* complete = sign->add_subcommand(
+      "complete", "Bước 2 ký tách: gắn giá trị chữ ký / split signing step 2: complete");
+  complete->add_option("--state", args->state, "Tệp trạng thái (JSON) / state file")->required();
+  complete->add_option("--signature", args->signature,
+                       "Giá trị chữ ký (nhị phân) / signature value (binary)")
+      ->required();
+  complete->add_option("--out", args->out, "PDF đã ký / output PDF")->required();
+  complete->callback([args, &run] { run = [args] { return RunComplete(*args); }; });
+}
+
+}  // namespace taicho::cli

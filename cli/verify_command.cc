@@ -1,0 +1,47 @@
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "cli/commands.h"
+#include "errors/error.h"
+#include "pades/pdf_verifier.h"
+
+namespace taicho::cli {
+namespace {
+
+struct VerifyArgs {
+  std::string file;
+  std::string trust;
+  bool json = false;
+};
+
+int RunVerify(const VerifyArgs& a) {
+  std::string anchors;
+  if (!a.trust.empty()) {
+    std::ifstream in(a.trust, std::ios::binary);
+    if (!in) return Fail(Error(ErrorCode::kIo, absl::StrCat("cannot open ", a.trust)));
+    anchors.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  absl::StatusOr<pades::VerificationReport> report = pades::VerifyPdf(a.file, anchors);
+  if (!report.ok()) return Fail(report.status());
+  const std::string text = a.json ? report->ToJson() + "\n" : report->ToText();
+  std::fputs(text.c_str(), stdout);
+  return report->all_passed() ? 0 : 1;
+}
+
+}  // namespace
+
+void AddVerifyCommand(CLI::App& app, Runner& run) {
+  auto args = std::make_shared<VerifyArgs>();
+  CLI::App* verify = app.add_subcommand(
+      "verify", "Kiểm tra các chữ ký số trong PDF / verify the signatures of a PDF");
+  verify->add_option("file", args->file, "PDF cần kiểm tra / PDF to verify")->required();
+  verify->add_option("--trust", args->trust,
+                     "Chứng thư gốc tin cậy (PEM) / trusted root certificates (PEM)");
+  verify->add_flag("--json", args->json, "Báo cáo JSON / JSON report");
+  verify->callback([args, &run] { run = [args] { return RunVerify(*args); }; });
+}
+
+}  // namespace taicho::cli

@@ -1,0 +1,69 @@
+// PAdES signing of a PDF: the orchestration of pdf/ (placeholder, byte ranges, update) and
+// signer/ (CMS). One-shot with a KeySigner, or split in two steps (prepare, complete) that may run
+// in different processes with the key somewhere else.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "pdf/signature_update.h"
+#include "signer/cms_builder.h"
+#include "signer/key_signer.h"
+
+namespace taicho::pades {
+
+struct SignOptions {
+  int page_index = 0;                 // 0-based
+  std::string field_name;             // empty: next free "SignatureN"
+  std::string reason;                 // UTF-8 (Vietnamese), optional
+  std::string location;               // UTF-8, optional
+  signer::DigestAlgorithm digest = signer::DigestAlgorithm::kSha256;
+  std::optional<int64_t> signing_time;  // Unix seconds; now when unset. Written as /M.
+  pdf::Rect rect;                     // zero: invisible signature
+};
+
+struct SignResult {
+  std::string field_name;
+  std::string signing_time;  // as written in /M
+  size_t cms_size = 0;
+  size_t reserved = 0;       // /Contents capacity in bytes
+  int64_t file_size = 0;
+};
+
+// Signs `input_path` into `output_path` (written atomically; the input is never changed).
+// When the CMS turns out larger than the reservation the update is redone with a larger one.
+absl::StatusOr<SignResult> SignPdf(const std::string& input_path, const std::string& output_path,
+                                   signer::KeySigner& key, const SignOptions& options);
+
+// A prepared signature: a PDF with an empty placeholder plus every input of the CMS, fixed.
+struct PreparedSignature {
+  std::string prepared_pdf;  // path of the PDF with the placeholder
+  pdf::PreparedUpdate update;
+  signer::PreparedCms cms;
+  std::string signing_time;
+
+  // The exact bytes the key must sign (DER of the signed attributes).
+  const Bytes& BytesToSign() const { return cms.signed_attributes; }
+  std::string ToJson() const;
+  static absl::StatusOr<PreparedSignature> FromJson(const std::string& json);
+};
+
+// Step 1: writes the PDF with the placeholder to `prepared_pdf_path` (atomically) and fixes the
+// CMS inputs. `chain` starts with the signer's certificate.
+absl::StatusOr<PreparedSignature> PrepareSignature(const std::string& input_path,
+                                                   const std::string& prepared_pdf_path,
+                                                   std::vector<Bytes> chain,
+                                                   signer::SignatureScheme scheme,
+                                                   const SignOptions& options);
+
+// Step 2: checks the prepared PDF is unchanged (kStateInvalid otherwise) and the value verifies
+// with the signer's certificate (kSignatureValueInvalid), then writes the signed PDF to
+// `output_path` atomically.
+absl::StatusOr<SignResult> CompleteSignature(const PreparedSignature& prepared,
+                                             ByteSpan signature_value,
+                                             const std::string& output_path);
+
+}  // namespace taicho::pades

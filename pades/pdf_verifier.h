@@ -1,0 +1,50 @@
+// Verification of every signature in a PDF, with a report in Vietnamese and English.
+// (Integrity, signer and chain at this stage; revocation, time-stamps and change analysis come
+// with the long-term validation work.)
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace taicho::pades {
+
+struct SignatureReport {
+  std::string field_name;
+  std::string sub_filter;
+  std::string signing_time;  // /M
+  std::string signer_name;   // certificate CN
+  std::string signer_subject;
+  std::string signer_issuer;
+  std::string signer_serial;
+  std::string digest_algorithm;
+  std::string signature_algorithm;
+  bool byte_range_ok = false;   // well-formed and frames this signature's /Contents
+  bool digest_ok = false;
+  bool signature_ok = false;
+  bool signing_certificate_ok = false;
+  bool covers_whole_file = false;
+  std::optional<bool> chain_trusted;  // set when trust anchors were configured
+  std::vector<std::string> problems;  // English, for operators
+
+  // ETSI EN 319 102-1 style: "TOTAL-PASSED", "TOTAL-FAILED" or "INDETERMINATE", with a
+  // sub-indication such as "HASH_FAILURE" (empty when passed).
+  std::string indication;
+  std::string sub_indication;
+};
+
+struct VerificationReport {
+  std::vector<SignatureReport> signatures;
+  bool all_passed() const;  // at least one signature, all TOTAL-PASSED
+  std::string ToText() const;  // Vietnamese with English alongside
+  std::string ToJson() const;
+};
+
+// `trust_anchors_pem`: PEM bundle of trusted roots; without it the chain is not judged and the
+// best outcome is INDETERMINATE / NO_CERTIFICATE_CHAIN_FOUND.
+absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
+                                             const std::string& trust_anchors_pem = {});
+
+}  // namespace taicho::pades

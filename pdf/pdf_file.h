@@ -1,0 +1,68 @@
+// File-level helpers for signed PDFs: atomic output, byte ranges, the cross-reference tail.
+// Nothing here parses PDF objects; it works on bytes and offsets.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace taicho::pdf {
+
+// /ByteRange [offset1 length1 offset2 length2]: the signed bytes are the two ranges.
+using ByteRange = std::array<int64_t, 4>;
+
+// A file written beside its final path and renamed into place only by Commit(): a crash or an
+// error leaves no half-written file at `final_path`. The temp file is removed on destruction
+// unless committed. Not thread-safe.
+class AtomicFile {
+ public:
+  static absl::StatusOr<AtomicFile> Create(const std::string& final_path);
+  AtomicFile(AtomicFile&& other) noexcept;
+  AtomicFile& operator=(AtomicFile&&) = delete;
+  ~AtomicFile();
+
+  const std::string& temp_path() const { return temp_path_; }
+  const std::string& final_path() const { return final_path_; }
+  int fd() const { return fd_; }
+
+  // fsync, close, rename over final_path, fsync the directory.
+  absl::Status Commit();
+
+ private:
+  AtomicFile(std::string final_path, std::string temp_path, int fd)
+      : final_path_(std::move(final_path)), temp_path_(std::move(temp_path)), fd_(fd) {}
+  std::string final_path_;
+  std::string temp_path_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
+// Feeds the bytes of both ranges of `path` to `sink` in bounded chunks (memory stays flat
+// whatever the file size). Fails when a range lies outside the file.
+absl::Status StreamByteRange(const std::string& path, const ByteRange& range,
+                             const std::function<void(std::span<const uint8_t>)>& sink);
+
+// Writes all of `data` at `offset` of `fd`.
+absl::Status WriteAt(int fd, int64_t offset, std::span<const uint8_t> data);
+
+// Copies all of `from_path` to the start of `fd` (which must be empty) and returns its size.
+absl::StatusOr<int64_t> CopyFileTo(const std::string& from_path, int fd);
+
+// Reads `length` bytes at `offset` (for small reads: tails, /Contents).
+absl::StatusOr<std::string> ReadAt(const std::string& path, int64_t offset, size_t length);
+
+absl::StatusOr<int64_t> FileSize(const std::string& path);
+
+// The value of the last "startxref" of the file and what it points at.
+struct XrefTail {
+  int64_t startxref = 0;
+  bool is_stream = false;  // a cross-reference stream ("N G obj"), else a classic "xref" table
+};
+absl::StatusOr<XrefTail> ReadXrefTail(const std::string& path);
+
+}  // namespace taicho::pdf

@@ -1,0 +1,67 @@
+#include "pdf/podofo_document.h"
+
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "errors/error.h"
+#include "pdf/pdf_file.h"
+
+namespace taicho::pdf {
+
+void InitPodofo() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    PoDoFo::PdfError::EnableDebug(false);
+    PoDoFo::PdfError::EnableLogging(false);
+    PoDoFo::PdfEncodingFactory::GlobalIdentityEncodingInstance();
+    PoDoFo::PdfEncodingFactory::GlobalWinAnsiEncodingInstance();
+    PoDoFo::PdfEncodingFactory::GlobalPdfDocEncodingInstance();
+  });
+}
+
+absl::Status FromPodofoError(const PoDoFo::PdfError& e, const char* context) {
+  const char* name = PoDoFo::PdfError::ErrorName(e.GetError());
+  const std::string detail = absl::StrCat(context, ": PoDoFo ", name ? name : "error");
+  switch (e.GetError()) {
+    case PoDoFo::ePdfError_InvalidPassword:
+    case PoDoFo::ePdfError_UnsupportedFilter:
+      if (e.GetError() == PoDoFo::ePdfError_InvalidPassword) {
+        return Error(ErrorCode::kPdfEncrypted, detail);
+      }
+      return Error(ErrorCode::kPdfUnsupported, detail);
+    case PoDoFo::ePdfError_FileNotFound:
+      return Error(ErrorCode::kIo, detail);
+    default:
+      return Error(ErrorCode::kPdfUnreadable, detail);
+  }
+}
+
+absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadPdf(const std::string& path) {
+  InitPodofo();
+  absl::StatusOr<std::string> head = ReadAt(path, 0, 1024);
+  if (!head.ok()) return head.status();
+  if (head->find("%PDF-") == std::string::npos) {
+    return Error(ErrorCode::kPdfUnreadable, "no %PDF- header");
+  }
+  auto doc = std::make_unique<PoDoFo::PdfMemDocument>();
+  try {
+    doc->Load(path.c_str());
+    if (doc->GetEncrypted()) return Error(ErrorCode::kPdfEncrypted);
+    if (doc->GetCatalog() == nullptr || doc->GetPageCount() <= 0) {
+      return Error(ErrorCode::kPdfUnreadable, "no catalog or no pages");
+    }
+  } catch (const PoDoFo::PdfError& e) {
+    return FromPodofoError(e, "load");
+  } catch (const std::exception& e) {
+    return Error(ErrorCode::kPdfUnreadable, absl::StrCat("load: ", e.what()));
+  }
+  return doc;
+}
+
+std::string Serialize(const PoDoFo::PdfObject& object) {
+  std::string out;
+  object.ToString(out, PoDoFo::ePdfWriteMode_Compact);
+  return out;
+}
+
+}  // namespace taicho::pdf

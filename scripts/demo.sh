@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The README's main command: sets everything up on a fresh Debian 12 machine and runs the main job
+# end to end on embedded defaults — a sample PKI and SoftHSM2 tokens, a sample PDF signed by the
+# officer and then sealed by the agency, each signature checked by pdfsig and by `taicho verify`.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+OUT="${TAICHO_DEMO_DIR:-$ROOT/out/demo}"
+MODULE=/usr/lib/softhsm/libsofthsm2.so
+
+bash "$ROOT/scripts/install-deps.sh"
+BUILD_DIR="$ROOT/build" bash "$ROOT/scripts/build.sh" >/dev/null
+TAICHO="$ROOT/build/cli/taicho"
+
+rm -rf "$OUT" && mkdir -p "$OUT"
+echo "== Hạ tầng khóa mẫu và token SoftHSM2 / sample PKI and SoftHSM2 tokens: $OUT"
+bash "$ROOT/certs-sample/make-pki.sh" "$OUT/pki" >/dev/null
+bash "$ROOT/certs-sample/make-tokens.sh" "$OUT/pki" "$OUT/tokens" >/dev/null
+export SOFTHSM2_CONF="$OUT/tokens/softhsm2.conf"
+"$TAICHO" token list --module "$MODULE"
+
+echo
+echo "== Văn bản mẫu / sample document"
+"$ROOT/build/tests/make_sample_pdf" "$OUT/van-ban.pdf" 2
+
+echo
+echo "== Bước 1: lãnh đạo phê duyệt (token cá nhân) / officer approves with a personal token"
+echo 123456 | "$TAICHO" sign --in "$OUT/van-ban.pdf" --out "$OUT/da-phe-duyet.pdf" \
+  --module "$MODULE" --token "Nguyễn Văn An" --pin-stdin \
+  --reason "Phê duyệt kết quả giải quyết thủ tục hành chính" --location "Châu Đức"
+
+echo
+echo "== Bước 2: văn thư đóng dấu (chứng thư cơ quan) / clerk seals with the agency certificate"
+echo 123456 | "$TAICHO" sign --in "$OUT/da-phe-duyet.pdf" --out "$OUT/da-dong-dau.pdf" \
+  --module "$MODULE" --token "Con dấu UBND Châu Đức" --pin-stdin \
+  --reason "Đóng dấu phát hành" --location "Châu Đức"
+
+echo
+echo "== pdfsig (poppler), với chứng thư gốc mẫu được tin cậy / with the sample root trusted"
+mkdir -p "$OUT/nss"
+certutil -N -d "sql:$OUT/nss" --empty-password
+certutil -A -d "sql:$OUT/nss" -n "Sample National Root CA" -t "CT,C,C" -i "$OUT/pki/root.pem"
+pdfsig -nssdir "sql:$OUT/nss" "$OUT/da-dong-dau.pdf"
+
+echo
+echo "== taicho verify"
+"$TAICHO" verify "$OUT/da-dong-dau.pdf" --trust "$OUT/pki/ca-bundle.pem"
+echo
+echo "Kết quả / Result: $OUT/da-dong-dau.pdf"

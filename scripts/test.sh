@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds with -Werror, runs every test, then
+# builds again with AddressSanitizer + UndefinedBehaviorSanitizer and runs every test again.
+# TAICHO_SKIP_SANITIZE=1 skips the second pass (for quick local runs).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+bash "$ROOT/scripts/install-deps.sh"
+
+echo "== build (RelWithDebInfo, -Werror)"
+BUILD_DIR="$ROOT/build" bash "$ROOT/scripts/build.sh"
+echo "== tests"
+(cd "$ROOT/build" && ctest --output-on-failure -j2)
+
+if [[ "${TAICHO_SKIP_SANITIZE:-0}" != "1" ]]; then
+  echo "== build (ASan + UBSan)"
+  BUILD_DIR="$ROOT/build-asan" bash "$ROOT/scripts/build.sh" -DTAICHO_SANITIZE=ON \
+    -DTAICHO_BUILD_BENCH=OFF
+  echo "== tests under ASan + UBSan"
+  # SoftHSM2 keeps process-lifetime singletons that LeakSanitizer would report at exit.
+  export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  (cd "$ROOT/build-asan" && ctest --output-on-failure -j2)
+fi
