@@ -18,7 +18,7 @@ PdfObject* Resolve(PoDoFo::PdfVecObjects& objects, PdfObject* o) {
 
 std::string TextOf(const PoDoFo::PdfDictionary& dict, const char* key) {
   const PdfObject* o = dict.GetKey(key);
-  if (o && o->IsString()) return o->GetString().GetStringUtf8();
+  if (o && (o->IsString() || o->IsHexString())) return o->GetString().GetStringUtf8();
   return {};
 }
 
@@ -29,20 +29,43 @@ int HexValue(char c) {
   return -1;
 }
 
-// Length of a DER TLV at the start of `der` (0 when it is not one): the zero padding after a CMS
-// is not part of it.
-size_t DerLength(const std::vector<uint8_t>& der) {
-  if (der.size() < 2 || der[0] != 0x30) return 0;
-  size_t len = der[1];
-  size_t header = 2;
-  if (len & 0x80) {
-    const size_t n = len & 0x7f;
-    if (n == 0 || n > 4 || der.size() < 2 + n) return 0;
-    len = 0;
-    for (size_t i = 0; i < n; ++i) len = (len << 8) | der[2 + i];
-    header += n;
+// Length of the BER/DER TLV starting at `pos` (0 when malformed). Other tools (NSS, used by
+// pdfsig) write BER with indefinite lengths, so those are walked to their end-of-contents; the
+// zero padding after the CMS is not part of it.
+size_t TlvLength(const std::vector<uint8_t>& der, size_t pos, int depth) {
+  if (depth > 64 || pos + 2 > der.size()) return 0;
+  size_t i = pos + 1;
+  if ((der[pos] & 0x1f) == 0x1f) {  // high tag number form
+    while (i < der.size() && (der[i] & 0x80)) ++i;
+    ++i;
   }
-  return header + len <= der.size() ? header + len : 0;
+  if (i >= der.size()) return 0;
+  const uint8_t first = der[i++];
+  if (first == 0x80) {  // indefinite: constructed contents up to 00 00
+    if (!(der[pos] & 0x20)) return 0;
+    size_t at = i;
+    while (at + 2 <= der.size()) {
+      if (der[at] == 0 && der[at + 1] == 0) return at + 2 - pos;
+      const size_t inner = TlvLength(der, at, depth + 1);
+      if (inner == 0) return 0;
+      at += inner;
+    }
+    return 0;
+  }
+  size_t len = first;
+  if (first & 0x80) {
+    const size_t n = first & 0x7f;
+    if (n == 0 || n > 4 || i + n > der.size()) return 0;
+    len = 0;
+    for (size_t k = 0; k < n; ++k) len = (len << 8) | der[i + k];
+    i += n;
+  }
+  return i + len <= der.size() ? i + len - pos : 0;
+}
+
+size_t DerLength(const std::vector<uint8_t>& der) {
+  if (der.empty() || der[0] != 0x30) return 0;
+  return TlvLength(der, 0, 0);
 }
 
 // Reads the gap between the two ranges and checks it is "<hex>" equal to the parsed /Contents.
@@ -77,7 +100,7 @@ void ReadContents(const std::string& path, int64_t file_size, const PoDoFo::PdfD
   }
   // The hex string in the file must be this dictionary's own /Contents, not another object's.
   const PdfObject* contents = sig.GetKey("Contents");
-  if (contents == nullptr || !contents->IsString()) {
+  if (contents == nullptr || !(contents->IsString() || contents->IsHexString())) {
     out.byte_range_problem = "/Contents missing";
     return;
   }
@@ -124,7 +147,7 @@ void CollectSignatures(PoDoFo::PdfMemDocument& doc, PdfObject* field, const std:
   if (const PdfObject* f = sig.GetKey("SubFilter"); f && f->IsName()) {
     s.sub_filter = f->GetName().GetName();
   }
-  if (const PdfObject* m = sig.GetKey("M"); m && m->IsString()) {
+  if (const PdfObject* m = sig.GetKey("M"); m && (m->IsString() || m->IsHexString())) {
     s.signing_time = m->GetString().GetStringUtf8();
   }
   s.reason = TextOf(sig, "Reason");

@@ -49,7 +49,7 @@ void CollectFieldNames(PoDoFo::PdfVecObjects& objects, PdfObject* field, const s
   if (field->IsReference()) field = objects.GetObject(field->GetReference());
   if (field == nullptr || !field->IsDictionary()) return;
   std::string name = prefix;
-  if (const PdfObject* t = field->GetDictionary().GetKey("T"); t && t->IsString()) {
+  if (const PdfObject* t = field->GetDictionary().GetKey("T"); t && (t->IsString() || t->IsHexString())) {
     name = prefix.empty() ? t->GetString().GetStringUtf8()
                           : prefix + "." + t->GetString().GetStringUtf8();
     names.insert(name);

@@ -112,7 +112,7 @@ absl::StatusOr<BuiltCms> BuildCms(const CmsRequest& request) {
   if (request.chain.empty()) return Error(ErrorCode::kUsage, "no signer certificate");
   if (request.content_digest.size() != ossl::DigestSize(request.digest)) {
     return Error(ErrorCode::kUsage,
-                 absl::StrCat("content digest is not a ", DigestName(request.digest), " value"));
+                 absl::StrCat("content digest is not a ", std::string(DigestName(request.digest)), " value"));
   }
   std::vector<ossl::X509Ptr> certs;
   for (const Bytes& der : request.chain) {
@@ -130,7 +130,7 @@ absl::StatusOr<BuiltCms> BuildCms(const CmsRequest& request) {
   const bool is_rsa = EVP_PKEY_is_a(pub, "RSA");
   if ((request.scheme == SignatureScheme::kEcdsa && !is_ec) ||
       (request.scheme != SignatureScheme::kEcdsa && !is_rsa)) {
-    return Error(ErrorCode::kUsage, absl::StrCat(SchemeName(request.scheme),
+    return Error(ErrorCode::kUsage, absl::StrCat(std::string(SchemeName(request.scheme)),
                                                  " does not fit the signer certificate's key"));
   }
 
@@ -328,9 +328,9 @@ absl::StatusOr<Bytes> CompleteCms(const PreparedCms& prepared, ByteSpan signatur
 
 absl::StatusOr<Bytes> SignCms(const CmsRequest& request, KeySigner& key) {
   if (key.scheme() != request.scheme) {
-    return Error(ErrorCode::kUsage, absl::StrCat("the key signs with ", SchemeName(key.scheme()),
+    return Error(ErrorCode::kUsage, absl::StrCat("the key signs with ", std::string(SchemeName(key.scheme())),
                                                  ", the request asks for ",
-                                                 SchemeName(request.scheme)));
+                                                 std::string(SchemeName(request.scheme))));
   }
   absl::StatusOr<PreparedCms> prepared = PrepareCms(request);
   if (!prepared.ok()) return prepared.status();

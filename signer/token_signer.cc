@@ -92,7 +92,7 @@ class TokenSigner : public KeySigner {
           method = TokenMethod::kRawPss;
         } else {
           return Error(ErrorCode::kMechanismUnsupported,
-                       absl::StrCat("no RSASSA-PSS mechanism for ", DigestName(md)));
+                       absl::StrCat("no RSASSA-PSS mechanism for ", std::string(DigestName(md))));
         }
         request.pss_hash = m.hash;
         request.pss_mgf = m.mgf;
@@ -107,7 +107,7 @@ class TokenSigner : public KeySigner {
           method = TokenMethod::kRawPkcs1;
         } else {
           return Error(ErrorCode::kMechanismUnsupported,
-                       absl::StrCat("no RSA PKCS#1 mechanism for ", DigestName(md)));
+                       absl::StrCat("no RSA PKCS#1 mechanism for ", std::string(DigestName(md))));
         }
         break;
       case SignatureScheme::kEcdsa:

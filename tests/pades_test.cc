@@ -114,7 +114,7 @@ class SequentialSigning : public ::testing::TestWithParam<std::string> {
                    " -W taicho && certutil -L -d sql:" + nss);
       ASSERT_EQ(r.exit_code, 0) << r.output;
       r = Sh("pdfsig -add-signature -nssdir sql:" + nss + " -nick " +
-              Quote("Nguyễn Văn An") + " -reason Other " + Quote(plain) + " " + Quote(input_));
+              Quote("officer-an") + " -reason Other " + Quote(plain) + " " + Quote(input_));
       ASSERT_EQ(r.exit_code, 0) << r.output;
       ++already_signed_;
     }

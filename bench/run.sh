@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Signing benchmark (not a test). Measures, in one run on this machine:
+#   baselines: `openssl speed -seconds 3 rsa2048` sign time, `sha256sum` of the 50 MB file;
+#   taicho in process (Google Benchmark, SoftHSM2 RSA-2048) and as a whole command;
+#   `pdfsig -add-signature` on the same inputs with the same key in an NSS database;
+#   peak memory (max RSS) of each whole command.
+# Usage: bash bench/run.sh [MEGABYTES]   (default 50)
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+MB="${1:-50}"
+bash "$ROOT/scripts/install-deps.sh"
+command -v /usr/bin/time >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
+BUILD_DIR="$ROOT/build-bench" bash "$ROOT/scripts/build.sh" -DCMAKE_BUILD_TYPE=Release \
+  -DTAICHO_BUILD_TESTS=ON >/dev/null
+B="$ROOT/build-bench"
+W="$(mktemp -d /tmp/taicho-bench-XXXXXX)"
+trap 'rm -rf "$W"' EXIT
+export TAICHO_BENCH_DIR="$W"
+
+bash "$ROOT/certs-sample/make-pki.sh" "$W/pki" >/dev/null
+bash "$ROOT/certs-sample/make-tokens.sh" "$W/pki" "$W/tokens" >/dev/null
+export SOFTHSM2_CONF="$W/tokens/softhsm2.conf"
+"$B/tests/make_sample_pdf" "$W/small.pdf" 2
+"$B/bench/make_large_pdf" "$W/large.pdf" "$MB"
+MODULE=/usr/lib/softhsm/libsofthsm2.so
+TOKEN="Nguyễn Văn An"
+echo 123456 | "$B/cli/taicho" sign --in "$W/small.pdf" --out "$W/small-signed.pdf" \
+  --module "$MODULE" --token "$TOKEN" --pin-stdin >/dev/null
+certutil -N -d "sql:$W/nss" --empty-password 2>/dev/null || { mkdir -p "$W/nss"; certutil -N -d "sql:$W/nss" --empty-password; }
+pk12util -i "$W/pki/officer-an.p12" -d "sql:$W/nss" -W taicho >/dev/null
+
+echo "== inputs"
+ls -l "$W/small.pdf" "$W/large.pdf" | awk '{print $5, $9}'
+
+echo "== baseline: openssl speed -seconds 3 rsa2048"
+speed="$(openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $4, $6}')"
+echo "rsa2048 sign: ${speed% *} s/op, ${speed#* } sign/s"
+
+echo "== in process (Google Benchmark)"
+"$B/bench/sign_bench" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+  --benchmark_min_time=1 2>/dev/null | grep -E "median|Benchmark|---"
+
+echo "== whole commands (hyperfine, median)"
+sign_cmd() { echo "echo 123456 | $B/cli/taicho sign --in $1 --out $W/out.pdf --module $MODULE --token '$TOKEN' --pin-stdin"; }
+pdfsig_cmd() { echo "rm -f $W/pdfsig-out.pdf; pdfsig -add-signature -nssdir sql:$W/nss -nick '$TOKEN' $1 $W/pdfsig-out.pdf"; }
+hyperfine -N --warmup 2 --runs 15 --export-json "$W/h-small.json" \
+  "$(sign_cmd "$W/small.pdf")" "$(pdfsig_cmd "$W/small.pdf")" 2>/dev/null >/dev/null || \
+hyperfine --warmup 2 --runs 15 --export-json "$W/h-small.json" \
+  "$(sign_cmd "$W/small.pdf")" "$(pdfsig_cmd "$W/small.pdf")" >/dev/null
+hyperfine --warmup 1 --runs 7 --export-json "$W/h-large.json" \
+  "sha256sum $W/large.pdf" "$(sign_cmd "$W/large.pdf")" "$(pdfsig_cmd "$W/large.pdf")" >/dev/null
+python3 - "$W/h-small.json" "$W/h-large.json" <<'PY'
+import json, sys
+for f in sys.argv[1:]:
+    for r in json.load(open(f))["results"]:
+        cmd = r["command"]
+        name = ("taicho sign" if "taicho" in cmd else "pdfsig -add-signature" if "pdfsig" in cmd
+                else "sha256sum")
+        size = "large" if "large" in cmd else "small"
+        print(f"{name:24s} {size:6s} median {r['median']*1000:9.1f} ms  (min {r['min']*1000:.1f})")
+PY
+
+echo "== peak memory (max RSS)"
+for f in small large; do
+  /usr/bin/time -f "taicho sign $f: %M KB" bash -c "$(sign_cmd "$W/$f.pdf")" >/dev/null
+  /usr/bin/time -f "pdfsig -add-signature $f: %M KB" bash -c "$(pdfsig_cmd "$W/$f.pdf")" >/dev/null
+done 2>&1 | grep KB
