@@ -53,7 +53,7 @@ std::string Dir() {
 }
 
 void SetPeakRss(benchmark::State& state) {
-  rusage ru {};
+  rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   state.counters["peak_rss_MB"] = static_cast<double>(ru.ru_maxrss) / 1024.0;
 }

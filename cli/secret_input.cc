@@ -20,7 +20,7 @@ absl::StatusOr<pkcs11::SecretString> ReadSecret(bool from_stdin, const char* pro
       return Error(ErrorCode::kUsage, "no terminal to ask the PIN: use --pin-stdin");
     }
     std::fputs(prompt, stderr);
-    termios old_mode {};
+    termios old_mode{};
     ::tcgetattr(STDIN_FILENO, &old_mode);
     termios silent = old_mode;
     silent.c_lflag &= ~static_cast<tcflag_t>(ECHO);

@@ -97,8 +97,7 @@ int RunPrepare(const SignArgs& a) {
   std::printf("Đã chuẩn bị / Prepared: %s\n", a.state.c_str());
   std::printf("  Tệp chờ ký / Prepared PDF: %s\n", prepared_path.c_str());
   if (!a.tbs.empty()) std::printf("  Dữ liệu cần ký / Bytes to sign: %s\n", a.tbs.c_str());
-  std::printf("  Thuật toán / Scheme: %s, %s\n",
-              std::string(signer::SchemeName(scheme)).c_str(),
+  std::printf("  Thuật toán / Scheme: %s, %s\n", std::string(signer::SchemeName(scheme)).c_str(),
               std::string(signer::DigestName(p->cms.request.digest)).c_str());
   return 0;
 }
@@ -121,8 +120,8 @@ int RunComplete(const SignArgs& a) {
 
 void AddSignCommands(CLI::App& app, Runner& run) {
   auto args = std::make_shared<SignArgs>();
-  CLI::App* sign = app.add_subcommand(
-      "sign", "Ký PDF (PAdES) bằng token hoặc tệp PKCS#12 / sign a PDF (PAdES)");
+  CLI::App* sign =
+      app.add_subcommand("sign", "Ký PDF (PAdES) bằng token hoặc tệp PKCS#12 / sign a PDF (PAdES)");
   sign->add_option("--in", args->in, "PDF cần ký / input PDF");
   sign->add_option("--out", args->out, "PDF đã ký / output PDF");
   AddDocumentOptions(*sign, *args);
@@ -137,8 +136,9 @@ void AddSignCommands(CLI::App& app, Runner& run) {
   prepare->add_option("--state", args->state, "Tệp trạng thái (JSON) / state file")->required();
   prepare->add_option("--prepared", args->prepared,
                       "PDF chờ ký (mặc định STATE.pdf) / prepared PDF (default STATE.pdf)");
-  prepare->add_option("--cert", args->cert,
-                      "Chứng thư người ký và chuỗi (PEM) / signer certificate and chain (PEM)")
+  prepare
+      ->add_option("--cert", args->cert,
+                   "Chứng thư người ký và chuỗi (PEM) / signer certificate and chain (PEM)")
       ->required();
   prepare->add_option("--tbs", args->tbs, "Ghi dữ liệu cần ký ra tệp / write the bytes to sign");
   prepare->add_flag("--pss", args->key.pss, "RSASSA-PSS");
@@ -148,8 +148,9 @@ void AddSignCommands(CLI::App& app, Runner& run) {
   CLI::App* complete = sign->add_subcommand(
       "complete", "Bước 2 ký tách: gắn giá trị chữ ký / split signing step 2: complete");
   complete->add_option("--state", args->state, "Tệp trạng thái (JSON) / state file")->required();
-  complete->add_option("--signature", args->signature,
-                       "Giá trị chữ ký (nhị phân) / signature value (binary)")
+  complete
+      ->add_option("--signature", args->signature,
+                   "Giá trị chữ ký (nhị phân) / signature value (binary)")
       ->required();
   complete->add_option("--out", args->out, "PDF đã ký / output PDF")->required();
   complete->callback([args, &run] { run = [args] { return RunComplete(*args); }; });

@@ -25,14 +25,22 @@ void AddTokenCommands(CLI::App& app, Runner& run) {
           std::printf("  Chưa cắm token / No token present\n");
           continue;
         }
+        if (!t.token_initialized) {
+          std::printf("  Token chưa khởi tạo / Token not initialised\n");
+          continue;
+        }
         std::printf("  Nhãn / Label: %s\n", t.label.c_str());
         std::printf("  Số sê-ri / Serial: %s\n", t.serial.c_str());
         std::printf("  Nhà sản xuất / Manufacturer: %s\n", t.manufacturer.c_str());
         std::printf("  Mẫu / Model: %s\n", t.model.c_str());
-        std::printf("  Cần đăng nhập / Login required: %s\n", t.login_required ? "có / yes" : "không / no");
-        if (t.pin_locked) std::printf("  PIN ĐÃ BỊ KHÓA / PIN LOCKED\n");
-        else if (t.pin_final_try) std::printf("  Lần thử PIN cuối cùng / Final PIN try\n");
-        else if (t.pin_count_low) std::printf("  Đã nhập sai PIN / PIN retries low\n");
+        std::printf("  Cần đăng nhập / Login required: %s\n",
+                    t.login_required ? "có / yes" : "không / no");
+        if (t.pin_locked)
+          std::printf("  PIN ĐÃ BỊ KHÓA / PIN LOCKED\n");
+        else if (t.pin_final_try)
+          std::printf("  Lần thử PIN cuối cùng / Final PIN try\n");
+        else if (t.pin_count_low)
+          std::printf("  Đã nhập sai PIN / PIN retries low\n");
       }
       return 0;
     };

@@ -21,10 +21,10 @@ struct Entry {
 
 // Exit codes: 2 usage, 3 input document, 4 token/PIN, 5 key/certificate, 6 I/O, 7 internal.
 constexpr std::array kEntries = {
-    Entry{ErrorCode::kUsage, "USAGE", absl::StatusCode::kInvalidArgument, 2,
-          "Tham số không hợp lệ", "Invalid arguments"},
-    Entry{ErrorCode::kIo, "IO_ERROR", absl::StatusCode::kUnavailable, 6,
-          "Lỗi đọc/ghi tệp", "File read/write error"},
+    Entry{ErrorCode::kUsage, "USAGE", absl::StatusCode::kInvalidArgument, 2, "Tham số không hợp lệ",
+          "Invalid arguments"},
+    Entry{ErrorCode::kIo, "IO_ERROR", absl::StatusCode::kUnavailable, 6, "Lỗi đọc/ghi tệp",
+          "File read/write error"},
     Entry{ErrorCode::kPdfUnreadable, "PDF_UNREADABLE", absl::StatusCode::kInvalidArgument, 3,
           "Tệp PDF hỏng hoặc không phải PDF", "The PDF is damaged or not a PDF"},
     Entry{ErrorCode::kPdfEncrypted, "PDF_ENCRYPTED", absl::StatusCode::kInvalidArgument, 3,
@@ -37,7 +37,8 @@ constexpr std::array kEntries = {
     Entry{ErrorCode::kSignatureTooLarge, "SIGNATURE_TOO_LARGE", absl::StatusCode::kInternal, 7,
           "Chữ ký vượt quá vùng dành sẵn", "The signature does not fit the reserved space"},
     Entry{ErrorCode::kModuleLoadFailed, "PKCS11_MODULE_LOAD_FAILED",
-          absl::StatusCode::kFailedPrecondition, 4, "Không nạp được thư viện PKCS#11 của thiết bị ký",
+          absl::StatusCode::kFailedPrecondition, 4,
+          "Không nạp được thư viện PKCS#11 của thiết bị ký",
           "The PKCS#11 module could not be loaded"},
     Entry{ErrorCode::kTokenNotFound, "TOKEN_NOT_FOUND", absl::StatusCode::kNotFound, 4,
           "Không tìm thấy thiết bị ký số (token)", "Token not found"},
@@ -56,7 +57,8 @@ constexpr std::array kEntries = {
     Entry{ErrorCode::kCertificateNotFound, "CERTIFICATE_NOT_FOUND", absl::StatusCode::kNotFound, 5,
           "Không tìm thấy chứng thư số của khóa", "Certificate for the key not found"},
     Entry{ErrorCode::kMechanismUnsupported, "MECHANISM_UNSUPPORTED",
-          absl::StatusCode::kFailedPrecondition, 4, "Thiết bị ký không hỗ trợ thuật toán ký phù hợp",
+          absl::StatusCode::kFailedPrecondition, 4,
+          "Thiết bị ký không hỗ trợ thuật toán ký phù hợp",
           "The token offers no usable signing mechanism"},
     Entry{ErrorCode::kTokenError, "TOKEN_ERROR", absl::StatusCode::kInternal, 4,
           "Lỗi thiết bị ký số", "Token error"},
@@ -90,7 +92,8 @@ std::string_view CodeName(ErrorCode code) { return Find(code).name; }
 
 absl::Status Error(ErrorCode code, std::string_view detail) {
   const Entry& e = Find(code);
-  std::string message = absl::StrCat(std::string(e.name), ": ", std::string(e.vi), " / ", std::string(e.en));
+  std::string message =
+      absl::StrCat(std::string(e.name), ": ", std::string(e.vi), " / ", std::string(e.en));
   if (!detail.empty()) absl::StrAppend(&message, ": ", std::string(detail));
   absl::Status status(e.status, message);
   status.SetPayload(kPayloadUrl, absl::Cord(std::string(e.name)));

@@ -16,20 +16,20 @@
 namespace taicho::pades {
 
 struct SignOptions {
-  int page_index = 0;                 // 0-based
-  std::string field_name;             // empty: next free "SignatureN"
-  std::string reason;                 // UTF-8 (Vietnamese), optional
-  std::string location;               // UTF-8, optional
+  int page_index = 0;      // 0-based
+  std::string field_name;  // empty: next free "SignatureN"
+  std::string reason;      // UTF-8 (Vietnamese), optional
+  std::string location;    // UTF-8, optional
   signer::DigestAlgorithm digest = signer::DigestAlgorithm::kSha256;
   std::optional<int64_t> signing_time;  // Unix seconds; now when unset. Written as /M.
-  pdf::Rect rect;                     // zero: invisible signature
+  pdf::Rect rect;                       // zero: invisible signature
 };
 
 struct SignResult {
   std::string field_name;
   std::string signing_time;  // as written in /M
   size_t cms_size = 0;
-  size_t reserved = 0;       // /Contents capacity in bytes
+  size_t reserved = 0;  // /Contents capacity in bytes
   int64_t file_size = 0;
 };
 

@@ -68,12 +68,11 @@ std::string VerificationReport::ToText() const {
                     "\n");
     absl::StrAppend(&out, "  Định dạng / Format: ", s.sub_filter, ", ", s.digest_algorithm, ", ",
                     s.signature_algorithm, "\n");
-    absl::StrAppend(&out, "  Toàn vẹn dữ liệu / Integrity: ",
-                    s.byte_range_ok && s.digest_ok && s.signature_ok ? "đúng / intact"
-                                                                     : "SAI / BROKEN",
-                    "\n");
-    absl::StrAppend(&out, "  Bao phủ toàn bộ tệp / Covers the whole file: ",
-                    YesNo(s.covers_whole_file), "\n");
+    absl::StrAppend(
+        &out, "  Toàn vẹn dữ liệu / Integrity: ",
+        s.byte_range_ok && s.digest_ok && s.signature_ok ? "đúng / intact" : "SAI / BROKEN", "\n");
+    absl::StrAppend(
+        &out, "  Bao phủ toàn bộ tệp / Covers the whole file: ", YesNo(s.covers_whole_file), "\n");
     if (s.chain_trusted.has_value()) {
       absl::StrAppend(&out, "  Chuỗi chứng thư tin cậy / Trusted chain: ", YesNo(*s.chain_trusted),
                       "\n");
@@ -82,8 +81,7 @@ std::string VerificationReport::ToText() const {
                       "  Chuỗi chứng thư: chưa kiểm tra (thiếu --trust) / Chain: not checked "
                       "(no --trust)\n");
     }
-    absl::StrAppend(&out, "  Kết luận / Result: ", IndicationVi(s.indication), " / ",
-                    s.indication);
+    absl::StrAppend(&out, "  Kết luận / Result: ", IndicationVi(s.indication), " / ", s.indication);
     if (!s.sub_indication.empty()) absl::StrAppend(&out, " (", s.sub_indication, ")");
     absl::StrAppend(&out, "\n");
     for (const std::string& p : s.problems) absl::StrAppend(&out, "  ! ", p, "\n");

@@ -21,7 +21,7 @@ struct SignatureReport {
   std::string signer_serial;
   std::string digest_algorithm;
   std::string signature_algorithm;
-  bool byte_range_ok = false;   // well-formed and frames this signature's /Contents
+  bool byte_range_ok = false;  // well-formed and frames this signature's /Contents
   bool digest_ok = false;
   bool signature_ok = false;
   bool signing_certificate_ok = false;
@@ -37,7 +37,7 @@ struct SignatureReport {
 
 struct VerificationReport {
   std::vector<SignatureReport> signatures;
-  bool all_passed() const;  // at least one signature, all TOTAL-PASSED
+  bool all_passed() const;     // at least one signature, all TOTAL-PASSED
   std::string ToText() const;  // Vietnamese with English alongside
   std::string ToJson() const;
 };

@@ -17,8 +17,8 @@ absl::StatusOr<pdf::SignatureFieldSpec> MakeFieldSpec(const std::vector<Bytes>& 
   spec.location = options.location;
   spec.signer_name = info->common_name;
   spec.rect = options.rect;
-  spec.signing_time = pdf::PdfDateVietnam(
-      options.signing_time.value_or(static_cast<int64_t>(std::time(nullptr))));
+  spec.signing_time =
+      pdf::PdfDateVietnam(options.signing_time.value_or(static_cast<int64_t>(std::time(nullptr))));
   spec.contents_capacity = signer::EstimateCmsSize(chain);
   return spec;
 }

@@ -16,8 +16,8 @@ constexpr int kFormatVersion = 1;
 
 // The placeholder must still be all zeros: nothing was embedded in the prepared file yet.
 absl::Status CheckPlaceholderEmpty(const PreparedSignature& p) {
-  absl::StatusOr<std::string> gap = pdf::ReadAt(p.prepared_pdf, p.update.contents_offset,
-                                                p.update.contents_capacity * 2 + 2);
+  absl::StatusOr<std::string> gap =
+      pdf::ReadAt(p.prepared_pdf, p.update.contents_offset, p.update.contents_capacity * 2 + 2);
   if (!gap.ok()) return gap.status();
   if (gap->size() != p.update.contents_capacity * 2 + 2 || gap->front() != '<' ||
       gap->back() != '>' || gap->find_first_not_of('0', 1) != gap->size() - 1) {
@@ -129,8 +129,8 @@ absl::StatusOr<SignResult> CompleteSignature(const PreparedSignature& prepared,
   copy_view.prepared_pdf = out->temp_path();
   absl::Status st = CheckPlaceholderEmpty(copy_view);
   if (!st.ok()) return st;
-  absl::StatusOr<Bytes> digest = DigestByteRange(out->temp_path(), prepared.update.byte_range,
-                                                 prepared.cms.request.digest);
+  absl::StatusOr<Bytes> digest =
+      DigestByteRange(out->temp_path(), prepared.update.byte_range, prepared.cms.request.digest);
   if (!digest.ok()) return digest.status();
   if (*digest != prepared.cms.request.content_digest) {
     return Error(ErrorCode::kStateInvalid, "the prepared PDF changed since it was prepared");

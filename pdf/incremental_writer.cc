@@ -47,8 +47,8 @@ std::string IncrementalWriter::XrefTable(const TrailerInfo& trailer, int64_t siz
     }
     absl::StrAppend(&out, it->first, " ", count, "\n");
     for (; it != run_end; ++it) {
-      absl::StrAppend(&out, absl::StrFormat("%010d %05d n\r\n", it->second.offset,
-                                            it->second.generation));
+      absl::StrAppend(
+          &out, absl::StrFormat("%010d %05d n\r\n", it->second.offset, it->second.generation));
     }
   }
   absl::StrAppend(&out, "trailer\n<< /Size ", size, " /Root ", trailer.root_ref);
@@ -86,13 +86,12 @@ std::string IncrementalWriter::XrefStream(const TrailerInfo& trailer, int64_t se
     for (; it != run_end; ++it) put(it->second.offset, it->second.generation);
   }
   const int64_t size = std::max<int64_t>(trailer.previous_size, self_number + 1);
-  std::string out = absl::StrCat(self_number, " 0 obj\n<< /Type /XRef /Size ", size,
-                                 " /Index [", index, "] /W [1 ", offset_width, " 2] /Root ",
-                                 trailer.root_ref);
+  std::string out = absl::StrCat(self_number, " 0 obj\n<< /Type /XRef /Size ", size, " /Index [",
+                                 index, "] /W [1 ", offset_width, " 2] /Root ", trailer.root_ref);
   if (!trailer.info_ref.empty()) absl::StrAppend(&out, " /Info ", trailer.info_ref);
   if (!trailer.id_array.empty()) absl::StrAppend(&out, " /ID ", trailer.id_array);
-  absl::StrAppend(&out, " /Prev ", trailer.prev_xref, " /Length ", data.size(),
-                  " >>\nstream\n", data, "\nendstream\nendobj\n");
+  absl::StrAppend(&out, " /Prev ", trailer.prev_xref, " /Length ", data.size(), " >>\nstream\n",
+                  data, "\nendstream\nendobj\n");
   return out;
 }
 

@@ -14,12 +14,12 @@
 namespace taicho::pdf {
 
 struct TrailerInfo {
-  int64_t prev_xref = 0;           // the previous startxref
-  bool xref_stream = false;        // write a cross-reference stream (else a table)
-  int64_t previous_size = 0;       // the previous trailer's /Size
-  std::string root_ref;            // "12 0 R"
-  std::string info_ref;            // "" when the document has no /Info
-  std::string id_array;            // serialised /ID value ("[<..><..>]"), "" when absent
+  int64_t prev_xref = 0;      // the previous startxref
+  bool xref_stream = false;   // write a cross-reference stream (else a table)
+  int64_t previous_size = 0;  // the previous trailer's /Size
+  std::string root_ref;       // "12 0 R"
+  std::string info_ref;       // "" when the document has no /Info
+  std::string id_array;       // serialised /ID value ("[<..><..>]"), "" when absent
 };
 
 // Not thread-safe; one per update.

@@ -163,7 +163,8 @@ void CollectSignatures(PoDoFo::PdfMemDocument& doc, PdfObject* field, const std:
   } else {
     s.byte_range_problem = "no ByteRange";
   }
-  s.covers_whole_file = s.byte_range_problem.empty() && s.byte_range[2] + s.byte_range[3] == file_size;
+  s.covers_whole_file =
+      s.byte_range_problem.empty() && s.byte_range[2] + s.byte_range[3] == file_size;
   if (const PdfObject* p = dict.GetKey("P"); p && p->IsReference()) {
     for (int i = 0; i < doc.GetPageCount(); ++i) {
       if (doc.GetPage(i)->GetObject()->Reference() == p->GetReference()) {
@@ -194,10 +195,10 @@ absl::StatusOr<std::vector<EmbeddedSignature>> ReadSignatures(const std::string&
   } catch (const PoDoFo::PdfError& e) {
     return FromPodofoError(e, "read signatures");
   }
-  std::stable_sort(out.begin(), out.end(), [](const EmbeddedSignature& a,
-                                              const EmbeddedSignature& b) {
-    return a.byte_range[2] + a.byte_range[3] < b.byte_range[2] + b.byte_range[3];
-  });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const EmbeddedSignature& a, const EmbeddedSignature& b) {
+                     return a.byte_range[2] + a.byte_range[3] < b.byte_range[2] + b.byte_range[3];
+                   });
   return out;
 }
 

@@ -49,7 +49,8 @@ void CollectFieldNames(PoDoFo::PdfVecObjects& objects, PdfObject* field, const s
   if (field->IsReference()) field = objects.GetObject(field->GetReference());
   if (field == nullptr || !field->IsDictionary()) return;
   std::string name = prefix;
-  if (const PdfObject* t = field->GetDictionary().GetKey("T"); t && (t->IsString() || t->IsHexString())) {
+  if (const PdfObject* t = field->GetDictionary().GetKey("T");
+      t && (t->IsString() || t->IsHexString())) {
     name = prefix.empty() ? t->GetString().GetStringUtf8()
                           : prefix + "." + t->GetString().GetStringUtf8();
     names.insert(name);
@@ -57,7 +58,8 @@ void CollectFieldNames(PoDoFo::PdfVecObjects& objects, PdfObject* field, const s
   PdfObject* kids = field->GetDictionary().GetKey("Kids");
   if (kids && kids->IsReference()) kids = objects.GetObject(kids->GetReference());
   if (kids && kids->IsArray()) {
-    for (PdfObject& kid : kids->GetArray()) CollectFieldNames(objects, &kid, name, names, depth + 1);
+    for (PdfObject& kid : kids->GetArray())
+      CollectFieldNames(objects, &kid, name, names, depth + 1);
   }
 }
 
@@ -82,8 +84,7 @@ absl::StatusOr<UpdatePlan> PlanUpdate(PoDoFo::PdfMemDocument& doc, const Signatu
   }
   PdfObject* page = doc.GetPage(spec.page_index)->GetObject();
   PdfObject* catalog = doc.GetCatalog();
-  if (page == nullptr || !page->IsDictionary() || catalog == nullptr ||
-      !catalog->IsDictionary()) {
+  if (page == nullptr || !page->IsDictionary() || catalog == nullptr || !catalog->IsDictionary()) {
     return Error(ErrorCode::kPdfUnreadable, "page or catalog is not a dictionary");
   }
 
@@ -125,16 +126,15 @@ absl::StatusOr<UpdatePlan> PlanUpdate(PoDoFo::PdfMemDocument& doc, const Signatu
   } else {
     plan.acroform_number = first_new_number + 2;
     plan.acroform_body = absl::StrCat("<< /Fields [", RefString(field_ref), "] /SigFlags 3 >>");
-    catalog->GetDictionary().AddKey(
-        "AcroForm", PdfReference(static_cast<uint32_t>(plan.acroform_number), 0));
+    catalog->GetDictionary().AddKey("AcroForm",
+                                    PdfReference(static_cast<uint32_t>(plan.acroform_number), 0));
     catalog_changed = true;
   }
 
   // Field name.
   if (!spec.field_name.empty()) {
     if (names.count(spec.field_name)) {
-      return Error(ErrorCode::kUsage,
-                   absl::StrCat("field name already used: ", spec.field_name));
+      return Error(ErrorCode::kUsage, absl::StrCat("field name already used: ", spec.field_name));
     }
     plan.field_name = spec.field_name;
   } else {
@@ -168,15 +168,15 @@ absl::StatusOr<UpdatePlan> PlanUpdate(PoDoFo::PdfMemDocument& doc, const Signatu
 
   const Rect& r = spec.rect;
   plan.field_body = absl::StrCat(
-      "<< /Type /Annot /Subtype /Widget /FT /Sig /F 4 /T ", TextString(plan.field_name),
-      " /V ", plan.sig_number, " 0 R /P ", RefString(page->Reference()),
+      "<< /Type /Annot /Subtype /Widget /FT /Sig /F 4 /T ", TextString(plan.field_name), " /V ",
+      plan.sig_number, " 0 R /P ", RefString(page->Reference()),
       absl::StrFormat(" /Rect [%.2f %.2f %.2f %.2f] >>", r.left, r.bottom, r.right, r.top));
   return plan;
 }
 
 std::string SignatureBody(const SignatureFieldSpec& spec) {
-  std::string body = absl::StrCat("<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /",
-                                  spec.sub_filter);
+  std::string body =
+      absl::StrCat("<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /", spec.sub_filter);
   if (!spec.signing_time.empty()) absl::StrAppend(&body, " /M (", spec.signing_time, ")");
   if (!spec.signer_name.empty()) absl::StrAppend(&body, " /Name ", TextString(spec.signer_name));
   if (!spec.reason.empty()) absl::StrAppend(&body, " /Reason ", TextString(spec.reason));
@@ -197,13 +197,14 @@ absl::StatusOr<TrailerInfo> ReadTrailer(PoDoFo::PdfMemDocument& doc, const XrefT
   const PdfDictionary& dict = trailer->GetDictionary();
   info.previous_size = dict.GetKeyAsLong("Size", 0);
   // PoDoFo numbers new objects from its own count, which can exceed a too-small /Size.
-  info.previous_size =
-      std::max<int64_t>(info.previous_size, static_cast<int64_t>(doc.GetObjects().GetObjectCount()));
+  info.previous_size = std::max<int64_t>(info.previous_size,
+                                         static_cast<int64_t>(doc.GetObjects().GetObjectCount()));
   info.root_ref = RefString(doc.GetCatalog()->Reference());
   const PdfObject* infoObj = dict.GetKey("Info");
   // PoDoFo invents an /Info on load when there is none: only keep one the file really has.
   if (infoObj && infoObj->IsReference() &&
-      infoObj->GetReference().ObjectNumber() < static_cast<uint32_t>(dict.GetKeyAsLong("Size", 0))) {
+      infoObj->GetReference().ObjectNumber() <
+          static_cast<uint32_t>(dict.GetKeyAsLong("Size", 0))) {
     info.info_ref = RefString(infoObj->GetReference());
   }
   if (const PdfObject* id = dict.GetKey("ID"); id && id->IsArray()) info.id_array = Serialize(*id);
@@ -214,7 +215,7 @@ absl::StatusOr<TrailerInfo> ReadTrailer(PoDoFo::PdfMemDocument& doc, const XrefT
 
 std::string PdfDateVietnam(int64_t unix_seconds) {
   std::time_t t = static_cast<std::time_t>(unix_seconds + 7 * 3600);
-  std::tm tm {};
+  std::tm tm{};
   gmtime_r(&t, &tm);
   return absl::StrFormat("D:%04d%02d%02d%02d%02d%02d+07'00'", tm.tm_year + 1900, tm.tm_mon + 1,
                          tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
@@ -249,16 +250,16 @@ absl::StatusOr<PreparedUpdate> WriteSignatureUpdate(const std::string& input_pat
   if (!last.ok()) return last.status();
   int64_t start = *copied;
   if (*last != "\n" && *last != "\r") {
-    absl::Status st = WriteAt(out_fd, start, std::span<const uint8_t>(
-                                                 reinterpret_cast<const uint8_t*>("\n"), 1));
+    absl::Status st =
+        WriteAt(out_fd, start, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>("\n"), 1));
     if (!st.ok()) return st;
     start += 1;
     writer = IncrementalWriter(out_fd, start);
   }
 
   for (const ChangedObject& c : plan->changed) {
-    absl::StatusOr<int64_t> at = writer.AddObject(c.ref.ObjectNumber(), c.ref.GenerationNumber(),
-                                                  c.body);
+    absl::StatusOr<int64_t> at =
+        writer.AddObject(c.ref.ObjectNumber(), c.ref.GenerationNumber(), c.body);
     if (!at.ok()) return at.status();
   }
   absl::StatusOr<int64_t> at = writer.AddObject(plan->field_number, 0, plan->field_body);
@@ -278,16 +279,17 @@ absl::StatusOr<PreparedUpdate> WriteSignatureUpdate(const std::string& input_pat
   update.contents_capacity = spec.contents_capacity;
   update.file_size = *end;
   update.field_name = plan->field_name;
-  const int64_t after = update.contents_offset + 2 + 2 * static_cast<int64_t>(spec.contents_capacity);
+  const int64_t after =
+      update.contents_offset + 2 + 2 * static_cast<int64_t>(spec.contents_capacity);
   update.byte_range = {0, update.contents_offset, after, *end - after};
 
   std::string range = absl::StrCat("[0 ", update.byte_range[1], " ", update.byte_range[2], " ",
                                    update.byte_range[3], "]");
   range.resize(kByteRangeWidth, ' ');
   const int64_t range_at = *sig_at + static_cast<int64_t>(sig_body.find("/ByteRange [")) + 11;
-  absl::Status st = WriteAt(out_fd, range_at, std::span<const uint8_t>(
-                                                  reinterpret_cast<const uint8_t*>(range.data()),
-                                                  range.size()));
+  absl::Status st = WriteAt(
+      out_fd, range_at,
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(range.data()), range.size()));
   if (!st.ok()) return st;
   return update;
 }
@@ -304,9 +306,9 @@ absl::Status EmbedContents(int fd, const PreparedUpdate& update, std::span<const
     hex.push_back(kHex[b >> 4]);
     hex.push_back(kHex[b & 15]);
   }
-  return WriteAt(fd, update.contents_offset + 1,
-                 std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(hex.data()),
-                                          hex.size()));
+  return WriteAt(
+      fd, update.contents_offset + 1,
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(hex.data()), hex.size()));
 }
 
 }  // namespace taicho::pdf

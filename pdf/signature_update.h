@@ -17,21 +17,21 @@ struct Rect {
 };
 
 struct SignatureFieldSpec {
-  int page_index = 0;          // 0-based page that holds the widget
-  std::string field_name;      // empty: "Signature<N>" with the first N not in use
+  int page_index = 0;      // 0-based page that holds the widget
+  std::string field_name;  // empty: "Signature<N>" with the first N not in use
   std::string sub_filter = "ETSI.CAdES.detached";
-  std::string signing_time;    // PDF date, e.g. "D:20261128093000+07'00'" (claimed time, /M)
-  std::string reason;          // UTF-8, optional
-  std::string location;        // UTF-8, optional
-  std::string signer_name;     // UTF-8, optional (/Name)
+  std::string signing_time;          // PDF date, e.g. "D:20261128093000+07'00'" (claimed time, /M)
+  std::string reason;                // UTF-8, optional
+  std::string location;              // UTF-8, optional
+  std::string signer_name;           // UTF-8, optional (/Name)
   size_t contents_capacity = 16384;  // DER bytes /Contents can hold (hex takes twice that)
   Rect rect;
 };
 
 // Where the placeholder of a written update is.
 struct PreparedUpdate {
-  ByteRange byte_range{};      // what the signature covers: all but the /Contents hex string
-  int64_t contents_offset = 0; // offset of '<' of /Contents
+  ByteRange byte_range{};       // what the signature covers: all but the /Contents hex string
+  int64_t contents_offset = 0;  // offset of '<' of /Contents
   size_t contents_capacity = 0;
   int64_t file_size = 0;
   std::string field_name;

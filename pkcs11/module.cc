@@ -205,16 +205,19 @@ absl::StatusOr<std::unique_ptr<Session>> Module::OpenSession(const TokenSelector
   auto describe = [&] {
     std::string want;
     if (selector.label) absl::StrAppend(&want, "label \"", *selector.label, "\"");
-    if (selector.serial) absl::StrAppend(&want, want.empty() ? "" : ", ", "serial ", *selector.serial);
+    if (selector.serial)
+      absl::StrAppend(&want, want.empty() ? "" : ", ", "serial ", *selector.serial);
     return want.empty() ? std::string("any token") : want;
   };
   if (matches.empty()) {
-    return Error(ErrorCode::kTokenNotFound, absl::StrCat("no initialised token matches ", describe()));
+    return Error(ErrorCode::kTokenNotFound,
+                 absl::StrCat("no initialised token matches ", describe()));
   }
   if (matches.size() > 1) {
     std::vector<std::string> names;
     for (const TokenInfo* t : matches) {
-      names.push_back(absl::StrCat("\"", t->label, "\" (serial ", t->serial, ", slot ", t->slot_id, ")"));
+      names.push_back(
+          absl::StrCat("\"", t->label, "\" (serial ", t->serial, ", slot ", t->slot_id, ")"));
     }
     return Error(ErrorCode::kUsage,
                  absl::StrCat("several tokens match ", describe(),

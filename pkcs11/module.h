@@ -28,9 +28,9 @@ struct TokenInfo {
   bool token_initialized = false;  // CKF_TOKEN_INITIALIZED (SoftHSM always shows a blank one)
   bool login_required = false;
   bool user_pin_initialized = false;
-  bool pin_count_low = false;   // CKF_USER_PIN_COUNT_LOW
-  bool pin_final_try = false;   // CKF_USER_PIN_FINAL_TRY
-  bool pin_locked = false;      // CKF_USER_PIN_LOCKED
+  bool pin_count_low = false;  // CKF_USER_PIN_COUNT_LOW
+  bool pin_final_try = false;  // CKF_USER_PIN_FINAL_TRY
+  bool pin_locked = false;     // CKF_USER_PIN_LOCKED
 };
 
 // Which token to open. Empty fields match anything; at least one must be set when several

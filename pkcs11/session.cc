@@ -152,9 +152,9 @@ bool IsPss(CK_MECHANISM_TYPE m) {
 // reports a readable token, the failure becomes kDeviceRemoved.
 absl::Status ProbeRemoved(Module& module, unsigned long slot_id, absl::Status original) {
   if (original.ok()) return original;
-  for (ErrorCode keep : {ErrorCode::kDeviceRemoved, ErrorCode::kMechanismUnsupported,
-                         ErrorCode::kUsage, ErrorCode::kPinIncorrect, ErrorCode::kPinLocked,
-                         ErrorCode::kPinInvalid}) {
+  for (ErrorCode keep :
+       {ErrorCode::kDeviceRemoved, ErrorCode::kMechanismUnsupported, ErrorCode::kUsage,
+        ErrorCode::kPinIncorrect, ErrorCode::kPinLocked, ErrorCode::kPinInvalid}) {
     if (HasCode(original, keep)) return original;
   }
   absl::StatusOr<TokenInfo> info = module.GetTokenInfo(slot_id);
@@ -207,8 +207,8 @@ absl::Status Session::Login(SecretString& pin) {
   const std::string_view p = pin.view();
   if (p.empty() || p.size() > kMaxPinLength) {
     return Error(ErrorCode::kPinInvalid,
-                 absl::StrCat("PIN length must be 1..", kMaxPinLength, " / độ dài PIN phải từ 1 đến ",
-                              kMaxPinLength));
+                 absl::StrCat("PIN length must be 1..", kMaxPinLength,
+                              " / độ dài PIN phải từ 1 đến ", kMaxPinLength));
   }
   if (std::any_of(p.begin(), p.end(),
                   [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
@@ -257,10 +257,9 @@ absl::StatusOr<KeyInfo> Session::FindSigningKeyImpl(const KeySelector& selector)
   std::optional<Bytes> want_modulus;  // when the certificate is not on the token
   if (selector.certificate_der) {
     Bytes der = *selector.certificate_der;
-    absl::StatusOr<std::vector<CK_OBJECT_HANDLE>> certs =
-        FindObjects(f, handle_,
-                    {{CKA_CLASS, &cert_class, sizeof cert_class},
-                     {CKA_VALUE, der.data(), der.size()}});
+    absl::StatusOr<std::vector<CK_OBJECT_HANDLE>> certs = FindObjects(
+        f, handle_,
+        {{CKA_CLASS, &cert_class, sizeof cert_class}, {CKA_VALUE, der.data(), der.size()}});
     if (!certs.ok()) return certs.status();
     std::optional<Bytes> cert_id;
     for (CK_OBJECT_HANDLE c : *certs) {
@@ -333,19 +332,20 @@ absl::StatusOr<KeyInfo> Session::FindSigningKeyImpl(const KeySelector& selector)
     if (want_id) what.push_back(absl::StrCat("id ", Printable(*want_id)));
     if (selector.label) what.push_back(absl::StrCat("label \"", *selector.label, "\""));
     if (selector.certificate_der) what.push_back("the given certificate");
-    return Error(ErrorCode::kKeyNotFound,
-                 absl::StrCat("no private signing key",
-                              what.empty() ? "" : " with " + absl::StrJoin(what, ", "),
-                              " on the token"));
+    return Error(
+        ErrorCode::kKeyNotFound,
+        absl::StrCat("no private signing key",
+                     what.empty() ? "" : " with " + absl::StrJoin(what, ", "), " on the token"));
   }
   if (found.size() > 1) {
     std::vector<std::string> names;
     for (const KeyInfo& k : found) {
       names.push_back(absl::StrCat("\"", k.label, "\" (id ", Printable(k.id), ")"));
     }
-    return Error(ErrorCode::kUsage,
-                 absl::StrCat("several signing keys match; choose one by id, label or certificate: ",
-                              absl::StrJoin(names, ", ")));
+    return Error(
+        ErrorCode::kUsage,
+        absl::StrCat("several signing keys match; choose one by id, label or certificate: ",
+                     absl::StrJoin(names, ", ")));
   }
 
   KeyInfo key = std::move(found[0]);
@@ -376,10 +376,9 @@ absl::StatusOr<std::vector<std::vector<uint8_t>>> Session::ListCertificates() {
   CK_FUNCTION_LIST_PTR f = Fn(module_);
   CK_OBJECT_CLASS cert_class = CKO_CERTIFICATE;
   CK_CERTIFICATE_TYPE x509 = CKC_X_509;
-  absl::StatusOr<std::vector<CK_OBJECT_HANDLE>> certs =
-      FindObjects(f, handle_,
-                  {{CKA_CLASS, &cert_class, sizeof cert_class},
-                   {CKA_CERTIFICATE_TYPE, &x509, sizeof x509}});
+  absl::StatusOr<std::vector<CK_OBJECT_HANDLE>> certs = FindObjects(
+      f, handle_,
+      {{CKA_CLASS, &cert_class, sizeof cert_class}, {CKA_CERTIFICATE_TYPE, &x509, sizeof x509}});
   if (!certs.ok()) return ProbeRemoved(*module_, slot_id_, certs.status());
   std::vector<Bytes> out;
   for (CK_OBJECT_HANDLE c : *certs) {

@@ -20,17 +20,17 @@ enum class KeyType { kRsa, kEc, kOther };
 // How to find the signing key. With nothing set, the token must hold exactly one private key
 // that can sign.
 struct KeySelector {
-  std::optional<std::vector<uint8_t>> id;     // CKA_ID
-  std::optional<std::string> label;           // CKA_LABEL
+  std::optional<std::vector<uint8_t>> id;               // CKA_ID
+  std::optional<std::string> label;                     // CKA_LABEL
   std::optional<std::vector<uint8_t>> certificate_der;  // the key whose certificate this is
 };
 
 struct KeyInfo {
-  unsigned long handle = 0;         // CK_OBJECT_HANDLE of the private key
+  unsigned long handle = 0;  // CK_OBJECT_HANDLE of the private key
   KeyType type = KeyType::kOther;
   std::vector<uint8_t> id;
   std::string label;
-  unsigned long modulus_bits = 0;   // RSA only
+  unsigned long modulus_bits = 0;        // RSA only
   std::vector<uint8_t> certificate_der;  // empty when the token holds no matching certificate
 };
 

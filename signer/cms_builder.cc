@@ -112,7 +112,8 @@ absl::StatusOr<BuiltCms> BuildCms(const CmsRequest& request) {
   if (request.chain.empty()) return Error(ErrorCode::kUsage, "no signer certificate");
   if (request.content_digest.size() != ossl::DigestSize(request.digest)) {
     return Error(ErrorCode::kUsage,
-                 absl::StrCat("content digest is not a ", std::string(DigestName(request.digest)), " value"));
+                 absl::StrCat("content digest is not a ", std::string(DigestName(request.digest)),
+                              " value"));
   }
   std::vector<ossl::X509Ptr> certs;
   for (const Bytes& der : request.chain) {
@@ -157,9 +158,8 @@ absl::StatusOr<BuiltCms> BuildCms(const CmsRequest& request) {
   ossl::EssCertV2Ptr ess(OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), signer, nullptr, 1));
   Bytes ess_der = ess ? ossl::ToDer(ess.get(), i2d_ESS_SIGNING_CERT_V2) : Bytes{};
   if (ess_der.empty() ||
-      CMS_signed_add1_attr_by_NID(built.si, NID_id_smime_aa_signingCertificateV2,
-                                  V_ASN1_SEQUENCE, ess_der.data(),
-                                  static_cast<int>(ess_der.size())) != 1) {
+      CMS_signed_add1_attr_by_NID(built.si, NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE,
+                                  ess_der.data(), static_cast<int>(ess_der.size())) != 1) {
     return CryptoError("cannot add signing-certificate-v2");
   }
   if (request.scheme == SignatureScheme::kRsaPss) {
@@ -328,9 +328,9 @@ absl::StatusOr<Bytes> CompleteCms(const PreparedCms& prepared, ByteSpan signatur
 
 absl::StatusOr<Bytes> SignCms(const CmsRequest& request, KeySigner& key) {
   if (key.scheme() != request.scheme) {
-    return Error(ErrorCode::kUsage, absl::StrCat("the key signs with ", std::string(SchemeName(key.scheme())),
-                                                 ", the request asks for ",
-                                                 std::string(SchemeName(request.scheme))));
+    return Error(ErrorCode::kUsage,
+                 absl::StrCat("the key signs with ", std::string(SchemeName(key.scheme())),
+                              ", the request asks for ", std::string(SchemeName(request.scheme))));
   }
   absl::StatusOr<PreparedCms> prepared = PrepareCms(request);
   if (!prepared.ok()) return prepared.status();

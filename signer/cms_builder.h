@@ -19,13 +19,13 @@ struct CmsRequest {
   std::vector<Bytes> chain;  // signer certificate first
   DigestAlgorithm digest = DigestAlgorithm::kSha256;
   SignatureScheme scheme = SignatureScheme::kRsaPkcs1v15;
-  Bytes content_digest;      // digest of the PDF byte ranges, with `digest`
+  Bytes content_digest;  // digest of the PDF byte ranges, with `digest`
 };
 
 // A prepared signature: every input of the signed attributes, fixed. Serialisable.
 struct PreparedCms {
   CmsRequest request;
-  Bytes signed_attributes;   // DER (SET OF), exactly what the key signs
+  Bytes signed_attributes;  // DER (SET OF), exactly what the key signs
 
   std::string ToJson() const;
   static absl::StatusOr<PreparedCms> FromJson(const std::string& json);

@@ -56,8 +56,8 @@ std::string SignatureAlgorithmName(int nid) {
 void CheckChain(const std::string& trust_anchors_pem, X509* signer, STACK_OF(X509) * certs,
                 CmsVerification* result) {
   ossl::StorePtr store(X509_STORE_new());
-  ossl::BioPtr bio(BIO_new_mem_buf(trust_anchors_pem.data(),
-                                   static_cast<int>(trust_anchors_pem.size())));
+  ossl::BioPtr bio(
+      BIO_new_mem_buf(trust_anchors_pem.data(), static_cast<int>(trust_anchors_pem.size())));
   int roots = 0;
   while (store && bio) {
     ossl::X509Ptr root(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
@@ -89,9 +89,9 @@ void Verify(ByteSpan cms_der, const ContentStreamer& content, const std::string&
             CmsVerification* result) {
   auto problem = [&](std::string text) { result->problems.push_back(std::move(text)); };
   const unsigned char* p = cms_der.data();
-  ossl::CmsPtr cms(cms_der.empty() ? nullptr
-                                   : d2i_CMS_ContentInfo(nullptr, &p,
-                                                         static_cast<long>(cms_der.size())));
+  ossl::CmsPtr cms(cms_der.empty()
+                       ? nullptr
+                       : d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(cms_der.size())));
   if (!cms) return problem("not a DER CMS ContentInfo");
   if (p != cms_der.data() + cms_der.size()) problem("trailing bytes after the CMS");
   if (OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed) {

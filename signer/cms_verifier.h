@@ -15,19 +15,19 @@ namespace taicho::signer {
 using ContentStreamer = std::function<absl::Status(const std::function<void(ByteSpan)>& sink)>;
 
 struct CmsVerification {
-  bool parsed = false;              // a SignedData with exactly one SignerInfo
-  bool digest_matches = false;      // message-digest == digest of the content
-  bool signature_valid = false;     // signature over the signed attributes verifies
+  bool parsed = false;                       // a SignedData with exactly one SignerInfo
+  bool digest_matches = false;               // message-digest == digest of the content
+  bool signature_valid = false;              // signature over the signed attributes verifies
   bool signing_certificate_matches = false;  // signing-certificate-v2 names the signer's cert
-  bool has_signing_time = false;    // PAdES forbids it; reported, not fatal
-  std::optional<bool> chain_trusted;  // set when trust anchors were given
-  std::string chain_error;          // why the chain did not verify
-  std::string signer_subject;       // RFC 2253, UTF-8
-  std::string signer_common_name;   // UTF-8
+  bool has_signing_time = false;             // PAdES forbids it; reported, not fatal
+  std::optional<bool> chain_trusted;         // set when trust anchors were given
+  std::string chain_error;                   // why the chain did not verify
+  std::string signer_subject;                // RFC 2253, UTF-8
+  std::string signer_common_name;            // UTF-8
   std::string signer_serial_hex;
   std::string signer_issuer;
-  std::string digest_algorithm;     // e.g. "SHA-256"
-  std::string signature_algorithm;  // e.g. "RSA PKCS#1 v1.5", "RSASSA-PSS", "ECDSA"
+  std::string digest_algorithm;       // e.g. "SHA-256"
+  std::string signature_algorithm;    // e.g. "RSA PKCS#1 v1.5", "RSASSA-PSS", "ECDSA"
   std::string not_before, not_after;  // ISO 8601 UTC
   std::vector<std::string> problems;  // human-readable, English
   Bytes signer_certificate_der;

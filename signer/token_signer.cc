@@ -14,10 +14,10 @@ namespace {
 
 // How one signature is made on the token.
 enum class TokenMethod {
-  kHashAndSign,    // CKM_SHA*_RSA_PKCS(_PSS): the token hashes the data
-  kRawPss,         // CKM_RSA_PKCS_PSS over our digest
-  kRawPkcs1,       // CKM_RSA_PKCS over our DigestInfo
-  kEcdsa,          // CKM_ECDSA over our digest
+  kHashAndSign,  // CKM_SHA*_RSA_PKCS(_PSS): the token hashes the data
+  kRawPss,       // CKM_RSA_PKCS_PSS over our digest
+  kRawPkcs1,     // CKM_RSA_PKCS over our DigestInfo
+  kEcdsa,        // CKM_ECDSA over our digest
 };
 
 struct DigestMechanisms {

@@ -42,12 +42,12 @@ class Cli : public ::testing::Test {
     in_ = dir_ + "/in.pdf";
     testing::WriteSamplePdf(in_, 2);
   }
-  std::string SignWithToken(const std::string& label, const std::string& pin,
-                            const std::string& in, const std::string& out, int* exit_code) {
+  std::string SignWithToken(const std::string& label, const std::string& pin, const std::string& in,
+                            const std::string& out, int* exit_code) {
     auto r = Sh("echo " + pin + " | " +
-                 Taicho("sign --in " + Quote(in) + " --out " + Quote(out) + " --module " +
-                        kModule + " --token " + Quote(label) +
-                        " --pin-stdin --reason 'Phê duyệt' --location 'Châu Đức'"));
+                Taicho("sign --in " + Quote(in) + " --out " + Quote(out) + " --module " + kModule +
+                       " --token " + Quote(label) +
+                       " --pin-stdin --reason 'Phê duyệt' --location 'Châu Đức'"));
     *exit_code = r.exit_code;
     return r.output;
   }
@@ -71,8 +71,7 @@ TEST_F(Cli, OfficerThenSealVerify) {
   auto v = Sh(Taicho("verify " + Quote(b) + " --trust " + GetSamplePki().dir + "/ca-bundle.pem"));
   EXPECT_EQ(v.exit_code, 0) << v.output;
   EXPECT_NE(v.output.find("Người ký / Signer: Nguyễn Văn An"), std::string::npos) << v.output;
-  EXPECT_NE(v.output.find("Người ký / Signer: UBND huyện Châu Đức"), std::string::npos)
-      << v.output;
+  EXPECT_NE(v.output.find("Người ký / Signer: UBND huyện Châu Đức"), std::string::npos) << v.output;
   EXPECT_NE(v.output.find("HỢP LỆ / TOTAL-PASSED"), std::string::npos) << v.output;
   auto pdfsig = testing::RunPdfsig(b);
   EXPECT_EQ(pdfsig.valid, 2) << pdfsig.output;
@@ -134,28 +133,28 @@ TEST_F(Cli, SplitFlowAcrossProcesses) {
   const auto& pki = GetSamplePki();
   const std::string state = dir_ + "/state.json", tbs = dir_ + "/tbs.bin";
   const std::string sig = dir_ + "/sig.bin", out = dir_ + "/signed.pdf";
-  auto r = Sh(Taicho("sign prepare --in " + Quote(in_) + " --state " + Quote(state) +
-                      " --cert " + pki.dir + "/officer-an.chain.pem --tbs " + Quote(tbs) +
-                      " --reason 'Phê duyệt'"));
+  auto r =
+      Sh(Taicho("sign prepare --in " + Quote(in_) + " --state " + Quote(state) + " --cert " +
+                pki.dir + "/officer-an.chain.pem --tbs " + Quote(tbs) + " --reason 'Phê duyệt'"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   r = Sh("pkcs11-tool --module " + kModule + " --token-label " + Quote("Nguyễn Văn An") +
-          " --login --pin 123456 --sign --mechanism SHA256-RSA-PKCS --id 01 --input-file " +
-          Quote(tbs) + " --output-file " + Quote(sig));
+         " --login --pin 123456 --sign --mechanism SHA256-RSA-PKCS --id 01 --input-file " +
+         Quote(tbs) + " --output-file " + Quote(sig));
   ASSERT_EQ(r.exit_code, 0) << r.output;
 
   // A value made by another key is refused, and nothing is written.
   const std::string wrong = dir_ + "/wrong.bin";
   r = Sh("openssl dgst -sha256 -sign " + pki.dir + "/seal.key -out " + Quote(wrong) + " " +
-          Quote(tbs));
+         Quote(tbs));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   r = Sh(Taicho("sign complete --state " + Quote(state) + " --signature " + Quote(wrong) +
-                 " --out " + Quote(out)));
+                " --out " + Quote(out)));
   EXPECT_EQ(r.exit_code, 5) << r.output;
   EXPECT_NE(r.output.find("SIGNATURE_VALUE_INVALID"), std::string::npos) << r.output;
   EXPECT_FALSE(Exists(out));
 
-  r = Sh(Taicho("sign complete --state " + Quote(state) + " --signature " + Quote(sig) +
-                 " --out " + Quote(out)));
+  r = Sh(Taicho("sign complete --state " + Quote(state) + " --signature " + Quote(sig) + " --out " +
+                Quote(out)));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto pdfsig = testing::RunPdfsig(out);
   EXPECT_EQ(pdfsig.valid, 1) << pdfsig.output;
@@ -170,8 +169,8 @@ TEST_F(Cli, SplitFlowAcrossProcesses) {
   std::string prepared = Slurp(state + ".pdf");
   prepared[prepared.size() / 3] ^= 0x01;
   std::ofstream(state + ".pdf", std::ios::binary) << prepared;
-  r = Sh(Taicho("sign complete --state " + Quote(state) + " --signature " + Quote(sig) +
-                 " --out " + Quote(dir_ + "/again.pdf")));
+  r = Sh(Taicho("sign complete --state " + Quote(state) + " --signature " + Quote(sig) + " --out " +
+                Quote(dir_ + "/again.pdf")));
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("SIGNING_STATE_INVALID"), std::string::npos) << r.output;
 }
@@ -179,8 +178,8 @@ TEST_F(Cli, SplitFlowAcrossProcesses) {
 TEST_F(Cli, SplitFlowWithEcdsaToken) {
   const auto& pki = GetSamplePki();
   const std::string state = dir_ + "/s.json", tbs = dir_ + "/tbs.bin", sig = dir_ + "/sig.bin";
-  auto r = Sh(Taicho("sign prepare --in " + Quote(in_) + " --state " + Quote(state) +
-                      " --cert " + pki.dir + "/officer-binh.chain.pem --tbs " + Quote(tbs)));
+  auto r = Sh(Taicho("sign prepare --in " + Quote(in_) + " --state " + Quote(state) + " --cert " +
+                     pki.dir + "/officer-binh.chain.pem --tbs " + Quote(tbs)));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // SoftHSM2 offers CKM_ECDSA only: hash first, as an agent for such a token would.
   r = Sh("openssl dgst -sha256 -binary -out " + Quote(tbs + ".sha256") + " " + Quote(tbs) +
@@ -189,8 +188,8 @@ TEST_F(Cli, SplitFlowWithEcdsaToken) {
          Quote(tbs + ".sha256") + " --output-file " + Quote(sig));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string out = dir_ + "/ec.pdf";
-  r = Sh(Taicho("sign complete --state " + Quote(state) + " --signature " + Quote(sig) +
-                 " --out " + Quote(out)));
+  r = Sh(Taicho("sign complete --state " + Quote(state) + " --signature " + Quote(sig) + " --out " +
+                Quote(out)));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(testing::RunPdfsig(out).valid, 1);
 }

@@ -1,5 +1,4 @@
 #include "errors/error.h"
-
 #include "gtest/gtest.h"
 
 namespace taicho {

@@ -110,11 +110,11 @@ class SequentialSigning : public ::testing::TestWithParam<std::string> {
       const auto& pki = GetSamplePki();
       const std::string nss = MakeTempDir("nss");
       auto r = Sh("certutil -N -d sql:" + nss + " --empty-password && pk12util -i " +
-                   Quote(pki.dir + "/officer-an.p12") + " -d sql:" + nss +
-                   " -W taicho && certutil -L -d sql:" + nss);
+                  Quote(pki.dir + "/officer-an.p12") + " -d sql:" + nss +
+                  " -W taicho && certutil -L -d sql:" + nss);
       ASSERT_EQ(r.exit_code, 0) << r.output;
-      r = Sh("pdfsig -add-signature -nssdir sql:" + nss + " -nick " +
-              Quote("officer-an") + " -reason Other " + Quote(plain) + " " + Quote(input_));
+      r = Sh("pdfsig -add-signature -nssdir sql:" + nss + " -nick " + Quote("officer-an") +
+             " -reason Other " + Quote(plain) + " " + Quote(input_));
       ASSERT_EQ(r.exit_code, 0) << r.output;
       ++already_signed_;
     }
@@ -197,7 +197,7 @@ TEST(Signing, UntrustedChainIsIndeterminate) {
   // Trust only an unrelated self-signed root.
   const std::string other = dir + "/other.pem";
   auto gen = Sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout " + dir +
-                 "/k.pem -subj /CN=Other -days 2 -out " + other + " 2>&1");
+                "/k.pem -subj /CN=Other -days 2 -out " + other + " 2>&1");
   ASSERT_EQ(gen.exit_code, 0) << gen.output;
   auto report = VerifyPdf(out, Slurp(other));
   ASSERT_TRUE(report.ok());

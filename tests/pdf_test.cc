@@ -234,8 +234,8 @@ TEST(PdfUpdate, ByteRangeThatDoesNotFrameContentsIsReported) {
   ASSERT_TRUE(u.ok());
   // Shift the ByteRange so the gap no longer matches /Contents (same length, other bytes).
   std::string bytes = Slurp(one);
-  const std::string original = "[0 " + std::to_string(u->byte_range[1]) + " " +
-                               std::to_string(u->byte_range[2]) + " ";
+  const std::string original =
+      "[0 " + std::to_string(u->byte_range[1]) + " " + std::to_string(u->byte_range[2]) + " ";
   const size_t at = bytes.find(original);
   ASSERT_NE(at, std::string::npos);
   const std::string shifted = "[0 " + std::to_string(u->byte_range[1] - 10) + " " +

@@ -7,13 +7,13 @@
 //   "Một cửa 2"      one RSA-2048 key "mot-khoa" (id 0a, cert)
 //   "pin-test"       one P-256 key, used for wrong-PIN tests
 //   "removable"      one RSA-2048 key (id 01, cert); its directory is deleted by the removal test
-#include <p11-kit/pkcs11.h>
 #include <openssl/bn.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
+#include <p11-kit/pkcs11.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 
@@ -149,25 +149,26 @@ class SoftHsmEnv : public ::testing::Environment {
                           ? "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048"
                           : "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256";
     std::string out;
-    bool ok =
-        Run(gen + " -out " + Quote(base + ".pem"), &out) == 0 &&
-        Run("openssl req -new -x509 -key " + Quote(base + ".pem") + " -subj " +
-                Quote("/CN=" + label + "/O=UBND xa thu nghiem") + " -days 30 -outform DER -out " +
-                Quote(base + ".der"),
-            &out) == 0 &&
-        Run("softhsm2-util --import " + Quote(base + ".pem") + " --token " + Quote(token) +
-                " --label " + Quote(label) + " --id " + id + " --pin " + kPin,
-            &out) == 0 &&
-        (!cert || Run(std::string("pkcs11-tool --module ") + kSoftHsm + " --token-label " +
-                          Quote(token) + " --login --pin " + kPin + " --write-object " +
-                          Quote(base + ".der") + " --type cert --id " + id + " --label " +
-                          Quote(label),
-                      &out) == 0);
+    bool ok = Run(gen + " -out " + Quote(base + ".pem"), &out) == 0 &&
+              Run("openssl req -new -x509 -key " + Quote(base + ".pem") + " -subj " +
+                      Quote("/CN=" + label + "/O=UBND xa thu nghiem") +
+                      " -days 30 -outform DER -out " + Quote(base + ".der"),
+                  &out) == 0 &&
+              Run("softhsm2-util --import " + Quote(base + ".pem") + " --token " + Quote(token) +
+                      " --label " + Quote(label) + " --id " + id + " --pin " + kPin,
+                  &out) == 0 &&
+              (!cert || Run(std::string("pkcs11-tool --module ") + kSoftHsm + " --token-label " +
+                                Quote(token) + " --login --pin " + kPin + " --write-object " +
+                                Quote(base + ".der") + " --type cert --id " + id + " --label " +
+                                Quote(label),
+                            &out) == 0);
     if (!ok) ADD_FAILURE() << out;
     return ok;
   }
 
-  Bytes CertOf(const std::string& key_label) const { return ReadFile(dir + "/" + key_label + ".der"); }
+  Bytes CertOf(const std::string& key_label) const {
+    return ReadFile(dir + "/" + key_label + ".der");
+  }
 
   std::string dir, tokens, removable_dir;
   std::shared_ptr<Module> module;
@@ -273,9 +274,8 @@ bool VerifyEcdsaDigest(const Bytes& cert, const Bytes& digest, const Bytes& raw_
 
 // DER DigestInfo { sha256, digest }, built by hand.
 Bytes Sha256DigestInfo(const Bytes& digest) {
-  static constexpr uint8_t kPrefix[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60,
-                                        0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                                        0x01, 0x05, 0x00, 0x04, 0x20};
+  static constexpr uint8_t kPrefix[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                                        0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
   Bytes out(sizeof kPrefix + digest.size());
   std::copy(std::begin(kPrefix), std::end(kPrefix), out.begin());
   std::copy(digest.begin(), digest.end(), out.begin() + sizeof kPrefix);
@@ -353,8 +353,9 @@ TEST(CkErrorsTest, MapsReturnValues) {
       << general;
   EXPECT_EQ(CkrName(0x12345678), "CKR_0x12345678");
   EXPECT_EQ(CkrName(CKR_VENDOR_DEFINED | 0x10), "CKR_VENDOR_DEFINED+0x10");
-  EXPECT_NE(CkError("C_Login", CKR_PIN_INCORRECT, "còn ít lần thử").message().find("còn ít lần thử"),
-            std::string::npos);
+  EXPECT_NE(
+      CkError("C_Login", CKR_PIN_INCORRECT, "còn ít lần thử").message().find("còn ít lần thử"),
+      std::string::npos);
 }
 
 // ---- SecretString ---------------------------------------------------------------------------
@@ -397,8 +398,8 @@ TEST_F(Pkcs11Test, ListSlotsShowsTokens) {
     EXPECT_FALSE(t.pin_locked);
   }
   EXPECT_EQ(blank, 1);
-  EXPECT_EQ(labels, (std::set<std::string>{kMainLabel, kSecondLabel, kPinTestLabel,
-                                           kRemovableLabel}));
+  EXPECT_EQ(labels,
+            (std::set<std::string>{kMainLabel, kSecondLabel, kPinTestLabel, kRemovableLabel}));
   EXPECT_EQ(serials.size(), 4u);
 
   auto present = g_env->module->ListSlots(/*present_only=*/true);
@@ -563,7 +564,8 @@ TEST_F(Pkcs11Test, FindKeyByCertificateNotOnTokenMatchesRsaModulus) {
   EXPECT_EQ(key->label, "khong-cert");
   EXPECT_EQ(key->certificate_der, g_env->CertOf("khong-cert"));
   // A certificate of a key on another token matches nothing.
-  auto other = s->FindSigningKey(KeySelector{std::nullopt, std::nullopt, g_env->CertOf("mot-khoa")});
+  auto other =
+      s->FindSigningKey(KeySelector{std::nullopt, std::nullopt, g_env->CertOf("mot-khoa")});
   EXPECT_TRUE(HasCode(other.status(), ErrorCode::kKeyNotFound)) << other.status();
 }
 
@@ -706,8 +708,7 @@ TEST_F(SignTest, UnsupportedMechanism) {
       << ecdsa_on_rsa.status();
   EXPECT_NE(ecdsa_on_rsa.status().message().find("RSA key"), std::string::npos);
   auto rsa_on_ec = session_->Sign(ec_, SignRequest{CKM_SHA256_RSA_PKCS}, kDocument);
-  EXPECT_TRUE(HasCode(rsa_on_ec.status(), ErrorCode::kMechanismUnsupported))
-      << rsa_on_ec.status();
+  EXPECT_TRUE(HasCode(rsa_on_ec.status(), ErrorCode::kMechanismUnsupported)) << rsa_on_ec.status();
   auto bogus = session_->Sign(rsa_, SignRequest{0x7ffffff0UL}, kDocument);
   EXPECT_TRUE(HasCode(bogus.status(), ErrorCode::kMechanismUnsupported)) << bogus.status();
   // The session is still usable afterwards.

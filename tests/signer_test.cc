@@ -71,7 +71,7 @@ Bytes Sha(ByteSpan data, const EVP_MD* md) {
 
 Bytes DerOfPemCert(const std::string& pem_path) {
   CommandResult r = RunCommand("openssl x509 -in " + Quote(pem_path) + " -outform DER -out " +
-                        Quote(pem_path + ".der"));
+                               Quote(pem_path + ".der"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   return ReadFile(pem_path + ".der");
 }
@@ -135,7 +135,8 @@ class SignerTest : public ::testing::Test {
 
   static std::string Path(const std::string& name) { return *dir_ + "/" + name; }
 
-  static CmsRequest RequestFor(const KeySigner& key, DigestAlgorithm md = DigestAlgorithm::kSha256) {
+  static CmsRequest RequestFor(const KeySigner& key,
+                               DigestAlgorithm md = DigestAlgorithm::kSha256) {
     CmsRequest request;
     request.chain = key.CertificateChain();
     request.digest = md;
@@ -151,13 +152,14 @@ class SignerTest : public ::testing::Test {
   static CommandResult OpensslVerify(const Bytes& cms, const std::string& ca = "ca.pem") {
     WriteFile(Path("cms.der"), cms);
     return RunCommand("openssl cms -verify -binary -inform DER -in " + Quote(Path("cms.der")) +
-               " -content " + Quote(Path("content.bin")) + " -CAfile " + Quote(Path(ca)) +
-               " -purpose any -out /dev/null");
+                      " -content " + Quote(Path("content.bin")) + " -CAfile " + Quote(Path(ca)) +
+                      " -purpose any -out /dev/null");
   }
 
   static std::string OpensslPrint(const Bytes& cms) {
     WriteFile(Path("print.der"), cms);
-    return RunCommand("openssl cms -cmsout -print -inform DER -in " + Quote(Path("print.der"))).output;
+    return RunCommand("openssl cms -cmsout -print -inform DER -in " + Quote(Path("print.der")))
+        .output;
   }
 
   static CmsVerification OurVerify(const Bytes& cms, const Bytes& content,
@@ -314,7 +316,7 @@ TEST_F(SignerTest, SplitFlowWithExternalSignature) {
     EXPECT_EQ(restored->signed_attributes, prepared->signed_attributes);
     WriteFile(Path("tbs.bin"), restored->signed_attributes);
     CommandResult r = RunCommand("openssl dgst -sha256 -sign " + Quote(Path(c.key)) + c.sigopts +
-                          " -out " + Quote(Path("sig.bin")) + " " + Quote(Path("tbs.bin")));
+                                 " -out " + Quote(Path("sig.bin")) + " " + Quote(Path("tbs.bin")));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     absl::StatusOr<Bytes> cms = CompleteCms(*restored, ReadFile(Path("sig.bin")));
     ASSERT_TRUE(cms.ok()) << cms.status();
@@ -325,8 +327,8 @@ TEST_F(SignerTest, SplitFlowWithExternalSignature) {
 
     // A value made by another key is refused before it is embedded.
     if (c.scheme != SignatureScheme::kEcdsa) {
-      r = RunCommand("openssl dgst -sha256 -sign " + Quote(Path("other.key")) + c.sigopts + " -out " +
-              Quote(Path("sig-other.bin")) + " " + Quote(Path("tbs.bin")));
+      r = RunCommand("openssl dgst -sha256 -sign " + Quote(Path("other.key")) + c.sigopts +
+                     " -out " + Quote(Path("sig-other.bin")) + " " + Quote(Path("tbs.bin")));
       ASSERT_EQ(r.exit_code, 0) << r.output;
       absl::StatusOr<Bytes> bad = CompleteCms(*restored, ReadFile(Path("sig-other.bin")));
       EXPECT_TRUE(HasCode(bad.status(), ErrorCode::kSignatureValueInvalid)) << bad.status();
@@ -365,8 +367,8 @@ TEST_F(SignerTest, TamperedStateIsRejected) {
 
   auto expect_invalid = [](const std::string& text) {
     auto r = PreparedCms::FromJson(text);
-    EXPECT_TRUE(HasCode(r.status(), ErrorCode::kStateInvalid)) << text.substr(0, 80) << " → "
-                                                               << r.status();
+    EXPECT_TRUE(HasCode(r.status(), ErrorCode::kStateInvalid))
+        << text.substr(0, 80) << " → " << r.status();
   };
   expect_invalid("");
   expect_invalid("not json");
@@ -398,8 +400,8 @@ TEST_F(SignerTest, TamperedStateIsRejected) {
   ASSERT_TRUE(as_pss.ok()) << as_pss.status();
   auto pkcs1_value = (*key)->Sign(prepared->signed_attributes, DigestAlgorithm::kSha256);
   ASSERT_TRUE(pkcs1_value.ok());
-  EXPECT_TRUE(HasCode(CompleteCms(*as_pss, *pkcs1_value).status(),
-                      ErrorCode::kSignatureValueInvalid));
+  EXPECT_TRUE(
+      HasCode(CompleteCms(*as_pss, *pkcs1_value).status(), ErrorCode::kSignatureValueInvalid));
 
   // A state changed in memory is refused by CompleteCms too.
   PreparedCms tampered = *prepared;
@@ -440,21 +442,20 @@ TEST_F(SignerTest, ContentReadErrorIsReported) {
   ASSERT_TRUE(key.ok()) << key.status();
   absl::StatusOr<Bytes> cms = SignCms(RequestFor(**key), **key);
   ASSERT_TRUE(cms.ok()) << cms.status();
-  auto v = VerifyDetachedCms(*cms, [](const std::function<void(ByteSpan)>&) {
-    return Error(ErrorCode::kIo, "gone");
-  });
+  auto v = VerifyDetachedCms(
+      *cms, [](const std::function<void(ByteSpan)>&) { return Error(ErrorCode::kIo, "gone"); });
   ASSERT_TRUE(v.ok());
   EXPECT_FALSE(v->digest_matches);
   EXPECT_FALSE(v->problems.empty());
 }
 
 TEST_F(SignerTest, KeyFileErrors) {
-  EXPECT_TRUE(HasCode(LoadPkcs12Signer(Path("rsa.p12"), "wrong").status(),
-                      ErrorCode::kKeyFileInvalid));
-  EXPECT_TRUE(HasCode(LoadPkcs12Signer(Path("absent.p12"), "").status(),
-                      ErrorCode::kKeyFileInvalid));
-  EXPECT_TRUE(HasCode(LoadPkcs12Signer(Path("content.bin"), "").status(),
-                      ErrorCode::kKeyFileInvalid));
+  EXPECT_TRUE(
+      HasCode(LoadPkcs12Signer(Path("rsa.p12"), "wrong").status(), ErrorCode::kKeyFileInvalid));
+  EXPECT_TRUE(
+      HasCode(LoadPkcs12Signer(Path("absent.p12"), "").status(), ErrorCode::kKeyFileInvalid));
+  EXPECT_TRUE(
+      HasCode(LoadPkcs12Signer(Path("content.bin"), "").status(), ErrorCode::kKeyFileInvalid));
   EXPECT_TRUE(HasCode(LoadPemSigner(Path("other.key"), Path("rsa.pem")).status(),
                       ErrorCode::kCertificateInvalid));
   EXPECT_TRUE(HasCode(LoadPemSigner(Path("content.bin"), Path("rsa.pem")).status(),
@@ -483,7 +484,10 @@ TEST_F(SignerTest, GarbageCmsIsNotIntact) {
   absl::StatusOr<Bytes> cms = SignCms(RequestFor(**key), **key);
   ASSERT_TRUE(cms.ok()) << cms.status();
   const Bytes content = ReadFile(Path("content.bin"));
-  std::vector<Bytes> inputs = {{}, {0x30}, {0x30, 0x80, 0x00, 0x00}, ReadFile(Path("ca.pem")),
+  std::vector<Bytes> inputs = {{},
+                               {0x30},
+                               {0x30, 0x80, 0x00, 0x00},
+                               ReadFile(Path("ca.pem")),
                                Bytes(cms->begin(), cms->begin() + cms->size() / 2)};
   Bytes flipped = *cms;
   flipped[flipped.size() - 20] ^= 0xff;  // inside the signature value
