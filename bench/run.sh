@@ -42,21 +42,19 @@ echo "== in process (Google Benchmark)"
 
 echo "== whole commands (hyperfine, median)"
 sign_cmd() { echo "echo 123456 | $B/cli/taicho sign --in $1 --out $W/out.pdf --module $MODULE --token '$TOKEN' --pin-stdin"; }
-pdfsig_cmd() { echo "rm -f $W/pdfsig-out.pdf; pdfsig -add-signature -nssdir sql:$W/nss -nick '$TOKEN' $1 $W/pdfsig-out.pdf"; }
-hyperfine -N --warmup 2 --runs 15 --export-json "$W/h-small.json" \
-  "$(sign_cmd "$W/small.pdf")" "$(pdfsig_cmd "$W/small.pdf")" 2>/dev/null >/dev/null || \
-hyperfine --warmup 2 --runs 15 --export-json "$W/h-small.json" \
+pdfsig_cmd() { echo "rm -f $W/pdfsig-out.pdf; pdfsig -add-signature -nssdir sql:$W/nss -nick officer-an $1 $W/pdfsig-out.pdf"; }
+hyperfine --style none --warmup 2 --runs 15 --export-json "$W/h-small.json" \
   "$(sign_cmd "$W/small.pdf")" "$(pdfsig_cmd "$W/small.pdf")" >/dev/null
-hyperfine --warmup 1 --runs 7 --export-json "$W/h-large.json" \
+hyperfine --style none --warmup 2 --runs 7 --export-json "$W/h-large.json" \
   "sha256sum $W/large.pdf" "$(sign_cmd "$W/large.pdf")" "$(pdfsig_cmd "$W/large.pdf")" >/dev/null
 python3 - "$W/h-small.json" "$W/h-large.json" <<'PY'
 import json, sys
 for f in sys.argv[1:]:
     for r in json.load(open(f))["results"]:
         cmd = r["command"]
-        name = ("taicho sign" if "taicho" in cmd else "pdfsig -add-signature" if "pdfsig" in cmd
-                else "sha256sum")
-        size = "large" if "large" in cmd else "small"
+        name = ("taicho sign" if "cli/taicho sign" in cmd else
+                "pdfsig -add-signature" if "pdfsig -add-signature" in cmd else "sha256sum")
+        size = "large" if "large.pdf" in cmd else "small"
         print(f"{name:24s} {size:6s} median {r['median']*1000:9.1f} ms  (min {r['min']*1000:.1f})")
 PY
 
