@@ -5,7 +5,6 @@
 #include <ctime>
 
 #include "errors/error.h"
-#include "pades/range_digest.h"
 #include "pades/signature_spec.h"
 #include "pdf/pdf_file.h"
 
@@ -23,13 +22,11 @@ absl::StatusOr<SignResult> SignPdf(const std::string& input_path, const std::str
   // At most two passes: the second only when the CMS outgrew the estimate.
   for (int pass = 0; pass < 2; ++pass) {
     if (::ftruncate(out->fd(), 0) != 0) return Error(ErrorCode::kIo, "cannot truncate output");
-    absl::StatusOr<pdf::PreparedUpdate> update =
-        pdf::WriteSignatureUpdate(input_path, out->fd(), *spec);
-    if (!update.ok()) return update.status();
-    absl::StatusOr<Bytes> digest =
-        DigestByteRange(out->temp_path(), update->byte_range, options.digest);
-    if (!digest.ok()) return digest.status();
-    signer::CmsRequest request{chain, options.digest, key.scheme(), *digest};
+    absl::StatusOr<DigestedUpdate> written =
+        WriteDigestedUpdate(input_path, *out, *spec, options.digest);
+    if (!written.ok()) return written.status();
+    const pdf::PreparedUpdate* update = &written->update;
+    signer::CmsRequest request{chain, options.digest, key.scheme(), written->digest};
     absl::StatusOr<Bytes> cms = signer::SignCms(request, key);
     if (!cms.ok()) return cms.status();
     if (cms->size() > update->contents_capacity) {

@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "pades/range_digest.h"
 #include "signer/certificate_info.h"
 
 namespace taicho::pades {
@@ -21,6 +22,18 @@ absl::StatusOr<pdf::SignatureFieldSpec> MakeFieldSpec(const std::vector<Bytes>& 
       pdf::PdfDateVietnam(options.signing_time.value_or(static_cast<int64_t>(std::time(nullptr))));
   spec.contents_capacity = signer::EstimateCmsSize(chain);
   return spec;
+}
+
+absl::StatusOr<DigestedUpdate> WriteDigestedUpdate(const std::string& input_path,
+                                                   const pdf::AtomicFile& out,
+                                                   const pdf::SignatureFieldSpec& spec,
+                                                   signer::DigestAlgorithm md) {
+  absl::StatusOr<pdf::PreparedUpdate> update =
+      pdf::WriteSignatureUpdate(input_path, out.fd(), spec);
+  if (!update.ok()) return update.status();
+  absl::StatusOr<Bytes> digest = DigestByteRange(out.temp_path(), update->byte_range, md);
+  if (!digest.ok()) return digest.status();
+  return DigestedUpdate{*update, *std::move(digest)};
 }
 
 }  // namespace taicho::pades

@@ -89,14 +89,12 @@ absl::StatusOr<PreparedSignature> PrepareSignature(const std::string& input_path
   if (!spec.ok()) return spec.status();
   absl::StatusOr<pdf::AtomicFile> out = pdf::AtomicFile::Create(prepared_pdf_path);
   if (!out.ok()) return out.status();
-  absl::StatusOr<pdf::PreparedUpdate> update =
-      pdf::WriteSignatureUpdate(input_path, out->fd(), *spec);
-  if (!update.ok()) return update.status();
-  absl::StatusOr<Bytes> digest =
-      DigestByteRange(out->temp_path(), update->byte_range, options.digest);
-  if (!digest.ok()) return digest.status();
+  absl::StatusOr<DigestedUpdate> written =
+      WriteDigestedUpdate(input_path, *out, *spec, options.digest);
+  if (!written.ok()) return written.status();
+  const pdf::PreparedUpdate* update = &written->update;
   absl::StatusOr<signer::PreparedCms> cms =
-      signer::PrepareCms({std::move(chain), options.digest, scheme, *digest});
+      signer::PrepareCms({std::move(chain), options.digest, scheme, written->digest});
   if (!cms.ok()) return cms.status();
   absl::Status st = out->Commit();
   if (!st.ok()) return st;

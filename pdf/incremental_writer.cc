@@ -9,6 +9,26 @@
 #include "pdf/pdf_file.h"
 
 namespace taicho::pdf {
+namespace {
+
+// Calls fn(first, count, begin, end) for each run of consecutive object numbers: one
+// cross-reference subsection each.
+template <typename Map, typename Fn>
+void ForEachRun(const Map& entries, Fn fn) {
+  auto it = entries.begin();
+  while (it != entries.end()) {
+    auto run_end = it;
+    int64_t count = 0;
+    while (run_end != entries.end() && run_end->first == it->first + count) {
+      ++run_end;
+      ++count;
+    }
+    fn(it->first, count, it, run_end);
+    it = run_end;
+  }
+}
+
+}  // namespace
 
 absl::Status IncrementalWriter::Append(const std::string& bytes) {
   absl::Status st = WriteAt(
@@ -36,21 +56,13 @@ absl::StatusOr<int64_t> IncrementalWriter::AddObject(int64_t number, int generat
 
 std::string IncrementalWriter::XrefTable(const TrailerInfo& trailer, int64_t size) const {
   std::string out = "xref\n0 1\n0000000000 65535 f\r\n";
-  // Subsections of consecutive object numbers.
-  auto it = entries_.begin();
-  while (it != entries_.end()) {
-    auto run_end = it;
-    int64_t count = 0;
-    while (run_end != entries_.end() && run_end->first == it->first + count) {
-      ++run_end;
-      ++count;
-    }
-    absl::StrAppend(&out, it->first, " ", count, "\n");
-    for (; it != run_end; ++it) {
+  ForEachRun(entries_, [&](int64_t first, int64_t count, auto begin, auto end) {
+    absl::StrAppend(&out, first, " ", count, "\n");
+    for (auto it = begin; it != end; ++it) {
       absl::StrAppend(
           &out, absl::StrFormat("%010d %05d n\r\n", it->second.offset, it->second.generation));
     }
-  }
+  });
   absl::StrAppend(&out, "trailer\n<< /Size ", size, " /Root ", trailer.root_ref);
   if (!trailer.info_ref.empty()) absl::StrAppend(&out, " /Info ", trailer.info_ref);
   if (!trailer.id_array.empty()) absl::StrAppend(&out, " /ID ", trailer.id_array);
@@ -74,17 +86,10 @@ std::string IncrementalWriter::XrefStream(const TrailerInfo& trailer, int64_t se
   };
   std::map<int64_t, Entry> all = entries_;
   all[self_number] = Entry{offset_, 0};
-  auto it = all.begin();
-  while (it != all.end()) {
-    auto run_end = it;
-    int64_t count = 0;
-    while (run_end != all.end() && run_end->first == it->first + count) {
-      ++run_end;
-      ++count;
-    }
-    absl::StrAppend(&index, index.empty() ? "" : " ", it->first, " ", count);
-    for (; it != run_end; ++it) put(it->second.offset, it->second.generation);
-  }
+  ForEachRun(all, [&](int64_t first, int64_t count, auto begin, auto end) {
+    absl::StrAppend(&index, index.empty() ? "" : " ", first, " ", count);
+    for (auto it = begin; it != end; ++it) put(it->second.offset, it->second.generation);
+  });
   const int64_t size = std::max<int64_t>(trailer.previous_size, self_number + 1);
   std::string out = absl::StrCat(self_number, " 0 obj\n<< /Type /XRef /Size ", size, " /Index [",
                                  index, "] /W [1 ", offset_width, " 2] /Root ", trailer.root_ref);

@@ -29,10 +29,7 @@ bool Exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+std::string Slurp(const std::string& path) { return taicho::testing::ReadFileBytes(path); }
 
 class Cli : public ::testing::Test {
  protected:

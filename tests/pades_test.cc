@@ -26,10 +26,7 @@ taicho::testing::CommandResult Sh(const std::string& command) {
   return taicho::testing::Run(command);
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+std::string Slurp(const std::string& path) { return taicho::testing::ReadFileBytes(path); }
 
 // A logged-in token key, kept open for the test.
 struct TokenKey {

@@ -2,10 +2,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <cctype>
-#include <sstream>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "errors/error.h"
 #include "gtest/gtest.h"
@@ -26,10 +26,7 @@ taicho::testing::CommandResult Sh(const std::string& command) {
   return taicho::testing::Run(command);
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+std::string Slurp(const std::string& path) { return taicho::testing::ReadFileBytes(path); }
 
 // The number that ends right before s[end] (-1 when there is none).
 int NumberBefore(const std::string& s, size_t end) {

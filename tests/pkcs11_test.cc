@@ -32,6 +32,7 @@
 #include "pkcs11/module.h"
 #include "pkcs11/secret.h"
 #include "pkcs11/session.h"
+#include "tests/support/pki_fixture.h"
 
 namespace taicho::pkcs11 {
 namespace {
@@ -46,29 +47,13 @@ constexpr char kSecondLabel[] = "Một cửa 2";
 constexpr char kPinTestLabel[] = "pin-test";
 constexpr char kRemovableLabel[] = "removable";
 
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
+using taicho::testing::Quote;
 
 // Runs a shell command; returns its exit status and appends stdout+stderr to *output.
 int Run(const std::string& command, std::string* output = nullptr) {
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return -1;
-  char buf[4096];
-  std::string out;
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  if (output) *output += out;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  taicho::testing::CommandResult r = taicho::testing::Run(command);
+  if (output) *output += r.output;
+  return r.exit_code;
 }
 
 Bytes ReadFile(const std::string& path) {

@@ -16,40 +16,17 @@
 #include "signer/cms_builder.h"
 #include "signer/cms_verifier.h"
 #include "signer/key_signer.h"
+#include "tests/support/pki_fixture.h"
 
 namespace taicho::signer {
 namespace {
 
 constexpr char kSignerName[] = "Nguyễn Văn An";
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;
-};
+using taicho::testing::CommandResult;
+using taicho::testing::Quote;
 
-CommandResult RunCommand(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return result;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) result.output.append(buf, n);
-  int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
+CommandResult RunCommand(const std::string& command) { return taicho::testing::Run(command); }
 
 Bytes ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

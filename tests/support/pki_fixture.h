@@ -29,6 +29,9 @@ struct CommandResult {
 // Runs `command` through /bin/sh, capturing output.
 CommandResult Run(const std::string& command);
 
+// The whole content of a file ("" when it cannot be read).
+std::string ReadFileBytes(const std::string& path);
+
 // Shell-quotes one argument.
 std::string Quote(const std::string& arg);
 
