@@ -1,6 +1,7 @@
 #include "pdf/signature_reader.h"
 
 #include <algorithm>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
@@ -122,17 +123,21 @@ void ReadContents(const std::string& path, int64_t file_size, const PoDoFo::PdfD
 
 void CollectSignatures(PoDoFo::PdfMemDocument& doc, PdfObject* field, const std::string& prefix,
                        const std::string& path, int64_t file_size,
-                       std::vector<EmbeddedSignature>& out, int depth) {
+                       std::vector<EmbeddedSignature>& out, std::set<const PdfObject*>& seen,
+                       int depth) {
   PoDoFo::PdfVecObjects& objects = doc.GetObjects();
   field = Resolve(objects, field);
-  if (field == nullptr || !field->IsDictionary() || depth > 32) return;
+  // A hostile form can list a field as its own kid, or the same kid many times.
+  if (field == nullptr || !field->IsDictionary() || depth > 32 || !seen.insert(field).second) {
+    return;
+  }
   const PoDoFo::PdfDictionary& dict = field->GetDictionary();
   std::string name = prefix;
   if (std::string t = TextOf(dict, "T"); !t.empty()) name = prefix.empty() ? t : prefix + "." + t;
   PdfObject* kids = Resolve(objects, const_cast<PdfObject*>(dict.GetKey("Kids")));
   if (kids && kids->IsArray()) {
     for (PdfObject& kid : kids->GetArray()) {
-      CollectSignatures(doc, &kid, name, path, file_size, out, depth + 1);
+      CollectSignatures(doc, &kid, name, path, file_size, out, seen, depth + 1);
     }
   }
   const PdfObject* ft = dict.GetKey("FT");
@@ -191,7 +196,10 @@ absl::StatusOr<std::vector<EmbeddedSignature>> ReadSignatures(const std::string&
     if (acroform == nullptr || !acroform->IsDictionary()) return out;
     PdfObject* fields = Resolve(objects, acroform->GetDictionary().GetKey("Fields"));
     if (fields == nullptr || !fields->IsArray()) return out;
-    for (PdfObject& f : fields->GetArray()) CollectSignatures(**doc, &f, "", path, *size, out, 0);
+    std::set<const PdfObject*> seen;
+    for (PdfObject& f : fields->GetArray()) {
+      CollectSignatures(**doc, &f, "", path, *size, out, seen, 0);
+    }
   } catch (const PoDoFo::PdfError& e) {
     return FromPodofoError(e, "read signatures");
   }

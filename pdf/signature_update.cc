@@ -44,10 +44,11 @@ struct ChangedObject {
 
 // Collects fully qualified names of the form's fields.
 void CollectFieldNames(PoDoFo::PdfVecObjects& objects, PdfObject* field, const std::string& prefix,
-                       std::set<std::string>& names, int depth) {
+                       std::set<std::string>& names, std::set<const PdfObject*>& seen, int depth) {
   if (field == nullptr || depth > 32) return;
   if (field->IsReference()) field = objects.GetObject(field->GetReference());
-  if (field == nullptr || !field->IsDictionary()) return;
+  // A hostile form can list a field as its own kid, or the same kid many times.
+  if (field == nullptr || !field->IsDictionary() || !seen.insert(field).second) return;
   std::string name = prefix;
   if (const PdfObject* t = field->GetDictionary().GetKey("T");
       t && (t->IsString() || t->IsHexString())) {
@@ -59,7 +60,7 @@ void CollectFieldNames(PoDoFo::PdfVecObjects& objects, PdfObject* field, const s
   if (kids && kids->IsReference()) kids = objects.GetObject(kids->GetReference());
   if (kids && kids->IsArray()) {
     for (PdfObject& kid : kids->GetArray())
-      CollectFieldNames(objects, &kid, name, names, depth + 1);
+      CollectFieldNames(objects, &kid, name, names, seen, depth + 1);
   }
 }
 
@@ -105,7 +106,10 @@ absl::StatusOr<UpdatePlan> PlanUpdate(PoDoFo::PdfMemDocument& doc, const Signatu
       fields_array = objects.GetObject(fields_array->GetReference());
     }
     if (fields_array && fields_array->IsArray()) {
-      for (PdfObject& f : fields_array->GetArray()) CollectFieldNames(objects, &f, "", names, 0);
+      std::set<const PdfObject*> seen;
+      for (PdfObject& f : fields_array->GetArray()) {
+        CollectFieldNames(objects, &f, "", names, seen, 0);
+      }
     }
     if (fields && fields->IsReference() && fields_array && fields_array->IsArray()) {
       // /Fields is its own object: only that array changes.
