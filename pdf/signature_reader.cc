@@ -172,7 +172,8 @@ void CollectSignatures(PoDoFo::PdfMemDocument& doc, PdfObject* field, const std:
       s.byte_range_problem.empty() && s.byte_range[2] + s.byte_range[3] == file_size;
   if (const PdfObject* p = dict.GetKey("P"); p && p->IsReference()) {
     for (int i = 0; i < doc.GetPageCount(); ++i) {
-      if (doc.GetPage(i)->GetObject()->Reference() == p->GetReference()) {
+      const PoDoFo::PdfPage* page = doc.GetPage(i);
+      if (page != nullptr && page->GetObject()->Reference() == p->GetReference()) {
         s.page_index = i;
         break;
       }

@@ -83,7 +83,9 @@ absl::StatusOr<UpdatePlan> PlanUpdate(PoDoFo::PdfMemDocument& doc, const Signatu
     return Error(ErrorCode::kPdfPageOutOfRange,
                  absl::StrCat("page ", spec.page_index + 1, " of ", doc.GetPageCount()));
   }
-  PdfObject* page = doc.GetPage(spec.page_index)->GetObject();
+  // PoDoFo returns no page for a broken page tree whose /Count promises more.
+  PoDoFo::PdfPage* page_element = doc.GetPage(spec.page_index);
+  PdfObject* page = page_element ? page_element->GetObject() : nullptr;
   PdfObject* catalog = doc.GetCatalog();
   if (page == nullptr || !page->IsDictionary() || catalog == nullptr || !catalog->IsDictionary()) {
     return Error(ErrorCode::kPdfUnreadable, "page or catalog is not a dictionary");
