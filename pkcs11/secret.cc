@@ -6,6 +6,11 @@
 
 namespace taicho::pkcs11 {
 
+SecretString::SecretString(std::string&& value) : value_(value) {
+  if (value.capacity() > 0) OPENSSL_cleanse(value.data(), value.capacity());
+  value.clear();
+}
+
 SecretString::SecretString(SecretString&& other) noexcept : value_(std::move(other.value_)) {
   // A moved-from std::string may keep its (short-string) buffer: cleanse it too.
   other.Wipe();

@@ -11,7 +11,9 @@ namespace taicho::pkcs11 {
 class SecretString {
  public:
   SecretString() = default;
-  explicit SecretString(std::string value) : value_(std::move(value)) {}
+  // Takes the secret out of `value` and cleanses `value`'s buffer (a short string's bytes would
+  // otherwise stay behind in the moved-from object).
+  explicit SecretString(std::string&& value);
   SecretString(const SecretString&) = delete;
   SecretString& operator=(const SecretString&) = delete;
   SecretString(SecretString&& other) noexcept;

@@ -462,7 +462,7 @@ TEST_F(Pkcs11Test, WrongPinIsIncorrectAndWiped) {
   auto s = Open(kPinTestLabel);
   ASSERT_NE(s, nullptr);
   const std::string wrong = "864209";
-  SecretString pin{wrong};
+  SecretString pin{std::string(wrong)};
   absl::Status st = s->Login(pin);
   EXPECT_TRUE(HasCode(st, ErrorCode::kPinIncorrect)) << st;
   EXPECT_TRUE(pin.empty());
