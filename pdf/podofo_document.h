@@ -7,11 +7,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "pdf/podofo_init.h"
 
 namespace taicho::pdf {
-
-// Silences PoDoFo's debug output and initialises its global encodings (once, thread-safe).
-void InitPodofo();
 
 // Loads lazily (object bodies on first use; the file stays open while the document lives).
 // kPdfUnreadable for anything PoDoFo cannot parse, kPdfEncrypted for encrypted files.

@@ -22,7 +22,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "errors/error.h"
-#include "pdf/podofo_document.h"
+#include "pdf/podofo_init.h"
 
 namespace taicho::render {
 namespace {
