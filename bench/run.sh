@@ -40,6 +40,10 @@ echo "== in process (Google Benchmark)"
 "$B/bench/sign_bench" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
   --benchmark_min_time=1 2>/dev/null | grep -E "median|Benchmark|---"
 
+echo "== rendering (Google Benchmark; the floor is PoDoFo writing one line in the same 4 subsets)"
+TAICHO_BENCH_DIR="$W" "$B/bench/render_bench" --benchmark_min_time=0.5 2>/dev/null |
+  grep -E "median|Benchmark|---"
+
 echo "== whole commands (hyperfine, median)"
 sign_cmd() { echo "echo 123456 | $B/cli/taicho sign --in $1 --out $W/out.pdf --module $MODULE --token '$TOKEN' --pin-stdin"; }
 pdfsig_cmd() { echo "rm -f $W/pdfsig-out.pdf; pdfsig -add-signature -nssdir sql:$W/nss -nick officer-an $1 $W/pdfsig-out.pdf"; }

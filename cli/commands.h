@@ -16,6 +16,7 @@ using Runner = std::function<int()>;
 void AddTokenCommands(CLI::App& app, Runner& run);
 void AddSignCommands(CLI::App& app, Runner& run);
 void AddVerifyCommand(CLI::App& app, Runner& run);
+void AddRenderCommand(CLI::App& app, Runner& run);
 
 // Prints "LỖI / ERROR [CODE]: message" to stderr and returns the documented exit code.
 int Fail(const absl::Status& status);

@@ -17,12 +17,14 @@ int Fail(const absl::Status& status) {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "taicho — ký số và kiểm tra văn bản PDF (PAdES) / sign and verify PDF documents (PAdES)"};
+      "taicho — tạo, ký số và kiểm tra văn bản PDF (PAdES) / render, sign and verify PDF documents "
+      "(PAdES)"};
   app.require_subcommand(1);
   taicho::cli::Runner run;
   taicho::cli::AddTokenCommands(app, run);
   taicho::cli::AddSignCommands(app, run);
   taicho::cli::AddVerifyCommand(app, run);
+  taicho::cli::AddRenderCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -36,6 +36,10 @@ enum class ErrorCode {
   kCertificateInvalid,     // a certificate could not be parsed or does not fit the key
   kSignatureValueInvalid,  // a returned signature value does not verify with the certificate
   kStateInvalid,           // a prepared-signature state is corrupt or does not match its file
+  kDataInvalid,            // document data missing or malformed fields (all listed at once)
+  kKindUnknown,            // no document kind (template) by that name
+  kKindInvalid,            // a document kind file is malformed
+  kGlyphMissing,           // a character the document fonts cannot draw
   kCrypto,                 // an OpenSSL operation failed unexpectedly
   kInternal,               // a bug
 };

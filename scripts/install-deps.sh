@@ -6,9 +6,10 @@ PACKAGES=(
   # build
   cmake g++ make pkg-config clang-format
   libpodofo-dev libssl-dev libabsl-dev libp11-kit-dev libcli11-dev nlohmann-json3-dev libicu-dev
+  libqrencode-dev libcairo2-dev
   libgtest-dev libbenchmark-dev
   # run and test: tokens, independent checkers, fonts
-  openssl softhsm2 opensc poppler-utils qpdf libnss3-tools fonts-liberation2 hyperfine
+  openssl softhsm2 opensc poppler-utils qpdf libnss3-tools fonts-liberation2 hyperfine zbar-tools
 )
 
 missing=()

@@ -193,13 +193,58 @@ TEST_F(Cli, SplitFlowWithEcdsaToken) {
 
 TEST_F(Cli, HelpEverywhere) {
   for (const char* cmd : {"--help", "sign --help", "sign prepare --help", "sign complete --help",
-                          "verify --help", "token list --help"}) {
+                          "verify --help", "token list --help", "render --help"}) {
     auto r = Sh(Taicho(cmd));
     EXPECT_EQ(r.exit_code, 0) << cmd << r.output;
     EXPECT_NE(r.output.find("/"), std::string::npos);
   }
   EXPECT_EQ(Sh(Taicho("sign --in x")).exit_code, 2);
   EXPECT_EQ(Sh(Taicho("nosuchcommand")).exit_code, 2);
+}
+
+TEST(CliRender, RendersTheSamplesAndNamesBadInput) {
+  const std::string dir = MakeTempDir("cli-render");
+  const std::string samples = testing::SourceDir() + "/render/samples/";
+  auto r = Sh(Taicho("render --list-kinds"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("quyet-dinh-ubnd"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Giấy chứng nhận đăng ký hộ kinh doanh"), std::string::npos) << r.output;
+
+  const std::string out = dir + "/qd.pdf";
+  r = Sh(Taicho("render --kind quyet-dinh-ubnd --data " + Quote(samples + "quyet-dinh-ubnd.json") +
+                " --out " + Quote(out)));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Đã tạo văn bản / rendered"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\"officer\""), std::string::npos) << r.output;
+  EXPECT_TRUE(Exists(out));
+  EXPECT_TRUE(testing::QpdfCheckPasses(out));
+
+  r = Sh(Taicho("render --json --kind giay-chung-nhan-dkhkd --data " +
+                Quote(samples + "giay-chung-nhan-dkhkd.json") + " --out " + Quote(dir + "/g.pdf")));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("\"seal_field\""), std::string::npos) << r.output;
+
+  r = Sh(Taicho("render --kind khong-co --data " + Quote(samples + "quyet-dinh-ubnd.json") +
+                " --out " + Quote(dir + "/x.pdf")));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("[KIND_UNKNOWN]"), std::string::npos) << r.output;
+
+  {
+    std::ofstream bad(dir + "/bad.json");
+    bad << R"({"agency": {"name": 1}, "date": "05/03/2026", "signer": {}})";
+  }
+  r = Sh(Taicho("render --kind quyet-dinh-ubnd --data " + Quote(dir + "/bad.json") + " --out " +
+                Quote(dir + "/x.pdf")));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  for (const char* s : {"[DATA_INVALID]", "agency.name: phải là chuỗi ký tự / must be a string",
+                        "date: phải là ngày hợp lệ", "signer.name: thiếu / missing",
+                        "articles: thiếu", "legal_bases: thiếu", "issuing_title: thiếu"}) {
+    EXPECT_NE(r.output.find(s), std::string::npos) << s << " not in " << r.output;
+  }
+  EXPECT_FALSE(Exists(dir + "/x.pdf"));
+  r = Sh(Taicho("render --kind quyet-dinh-ubnd --data " + Quote(dir + "/none.json") + " --out " +
+                Quote(dir + "/x.pdf")));
+  EXPECT_EQ(r.exit_code, 6) << r.output;
 }
 
 }  // namespace

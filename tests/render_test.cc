@@ -13,9 +13,11 @@
 #include <vector>
 
 #include "errors/error.h"
-#include "render/decision_renderer.h"
 #include "render/document_data.h"
+#include "render/document_kind.h"
+#include "render/document_renderer.h"
 #include "tests/support/pki_fixture.h"
+#include "tests/support/raster.h"
 
 namespace taicho::render {
 namespace {
@@ -25,7 +27,20 @@ using taicho::testing::MakeTempDir;
 using taicho::testing::Quote;
 using taicho::testing::SourceDir;
 
-std::string SamplePath() { return SourceDir() + "/render/samples/quyet-dinh-ubnd-xa.json"; }
+std::string SamplePath() { return SourceDir() + "/render/samples/quyet-dinh-ubnd.json"; }
+std::string KindsDir() { return SourceDir() + "/render/kinds"; }
+
+const DocumentKind& DecisionKind() {
+  static const DocumentKind* kind = [] {
+    absl::StatusOr<DocumentKind> k = LoadKind(KindsDir(), "quyet-dinh-ubnd");
+    if (!k.ok()) {
+      std::cerr << k.status() << "\n";
+      std::abort();
+    }
+    return new DocumentKind(*std::move(k));
+  }();
+  return *kind;
+}
 
 json SampleJson() {
   std::ifstream in(SamplePath());
@@ -74,17 +89,21 @@ std::string Cmd(const std::string& command) {
   return r.output;
 }
 
-absl::StatusOr<RenderedDocument> RenderJson(const json& j, const std::string& out) {
-  absl::StatusOr<DecisionData> data = ParseDecisionJson(j.dump());
+absl::StatusOr<RenderedDocument> RenderJson(const json& j, const std::string& out,
+                                            const DocumentKind& kind = DecisionKind()) {
+  absl::StatusOr<DocumentData> data = ParseDocumentJson(j.dump(), kind);
   if (!data.ok()) return data.status();
   RenderOptions options;
   options.output_path = out;
-  return RenderDecision(*data, options);
+  return RenderDocument(kind, *data, options);
 }
 
 TEST(RenderDataTest, LoadsTheSample) {
-  absl::StatusOr<DecisionData> data = LoadDecisionFile(SamplePath());
+  absl::StatusOr<DocumentData> data = LoadDocumentFile(SamplePath(), DecisionKind());
   ASSERT_TRUE(data.ok()) << data.status();
+  EXPECT_EQ(data->lists.at("legal_bases").size(), 4u);
+  EXPECT_EQ(data->texts.at("issuing_title"), "CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ LONG PHƯỚC");
+  EXPECT_EQ(data->verification.code, "TC-2026-000122");
   EXPECT_EQ(data->agency.name, "ỦY BAN NHÂN DÂN XÃ LONG PHƯỚC");
   EXPECT_EQ(data->articles.size(), 3u);
   EXPECT_EQ(data->articles[0].clauses[2].points.size(), 2u);
@@ -92,12 +111,12 @@ TEST(RenderDataTest, LoadsTheSample) {
 }
 
 TEST(RenderDataTest, BadJsonIsAUsageError) {
-  absl::StatusOr<DecisionData> data = ParseDecisionJson("{\"agency\": ");
+  absl::StatusOr<DocumentData> data = ParseDocumentJson("{\"agency\": ", DecisionKind());
   ASSERT_FALSE(data.ok());
-  EXPECT_TRUE(HasCode(data.status(), ErrorCode::kUsage)) << data.status();
+  EXPECT_TRUE(HasCode(data.status(), ErrorCode::kDataInvalid)) << data.status();
   EXPECT_NE(data.status().message().find("invalid JSON"), std::string::npos) << data.status();
-  EXPECT_FALSE(ParseDecisionJson("[1, 2]").ok());
-  EXPECT_FALSE(ParseDecisionJson("\"\xff\"").ok());
+  EXPECT_FALSE(ParseDocumentJson("[1, 2]", DecisionKind()).ok());
+  EXPECT_FALSE(ParseDocumentJson("\"\xff\"", DecisionKind()).ok());
 }
 
 TEST(RenderDataTest, ListsEveryMissingOrMalformedFieldAtOnce) {
@@ -109,13 +128,13 @@ TEST(RenderDataTest, ListsEveryMissingOrMalformedFieldAtOnce) {
                   {"articles", {json::object(), {{"text", "x"}, {"clauses", {{{"text", 3}}}}}}},
                   {"recipients", {"Như trên", ""}},
                   {"signer", {{"title", 5}}}};
-  absl::StatusOr<DecisionData> data = ParseDecisionJson(j.dump());
+  absl::StatusOr<DocumentData> data = ParseDocumentJson(j.dump(), DecisionKind());
   ASSERT_FALSE(data.ok());
-  EXPECT_TRUE(HasCode(data.status(), ErrorCode::kUsage));
+  EXPECT_TRUE(HasCode(data.status(), ErrorCode::kDataInvalid));
   const std::string message(data.status().message());
   for (const char* field :
        {"agency.name: thiếu / missing", "number: chỉ gồm chữ số / digits only",
-        "symbol:", "place:", "date: phải là ngày hợp lệ", "type:", "summary: không được để trống",
+        "place:", "date: phải là ngày hợp lệ", "summary: không được để trống",
         "issuing_title:", "legal_bases: cần ít nhất một mục", "articles[0].text: thiếu",
         "articles[1].clauses[0].text: phải là chuỗi ký tự / must be a string",
         "recipients[1]:", "signer.title: phải là chuỗi", "signer.name: thiếu"}) {
@@ -125,7 +144,7 @@ TEST(RenderDataTest, ListsEveryMissingOrMalformedFieldAtOnce) {
   std::cout << "[ message ] " << message << "\n";
 
   const json long_number = {{"number", "1234567"}};
-  data = ParseDecisionJson(long_number.dump());
+  data = ParseDocumentJson(long_number.dump(), DecisionKind());
   ASSERT_FALSE(data.ok());
   EXPECT_NE(data.status().message().find("number: quá dài"), std::string::npos) << data.status();
 }
@@ -225,22 +244,6 @@ TEST_F(RenderTest, SampleTextFontsAndPageSize) {
   EXPECT_NEAR(r.signature_area.height, 30 * 72 / 25.4, 0.01);
   EXPECT_GT(r.signature_area.y, 20 * 72 / 25.4);
   EXPECT_LT(r.signature_area.x + r.signature_area.width, 595.28 - 15 * 72 / 25.4 + 0.01);
-
-  // A rough in-process timing, reported, not asserted.
-  absl::StatusOr<DecisionData> data = LoadDecisionFile(SamplePath());
-  ASSERT_TRUE(data.ok());
-  RenderOptions options;
-  options.output_path = dir_ + "/timing.pdf";
-  std::vector<double> ms;
-  for (int i = 0; i < 30; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    ASSERT_TRUE(RenderDecision(*data, options).ok());
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                     .count());
-  }
-  std::sort(ms.begin(), ms.end());
-  std::cout << "[ timing ] sample render: median " << ms[ms.size() / 2] << " ms, min " << ms[0]
-            << " ms, " << r.page_count << " page(s), " << r.file_size << " bytes\n";
 }
 
 struct BoxWord {
@@ -296,6 +299,13 @@ TEST_F(RenderTest, BlocksSitWhereTheDecreePutsThem) {
   double min_x = 1e9, max_x = 0, min_y = 1e9, max_y = 0;
   for (const BoxWord& w : words) {
     if (w.page == 1 && w.text == "2" && w.y_max < top) continue;  // the page number
+    if (w.y_min > bottom) {  // only the QR code's caption lives in the bottom margin
+      EXPECT_EQ(w.page, 1) << w.text;
+      EXPECT_NE(std::string("Mã tra cứu bản gốc điện tử: TC-2026-000122").find(w.text),
+                std::string::npos)
+          << w.text;
+      continue;
+    }
     min_x = std::min(min_x, w.x_min);
     max_x = std::max(max_x, w.x_max);
     min_y = std::min(min_y, w.y_min);
@@ -452,7 +462,7 @@ TEST_F(RenderTest, CharacterOutsideTheFontIsNamed) {
   const std::string out = dir_ + "/cjk.pdf";
   absl::StatusOr<RenderedDocument> doc = RenderJson(j, out);
   ASSERT_FALSE(doc.ok());
-  EXPECT_TRUE(HasCode(doc.status(), ErrorCode::kUsage)) << doc.status();
+  EXPECT_TRUE(HasCode(doc.status(), ErrorCode::kGlyphMissing)) << doc.status();
   const std::string message(doc.status().message());
   EXPECT_NE(message.find("U+4E00"), std::string::npos) << message;
   EXPECT_NE(message.find("articles[1].text"), std::string::npos) << message;
@@ -472,25 +482,231 @@ TEST_F(RenderTest, LongWordAndMissingFontDir) {
   for (char c : text) ws += c == 'W';
   EXPECT_EQ(ws, 400u);
 
-  absl::StatusOr<DecisionData> data = LoadDecisionFile(SamplePath());
+  absl::StatusOr<DocumentData> data = LoadDocumentFile(SamplePath(), DecisionKind());
   ASSERT_TRUE(data.ok());
   RenderOptions options;
   options.output_path = dir_ + "/nofont.pdf";
   options.font_dir = dir_ + "/nowhere";
-  absl::StatusOr<RenderedDocument> bad = RenderDecision(*data, options);
+  absl::StatusOr<RenderedDocument> bad = RenderDocument(DecisionKind(), *data, options);
   ASSERT_FALSE(bad.ok());
   EXPECT_TRUE(HasCode(bad.status(), ErrorCode::kIo)) << bad.status();
   options.font_dir = RenderOptions().font_dir;
-  options.body_size = -1;
-  bad = RenderDecision(*data, options);
-  ASSERT_FALSE(bad.ok());
-  EXPECT_TRUE(HasCode(bad.status(), ErrorCode::kUsage)) << bad.status();
-  EXPECT_NE(bad.status().message().find("body_size"), std::string::npos) << bad.status();
-  options.body_size = RenderOptions().body_size;
   options.output_path = dir_ + "/no/such/dir/out.pdf";
-  bad = RenderDecision(*data, options);
+  bad = RenderDocument(DecisionKind(), *data, options);
   ASSERT_FALSE(bad.ok());
   EXPECT_TRUE(HasCode(bad.status(), ErrorCode::kIo)) << bad.status();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kinds as data
+
+std::string CertificatePath() { return SourceDir() + "/render/samples/giay-chung-nhan-dkhkd.json"; }
+
+json LoadJson(const std::string& path) {
+  std::ifstream in(path);
+  return json::parse(in);
+}
+
+TEST_F(RenderTest, HouseholdBusinessCertificateKind) {
+  absl::StatusOr<DocumentKind> kind = LoadKind(KindsDir(), "giay-chung-nhan-dkhkd");
+  ASSERT_TRUE(kind.ok()) << kind.status();
+  const std::string out = dir_ + "/gcn.pdf";
+  const json j = LoadJson(CertificatePath());
+  absl::StatusOr<RenderedDocument> doc = RenderJson(j, out, *kind);
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  Keep(out);
+  EXPECT_EQ(doc->page_count, 1);
+  const std::string text = Collapse(Cmd("pdftotext " + Quote(out) + " -"));
+  for (const std::string& s :
+       {std::string("GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH"), std::string("Số: 15/GCN-HKD"),
+        std::string("Mã số hộ kinh doanh: 49C8001234"),
+        std::string("Đăng ký lần đầu: ngày 28 tháng 11 năm 2026"),
+        std::string("1. Tên hộ kinh doanh (ghi bằng chữ in hoa): TẠP HÓA THANH HƯƠNG"),
+        std::string("4. Vốn kinh doanh: 150.000.000 đồng"), std::string("TRƯỞNG PHÒNG"),
+        std::string("Lê Minh Tâm"), std::string("PHÒNG KINH TẾ")}) {
+    EXPECT_NE(text.find(s), std::string::npos) << "missing: " << s << "\n" << text;
+  }
+  EXPECT_EQ(text.find("Nơi nhận"), std::string::npos) << "a certificate has no recipients";
+  EXPECT_EQ(text.find("Đăng ký thay đổi"), std::string::npos) << "optional line without data";
+
+  // What this kind needs is listed at once when missing.
+  json bad = j;
+  bad.erase("registration_code");
+  bad.erase("fields");
+  bad["first_registration_date"] = "2026-13-01";
+  absl::StatusOr<DocumentData> data = ParseDocumentJson(bad.dump(), *kind);
+  ASSERT_FALSE(data.ok());
+  const std::string message(data.status().message());
+  EXPECT_TRUE(HasCode(data.status(), ErrorCode::kDataInvalid));
+  EXPECT_NE(message.find("registration_code: thiếu / missing"), std::string::npos) << message;
+  EXPECT_NE(message.find("fields: thiếu / missing"), std::string::npos) << message;
+  EXPECT_NE(message.find("first_registration_date: phải là ngày hợp lệ"), std::string::npos)
+      << message;
+  EXPECT_EQ(message.find("recipients"), std::string::npos) << message;
+  EXPECT_EQ(message.find("legal_bases"), std::string::npos) << message;
+}
+
+TEST_F(RenderTest, AnOperatorAddsAKindByAddingAFile) {
+  const std::string kinds = MakeTempDir("kinds");
+  {
+    std::ofstream f(kinds + "/thong-bao.json");
+    f << R"({
+      "name": "Thông báo",
+      "type": "THÔNG BÁO",
+      "symbol": "TB-UBND",
+      "style": {"body_size": 14, "line_spacing": 1.3},
+      "blocks": [
+        {"block": "header"},
+        {"block": "title"},
+        {"block": "list", "source": "paragraphs", "indent": true},
+        {"block": "text", "text": "Hạn cuối: {deadline:date}.", "face": "bold-italic", "align": "right"},
+        {"block": "signature"}
+      ]
+    })";
+  }
+  EXPECT_EQ(ListKinds(kinds), std::vector<std::string>{"thong-bao"});
+  absl::StatusOr<DocumentKind> kind = LoadKind(kinds, "thong-bao");
+  ASSERT_TRUE(kind.ok()) << kind.status();
+  json j = SampleJson();
+  j.erase("type");
+  j.erase("symbol");
+  j["summary"] = "Về việc lịch tiếp công dân tháng 12";
+  j["paragraphs"] = {"Chủ tịch Ủy ban nhân dân xã tiếp công dân vào thứ Năm hằng tuần.",
+                     "Địa điểm: Trụ sở Ủy ban nhân dân xã."};
+  j["deadline"] = "2026-12-05";
+  const std::string out = dir_ + "/tb.pdf";
+  absl::StatusOr<RenderedDocument> doc = RenderJson(j, out, *kind);
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  const std::string text = Collapse(Cmd("pdftotext " + Quote(out) + " -"));
+  for (const char* s : {"THÔNG BÁO", "Số: 07/TB-UBND", "thứ Năm hằng tuần.",
+                        "Hạn cuối: ngày 05 tháng 12 năm 2026."}) {
+    EXPECT_NE(text.find(s), std::string::npos) << s << "\n" << text;
+  }
+  EXPECT_EQ(text.find("Điều 1."), std::string::npos) << "this kind has no articles";
+}
+
+TEST(RenderKindTest, UnknownAndBrokenKindsAreNamed) {
+  absl::StatusOr<DocumentKind> kind = LoadKind(KindsDir(), "khong-co");
+  ASSERT_FALSE(kind.ok());
+  EXPECT_TRUE(HasCode(kind.status(), ErrorCode::kKindUnknown)) << kind.status();
+  EXPECT_NE(kind.status().message().find("quyet-dinh-ubnd"), std::string::npos)
+      << "lists the kinds there are: " << kind.status();
+  for (const char* id : {"../render/kinds/quyet-dinh-ubnd", "/etc/passwd", "", "QĐ"}) {
+    EXPECT_TRUE(HasCode(LoadKind(KindsDir(), id).status(), ErrorCode::kKindUnknown)) << id;
+  }
+  kind = ParseKindJson("x", R"({"name": "x", "colour": 1, "style": {"body_size": 99, "zoom": 2},
+      "blocks": [{"block": "poster"}, {"block": "text"}, {"block": "list", "face": "wide"}]})");
+  ASSERT_FALSE(kind.ok());
+  EXPECT_TRUE(HasCode(kind.status(), ErrorCode::kKindInvalid));
+  const std::string message(kind.status().message());
+  for (const char* s : {"colour: unknown key", "style.body_size: 99 is outside [6, 24]",
+                        "style.zoom: unknown style", "blocks[0].block: unknown block 'poster'",
+                        "blocks[1].text: missing", "blocks[2].source: missing",
+                        "blocks[2].face: unknown face 'wide'", "exactly one signature block"}) {
+    EXPECT_NE(message.find(s), std::string::npos) << s << " not in " << message;
+  }
+  EXPECT_TRUE(HasCode(ParseKindJson("x", "{").status(), ErrorCode::kKindInvalid));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The draft's signature fields and QR code
+
+TEST_F(RenderTest, DraftHasEmptyPrintableSignatureFieldsWhereTheDecreePutsThem) {
+  const std::string out = dir_ + "/fields.pdf";
+  absl::StatusOr<RenderedDocument> doc = RenderJson(SampleJson(), out);
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  const json form = json::parse(Cmd("qpdf --json --json-key=acroform " + Quote(out)))["acroform"];
+  ASSERT_EQ(form["fields"].size(), 2u) << form.dump(1);
+  EXPECT_EQ(form["fields"][0]["fullname"], "officer");
+  EXPECT_EQ(form["fields"][1]["fullname"], "seal");
+  for (const json& f : form["fields"]) {
+    EXPECT_EQ(f["fieldtype"], "/Sig");
+    EXPECT_TRUE(f["value"].is_null()) << "unsigned";
+    EXPECT_EQ(f["annotation"]["annotationflags"], 4) << "Print flag";
+    EXPECT_EQ(f["pageposfrom1"], doc->page_count);
+  }
+  const std::string sig = Cmd("pdfsig " + Quote(out));
+  EXPECT_NE(sig.find("Signature Field Name: officer"), std::string::npos) << sig;
+  EXPECT_NE(sig.find("not signed"), std::string::npos) << sig;
+
+  // The seal at its real size covers the left third of the officer's signature.
+  const PageRect& o = doc->signature_area;
+  const PageRect& s = doc->seal_area;
+  EXPECT_NEAR(s.width, 36 * 72 / 25.4, 0.01);
+  EXPECT_NEAR(s.height, s.width, 0.01);
+  EXPECT_LT(s.x, o.x);
+  EXPECT_GT(s.x + s.width, o.x + o.width / 4);
+  EXPECT_LT(s.x + s.width, o.x + o.width / 2);
+  EXPECT_NEAR(s.y + s.height / 2, o.y + o.height / 2, 0.01);
+}
+
+TEST_F(RenderTest, QrCodeCarriesTheVerificationReferenceOutsideTheTextArea) {
+  const json j = SampleJson();
+  const std::string out = dir_ + "/qr.pdf";
+  absl::StatusOr<RenderedDocument> doc = RenderJson(j, out);
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  ASSERT_TRUE(doc->qr_area.has_value());
+  const PageRect& qr = *doc->qr_area;
+  EXPECT_EQ(qr.page_index, doc->page_count - 1);
+  EXPECT_LE(qr.y + qr.height, 20 * 72 / 25.4) << "inside the bottom margin";
+  EXPECT_GE(qr.y, 3 * 72 / 25.4) << "not in the printer's dead zone";
+  const std::string png = dir_ + "/qr-page.png";
+  ASSERT_TRUE(taicho::testing::RenderPage(out, doc->page_count, 300, png));
+  // zbarimg (ZBar) is the independent reader; -q keeps its D-Bus chatter out.
+  const taicho::testing::CommandResult r =
+      taicho::testing::Run("zbarimg -q --raw " + Quote(png) + " 2>/dev/null");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(Collapse(r.output), j["verification"]["url"].get<std::string>());
+  const std::string text = Collapse(Cmd("pdftotext " + Quote(out) + " -"));
+  EXPECT_NE(text.find(j["verification"]["code"].get<std::string>()), std::string::npos);
+
+  json none = j;
+  none.erase("verification");
+  doc = RenderJson(none, dir_ + "/noqr.pdf");
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  EXPECT_FALSE(doc->qr_area.has_value());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Golden images: a layout change shows up here. Regenerate on purpose only, with
+// TAICHO_UPDATE_GOLDEN=1 (writes tests/golden/ in the source tree), and look at the new images.
+
+TEST_F(RenderTest, GoldenImagesOfTheSamples) {
+  const bool update = std::getenv("TAICHO_UPDATE_GOLDEN") != nullptr;
+  for (const auto& [kind_id, sample] :
+       {std::pair{std::string("quyet-dinh-ubnd"), SamplePath()},
+        std::pair{std::string("giay-chung-nhan-dkhkd"), CertificatePath()}}) {
+    absl::StatusOr<DocumentKind> kind = LoadKind(KindsDir(), kind_id);
+    ASSERT_TRUE(kind.ok()) << kind.status();
+    const std::string out = dir_ + "/" + kind_id + ".pdf";
+    absl::StatusOr<RenderedDocument> doc = RenderJson(LoadJson(sample), out, *kind);
+    ASSERT_TRUE(doc.ok()) << doc.status();
+    for (int page = 1; page <= doc->page_count; ++page) {
+      const std::string name = kind_id + "-" + std::to_string(page) + ".png";
+      const std::string golden = SourceDir() + "/tests/golden/" + name;
+      const std::string actual = dir_ + "/" + name;
+      ASSERT_TRUE(taicho::testing::RenderPage(out, page, 50, actual));
+      if (update) {
+        std::filesystem::create_directories(SourceDir() + "/tests/golden");
+        std::filesystem::copy_file(actual, golden,
+                                   std::filesystem::copy_options::overwrite_existing);
+        continue;
+      }
+      std::optional<taicho::testing::RgbImage> want = taicho::testing::LoadPng(golden);
+      std::optional<taicho::testing::RgbImage> got = taicho::testing::LoadPng(actual);
+      ASSERT_TRUE(want.has_value()) << "no golden image " << golden;
+      ASSERT_TRUE(got.has_value());
+      const taicho::testing::ImageDiff diff = taicho::testing::CompareImages(*want, *got);
+      EXPECT_TRUE(diff.same_size) << name;
+      // Anti-aliasing may move a little between poppler builds; a moved line or word does not
+      // stay under 0.3 %.
+      EXPECT_LT(diff.differing, 0.003) << name << " differs from its golden image in "
+                                       << diff.differing * 100 << " % of pixels; see " << actual;
+    }
+    EXPECT_FALSE(std::filesystem::exists(SourceDir() + "/tests/golden/" + kind_id + "-" +
+                                         std::to_string(doc->page_count + 1) + ".png"))
+        << "the sample lost a page";
+  }
 }
 
 }  // namespace
