@@ -3,7 +3,8 @@
 #   baselines: `openssl speed -seconds 3 rsa2048` sign time, `sha256sum` of the 50 MB file;
 #   taicho in process (Google Benchmark, SoftHSM2 RSA-2048) and as a whole command;
 #   `pdfsig -add-signature` on the same inputs with the same key in an NSS database;
-#   peak memory (max RSS) of each whole command.
+#   peak memory (max RSS) of each whole command;
+#   rendering: in process next to a PoDoFo floor, and `taicho render` vs LibreOffice headless.
 # Usage: bash bench/run.sh [MEGABYTES]   (default 50)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -67,3 +68,25 @@ for f in small large; do
   /usr/bin/time -f "taicho sign $f: %M KB" bash -c "$(sign_cmd "$W/$f.pdf")" >/dev/null
   /usr/bin/time -f "pdfsig -add-signature $f: %M KB" bash -c "$(pdfsig_cmd "$W/$f.pdf")" >/dev/null
 done 2>&1 | grep KB
+
+echo "== rendering the sample decision as a whole command: taicho render vs LibreOffice headless"
+if ! command -v libreoffice >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    libreoffice-writer-nogui >/dev/null
+fi
+SAMPLE="$ROOT/render/samples/quyet-dinh-ubnd.json"
+python3 "$ROOT/bench/decision_to_fodt.py" "$SAMPLE" "$W/qd.fodt"
+render_cmd="$B/cli/taicho render --kind quyet-dinh-ubnd --data $SAMPLE --out $W/qd-taicho.pdf"
+lo_cmd="libreoffice --headless -env:UserInstallation=file://$W/lo-profile --convert-to pdf --outdir $W/lo $W/qd.fodt"
+hyperfine --style none --warmup 3 --runs 30 --export-json "$W/h-render.json" "$render_cmd" >/dev/null
+hyperfine --style none --warmup 1 --runs 5 --export-json "$W/h-lo.json" "$lo_cmd" >/dev/null
+python3 - "$W/h-render.json" "$W/h-lo.json" "$W/qd-taicho.pdf" "$W/lo/qd.pdf" <<'PY'
+import json, os, sys
+t = json.load(open(sys.argv[1]))["results"][0]["median"]
+lo = json.load(open(sys.argv[2]))["results"][0]["median"]
+print(f"taicho render           median {t*1000:9.1f} ms  {os.path.getsize(sys.argv[3]):7d} bytes")
+print(f"libreoffice --convert-to median {lo*1000:9.1f} ms  {os.path.getsize(sys.argv[4]):7d} bytes")
+print(f"ratio: taicho is {lo/t:.0f}x faster as a whole command")
+PY
+/usr/bin/time -f "taicho render: %M KB" bash -c "$render_cmd" 2>&1 >/dev/null | grep KB
+/usr/bin/time -f "libreoffice --convert-to: %M KB" bash -c "$lo_cmd" 2>&1 >/dev/null | grep KB

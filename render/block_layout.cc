@@ -116,10 +116,10 @@ void BlockPainter::Header(const Block& b) {
 void BlockPainter::Title(const Block& b) {
   const std::string& type = d_.type.empty() ? kind_.type : d_.type;
   const double size = s_.title_size;
-  const double type_w = L.Paragraph({{kBold, type}}, size, Align::kCenter, 0, b.summary ? 3 : 2);
+  const double type_w = L.Paragraph({{kBold, type}}, size, Align::kCenter, 0, kKeepWithNext);
   double rule_of = type_w;
   if (b.summary && !d_.summary.empty()) {
-    rule_of = L.Paragraph({{kBold, d_.summary}}, size, Align::kCenter, 0);
+    rule_of = L.Paragraph({{kBold, d_.summary}}, size, Align::kCenter, 0, kKeepWithNext);
   }
   const double rule = std::min(rule_of, L.width()) * 0.4;
   const double y = L.cursor() + 0.15 * size;
@@ -129,7 +129,10 @@ void BlockPainter::Title(const Block& b) {
 }
 
 void BlockPainter::Text(const Block& b, const std::string& text) {
-  L.Paragraph({{FaceOf(b.face), text}}, s_.body_size, AlignOf(b.align), b.indent ? Indent() : 0, 2);
+  // Centred lines are headings ("QUYẾT ĐỊNH:", the issuing title): kept with what follows.
+  const Align align = AlignOf(b.align);
+  L.Paragraph({{FaceOf(b.face), text}}, s_.body_size, align, b.indent ? Indent() : 0,
+              align == Align::kCenter ? kKeepWithNext : 2);
   L.Advance(b.space_after);
 }
 

@@ -228,7 +228,8 @@ double Layout::PlaceBlock(PageList* page, const std::vector<Piece>& pieces, doub
 double Layout::Paragraph(const std::vector<Piece>& pieces, double size, Align align,
                          double first_indent, int keep_lines) {
   auto lines = Lines(pieces, size, width(), align, first_indent);
-  const int keep = std::min<int>(keep_lines, static_cast<int>(lines.size()) + 1);
+  const int n = static_cast<int>(lines.size());
+  const int keep = keep_lines == kKeepWithNext ? n + 2 : std::min(keep_lines, n + 1);
   if (cursor_ + keep * Leading(size) > frame_.bottom + 1e-6) NewPage();
   double widest = 0;
   for (size_t i = 0; i < lines.size(); ++i) {

@@ -89,6 +89,8 @@ struct Word {
 
 enum class Align { kLeft, kCenter, kRight, kJustify };
 
+inline constexpr int kKeepWithNext = -1;
+
 struct Blank {
   int id;
   double x, top, width, size;
@@ -121,7 +123,8 @@ class Layout {
                     double hanging = 0);
 
   // A body paragraph over the full text width, breaking pages as needed. At least `keep_lines`
-  // lines must fit on the page of the first line (keeps a heading with what follows).
+  // lines must fit on the page of the first line; kKeepWithNext: all of it and two lines of what
+  // follows (a heading never stays alone at a page foot).
   double Paragraph(const std::vector<Piece>& pieces, double size, Align align, double first_indent,
                    int keep_lines = 1);
 

@@ -709,5 +709,63 @@ TEST_F(RenderTest, GoldenImagesOfTheSamples) {
   }
 }
 
+TEST_F(RenderTest, HeadingNeverStaysAloneAtAPageFoot) {
+  // More and more legal bases push "QUYẾT ĐỊNH:" and the first article across the end of page 1.
+  const json sample = SampleJson();
+  int crossings = 0;
+  for (int n = 4; n <= 22; ++n) {
+    json j = sample;
+    json bases = json::array();
+    for (int i = 0; i < n; ++i) bases.push_back(sample["legal_bases"][i % 4]);
+    j["legal_bases"] = bases;
+    const std::string out = dir_ + "/heading" + std::to_string(n) + ".pdf";
+    absl::StatusOr<RenderedDocument> doc = RenderJson(j, out);
+    ASSERT_TRUE(doc.ok()) << doc.status();
+    for (int page = 1; page < doc->page_count; ++page) {
+      const std::string p = std::to_string(page);
+      const std::string text = Cmd("pdftotext -layout -x 0 -y 48 -W 596 -H 738 -f " + p + " -l " +
+                                   p + " " + Quote(out) + " -");
+      std::istringstream lines(text);
+      std::string line, last;
+      while (std::getline(lines, line)) {
+        if (!Collapse(line).empty()) last = Collapse(line);
+      }
+      EXPECT_NE(last, "QUYẾT ĐỊNH:") << n << " bases: heading alone at the foot of page " << p;
+      EXPECT_NE(last, "CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ LONG PHƯỚC") << n << " bases, page " << p;
+      if (Collapse(Cmd("pdftotext -f " + std::to_string(page + 1) + " -l " +
+                       std::to_string(page + 1) + " " + Quote(out) + " -"))
+              .find("QUYẾT ĐỊNH:") != std::string::npos) {
+        ++crossings;
+      }
+    }
+  }
+  EXPECT_GT(crossings, 0) << "the test never moved the heading to page 2";
+}
+
+TEST_F(RenderTest, HugeDataIsRefusedWithoutOutput) {
+  // 10 MB of text: refused before parsing.
+  const std::string big_path = dir_ + "/big.json";
+  {
+    json j = SampleJson();
+    j["articles"][0]["text"] = std::string(10 * 1024 * 1024, 'a');
+    std::ofstream(big_path) << j.dump();
+  }
+  absl::StatusOr<DocumentData> data = LoadDocumentFile(big_path, DecisionKind());
+  ASSERT_FALSE(data.ok());
+  EXPECT_TRUE(HasCode(data.status(), ErrorCode::kDataInvalid)) << data.status();
+  EXPECT_NE(data.status().message().find("data too large"), std::string::npos) << data.status();
+  // One paragraph far over its limit, in a file under the total limit.
+  json j = SampleJson();
+  j["articles"][1]["text"] = std::string(1024 * 1024, 'a');
+  j["number"] = "1234567";
+  data = ParseDocumentJson(j.dump(), DecisionKind());
+  ASSERT_FALSE(data.ok());
+  const std::string message(data.status().message());
+  EXPECT_NE(message.find("articles[1].text: quá dài"), std::string::npos) << message.substr(0, 300);
+  EXPECT_NE(message.find("number: quá dài"), std::string::npos) << message.substr(0, 300);
+  EXPECT_LT(message.size(), 2000u) << "the message never echoes the data";
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/out.pdf"));
+}
+
 }  // namespace
 }  // namespace taicho::render
