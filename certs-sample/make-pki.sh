@@ -130,4 +130,10 @@ rm -rf "$out/newcerts"
 rm -f "$out"/*.old "$out"/root-db/*.old
 chmod 600 "$out"/*.key
 
+# Sample signature and seal images for visible signatures, when the drawing tool is given (it is
+# built as build/certs-sample/draw_sample_images; see README.md).
+if [[ -n "${TAICHO_DRAW_SAMPLE_IMAGES:-}" ]]; then
+  "$TAICHO_DRAW_SAMPLE_IMAGES" "$out"
+fi
+
 echo "sample PKI written to $out"

@@ -3,12 +3,15 @@
 #include <iterator>
 #include <memory>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "cli/commands.h"
 #include "cli/key_source.h"
 #include "errors/error.h"
 #include "pades/pdf_signer.h"
 #include "pdf/pdf_file.h"
+#include "pdf/signature_appearance.h"
 #include "signer/certificate_info.h"
 
 namespace taicho::cli {
@@ -18,6 +21,11 @@ struct SignArgs {
   std::string in, out;
   std::string reason, location, field;
   int page = 1;
+  std::string rect;  // "left,bottom,right,top" in points
+  // Appearance
+  std::string appearance, image, doc_number, font_dir;
+  double seal_diameter_mm = 36;
+  bool caption = false;
   KeyOptions key;
   // prepare / complete
   std::string state, prepared, cert, tbs, signature;
@@ -28,15 +36,71 @@ void AddDocumentOptions(CLI::App& cmd, SignArgs& a) {
   cmd.add_option("--location", a.location, "Nơi ký / location");
   cmd.add_option("--page", a.page, "Trang đặt chữ ký (từ 1) / page of the signature (1-based)")
       ->check(CLI::PositiveNumber);
-  cmd.add_option("--field", a.field, "Tên trường chữ ký / signature field name");
+  cmd.add_option("--field", a.field,
+                 "Tên trường chữ ký; trường trống có sẵn sẽ được điền (mặc định officer/seal theo "
+                 "--appearance) / signature field name; an existing empty field is filled "
+                 "(default officer/seal from --appearance)");
+  cmd.add_option("--rect", a.rect,
+                 "Vị trí trường mới: trái,dưới,phải,trên (pt) / new field's rect: "
+                 "left,bottom,right,top (points)");
+  cmd.add_option("--appearance", a.appearance,
+                 "Hiển thị chữ ký: officer (ảnh chữ ký), seal (ảnh con dấu), attachment (số "
+                 "văn bản và thời điểm ký) / appearance: officer, seal or attachment");
+  cmd.add_option("--image", a.image,
+                 "Ảnh PNG nền trong suốt của chữ ký hoặc con dấu / PNG with a transparent "
+                 "background: the signature or the seal");
+  cmd.add_option("--seal-diameter-mm", a.seal_diameter_mm,
+                 "Đường kính thật của con dấu, mm (mặc định 36) / the seal's real diameter in mm "
+                 "(default 36)");
+  cmd.add_option("--doc-number", a.doc_number,
+                 "Số, ký hiệu văn bản chính, ví dụ 05/QĐ-UBND (cho attachment) / the main "
+                 "document's number and symbol (attachment)");
+  cmd.add_option("--font-dir", a.font_dir,
+                 "Thư mục chứa LiberationSerif-Regular.ttf / directory holding "
+                 "LiberationSerif-Regular.ttf");
+  cmd.add_flag("--caption", a.caption,
+               "Thêm dòng tên người ký và thời điểm ký dưới ảnh chữ ký / add a line with the "
+               "signer's name and the signing time under the signature image");
 }
 
-pades::SignOptions MakeOptions(const SignArgs& a) {
+absl::StatusOr<pdf::Rect> ParseRect(const std::string& text) {
+  std::vector<std::string> parts = absl::StrSplit(text, ',');
+  double v[4];
+  bool ok = parts.size() == 4;
+  for (size_t i = 0; ok && i < 4; ++i) ok = absl::SimpleAtod(parts[i], &v[i]);
+  if (!ok || v[2] <= v[0] || v[3] <= v[1]) {
+    return Error(ErrorCode::kUsage,
+                 absl::StrCat("--rect phải là trái,dưới,phải,trên / --rect must be "
+                              "left,bottom,right,top: ",
+                              text));
+  }
+  return pdf::Rect{v[0], v[1], v[2], v[3]};
+}
+
+absl::StatusOr<pades::SignOptions> MakeOptions(const SignArgs& a) {
   pades::SignOptions o;
   o.page_index = a.page - 1;
   o.reason = a.reason;
   o.location = a.location;
   o.field_name = a.field;
+  if (!a.rect.empty()) {
+    absl::StatusOr<pdf::Rect> rect = ParseRect(a.rect);
+    if (!rect.ok()) return rect.status();
+    o.rect = *rect;
+  }
+  absl::StatusOr<pdf::AppearanceKind> kind = pdf::ParseAppearanceKind(a.appearance);
+  if (!kind.ok()) return kind.status();
+  o.appearance.kind = *kind;
+  o.appearance.image_path = a.image;
+  o.appearance.seal_diameter_mm = a.seal_diameter_mm;
+  o.appearance.document_number = a.doc_number;
+  o.appearance.caption = a.caption;
+  if (!a.font_dir.empty()) o.appearance.font_path = a.font_dir + "/LiberationSerif-Regular.ttf";
+  if (*kind == pdf::AppearanceKind::kNone &&
+      (!a.image.empty() || !a.doc_number.empty() || a.caption)) {
+    return Error(ErrorCode::kUsage,
+                 "--image, --doc-number, --caption cần --appearance / need --appearance");
+  }
   return o;
 }
 
@@ -61,21 +125,34 @@ void PrintResult(const pades::SignResult& r, const std::string& out) {
   std::printf("  Trường chữ ký / Field: %s\n", r.field_name.c_str());
   std::printf("  Thời điểm ký / Signing time: %s\n", r.signing_time.c_str());
   std::printf("  CMS: %zu / %zu byte\n", r.cms_size, r.reserved);
+  if (r.appearance != pdf::AppearanceKind::kNone) {
+    std::printf("  Hiển thị / Appearance: %s, trang / page %d, [%.2f %.2f %.2f %.2f]%s\n",
+                std::string(pdf::AppearanceKindName(r.appearance)).c_str(), r.page_index + 1,
+                r.rect.left, r.rect.bottom, r.rect.right, r.rect.top,
+                r.filled_existing_field ? " (trường có sẵn / existing field)" : "");
+  }
 }
 
 int RunSign(const SignArgs& a) {
   if (a.in.empty() || a.out.empty()) {
     return Fail(Error(ErrorCode::kUsage, "sign needs --in and --out"));
   }
+  // Bad options fail before the PIN is asked.
+  absl::StatusOr<pades::SignOptions> options = MakeOptions(a);
+  if (!options.ok()) return Fail(options.status());
+  absl::Status checked = pdf::CheckAppearanceSpec(options->appearance);
+  if (!checked.ok()) return Fail(checked);
   absl::StatusOr<OpenKey> key = OpenSigningKey(a.key);
   if (!key.ok()) return Fail(key.status());
-  absl::StatusOr<pades::SignResult> r = pades::SignPdf(a.in, a.out, *key->signer, MakeOptions(a));
+  absl::StatusOr<pades::SignResult> r = pades::SignPdf(a.in, a.out, *key->signer, *options);
   if (!r.ok()) return Fail(r.status());
   PrintResult(*r, a.out);
   return 0;
 }
 
 int RunPrepare(const SignArgs& a) {
+  absl::StatusOr<pades::SignOptions> options = MakeOptions(a);
+  if (!options.ok()) return Fail(options.status());
   absl::StatusOr<std::vector<Bytes>> certs = signer::ReadCertificates(a.cert);
   if (!certs.ok()) return Fail(certs.status());
   std::vector<Bytes> chain = signer::BuildChain(certs->front(), *certs);
@@ -86,7 +163,7 @@ int RunPrepare(const SignArgs& a) {
                                                      : signer::SignatureScheme::kRsaPkcs1v15;
   const std::string prepared_path = a.prepared.empty() ? a.state + ".pdf" : a.prepared;
   absl::StatusOr<pades::PreparedSignature> p =
-      pades::PrepareSignature(a.in, prepared_path, std::move(chain), scheme, MakeOptions(a));
+      pades::PrepareSignature(a.in, prepared_path, std::move(chain), scheme, *options);
   if (!p.ok()) return Fail(p.status());
   absl::Status st = WriteFile(a.state, p->ToJson());
   if (st.ok() && !a.tbs.empty()) {

@@ -37,8 +37,7 @@ absl::StatusOr<SignResult> SignPdf(const std::string& input_path, const std::str
     if (!st.ok()) return st;
     st = out->Commit();
     if (!st.ok()) return st;
-    return SignResult{update->field_name, spec->signing_time, cms->size(),
-                      update->contents_capacity, update->file_size};
+    return MakeResult(*update, spec->signing_time, spec->appearance.kind, cms->size());
   }
   return Error(ErrorCode::kSignatureTooLarge);
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "pdf/signature_appearance.h"
 #include "pdf/signature_update.h"
 #include "signer/cms_builder.h"
 #include "signer/key_signer.h"
@@ -16,13 +17,21 @@
 namespace taicho::pades {
 
 struct SignOptions {
-  int page_index = 0;      // 0-based
-  std::string field_name;  // empty: next free "SignatureN"
-  std::string reason;      // UTF-8 (Vietnamese), optional
-  std::string location;    // UTF-8, optional
+  int page_index = 0;  // 0-based; an existing field keeps its own page
+  // Empty: the appearance's default field ("officer", "seal") or else the next free "SignatureN".
+  // An existing empty signature field of that name is filled (kUsage when already signed).
+  std::string field_name;
+  std::string reason;    // UTF-8 (Vietnamese), optional
+  std::string location;  // UTF-8, optional
   signer::DigestAlgorithm digest = signer::DigestAlgorithm::kSha256;
   std::optional<int64_t> signing_time;  // Unix seconds; now when unset. Written as /M.
-  pdf::Rect rect;                       // zero: invisible signature
+  pdf::Rect rect;  // new field; zero: invisible (or, for an attachment, top right)
+  // What the widget shows; drawn at prepare time with the same name (certificate CN) and time
+  // as the signature's /Name and /M.
+  pdf::AppearanceSpec appearance;
+  // 0: the /Contents reservation is estimated from the chain. Otherwise the first reservation; one
+  // that turns out too small makes SignPdf redo the update larger (tests use this).
+  size_t contents_capacity = 0;
 };
 
 struct SignResult {
@@ -31,6 +40,11 @@ struct SignResult {
   size_t cms_size = 0;
   size_t reserved = 0;  // /Contents capacity in bytes
   int64_t file_size = 0;
+  int page_index = 0;
+  pdf::Rect rect;  // where the widget is (empty: invisible)
+  pdf::AppearanceKind appearance = pdf::AppearanceKind::kNone;
+  bool filled_existing_field = false;
+  size_t appearance_bytes = 0;  // what the appearance's objects add to the file
 };
 
 // Signs `input_path` into `output_path` (written atomically; the input is never changed).
@@ -44,6 +58,7 @@ struct PreparedSignature {
   pdf::PreparedUpdate update;
   signer::PreparedCms cms;
   std::string signing_time;
+  pdf::AppearanceKind appearance = pdf::AppearanceKind::kNone;  // already drawn in the PDF
 
   // The exact bytes the key must sign (DER of the signed attributes).
   const Bytes& BytesToSign() const { return cms.signed_attributes; }

@@ -9,19 +9,41 @@ namespace taicho::pades {
 
 absl::StatusOr<pdf::SignatureFieldSpec> MakeFieldSpec(const std::vector<Bytes>& chain,
                                                       const SignOptions& options) {
+  absl::Status checked = pdf::CheckAppearanceSpec(options.appearance);
+  if (!checked.ok()) return checked;
   absl::StatusOr<signer::CertificateInfo> info = signer::DescribeCertificate(chain.front());
   if (!info.ok()) return info.status();
   pdf::SignatureFieldSpec spec;
   spec.page_index = options.page_index;
-  spec.field_name = options.field_name;
+  spec.field_name = options.field_name.empty()
+                        ? std::string(pdf::DefaultFieldName(options.appearance.kind))
+                        : options.field_name;
   spec.reason = options.reason;
   spec.location = options.location;
   spec.signer_name = info->common_name;
   spec.rect = options.rect;
+  spec.appearance = options.appearance;
   spec.signing_time =
       pdf::PdfDateVietnam(options.signing_time.value_or(static_cast<int64_t>(std::time(nullptr))));
-  spec.contents_capacity = signer::EstimateCmsSize(chain);
+  spec.contents_capacity =
+      options.contents_capacity != 0 ? options.contents_capacity : signer::EstimateCmsSize(chain);
   return spec;
+}
+
+SignResult MakeResult(const pdf::PreparedUpdate& update, const std::string& signing_time,
+                      pdf::AppearanceKind appearance, size_t cms_size) {
+  SignResult r;
+  r.field_name = update.field_name;
+  r.signing_time = signing_time;
+  r.cms_size = cms_size;
+  r.reserved = update.contents_capacity;
+  r.file_size = update.file_size;
+  r.page_index = update.page_index;
+  r.rect = update.rect;
+  r.appearance = appearance;
+  r.filled_existing_field = update.filled_existing_field;
+  r.appearance_bytes = update.appearance_bytes;
+  return r;
 }
 
 absl::StatusOr<DigestedUpdate> WriteDigestedUpdate(const std::string& input_path,

@@ -9,8 +9,13 @@
 
 namespace taicho::pades {
 
+// Checks the options (the appearance's image and font too) before any file is written.
 absl::StatusOr<pdf::SignatureFieldSpec> MakeFieldSpec(const std::vector<Bytes>& chain,
                                                       const SignOptions& options);
+
+// The result of a signature written with `update`.
+SignResult MakeResult(const pdf::PreparedUpdate& update, const std::string& signing_time,
+                      pdf::AppearanceKind appearance, size_t cms_size);
 
 // Writes the update with its placeholder into `out` (empty) and digests the signed ranges.
 struct DigestedUpdate {

@@ -40,6 +40,12 @@ std::string PreparedSignature::ToJson() const {
   j["contents_offset"] = update.contents_offset;
   j["contents_capacity"] = update.contents_capacity;
   j["file_size"] = update.file_size;
+  // Not needed to complete (the appearance is already in the prepared PDF), kept so the result
+  // reports where the signature shows.
+  j["page_index"] = update.page_index;
+  j["rect"] = {update.rect.left, update.rect.bottom, update.rect.right, update.rect.top};
+  j["appearance"] = std::string(pdf::AppearanceKindName(appearance));
+  j["filled_existing_field"] = update.filled_existing_field;
   j["cms"] = nlohmann::json::parse(cms.ToJson());
   return j.dump(2);
 }
@@ -64,6 +70,19 @@ absl::StatusOr<PreparedSignature> PreparedSignature::FromJson(const std::string&
     p.update.contents_offset = j.at("contents_offset").get<int64_t>();
     p.update.contents_capacity = j.at("contents_capacity").get<size_t>();
     p.update.file_size = j.at("file_size").get<int64_t>();
+    // Optional: states written before appearances existed have none of these.
+    p.update.page_index = j.value("page_index", 0);
+    if (j.contains("rect")) {
+      const auto& rect = j.at("rect");
+      if (!rect.is_array() || rect.size() != 4) return Error(ErrorCode::kStateInvalid, "rect");
+      p.update.rect = {rect[0].get<double>(), rect[1].get<double>(), rect[2].get<double>(),
+                       rect[3].get<double>()};
+    }
+    absl::StatusOr<pdf::AppearanceKind> kind =
+        pdf::ParseAppearanceKind(j.value("appearance", std::string("none")));
+    if (!kind.ok()) return Error(ErrorCode::kStateInvalid, "appearance");
+    p.appearance = *kind;
+    p.update.filled_existing_field = j.value("filled_existing_field", false);
     absl::StatusOr<signer::PreparedCms> cms = signer::PreparedCms::FromJson(j.at("cms").dump());
     if (!cms.ok()) return cms.status();
     p.cms = *std::move(cms);
@@ -103,6 +122,7 @@ absl::StatusOr<PreparedSignature> PrepareSignature(const std::string& input_path
   prepared.update = *update;
   prepared.cms = *std::move(cms);
   prepared.signing_time = spec->signing_time;
+  prepared.appearance = spec->appearance.kind;
   return prepared;
 }
 
@@ -137,8 +157,7 @@ absl::StatusOr<SignResult> CompleteSignature(const PreparedSignature& prepared,
   if (!st.ok()) return st;
   st = out->Commit();
   if (!st.ok()) return st;
-  return SignResult{prepared.update.field_name, prepared.signing_time, cms->size(),
-                    prepared.update.contents_capacity, prepared.update.file_size};
+  return MakeResult(prepared.update, prepared.signing_time, prepared.appearance, cms->size());
 }
 
 }  // namespace taicho::pades

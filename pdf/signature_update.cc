@@ -1,12 +1,15 @@
 #include "pdf/signature_update.h"
 
+#include <algorithm>
 #include <ctime>
+#include <map>
 #include <set>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "errors/error.h"
+#include "pdf/appearance_builder.h"
 #include "pdf/incremental_writer.h"
 #include "pdf/podofo_document.h"
 
@@ -42,9 +45,10 @@ struct ChangedObject {
   std::string body;
 };
 
-// Collects fully qualified names of the form's fields.
-void CollectFieldNames(PoDoFo::PdfVecObjects& objects, PdfObject* field, const std::string& prefix,
-                       std::set<std::string>& names, std::set<const PdfObject*>& seen, int depth) {
+// Collects the form's fields by fully qualified name.
+void CollectFields(PoDoFo::PdfVecObjects& objects, PdfObject* field, const std::string& prefix,
+                   std::map<std::string, PdfObject*>& fields, std::set<const PdfObject*>& seen,
+                   int depth) {
   if (field == nullptr || depth > 32) return;
   if (field->IsReference()) field = objects.GetObject(field->GetReference());
   // A hostile form can list a field as its own kid, or the same kid many times.
@@ -54,106 +58,66 @@ void CollectFieldNames(PoDoFo::PdfVecObjects& objects, PdfObject* field, const s
       t && (t->IsString() || t->IsHexString())) {
     name = prefix.empty() ? t->GetString().GetStringUtf8()
                           : prefix + "." + t->GetString().GetStringUtf8();
-    names.insert(name);
+    fields.emplace(name, field);
   }
   PdfObject* kids = field->GetDictionary().GetKey("Kids");
   if (kids && kids->IsReference()) kids = objects.GetObject(kids->GetReference());
   if (kids && kids->IsArray()) {
     for (PdfObject& kid : kids->GetArray())
-      CollectFieldNames(objects, &kid, name, names, seen, depth + 1);
+      CollectFields(objects, &kid, name, fields, seen, depth + 1);
   }
+}
+
+PdfObject* Resolve(PoDoFo::PdfVecObjects& objects, PdfObject* o) {
+  return o && o->IsReference() ? objects.GetObject(o->GetReference()) : o;
+}
+
+// /FT of the field or, inherited, of its parents.
+bool IsSignatureField(PoDoFo::PdfVecObjects& objects, PdfObject* field) {
+  for (int depth = 0; field && field->IsDictionary() && depth < 32; ++depth) {
+    if (const PdfObject* ft = field->GetDictionary().GetKey("FT"); ft && ft->IsName()) {
+      return ft->GetName() == PdfName("Sig");
+    }
+    field = Resolve(objects, field->GetDictionary().GetKey("Parent"));
+  }
+  return false;
+}
+
+Rect RectOf(const PdfObject* rect) {
+  if (rect == nullptr || !rect->IsArray() || rect->GetArray().size() != 4) return {};
+  double v[4];
+  for (size_t i = 0; i < 4; ++i) {
+    const PdfObject& n = rect->GetArray()[i];
+    if (!n.IsNumber() && !n.IsReal()) return {};
+    v[i] = n.GetReal();
+  }
+  return {std::min(v[0], v[2]), std::min(v[1], v[3]), std::max(v[0], v[2]), std::max(v[1], v[3])};
+}
+
+bool IsEmpty(const Rect& r) { return !(r.right > r.left && r.top > r.bottom); }
+
+std::string RectString(const Rect& r) {
+  return absl::StrFormat("[%.2f %.2f %.2f %.2f]", r.left, r.bottom, r.right, r.top);
 }
 
 // The whole update, computed before anything is written.
 struct UpdatePlan {
   std::vector<ChangedObject> changed;  // earlier objects redefined
-  int64_t field_number = 0;            // new: merged field + widget
+  bool fills_existing_field = false;   // the field is an earlier, empty one (in `changed`)
+  int64_t field_number = 0;            // new merged field + widget (0 when filling)
   int64_t sig_number = 0;              // new: signature dictionary
   int64_t acroform_number = 0;         // new AcroForm object, 0 when the document has one
   std::string field_body;
   std::string acroform_body;
   std::string field_name;
+  int page_index = 0;
+  Rect rect;
+  std::vector<NumberedObject> appearance;  // new: the Form XObject and what it uses
 };
 
-absl::StatusOr<UpdatePlan> PlanUpdate(PoDoFo::PdfMemDocument& doc, const SignatureFieldSpec& spec,
-                                      int64_t first_new_number) {
-  UpdatePlan plan;
-  PoDoFo::PdfVecObjects& objects = doc.GetObjects();
-  if (spec.page_index < 0 || spec.page_index >= doc.GetPageCount()) {
-    return Error(ErrorCode::kPdfPageOutOfRange,
-                 absl::StrCat("page ", spec.page_index + 1, " of ", doc.GetPageCount()));
-  }
-  // PoDoFo returns no page for a broken page tree whose /Count promises more.
-  PoDoFo::PdfPage* page_element = doc.GetPage(spec.page_index);
-  PdfObject* page = page_element ? page_element->GetObject() : nullptr;
-  PdfObject* catalog = doc.GetCatalog();
-  if (page == nullptr || !page->IsDictionary() || catalog == nullptr || !catalog->IsDictionary()) {
-    return Error(ErrorCode::kPdfUnreadable, "page or catalog is not a dictionary");
-  }
-
-  plan.field_number = first_new_number;
-  plan.sig_number = first_new_number + 1;
-  const PdfReference field_ref(static_cast<uint32_t>(plan.field_number), 0);
-
-  // AcroForm: an indirect object, a direct dictionary inside the catalog, or none.
-  bool catalog_changed = false;
-  PdfObject* acroform_entry = catalog->GetDictionary().GetKey("AcroForm");
-  PdfObject* acroform = acroform_entry;
-  if (acroform && acroform->IsReference()) acroform = objects.GetObject(acroform->GetReference());
-  std::set<std::string> names;
-  if (acroform && acroform->IsDictionary()) {
-    PdfObject* fields = acroform->GetDictionary().GetKey("Fields");
-    PdfObject* fields_array = fields;
-    if (fields_array && fields_array->IsReference()) {
-      fields_array = objects.GetObject(fields_array->GetReference());
-    }
-    if (fields_array && fields_array->IsArray()) {
-      std::set<const PdfObject*> seen;
-      for (PdfObject& f : fields_array->GetArray()) {
-        CollectFieldNames(objects, &f, "", names, seen, 0);
-      }
-    }
-    if (fields && fields->IsReference() && fields_array && fields_array->IsArray()) {
-      // /Fields is its own object: only that array changes.
-      fields_array->GetArray().push_back(PdfObject(field_ref));
-      plan.changed.push_back({fields_array->Reference(), Serialize(*fields_array)});
-    } else {
-      PdfArray array;
-      if (fields_array && fields_array->IsArray()) array = fields_array->GetArray();
-      array.push_back(PdfObject(field_ref));
-      acroform->GetDictionary().AddKey("Fields", array);
-    }
-    acroform->GetDictionary().AddKey("SigFlags", static_cast<PoDoFo::pdf_int64>(3));
-    if (acroform_entry->IsReference()) {
-      plan.changed.push_back({acroform->Reference(), Serialize(*acroform)});
-    } else {
-      catalog_changed = true;  // a direct AcroForm lives in the catalog
-    }
-  } else {
-    plan.acroform_number = first_new_number + 2;
-    plan.acroform_body = absl::StrCat("<< /Fields [", RefString(field_ref), "] /SigFlags 3 >>");
-    catalog->GetDictionary().AddKey("AcroForm",
-                                    PdfReference(static_cast<uint32_t>(plan.acroform_number), 0));
-    catalog_changed = true;
-  }
-
-  // Field name.
-  if (!spec.field_name.empty()) {
-    if (names.count(spec.field_name)) {
-      return Error(ErrorCode::kUsage, absl::StrCat("field name already used: ", spec.field_name));
-    }
-    plan.field_name = spec.field_name;
-  } else {
-    for (int n = 1;; ++n) {
-      std::string candidate = absl::StrCat("Signature", n);
-      if (!names.count(candidate)) {
-        plan.field_name = candidate;
-        break;
-      }
-    }
-  }
-
-  // The page's /Annots: a direct array in the page, an array object, or none.
+// Adds `field_ref` to the page's /Annots: a direct array in the page, an array object, or none.
+absl::Status AddToAnnots(PoDoFo::PdfVecObjects& objects, PdfObject* page,
+                         const PdfReference& field_ref, UpdatePlan& plan) {
   PdfObject* annots = page->GetDictionary().GetKey("Annots");
   if (annots && annots->IsReference()) {
     PdfObject* array = objects.GetObject(annots->GetReference());
@@ -162,21 +126,238 @@ absl::StatusOr<UpdatePlan> PlanUpdate(PoDoFo::PdfMemDocument& doc, const Signatu
     }
     array->GetArray().push_back(PdfObject(field_ref));
     plan.changed.push_back({array->Reference(), Serialize(*array)});
+    return absl::OkStatus();
+  }
+  PdfArray array;
+  if (annots && annots->IsArray()) array = annots->GetArray();
+  array.push_back(PdfObject(field_ref));
+  page->GetDictionary().AddKey("Annots", array);
+  if (page->HasStream()) return Error(ErrorCode::kPdfUnreadable, "page object has a stream");
+  plan.changed.push_back({page->Reference(), Serialize(*page)});
+  return absl::OkStatus();
+}
+
+bool AnnotsContain(PoDoFo::PdfVecObjects& objects, PdfObject* page, const PdfReference& ref) {
+  PdfObject* annots = Resolve(objects, page->GetDictionary().GetKey("Annots"));
+  if (annots == nullptr || !annots->IsArray()) return false;
+  for (const PdfObject& a : annots->GetArray()) {
+    if (a.IsReference() && a.GetReference() == ref) return true;
+  }
+  return false;
+}
+
+// The existing field the spec names, or nullptr when it must be created. Errors when it exists
+// but cannot take this signature.
+absl::StatusOr<PdfObject*> FieldToFill(PoDoFo::PdfVecObjects& objects,
+                                       const std::map<std::string, PdfObject*>& fields,
+                                       const std::string& name) {
+  auto it = name.empty() ? fields.end() : fields.find(name);
+  if (it == fields.end()) return nullptr;
+  PdfObject* field = it->second;
+  if (!IsSignatureField(objects, field)) {
+    return Error(
+        ErrorCode::kUsage,
+        absl::StrCat("tên trường đã dùng cho trường khác / field name already used: ", name));
+  }
+  if (field->GetDictionary().HasKey("V")) {
+    return Error(
+        ErrorCode::kUsage,
+        absl::StrCat("trường chữ ký đã được ký / the signature field is already signed: ", name));
+  }
+  const PdfObject* subtype = field->GetDictionary().GetKey("Subtype");
+  if (!subtype || !subtype->IsName() || subtype->GetName() != PdfName("Widget") ||
+      field->Reference().ObjectNumber() == 0) {
+    return Error(ErrorCode::kPdfUnsupported,
+                 absl::StrCat("signature field is not a merged field and widget object: ", name));
+  }
+  return field;
+}
+
+// The 0-based index of the page `field` sits on (its /P, else the page whose /Annots lists it).
+int PageIndexOf(PoDoFo::PdfMemDocument& doc, PdfObject* field) {
+  PoDoFo::PdfVecObjects& objects = doc.GetObjects();
+  const PdfObject* p = field->GetDictionary().GetKey("P");
+  for (int i = 0; i < doc.GetPageCount(); ++i) {
+    PoDoFo::PdfPage* page = doc.GetPage(i);
+    if (page == nullptr) continue;
+    if (p && p->IsReference() && p->GetReference() == page->GetObject()->Reference()) return i;
+  }
+  for (int i = 0; i < doc.GetPageCount(); ++i) {
+    PoDoFo::PdfPage* page = doc.GetPage(i);
+    if (page && AnnotsContain(objects, page->GetObject(), field->Reference())) return i;
+  }
+  return -1;
+}
+
+// Where the appearance goes: the field's rect, grown about its centre when a seal (real size) or
+// the attachment text would not fit; for a new attachment field without a rect, the top right
+// of the page inside the right margin.
+absl::StatusOr<Rect> AppearanceRect(const SignatureFieldSpec& spec, Rect rect,
+                                    PoDoFo::PdfPage& page, const std::string& time_iso) {
+  absl::StatusOr<Size> min = MinimumAppearanceSize(spec.appearance, time_iso);
+  if (!min.ok()) return min.status();
+  if (IsEmpty(rect)) {
+    if (spec.appearance.kind != AppearanceKind::kAttachment) {
+      return Error(ErrorCode::kUsage,
+                   "chữ ký hiển thị cần vị trí (--rect) khi không có trường sẵn / a visible "
+                   "signature needs a rect when the document has no such field");
+    }
+    const PoDoFo::PdfRect box = page.GetMediaBox();
+    constexpr double kRightMargin = 20 * 72 / 25.4;  // Decree 30: 15-20 mm; inside it
+    constexpr double kTop = 10 * 72 / 25.4;          // in the top margin, above the header
+    const double right = box.GetLeft() + box.GetWidth() - kRightMargin;
+    const double top = box.GetBottom() + box.GetHeight() - kTop;
+    return Rect{right - min->width, top - min->height, right, top};
+  }
+  const double w = rect.right - rect.left, h = rect.top - rect.bottom;
+  if (w + 0.01 < min->width || h + 0.01 < min->height) {
+    const double cx = (rect.left + rect.right) / 2, cy = (rect.bottom + rect.top) / 2;
+    const double nw = std::max(w, min->width), nh = std::max(h, min->height);
+    rect = {cx - nw / 2, cy - nh / 2, cx + nw / 2, cy + nh / 2};
+  }
+  return rect;
+}
+
+absl::StatusOr<UpdatePlan> PlanUpdate(PoDoFo::PdfMemDocument& doc, const SignatureFieldSpec& spec,
+                                      int64_t first_new_number) {
+  UpdatePlan plan;
+  PoDoFo::PdfVecObjects& objects = doc.GetObjects();
+  PdfObject* catalog = doc.GetCatalog();
+  if (catalog == nullptr || !catalog->IsDictionary()) {
+    return Error(ErrorCode::kPdfUnreadable, "catalog is not a dictionary");
+  }
+  int64_t next = first_new_number;
+
+  // AcroForm: an indirect object, a direct dictionary inside the catalog, or none.
+  PdfObject* acroform_entry = catalog->GetDictionary().GetKey("AcroForm");
+  PdfObject* acroform = Resolve(objects, acroform_entry);
+  if (acroform && !acroform->IsDictionary()) acroform = nullptr;
+  PdfObject* fields = acroform ? acroform->GetDictionary().GetKey("Fields") : nullptr;
+  PdfObject* fields_array = Resolve(objects, fields);
+  std::map<std::string, PdfObject*> by_name;
+  if (fields_array && fields_array->IsArray()) {
+    std::set<const PdfObject*> seen;
+    for (PdfObject& f : fields_array->GetArray()) CollectFields(objects, &f, "", by_name, seen, 0);
+  }
+
+  absl::StatusOr<PdfObject*> existing = FieldToFill(objects, by_name, spec.field_name);
+  if (!existing.ok()) return existing.status();
+  PdfObject* field = *existing;
+  plan.fills_existing_field = field != nullptr;
+  PdfReference field_ref;
+  if (field) {
+    plan.field_name = spec.field_name;
+    plan.page_index = PageIndexOf(doc, field);
+    if (plan.page_index < 0) {
+      return Error(ErrorCode::kPdfUnsupported, "the empty signature field is on no page");
+    }
+    field_ref = field->Reference();
+    plan.rect = RectOf(field->GetDictionary().GetKey("Rect"));
   } else {
-    PdfArray array;
-    if (annots && annots->IsArray()) array = annots->GetArray();
-    array.push_back(PdfObject(field_ref));
-    page->GetDictionary().AddKey("Annots", array);
-    if (page->HasStream()) return Error(ErrorCode::kPdfUnreadable, "page object has a stream");
-    plan.changed.push_back({page->Reference(), Serialize(*page)});
+    if (spec.page_index < 0 || spec.page_index >= doc.GetPageCount()) {
+      return Error(ErrorCode::kPdfPageOutOfRange,
+                   absl::StrCat("page ", spec.page_index + 1, " of ", doc.GetPageCount()));
+    }
+    plan.page_index = spec.page_index;
+    plan.field_name = spec.field_name;
+    for (int n = 1; plan.field_name.empty(); ++n) {
+      std::string candidate = absl::StrCat("Signature", n);
+      if (!by_name.count(candidate)) plan.field_name = candidate;
+    }
+    plan.field_number = next++;
+    field_ref = PdfReference(static_cast<uint32_t>(plan.field_number), 0);
+    plan.rect = spec.rect;
+  }
+  plan.sig_number = next++;
+  // PoDoFo returns no page for a broken page tree whose /Count promises more.
+  PoDoFo::PdfPage* page_element = doc.GetPage(plan.page_index);
+  PdfObject* page = page_element ? page_element->GetObject() : nullptr;
+  if (page == nullptr || !page->IsDictionary()) {
+    return Error(ErrorCode::kPdfUnreadable, "page is not a dictionary");
+  }
+
+  bool catalog_changed = false;
+  if (acroform) {
+    bool acroform_changed = false;
+    if (!field) {
+      if (fields && fields->IsReference() && fields_array && fields_array->IsArray()) {
+        // /Fields is its own object: only that array changes.
+        fields_array->GetArray().push_back(PdfObject(field_ref));
+        plan.changed.push_back({fields_array->Reference(), Serialize(*fields_array)});
+      } else {
+        PdfArray array;
+        if (fields_array && fields_array->IsArray()) array = fields_array->GetArray();
+        array.push_back(PdfObject(field_ref));
+        acroform->GetDictionary().AddKey("Fields", array);
+        acroform_changed = true;
+      }
+    }
+    // SignaturesExist | AppendOnly. A draft that already says so is left alone when filled.
+    const int64_t flags = acroform->GetDictionary().GetKeyAsLong("SigFlags", 0);
+    if ((flags & 3) != 3) {
+      acroform->GetDictionary().AddKey("SigFlags", static_cast<PoDoFo::pdf_int64>(flags | 3));
+      acroform_changed = true;
+    }
+    if (acroform_changed) {
+      if (acroform_entry->IsReference()) {
+        plan.changed.push_back({acroform->Reference(), Serialize(*acroform)});
+      } else {
+        catalog_changed = true;  // a direct AcroForm lives in the catalog
+      }
+    }
+  } else {
+    plan.acroform_number = next++;
+    plan.acroform_body = absl::StrCat("<< /Fields [", RefString(field_ref), "] /SigFlags 3 >>");
+    catalog->GetDictionary().AddKey("AcroForm",
+                                    PdfReference(static_cast<uint32_t>(plan.acroform_number), 0));
+    catalog_changed = true;
+  }
+
+  if (!field || !AnnotsContain(objects, page, field_ref)) {
+    absl::Status st = AddToAnnots(objects, page, field_ref, plan);
+    if (!st.ok()) return st;
   }
   if (catalog_changed) plan.changed.push_back({catalog->Reference(), Serialize(*catalog)});
 
-  const Rect& r = spec.rect;
-  plan.field_body = absl::StrCat(
-      "<< /Type /Annot /Subtype /Widget /FT /Sig /F 4 /T ", TextString(plan.field_name), " /V ",
-      plan.sig_number, " 0 R /P ", RefString(page->Reference()),
-      absl::StrFormat(" /Rect [%.2f %.2f %.2f %.2f] >>", r.left, r.bottom, r.right, r.top));
+  std::string ap;
+  if (spec.appearance.kind != AppearanceKind::kNone) {
+    absl::StatusOr<std::string> time_iso = Iso8601FromPdfDate(spec.signing_time);
+    if (!time_iso.ok()) return time_iso.status();
+    absl::StatusOr<Rect> rect = AppearanceRect(spec, plan.rect, *page_element, *time_iso);
+    if (!rect.ok()) return rect.status();
+    plan.rect = *rect;
+    absl::StatusOr<DrawnAppearance> drawn = DrawAppearance(
+        spec.appearance, {plan.rect.right - plan.rect.left, plan.rect.top - plan.rect.bottom},
+        {spec.signer_name, *time_iso}, next);
+    if (!drawn.ok()) return drawn.status();
+    plan.appearance = std::move(drawn->objects);
+    ap = absl::StrCat(" /AP << /N ", drawn->xobject_number, " 0 R >>");
+  }
+
+  const std::string sig_ref = absl::StrCat(plan.sig_number, " 0 R");
+  if (field) {
+    PdfDictionary& dict = field->GetDictionary();
+    dict.AddKey("V", PdfReference(static_cast<uint32_t>(plan.sig_number), 0));
+    dict.AddKey("F", static_cast<PoDoFo::pdf_int64>(4));
+    if (!IsEmpty(plan.rect)) {
+      PdfArray rect;
+      for (double v : {plan.rect.left, plan.rect.bottom, plan.rect.right, plan.rect.top}) {
+        rect.push_back(PdfObject(v));
+      }
+      dict.AddKey("Rect", rect);
+    }
+    if (!plan.appearance.empty()) {
+      PdfDictionary ap_dict;
+      ap_dict.AddKey("N", PdfReference(static_cast<uint32_t>(plan.appearance.front().number), 0));
+      dict.AddKey("AP", ap_dict);
+    }
+    if (field->HasStream()) return Error(ErrorCode::kPdfUnreadable, "field object has a stream");
+    plan.changed.push_back({field_ref, Serialize(*field)});
+  } else {
+    plan.field_body = absl::StrCat(
+        "<< /Type /Annot /Subtype /Widget /FT /Sig /F 4 /T ", TextString(plan.field_name), " /V ",
+        sig_ref, " /P ", RefString(page->Reference()), " /Rect ", RectString(plan.rect), ap, " >>");
+  }
   return plan;
 }
 
@@ -268,13 +449,20 @@ absl::StatusOr<PreparedUpdate> WriteSignatureUpdate(const std::string& input_pat
         writer.AddObject(c.ref.ObjectNumber(), c.ref.GenerationNumber(), c.body);
     if (!at.ok()) return at.status();
   }
-  absl::StatusOr<int64_t> at = writer.AddObject(plan->field_number, 0, plan->field_body);
-  if (!at.ok()) return at.status();
+  absl::StatusOr<int64_t> at = 0;
+  if (!plan->fills_existing_field) {
+    at = writer.AddObject(plan->field_number, 0, plan->field_body);
+    if (!at.ok()) return at.status();
+  }
   const std::string sig_body = SignatureBody(spec);
   absl::StatusOr<int64_t> sig_at = writer.AddObject(plan->sig_number, 0, sig_body);
   if (!sig_at.ok()) return sig_at.status();
   if (plan->acroform_number != 0) {
     at = writer.AddObject(plan->acroform_number, 0, plan->acroform_body);
+    if (!at.ok()) return at.status();
+  }
+  for (const NumberedObject& o : plan->appearance) {
+    at = writer.AddObject(o.number, 0, o.body);
     if (!at.ok()) return at.status();
   }
   absl::StatusOr<int64_t> end = writer.Finish(*trailer);
@@ -285,6 +473,10 @@ absl::StatusOr<PreparedUpdate> WriteSignatureUpdate(const std::string& input_pat
   update.contents_capacity = spec.contents_capacity;
   update.file_size = *end;
   update.field_name = plan->field_name;
+  update.page_index = plan->page_index;
+  update.rect = plan->rect;
+  update.filled_existing_field = plan->fills_existing_field;
+  for (const NumberedObject& o : plan->appearance) update.appearance_bytes += o.body.size();
   const int64_t after =
       update.contents_offset + 2 + 2 * static_cast<int64_t>(spec.contents_capacity);
   update.byte_range = {0, update.contents_offset, after, *end - after};

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "pdf/pdf_file.h"
+#include "pdf/signature_appearance.h"
 
 namespace taicho::pdf {
 
@@ -17,15 +18,19 @@ struct Rect {
 };
 
 struct SignatureFieldSpec {
-  int page_index = 0;      // 0-based page that holds the widget
-  std::string field_name;  // empty: "Signature<N>" with the first N not in use
+  int page_index = 0;  // 0-based page that holds a new widget (an existing field keeps its page)
+  // Empty: a new "Signature<N>" with the first N not in use. When it names an empty signature
+  // field of the document (a draft's "officer"/"seal"), that field is filled; kUsage when that
+  // field is already signed or is not a signature field.
+  std::string field_name;
   std::string sub_filter = "ETSI.CAdES.detached";
   std::string signing_time;          // PDF date, e.g. "D:20261128093000+07'00'" (claimed time, /M)
   std::string reason;                // UTF-8, optional
   std::string location;              // UTF-8, optional
   std::string signer_name;           // UTF-8, optional (/Name)
   size_t contents_capacity = 16384;  // DER bytes /Contents can hold (hex takes twice that)
-  Rect rect;
+  Rect rect;                         // new field: where; ignored when an existing field is filled
+  AppearanceSpec appearance;         // drawn into /AP /N; needs signing_time and signer_name
 };
 
 // Where the placeholder of a written update is.
@@ -35,14 +40,22 @@ struct PreparedUpdate {
   size_t contents_capacity = 0;
   int64_t file_size = 0;
   std::string field_name;
+  int page_index = 0;
+  Rect rect;                           // the widget's rect as written (empty: invisible)
+  bool filled_existing_field = false;  // an earlier empty field was filled
+  size_t appearance_bytes = 0;         // bytes of the appearance objects (XObject, image, font)
 };
 
 // Copies `input_path` to `out_fd` (an empty file) and appends an update that adds a signature
 // field + widget on the page, a signature dictionary with a zeroed /Contents of the given
-// capacity and its final /ByteRange, the page's /Annots and the AcroForm (/SigFlags 3). Objects of
-// earlier revisions are only redefined when the update must change them (page or its /Annots
-// array, AcroForm or its /Fields array, catalog when it gains an AcroForm).
-// Errors: kPdfUnreadable, kPdfEncrypted, kPdfPageOutOfRange, kUsage (field name taken), kIo.
+// capacity and its final /ByteRange, the page's /Annots and the AcroForm (/SigFlags 3), and the
+// appearance when one is asked for. Objects of earlier revisions are only redefined when the
+// update must change them (page or its /Annots array, AcroForm or its /Fields array, catalog when
+// it gains an AcroForm). Filling an existing empty field redefines that field object only (plus
+// the AcroForm when its /SigFlags lacks 3). A seal's rect grows about its centre when smaller than
+// the seal's real size.
+// Errors: kPdfUnreadable, kPdfEncrypted, kPdfPageOutOfRange, kPdfUnsupported, kUsage (field name
+// taken, field already signed, no rect for a visible signature, bad image), kIo.
 absl::StatusOr<PreparedUpdate> WriteSignatureUpdate(const std::string& input_path, int out_fd,
                                                     const SignatureFieldSpec& spec);
 

@@ -29,6 +29,9 @@ void AddDraftSignatureFields(PoDoFo::PdfMemDocument* doc, const std::vector<Draf
   }
   PdfObject* form = doc->GetObjects().CreateObject();
   form->GetDictionary().AddKey("Fields", form_fields);
+  // SignaturesExist (the fields are there) | AppendOnly: signing then only redefines the field it
+  // fills, never the AcroForm.
+  form->GetDictionary().AddKey("SigFlags", static_cast<PoDoFo::pdf_int64>(3));
   doc->GetCatalog()->GetDictionary().AddKey("AcroForm", form->Reference());
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's main command: sets everything up on a fresh Debian 12 machine and runs the main job
-# end to end on embedded defaults — a sample PKI and SoftHSM2 tokens, a sample PDF signed by the
-# officer and then sealed by the agency, each signature checked by pdfsig and by `taicho verify`.
+# end to end on embedded defaults — a sample PKI and SoftHSM2 tokens, a decision rendered from the
+# sample data as Decree 30/2020 lays it out, signed by the officer (signature image) and then sealed
+# by the agency (red seal), each signature checked by pdfsig and by `taicho verify`.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 OUT="${TAICHO_DEMO_DIR:-$ROOT/out/demo}"
@@ -19,20 +20,28 @@ export SOFTHSM2_CONF="$OUT/tokens/softhsm2.conf"
 "$TAICHO" token list --module "$MODULE"
 
 echo
-echo "== Văn bản mẫu / sample document"
-"$ROOT/build/tests/make_sample_pdf" "$OUT/van-ban.pdf" 2
+echo "== Ảnh chữ ký và con dấu mẫu (do dự án vẽ) / sample signature and seal images (drawn)"
+"$ROOT/build/certs-sample/draw_sample_images" "$OUT"
+ls "$OUT/signature.png" "$OUT/seal.png"
+
+echo
+echo "== Dự thảo quyết định / draft decision (Nghị định 30/2020/NĐ-CP)"
+"$TAICHO" render --kind quyet-dinh-ubnd --data "$ROOT/render/samples/quyet-dinh-ubnd.json" \
+  --out "$OUT/du-thao.pdf"
 
 echo
 echo "== Bước 1: lãnh đạo phê duyệt (token cá nhân) / officer approves with a personal token"
-echo 123456 | "$TAICHO" sign --in "$OUT/van-ban.pdf" --out "$OUT/da-phe-duyet.pdf" \
+echo 123456 | "$TAICHO" sign --in "$OUT/du-thao.pdf" --out "$OUT/da-phe-duyet.pdf" \
   --module "$MODULE" --token "Nguyễn Văn An" --pin-stdin \
-  --reason "Phê duyệt kết quả giải quyết thủ tục hành chính" --location "Châu Đức"
+  --reason "Phê duyệt kết quả giải quyết thủ tục hành chính" --location "Long Phước" \
+  --appearance officer --image "$OUT/signature.png"
 
 echo
 echo "== Bước 2: văn thư đóng dấu (chứng thư cơ quan) / clerk seals with the agency certificate"
 echo 123456 | "$TAICHO" sign --in "$OUT/da-phe-duyet.pdf" --out "$OUT/da-dong-dau.pdf" \
   --module "$MODULE" --token "Con dấu UBND Châu Đức" --pin-stdin \
-  --reason "Đóng dấu phát hành" --location "Châu Đức"
+  --reason "Đóng dấu phát hành" --location "Long Phước" \
+  --appearance seal --image "$OUT/seal.png" --seal-diameter-mm 36
 
 echo
 echo "== pdfsig (poppler), với chứng thư gốc mẫu được tin cậy / with the sample root trusted"
@@ -46,3 +55,5 @@ echo "== taicho verify"
 "$TAICHO" verify "$OUT/da-dong-dau.pdf" --trust "$OUT/pki/ca-bundle.pem"
 echo
 echo "Kết quả / Result: $OUT/da-dong-dau.pdf"
+pdftoppm -r 60 -png -f 2 -l 2 "$OUT/da-dong-dau.pdf" "$OUT/trang-ky"
+echo "Trang có chữ ký và con dấu / page with signature and seal: $OUT/trang-ky-2.png"

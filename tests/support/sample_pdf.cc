@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <podofo/podofo.h>
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "tests/support/pki_fixture.h"
 
@@ -26,6 +28,41 @@ void RunQpdf(const std::string& options, const std::string& in, const std::strin
   }
 }
 
+// Fills `doc` with the sample pages.
+void AddSamplePages(PoDoFo::PdfMemDocument& doc, int pages) {
+  // A subset TrueType font with Identity-H encoding: the standard 14 fonts cannot show
+  // Vietnamese, and a subset keeps the sample small.
+  PoDoFo::PdfFont* font =
+      doc.CreateFontSubset("LiberationSerif", false, false, false,
+                           PoDoFo::PdfEncodingFactory::GlobalIdentityEncodingInstance(), kFontFile);
+  if (font == nullptr) FAIL() << "cannot load font " << kFontFile;
+  doc.GetInfo()->SetTitle(Utf8("Tờ trình mẫu"));
+  doc.GetInfo()->SetCreator(Utf8("taicho tests"));
+
+  const char* lines[] = {
+      "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+      "Độc lập - Tự do - Hạnh phúc",
+      "TỜ TRÌNH",
+      "Về việc cấp giấy chứng nhận quyền sử dụng đất",
+      "Kính gửi: Ủy ban nhân dân huyện Châu Đức, tỉnh Bà Rịa - Vũng Tàu.",
+  };
+  for (int n = 1; n <= pages; ++n) {
+    PoDoFo::PdfPage* page =
+        doc.CreatePage(PoDoFo::PdfPage::CreateStandardPageSize(PoDoFo::ePdfPageSize_A4));
+    PoDoFo::PdfPainter painter;
+    painter.SetPage(page);
+    font->SetFontSize(13);
+    painter.SetFont(font);
+    double y = page->GetPageSize().GetHeight() - 72;
+    for (const char* line : lines) {
+      painter.DrawText(72, y, Utf8(line));
+      y -= 22;
+    }
+    painter.DrawText(72, 48, Utf8("Trang " + std::to_string(n)));
+    painter.FinishPage();
+  }
+}
+
 }  // namespace
 
 void WriteSamplePdf(const std::string& path, int pages) {
@@ -34,42 +71,58 @@ void WriteSamplePdf(const std::string& path, int pages) {
   try {
     PoDoFo::PdfMemDocument doc;
     doc.SetPdfVersion(PoDoFo::ePdfVersion_1_7);
-    // A subset TrueType font with Identity-H encoding: the standard 14 fonts cannot show
-    // Vietnamese, and a subset keeps the sample small.
-    PoDoFo::PdfFont* font = doc.CreateFontSubset(
-        "LiberationSerif", false, false, false,
-        PoDoFo::PdfEncodingFactory::GlobalIdentityEncodingInstance(), kFontFile);
-    if (font == nullptr) FAIL() << "cannot load font " << kFontFile;
-    doc.GetInfo()->SetTitle(Utf8("Tờ trình mẫu"));
-    doc.GetInfo()->SetCreator(Utf8("taicho tests"));
-
-    const char* lines[] = {
-        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-        "Độc lập - Tự do - Hạnh phúc",
-        "TỜ TRÌNH",
-        "Về việc cấp giấy chứng nhận quyền sử dụng đất",
-        "Kính gửi: Ủy ban nhân dân huyện Châu Đức, tỉnh Bà Rịa - Vũng Tàu.",
-    };
-    for (int n = 1; n <= pages; ++n) {
-      PoDoFo::PdfPage* page =
-          doc.CreatePage(PoDoFo::PdfPage::CreateStandardPageSize(PoDoFo::ePdfPageSize_A4));
-      PoDoFo::PdfPainter painter;
-      painter.SetPage(page);
-      font->SetFontSize(13);
-      painter.SetFont(font);
-      double y = page->GetPageSize().GetHeight() - 72;
-      for (const char* line : lines) {
-        painter.DrawText(72, y, Utf8(line));
-        y -= 22;
-      }
-      painter.DrawText(72, 48, Utf8("Trang " + std::to_string(n)));
-      painter.FinishPage();
-    }
+    AddSamplePages(doc, pages);
     doc.Write(path.c_str());
   } catch (const PoDoFo::PdfError& e) {
     FAIL() << "PoDoFo could not write " << path << ": "
            << PoDoFo::PdfError::ErrorMessage(e.GetError());
   }
+}
+
+std::map<std::string, int> WriteSamplePdfWithEmptyFields(
+    const std::string& path, int pages, const std::vector<EmptySignatureField>& fields,
+    int sig_flags) {
+  using PoDoFo::PdfArray;
+  using PoDoFo::PdfName;
+  using PoDoFo::PdfObject;
+  std::map<std::string, int> numbers;
+  PoDoFo::PdfError::EnableDebug(false);
+  PoDoFo::PdfError::EnableLogging(false);
+  try {
+    PoDoFo::PdfMemDocument doc;
+    doc.SetPdfVersion(PoDoFo::ePdfVersion_1_7);
+    AddSamplePages(doc, pages);
+    PdfArray form_fields;
+    for (const EmptySignatureField& f : fields) {
+      PoDoFo::PdfPage* page = doc.GetPage(f.page_index);
+      PdfObject* widget = doc.GetObjects().CreateObject("Annot");
+      PoDoFo::PdfDictionary& dict = widget->GetDictionary();
+      dict.AddKey("Subtype", PdfName("Widget"));
+      dict.AddKey("FT", PdfName("Sig"));
+      dict.AddKey("T", PoDoFo::PdfString(f.name));
+      dict.AddKey("F", static_cast<PoDoFo::pdf_int64>(4));
+      PdfArray rect;
+      for (double v : {f.left, f.bottom, f.right, f.top}) rect.push_back(PoDoFo::PdfVariant(v));
+      dict.AddKey("Rect", rect);
+      dict.AddKey("P", page->GetObject()->Reference());
+      PoDoFo::PdfDictionary& page_dict = page->GetObject()->GetDictionary();
+      if (!page_dict.HasKey("Annots")) page_dict.AddKey("Annots", PdfArray());
+      page_dict.GetKey("Annots")->GetArray().push_back(widget->Reference());
+      form_fields.push_back(widget->Reference());
+      numbers[f.name] = static_cast<int>(widget->Reference().ObjectNumber());
+    }
+    PdfObject* form = doc.GetObjects().CreateObject();
+    form->GetDictionary().AddKey("Fields", form_fields);
+    if (sig_flags != 0) {
+      form->GetDictionary().AddKey("SigFlags", static_cast<PoDoFo::pdf_int64>(sig_flags));
+    }
+    doc.GetCatalog()->GetDictionary().AddKey("AcroForm", form->Reference());
+    doc.Write(path.c_str());
+  } catch (const PoDoFo::PdfError& e) {
+    ADD_FAILURE() << "PoDoFo could not write " << path << ": "
+                  << PoDoFo::PdfError::ErrorMessage(e.GetError());
+  }
+  return numbers;
 }
 
 void RewriteWithObjectStreams(const std::string& in, const std::string& out) {

@@ -1,0 +1,54 @@
+// Private to pdf/: draws a signature appearance as a Form XObject and hands it back as the objects
+// an incremental update appends. The drawing happens in a scratch PoDoFo document, never in the
+// document being updated, so no object of an earlier revision can become dirty through it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "pdf/signature_appearance.h"
+
+namespace taicho::pdf {
+
+// A PNG's bytes and pixel size (from its IHDR). kIo when the file cannot be read, kUsage when it
+// is not a PNG.
+struct PngFile {
+  std::string bytes;
+  uint32_t width = 0, height = 0;
+};
+absl::StatusOr<PngFile> ReadPng(const std::string& path);
+
+struct Size {
+  double width = 0, height = 0;  // points
+};
+
+// What a kind needs at least: the seal's real size (its diameter, and the PNG's aspect ratio), the
+// attachment's text block; {0, 0} for the officer (its image is scaled to any rect).
+absl::StatusOr<Size> MinimumAppearanceSize(const AppearanceSpec& spec, const std::string& time_iso);
+
+struct AppearanceText {
+  std::string signer_name;  // the certificate CN, as written in /Name
+  std::string time_iso;     // ISO 8601 of /M
+};
+
+// An object of the update with its final number and body ("<< ... >>" or a stream).
+struct NumberedObject {
+  int64_t number = 0;
+  std::string body;
+};
+
+struct DrawnAppearance {
+  int64_t xobject_number = 0;  // the Form XObject for /AP /N
+  std::vector<NumberedObject> objects;
+};
+
+// Draws `spec` into a Form XObject of `size` and numbers it and everything it uses (image, soft
+// mask, font, font program…) from `first_number` on. The embedded font subset gets a tag made
+// from its object number, so it cannot collide with a subset of an earlier revision.
+// Errors: kIo (image or font unreadable), kUsage (not a PNG, nothing to draw), kInternal.
+absl::StatusOr<DrawnAppearance> DrawAppearance(const AppearanceSpec& spec, Size size,
+                                               const AppearanceText& text, int64_t first_number);
+
+}  // namespace taicho::pdf
