@@ -1,3 +1,4 @@
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -13,6 +14,7 @@
 #include "pdf/pdf_file.h"
 #include "pdf/signature_appearance.h"
 #include "signer/certificate_info.h"
+#include "tsa/tsa_client.h"
 
 namespace taicho::cli {
 namespace {
@@ -27,6 +29,11 @@ struct SignArgs {
   double seal_diameter_mm = 36;
   bool caption = false;
   KeyOptions key;
+  // Time-stamp (B-T)
+  std::vector<std::string> tsa_urls;
+  std::string tsa_trust;
+  int tsa_timeout_s = 60;
+  bool tsa_fallback = false;
   // prepare / complete
   std::string state, prepared, cert, tbs, signature;
 };
@@ -110,6 +117,38 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+void AddTimeStampOptions(CLI::App& cmd, SignArgs& a) {
+  cmd.add_option("--tsa", a.tsa_urls,
+                 "Máy chủ cấp dấu thời gian RFC 3161, theo thứ tự (lặp lại được) / RFC 3161 TSA "
+                 "URL, tried in order (repeatable): PAdES B-T");
+  cmd.add_option("--tsa-trust", a.tsa_trust,
+                 "Chứng thư gốc tin cậy của TSA (PEM) / TSA trust anchors (PEM)");
+  cmd.add_option("--tsa-timeout", a.tsa_timeout_s,
+                 "Thời gian chờ mỗi lần gọi TSA (giây) / per-attempt TSA timeout (s)")
+      ->capture_default_str();
+  cmd.add_flag("--tsa-fallback", a.tsa_fallback,
+               "Không có TSA thì ký B-B và báo lại / without a TSA sign B-B and say so");
+}
+
+// nullptr without --tsa; else a client for the whole command.
+absl::StatusOr<std::unique_ptr<tsa::TsaClient>> MakeTsaClient(const SignArgs& a) {
+  if (a.tsa_urls.empty()) return nullptr;
+  if (a.tsa_trust.empty()) {
+    return Error(ErrorCode::kUsage, "--tsa cần --tsa-trust / --tsa needs --tsa-trust");
+  }
+  absl::StatusOr<std::string> anchors = ReadFile(a.tsa_trust);
+  if (!anchors.ok()) return anchors.status();
+  tsa::TsaPolicy policy;
+  policy.urls = a.tsa_urls;
+  policy.attempt_timeout = std::chrono::seconds(a.tsa_timeout_s);
+  policy.trust.trust_anchors_pem = *anchors;
+  policy.when_unavailable =
+      a.tsa_fallback ? tsa::WhenUnavailable::kFallBackToBaseline : tsa::WhenUnavailable::kFail;
+  absl::StatusOr<tsa::TsaClient> client = tsa::TsaClient::Create(std::move(policy));
+  if (!client.ok()) return client.status();
+  return std::make_unique<tsa::TsaClient>(*std::move(client));
+}
+
 absl::Status WriteFile(const std::string& path, const std::string& data) {
   absl::StatusOr<pdf::AtomicFile> f = pdf::AtomicFile::Create(path);
   if (!f.ok()) return f.status();
@@ -125,6 +164,14 @@ void PrintResult(const pades::SignResult& r, const std::string& out) {
   std::printf("  Trường chữ ký / Field: %s\n", r.field_name.c_str());
   std::printf("  Thời điểm ký / Signing time: %s\n", r.signing_time.c_str());
   std::printf("  CMS: %zu / %zu byte\n", r.cms_size, r.reserved);
+  std::printf("  Mức / Level: PAdES %s\n", r.level.c_str());
+  if (!r.timestamp_time.empty()) {
+    std::printf("  Dấu thời gian / Time-stamp: %s (%s)\n", r.timestamp_time.c_str(),
+                r.tsa_url.c_str());
+  } else if (!r.tsa_problems.empty()) {
+    std::printf("  KHÔNG có dấu thời gian, đã ký B-B / NO time-stamp, signed B-B:\n");
+  }
+  for (const std::string& p : r.tsa_problems) std::printf("    ! %s\n", p.c_str());
   if (r.appearance != pdf::AppearanceKind::kNone) {
     std::printf("  Hiển thị / Appearance: %s, trang / page %d, [%.2f %.2f %.2f %.2f]%s\n",
                 std::string(pdf::AppearanceKindName(r.appearance)).c_str(), r.page_index + 1,
@@ -142,6 +189,9 @@ int RunSign(const SignArgs& a) {
   if (!options.ok()) return Fail(options.status());
   absl::Status checked = pdf::CheckAppearanceSpec(options->appearance);
   if (!checked.ok()) return Fail(checked);
+  absl::StatusOr<std::unique_ptr<tsa::TsaClient>> tsa = MakeTsaClient(a);
+  if (!tsa.ok()) return Fail(tsa.status());
+  options->tsa = tsa->get();
   absl::StatusOr<OpenKey> key = OpenSigningKey(a.key);
   if (!key.ok()) return Fail(key.status());
   absl::StatusOr<pades::SignResult> r = pades::SignPdf(a.in, a.out, *key->signer, *options);
@@ -186,8 +236,11 @@ int RunComplete(const SignArgs& a) {
   if (!p.ok()) return Fail(p.status());
   absl::StatusOr<std::string> value = ReadFile(a.signature);
   if (!value.ok()) return Fail(value.status());
+  absl::StatusOr<std::unique_ptr<tsa::TsaClient>> tsa = MakeTsaClient(a);
+  if (!tsa.ok()) return Fail(tsa.status());
   absl::StatusOr<pades::SignResult> r = pades::CompleteSignature(
-      *p, ByteSpan(reinterpret_cast<const uint8_t*>(value->data()), value->size()), a.out);
+      *p, ByteSpan(reinterpret_cast<const uint8_t*>(value->data()), value->size()), a.out,
+      tsa->get());
   if (!r.ok()) return Fail(r.status());
   PrintResult(*r, a.out);
   return 0;
@@ -202,6 +255,7 @@ void AddSignCommands(CLI::App& app, Runner& run) {
   sign->add_option("--in", args->in, "PDF cần ký / input PDF");
   sign->add_option("--out", args->out, "PDF đã ký / output PDF");
   AddDocumentOptions(*sign, *args);
+  AddTimeStampOptions(*sign, *args);
   args->key.Register(*sign);
   sign->callback([sign, args, &run] {
     if (sign->get_subcommands().empty()) run = [args] { return RunSign(*args); };
@@ -230,6 +284,7 @@ void AddSignCommands(CLI::App& app, Runner& run) {
                    "Giá trị chữ ký (nhị phân) / signature value (binary)")
       ->required();
   complete->add_option("--out", args->out, "PDF đã ký / output PDF")->required();
+  AddTimeStampOptions(*complete, *args);
   complete->callback([args, &run] { run = [args] { return RunComplete(*args); }; });
 }
 

@@ -40,6 +40,16 @@ enum class ErrorCode {
   kKindUnknown,            // no document kind (template) by that name
   kKindInvalid,            // a document kind file is malformed
   kGlyphMissing,           // a character the document fonts cannot draw
+  kDocumentNotFound,       // no document (or revision) by that name in the store
+  kTransitionInvalid,      // the document's state does not allow this step
+  kSessionNotFound,        // no signing session by that id
+  kSessionExpired,         // the signing session expired: prepare again
+  kSessionCompleted,       // the signing session was already completed
+  kRequestIdReused,        // a dossier code + request id sent again with other content
+  kTsaUnavailable,         // no time-stamp authority answered (down, timed out, HTTP error)
+  kTsaRejected,            // a time-stamp authority refused the request (PKIStatus)
+  kTsaResponseInvalid,     // a time-stamp reply failed verification (nonce, imprint, chain…)
+  kTimeStampInvalid,       // a time-stamp token in a signature does not verify
   kCrypto,                 // an OpenSSL operation failed unexpectedly
   kInternal,               // a bug
 };

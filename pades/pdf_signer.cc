@@ -27,7 +27,10 @@ absl::StatusOr<SignResult> SignPdf(const std::string& input_path, const std::str
     if (!written.ok()) return written.status();
     const pdf::PreparedUpdate* update = &written->update;
     signer::CmsRequest request{chain, options.digest, key.scheme(), written->digest};
-    absl::StatusOr<Bytes> cms = signer::SignCms(request, key);
+    absl::StatusOr<Bytes> signed_cms = signer::SignCms(request, key);
+    if (!signed_cms.ok()) return signed_cms.status();
+    SignResult stamp;
+    absl::StatusOr<Bytes> cms = AddTimeStamp(*std::move(signed_cms), options.tsa, &stamp);
     if (!cms.ok()) return cms.status();
     if (cms->size() > update->contents_capacity) {
       spec->contents_capacity = cms->size() + 4096;
@@ -37,7 +40,9 @@ absl::StatusOr<SignResult> SignPdf(const std::string& input_path, const std::str
     if (!st.ok()) return st;
     st = out->Commit();
     if (!st.ok()) return st;
-    return MakeResult(*update, spec->signing_time, spec->appearance.kind, cms->size());
+    SignResult result = MakeResult(*update, spec->signing_time, spec->appearance.kind, cms->size());
+    CopyTimeStamp(stamp, &result);
+    return result;
   }
   return Error(ErrorCode::kSignatureTooLarge);
 }

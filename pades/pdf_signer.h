@@ -13,6 +13,7 @@
 #include "pdf/signature_update.h"
 #include "signer/cms_builder.h"
 #include "signer/key_signer.h"
+#include "tsa/tsa_client.h"
 
 namespace taicho::pades {
 
@@ -32,6 +33,10 @@ struct SignOptions {
   // 0: the /Contents reservation is estimated from the chain. Otherwise the first reservation; one
   // that turns out too small makes SignPdf redo the update larger (tests use this).
   size_t contents_capacity = 0;
+  // PAdES B-T: the signature value is time-stamped by this client (not owned; thread-safe, share
+  // one per configuration). nullptr: B-B. Its policy says whether an unreachable TSA fails the
+  // signing or falls back to B-B (then SignResult says so).
+  const tsa::TsaClient* tsa = nullptr;
 };
 
 struct SignResult {
@@ -44,7 +49,11 @@ struct SignResult {
   pdf::Rect rect;  // where the widget is (empty: invisible)
   pdf::AppearanceKind appearance = pdf::AppearanceKind::kNone;
   bool filled_existing_field = false;
-  size_t appearance_bytes = 0;  // what the appearance's objects add to the file
+  size_t appearance_bytes = 0;            // what the appearance's objects add to the file
+  std::string level = "B-B";              // "B-T" when a signature time-stamp was embedded
+  std::string tsa_url;                    // the TSA that answered (redacted)
+  std::string timestamp_time;             // its genTime, ISO 8601 UTC
+  std::vector<std::string> tsa_problems;  // failed attempts, also when it fell back to B-B
 };
 
 // Signs `input_path` into `output_path` (written atomically; the input is never changed).
@@ -77,8 +86,11 @@ absl::StatusOr<PreparedSignature> PrepareSignature(const std::string& input_path
 // Step 2: checks the prepared PDF is unchanged (kStateInvalid otherwise) and the value verifies
 // with the signer's certificate (kSignatureValueInvalid), then writes the signed PDF to
 // `output_path` atomically.
+// With `tsa`, the signature value is time-stamped (B-T) before embedding; the reservation made
+// at prepare time holds a token of a few kilobytes.
 absl::StatusOr<SignResult> CompleteSignature(const PreparedSignature& prepared,
                                              ByteSpan signature_value,
-                                             const std::string& output_path);
+                                             const std::string& output_path,
+                                             const tsa::TsaClient* tsa = nullptr);
 
 }  // namespace taicho::pades

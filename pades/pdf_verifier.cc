@@ -6,6 +6,7 @@
 #include "pdf/pdf_file.h"
 #include "pdf/signature_reader.h"
 #include "signer/cms_verifier.h"
+#include "signer/timestamp_attribute.h"
 
 namespace taicho::pades {
 namespace {
@@ -26,6 +27,10 @@ void Conclude(SignatureReport& r) {
   } else if (!r.chain_trusted.has_value() || !*r.chain_trusted) {
     r.indication = "INDETERMINATE";
     r.sub_indication = "NO_CERTIFICATE_CHAIN_FOUND";
+  } else if (r.timestamp_ok.has_value() && !*r.timestamp_ok) {
+    // The signature holds, but its time-stamp proves no time of existence.
+    r.indication = "INDETERMINATE";
+    r.sub_indication = "NO_POE";
   } else {
     r.indication = "TOTAL-PASSED";
     r.sub_indication.clear();
@@ -39,6 +44,23 @@ const char* IndicationVi(const std::string& indication) {
 }
 
 const char* YesNo(bool v) { return v ? "có / yes" : "không / no"; }
+
+// B-T: the signature time-stamp over the signature value, its TSA chained to the same anchors.
+void CheckTimeStamp(const Bytes& cms, const std::string& anchors, SignatureReport& r) {
+  signer::TimeStampTrust trust;
+  trust.trust_anchors_pem = anchors;
+  absl::StatusOr<std::optional<signer::TimeStampInfo>> ts =
+      signer::VerifySignatureTimeStamp(cms, trust);
+  if (!ts.ok()) {
+    r.timestamp_ok = false;
+    r.problems.push_back(absl::StrCat("time-stamp: ", std::string(ts.status().message())));
+    return;
+  }
+  if (!ts->has_value()) return;
+  r.timestamp_ok = true;
+  r.timestamp_time = (*ts)->gen_time_text;
+  r.timestamp_tsa = (*ts)->tsa_subject;
+}
 
 }  // namespace
 
@@ -81,6 +103,13 @@ std::string VerificationReport::ToText() const {
                       "  Chuỗi chứng thư: chưa kiểm tra (thiếu --trust) / Chain: not checked "
                       "(no --trust)\n");
     }
+    if (s.timestamp_ok.has_value()) {
+      absl::StrAppend(&out, "  Dấu thời gian / Time-stamp: ",
+                      *s.timestamp_ok
+                          ? "hợp lệ / valid, " + s.timestamp_time + " (" + s.timestamp_tsa + ")"
+                          : std::string("KHÔNG HỢP LỆ / INVALID"),
+                      "\n");
+    }
     absl::StrAppend(&out, "  Kết luận / Result: ", IndicationVi(s.indication), " / ", s.indication);
     if (!s.sub_indication.empty()) absl::StrAppend(&out, " (", s.sub_indication, ")");
     absl::StrAppend(&out, "\n");
@@ -110,6 +139,10 @@ std::string VerificationReport::ToJson() const {
     e["signing_certificate_ok"] = s.signing_certificate_ok;
     e["covers_whole_file"] = s.covers_whole_file;
     if (s.chain_trusted.has_value()) e["chain_trusted"] = *s.chain_trusted;
+    if (s.timestamp_ok.has_value()) {
+      e["timestamp"] = {
+          {"valid", *s.timestamp_ok}, {"gen_time", s.timestamp_time}, {"tsa", s.timestamp_tsa}};
+    }
     e["indication"] = s.indication;
     e["sub_indication"] = s.sub_indication;
     e["problems"] = s.problems;
@@ -156,6 +189,8 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
       r.signature_algorithm = v->signature_algorithm;
       for (const std::string& p : v->problems) r.problems.push_back(p);
       if (v->has_signing_time) r.problems.push_back("CMS carries signing-time (not PAdES)");
+      if (r.signature_ok && !trust_anchors_pem.empty())
+        CheckTimeStamp(sig.contents, trust_anchors_pem, r);
     }
     Conclude(r);
     report.signatures.push_back(std::move(r));

@@ -27,6 +27,11 @@ struct SignatureReport {
   bool signing_certificate_ok = false;
   bool covers_whole_file = false;
   std::optional<bool> chain_trusted;  // set when trust anchors were configured
+  // The signature time-stamp (B-T), checked when trust anchors are configured (the TSA must chain
+  // to them too): its genTime (ISO 8601 UTC) and TSA; timestamp_ok unset when absent or unchecked.
+  std::optional<bool> timestamp_ok;
+  std::string timestamp_time;
+  std::string timestamp_tsa;
   std::vector<std::string> problems;  // English, for operators
 
   // ETSI EN 319 102-1 style: "TOTAL-PASSED", "TOTAL-FAILED" or "INDETERMINATE", with a

@@ -4,6 +4,7 @@
 
 #include "pades/range_digest.h"
 #include "signer/certificate_info.h"
+#include "signer/timestamp_attribute.h"
 
 namespace taicho::pades {
 
@@ -56,6 +57,29 @@ absl::StatusOr<DigestedUpdate> WriteDigestedUpdate(const std::string& input_path
   absl::StatusOr<Bytes> digest = DigestByteRange(out.temp_path(), update->byte_range, md);
   if (!digest.ok()) return digest.status();
   return DigestedUpdate{*update, *std::move(digest)};
+}
+
+absl::StatusOr<Bytes> AddTimeStamp(Bytes cms, const tsa::TsaClient* tsa, SignResult* result) {
+  if (tsa == nullptr) return cms;
+  absl::StatusOr<Bytes> value = signer::SignatureValueOf(cms);
+  if (!value.ok()) return value.status();
+  absl::StatusOr<tsa::TimeStampOutcome> outcome = tsa->TimeStamp(*value);
+  if (!outcome.ok()) return outcome.status();
+  result->tsa_problems = outcome->problems;
+  if (!outcome->stamped) return cms;  // the policy allows B-B; the result says why
+  absl::StatusOr<Bytes> stamped = signer::AddSignatureTimeStamp(cms, outcome->token);
+  if (!stamped.ok()) return stamped.status();
+  result->level = "B-T";
+  result->tsa_url = outcome->tsa_url;
+  result->timestamp_time = outcome->info.gen_time_text;
+  return stamped;
+}
+
+void CopyTimeStamp(const SignResult& from, SignResult* to) {
+  to->level = from.level;
+  to->tsa_url = from.tsa_url;
+  to->timestamp_time = from.timestamp_time;
+  to->tsa_problems = from.tsa_problems;
 }
 
 }  // namespace taicho::pades

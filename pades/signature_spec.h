@@ -17,6 +17,12 @@ absl::StatusOr<pdf::SignatureFieldSpec> MakeFieldSpec(const std::vector<Bytes>& 
 SignResult MakeResult(const pdf::PreparedUpdate& update, const std::string& signing_time,
                       pdf::AppearanceKind appearance, size_t cms_size);
 
+// B-T: time-stamps the signature value of `cms` with `tsa` (if any) and embeds the token.
+// Records the level, TSA and problems in `result`. Errors as the client's policy says.
+absl::StatusOr<Bytes> AddTimeStamp(Bytes cms, const tsa::TsaClient* tsa, SignResult* result);
+// Copies what AddTimeStamp recorded.
+void CopyTimeStamp(const SignResult& from, SignResult* to);
+
 // Writes the update with its placeholder into `out` (empty) and digests the signed ranges.
 struct DigestedUpdate {
   pdf::PreparedUpdate update;

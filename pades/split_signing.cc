@@ -128,9 +128,13 @@ absl::StatusOr<PreparedSignature> PrepareSignature(const std::string& input_path
 
 absl::StatusOr<SignResult> CompleteSignature(const PreparedSignature& prepared,
                                              ByteSpan signature_value,
-                                             const std::string& output_path) {
+                                             const std::string& output_path,
+                                             const tsa::TsaClient* tsa) {
   // Check the value first: a wrong key must not cost a file copy.
-  absl::StatusOr<Bytes> cms = signer::CompleteCms(prepared.cms, signature_value);
+  absl::StatusOr<Bytes> completed = signer::CompleteCms(prepared.cms, signature_value);
+  if (!completed.ok()) return completed.status();
+  SignResult stamp;
+  absl::StatusOr<Bytes> cms = AddTimeStamp(*std::move(completed), tsa, &stamp);
   if (!cms.ok()) return cms.status();
   if (cms->size() > prepared.update.contents_capacity) {
     return Error(ErrorCode::kSignatureTooLarge, "prepare again");
@@ -157,7 +161,10 @@ absl::StatusOr<SignResult> CompleteSignature(const PreparedSignature& prepared,
   if (!st.ok()) return st;
   st = out->Commit();
   if (!st.ok()) return st;
-  return MakeResult(prepared.update, prepared.signing_time, prepared.appearance, cms->size());
+  SignResult result =
+      MakeResult(prepared.update, prepared.signing_time, prepared.appearance, cms->size());
+  CopyTimeStamp(stamp, &result);
+  return result;
 }
 
 }  // namespace taicho::pades

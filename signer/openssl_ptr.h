@@ -9,7 +9,9 @@
 #include <openssl/ess.h>
 #include <openssl/evp.h>
 #include <openssl/pkcs12.h>
+#include <openssl/pkcs7.h>
 #include <openssl/rsa.h>
+#include <openssl/ts.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
@@ -46,9 +48,16 @@ using X509SigPtr = std::unique_ptr<X509_SIG, Deleter<X509_SIG_free>>;
 using EssCertV2Ptr = std::unique_ptr<ESS_SIGNING_CERT_V2, Deleter<ESS_SIGNING_CERT_V2_free>>;
 using StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE_free>>;
 using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX_free>>;
+using Pkcs7Ptr = std::unique_ptr<PKCS7, Deleter<PKCS7_free>>;
+using TstInfoPtr = std::unique_ptr<TS_TST_INFO, Deleter<TS_TST_INFO_free>>;
+using TsVerifyCtxPtr = std::unique_ptr<TS_VERIFY_CTX, Deleter<TS_VERIFY_CTX_free>>;
 
 inline void FreeX509Stack(STACK_OF(X509) * sk) { sk_X509_pop_free(sk, X509_free); }
 using X509StackPtr = std::unique_ptr<STACK_OF(X509), Deleter<FreeX509Stack>>;
+
+// A stack that does not own its certificates (e.g. PKCS7_get0_signers' result).
+inline void FreeX509StackShallow(STACK_OF(X509) * sk) { sk_X509_free(sk); }
+using X509StackView = std::unique_ptr<STACK_OF(X509), Deleter<FreeX509StackShallow>>;
 
 // A stack that does not own its attributes (they belong to the SignerInfo).
 inline void FreeAttrStackShallow(STACK_OF(X509_ATTRIBUTE) * sk) { sk_X509_ATTRIBUTE_free(sk); }

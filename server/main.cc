@@ -1,0 +1,174 @@
+// taichod: the gRPC service. Wires the store, the workflow and the service; holds no logic.
+//
+// Transport: only plain text on an explicitly requested local address for now
+// (--insecure-local); TLS and mutual TLS with client certificates mapped to roles come next.
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "errors/error.h"
+#include "render/document_kind.h"
+#include "server/document_service.h"
+#include "store/sqlite_store.h"
+#include "workflow/document_workflow.h"
+
+namespace {
+
+struct Flags {
+  std::string listen = "127.0.0.1:50051";
+  std::string store_dir;
+  std::string kinds_dir = taicho::render::DefaultKindsDir();
+  std::string font_dir = "/usr/share/fonts/truetype/liberation2";
+  std::string trust;
+  bool insecure_local = false;
+  int max_receive_mb = 32;
+  int session_ttl_seconds = 900;
+  std::string port_file;
+  int shutdown_grace_seconds = 10;
+};
+
+constexpr char kServiceName[] = "taicho.v1.DocumentService";
+
+std::string ReadAll(const std::string& path, bool* ok) {
+  std::ifstream in(path, std::ios::binary);
+  *ok = static_cast<bool>(in);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Written beside and renamed, so a reader never sees a partial number.
+bool WritePortFile(const std::string& path, int port) {
+  const std::string temp = path + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << port << "\n";
+    if (!out) return false;
+  }
+  return std::rename(temp.c_str(), path.c_str()) == 0;
+}
+
+int Serve(const Flags& flags) {
+  if (!flags.insecure_local) {
+    spdlog::error(
+        "TLS is not implemented yet: pass --insecure-local to serve plain text on a local "
+        "development machine");
+    return 2;
+  }
+  taicho::workflow::WorkflowConfig config;
+  config.kinds_dir = flags.kinds_dir;
+  config.font_dir = flags.font_dir;
+  config.session_ttl_ms = static_cast<int64_t>(flags.session_ttl_seconds) * 1000;
+  if (!flags.trust.empty()) {
+    bool ok = false;
+    config.trust_anchors_pem = ReadAll(flags.trust, &ok);
+    if (!ok) {
+      spdlog::error("cannot read the trust anchors {}", flags.trust);
+      return 6;
+    }
+  }
+  auto store = taicho::store::OpenSqliteStore(flags.store_dir);
+  if (!store.ok()) {
+    spdlog::error("cannot open the store: {}", store.status().ToString());
+    return taicho::ExitCodeOf(store.status());
+  }
+  taicho::workflow::DocumentWorkflow workflow(**store, config);
+  taicho::server::DocumentServiceImpl service(workflow);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(flags.listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(flags.max_receive_mb * 1024 * 1024);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || port == 0) {
+    spdlog::error("cannot listen on {}", flags.listen);
+    return 6;
+  }
+  server->GetHealthCheckService()->SetServingStatus(kServiceName, true);
+  if (!flags.port_file.empty() && !WritePortFile(flags.port_file, port)) {
+    spdlog::error("cannot write the port file {}", flags.port_file);
+    server->Shutdown();
+    return 6;
+  }
+  spdlog::info("taichod listening on {} (port {}, plain text, store {}, max request {} MiB)",
+               flags.listen, port, flags.store_dir, flags.max_receive_mb);
+
+  // SIGINT/SIGTERM were blocked in main before any thread started, so only this thread takes
+  // them, and the shutdown runs in normal code, not in a signal handler.
+  std::thread waiter([&server, grace = flags.shutdown_grace_seconds] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    int signal_number = 0;
+    sigwait(&set, &signal_number);
+    spdlog::info("signal {}: finishing calls in progress, then stopping", signal_number);
+    server->GetHealthCheckService()->Shutdown();
+    server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(grace));
+  });
+  server->Wait();
+  waiter.join();
+  spdlog::info("taichod stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  auto logger = spdlog::stderr_color_mt("taichod");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+
+  Flags flags;
+  CLI::App app{"taichod — dịch vụ ký số \"4 tại chỗ\" / the taicho gRPC service"};
+  app.add_option("--listen", flags.listen, "địa chỉ / address host:port (port 0: any free port)")
+      ->capture_default_str();
+  app.add_option("--store-dir", flags.store_dir, "thư mục lưu trữ / store directory")->required();
+  app.add_option("--kinds-dir", flags.kinds_dir, "loại văn bản / document kinds directory")
+      ->capture_default_str();
+  app.add_option("--font-dir", flags.font_dir, "phông chữ / Liberation Serif directory")
+      ->capture_default_str();
+  app.add_option("--trust", flags.trust, "chứng thư gốc tin cậy / trusted roots (PEM) for verify");
+  app.add_flag("--insecure-local", flags.insecure_local,
+               "không mã hóa, chỉ để phát triển / plain text, local development only");
+  app.add_option("--max-receive-mb", flags.max_receive_mb,
+                 "cỡ yêu cầu tối đa / largest request accepted (MiB)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--session-ttl-seconds", flags.session_ttl_seconds,
+                 "thời hạn phiên ký / signing session lifetime")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 7 * 24 * 3600));
+  app.add_option("--shutdown-grace-seconds", flags.shutdown_grace_seconds,
+                 "thời gian chờ khi dừng / on SIGTERM, how long calls in progress (and idle "
+                 "connections) may take before they are cancelled")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600));
+  app.add_option("--port-file", flags.port_file,
+                 "ghi cổng đã mở vào tệp / write the port listened on to this file");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  return Serve(flags);
+}

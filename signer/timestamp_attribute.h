@@ -1,0 +1,63 @@
+// RFC 3161 time-stamp tokens in a CMS SignedData (PAdES B-T): the bytes that get time-stamped,
+// adding the signature-time-stamp unsigned attribute (id-aa-signatureTimeStampToken,
+// 1.2.840.113549.1.9.16.2.14) and verifying a token, on its own or embedded in a signature.
+//
+// Fetching a token from a TSA is tsa/'s job; this header only knows CMS and tokens. All functions
+// are thread-safe (no shared state).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "signer/bytes.h"
+
+namespace taicho::signer {
+
+// What a token verified by VerifyTimeStampToken says.
+struct TimeStampInfo {
+  int64_t gen_time = 0;          // Unix seconds (any fraction dropped)
+  std::string gen_time_text;     // ISO 8601 UTC as the TSA wrote it, e.g. "2026-11-28T02:30:45Z"
+  std::string policy_oid;        // the TSA policy, dotted
+  std::string serial_hex;        // the token's serial number
+  std::string digest_algorithm;  // of the message imprint, e.g. "SHA-256"
+  std::string tsa_subject;       // RFC 2253, UTF-8
+  Bytes nonce;                   // big-endian magnitude; empty when the token has none
+  Bytes tsa_certificate_der;     // for the B-LT validation data of the TSA chain
+};
+
+// What a token's signer must chain to.
+struct TimeStampTrust {
+  std::string trust_anchors_pem;   // PEM bundle of root certificates (required)
+  std::string intermediates_pem;   // extra untrusted certificates; the token usually carries them
+  std::optional<int64_t> at_time;  // Unix seconds the chain is checked at; now when unset
+};
+
+// The signature value of the only SignerInfo of a DER CMS SignedData: what B-T time-stamps.
+// kUsage when the bytes are not a SignedData with exactly one SignerInfo.
+absl::StatusOr<Bytes> SignatureValueOf(ByteSpan cms_der);
+
+// Returns `cms_der` with `token_der` (a TimeStampToken: DER ContentInfo of a SignedData over a
+// TSTInfo) added as a signature-time-stamp unsigned attribute of its only SignerInfo. The signed
+// parts are not changed, so the signature still verifies. kUsage when the CMS is not a
+// one-signer SignedData, the token is not a TimeStampToken, or its imprint is not over this
+// CMS's signature value (a token fetched for another signature). The token itself is not
+// verified here: the caller got it from a verifying client (tsa/).
+absl::StatusOr<Bytes> AddSignatureTimeStamp(ByteSpan cms_der, ByteSpan token_der);
+
+// Verifies `token_der` over `stamped_data`: the imprint (SHA-256/384/512, never SHA-1) is of
+// `stamped_data`, the token's signature verifies, its ESS signing-certificate names the signer,
+// the signer chains to `trust` and has the critical id-kp-timeStamping extended key usage as its
+// only one (RFC 3161 §2.3). kTimeStampInvalid (with the reason) when any check fails; kUsage when
+// `trust` has no anchor.
+absl::StatusOr<TimeStampInfo> VerifyTimeStampToken(ByteSpan token_der, ByteSpan stamped_data,
+                                                   const TimeStampTrust& trust);
+
+// The signature time-stamp embedded in a one-signer CMS, verified over its signature value as
+// VerifyTimeStampToken does; nullopt when the SignerInfo has none. With several, all must
+// verify and the earliest is returned (it is the one that proves the signature existed).
+absl::StatusOr<std::optional<TimeStampInfo>> VerifySignatureTimeStamp(ByteSpan cms_der,
+                                                                      const TimeStampTrust& trust);
+
+}  // namespace taicho::signer

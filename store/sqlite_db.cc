@@ -1,0 +1,113 @@
+#include "store/sqlite_db.h"
+
+#include "absl/strings/str_cat.h"
+#include "errors/error.h"
+
+namespace taicho::store {
+namespace {
+
+absl::Status SqliteError(sqlite3* db, int rc, const std::string& what) {
+  const std::string detail =
+      absl::StrCat("SQLite ", what, ": ", db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  // Full disks and I/O failures are the operator's to fix, not bugs.
+  const int primary = rc & 0xff;
+  if (primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN ||
+      primary == SQLITE_READONLY || primary == SQLITE_BUSY) {
+    return Error(ErrorCode::kIo, detail);
+  }
+  return Error(ErrorCode::kInternal, detail);
+}
+
+}  // namespace
+
+void SqliteStatement::Check(int rc) {
+  if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = SqliteError(db_, rc, "bind");
+}
+
+SqliteStatement& SqliteStatement::Bind(int index, std::string_view text) {
+  Check(sqlite3_bind_text(stmt_.get(), index, text.data(), static_cast<int>(text.size()),
+                          SQLITE_TRANSIENT));
+  return *this;
+}
+
+SqliteStatement& SqliteStatement::Bind(int index, int64_t value) {
+  Check(sqlite3_bind_int64(stmt_.get(), index, value));
+  return *this;
+}
+
+SqliteStatement& SqliteStatement::BindNull(int index) {
+  Check(sqlite3_bind_null(stmt_.get(), index));
+  return *this;
+}
+
+absl::StatusOr<bool> SqliteStatement::Step() {
+  if (!bind_status_.ok()) return bind_status_;
+  const int rc = sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return SqliteError(db_, rc, "step");
+}
+
+absl::Status SqliteStatement::Run() {
+  for (;;) {
+    absl::StatusOr<bool> row = Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::OkStatus();
+  }
+}
+
+int64_t SqliteStatement::Int(int column) const { return sqlite3_column_int64(stmt_.get(), column); }
+
+std::string SqliteStatement::Text(int column) const {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_.get(), column));
+  if (text == nullptr) return {};
+  return std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), column)));
+}
+
+absl::StatusOr<SqliteDb> SqliteDb::Open(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  SqliteDb db(raw);  // owns the handle even when opening failed
+  if (rc != SQLITE_OK) return SqliteError(raw, rc, "open " + path);
+  sqlite3_extended_result_codes(raw, 1);
+  return db;
+}
+
+absl::StatusOr<SqliteStatement> SqliteDb::Prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  const int rc =
+      sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  SqliteStatement statement(db_.get(), stmt);
+  if (rc != SQLITE_OK) return SqliteError(db_.get(), rc, "prepare");
+  return statement;
+}
+
+absl::Status SqliteDb::Exec(const std::string& sql) {
+  char* message = nullptr;
+  const int rc = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &message);
+  sqlite3_free(message);  // the same text is in sqlite3_errmsg
+  if (rc != SQLITE_OK) return SqliteError(db_.get(), rc, "exec");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SqliteTransaction> SqliteTransaction::Begin(SqliteDb& db) {
+  absl::Status st = db.Exec("BEGIN IMMEDIATE");
+  if (!st.ok()) return st;
+  return SqliteTransaction(&db);
+}
+
+SqliteTransaction::~SqliteTransaction() {
+  // Nothing to report from a destructor: a failed rollback leaves SQLite to roll back the
+  // journal itself on the next open.
+  if (open_) (void)db_->Exec("ROLLBACK");
+}
+
+absl::Status SqliteTransaction::Commit() {
+  absl::Status st = db_->Exec("COMMIT");
+  if (st.ok()) open_ = false;
+  return st;
+}
+
+}  // namespace taicho::store

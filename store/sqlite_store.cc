@@ -1,0 +1,480 @@
+#include "store/sqlite_store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "errors/error.h"
+#include "store/blob_files.h"
+#include "store/sqlite_db.h"
+
+namespace taicho::store {
+namespace {
+
+// Version 1. A later schema adds migrations keyed on PRAGMA user_version.
+constexpr char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS documents (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  dossier_code TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  procedure TEXT NOT NULL,
+  desk TEXT NOT NULL,
+  title TEXT NOT NULL,
+  data_json TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  create_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL,
+  latest_revision INTEGER NOT NULL,
+  UNIQUE (dossier_code, request_id)
+);
+CREATE INDEX IF NOT EXISTS documents_by_time ON documents (create_time DESC, id DESC);
+CREATE TABLE IF NOT EXISTS revisions (
+  document_id TEXT NOT NULL REFERENCES documents (id),
+  number INTEGER NOT NULL,
+  purpose INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  signer TEXT NOT NULL,
+  create_time INTEGER NOT NULL,
+  PRIMARY KEY (document_id, number)
+);
+CREATE TABLE IF NOT EXISTS sessions (
+  id TEXT PRIMARY KEY,
+  document_id TEXT NOT NULL REFERENCES documents (id),
+  base_revision INTEGER NOT NULL,
+  from_state INTEGER NOT NULL,
+  to_state INTEGER NOT NULL,
+  purpose INTEGER NOT NULL,
+  prepared_json TEXT NOT NULL,
+  prepared_sha256 TEXT NOT NULL,
+  signer TEXT NOT NULL,
+  create_time INTEGER NOT NULL,
+  expire_time INTEGER NOT NULL,
+  completed_revision INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS history (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  document_id TEXT NOT NULL REFERENCES documents (id),
+  time INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  revision INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS history_by_document ON history (document_id, seq);
+PRAGMA user_version = 1;
+)sql";
+
+constexpr char kDocumentColumns[] =
+    "id, kind, dossier_code, request_id, request_hash, procedure, desk, title, data_json, state, "
+    "create_time, update_time, latest_revision";
+
+DocumentRecord ReadDocument(const SqliteStatement& s) {
+  DocumentRecord d;
+  d.id = s.Text(0);
+  d.kind = s.Text(1);
+  d.dossier_code = s.Text(2);
+  d.request_id = s.Text(3);
+  d.request_hash = s.Text(4);
+  d.procedure = s.Text(5);
+  d.desk = s.Text(6);
+  d.title = s.Text(7);
+  d.data_json = s.Text(8);
+  d.state = static_cast<DocumentState>(s.Int(9));
+  d.create_time_ms = s.Int(10);
+  d.update_time_ms = s.Int(11);
+  d.latest_revision = static_cast<int>(s.Int(12));
+  return d;
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::string dir, int lock_fd, SqliteDb db, BlobFiles blobs)
+      : dir_(std::move(dir)), lock_fd_(lock_fd), db_(std::move(db)), blobs_(std::move(blobs)) {}
+  ~SqliteStore() override { close(lock_fd_); }
+
+  std::string NewScratchPath(const std::string& suffix) override {
+    const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    return absl::StrCat(dir_, "/scratch/", getpid(), "-", counter_.fetch_add(1), "-", now, suffix);
+  }
+
+  absl::StatusOr<std::string> PutBlob(const std::string& scratch_path) override {
+    return blobs_.Adopt(scratch_path);
+  }
+
+  absl::StatusOr<std::string> BlobPath(const std::string& sha256) override {
+    absl::StatusOr<std::string> path = blobs_.PathOf(sha256);
+    if (!path.ok()) return path.status();
+    if (access(path->c_str(), R_OK) != 0) {
+      return Error(ErrorCode::kDocumentNotFound, "the revision's file is missing: " + sha256);
+    }
+    return path;
+  }
+
+  absl::StatusOr<std::optional<DocumentRecord>> FindByRequest(
+      const std::string& dossier_code, const std::string& request_id) override {
+    std::lock_guard lock(mu_);
+    return FindByRequestLocked(dossier_code, request_id);
+  }
+
+  absl::StatusOr<CreateOutcome> CreateDocument(const DocumentRecord& d, const RevisionRecord& draft,
+                                               const HistoryEvent& event) override {
+    std::lock_guard lock(mu_);
+    absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_);
+    if (!tx.ok()) return tx.status();
+    auto existing = FindByRequestLocked(d.dossier_code, d.request_id);
+    if (!existing.ok()) return existing.status();
+    if (existing->has_value()) return CreateOutcome{**existing, false};
+    auto insert = db_.Prepare(absl::StrCat("INSERT INTO documents (", kDocumentColumns,
+                                           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                                           "?11, ?12, ?13)"));
+    if (!insert.ok()) return insert.status();
+    insert->Bind(1, d.id)
+        .Bind(2, d.kind)
+        .Bind(3, d.dossier_code)
+        .Bind(4, d.request_id)
+        .Bind(5, d.request_hash)
+        .Bind(6, d.procedure)
+        .Bind(7, d.desk)
+        .Bind(8, d.title)
+        .Bind(9, d.data_json)
+        .Bind(10, static_cast<int64_t>(d.state))
+        .Bind(11, d.create_time_ms)
+        .Bind(12, d.update_time_ms)
+        .Bind(13, static_cast<int64_t>(d.latest_revision));
+    absl::Status st = insert->Run();
+    if (st.ok()) st = InsertRevision(draft);
+    if (st.ok()) st = InsertEvent(event);
+    if (st.ok()) st = tx->Commit();
+    if (!st.ok()) return st;
+    return CreateOutcome{d, true};
+  }
+
+  absl::StatusOr<DocumentRecord> GetDocument(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    return GetDocumentLocked(id);
+  }
+
+  absl::StatusOr<std::vector<RevisionRecord>> ListRevisions(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    auto s = db_.Prepare(
+        "SELECT document_id, number, purpose, sha256, size, signer, create_time FROM revisions "
+        "WHERE document_id = ?1 ORDER BY number");
+    if (!s.ok()) return s.status();
+    s->Bind(1, id);
+    std::vector<RevisionRecord> out;
+    for (;;) {
+      absl::StatusOr<bool> row = s->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      out.push_back({s->Text(0), static_cast<int>(s->Int(1)),
+                     static_cast<RevisionPurpose>(s->Int(2)), s->Text(3), s->Int(4), s->Text(5),
+                     s->Int(6)});
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<HistoryEvent>> ListHistory(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    auto s = db_.Prepare(
+        "SELECT document_id, time, actor, action, detail, revision FROM history "
+        "WHERE document_id = ?1 ORDER BY seq");
+    if (!s.ok()) return s.status();
+    s->Bind(1, id);
+    std::vector<HistoryEvent> out;
+    for (;;) {
+      absl::StatusOr<bool> row = s->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      out.push_back(
+          {s->Text(0), s->Int(1), s->Text(2), s->Text(3), s->Text(4), static_cast<int>(s->Int(5))});
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<DocumentRecord>> ListDocuments(const ListFilter& f) override {
+    std::lock_guard lock(mu_);
+    // Unset filters bind NULL and match everything, so one statement serves every combination.
+    auto s = db_.Prepare(
+        absl::StrCat("SELECT ", kDocumentColumns,
+                     " FROM documents WHERE (?1 IS NULL OR state = ?1) AND (?2 = '' OR desk = ?2) "
+                     "AND (?3 = '' OR procedure = ?3) AND (?4 IS NULL OR create_time >= ?4) "
+                     "AND (?5 IS NULL OR create_time < ?5) "
+                     "AND (?6 IS NULL OR create_time < ?6 OR (create_time = ?6 AND id < ?7)) "
+                     "ORDER BY create_time DESC, id DESC LIMIT ?8"));
+    if (!s.ok()) return s.status();
+    if (f.state) {
+      s->Bind(1, static_cast<int64_t>(*f.state));
+    } else {
+      s->BindNull(1);
+    }
+    s->Bind(2, f.desk).Bind(3, f.procedure);
+    if (f.created_from_ms) {
+      s->Bind(4, *f.created_from_ms);
+    } else {
+      s->BindNull(4);
+    }
+    if (f.created_to_ms) {
+      s->Bind(5, *f.created_to_ms);
+    } else {
+      s->BindNull(5);
+    }
+    if (f.after) {
+      s->Bind(6, f.after->first).Bind(7, f.after->second);
+    } else {
+      s->BindNull(6).BindNull(7);
+    }
+    s->Bind(8, static_cast<int64_t>(f.limit));
+    std::vector<DocumentRecord> out;
+    for (;;) {
+      absl::StatusOr<bool> row = s->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      out.push_back(ReadDocument(*s));
+    }
+    return out;
+  }
+
+  absl::Status PutSession(const SessionRecord& r, const HistoryEvent& event) override {
+    std::lock_guard lock(mu_);
+    absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_);
+    if (!tx.ok()) return tx.status();
+    auto s = db_.Prepare(
+        "INSERT INTO sessions (id, document_id, base_revision, from_state, to_state, purpose, "
+        "prepared_json, prepared_sha256, signer, create_time, expire_time, completed_revision) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0)");
+    if (!s.ok()) return s.status();
+    s->Bind(1, r.id)
+        .Bind(2, r.document_id)
+        .Bind(3, static_cast<int64_t>(r.base_revision))
+        .Bind(4, static_cast<int64_t>(r.from))
+        .Bind(5, static_cast<int64_t>(r.to))
+        .Bind(6, static_cast<int64_t>(r.purpose))
+        .Bind(7, r.prepared_json)
+        .Bind(8, r.prepared_sha256)
+        .Bind(9, r.signer)
+        .Bind(10, r.create_time_ms)
+        .Bind(11, r.expire_time_ms);
+    absl::Status st = s->Run();
+    if (st.ok()) st = InsertEvent(event);
+    if (st.ok()) st = tx->Commit();
+    return st;
+  }
+
+  absl::StatusOr<SessionRecord> GetSession(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    return GetSessionLocked(id);
+  }
+
+  absl::StatusOr<DocumentRecord> CompleteSession(const std::string& session_id,
+                                                 const RevisionRecord& revision,
+                                                 const HistoryEvent& event) override {
+    std::lock_guard lock(mu_);
+    absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_);
+    if (!tx.ok()) return tx.status();
+    absl::StatusOr<SessionRecord> session = GetSessionLocked(session_id);
+    if (!session.ok()) return session.status();
+    if (session->completed_revision != 0) {
+      return Error(ErrorCode::kSessionCompleted,
+                   absl::StrCat("revision ", session->completed_revision));
+    }
+    absl::StatusOr<DocumentRecord> doc = GetDocumentLocked(session->document_id);
+    if (!doc.ok()) return doc.status();
+    if (doc->state != session->from || doc->latest_revision != session->base_revision ||
+        revision.number != session->base_revision + 1) {
+      return Error(ErrorCode::kTransitionInvalid,
+                   "the document changed since this signature was prepared");
+    }
+    absl::Status st = InsertRevision(revision);
+    if (st.ok()) st = UpdateDocument(doc->id, session->to, revision.number, event.time_ms);
+    if (st.ok()) {
+      auto s = db_.Prepare("UPDATE sessions SET completed_revision = ?2 WHERE id = ?1");
+      st = s.ok() ? s->Bind(1, session_id).Bind(2, static_cast<int64_t>(revision.number)).Run()
+                  : s.status();
+    }
+    if (st.ok()) st = InsertEvent(event);
+    if (st.ok()) st = tx->Commit();
+    if (!st.ok()) return st;
+    doc->state = session->to;
+    doc->latest_revision = revision.number;
+    doc->update_time_ms = event.time_ms;
+    return doc;
+  }
+
+  absl::StatusOr<DocumentRecord> Transition(const std::string& id,
+                                            const std::vector<DocumentState>& allowed_from,
+                                            DocumentState to, const HistoryEvent& event) override {
+    std::lock_guard lock(mu_);
+    absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_);
+    if (!tx.ok()) return tx.status();
+    absl::StatusOr<DocumentRecord> doc = GetDocumentLocked(id);
+    if (!doc.ok()) return doc.status();
+    bool allowed = false;
+    for (DocumentState s : allowed_from) allowed = allowed || doc->state == s;
+    if (!allowed) {
+      return Error(ErrorCode::kTransitionInvalid,
+                   absl::StrCat("state ", static_cast<int>(doc->state)));
+    }
+    absl::Status st = UpdateDocument(id, to, doc->latest_revision, event.time_ms);
+    if (st.ok()) st = InsertEvent(event);
+    if (st.ok()) st = tx->Commit();
+    if (!st.ok()) return st;
+    doc->state = to;
+    doc->update_time_ms = event.time_ms;
+    return doc;
+  }
+
+ private:
+  absl::StatusOr<std::optional<DocumentRecord>> FindByRequestLocked(const std::string& dossier_code,
+                                                                    const std::string& request_id) {
+    auto s =
+        db_.Prepare(absl::StrCat("SELECT ", kDocumentColumns,
+                                 " FROM documents WHERE dossier_code = ?1 AND request_id = ?2"));
+    if (!s.ok()) return s.status();
+    s->Bind(1, dossier_code).Bind(2, request_id);
+    absl::StatusOr<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<DocumentRecord>();
+    return std::optional<DocumentRecord>(ReadDocument(*s));
+  }
+
+  absl::StatusOr<DocumentRecord> GetDocumentLocked(const std::string& id) {
+    auto s =
+        db_.Prepare(absl::StrCat("SELECT ", kDocumentColumns, " FROM documents WHERE id = ?1"));
+    if (!s.ok()) return s.status();
+    s->Bind(1, id);
+    absl::StatusOr<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Error(ErrorCode::kDocumentNotFound, "documents/" + id);
+    return ReadDocument(*s);
+  }
+
+  absl::StatusOr<SessionRecord> GetSessionLocked(const std::string& id) {
+    auto s = db_.Prepare(
+        "SELECT id, document_id, base_revision, from_state, to_state, purpose, prepared_json, "
+        "prepared_sha256, signer, create_time, expire_time, completed_revision FROM sessions "
+        "WHERE id = ?1");
+    if (!s.ok()) return s.status();
+    s->Bind(1, id);
+    absl::StatusOr<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Error(ErrorCode::kSessionNotFound, "signingSessions/" + id);
+    SessionRecord r;
+    r.id = s->Text(0);
+    r.document_id = s->Text(1);
+    r.base_revision = static_cast<int>(s->Int(2));
+    r.from = static_cast<DocumentState>(s->Int(3));
+    r.to = static_cast<DocumentState>(s->Int(4));
+    r.purpose = static_cast<RevisionPurpose>(s->Int(5));
+    r.prepared_json = s->Text(6);
+    r.prepared_sha256 = s->Text(7);
+    r.signer = s->Text(8);
+    r.create_time_ms = s->Int(9);
+    r.expire_time_ms = s->Int(10);
+    r.completed_revision = static_cast<int>(s->Int(11));
+    return r;
+  }
+
+  absl::Status InsertRevision(const RevisionRecord& r) {
+    auto s = db_.Prepare(
+        "INSERT INTO revisions (document_id, number, purpose, sha256, size, signer, create_time) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (!s.ok()) return s.status();
+    return s->Bind(1, r.document_id)
+        .Bind(2, static_cast<int64_t>(r.number))
+        .Bind(3, static_cast<int64_t>(r.purpose))
+        .Bind(4, r.sha256)
+        .Bind(5, r.size)
+        .Bind(6, r.signer)
+        .Bind(7, r.create_time_ms)
+        .Run();
+  }
+
+  absl::Status InsertEvent(const HistoryEvent& e) {
+    auto s = db_.Prepare(
+        "INSERT INTO history (document_id, time, actor, action, detail, revision) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    if (!s.ok()) return s.status();
+    return s->Bind(1, e.document_id)
+        .Bind(2, e.time_ms)
+        .Bind(3, e.actor)
+        .Bind(4, e.action)
+        .Bind(5, e.detail)
+        .Bind(6, static_cast<int64_t>(e.revision))
+        .Run();
+  }
+
+  absl::Status UpdateDocument(const std::string& id, DocumentState state, int latest_revision,
+                              int64_t time_ms) {
+    auto s = db_.Prepare(
+        "UPDATE documents SET state = ?2, latest_revision = ?3, update_time = ?4 WHERE id = ?1");
+    if (!s.ok()) return s.status();
+    return s->Bind(1, id)
+        .Bind(2, static_cast<int64_t>(state))
+        .Bind(3, static_cast<int64_t>(latest_revision))
+        .Bind(4, time_ms)
+        .Run();
+  }
+
+  const std::string dir_;
+  const int lock_fd_;
+  std::mutex mu_;  // guards db_: one connection, used by one thread at a time
+  SqliteDb db_;
+  const BlobFiles blobs_;
+  std::atomic<uint64_t> counter_{0};
+};
+
+absl::Status Errno(const char* what, const std::string& path) {
+  return Error(ErrorCode::kIo, absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Error(ErrorCode::kIo, absl::StrCat("mkdir ", dir, ": ", ec.message()));
+  const std::string lock_path = dir + "/LOCK";
+  const int lock_fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0) return Errno("open", lock_path);
+  // The lock dies with the process (kill -9 included), so a restart never finds it stale.
+  if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    close(lock_fd);
+    return Error(ErrorCode::kIo, "another process uses the store " + dir);
+  }
+  auto fail = [lock_fd](absl::Status st) {
+    close(lock_fd);
+    return st;
+  };
+  // Scratch files belong to requests that never finished: no row names them.
+  const std::string scratch = dir + "/scratch";
+  std::filesystem::remove_all(scratch, ec);
+  std::filesystem::create_directories(scratch, ec);
+  if (ec) return fail(Error(ErrorCode::kIo, absl::StrCat("mkdir ", scratch, ": ", ec.message())));
+  absl::StatusOr<BlobFiles> blobs = BlobFiles::Open(dir + "/blobs");
+  if (!blobs.ok()) return fail(blobs.status());
+  absl::StatusOr<SqliteDb> db = SqliteDb::Open(dir + "/taicho.db");
+  if (!db.ok()) return fail(db.status());
+  // WAL lets readers go on while a writer commits; FULL syncs the WAL at every commit, so an
+  // acknowledged change survives power loss, not only a crash of the process.
+  absl::Status st = db->Exec(
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+      "PRAGMA busy_timeout = 5000;");
+  if (st.ok()) st = db->Exec(kSchema);
+  if (st.ok()) st = SyncDirectory(dir);
+  if (!st.ok()) return fail(st);
+  return std::make_unique<SqliteStore>(dir, lock_fd, *std::move(db), *std::move(blobs));
+}
+
+}  // namespace taicho::store

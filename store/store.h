@@ -1,0 +1,148 @@
+// What taichod keeps: documents, their revisions (PDF files, never changed once written), signing
+// sessions and the history. One interface, so a PostgreSQL backend can follow the embedded SQLite
+// one (store/sqlite_store.h).
+//
+// Contract of every implementation: each mutating call is one transaction; when it returns OK the
+// change is durable (it survives a crash or power loss), and when it fails or the process dies
+// midway none of it is visible. Blobs are written (durably) before the rows naming them, so a row
+// never names a missing file; a crash may leave unreferenced blobs, which are harmless.
+// Implementations are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace taicho::store {
+
+// The stored values are part of the on-disk format: never renumber.
+enum class DocumentState { kDraft = 1, kApproved = 2, kSealed = 3, kIssued = 4, kCancelled = 5 };
+enum class RevisionPurpose { kDraft = 1, kApproval = 2, kSeal = 3 };
+
+struct DocumentRecord {
+  std::string id;  // random, 32 lowercase hex digits
+  std::string kind;
+  std::string dossier_code;
+  std::string request_id;
+  std::string request_hash;  // SHA-256 hex of the create request's content (idempotency check)
+  std::string procedure;
+  std::string desk;
+  std::string title;
+  std::string data_json;  // the document data as render/ reads it
+  DocumentState state = DocumentState::kDraft;
+  int64_t create_time_ms = 0;  // Unix milliseconds
+  int64_t update_time_ms = 0;
+  int latest_revision = 0;
+};
+
+struct RevisionRecord {
+  std::string document_id;
+  int number = 0;  // 1 = the draft
+  RevisionPurpose purpose = RevisionPurpose::kDraft;
+  std::string sha256;  // the blob holding the PDF
+  int64_t size = 0;
+  std::string signer;  // certificate subject; empty for the draft
+  int64_t create_time_ms = 0;
+};
+
+struct HistoryEvent {
+  std::string document_id;
+  int64_t time_ms = 0;
+  std::string actor;
+  std::string action;
+  std::string detail;  // never document content, never secrets
+  int revision = 0;
+};
+
+struct SessionRecord {
+  std::string id;  // random, 32 lowercase hex digits
+  std::string document_id;
+  int base_revision = 0;                       // the revision the signature is added to
+  DocumentState from = DocumentState::kDraft;  // the state the document must still be in
+  DocumentState to = DocumentState::kApproved;
+  RevisionPurpose purpose = RevisionPurpose::kApproval;
+  std::string prepared_json;    // pades::PreparedSignature::ToJson(), every input fixed
+  std::string prepared_sha256;  // the blob holding the prepared PDF
+  std::string signer;           // the certificate subject
+  int64_t create_time_ms = 0;
+  int64_t expire_time_ms = 0;
+  int completed_revision = 0;  // 0 while open
+};
+
+struct ListFilter {
+  std::optional<DocumentState> state;
+  std::string desk;       // empty: any
+  std::string procedure;  // empty: any
+  std::optional<int64_t> created_from_ms;
+  std::optional<int64_t> created_to_ms;  // exclusive
+  int limit = 50;
+  // Continue after this (create_time_ms, id) of the last document of the previous page.
+  std::optional<std::pair<int64_t, std::string>> after;
+};
+
+struct CreateOutcome {
+  DocumentRecord document;
+  bool created = false;  // false: the dossier code + request id already named this document
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // A fresh path in the store's scratch directory, on the same file system as the blobs, for a
+  // file the caller writes and then hands to PutBlob (or removes).
+  virtual std::string NewScratchPath(const std::string& suffix) = 0;
+
+  // Moves the file at `scratch_path` (from NewScratchPath, complete and closed) into the blob
+  // area under its SHA-256 and makes it durable; returns the hash. A blob with the same hash
+  // already there is kept and the scratch file removed. Blobs are never changed.
+  virtual absl::StatusOr<std::string> PutBlob(const std::string& scratch_path) = 0;
+
+  // A readable local path of the blob (kDocumentNotFound when missing).
+  virtual absl::StatusOr<std::string> BlobPath(const std::string& sha256) = 0;
+
+  // The document created for (dossier_code, request_id), if any.
+  virtual absl::StatusOr<std::optional<DocumentRecord>> FindByRequest(
+      const std::string& dossier_code, const std::string& request_id) = 0;
+
+  // Inserts the document with its first revision and history event, all or nothing. When the
+  // (dossier_code, request_id) pair already exists, changes nothing and returns that document.
+  virtual absl::StatusOr<CreateOutcome> CreateDocument(const DocumentRecord& document,
+                                                       const RevisionRecord& draft,
+                                                       const HistoryEvent& event) = 0;
+
+  // kDocumentNotFound when absent.
+  virtual absl::StatusOr<DocumentRecord> GetDocument(const std::string& id) = 0;
+  virtual absl::StatusOr<std::vector<RevisionRecord>> ListRevisions(const std::string& id) = 0;
+  virtual absl::StatusOr<std::vector<HistoryEvent>> ListHistory(const std::string& id) = 0;
+
+  // Newest first ((create_time, id) descending).
+  virtual absl::StatusOr<std::vector<DocumentRecord>> ListDocuments(const ListFilter& filter) = 0;
+
+  // Stores an open session and its history event.
+  virtual absl::Status PutSession(const SessionRecord& session, const HistoryEvent& event) = 0;
+
+  // kSessionNotFound when absent.
+  virtual absl::StatusOr<SessionRecord> GetSession(const std::string& id) = 0;
+
+  // Completes a session, all or nothing: checks it is still open (kSessionCompleted) and that
+  // the document is still in session.from at session.base_revision (kTransitionInvalid), then
+  // adds `revision` (number base_revision + 1), moves the document to session.to, closes the
+  // session and records `event`.
+  virtual absl::StatusOr<DocumentRecord> CompleteSession(const std::string& session_id,
+                                                         const RevisionRecord& revision,
+                                                         const HistoryEvent& event) = 0;
+
+  // Moves the document from one of `allowed_from` to `to` and records `event`, all or nothing
+  // (kTransitionInvalid when the document is in another state).
+  virtual absl::StatusOr<DocumentRecord> Transition(const std::string& id,
+                                                    const std::vector<DocumentState>& allowed_from,
+                                                    DocumentState to,
+                                                    const HistoryEvent& event) = 0;
+};
+
+}  // namespace taicho::store

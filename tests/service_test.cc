@@ -1,0 +1,849 @@
+// taichod as a deployment runs it: a real process on a loopback port with its own store, a real
+// gRPC client, real SoftHSM2 tokens driven by pkcs11-tool, and independent checkers (qpdf,
+// pdfsig, openssl) on what it hands out. Also restarts, SIGTERM and kill -9 under load.
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/message_differencer.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "signer/certificate_info.h"
+#include "signer/key_signer.h"
+#include "taicho/v1/document_service.grpc.pb.h"
+#include "tests/support/checkers.h"
+#include "tests/support/pki_fixture.h"
+
+namespace taicho {
+namespace {
+
+using testing::GetSamplePki;
+using testing::MakeTempDir;
+using testing::Quote;
+
+namespace v1 = ::taicho::v1;
+
+// Not `Run`: inside a TEST body that name is gtest's own Test::Run.
+taicho::testing::CommandResult Sh(const std::string& command) {
+  return taicho::testing::Run(command);
+}
+
+const std::string kModule = TAICHO_SOFTHSM_MODULE;
+const std::string kOfficerToken = "Nguyễn Văn An";
+const std::string kSealToken = "Con dấu UBND Châu Đức";
+
+std::string Slurp(const std::string& path) { return taicho::testing::ReadFileBytes(path); }
+
+void WriteBytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+std::string Sha256Hex(const std::string& path) {
+  auto r = Sh("sha256sum " + Quote(path));
+  return r.output.substr(0, 64);
+}
+
+// --- the server process -------------------------------------------------------------------
+
+class Taichod {
+ public:
+  explicit Taichod(std::string store_dir) : store_dir_(std::move(store_dir)) {
+    work_dir_ = MakeTempDir("taichod");
+  }
+  ~Taichod() {
+    if (pid_ > 0) Kill(SIGKILL);
+  }
+
+  // Starts and waits until it listens; the port is one the kernel chose.
+  void Start(const std::vector<std::string>& extra = {}) {
+    const std::string port_file = work_dir_ + "/port";
+    unlink(port_file.c_str());
+    log_ = work_dir_ + "/taichod-" + std::to_string(++starts_) + ".log";
+    // Idle client connections hold a graceful stop for the whole grace time: keep it short.
+    std::vector<std::string> args = {TAICHOD_PATH,
+                                     "--listen",
+                                     "127.0.0.1:0",
+                                     "--port-file",
+                                     port_file,
+                                     "--store-dir",
+                                     store_dir_,
+                                     "--trust",
+                                     GetSamplePki().dir + "/ca-bundle.pem",
+                                     "--insecure-local",
+                                     "--shutdown-grace-seconds",
+                                     "1"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    pid_ = fork();
+    ASSERT_GE(pid_, 0);
+    if (pid_ == 0) {
+      FILE* log = fopen(log_.c_str(), "w");
+      if (log != nullptr) {
+        dup2(fileno(log), 1);
+        dup2(fileno(log), 2);
+      }
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      const std::string port = Slurp(port_file);
+      if (!port.empty() && port.back() == '\n') {
+        port_ = std::stoi(port);
+        channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port_),
+                                       grpc::InsecureChannelCredentials());
+        stub_ = v1::DocumentService::NewStub(channel_);
+        return;
+      }
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        FAIL() << "taichod exited at start:\n" << Slurp(log_);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    FAIL() << "taichod did not start:\n" << Slurp(log_);
+  }
+
+  // Sends `signal` and waits for the process; returns its wait status.
+  int Kill(int signal) {
+    if (pid_ <= 0) return -1;
+    kill(pid_, signal);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+
+  v1::DocumentService::Stub& stub() { return *stub_; }
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+  const std::string& store_dir() const { return store_dir_; }
+  std::string log() const { return Slurp(log_); }
+
+ private:
+  std::string store_dir_;
+  std::string work_dir_;
+  std::string log_;
+  int starts_ = 0;
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::DocumentService::Stub> stub_;
+};
+
+// --- client helpers -----------------------------------------------------------------------
+
+std::string ErrorCodeOf(const grpc::ClientContext& context) {
+  const auto& trailers = context.GetServerTrailingMetadata();
+  auto it = trailers.find("taicho-error-code");
+  return it == trailers.end() ? "" : std::string(it->second.data(), it->second.size());
+}
+
+// The sample decision as the one-stop-shop software would send it: keys render/ does not know
+// by name go to texts (strings) and lists (arrays).
+v1::DocumentData SampleData() {
+  static const std::set<std::string> kBuiltIn = {"agency", "number",     "symbol",  "place",
+                                                 "date",   "type",       "summary", "articles",
+                                                 "fields", "recipients", "signer",  "verification"};
+  nlohmann::json in =
+      nlohmann::json::parse(Slurp(testing::SourceDir() + "/render/samples/quyet-dinh-ubnd.json"));
+  nlohmann::json out = nlohmann::json::object();
+  for (auto& [key, value] : in.items()) {
+    if (kBuiltIn.count(key) != 0) {
+      out[key] = value;
+    } else if (value.is_string()) {
+      out["texts"][key] = value;
+    } else {
+      out["lists"][key]["values"] = value;
+    }
+  }
+  v1::DocumentData data;
+  auto st = google::protobuf::util::JsonStringToMessage(out.dump(), &data);
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  return data;
+}
+
+v1::CreateDocumentRequest CreateRequest(const std::string& dossier, const std::string& request_id,
+                                        const std::string& desk = "Quầy 1") {
+  v1::CreateDocumentRequest request;
+  request.set_request_id(request_id);
+  v1::Document* doc = request.mutable_document();
+  doc->set_kind("quyet-dinh-ubnd");
+  doc->set_dossier_code(dossier);
+  doc->set_procedure("1.001612");
+  doc->set_desk(desk);
+  *doc->mutable_data() = SampleData();
+  return request;
+}
+
+struct Call {
+  grpc::Status status;
+  std::string code;  // the taicho-error-code trailer
+};
+
+template <typename Request, typename Response, typename Method>
+Call Unary(v1::DocumentService::Stub& stub, Method method, const Request& request,
+           Response* response) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  grpc::Status status = (stub.*method)(&context, request, response);
+  return {status, ErrorCodeOf(context)};
+}
+
+Call Create(Taichod& server, const v1::CreateDocumentRequest& request, v1::Document* out) {
+  return Unary(server.stub(), &v1::DocumentService::Stub::CreateDocument, request, out);
+}
+
+Call Get(Taichod& server, const std::string& name, v1::Document* out) {
+  v1::GetDocumentRequest request;
+  request.set_name(name);
+  return Unary(server.stub(), &v1::DocumentService::Stub::GetDocument, request, out);
+}
+
+// The whole revision, checked chunk by chunk for order.
+std::string Download(Taichod& server, const std::string& name, v1::Revision* revision = nullptr) {
+  grpc::ClientContext context;
+  v1::DownloadRevisionRequest request;
+  request.set_name(name);
+  auto reader = server.stub().DownloadRevision(&context, request);
+  std::string bytes;
+  v1::DownloadRevisionChunk chunk;
+  bool first = true;
+  while (reader->Read(&chunk)) {
+    EXPECT_EQ(chunk.offset(), static_cast<int64_t>(bytes.size()));
+    EXPECT_EQ(chunk.has_revision(), first);
+    if (first && revision != nullptr) *revision = chunk.revision();
+    bytes += chunk.data();
+    first = false;
+  }
+  grpc::Status status = reader->Finish();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return bytes;
+}
+
+std::vector<std::string> ChainOf(const std::string& name) {
+  auto certs = signer::ReadCertificates(GetSamplePki().dir + "/" + name + ".chain.pem");
+  EXPECT_TRUE(certs.ok()) << certs.status();
+  std::vector<std::string> out;
+  if (!certs.ok()) return out;
+  for (const Bytes& der : *certs) out.emplace_back(der.begin(), der.end());
+  return out;
+}
+
+v1::PrepareSignatureRequest PrepareRequest(const std::string& document, v1::SignatureRole role,
+                                           const std::string& image_png = {}) {
+  v1::PrepareSignatureRequest request;
+  request.set_name(document);
+  request.set_role(role);
+  for (const std::string& der : ChainOf(role == v1::SEAL ? "seal" : "officer-an")) {
+    request.add_certificate_chain(der);
+  }
+  request.set_reason(role == v1::SEAL ? "Đóng dấu" : "Phê duyệt");
+  request.mutable_appearance()->set_image_png(image_png);
+  return request;
+}
+
+Call Prepare(Taichod& server, const v1::PrepareSignatureRequest& request,
+             v1::PrepareSignatureResponse* out) {
+  return Unary(server.stub(), &v1::DocumentService::Stub::PrepareSignature, request, out);
+}
+
+Call Complete(Taichod& server, const std::string& session, const std::string& value,
+              v1::CompleteSignatureResponse* out) {
+  v1::CompleteSignatureRequest request;
+  request.set_session(session);
+  request.set_signature_value(value);
+  return Unary(server.stub(), &v1::DocumentService::Stub::CompleteSignature, request, out);
+}
+
+// What the officer's agent does: the token signs the bytes after the PIN.
+std::string SignOnToken(const std::string& token, const std::string& to_be_signed) {
+  const std::string dir = MakeTempDir("tbs");
+  WriteBytes(dir + "/tbs.bin", to_be_signed);
+  auto r = Sh("pkcs11-tool --module " + kModule + " --token-label " + Quote(token) +
+              " --login --pin 123456 --sign --mechanism SHA256-RSA-PKCS --id 01 --input-file " +
+              Quote(dir + "/tbs.bin") + " --output-file " + Quote(dir + "/sig.bin"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  return Slurp(dir + "/sig.bin");
+}
+
+struct SampleImages {
+  std::string signature, seal;
+};
+const SampleImages& Images() {
+  static const SampleImages images = [] {
+    const std::string dir = MakeTempDir("images");
+    auto r = Sh(Quote(TAICHO_DRAW_SAMPLE_IMAGES) + " " + Quote(dir));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return SampleImages{Slurp(dir + "/signature.png"), Slurp(dir + "/seal.png")};
+  }();
+  return images;
+}
+
+// One signing step end to end over the socket; returns the completed response.
+v1::CompleteSignatureResponse SignStep(Taichod& server, const std::string& document,
+                                       v1::SignatureRole role, const std::string& image) {
+  v1::PrepareSignatureResponse prepared;
+  Call call = Prepare(server, PrepareRequest(document, role, image), &prepared);
+  EXPECT_TRUE(call.status.ok()) << call.status.error_message();
+  const std::string value =
+      SignOnToken(role == v1::SEAL ? kSealToken : kOfficerToken, prepared.to_be_signed());
+  v1::CompleteSignatureResponse completed;
+  call = Complete(server, prepared.session(), value, &completed);
+  EXPECT_TRUE(call.status.ok()) << call.status.error_message();
+  return completed;
+}
+
+// One request, one response over a method we have no generated stub for (health checking,
+// reflection): raw protobuf bytes on a generic streaming call.
+grpc::Status RawCall(Taichod& server, const std::string& method, const std::string& request,
+                     std::string* response) {
+  grpc::GenericStub stub(server.channel());
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  grpc::CompletionQueue queue;
+  auto call = stub.PrepareCall(&context, method, &queue);
+  auto step = [&queue] {
+    void* tag = nullptr;
+    bool ok = false;
+    return queue.Next(&tag, &ok) && ok;
+  };
+  call->StartCall(nullptr);
+  step();
+  grpc::Slice slice(request);
+  grpc::ByteBuffer request_buffer(&slice, 1);
+  call->Write(request_buffer, nullptr);
+  step();
+  call->WritesDone(nullptr);
+  step();
+  grpc::ByteBuffer response_buffer;
+  call->Read(&response_buffer, nullptr);
+  const bool read = step();
+  grpc::Status status;
+  call->Finish(&status, nullptr);
+  step();
+  queue.Shutdown();
+  void* tag = nullptr;
+  bool ok = false;
+  while (queue.Next(&tag, &ok)) {
+  }
+  response->clear();
+  std::vector<grpc::Slice> slices;
+  if (read && response_buffer.Dump(&slices).ok()) {
+    for (const grpc::Slice& s : slices) {
+      response->append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+  }
+  return status;
+}
+
+bool HealthServing(Taichod& server, const std::string& service) {
+  // grpc.health.v1.HealthCheckRequest{service} and HealthCheckResponse{status: SERVING}, encoded
+  // by hand: field 1, length-delimited / varint.
+  std::string response;
+  grpc::Status status =
+      RawCall(server, "/grpc.health.v1.Health/Check",
+              std::string(1, '\x0a') + static_cast<char>(service.size()) + service, &response);
+  return status.ok() && response == std::string("\x08\x01", 2);
+}
+
+// --- one server for the plain cases -------------------------------------------------------
+
+class Service : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    GetSamplePki();
+    server_ = new Taichod(MakeTempDir("store"));
+    server_->Start({"--max-receive-mb", "4"});
+  }
+  static void TearDownTestSuite() {
+    const int status = server_->Kill(SIGTERM);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << server_->log();
+    delete server_;
+    server_ = nullptr;
+  }
+  void SetUp() override { ASSERT_NE(server_, nullptr); }
+
+  // A fresh draft with its own dossier code.
+  v1::Document NewDraft(const std::string& desk = "Quầy 1") {
+    v1::Document doc;
+    Call call =
+        Create(*server_,
+               CreateRequest("HS-" + std::to_string(++counter_) + "-" + std::to_string(getpid()),
+                             "req-1", desk),
+               &doc);
+    EXPECT_TRUE(call.status.ok()) << call.status.error_message();
+    return doc;
+  }
+
+  static Taichod* server_;
+  static int counter_;
+};
+Taichod* Service::server_ = nullptr;
+int Service::counter_ = 0;
+
+TEST_F(Service, HealthCheckSaysServingAndReflectionListsTheService) {
+  EXPECT_TRUE(HealthServing(*server_, ""));
+  EXPECT_TRUE(HealthServing(*server_, "taicho.v1.DocumentService"));
+  EXPECT_FALSE(HealthServing(*server_, "no.such.Service"));
+  // grpc.reflection.v1alpha.ServerReflectionRequest{list_services: ""} (field 7).
+  std::string response;
+  grpc::Status status =
+      RawCall(*server_, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+              std::string("\x3a\x00", 2), &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_NE(response.find("taicho.v1.DocumentService"), std::string::npos) << response;
+  EXPECT_NE(response.find("grpc.health.v1.Health"), std::string::npos) << response;
+}
+
+TEST_F(Service, CreateApproveSealVerify) {
+  const auto& pki = GetSamplePki();
+  v1::Document doc;
+  const auto t0 = std::chrono::steady_clock::now();
+  Call call = Create(*server_, CreateRequest("HS-2026-000122", "b7f1c6e0"), &doc);
+  const auto create_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message();
+  EXPECT_EQ(doc.state(), v1::Document::DRAFT);
+  ASSERT_EQ(doc.revisions_size(), 1);
+  EXPECT_EQ(doc.revisions(0).purpose(), v1::Revision::DRAFT);
+  EXPECT_NE(doc.title().find("QUYẾT ĐỊNH"), std::string::npos) << doc.title();
+
+  // Get returns the data sent, the revision and the history.
+  v1::Document got;
+  ASSERT_TRUE(Get(*server_, doc.name(), &got).status.ok());
+  EXPECT_EQ(got.data().summary(), SampleData().summary());
+  EXPECT_EQ(got.data().lists().at("legal_bases").values_size(), 4);
+  EXPECT_EQ(got.data().texts().at("issuing_title"), "CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ LONG PHƯỚC");
+  ASSERT_EQ(got.history_size(), 1);
+  EXPECT_EQ(got.history(0).action(), "created");
+
+  // The download is the stored file, byte for byte, and a sound PDF.
+  const std::string dir = MakeTempDir("flow");
+  v1::Revision revision;
+  const std::string draft = Download(*server_, doc.name() + "/revisions/1", &revision);
+  WriteBytes(dir + "/draft.pdf", draft);
+  EXPECT_EQ(Sha256Hex(dir + "/draft.pdf"), revision.sha256());
+  EXPECT_EQ(static_cast<int64_t>(draft.size()), revision.size_bytes());
+  const std::string& sha = revision.sha256();
+  EXPECT_EQ(Slurp(server_->store_dir() + "/blobs/" + sha.substr(0, 2) + "/" + sha + ".pdf"), draft);
+  std::string log;
+  EXPECT_TRUE(testing::QpdfCheckPasses(dir + "/draft.pdf", &log)) << log;
+
+  // The same dossier code and request id: the same document, nothing new made.
+  v1::Document again;
+  ASSERT_TRUE(Create(*server_, CreateRequest("HS-2026-000122", "b7f1c6e0"), &again).status.ok());
+  EXPECT_EQ(again.name(), doc.name());
+  EXPECT_EQ(again.revisions_size(), 1);
+  // … with other content it is refused.
+  auto changed = CreateRequest("HS-2026-000122", "b7f1c6e0");
+  changed.mutable_document()->mutable_data()->set_summary("Về việc khác");
+  call = Create(*server_, changed, &again);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(call.code, "REQUEST_ID_REUSED");
+
+  // The officer approves with the token on the workstation.
+  v1::PrepareSignatureResponse prepared;
+  const auto t1 = std::chrono::steady_clock::now();
+  call = Prepare(*server_, PrepareRequest(doc.name(), v1::APPROVER, Images().signature), &prepared);
+  const auto prepare_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message();
+  EXPECT_EQ(prepared.digest_algorithm(), "SHA-256");
+  EXPECT_EQ(prepared.scheme(), v1::RSA_PKCS1_V15);
+  EXPECT_EQ(prepared.base_revision(), 1);
+  EXPECT_NE(prepared.signing_time().find("+07:00"), std::string::npos) << prepared.signing_time();
+  const std::string value = SignOnToken(kOfficerToken, prepared.to_be_signed());
+  v1::CompleteSignatureResponse approved;
+  const auto t2 = std::chrono::steady_clock::now();
+  call = Complete(*server_, prepared.session(), value, &approved);
+  const auto complete_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t2).count();
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message();
+  EXPECT_EQ(approved.document().state(), v1::Document::APPROVED);
+  EXPECT_EQ(approved.revision().number(), 2);
+  EXPECT_EQ(approved.revision().purpose(), v1::Revision::APPROVAL);
+  EXPECT_NE(approved.revision().signer().find("Nguyễn Văn An"), std::string::npos);
+  std::cout << "over the socket: create " << create_ms << " ms, prepare " << prepare_ms
+            << " ms, complete " << complete_ms << " ms\n";
+
+  // A session completes once.
+  v1::CompleteSignatureResponse twice;
+  call = Complete(*server_, prepared.session(), value, &twice);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(call.code, "SESSION_COMPLETED");
+
+  // The agency seals.
+  v1::CompleteSignatureResponse sealed = SignStep(*server_, doc.name(), v1::SEAL, Images().seal);
+  EXPECT_EQ(sealed.document().state(), v1::Document::SEALED);
+  EXPECT_EQ(sealed.revision().number(), 3);
+
+  const std::string out = dir + "/sealed.pdf";
+  WriteBytes(out, Download(*server_, doc.name()));
+  // Each revision holds the one before it unchanged.
+  const std::string approved_bytes = Download(*server_, doc.name() + "/revisions/2");
+  EXPECT_EQ(Slurp(out).compare(0, approved_bytes.size(), approved_bytes), 0);
+  EXPECT_EQ(approved_bytes.compare(0, draft.size(), draft), 0);
+  auto pdfsig = testing::RunPdfsig(out);
+  EXPECT_EQ(pdfsig.signatures, 2) << pdfsig.output;
+  EXPECT_EQ(pdfsig.valid, 2) << pdfsig.output;
+  EXPECT_TRUE(pdfsig.last_covers_whole_document) << pdfsig.output;
+  EXPECT_TRUE(testing::QpdfCheckPasses(out, &log)) << log;
+  EXPECT_EQ(testing::OpensslVerifyAll(out, pki.dir + "/ca-bundle.pem", &log), 2) << log;
+
+  // Our verifier, on the stored revision and on uploaded bytes.
+  for (int by_name = 0; by_name < 2; ++by_name) {
+    v1::VerifyDocumentRequest request;
+    if (by_name) {
+      request.set_name(doc.name());
+    } else {
+      request.set_pdf(Slurp(out));
+    }
+    v1::VerificationReport report;
+    call = Unary(server_->stub(), &v1::DocumentService::Stub::VerifyDocument, request, &report);
+    ASSERT_TRUE(call.status.ok()) << call.status.error_message();
+    EXPECT_TRUE(report.all_passed()) << report.text();
+    ASSERT_EQ(report.signatures_size(), 2);
+    for (const auto& s : report.signatures()) {
+      EXPECT_EQ(s.indication(), "TOTAL-PASSED") << report.text();
+      EXPECT_TRUE(s.has_chain_trusted() && s.chain_trusted());
+    }
+    EXPECT_EQ(report.signatures(0).field_name(), "officer");
+    EXPECT_EQ(report.signatures(1).field_name(), "seal");
+  }
+
+  // The record says who did what, in order.
+  ASSERT_TRUE(Get(*server_, doc.name(), &got).status.ok());
+  std::vector<std::string> actions;
+  for (const auto& e : got.history()) actions.push_back(e.action());
+  EXPECT_EQ(actions, (std::vector<std::string>{"created", "signature_prepared", "approved",
+                                               "signature_prepared", "sealed"}));
+  EXPECT_NE(got.history(4).detail().find("UBND huyện Châu Đức"), std::string::npos);
+  EXPECT_EQ(got.revisions_size(), 3);
+
+  // Only legal transitions: a sealed document cannot be approved again.
+  v1::PrepareSignatureResponse late;
+  call = Prepare(*server_, PrepareRequest(doc.name(), v1::APPROVER), &late);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(call.code, "STATE_TRANSITION_INVALID");
+}
+
+TEST_F(Service, OnlyLegalTransitions) {
+  // Sealing a draft: refused, nothing stored.
+  v1::Document doc = NewDraft();
+  v1::PrepareSignatureResponse prepared;
+  Call call = Prepare(*server_, PrepareRequest(doc.name(), v1::SEAL), &prepared);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(call.code, "STATE_TRANSITION_INVALID");
+  EXPECT_NE(call.status.error_message().find("DRAFT"), std::string::npos);
+
+  // Two sessions on one draft: the first to complete wins, the other is refused.
+  v1::PrepareSignatureResponse first, second;
+  ASSERT_TRUE(Prepare(*server_, PrepareRequest(doc.name(), v1::APPROVER), &first).status.ok());
+  ASSERT_TRUE(Prepare(*server_, PrepareRequest(doc.name(), v1::APPROVER), &second).status.ok());
+  v1::CompleteSignatureResponse done;
+  // A value from another key is refused and leaves the session usable.
+  const auto& pki = GetSamplePki();
+  const std::string dir = MakeTempDir("wrong");
+  WriteBytes(dir + "/tbs.bin", first.to_be_signed());
+  ASSERT_EQ(Sh("openssl dgst -sha256 -sign " + pki.dir + "/seal.key -out " + Quote(dir + "/w.bin") +
+               " " + Quote(dir + "/tbs.bin"))
+                .exit_code,
+            0);
+  call = Complete(*server_, first.session(), Slurp(dir + "/w.bin"), &done);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(call.code, "SIGNATURE_VALUE_INVALID");
+  call =
+      Complete(*server_, first.session(), SignOnToken(kOfficerToken, first.to_be_signed()), &done);
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message();
+  call = Complete(*server_, second.session(), SignOnToken(kOfficerToken, second.to_be_signed()),
+                  &done);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(call.code, "STATE_TRANSITION_INVALID");
+  v1::Document got;
+  ASSERT_TRUE(Get(*server_, doc.name(), &got).status.ok());
+  EXPECT_EQ(got.state(), v1::Document::APPROVED);
+  EXPECT_EQ(got.revisions_size(), 2);
+
+  // Cancel with a reason; then nothing more is allowed.
+  v1::CancelDocumentRequest cancel;
+  cancel.set_name(doc.name());
+  call = Unary(server_->stub(), &v1::DocumentService::Stub::CancelDocument, cancel, &got);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);  // no reason
+  cancel.set_reason("Công dân rút hồ sơ");
+  call = Unary(server_->stub(), &v1::DocumentService::Stub::CancelDocument, cancel, &got);
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message();
+  EXPECT_EQ(got.state(), v1::Document::CANCELLED);
+  call = Unary(server_->stub(), &v1::DocumentService::Stub::CancelDocument, cancel, &got);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(call.code, "STATE_TRANSITION_INVALID");
+  call = Prepare(*server_, PrepareRequest(doc.name(), v1::SEAL), &prepared);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(call.code, "STATE_TRANSITION_INVALID");
+}
+
+TEST_F(Service, BadRequestsHaveClearStatusesAndCodes) {
+  v1::Document doc;
+  auto request = CreateRequest("HS-BAD-1", "r1");
+  request.mutable_document()->set_kind("khong-co-mau-nay");
+  Call call = Create(*server_, request, &doc);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(call.code, "KIND_UNKNOWN");
+
+  request = CreateRequest("HS-BAD-2", "r1");
+  request.mutable_document()->mutable_data()->clear_summary();
+  request.mutable_document()->mutable_data()->set_date("2024-13-45");
+  call = Create(*server_, request, &doc);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(call.code, "DATA_INVALID");
+  EXPECT_NE(call.status.error_message().find("summary"), std::string::npos)
+      << call.status.error_message();
+  EXPECT_NE(call.status.error_message().find("date"), std::string::npos)
+      << call.status.error_message();
+
+  request = CreateRequest("", "r1");
+  call = Create(*server_, request, &doc);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(call.code, "USAGE");
+
+  call = Get(*server_, "documents/0123456789abcdef0123456789abcdef", &doc);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(call.code, "DOCUMENT_NOT_FOUND");
+  call = Get(*server_, "documents/../../etc/passwd", &doc);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  v1::CompleteSignatureResponse done;
+  call = Complete(*server_, "signingSessions/0123456789abcdef0123456789abcdef", "x", &done);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(call.code, "SESSION_NOT_FOUND");
+
+  // Not a PDF.
+  v1::VerifyDocumentRequest verify;
+  verify.set_pdf("%PDF-1.7\nthis is no PDF at all\n%%EOF\n");
+  v1::VerificationReport report;
+  call = Unary(server_->stub(), &v1::DocumentService::Stub::VerifyDocument, verify, &report);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(call.code, "PDF_UNREADABLE");
+
+  // Larger than the server takes (started with --max-receive-mb 4).
+  verify.set_pdf(std::string(5 * 1024 * 1024, 'x'));
+  call = Unary(server_->stub(), &v1::DocumentService::Stub::VerifyDocument, verify, &report);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << call.status.error_message();
+
+  // An image that is not a PNG.
+  v1::Document draft = NewDraft();
+  v1::PrepareSignatureResponse prepared;
+  call =
+      Prepare(*server_, PrepareRequest(draft.name(), v1::APPROVER, "GIF89a not a png"), &prepared);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(call.code, "USAGE");
+  // No role.
+  call = Prepare(*server_, PrepareRequest(draft.name(), v1::SIGNATURE_ROLE_UNSPECIFIED), &prepared);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  // The server is still well.
+  EXPECT_TRUE(HealthServing(*server_, ""));
+}
+
+TEST_F(Service, ListFiltersAndPages) {
+  const std::string desk = "Quầy " + std::to_string(getpid());
+  std::set<std::string> made;
+  for (int i = 0; i < 5; ++i) made.insert(NewDraft(desk).name());
+  std::set<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    v1::ListDocumentsRequest request;
+    request.set_desk(desk);
+    request.set_state(v1::Document::DRAFT);
+    request.set_page_size(2);
+    request.set_page_token(token);
+    v1::ListDocumentsResponse response;
+    Call call =
+        Unary(server_->stub(), &v1::DocumentService::Stub::ListDocuments, request, &response);
+    ASSERT_TRUE(call.status.ok()) << call.status.error_message();
+    for (const auto& d : response.documents()) {
+      EXPECT_TRUE(seen.insert(d.name()).second) << "listed twice: " << d.name();
+      EXPECT_EQ(d.desk(), desk);
+    }
+    token = response.next_page_token();
+    ++pages;
+  } while (!token.empty() && pages < 10);
+  EXPECT_EQ(seen, made);
+  EXPECT_EQ(pages, 3);
+
+  v1::ListDocumentsRequest request;
+  request.set_desk(desk);
+  request.set_state(v1::Document::SEALED);
+  v1::ListDocumentsResponse response;
+  ASSERT_TRUE(Unary(server_->stub(), &v1::DocumentService::Stub::ListDocuments, request, &response)
+                  .status.ok());
+  EXPECT_EQ(response.documents_size(), 0);
+  request.set_page_token("bm90IGEgdG9rZW4");
+  Call call = Unary(server_->stub(), &v1::DocumentService::Stub::ListDocuments, request, &response);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// Round trips over the socket, in process signing (PKCS#12) so only the service is timed.
+TEST_F(Service, Latency) {
+  auto key = signer::LoadPkcs12Signer(GetSamplePki().dir + "/officer-an.p12", "taicho");
+  ASSERT_TRUE(key.ok()) << key.status();
+  std::vector<double> create, prepare, complete;
+  auto ms_since = [](auto t) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+  };
+  for (int i = 0; i < 15; ++i) {
+    auto t = std::chrono::steady_clock::now();
+    v1::Document doc = NewDraft("Quầy đo");
+    create.push_back(ms_since(t));
+    v1::PrepareSignatureResponse prepared;
+    t = std::chrono::steady_clock::now();
+    ASSERT_TRUE(Prepare(*server_, PrepareRequest(doc.name(), v1::APPROVER), &prepared).status.ok());
+    prepare.push_back(ms_since(t));
+    const std::string& tbs = prepared.to_be_signed();
+    auto value = (*key)->Sign(ByteSpan(reinterpret_cast<const uint8_t*>(tbs.data()), tbs.size()),
+                              signer::DigestAlgorithm::kSha256);
+    ASSERT_TRUE(value.ok()) << value.status();
+    v1::CompleteSignatureResponse done;
+    t = std::chrono::steady_clock::now();
+    ASSERT_TRUE(
+        Complete(*server_, prepared.session(), std::string(value->begin(), value->end()), &done)
+            .status.ok());
+    complete.push_back(ms_since(t));
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  std::cout << "median over 15 (ms): create " << median(create) << ", prepare " << median(prepare)
+            << ", complete " << median(complete) << "\n";
+}
+
+// --- restarts and crashes -----------------------------------------------------------------
+
+TEST(ServiceRestart, DocumentsSurviveRestartAndSessionsExpire) {
+  GetSamplePki();
+  Taichod server(MakeTempDir("store"));
+  ASSERT_NO_FATAL_FAILURE(server.Start());
+  v1::Document doc;
+  ASSERT_TRUE(Create(server, CreateRequest("HS-R-1", "r1"), &doc).status.ok());
+  SignStep(server, doc.name(), v1::APPROVER, "");
+  v1::Document before;
+  ASSERT_TRUE(Get(server, doc.name(), &before).status.ok());
+  const std::string approved = Download(server, doc.name());
+  // SIGTERM: a clean stop.
+  const int status = server.Kill(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << server.log();
+  EXPECT_NE(server.log().find("taichod stopped"), std::string::npos) << server.log();
+
+  ASSERT_NO_FATAL_FAILURE(server.Start({"--session-ttl-seconds", "1"}));
+  v1::Document after;
+  ASSERT_TRUE(Get(server, doc.name(), &after).status.ok());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(after, before))
+      << after.DebugString() << before.DebugString();
+  EXPECT_EQ(Download(server, doc.name()), approved);
+
+  // A session not completed in time is refused, and the document stays as it was.
+  v1::PrepareSignatureResponse prepared;
+  ASSERT_TRUE(Prepare(server, PrepareRequest(doc.name(), v1::SEAL), &prepared).status.ok());
+  const std::string value = SignOnToken(kSealToken, prepared.to_be_signed());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  v1::CompleteSignatureResponse done;
+  Call call = Complete(server, prepared.session(), value, &done);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(call.code, "SESSION_EXPIRED");
+  ASSERT_TRUE(Get(server, doc.name(), &after).status.ok());
+  EXPECT_EQ(after.state(), v1::Document::APPROVED);
+}
+
+TEST(ServiceRestart, KillNineUnderLoadLosesNothingAcknowledged) {
+  GetSamplePki();
+  Taichod server(MakeTempDir("store"));
+  ASSERT_NO_FATAL_FAILURE(server.Start());
+  // A signature half done when the crash comes: prepared and signed, not yet completed.
+  v1::Document pending;
+  ASSERT_TRUE(Create(server, CreateRequest("HS-K-pending", "r1"), &pending).status.ok());
+  v1::PrepareSignatureResponse prepared;
+  ASSERT_TRUE(Prepare(server, PrepareRequest(pending.name(), v1::APPROVER), &prepared).status.ok());
+  const std::string value = SignOnToken(kOfficerToken, prepared.to_be_signed());
+  std::mutex mu;
+  std::vector<std::string> acknowledged;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 3; ++c) {
+    clients.emplace_back([&, c] {
+      for (int i = 0; !stop; ++i) {
+        v1::Document doc;
+        Call call = Create(
+            server,
+            CreateRequest("HS-K-" + std::to_string(c) + "-" + std::to_string(i), "r1", "Quầy tải"),
+            &doc);
+        if (!call.status.ok()) return;  // the server is gone
+        std::lock_guard lock(mu);
+        acknowledged.push_back(doc.name());
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  server.Kill(SIGKILL);
+  stop = true;
+  for (auto& t : clients) t.join();
+  ASSERT_GT(acknowledged.size(), 3u) << server.log();
+
+  ASSERT_NO_FATAL_FAILURE(server.Start());
+  std::set<std::string> listed;
+  std::string token;
+  do {
+    v1::ListDocumentsRequest request;
+    request.set_page_size(100);
+    request.set_page_token(token);
+    v1::ListDocumentsResponse response;
+    ASSERT_TRUE(Unary(server.stub(), &v1::DocumentService::Stub::ListDocuments, request, &response)
+                    .status.ok());
+    for (const auto& d : response.documents()) listed.insert(d.name());
+    token = response.next_page_token();
+  } while (!token.empty());
+  for (const std::string& name : acknowledged) EXPECT_EQ(listed.count(name), 1u) << name;
+  // Every document visible is whole: its draft is there and is what the record says.
+  const std::string dir = MakeTempDir("after-kill");
+  for (const std::string& name : listed) {
+    v1::Document doc;
+    ASSERT_TRUE(Get(server, name, &doc).status.ok()) << name;
+    ASSERT_EQ(doc.revisions_size(), 1) << name;
+    EXPECT_EQ(doc.history_size(), name == pending.name() ? 2 : 1) << name;
+    WriteBytes(dir + "/d.pdf", Download(server, name + "/revisions/1"));
+    EXPECT_EQ(Sha256Hex(dir + "/d.pdf"), doc.revisions(0).sha256()) << name;
+  }
+  std::string log;
+  EXPECT_TRUE(testing::QpdfCheckPasses(dir + "/d.pdf", &log)) << log;
+  std::cout << acknowledged.size() << " acknowledged before kill -9, " << listed.size()
+            << " documents after restart\n";
+  // The half-done signature completes on the restarted service.
+  v1::CompleteSignatureResponse done;
+  Call call = Complete(server, prepared.session(), value, &done);
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message();
+  EXPECT_EQ(done.document().state(), v1::Document::APPROVED);
+  WriteBytes(dir + "/approved.pdf", Download(server, pending.name()));
+  EXPECT_EQ(testing::RunPdfsig(dir + "/approved.pdf").valid, 1);
+  // Work files of the killed process are gone.
+  auto r = Sh("find " + Quote(server.store_dir() + "/scratch") + " -type f | wc -l");
+  EXPECT_EQ(r.output, "0\n");
+}
+
+}  // namespace
+}  // namespace taicho

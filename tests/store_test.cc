@@ -1,0 +1,220 @@
+// The embedded store on its own: idempotent creation, compare-and-set signing, one process per
+// directory, blobs by content, and what a crash in the middle of a write leaves behind.
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "errors/error.h"
+#include "gtest/gtest.h"
+#include "store/sqlite_store.h"
+#include "tests/support/pki_fixture.h"
+
+namespace taicho::store {
+namespace {
+
+using testing::MakeTempDir;
+
+std::string Scratch(Store& store, const std::string& bytes) {
+  const std::string path = store.NewScratchPath(".pdf");
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+DocumentRecord Doc(const std::string& id, const std::string& dossier, int64_t time) {
+  DocumentRecord d;
+  d.id = id;
+  d.kind = "quyet-dinh-ubnd";
+  d.dossier_code = dossier;
+  d.request_id = "r1";
+  d.request_hash = "h";
+  d.desk = "Quầy 1";
+  d.title = "QUYẾT ĐỊNH";
+  d.data_json = "{}";
+  d.create_time_ms = d.update_time_ms = time;
+  d.latest_revision = 1;
+  return d;
+}
+
+std::string Id(int n) {
+  std::string id = std::to_string(n);
+  return std::string(32 - id.size(), '0') + id;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("store");
+    auto store = OpenSqliteStore(dir_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+  }
+
+  // A draft document with its revision 1, as the workflow stores it.
+  DocumentRecord AddDraft(int n, int64_t time = 1000) {
+    auto sha = store_->PutBlob(Scratch(*store_, "%PDF draft " + std::to_string(n)));
+    EXPECT_TRUE(sha.ok()) << sha.status();
+    DocumentRecord d = Doc(Id(n), "HS-" + std::to_string(n), time);
+    auto out = store_->CreateDocument(d, {d.id, 1, RevisionPurpose::kDraft, *sha, 12, "", time},
+                                      {d.id, time, "test", "created", "", 1});
+    EXPECT_TRUE(out.ok()) << out.status();
+    return d;
+  }
+
+  std::string dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(StoreTest, BlobsAreNamedByContentAndShared) {
+  auto a = store_->PutBlob(Scratch(*store_, "same bytes"));
+  auto b = store_->PutBlob(Scratch(*store_, "same bytes"));
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(*a, *b);
+  EXPECT_EQ(*a, testing::Run("printf 'same bytes' | sha256sum").output.substr(0, 64));
+  auto path = store_->BlobPath(*a);
+  ASSERT_TRUE(path.ok());
+  EXPECT_EQ(testing::ReadFileBytes(*path), "same bytes");
+  EXPECT_TRUE(
+      HasCode(store_->BlobPath(std::string(64, '0')).status(), ErrorCode::kDocumentNotFound));
+  EXPECT_FALSE(store_->BlobPath("../../etc/passwd").ok());
+}
+
+TEST_F(StoreTest, CreateIsIdempotentOnDossierAndRequest) {
+  DocumentRecord first = AddDraft(1);
+  DocumentRecord again = Doc(Id(2), first.dossier_code, 2000);
+  auto out = store_->CreateDocument(
+      again, {again.id, 1, RevisionPurpose::kDraft, std::string(64, 'a'), 1, "", 2000},
+      {again.id, 2000, "test", "created", "", 1});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_FALSE(out->created);
+  EXPECT_EQ(out->document.id, first.id);
+  EXPECT_TRUE(HasCode(store_->GetDocument(Id(2)).status(), ErrorCode::kDocumentNotFound));
+  auto found = store_->FindByRequest(first.dossier_code, "r1");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->id, first.id);
+}
+
+TEST_F(StoreTest, SessionsCompleteOnceAndOnlyOnTheirRevision) {
+  DocumentRecord d = AddDraft(1);
+  for (const char* id : {"s1", "s2"}) {
+    SessionRecord s;
+    s.id = id;
+    s.document_id = d.id;
+    s.base_revision = 1;
+    s.prepared_json = "{}";
+    s.prepared_sha256 = std::string(64, 'b');
+    s.expire_time_ms = 1'000'000;
+    ASSERT_TRUE(store_->PutSession(s, {d.id, 1100, "test", "signature_prepared", "", 1}).ok());
+  }
+  const RevisionRecord rev{d.id,    2,   RevisionPurpose::kApproval, std::string(64, 'c'), 5,
+                           "CN=An", 1200};
+  auto done = store_->CompleteSession("s1", rev, {d.id, 1200, "test", "approved", "", 2});
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->state, DocumentState::kApproved);
+  EXPECT_EQ(done->latest_revision, 2);
+  // The same session again, and the other session prepared on revision 1: both refused, and
+  // nothing of theirs is written.
+  EXPECT_TRUE(
+      HasCode(store_->CompleteSession("s1", rev, {d.id, 1300, "t", "approved", "", 2}).status(),
+              ErrorCode::kSessionCompleted));
+  EXPECT_TRUE(
+      HasCode(store_->CompleteSession("s2", rev, {d.id, 1300, "t", "approved", "", 2}).status(),
+              ErrorCode::kTransitionInvalid));
+  EXPECT_TRUE(HasCode(store_->GetSession("nope").status(), ErrorCode::kSessionNotFound));
+  auto revisions = store_->ListRevisions(d.id);
+  ASSERT_TRUE(revisions.ok());
+  EXPECT_EQ(revisions->size(), 2u);
+  auto history = store_->ListHistory(d.id);
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->size(), 4u);  // created, 2 × prepared, approved
+}
+
+TEST_F(StoreTest, TransitionsAreCheckedInsideTheTransaction) {
+  DocumentRecord d = AddDraft(1);
+  auto cancelled = store_->Transition(d.id, {DocumentState::kDraft}, DocumentState::kCancelled,
+                                      {d.id, 1500, "test", "cancelled", "rút hồ sơ", 0});
+  ASSERT_TRUE(cancelled.ok());
+  EXPECT_EQ(cancelled->state, DocumentState::kCancelled);
+  EXPECT_TRUE(HasCode(store_
+                          ->Transition(d.id, {DocumentState::kDraft}, DocumentState::kCancelled,
+                                       {d.id, 1600, "test", "cancelled", "again", 0})
+                          .status(),
+                      ErrorCode::kTransitionInvalid));
+  EXPECT_EQ(store_->ListHistory(d.id)->size(), 2u);
+}
+
+TEST_F(StoreTest, ListsNewestFirstInPages) {
+  for (int i = 1; i <= 5; ++i) AddDraft(i, 1000 + (i % 2) * 10);  // ties on time
+  std::vector<std::string> seen;
+  ListFilter filter;
+  filter.limit = 2;
+  for (;;) {
+    auto page = store_->ListDocuments(filter);
+    ASSERT_TRUE(page.ok());
+    for (const auto& d : *page) seen.push_back(d.id);
+    if (page->size() < 2) break;
+    filter.after = std::make_pair(page->back().create_time_ms, page->back().id);
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{Id(5), Id(3), Id(1), Id(4), Id(2)}));
+  filter = {};
+  filter.state = DocumentState::kSealed;
+  EXPECT_TRUE(store_->ListDocuments(filter)->empty());
+}
+
+TEST_F(StoreTest, OneProcessPerDirectoryAndReopenKeepsEverything) {
+  DocumentRecord d = AddDraft(1);
+  auto second = OpenSqliteStore(dir_);
+  EXPECT_TRUE(HasCode(second.status(), ErrorCode::kIo)) << second.status();
+  const std::string leftover = Scratch(*store_, "half-written");
+  store_.reset();
+  auto reopened = OpenSqliteStore(dir_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  auto got = (*reopened)->GetDocument(d.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->dossier_code, d.dossier_code);
+  struct stat st {};
+  EXPECT_NE(stat(leftover.c_str(), &st), 0) << "scratch files are removed at open";
+}
+
+// A process killed in the middle of a transaction leaves nothing of it behind.
+TEST_F(StoreTest, KilledMidTransactionLeavesNothing) {
+  store_.reset();
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto store = OpenSqliteStore(dir_);
+    if (!store.ok()) _exit(2);
+    // Many documents, each its own transaction, until killed.
+    for (int i = 1;; ++i) {
+      DocumentRecord d = Doc(Id(i), "HS-" + std::to_string(i), i);
+      auto sha = (*store)->PutBlob(Scratch(**store, "pdf " + std::to_string(i)));
+      if (!sha.ok()) _exit(3);
+      (void)(*store)->CreateDocument(d, {d.id, 1, RevisionPurpose::kDraft, *sha, 5, "", i},
+                                     {d.id, i, "test", "created", "", 1});
+    }
+  }
+  usleep(400 * 1000);
+  kill(child, SIGKILL);
+  int status = 0;
+  waitpid(child, &status, 0);
+  auto store = OpenSqliteStore(dir_);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ListFilter all;
+  all.limit = 1'000'000;
+  auto docs = (*store)->ListDocuments(all);
+  ASSERT_TRUE(docs.ok());
+  EXPECT_GT(docs->size(), 0u);
+  for (const DocumentRecord& d : *docs) {
+    auto revisions = (*store)->ListRevisions(d.id);
+    ASSERT_TRUE(revisions.ok());
+    ASSERT_EQ(revisions->size(), 1u) << d.id;
+    EXPECT_EQ((*store)->ListHistory(d.id)->size(), 1u) << d.id;
+    auto path = (*store)->BlobPath(revisions->front().sha256);
+    ASSERT_TRUE(path.ok()) << path.status();
+    EXPECT_EQ(testing::ReadFileBytes(*path), "pdf " + std::to_string(std::stoi(d.id)));
+  }
+}
+
+}  // namespace
+}  // namespace taicho::store

@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""A real RFC 3161 time-stamp authority for tests: an HTTP front on 127.0.0.1 whose replies are
+made by OpenSSL's own `openssl ts -reply` with the sample PKI's TSA certificate.
+
+Modes (what a client must cope with):
+  normal      answers after --delay seconds (0 by default)
+  slow        answers after --delay seconds (5 by default): longer than the client's time-out
+  error       HTTP 500
+  reject      a PKIStatus rejection (badAlg: this TSA section accepts SHA-512 imprints only)
+  wrong-nonce a valid, signed reply for the same imprint but another nonce (as a replayed or
+              mixed-up reply would be)
+  garbage     HTTP 200 with random bytes
+  resign      the TSTInfo of a valid reply re-signed (CAdES, ESS signing-certificate-v2) with
+              --resign-cert/--resign-key: a token from a certificate that may not time-stamp
+
+The chosen port is written to --port-file once listening. --workdir/stats holds "REQUESTS
+MAX_IN_FLIGHT": requests received, and the most that were being answered at the same time.
+SAMPLE ONLY: a test fixture, not a TSA.
+"""
+import argparse
+import http.server
+import os
+import subprocess
+import tempfile
+import threading
+import time
+
+CONFIG = """\
+[ tsa ]
+default_tsa = tsa_config
+
+[ tsa_config ]
+serial = {workdir}/serial
+crypto_device = builtin
+signer_digest = sha256
+default_policy = 1.3.6.1.4.1.99999.1.1
+other_policies = 1.3.6.1.4.1.99999.1.2
+digests = {digests}
+accuracy = secs:1
+ordering = no
+tsa_name = yes
+ess_cert_id_chain = no
+ess_cert_id_alg = sha256
+"""
+
+
+def der_length(n):
+    if n < 0x80:
+        return bytes([n])
+    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(body)]) + body
+
+
+def read_tlv(data, pos):
+    """(tag, content start, content end) of the DER element at pos (definite lengths only)."""
+    tag = data[pos]
+    length = data[pos + 1]
+    pos += 2
+    if length & 0x80:
+        count = length & 0x7F
+        length = int.from_bytes(data[pos:pos + count], "big")
+        pos += count
+    return tag, pos, pos + length
+
+
+def flip_nonce(query):
+    """The query with the last byte of its nonce changed (same length, so no re-encoding)."""
+    _, start, end = read_tlv(query, 0)
+    pos = start
+    seen_imprint = False
+    while pos < end:
+        tag, cstart, cend = read_tlv(query, pos)
+        if tag == 0x30:
+            seen_imprint = True
+        elif tag == 0x02 and seen_imprint:
+            out = bytearray(query)
+            out[cend - 1] ^= 0x01
+            return bytes(out)
+        pos = cend
+    raise ValueError("query has no nonce")
+
+
+class Tsa:
+    def __init__(self, args):
+        self.args = args
+        self.lock = threading.Lock()  # openssl ts -reply updates the serial file
+        self.stats_lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.requests = 0
+        workdir = args.workdir
+        with open(os.path.join(workdir, "serial"), "w") as f:
+            f.write("01\n")
+        self.config = os.path.join(workdir, "tsa.cnf")
+        digests = "sha512" if args.mode == "reject" else "sha256, sha384, sha512"
+        with open(self.config, "w") as f:
+            f.write(CONFIG.format(workdir=workdir, digests=digests))
+
+    def run(self, *argv, stdin=None):
+        done = subprocess.run(argv, input=stdin, capture_output=True)
+        if done.returncode != 0:
+            raise RuntimeError(" ".join(argv) + ": " + done.stderr.decode(errors="replace"))
+        return done.stdout
+
+    def reply(self, query):
+        a = self.args
+        with tempfile.TemporaryDirectory(dir=a.workdir) as tmp:
+            qpath = os.path.join(tmp, "q.tsq")
+            rpath = os.path.join(tmp, "r.tsr")
+            with open(qpath, "wb") as f:
+                f.write(flip_nonce(query) if a.mode == "wrong-nonce" else query)
+            with self.lock:
+                self.run("openssl", "ts", "-reply", "-config", self.config, "-queryfile", qpath,
+                         "-signer", a.signer, "-inkey", a.inkey, "-chain", a.chain, "-out", rpath)
+            if a.mode != "resign":
+                with open(rpath, "rb") as f:
+                    return f.read()
+            token = os.path.join(tmp, "token.der")
+            tst = os.path.join(tmp, "tst.der")
+            resigned = os.path.join(tmp, "resigned.der")
+            self.run("openssl", "ts", "-reply", "-in", rpath, "-token_out", "-out", token)
+            self.run("openssl", "cms", "-verify", "-noverify", "-inform", "DER", "-in", token,
+                     "-out", tst)
+            self.run("openssl", "cms", "-sign", "-binary", "-nodetach", "-cades", "-nosmimecap",
+                     "-md", "sha256", "-econtent_type", "1.2.840.113549.1.9.16.1.4",
+                     "-in", tst, "-signer", a.resign_cert, "-inkey", a.resign_key,
+                     "-certfile", a.chain, "-outform", "DER", "-out", resigned)
+            with open(resigned, "rb") as f:
+                token_der = f.read()
+            status = bytes.fromhex("3003020100")  # PKIStatusInfo { granted }
+            body = status + token_der
+            return b"\x30" + der_length(len(body)) + body
+
+    def write_stats(self):
+        path = os.path.join(self.args.workdir, "stats")
+        with open(path + ".tmp", "w") as f:
+            f.write("%d %d\n" % (self.requests, self.max_in_flight))
+        os.replace(path + ".tmp", path)
+
+
+def make_handler(tsa):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, fmt, *args):  # quiet: test output stays readable
+            pass
+
+        def send(self, code, body, ctype="application/timestamp-reply"):
+            self.send_response(code)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self):
+            # Counted on arrival, so the stats are written before the client has its answer.
+            with tsa.stats_lock:
+                tsa.in_flight += 1
+                tsa.max_in_flight = max(tsa.max_in_flight, tsa.in_flight)
+                tsa.requests += 1
+                tsa.write_stats()
+            try:
+                query = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                mode = tsa.args.mode
+                if tsa.args.delay > 0:
+                    time.sleep(tsa.args.delay)
+                if mode == "error":
+                    self.send(500, b"internal error\n", "text/plain")
+                elif mode == "garbage":
+                    self.send(200, os.urandom(300))
+                else:
+                    self.send(200, tsa.reply(query))
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (time-out): expected in the slow mode
+            except Exception as e:  # a fixture bug: say so in the log, answer 500
+                print("tsa_server:", e, flush=True)
+                try:
+                    self.send(500, str(e).encode(), "text/plain")
+                except OSError:
+                    pass
+            finally:
+                with tsa.stats_lock:
+                    tsa.in_flight -= 1
+
+    return Handler
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--workdir", required=True)
+    p.add_argument("--port-file", required=True)
+    p.add_argument("--signer", required=True)
+    p.add_argument("--inkey", required=True)
+    p.add_argument("--chain", required=True)
+    p.add_argument("--mode", default="normal",
+                   choices=["normal", "slow", "error", "reject", "wrong-nonce", "garbage",
+                            "resign"])
+    p.add_argument("--delay", type=float, default=None)
+    p.add_argument("--resign-cert")
+    p.add_argument("--resign-key")
+    args = p.parse_args()
+    if args.delay is None:
+        args.delay = 5.0 if args.mode == "slow" else 0.0
+    tsa = Tsa(args)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(tsa))
+    server.daemon_threads = True
+    with open(args.port_file + ".tmp", "w") as f:
+        f.write("%d\n" % server.server_address[1])
+    os.replace(args.port_file + ".tmp", args.port_file)  # the fixture sees it only when complete
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,516 @@
+// Tests of tsa/ (the RFC 3161 client and its policy) and of signer/timestamp_attribute.h, against
+// a real TSA on loopback (OpenSSL's `openssl ts -reply` behind tests/support/tsa_server.py) in
+// good and misbehaving modes; every token is also checked by `openssl ts -verify`, and a CMS
+// carrying one by `openssl cms -verify`.
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <iterator>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "errors/error.h"
+#include "signer/cms_builder.h"
+#include "signer/cms_verifier.h"
+#include "signer/key_signer.h"
+#include "signer/timestamp_attribute.h"
+#include "tests/support/local_tsa.h"
+#include "tests/support/pki_fixture.h"
+#include "tsa/tsa_client.h"
+
+namespace taicho::tsa {
+namespace {
+
+using std::chrono::milliseconds;
+using taicho::testing::CommandResult;
+using taicho::testing::GetSamplePki;
+using taicho::testing::LocalTsa;
+using taicho::testing::LocalTsaOptions;
+using taicho::testing::MakeTempDir;
+using taicho::testing::Quote;
+using taicho::testing::ReadFileBytes;
+using taicho::testing::UnusedLoopbackUrl;
+
+constexpr char kDefaultPolicy[] = "1.3.6.1.4.1.99999.1.1";
+constexpr char kOtherPolicy[] = "1.3.6.1.4.1.99999.1.2";
+
+void WriteFile(const std::string& path, ByteSpan data) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+}
+
+Bytes RandomBytes(size_t n) {
+  Bytes out(n);
+  RAND_bytes(out.data(), static_cast<int>(out.size()));
+  return out;
+}
+
+TsaPolicy PolicyFor(std::vector<std::string> urls) {
+  TsaPolicy policy;
+  policy.urls = std::move(urls);
+  policy.connect_timeout = milliseconds(2'000);
+  policy.attempt_timeout = milliseconds(10'000);
+  policy.attempts_per_tsa = 1;
+  policy.first_backoff = milliseconds(20);
+  policy.trust.trust_anchors_pem = ReadFileBytes(GetSamplePki().dir + "/root.pem");
+  return policy;
+}
+
+TsaClient ClientFor(TsaPolicy policy) {
+  absl::StatusOr<TsaClient> client = TsaClient::Create(std::move(policy));
+  EXPECT_TRUE(client.ok()) << client.status();
+  return *std::move(client);
+}
+
+// The independent check: OpenSSL's own verifier accepts the token over `data`.
+void ExpectOpensslAccepts(const Bytes& token, const Bytes& data) {
+  const std::string dir = MakeTempDir("ts-verify");
+  WriteFile(dir + "/token.der", token);
+  WriteFile(dir + "/data.bin", data);
+  const std::string& pki = GetSamplePki().dir;
+  CommandResult r =
+      taicho::testing::Run("openssl ts -verify -token_in -in " + Quote(dir + "/token.der") +
+                           " -data " + Quote(dir + "/data.bin") + " -CAfile " +
+                           Quote(pki + "/root.pem") + " -untrusted " + Quote(pki + "/subca.pem"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Verification: OK"), std::string::npos) << r.output;
+}
+
+// A certificate issued by the sample sub-CA with `extensions` (an openssl extfile's lines).
+std::pair<std::string, std::string> IssueTsaLikeCertificate(const std::string& name,
+                                                            const std::string& extensions) {
+  const std::string dir = MakeTempDir("cert-" + name);
+  const std::string& pki = GetSamplePki().dir;
+  std::ofstream(dir + "/ext") << extensions;
+  CommandResult r = taicho::testing::Run(
+      "set -e; cd " + Quote(dir) +
+      "; openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.pem 2>/dev/null"
+      "; openssl req -new -key key.pem -subj '/C=VN/CN=" +
+      name +
+      "' -out req.csr"
+      "; openssl x509 -req -in req.csr -CA " +
+      Quote(pki + "/subca.pem") + " -CAkey " + Quote(pki + "/subca.key") +
+      " -set_serial 4242 -days 30 -extfile ext -out cert.pem");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  return {dir + "/cert.pem", dir + "/key.pem"};
+}
+
+TEST(TsaClient, TokenObtainedAndVerified) {
+  LocalTsa tsa;
+  ASSERT_TRUE(tsa.started()) << tsa.log();
+  TsaClient client = ClientFor(PolicyFor({tsa.url()}));
+  const Bytes data = RandomBytes(256);  // stands for an RSA-2048 signature value
+  absl::StatusOr<TimeStampOutcome> out = client.TimeStamp(data);
+  ASSERT_TRUE(out.ok()) << out.status() << "\n" << tsa.log();
+  EXPECT_TRUE(out->stamped);
+  EXPECT_EQ(out->level(), "B-T");
+  EXPECT_EQ(out->tsa_url, tsa.url());
+  EXPECT_TRUE(out->problems.empty());
+  EXPECT_EQ(out->info.policy_oid, kDefaultPolicy);
+  EXPECT_EQ(out->info.digest_algorithm, "SHA-256");
+  EXPECT_NE(out->info.tsa_subject.find("Sample Time-Stamping Authority"), std::string::npos)
+      << out->info.tsa_subject;
+  EXPECT_EQ(out->info.nonce.size(), 8u);
+  EXPECT_FALSE(out->info.tsa_certificate_der.empty());
+  EXPECT_LE(std::llabs(out->info.gen_time - static_cast<int64_t>(std::time(nullptr))), 120)
+      << out->info.gen_time_text;
+  EXPECT_EQ(out->info.gen_time_text.size(), 20u) << out->info.gen_time_text;  // …T02:30:45Z
+  ExpectOpensslAccepts(out->token, data);
+
+  // The same token does not cover other bytes.
+  absl::StatusOr<signer::TimeStampInfo> other =
+      signer::VerifyTimeStampToken(out->token, RandomBytes(256), client.policy().trust);
+  EXPECT_TRUE(HasCode(other.status(), ErrorCode::kTimeStampInvalid)) << other.status();
+}
+
+TEST(TsaClient, RequestedPolicyIsChecked) {
+  LocalTsa tsa;
+  ASSERT_TRUE(tsa.started()) << tsa.log();
+  TsaPolicy policy = PolicyFor({tsa.url()});
+  policy.policy_oid = kOtherPolicy;
+  const Bytes data = RandomBytes(64);
+  absl::StatusOr<TimeStampOutcome> out = ClientFor(policy).TimeStamp(data);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->info.policy_oid, kOtherPolicy);
+  ExpectOpensslAccepts(out->token, data);
+}
+
+TEST(TsaClient, AttributeAddedToARealCmsKeepsItValid) {
+  const testing::SamplePki& pki = GetSamplePki();
+  absl::StatusOr<std::unique_ptr<signer::KeySigner>> key =
+      signer::LoadPkcs12Signer(pki.dir + "/officer-an.p12", "taicho");
+  ASSERT_TRUE(key.ok()) << key.status();
+  const Bytes content = RandomBytes(10'000);  // stands for the PDF byte ranges
+  signer::CmsRequest request;
+  request.chain = (*key)->CertificateChain();
+  request.content_digest.resize(32);
+  unsigned int len = 0;
+  EVP_Digest(content.data(), content.size(), request.content_digest.data(), &len, EVP_sha256(),
+             nullptr);
+  absl::StatusOr<Bytes> cms = signer::SignCms(request, **key);
+  ASSERT_TRUE(cms.ok()) << cms.status();
+
+  absl::StatusOr<Bytes> value = signer::SignatureValueOf(*cms);
+  ASSERT_TRUE(value.ok()) << value.status();
+  EXPECT_EQ(value->size(), 256u);  // RSA-2048
+
+  LocalTsa tsa;
+  ASSERT_TRUE(tsa.started()) << tsa.log();
+  TsaClient client = ClientFor(PolicyFor({tsa.url()}));
+  absl::StatusOr<TimeStampOutcome> stamp = client.TimeStamp(*value);
+  ASSERT_TRUE(stamp.ok()) << stamp.status();
+  ExpectOpensslAccepts(stamp->token, *value);
+
+  // Not yet stamped: nothing to verify.
+  absl::StatusOr<std::optional<signer::TimeStampInfo>> none =
+      signer::VerifySignatureTimeStamp(*cms, client.policy().trust);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_FALSE(none->has_value());
+
+  absl::StatusOr<Bytes> stamped = signer::AddSignatureTimeStamp(*cms, stamp->token);
+  ASSERT_TRUE(stamped.ok()) << stamped.status();
+  const size_t added = stamped->size() - cms->size();
+  std::cout << "[ measure ] token " << stamp->token.size() << " bytes; CMS " << cms->size()
+            << " -> " << stamped->size() << " bytes (+" << added << ")" << std::endl;
+  // EstimateCmsSize reserves 6144 bytes for the token (signer/cms_builder.cc).
+  EXPECT_LE(added, 6144u);
+  absl::StatusOr<Bytes> same_value = signer::SignatureValueOf(*stamped);
+  ASSERT_TRUE(same_value.ok());
+  EXPECT_EQ(*same_value, *value);
+
+  // Our verifier: the signature and a time-stamp over it.
+  absl::StatusOr<signer::CmsVerification> check = signer::VerifyDetachedCms(
+      *stamped,
+      [&content](const std::function<void(ByteSpan)>& sink) {
+        sink(content);
+        return absl::OkStatus();
+      },
+      ReadFileBytes(pki.dir + "/root.pem"));
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_TRUE(check->intact());
+  absl::StatusOr<std::optional<signer::TimeStampInfo>> embedded =
+      signer::VerifySignatureTimeStamp(*stamped, client.policy().trust);
+  ASSERT_TRUE(embedded.ok()) << embedded.status();
+  ASSERT_TRUE(embedded->has_value());
+  EXPECT_EQ((*embedded)->gen_time, stamp->info.gen_time);
+  EXPECT_EQ((*embedded)->serial_hex, stamp->info.serial_hex);
+
+  // Independent: openssl still verifies the CMS, and prints the unsigned attribute.
+  const std::string dir = MakeTempDir("cms-ts");
+  WriteFile(dir + "/cms.der", *stamped);
+  WriteFile(dir + "/content.bin", content);
+  CommandResult verify = taicho::testing::Run(
+      "openssl cms -verify -binary -inform DER -in " + Quote(dir + "/cms.der") + " -content " +
+      Quote(dir + "/content.bin") + " -CAfile " + Quote(pki.dir + "/ca-bundle.pem") +
+      " -purpose any -out /dev/null");
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  EXPECT_NE(verify.output.find("Verification successful"), std::string::npos) << verify.output;
+  CommandResult print =
+      taicho::testing::Run("openssl cms -cmsout -print -inform DER -in " + Quote(dir + "/cms.der"));
+  EXPECT_EQ(print.exit_code, 0) << print.output;
+  const size_t unsigned_attrs = print.output.find("unsignedAttrs:");
+  ASSERT_NE(unsigned_attrs, std::string::npos) << print.output;
+  EXPECT_NE(print.output.find("id-smime-aa-timeStampToken", unsigned_attrs), std::string::npos)
+      << print.output.substr(unsigned_attrs, 400);
+
+  // A token for another signature is refused before it can spoil the CMS.
+  absl::StatusOr<TimeStampOutcome> other = client.TimeStamp(RandomBytes(256));
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_TRUE(
+      HasCode(signer::AddSignatureTimeStamp(*cms, other->token).status(), ErrorCode::kUsage));
+  // Not a token at all.
+  EXPECT_TRUE(HasCode(signer::AddSignatureTimeStamp(*cms, *cms).status(), ErrorCode::kUsage));
+
+  // The embedded token does not chain to an unrelated root.
+  CommandResult root = taicho::testing::Run(
+      "cd " + Quote(dir) +
+      " && openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -subj '/CN=Other Root'"
+      " -days 30 -out other.pem 2>&1");
+  ASSERT_EQ(root.exit_code, 0) << root.output;
+  signer::TimeStampTrust other_trust;
+  other_trust.trust_anchors_pem = ReadFileBytes(dir + "/other.pem");
+  absl::StatusOr<std::optional<signer::TimeStampInfo>> untrusted =
+      signer::VerifySignatureTimeStamp(*stamped, other_trust);
+  EXPECT_TRUE(HasCode(untrusted.status(), ErrorCode::kTimeStampInvalid)) << untrusted.status();
+}
+
+TEST(TsaClient, SecondTsaUsedWhenFirstIsDown) {
+  LocalTsa tsa;
+  ASSERT_TRUE(tsa.started()) << tsa.log();
+  const std::string dead = UnusedLoopbackUrl();
+  TsaPolicy policy = PolicyFor({dead, tsa.url()});
+  policy.attempts_per_tsa = 2;  // connection refused is transient: retried once after backoff
+  const Bytes data = RandomBytes(256);
+  absl::StatusOr<TimeStampOutcome> out = ClientFor(policy).TimeStamp(data);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_TRUE(out->stamped);
+  EXPECT_EQ(out->tsa_url, tsa.url());
+  ASSERT_EQ(out->problems.size(), 2u);
+  EXPECT_NE(out->problems[0].find(dead + " (attempt 1/2)"), std::string::npos) << out->problems[0];
+  EXPECT_NE(out->problems[1].find(dead + " (attempt 2/2)"), std::string::npos) << out->problems[1];
+  ExpectOpensslAccepts(out->token, data);
+}
+
+TEST(TsaClient, SlowTsaTimesOutThenNextAnswers) {
+  LocalTsaOptions slow_options;
+  slow_options.mode = "slow";
+  slow_options.delay_seconds = 5;
+  LocalTsa slow(slow_options);
+  LocalTsa tsa;
+  ASSERT_TRUE(slow.started()) << slow.log();
+  ASSERT_TRUE(tsa.started()) << tsa.log();
+  TsaPolicy policy = PolicyFor({slow.url(), tsa.url()});
+  policy.attempt_timeout = milliseconds(700);
+  const Bytes data = RandomBytes(256);
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<TimeStampOutcome> out = ClientFor(policy).TimeStamp(data);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->tsa_url, tsa.url());
+  ASSERT_EQ(out->problems.size(), 1u);
+  EXPECT_NE(out->problems[0].find("imed out"), std::string::npos) << out->problems[0];
+  EXPECT_LT(elapsed, std::chrono::seconds(4));  // did not wait for the slow one
+  ExpectOpensslAccepts(out->token, data);
+}
+
+TEST(TsaClient, OverallTimeoutBoundsTheWholeCall) {
+  LocalTsaOptions slow_options;
+  slow_options.mode = "slow";
+  LocalTsa slow(slow_options);
+  ASSERT_TRUE(slow.started()) << slow.log();
+  TsaPolicy policy = PolicyFor({slow.url(), slow.url()});
+  policy.attempts_per_tsa = 3;
+  policy.overall_timeout = milliseconds(800);
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<TimeStampOutcome> out = ClientFor(policy).TimeStamp(RandomBytes(32));
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(HasCode(out.status(), ErrorCode::kTsaUnavailable)) << out.status();
+  EXPECT_NE(out.status().message().find("overall TSA time-out"), std::string::npos) << out.status();
+  EXPECT_LT(elapsed, std::chrono::milliseconds(2'000));
+}
+
+TEST(TsaClient, WrongNonceIsAnInvalidResponse) {
+  LocalTsaOptions options;
+  options.mode = "wrong-nonce";
+  LocalTsa tsa(options);
+  ASSERT_TRUE(tsa.started()) << tsa.log();
+  TsaPolicy policy = PolicyFor({tsa.url()});
+  policy.attempts_per_tsa = 3;
+  absl::StatusOr<TimeStampOutcome> out = ClientFor(policy).TimeStamp(RandomBytes(256));
+  EXPECT_TRUE(HasCode(out.status(), ErrorCode::kTsaResponseInvalid)) << out.status();
+  EXPECT_NE(out.status().message().find("nonce"), std::string::npos) << out.status();
+  EXPECT_EQ(tsa.requests(), 1);  // an invalid reply is not asked for again
+}
+
+TEST(TsaClient, GarbageIsAnInvalidResponse) {
+  LocalTsaOptions options;
+  options.mode = "garbage";
+  LocalTsa tsa(options);
+  ASSERT_TRUE(tsa.started()) << tsa.log();
+  absl::StatusOr<TimeStampOutcome> out =
+      ClientFor(PolicyFor({tsa.url()})).TimeStamp(RandomBytes(256));
+  EXPECT_TRUE(HasCode(out.status(), ErrorCode::kTsaResponseInvalid)) << out.status();
+  EXPECT_NE(out.status().message().find("not a DER TimeStampResp"), std::string::npos)
+      << out.status();
+}
+
+TEST(TsaClient, HttpErrorIsRetriedWithBackoffThenUnavailable) {
+  LocalTsaOptions options;
+  options.mode = "error";
+  LocalTsa tsa(options);
+  ASSERT_TRUE(tsa.started()) << tsa.log();
+  TsaPolicy policy = PolicyFor({tsa.url()});
+  policy.attempts_per_tsa = 3;
+  policy.first_backoff = milliseconds(100);  // then 200: at least 300 ms in all
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<TimeStampOutcome> out = ClientFor(policy).TimeStamp(RandomBytes(256));
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(HasCode(out.status(), ErrorCode::kTsaUnavailable)) << out.status();
+  EXPECT_NE(out.status().message().find("HTTP 500"), std::string::npos) << out.status();
+  EXPECT_EQ(tsa.requests(), 3);
+  EXPECT_GE(elapsed, milliseconds(300));
+  EXPECT_EQ(ExitCodeOf(out.status()), 6);
+}
+
+TEST(TsaClient, RejectionIsReported) {
+  LocalTsaOptions options;
+  options.mode = "reject";
+  LocalTsa tsa(options);
+  ASSERT_TRUE(tsa.started()) << tsa.log();
+  absl::StatusOr<TimeStampOutcome> out =
+      ClientFor(PolicyFor({tsa.url()})).TimeStamp(RandomBytes(256));
+  EXPECT_TRUE(HasCode(out.status(), ErrorCode::kTsaRejected)) << out.status();
+  EXPECT_NE(out.status().message().find("PKIStatus 2"), std::string::npos) << out.status();
+}
+
+TEST(TsaClient, NoneAnswersFailsOrFallsBackPerPolicy) {
+  const std::string first = UnusedLoopbackUrl();
+  const std::string second = "http://127.0.0.1:9/tsa";  // discard port: nothing listens
+  TsaPolicy policy = PolicyFor({first, second});
+  absl::StatusOr<TimeStampOutcome> failed = ClientFor(policy).TimeStamp(RandomBytes(256));
+  EXPECT_TRUE(HasCode(failed.status(), ErrorCode::kTsaUnavailable)) << failed.status();
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(failed.status().message().find(first), std::string::npos) << failed.status();
+  EXPECT_NE(failed.status().message().find(second), std::string::npos) << failed.status();
+
+  policy.when_unavailable = WhenUnavailable::kFallBackToBaseline;
+  absl::StatusOr<TimeStampOutcome> baseline = ClientFor(policy).TimeStamp(RandomBytes(256));
+  ASSERT_TRUE(baseline.ok()) << baseline.status();
+  EXPECT_FALSE(baseline->stamped);
+  EXPECT_EQ(baseline->level(), "B-B");
+  EXPECT_TRUE(baseline->token.empty());
+  ASSERT_EQ(baseline->problems.size(), 2u);
+  EXPECT_NE(baseline->problems[0].find(first), std::string::npos);
+  EXPECT_NE(baseline->problems[1].find(second), std::string::npos);
+}
+
+TEST(TsaClient, TsaCertificateWithoutTimeStampingUsageIsRefused) {
+  struct Case {
+    std::string name, extensions, expected;
+  };
+  const std::vector<Case> cases = {
+      {"No EKU TSA", "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n",
+       "has no extended key usage"},
+      {"Non-critical EKU TSA",
+       "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+       "extendedKeyUsage=timeStamping\n",
+       "is not critical"},
+      {"Two EKU TSA",
+       "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+       "extendedKeyUsage=critical,timeStamping,codeSigning\n",
+       "id-kp-timeStamping only"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto [cert, key] = IssueTsaLikeCertificate(c.name, c.extensions);
+    LocalTsaOptions options;
+    options.mode = "resign";
+    options.resign_cert = cert;
+    options.resign_key = key;
+    LocalTsa tsa(options);
+    ASSERT_TRUE(tsa.started()) << tsa.log();
+    absl::StatusOr<TimeStampOutcome> out =
+        ClientFor(PolicyFor({tsa.url()})).TimeStamp(RandomBytes(256));
+    EXPECT_TRUE(HasCode(out.status(), ErrorCode::kTsaResponseInvalid)) << out.status() << "\n"
+                                                                       << tsa.log();
+    EXPECT_NE(out.status().message().find(c.expected), std::string::npos) << out.status();
+  }
+}
+
+TEST(TsaClient, TokenSignedByAnotherTsaThanItNamesIsRefused) {
+  // A proper TSA certificate, but not the one the TSTInfo names: the control for the test above.
+  auto [cert, key] = IssueTsaLikeCertificate(
+      "Second TSA",
+      "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+      "extendedKeyUsage=critical,timeStamping\n");
+  LocalTsaOptions options;
+  options.mode = "resign";
+  options.resign_cert = cert;
+  options.resign_key = key;
+  LocalTsa tsa(options);
+  ASSERT_TRUE(tsa.started()) << tsa.log();
+  // The TSTInfo names the first TSA: the name check (TS_VFY_SIGNER) must refuse the mismatch.
+  absl::StatusOr<TimeStampOutcome> out =
+      ClientFor(PolicyFor({tsa.url()})).TimeStamp(RandomBytes(256));
+  EXPECT_TRUE(HasCode(out.status(), ErrorCode::kTsaResponseInvalid)) << out.status();
+  EXPECT_NE(out.status().message().find("tsa name mismatch"), std::string::npos) << out.status();
+}
+
+TEST(TsaClient, ConcurrencyCapIsSharedAndHonoured) {
+  LocalTsaOptions options;
+  options.delay_seconds = 0.3;
+  LocalTsa tsa(options);
+  ASSERT_TRUE(tsa.started()) << tsa.log();
+  TsaPolicy policy = PolicyFor({tsa.url()});
+  policy.max_in_flight_per_tsa = 2;
+  // Two clients: the cap is per URL in the process, not per client.
+  const TsaClient a = ClientFor(policy);
+  const TsaClient b = ClientFor(policy);
+  constexpr int kThreads = 6;
+  std::vector<Bytes> data(kThreads), tokens(kThreads);
+  std::vector<std::string> errors(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    data[i] = RandomBytes(256);
+    threads.emplace_back([&, i] {
+      absl::StatusOr<TimeStampOutcome> out = (i % 2 ? a : b).TimeStamp(data[i]);
+      if (out.ok()) {
+        tokens[i] = out->token;
+      } else {
+        errors[i] = std::string(out.status().message());
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int i = 0; i < kThreads; ++i) {
+    EXPECT_EQ(errors[i], "");
+    ASSERT_FALSE(tokens[i].empty());
+    ExpectOpensslAccepts(tokens[i], data[i]);
+  }
+  EXPECT_EQ(tsa.requests(), kThreads);
+  EXPECT_LE(tsa.max_in_flight(), 2);
+  EXPECT_EQ(tsa.max_in_flight(), 2);  // and the requests did overlap up to the cap
+}
+
+TEST(TsaClient, OversizedReplyIsRefused) {
+  LocalTsa tsa;
+  ASSERT_TRUE(tsa.started()) << tsa.log();
+  TsaPolicy policy = PolicyFor({tsa.url()});
+  policy.max_response_bytes = 1024;  // a token with its chain is several KB
+  absl::StatusOr<TimeStampOutcome> out = ClientFor(policy).TimeStamp(RandomBytes(256));
+  EXPECT_TRUE(HasCode(out.status(), ErrorCode::kTsaResponseInvalid)) << out.status();
+  EXPECT_NE(out.status().message().find("exceeds 1024 bytes"), std::string::npos) << out.status();
+}
+
+TEST(TsaClient, SecretsInUrlsNeverShown) {
+  EXPECT_EQ(RedactUrl("https://user:s3cret@tsa.example.vn:8443/ts?apikey=k3y#x"),
+            "https://tsa.example.vn:8443/ts");
+  EXPECT_EQ(RedactUrl("http://tsa.example.vn/"), "http://tsa.example.vn/");
+  EXPECT_EQ(RedactUrl("http://tsa.example.vn/a@b"), "http://tsa.example.vn/a@b");
+  const std::string dead = UnusedLoopbackUrl();  // http://127.0.0.1:PORT/tsa
+  const std::string with_secrets = "http://user:s3cret@" + dead.substr(7) + "?apikey=k3y";
+  absl::StatusOr<TimeStampOutcome> out =
+      ClientFor(PolicyFor({with_secrets})).TimeStamp(RandomBytes(32));
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message().find("s3cret"), std::string::npos) << out.status();
+  EXPECT_EQ(out.status().message().find("k3y"), std::string::npos) << out.status();
+}
+
+TEST(TsaClient, UnusablePoliciesAreRefused) {
+  TsaPolicy policy = PolicyFor({});
+  EXPECT_TRUE(HasCode(TsaClient::Create(policy).status(), ErrorCode::kUsage));
+  policy = PolicyFor({"ftp://127.0.0.1/tsa"});
+  EXPECT_TRUE(HasCode(TsaClient::Create(policy).status(), ErrorCode::kUsage));
+  policy = PolicyFor({"http://127.0.0.1/tsa"});
+  policy.trust.trust_anchors_pem.clear();
+  EXPECT_TRUE(HasCode(TsaClient::Create(policy).status(), ErrorCode::kUsage));
+  policy = PolicyFor({"http://127.0.0.1/tsa"});
+  policy.attempts_per_tsa = 0;
+  EXPECT_TRUE(HasCode(TsaClient::Create(policy).status(), ErrorCode::kUsage));
+  policy = PolicyFor({"http://127.0.0.1/tsa"});
+  policy.policy_oid = "not an oid";
+  EXPECT_TRUE(HasCode(TsaClient::Create(policy).status(), ErrorCode::kUsage));
+  policy = PolicyFor({"http://127.0.0.1/tsa"});
+  EXPECT_TRUE(TsaClient::Create(policy).ok());
+}
+
+TEST(TimeStampAttribute, MalformedInputsAreRefused) {
+  const Bytes junk = RandomBytes(100);
+  EXPECT_TRUE(HasCode(signer::SignatureValueOf(junk).status(), ErrorCode::kUsage));
+  EXPECT_TRUE(HasCode(signer::AddSignatureTimeStamp(junk, junk).status(), ErrorCode::kUsage));
+  signer::TimeStampTrust trust;
+  trust.trust_anchors_pem = ReadFileBytes(GetSamplePki().dir + "/root.pem");
+  EXPECT_TRUE(HasCode(signer::VerifyTimeStampToken(junk, junk, trust).status(),
+                      ErrorCode::kTimeStampInvalid));
+  EXPECT_TRUE(HasCode(signer::VerifyTimeStampToken(junk, junk, {}).status(), ErrorCode::kUsage));
+}
+
+}  // namespace
+}  // namespace taicho::tsa

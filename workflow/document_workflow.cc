@@ -1,0 +1,377 @@
+#include "workflow/document_workflow.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "errors/error.h"
+#include "pades/pdf_signer.h"
+#include "render/document_data.h"
+#include "render/document_kind.h"
+#include "render/document_renderer.h"
+#include "signer/certificate_info.h"
+
+namespace taicho::workflow {
+namespace {
+
+// A work file removed when the scope ends, unless the store adopted (moved) it already.
+class ScratchFile {
+ public:
+  explicit ScratchFile(std::string path) : path_(std::move(path)) {}
+  ScratchFile(const ScratchFile&) = delete;
+  ScratchFile& operator=(const ScratchFile&) = delete;
+  ~ScratchFile() { unlink(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  return absl::BytesToHexString(std::string(reinterpret_cast<const char*>(md), len));
+}
+
+absl::Status WriteFile(const std::string& path, std::string_view bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out) return Error(ErrorCode::kIo, "cannot write a work file");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> SizeOf(const std::string& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) return Error(ErrorCode::kIo, absl::StrCat(path, ": ", ec.message()));
+  return static_cast<int64_t>(size);
+}
+
+absl::Status CheckKey(const std::string& name, const std::string& value, bool required) {
+  if (required && value.empty()) {
+    return Error(ErrorCode::kUsage, absl::StrCat(name, ": bắt buộc / required"));
+  }
+  if (value.size() > kMaxKeyLength) {
+    return Error(ErrorCode::kUsage,
+                 absl::StrCat(name, ": dài quá / longer than ", kMaxKeyLength, " bytes"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<store::RevisionRecord> FindRevision(const std::vector<store::RevisionRecord>& revs,
+                                                   int number, const std::string& id) {
+  for (const store::RevisionRecord& r : revs) {
+    if (r.number == number) return r;
+  }
+  return Error(ErrorCode::kDocumentNotFound, absl::StrCat("documents/", id, "/revisions/", number));
+}
+
+}  // namespace
+
+std::string RandomId() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) {
+    // The OS random source failing is not something to work around with a weaker one.
+    abort();
+  }
+  return absl::BytesToHexString(std::string(reinterpret_cast<const char*>(bytes), 16));
+}
+
+DocumentWorkflow::DocumentWorkflow(store::Store& store, WorkflowConfig config)
+    : store_(store), config_(std::move(config)) {}
+
+int64_t DocumentWorkflow::Now() const {
+  if (config_.now_ms) return config_.now_ms();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+absl::StatusOr<CreateOutput> DocumentWorkflow::Create(const CreateInput& in) {
+  struct Key {
+    const char* name;
+    const std::string& value;
+    bool required;
+  };
+  for (const Key& key : {Key{"kind", in.kind, true}, Key{"dossier_code", in.dossier_code, true},
+                         Key{"request_id", in.request_id, true},
+                         Key{"procedure", in.procedure, false}, Key{"desk", in.desk, false}}) {
+    absl::Status st = CheckKey(key.name, key.value, key.required);
+    if (!st.ok()) return st;
+  }
+  // What the key promises: the same request, byte for byte, in every field that shapes the
+  // document. Each field is length-prefixed so no two different requests hash alike.
+  std::string hashed;
+  for (const std::string* field : {&in.kind, &in.procedure, &in.desk, &in.data_json}) {
+    absl::StrAppend(&hashed, field->size(), ":", *field);
+  }
+  const std::string request_hash = Sha256Hex(hashed);
+  auto existing = store_.FindByRequest(in.dossier_code, in.request_id);
+  if (!existing.ok()) return existing.status();
+  if (existing->has_value()) {
+    if ((*existing)->request_hash != request_hash) {
+      return Error(ErrorCode::kRequestIdReused, absl::StrCat("documents/", (*existing)->id));
+    }
+    return CreateOutput{**existing, false};
+  }
+
+  absl::StatusOr<render::DocumentKind> kind = render::LoadKind(config_.kinds_dir, in.kind);
+  if (!kind.ok()) return kind.status();
+  absl::StatusOr<render::DocumentData> data = render::ParseDocumentJson(in.data_json, *kind);
+  if (!data.ok()) return data.status();
+
+  ScratchFile draft(Scratch(".pdf"));
+  render::RenderOptions options;
+  options.output_path = draft.path();
+  options.font_dir = config_.font_dir;
+  absl::StatusOr<render::RenderedDocument> rendered = render::RenderDocument(*kind, *data, options);
+  if (!rendered.ok()) return rendered.status();
+  absl::StatusOr<int64_t> size = SizeOf(draft.path());
+  if (!size.ok()) return size.status();
+  absl::StatusOr<std::string> sha = store_.PutBlob(draft.path());
+  if (!sha.ok()) return sha.status();
+
+  const int64_t now = Now();
+  store::DocumentRecord doc;
+  doc.id = RandomId();
+  doc.kind = in.kind;
+  doc.dossier_code = in.dossier_code;
+  doc.request_id = in.request_id;
+  doc.request_hash = request_hash;
+  doc.procedure = in.procedure;
+  doc.desk = in.desk;
+  const std::string& type = data->type.empty() ? kind->type : data->type;
+  doc.title = data->summary.empty() ? type : absl::StrCat(type, " ", data->summary);
+  doc.data_json = in.data_json;
+  doc.state = store::DocumentState::kDraft;
+  doc.create_time_ms = doc.update_time_ms = now;
+  doc.latest_revision = 1;
+  const store::RevisionRecord revision{doc.id, 1,  store::RevisionPurpose::kDraft, *sha, *size,
+                                       "",     now};
+  const store::HistoryEvent event{
+      doc.id,
+      now,
+      in.actor,
+      "created",
+      absl::StrCat("kind ", in.kind, ", ", rendered->page_count, " pages"),
+      1};
+  absl::StatusOr<store::CreateOutcome> outcome = store_.CreateDocument(doc, revision, event);
+  if (!outcome.ok()) return outcome.status();
+  // Another request with the same key may have won the race while this one rendered.
+  if (!outcome->created && outcome->document.request_hash != request_hash) {
+    return Error(ErrorCode::kRequestIdReused, "documents/" + outcome->document.id);
+  }
+  return CreateOutput{std::move(outcome->document), outcome->created};
+}
+
+absl::StatusOr<DocumentView> DocumentWorkflow::Get(const std::string& id, bool with_history) {
+  DocumentView view;
+  absl::StatusOr<store::DocumentRecord> doc = store_.GetDocument(id);
+  if (!doc.ok()) return doc.status();
+  view.document = *std::move(doc);
+  auto revisions = store_.ListRevisions(id);
+  if (!revisions.ok()) return revisions.status();
+  view.revisions = *std::move(revisions);
+  if (with_history) {
+    auto history = store_.ListHistory(id);
+    if (!history.ok()) return history.status();
+    view.history = *std::move(history);
+  }
+  return view;
+}
+
+absl::StatusOr<std::vector<store::DocumentRecord>> DocumentWorkflow::List(
+    const store::ListFilter& filter) {
+  return store_.ListDocuments(filter);
+}
+
+absl::StatusOr<std::pair<store::RevisionRecord, std::string>> DocumentWorkflow::OpenRevision(
+    const std::string& id, int number) {
+  absl::StatusOr<store::DocumentRecord> doc = store_.GetDocument(id);
+  if (!doc.ok()) return doc.status();
+  auto revisions = store_.ListRevisions(id);
+  if (!revisions.ok()) return revisions.status();
+  auto revision = FindRevision(*revisions, number == 0 ? doc->latest_revision : number, id);
+  if (!revision.ok()) return revision.status();
+  absl::StatusOr<std::string> path = store_.BlobPath(revision->sha256);
+  if (!path.ok()) return path.status();
+  return std::make_pair(*std::move(revision), *std::move(path));
+}
+
+absl::StatusOr<store::DocumentRecord> DocumentWorkflow::Cancel(const std::string& id,
+                                                               const std::string& reason,
+                                                               const std::string& actor) {
+  if (reason.empty() || reason.size() > 2000) {
+    return Error(ErrorCode::kUsage,
+                 "reason: bắt buộc, tối đa 2000 byte / required, at most 2000 bytes");
+  }
+  const store::HistoryEvent event{id, Now(), actor, "cancelled", reason, 0};
+  return store_.Transition(id, CancellableStates(), store::DocumentState::kCancelled, event);
+}
+
+absl::StatusOr<PrepareOutput> DocumentWorkflow::Prepare(const PrepareInput& in) {
+  const RoleStep& step = StepOf(in.role);
+  absl::StatusOr<store::DocumentRecord> doc = store_.GetDocument(in.document_id);
+  if (!doc.ok()) return doc.status();
+  if (doc->state != step.from) {
+    return Error(ErrorCode::kTransitionInvalid,
+                 absl::StrCat("the document is ", StateName(doc->state), "; this signature needs ",
+                              StateName(step.from)));
+  }
+  if (in.chain.empty() || in.chain.size() > kMaxChainCertificates) {
+    return Error(ErrorCode::kUsage, absl::StrCat("certificate_chain: 1 to ", kMaxChainCertificates,
+                                                 " certificates / chứng thư"));
+  }
+  absl::StatusOr<signer::CertificateInfo> cert = signer::DescribeCertificate(in.chain.front());
+  if (!cert.ok()) return cert.status();
+  signer::SignatureScheme scheme =
+      cert->is_ec ? signer::SignatureScheme::kEcdsa : signer::SignatureScheme::kRsaPkcs1v15;
+  if (in.scheme) {
+    if ((*in.scheme == signer::SignatureScheme::kEcdsa) != cert->is_ec) {
+      return Error(ErrorCode::kUsage, "scheme: does not fit the certificate's key");
+    }
+    scheme = *in.scheme;
+  }
+
+  auto revisions = store_.ListRevisions(doc->id);
+  if (!revisions.ok()) return revisions.status();
+  auto base = FindRevision(*revisions, doc->latest_revision, doc->id);
+  if (!base.ok()) return base.status();
+  absl::StatusOr<std::string> base_path = store_.BlobPath(base->sha256);
+  if (!base_path.ok()) return base_path.status();
+
+  const int64_t now = Now();
+  pades::SignOptions options;
+  options.field_name = step.field;
+  options.reason = in.reason;
+  options.location = in.location;
+  options.signing_time = now / 1000;
+  ScratchFile image(Scratch(".png"));
+  if (!in.image_png.empty()) {
+    if (in.image_png.size() > kMaxImageBytes) {
+      return Error(ErrorCode::kUsage, "appearance.image_png: larger than 2 MiB");
+    }
+    absl::Status st = WriteFile(image.path(), in.image_png);
+    if (!st.ok()) return st;
+    options.appearance.kind = step.appearance;
+    options.appearance.image_path = image.path();
+    options.appearance.caption = in.caption;
+    if (in.seal_diameter_mm > 0) options.appearance.seal_diameter_mm = in.seal_diameter_mm;
+    options.appearance.font_path = config_.font_dir + "/LiberationSerif-Regular.ttf";
+    st = pdf::CheckAppearanceSpec(options.appearance);
+    if (!st.ok()) return st;
+  }
+
+  ScratchFile prepared_file(Scratch(".pdf"));
+  absl::StatusOr<pades::PreparedSignature> prepared =
+      pades::PrepareSignature(*base_path, prepared_file.path(), in.chain, scheme, options);
+  if (!prepared.ok()) return prepared.status();
+  absl::StatusOr<std::string> prepared_sha = store_.PutBlob(prepared_file.path());
+  if (!prepared_sha.ok()) return prepared_sha.status();
+
+  store::SessionRecord session;
+  session.id = RandomId();
+  session.document_id = doc->id;
+  session.base_revision = base->number;
+  session.from = step.from;
+  session.to = step.to;
+  session.purpose = step.purpose;
+  // The path inside is a scratch path gone by now; Complete points it at the blob.
+  session.prepared_json = prepared->ToJson();
+  session.prepared_sha256 = *prepared_sha;
+  session.signer = cert->subject;
+  session.create_time_ms = now;
+  session.expire_time_ms = now + config_.session_ttl_ms;
+  const store::HistoryEvent event{
+      doc->id,
+      now,
+      in.actor,
+      "signature_prepared",
+      absl::StrCat("field ", step.field, " for ", cert->subject, ", session ", session.id),
+      base->number};
+  absl::Status st = store_.PutSession(session, event);
+  if (!st.ok()) return st;
+
+  PrepareOutput out;
+  out.to_be_signed = prepared->BytesToSign();
+  out.digest = options.digest;
+  out.scheme = scheme;
+  absl::StatusOr<std::string> iso = pdf::Iso8601FromPdfDate(prepared->signing_time);
+  out.signing_time = iso.ok() ? *iso : prepared->signing_time;
+  out.session = std::move(session);
+  return out;
+}
+
+absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const std::string& session_id,
+                                                          ByteSpan signature_value,
+                                                          const std::string& actor) {
+  absl::StatusOr<store::SessionRecord> session = store_.GetSession(session_id);
+  if (!session.ok()) return session.status();
+  if (session->completed_revision != 0) {
+    return Error(ErrorCode::kSessionCompleted,
+                 absl::StrCat("revision ", session->completed_revision));
+  }
+  const int64_t now = Now();
+  if (now >= session->expire_time_ms) return Error(ErrorCode::kSessionExpired);
+  // Checked again inside the store's transaction; checking here first saves the PDF work.
+  absl::StatusOr<store::DocumentRecord> doc = store_.GetDocument(session->document_id);
+  if (!doc.ok()) return doc.status();
+  if (doc->state != session->from || doc->latest_revision != session->base_revision) {
+    return Error(ErrorCode::kTransitionInvalid,
+                 absl::StrCat("the document is ", StateName(doc->state), " at revision ",
+                              doc->latest_revision, " since this signature was prepared"));
+  }
+  absl::StatusOr<pades::PreparedSignature> prepared =
+      pades::PreparedSignature::FromJson(session->prepared_json);
+  if (!prepared.ok()) return prepared.status();
+  absl::StatusOr<std::string> prepared_path = store_.BlobPath(session->prepared_sha256);
+  if (!prepared_path.ok()) return prepared_path.status();
+  prepared->prepared_pdf = *prepared_path;
+
+  ScratchFile signed_file(Scratch(".pdf"));
+  absl::StatusOr<pades::SignResult> result =
+      pades::CompleteSignature(*prepared, signature_value, signed_file.path());
+  if (!result.ok()) return result.status();
+  absl::StatusOr<int64_t> size = SizeOf(signed_file.path());
+  if (!size.ok()) return size.status();
+  absl::StatusOr<std::string> sha = store_.PutBlob(signed_file.path());
+  if (!sha.ok()) return sha.status();
+
+  const RoleStep& step =
+      StepOf(session->purpose == store::RevisionPurpose::kSeal ? SignatureRole::kSeal
+                                                               : SignatureRole::kApprover);
+  const store::RevisionRecord revision{
+      doc->id, session->base_revision + 1, session->purpose, *sha, *size, session->signer, now};
+  const store::HistoryEvent event{
+      doc->id,        now, actor, step.action, absl::StrCat("signed by ", session->signer),
+      revision.number};
+  absl::StatusOr<store::DocumentRecord> updated =
+      store_.CompleteSession(session_id, revision, event);
+  if (!updated.ok()) return updated.status();
+  return CompleteOutput{*std::move(updated), revision};
+}
+
+absl::StatusOr<pades::VerificationReport> DocumentWorkflow::VerifyBytes(std::string_view pdf) {
+  if (pdf.empty()) return Error(ErrorCode::kPdfUnreadable, "empty");
+  ScratchFile file(Scratch(".pdf"));
+  absl::Status st = WriteFile(file.path(), pdf);
+  if (!st.ok()) return st;
+  return pades::VerifyPdf(file.path(), config_.trust_anchors_pem);
+}
+
+absl::StatusOr<pades::VerificationReport> DocumentWorkflow::VerifyRevision(const std::string& id,
+                                                                           int number) {
+  auto revision = OpenRevision(id, number);
+  if (!revision.ok()) return revision.status();
+  return pades::VerifyPdf(revision->second, config_.trust_anchors_pem);
+}
+
+}  // namespace taicho::workflow

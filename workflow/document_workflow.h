@@ -1,0 +1,127 @@
+// The document lifecycle over a Store: render a draft, prepare and complete signatures with keys
+// held elsewhere, cancel, read, verify. All PDF and signing work is done by render/ and pades/;
+// this module decides what is allowed and records it. The service (server/) only translates.
+//
+// Thread-safe (the store serialises its own writes; nothing else is shared). Every error is a
+// taicho::Error status whose code maps to a gRPC status.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "pades/pdf_verifier.h"
+#include "signer/bytes.h"
+#include "signer/key_signer.h"
+#include "store/store.h"
+#include "workflow/lifecycle.h"
+
+namespace taicho::workflow {
+
+struct WorkflowConfig {
+  std::string kinds_dir;          // document kinds (render/kinds format)
+  std::string font_dir;           // Liberation Serif, for drafts and signature captions
+  std::string trust_anchors_pem;  // the roots the verifier trusts (contents); empty: none
+  int64_t session_ttl_ms = 15 * 60 * 1000;
+  std::function<int64_t()> now_ms;  // Unix milliseconds; the system clock when empty
+};
+
+struct CreateInput {
+  std::string kind;
+  std::string dossier_code;
+  std::string request_id;
+  std::string procedure;
+  std::string desk;
+  std::string data_json;  // render/document_data.h's JSON
+  std::string actor;
+};
+
+struct CreateOutput {
+  store::DocumentRecord document;
+  bool created = false;  // false: an earlier request with the same key made it
+};
+
+struct DocumentView {
+  store::DocumentRecord document;
+  std::vector<store::RevisionRecord> revisions;
+  std::vector<store::HistoryEvent> history;  // only when asked for
+};
+
+struct PrepareInput {
+  std::string document_id;
+  SignatureRole role = SignatureRole::kApprover;
+  std::vector<Bytes> chain;                       // the signer's certificate first (DER)
+  std::optional<signer::SignatureScheme> scheme;  // unset: PKCS#1 v1.5 for RSA, ECDSA for EC
+  std::string image_png;  // the appearance's image; empty: invisible in its field
+  bool caption = false;
+  double seal_diameter_mm = 0;  // 0: the default
+  std::string reason;
+  std::string location;
+  std::string actor;
+};
+
+struct PrepareOutput {
+  store::SessionRecord session;
+  Bytes to_be_signed;
+  signer::DigestAlgorithm digest = signer::DigestAlgorithm::kSha256;
+  signer::SignatureScheme scheme = signer::SignatureScheme::kRsaPkcs1v15;
+  std::string signing_time;  // ISO 8601, Vietnam time
+};
+
+struct CompleteOutput {
+  store::DocumentRecord document;
+  store::RevisionRecord revision;
+};
+
+// Limits on what a caller may send (bytes).
+inline constexpr size_t kMaxKeyLength = 128;  // dossier code, request id, desk, procedure
+inline constexpr size_t kMaxImageBytes = 2 * 1024 * 1024;
+inline constexpr size_t kMaxChainCertificates = 10;
+
+class DocumentWorkflow {
+ public:
+  // `store` must outlive this object.
+  DocumentWorkflow(store::Store& store, WorkflowConfig config);
+
+  // Renders and stores the draft as revision 1. Idempotent on (dossier_code, request_id);
+  // kRequestIdReused when the pair comes back with other content.
+  absl::StatusOr<CreateOutput> Create(const CreateInput& input);
+
+  absl::StatusOr<DocumentView> Get(const std::string& id, bool with_history);
+  absl::StatusOr<std::vector<store::DocumentRecord>> List(const store::ListFilter& filter);
+
+  // A revision (0: the latest) and a local path to read its PDF from.
+  absl::StatusOr<std::pair<store::RevisionRecord, std::string>> OpenRevision(const std::string& id,
+                                                                             int number);
+
+  absl::StatusOr<store::DocumentRecord> Cancel(const std::string& id, const std::string& reason,
+                                               const std::string& actor);
+
+  // Prepares the latest revision for the role's signature and stores the session.
+  absl::StatusOr<PrepareOutput> Prepare(const PrepareInput& input);
+
+  // Embeds the value, stores the new revision and moves the document on.
+  absl::StatusOr<CompleteOutput> Complete(const std::string& session_id, ByteSpan signature_value,
+                                          const std::string& actor);
+
+  absl::StatusOr<pades::VerificationReport> VerifyBytes(std::string_view pdf);
+  absl::StatusOr<pades::VerificationReport> VerifyRevision(const std::string& id, int number);
+
+ private:
+  int64_t Now() const;
+  // A fresh work-file path in the store's scratch directory.
+  std::string Scratch(const std::string& suffix) { return store_.NewScratchPath(suffix); }
+
+  store::Store& store_;
+  const WorkflowConfig config_;
+};
+
+// 32 lowercase hex digits from the OS's random source.
+std::string RandomId();
+
+}  // namespace taicho::workflow
