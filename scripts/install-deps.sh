@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev
   # run and test: tokens, independent checkers, fonts
   openssl softhsm2 opensc poppler-utils qpdf libnss3-tools fonts-liberation2 hyperfine zbar-tools
+  python3
 )
 
 missing=()
