@@ -29,6 +29,7 @@ using taicho::testing::EmptySignatureField;
 using taicho::testing::GetSamplePki;
 using taicho::testing::MakeTempDir;
 using taicho::testing::Quote;
+using taicho::testing::Redefined;
 
 // Not `Run`: inside a TEST body that name is gtest's own Test::Run.
 taicho::testing::CommandResult Sh(const std::string& command) {
@@ -117,58 +118,6 @@ std::string SigningTimeOf(const std::string& pdf, const std::string& field) {
     if (s.field_name == field) return s.signing_time;
   }
   return "";
-}
-
-// --- which objects an update redefines (as pdf_test does) ---
-
-int NumberBefore(const std::string& s, size_t end) {
-  size_t begin = end;
-  while (begin > 0 && std::isdigit(static_cast<unsigned char>(s[begin - 1]))) --begin;
-  return begin == end ? -1 : std::stoi(s.substr(begin, end - begin));
-}
-
-// Object numbers defined ("N G obj" at a line start) in `path` from byte `from` on.
-std::set<int> ObjectsDefinedAfter(const std::string& path, size_t from) {
-  const std::string bytes = Slurp(path).substr(from);
-  std::set<int> out;
-  for (size_t at = bytes.find(" obj"); at != std::string::npos; at = bytes.find(" obj", at + 1)) {
-    size_t gen_begin = at;
-    while (gen_begin > 0 && std::isdigit(static_cast<unsigned char>(bytes[gen_begin - 1]))) {
-      --gen_begin;
-    }
-    if (gen_begin == at || gen_begin < 2 || bytes[gen_begin - 1] != ' ') continue;
-    const int number = NumberBefore(bytes, gen_begin - 1);
-    size_t line = gen_begin - 1;
-    while (line > 0 && std::isdigit(static_cast<unsigned char>(bytes[line - 1]))) --line;
-    if (number >= 0 && (line == 0 || bytes[line - 1] == '\n' || bytes[line - 1] == '\r')) {
-      out.insert(number);
-    }
-  }
-  return out;
-}
-
-// Every object number of a file's current revision, as qpdf sees it ("N/G: ..." lines).
-std::set<int> ObjectsOf(const std::string& path) {
-  auto r = Sh("qpdf --show-xref " + Quote(path));
-  std::set<int> out;
-  std::istringstream lines(r.output);
-  for (std::string line; std::getline(lines, line);) {
-    const size_t slash = line.find('/');
-    if (slash != std::string::npos && slash > 0 && NumberBefore(line, slash) >= 0) {
-      out.insert(NumberBefore(line, slash));
-    }
-  }
-  return out;
-}
-
-// The objects of `before` that the update from `before` to `after` defines again.
-std::set<int> Redefined(const std::string& before, const std::string& after) {
-  const std::set<int> old = ObjectsOf(before);
-  std::set<int> out;
-  for (int n : ObjectsDefinedAfter(after, Slurp(before).size())) {
-    if (old.count(n)) out.insert(n);
-  }
-  return out;
 }
 
 // --- rendering (pdftoppm writes PPM by default (poppler 22 has no -ppm flag): a P6 header and RGB

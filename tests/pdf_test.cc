@@ -19,6 +19,8 @@ namespace taicho::pdf {
 namespace {
 
 using taicho::testing::MakeTempDir;
+using taicho::testing::ObjectsDefinedAfter;
+using taicho::testing::ObjectsOf;
 using taicho::testing::Quote;
 
 // Not `Run`: inside a TEST body that name is gtest's own Test::Run.
@@ -27,49 +29,6 @@ taicho::testing::CommandResult Sh(const std::string& command) {
 }
 
 std::string Slurp(const std::string& path) { return taicho::testing::ReadFileBytes(path); }
-
-// The number that ends right before s[end] (-1 when there is none).
-int NumberBefore(const std::string& s, size_t end) {
-  size_t begin = end;
-  while (begin > 0 && std::isdigit(static_cast<unsigned char>(s[begin - 1]))) --begin;
-  return begin == end ? -1 : std::stoi(s.substr(begin, end - begin));
-}
-
-// Object numbers defined ("N G obj" at a line start) in the bytes of `path` from `from` on:
-// independent of our writer's own bookkeeping. (No std::regex: GCC 12 warns inside it at -O2.)
-std::set<int> ObjectsDefinedAfter(const std::string& path, size_t from) {
-  const std::string bytes = Slurp(path).substr(from);
-  std::set<int> out;
-  for (size_t at = bytes.find(" obj"); at != std::string::npos; at = bytes.find(" obj", at + 1)) {
-    const size_t gen_end = at;
-    size_t gen_begin = gen_end;
-    while (gen_begin > 0 && std::isdigit(static_cast<unsigned char>(bytes[gen_begin - 1]))) {
-      --gen_begin;
-    }
-    if (gen_begin == gen_end || gen_begin < 2 || bytes[gen_begin - 1] != ' ') continue;
-    const int number = NumberBefore(bytes, gen_begin - 1);
-    size_t line = gen_begin - 1;
-    while (line > 0 && std::isdigit(static_cast<unsigned char>(bytes[line - 1]))) --line;
-    if (number >= 0 && (line == 0 || bytes[line - 1] == '\n' || bytes[line - 1] == '\r')) {
-      out.insert(number);
-    }
-  }
-  return out;
-}
-
-// Every object number of a file's current revision, as qpdf sees it ("N/G: ..." lines).
-std::set<int> ObjectsOf(const std::string& path) {
-  auto r = Sh("qpdf --show-xref " + Quote(path));
-  std::set<int> out;
-  std::istringstream lines(r.output);
-  for (std::string line; std::getline(lines, line);) {
-    const size_t slash = line.find('/');
-    if (slash != std::string::npos && slash > 0 && NumberBefore(line, slash) >= 0) {
-      out.insert(NumberBefore(line, slash));
-    }
-  }
-  return out;
-}
 
 // The object number N in "<prefix>N 0 R" of qpdf's output.
 int ObjectNumberOf(const std::string& path, const std::string& qpdf_args,

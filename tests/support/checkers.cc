@@ -264,4 +264,55 @@ int OpensslVerifyAll(const std::string& pdf, const std::string& ca_file, std::st
   return verified;
 }
 
+namespace {
+// The number that ends just before `end` in `s`, or -1.
+int NumberBefore(const std::string& s, size_t end) {
+  size_t begin = end;
+  while (begin > 0 && std::isdigit(static_cast<unsigned char>(s[begin - 1]))) --begin;
+  return begin == end ? -1 : std::stoi(s.substr(begin, end - begin));
+}
+}  // namespace
+
+std::set<int> ObjectsDefinedAfter(const std::string& path, size_t from) {
+  const std::string all = ReadFileBytes(path);
+  const std::string bytes = from < all.size() ? all.substr(from) : std::string();
+  std::set<int> out;
+  for (size_t at = bytes.find(" obj"); at != std::string::npos; at = bytes.find(" obj", at + 1)) {
+    size_t gen_begin = at;
+    while (gen_begin > 0 && std::isdigit(static_cast<unsigned char>(bytes[gen_begin - 1]))) {
+      --gen_begin;
+    }
+    if (gen_begin == at || gen_begin < 2 || bytes[gen_begin - 1] != ' ') continue;
+    const int number = NumberBefore(bytes, gen_begin - 1);
+    size_t line = gen_begin - 1;
+    while (line > 0 && std::isdigit(static_cast<unsigned char>(bytes[line - 1]))) --line;
+    if (number >= 0 && (line == 0 || bytes[line - 1] == '\n' || bytes[line - 1] == '\r')) {
+      out.insert(number);
+    }
+  }
+  return out;
+}
+
+std::set<int> ObjectsOf(const std::string& path) {
+  const CommandResult r = Run("qpdf --show-xref " + Quote(path));
+  std::set<int> out;
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);) {
+    const size_t slash = line.find('/');
+    if (slash != std::string::npos && slash > 0 && NumberBefore(line, slash) >= 0) {
+      out.insert(NumberBefore(line, slash));
+    }
+  }
+  return out;
+}
+
+std::set<int> Redefined(const std::string& before, const std::string& after) {
+  const std::set<int> old = ObjectsOf(before);
+  std::set<int> out;
+  for (int n : ObjectsDefinedAfter(after, ReadFileBytes(before).size())) {
+    if (old.count(n)) out.insert(n);
+  }
+  return out;
+}
+
 }  // namespace taicho::testing
