@@ -55,6 +55,39 @@ void RunOrAbort(const std::string& command) {
   }
 }
 
+// ctest makes one PKI + token set per run (the test_pki fixture) and names it in
+// TAICHO_TEST_PKI_SEED; each test process copies it (milliseconds) instead of generating a dozen
+// keys (seconds), and still gets tokens of its own to change or delete.
+bool CopySeed(const SamplePki& pki) {
+  const char* seed = std::getenv("TAICHO_TEST_PKI_SEED");
+  if (seed == nullptr || *seed == '\0') return false;
+  const std::string from = seed;
+  std::error_code ec;
+  if (!std::filesystem::exists(from + "/tokens/softhsm2.conf", ec) ||
+      !std::filesystem::exists(from + "/pki/ca-bundle.pem", ec)) {
+    std::cerr << "taicho test support: no PKI seed in " << from << ", making one\n";
+    return false;
+  }
+  const auto options = std::filesystem::copy_options::recursive;
+  std::filesystem::copy(from + "/pki", pki.dir, options, ec);
+  if (!ec) std::filesystem::copy(from + "/tokens", pki.token_dir, options, ec);
+  if (ec) {
+    std::cerr << "taicho test support: cannot copy the PKI seed: " << ec.message() << "\n";
+    abort();
+  }
+  // The copied configuration must name the copied tokens, not the seed's.
+  std::ifstream in(pki.softhsm_conf);
+  std::string conf, line;
+  while (std::getline(in, line)) {
+    if (line.rfind("directories.tokendir", 0) == 0)
+      line = "directories.tokendir = " + pki.token_dir + "/tokens";
+    conf += line + "\n";
+  }
+  in.close();
+  std::ofstream(pki.softhsm_conf, std::ios::trunc) << conf;
+  return true;
+}
+
 }  // namespace
 
 std::string MakeTempDir(const std::string& prefix) {
@@ -114,11 +147,13 @@ const SamplePki& GetSamplePki() {
     made->token_dir = root + "/tokens";
     made->softhsm_conf = made->token_dir + "/softhsm2.conf";
     made->module_path = TAICHO_SOFTHSM_MODULE;
-    const std::string scripts = SourceDir() + "/certs-sample/";
-    RunOrAbort(Quote(scripts + "make-pki.sh") + " " + Quote(made->dir));
-    RunOrAbort("TAICHO_SOFTHSM_MODULE=" + Quote(made->module_path) + " " +
-               Quote(scripts + "make-tokens.sh") + " " + Quote(made->dir) + " " +
-               Quote(made->token_dir));
+    if (!CopySeed(*made)) {
+      const std::string scripts = SourceDir() + "/certs-sample/";
+      RunOrAbort(Quote(scripts + "make-pki.sh") + " " + Quote(made->dir));
+      RunOrAbort("TAICHO_SOFTHSM_MODULE=" + Quote(made->module_path) + " " +
+                 Quote(scripts + "make-tokens.sh") + " " + Quote(made->dir) + " " +
+                 Quote(made->token_dir));
+    }
     // Before anything in this process loads SoftHSM2, which reads the variable once.
     setenv("SOFTHSM2_CONF", made->softhsm_conf.c_str(), 1);
     pki = made;
