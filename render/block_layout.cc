@@ -10,6 +10,11 @@
 namespace taicho::render {
 namespace {
 
+// The kind file's faces and the engine's are listed in the same order.
+static_assert(static_cast<int>(TextFace::kRegular) == kRegular &&
+              static_cast<int>(TextFace::kBold) == kBold &&
+              static_cast<int>(TextFace::kItalic) == kItalic &&
+              static_cast<int>(TextFace::kBoldItalic) == kBoldItalic);
 Face FaceOf(TextFace f) { return static_cast<Face>(static_cast<int>(f)); }
 Align AlignOf(TextAlign a) {
   switch (a) {

@@ -10,6 +10,11 @@
 
 namespace taicho::render {
 
+namespace {
+// Same order in both enums (asserted in block_layout.cc).
+Face FaceOfBlock(const Block& b) { return static_cast<Face>(static_cast<int>(b.face)); }
+}  // namespace
+
 absl::StatusOr<DocumentData> NormalizeData(const DocumentData& in) {
   DocumentData d;
   absl::Status status;
@@ -80,7 +85,7 @@ absl::Status CheckGlyphs(const Fonts& fonts, const DocumentKind& kind, const Doc
   }
   Face value_face = kRegular;
   for (const Block& b : kind.blocks) {
-    if (b.type == BlockType::kFields) value_face = static_cast<Face>(static_cast<int>(b.face));
+    if (b.type == BlockType::kFields) value_face = FaceOfBlock(b);
   }
   for (size_t i = 0; i < d.fields.size(); ++i) {
     check(kRegular, d.fields[i].label, absl::StrCat("fields[", i, "].label"));
@@ -96,7 +101,7 @@ absl::Status CheckGlyphs(const Fonts& fonts, const DocumentKind& kind, const Doc
   // Named texts and lists in every face a block of the kind may draw them in; literal template
   // text too (an operator's kind file could carry a character the fonts lack).
   for (const Block& b : kind.blocks) {
-    const Face face = static_cast<Face>(static_cast<int>(b.face));
+    const Face face = FaceOfBlock(b);
     if (b.type == BlockType::kText) {
       check(face, b.text, "kind " + kind.id);
       for (const std::string& key : TemplateKeys(b.text)) {
