@@ -125,6 +125,67 @@ for name in "${end_entities[@]}"; do
     -keypbe AES-256-CBC -certpbe AES-256-CBC -macalg sha256 -out "$out/$name.p12"
 done
 
+# --- TLS for taichod -------------------------------------------------------------------------
+# A server certificate for localhost, and client certificates for mutual TLS. A client's role is a
+# SAN URI urn:taicho:role:ROLE (see README.md, "The service"): the subject stays free to be
+# exactly the person's signing-certificate subject, which is how an officer is matched to the
+# sessions they may complete. EC P-256 keys keep this part fast.
+tls_ext="$out/tls-ext.cnf"
+issue_tls() { # NAME SUBJECT EXTENSION-LINES...
+  local name="$1" subject="$2"
+  shift 2
+  ec_key "$name"
+  csr "$name" "$subject"
+  { echo "[ tls ]"; printf '%s\n' "$@"; } >"$tls_ext"
+  issue CA_subca "$name" tls -extfile "$tls_ext" -startdate "$ee_start"
+  cat "$out/$name.pem" "$out/subca.pem" >"$out/$name.chain.pem"
+}
+tls_common=("basicConstraints = critical, CA:FALSE" "keyUsage = critical, digitalSignature"
+  "subjectKeyIdentifier = hash" "authorityKeyIdentifier = keyid:always")
+client_ext() { # ROLE (empty: no role)
+  printf '%s\n' "${tls_common[@]}" "extendedKeyUsage = clientAuth"
+  [[ -z "$1" ]] || echo "subjectAltName = URI:urn:taicho:role:$1"
+}
+
+issue_tls tls-server "/C=VN/O=UBND huyện Châu Đức/CN=localhost" "${tls_common[@]}" \
+  "extendedKeyUsage = serverAuth" "subjectAltName = DNS:localhost, IP:127.0.0.1"
+
+mapfile -t ext <<<"$(client_ext intake)"
+issue_tls client-intake "/C=VN/O=UBND huyện Châu Đức/OU=Bộ phận một cửa/CN=Phần mềm một cửa" \
+  "${ext[@]}"
+# The officers' client certificates carry their signing certificates' subjects.
+mapfile -t ext <<<"$(client_ext officer)"
+issue_tls client-officer-an "/C=VN/O=UBND huyện Châu Đức/title=Chủ tịch/CN=Nguyễn Văn An" \
+  "${ext[@]}"
+issue_tls client-officer-binh "/C=VN/O=UBND xã Long Phước/CN=Trần Thị Bình" "${ext[@]}"
+mapfile -t ext <<<"$(client_ext seal-clerk)"
+issue_tls client-seal-clerk "/C=VN/O=UBND huyện Châu Đức/OU=Văn thư/CN=Đỗ Thị Văn Thư" "${ext[@]}"
+mapfile -t ext <<<"$(client_ext print-station)"
+issue_tls client-print-station "/C=VN/O=UBND huyện Châu Đức/OU=Bộ phận một cửa/CN=Máy in Quầy 1" \
+  "${ext[@]}"
+mapfile -t ext <<<"$(client_ext auditor)"
+issue_tls client-auditor "/C=VN/O=UBND huyện Châu Đức/OU=Thanh tra/CN=Hoàng Văn Kiểm" "${ext[@]}"
+mapfile -t ext <<<"$(client_ext operator)"
+issue_tls client-operator "/C=VN/O=UBND huyện Châu Đức/OU=Quản trị/CN=Vận hành taichod" \
+  "${ext[@]}"
+mapfile -t ext <<<"$(client_ext "")"
+issue_tls client-no-role "/C=VN/O=UBND huyện Châu Đức/CN=Không có vai trò" "${ext[@]}"
+rm -f "$tls_ext"
+
+# A CA nobody trusts, and an intake client certificate from it (for refusal tests).
+ec_key untrusted-ca
+openssl req -config "$cnf" -new -x509 -utf8 -key "$out/untrusted-ca.key" -days 3650 \
+  -subj "/C=VN/O=Không tin cậy/CN=Untrusted Sample CA" -out "$out/untrusted-ca.pem" \
+  -addext "basicConstraints = critical, CA:TRUE" -addext "keyUsage = critical, keyCertSign"
+ec_key client-untrusted
+csr client-untrusted "/C=VN/O=Không tin cậy/CN=Phần mềm lạ"
+client_ext intake >"$out/untrusted-ext.cnf"
+openssl x509 -req -in "$out/client-untrusted.csr" -CA "$out/untrusted-ca.pem" \
+  -CAkey "$out/untrusted-ca.key" -CAcreateserial -days 825 -extfile "$out/untrusted-ext.cnf" \
+  -out "$out/client-untrusted.pem" 2>/dev/null
+cat "$out/client-untrusted.pem" >"$out/client-untrusted.chain.pem"
+rm -f "$out/client-untrusted.csr" "$out/untrusted-ext.cnf" "$out/untrusted-ca.srl"
+
 # openssl ca's per-serial copies and backups duplicate the named files.
 rm -rf "$out/newcerts"
 rm -f "$out"/*.old "$out"/root-db/*.old

@@ -46,6 +46,8 @@ enum class ErrorCode {
   kSessionExpired,         // the signing session expired: prepare again
   kSessionCompleted,       // the signing session was already completed
   kRequestIdReused,        // a dossier code + request id sent again with other content
+  kRoleNotAllowed,         // the caller's role (client certificate) may not make this call
+  kSignerMismatch,         // an officer acting with, or on, another person's signing certificate
   kTsaUnavailable,         // no time-stamp authority answered (down, timed out, HTTP error)
   kTsaRejected,            // a time-stamp authority refused the request (PKIStatus)
   kTsaResponseInvalid,     // a time-stamp reply failed verification (nonce, imprint, chain…)

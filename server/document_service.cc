@@ -9,6 +9,7 @@
 
 #include "errors/error.h"
 #include "server/proto_convert.h"
+#include "signer/certificate_info.h"
 
 namespace taicho::server {
 namespace {
@@ -21,24 +22,26 @@ constexpr int kMaxPageSize = 500;
 class CallLog {
  public:
   CallLog(const char* method, grpc::ServerContext* context)
-      : method_(method), peer_(context->peer()), start_(std::chrono::steady_clock::now()) {}
+      : method_(method), caller_(context->peer()), start_(std::chrono::steady_clock::now()) {}
   void set_resource(std::string resource) { resource_ = std::move(resource); }
+  // The authenticated identity replaces the address once known (subjects are not secrets).
+  void set_caller(std::string caller) { caller_ = std::move(caller); }
   grpc::Status Finish(const absl::Status& status, grpc::ServerContext* context) {
     const auto ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_)
             .count();
     if (status.ok()) {
-      spdlog::info("{} {} ok {:.1f} ms peer={}", method_, resource_, ms, peer_);
+      spdlog::info("{} {} ok {:.1f} ms caller={}", method_, resource_, ms, caller_);
     } else {
-      spdlog::warn("{} {} {} {} {:.1f} ms peer={}", method_, resource_,
-                   absl::StatusCodeToString(status.code()), CodeOf(status), ms, peer_);
+      spdlog::warn("{} {} {} {} {:.1f} ms caller={}", method_, resource_,
+                   absl::StatusCodeToString(status.code()), CodeOf(status), ms, caller_);
     }
     return ToGrpc(status, context);
   }
 
  private:
   const char* method_;
-  std::string peer_;
+  std::string caller_;  // the peer address until the caller is identified
   std::string resource_;
   std::chrono::steady_clock::time_point start_;
 };
@@ -89,7 +92,31 @@ absl::Status FillChanged(workflow::DocumentWorkflow& workflow, const std::string
   return absl::OkStatus();
 }
 
+// The x509 property gRPC's TLS transport gives for the verified peer certificate.
+constexpr char kPeerCertificatePem[] = "x509_pem_cert";
+
 }  // namespace
+
+absl::StatusOr<DocumentServiceImpl::Caller> DocumentServiceImpl::Identify(
+    grpc::ServerContext* context) const {
+  if (!authenticate_clients_) return Caller{context->peer(), std::nullopt};
+  std::shared_ptr<const grpc::AuthContext> auth_context = context->auth_context();
+  const std::vector<grpc::string_ref> pems =
+      auth_context ? auth_context->FindPropertyValues(kPeerCertificatePem)
+                   : std::vector<grpc::string_ref>{};
+  // The TLS handshake already required and verified a certificate; none here is a wiring bug.
+  if (pems.empty()) return Error(ErrorCode::kRoleNotAllowed, "no client certificate");
+  absl::StatusOr<auth::Principal> principal =
+      auth::PrincipalFromCertificatePem(std::string_view(pems.front().data(), pems.front().size()));
+  if (!principal.ok()) return principal.status();
+  std::string actor = principal->Actor();
+  return Caller{std::move(actor), *std::move(principal)};
+}
+
+absl::Status DocumentServiceImpl::Allow(const Caller& caller, auth::Operation operation) {
+  if (!caller.principal) return absl::OkStatus();
+  return auth::Authorize(*caller.principal, operation);
+}
 
 grpc::Status ToGrpc(const absl::Status& status, grpc::ServerContext* context) {
   if (status.ok()) return grpc::Status::OK;
@@ -105,12 +132,18 @@ grpc::Status DocumentServiceImpl::CreateDocument(grpc::ServerContext* context,
                                                  const v1::CreateDocumentRequest* request,
                                                  v1::Document* response) {
   CallLog log("CreateDocument", context);
+  absl::StatusOr<Caller> caller = Identify(context);
+  if (!caller.ok()) return log.Finish(caller.status(), context);
+  log.set_caller(caller->actor);
+  if (absl::Status allowed = Allow(*caller, auth::Operation::kCreateDocument); !allowed.ok()) {
+    return log.Finish(allowed, context);
+  }
   const v1::Document& doc = request->document();
   absl::StatusOr<std::string> data = DataToJson(doc.data());
   if (!data.ok()) return log.Finish(data.status(), context);
   workflow::CreateInput input{doc.kind(),      doc.dossier_code(), request->request_id(),
                               doc.procedure(), doc.desk(),         *std::move(data),
-                              context->peer()};
+                              caller->actor};
   absl::StatusOr<workflow::CreateOutput> created = workflow_.Create(input);
   if (!created.ok()) return log.Finish(created.status(), context);
   log.set_resource(DocumentName(created->document.id) + (created->created ? "" : " (retry)"));
@@ -124,6 +157,12 @@ grpc::Status DocumentServiceImpl::GetDocument(grpc::ServerContext* context,
                                               const v1::GetDocumentRequest* request,
                                               v1::Document* response) {
   CallLog log("GetDocument", context);
+  absl::StatusOr<Caller> caller = Identify(context);
+  if (!caller.ok()) return log.Finish(caller.status(), context);
+  log.set_caller(caller->actor);
+  if (absl::Status allowed = Allow(*caller, auth::Operation::kGetDocument); !allowed.ok()) {
+    return log.Finish(allowed, context);
+  }
   auto name = ParseDocumentName(request->name(), /*allow_revision=*/false);
   if (!name.ok()) return log.Finish(name.status(), context);
   log.set_resource(request->name());
@@ -137,6 +176,12 @@ grpc::Status DocumentServiceImpl::ListDocuments(grpc::ServerContext* context,
                                                 const v1::ListDocumentsRequest* request,
                                                 v1::ListDocumentsResponse* response) {
   CallLog log("ListDocuments", context);
+  absl::StatusOr<Caller> caller = Identify(context);
+  if (!caller.ok()) return log.Finish(caller.status(), context);
+  log.set_caller(caller->actor);
+  if (absl::Status allowed = Allow(*caller, auth::Operation::kListDocuments); !allowed.ok()) {
+    return log.Finish(allowed, context);
+  }
   store::ListFilter filter;
   if (request->page_size() < 0) {
     return log.Finish(Error(ErrorCode::kUsage, "page_size: âm / negative"), context);
@@ -181,6 +226,12 @@ grpc::Status DocumentServiceImpl::DownloadRevision(
     grpc::ServerContext* context, const v1::DownloadRevisionRequest* request,
     grpc::ServerWriter<v1::DownloadRevisionChunk>* writer) {
   CallLog log("DownloadRevision", context);
+  absl::StatusOr<Caller> caller = Identify(context);
+  if (!caller.ok()) return log.Finish(caller.status(), context);
+  log.set_caller(caller->actor);
+  if (absl::Status allowed = Allow(*caller, auth::Operation::kDownloadRevision); !allowed.ok()) {
+    return log.Finish(allowed, context);
+  }
   auto name = ParseDocumentName(request->name(), /*allow_revision=*/true);
   if (!name.ok()) return log.Finish(name.status(), context);
   log.set_resource(request->name());
@@ -214,10 +265,16 @@ grpc::Status DocumentServiceImpl::CancelDocument(grpc::ServerContext* context,
                                                  const v1::CancelDocumentRequest* request,
                                                  v1::Document* response) {
   CallLog log("CancelDocument", context);
+  absl::StatusOr<Caller> caller = Identify(context);
+  if (!caller.ok()) return log.Finish(caller.status(), context);
+  log.set_caller(caller->actor);
+  if (absl::Status allowed = Allow(*caller, auth::Operation::kCancelDocument); !allowed.ok()) {
+    return log.Finish(allowed, context);
+  }
   auto name = ParseDocumentName(request->name(), /*allow_revision=*/false);
   if (!name.ok()) return log.Finish(name.status(), context);
   log.set_resource(request->name());
-  auto cancelled = workflow_.Cancel(name->first, request->reason(), context->peer());
+  auto cancelled = workflow_.Cancel(name->first, request->reason(), caller->actor);
   if (!cancelled.ok()) return log.Finish(cancelled.status(), context);
   return log.Finish(FillChanged(workflow_, name->first, response), context);
 }
@@ -226,6 +283,9 @@ grpc::Status DocumentServiceImpl::PrepareSignature(grpc::ServerContext* context,
                                                    const v1::PrepareSignatureRequest* request,
                                                    v1::PrepareSignatureResponse* response) {
   CallLog log("PrepareSignature", context);
+  absl::StatusOr<Caller> caller = Identify(context);
+  if (!caller.ok()) return log.Finish(caller.status(), context);
+  log.set_caller(caller->actor);
   auto name = ParseDocumentName(request->name(), /*allow_revision=*/false);
   if (!name.ok()) return log.Finish(name.status(), context);
   log.set_resource(request->name());
@@ -242,13 +302,27 @@ grpc::Status DocumentServiceImpl::PrepareSignature(grpc::ServerContext* context,
       return log.Finish(Error(ErrorCode::kUsage, "role: APPROVER hoặc / or SEAL"), context);
   }
   input.chain = ToBytesList(request->certificate_chain());
+  const auth::Operation operation = input.role == workflow::SignatureRole::kSeal
+                                        ? auth::Operation::kPrepareSeal
+                                        : auth::Operation::kPrepareApproval;
+  if (absl::Status allowed = Allow(*caller, operation); !allowed.ok()) {
+    return log.Finish(allowed, context);
+  }
+  if (caller->principal && !input.chain.empty()) {
+    // An officer prepares only with their own certificate (the workflow rejects an empty chain).
+    absl::StatusOr<signer::CertificateInfo> signer =
+        signer::DescribeCertificate(input.chain.front());
+    if (!signer.ok()) return log.Finish(signer.status(), context);
+    absl::Status own = auth::AuthorizeSigner(*caller->principal, operation, signer->subject);
+    if (!own.ok()) return log.Finish(own, context);
+  }
   input.scheme = SchemeFromProto(request->scheme());
   input.image_png = request->appearance().image_png();
   input.caption = request->appearance().caption();
   input.seal_diameter_mm = request->appearance().seal_diameter_mm();
   input.reason = request->reason();
   input.location = request->location();
-  input.actor = context->peer();
+  input.actor = caller->actor;
   auto prepared = workflow_.Prepare(input);
   if (!prepared.ok()) return log.Finish(prepared.status(), context);
   response->set_session(SessionName(prepared->session.id));
@@ -270,10 +344,32 @@ grpc::Status DocumentServiceImpl::CompleteSignature(grpc::ServerContext* context
   auto session = ParseSessionName(request->session());
   if (!session.ok()) return log.Finish(session.status(), context);
   log.set_resource(request->session());
+  absl::StatusOr<Caller> caller = Identify(context);
+  if (!caller.ok()) return log.Finish(caller.status(), context);
+  log.set_caller(caller->actor);
+  if (caller->principal) {
+    // Refused before the lookup when no completion is allowed, so a caller without a signing
+    // role learns nothing about which sessions exist.
+    absl::Status approval = Allow(*caller, auth::Operation::kCompleteApproval);
+    if (!approval.ok() && !Allow(*caller, auth::Operation::kCompleteSeal).ok()) {
+      return log.Finish(approval, context);
+    }
+    absl::StatusOr<store::SessionRecord> stored = workflow_.GetSession(*session);
+    if (!stored.ok()) return log.Finish(stored.status(), context);
+    const auth::Operation operation = stored->purpose == store::RevisionPurpose::kSeal
+                                          ? auth::Operation::kCompleteSeal
+                                          : auth::Operation::kCompleteApproval;
+    if (absl::Status allowed = Allow(*caller, operation); !allowed.ok()) {
+      return log.Finish(allowed, context);
+    }
+    // An officer completes only a session opened with their own signing certificate.
+    absl::Status own = auth::AuthorizeSigner(*caller->principal, operation, stored->signer);
+    if (!own.ok()) return log.Finish(own, context);
+  }
   const std::string& value = request->signature_value();
   auto completed = workflow_.Complete(
       *session, ByteSpan(reinterpret_cast<const uint8_t*>(value.data()), value.size()),
-      context->peer());
+      caller->actor);
   if (!completed.ok()) return log.Finish(completed.status(), context);
   FillRevision(completed->revision, response->mutable_revision());
   return log.Finish(FillChanged(workflow_, completed->document.id, response->mutable_document()),
@@ -284,6 +380,12 @@ grpc::Status DocumentServiceImpl::VerifyDocument(grpc::ServerContext* context,
                                                  const v1::VerifyDocumentRequest* request,
                                                  v1::VerificationReport* response) {
   CallLog log("VerifyDocument", context);
+  absl::StatusOr<Caller> caller = Identify(context);
+  if (!caller.ok()) return log.Finish(caller.status(), context);
+  log.set_caller(caller->actor);
+  if (absl::Status allowed = Allow(*caller, auth::Operation::kVerifyDocument); !allowed.ok()) {
+    return log.Finish(allowed, context);
+  }
   absl::StatusOr<pades::VerificationReport> report;
   if (request->has_name()) {
     auto name = ParseDocumentName(request->name(), /*allow_revision=*/true);

@@ -2,6 +2,11 @@
 // statuses (the taicho code in the "taicho-error-code" trailer), logs each call without content.
 #pragma once
 
+#include <optional>
+#include <string>
+
+#include "auth/access_policy.h"
+#include "auth/role.h"
 #include "taicho/v1/document_service.grpc.pb.h"
 #include "workflow/document_workflow.h"
 
@@ -12,8 +17,11 @@ inline constexpr char kErrorCodeTrailer[] = "taicho-error-code";
 
 class DocumentServiceImpl final : public v1::DocumentService::Service {
  public:
-  // `workflow` must outlive the service.
-  explicit DocumentServiceImpl(workflow::DocumentWorkflow& workflow) : workflow_(workflow) {}
+  // `workflow` must outlive the service. With `authenticate_clients` (mutual TLS), every call
+  // needs a client certificate whose role auth/access_policy.h allows, and the record names the
+  // certificate; without it every call is allowed and the record names the peer address.
+  DocumentServiceImpl(workflow::DocumentWorkflow& workflow, bool authenticate_clients)
+      : workflow_(workflow), authenticate_clients_(authenticate_clients) {}
 
   grpc::Status CreateDocument(grpc::ServerContext* context,
                               const v1::CreateDocumentRequest* request,
@@ -39,7 +47,18 @@ class DocumentServiceImpl final : public v1::DocumentService::Service {
                               v1::VerificationReport* response) override;
 
  private:
+  struct Caller {
+    std::string actor;                         // who the record names
+    std::optional<auth::Principal> principal;  // unset without client authentication
+  };
+  // Who is calling (kRoleNotAllowed when client authentication is on and no certificate came).
+  absl::StatusOr<Caller> Identify(grpc::ServerContext* context) const;
+  // OK when the caller may perform `operation` (always, without client authentication). Checked
+  // before anything is read from the store, so a refused caller learns nothing from it.
+  static absl::Status Allow(const Caller& caller, auth::Operation operation);
+
   workflow::DocumentWorkflow& workflow_;
+  const bool authenticate_clients_;
 };
 
 // The gRPC status for a workflow status (same code; unknown errors become INTERNAL), with the

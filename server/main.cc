@@ -1,7 +1,7 @@
 // taichod: the gRPC service. Wires the store, the workflow and the service; holds no logic.
 //
-// Transport: only plain text on an explicitly requested local address for now
-// (--insecure-local); TLS and mutual TLS with client certificates mapped to roles come next.
+// Transport: TLS (--tls-cert, --tls-key), mutual TLS with client certificates mapped to roles when
+// --client-ca is given, or plain text only when explicitly asked for (--insecure-local).
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -33,6 +33,9 @@ struct Flags {
   std::string font_dir = "/usr/share/fonts/truetype/liberation2";
   std::string trust;
   bool insecure_local = false;
+  std::string tls_cert;   // the server's certificate chain (PEM), leaf first
+  std::string tls_key;    // its private key (PEM)
+  std::string client_ca;  // roots for client certificates (PEM); set: mutual TLS, roles
   int max_receive_mb = 32;
   int session_ttl_seconds = 900;
   std::string port_file;
@@ -58,12 +61,63 @@ bool WritePortFile(const std::string& path, int port) {
   return std::rename(temp.c_str(), path.c_str()) == 0;
 }
 
-int Serve(const Flags& flags) {
-  if (!flags.insecure_local) {
+// The transport the flags ask for; null (after logging why) when they contradict each other or a
+// file cannot be read.
+std::shared_ptr<grpc::ServerCredentials> Credentials(const Flags& flags) {
+  const bool any_tls =
+      !flags.tls_cert.empty() || !flags.tls_key.empty() || !flags.client_ca.empty();
+  if (flags.insecure_local) {
+    if (any_tls) {
+      spdlog::error(
+          "--insecure-local cannot be combined with --tls-cert, --tls-key or --client-ca");
+      return nullptr;
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  if (flags.tls_cert.empty() || flags.tls_key.empty()) {
     spdlog::error(
-        "TLS is not implemented yet: pass --insecure-local to serve plain text on a local "
-        "development machine");
-    return 2;
+        "give --tls-cert and --tls-key (add --client-ca for mutual TLS), or --insecure-local to "
+        "serve plain text on a local development machine");
+    return nullptr;
+  }
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  bool ok = false;
+  pair.cert_chain = ReadAll(flags.tls_cert, &ok);
+  if (!ok || pair.cert_chain.empty()) {
+    spdlog::error("cannot read the TLS certificate {}", flags.tls_cert);
+    return nullptr;
+  }
+  pair.private_key = ReadAll(flags.tls_key, &ok);
+  if (!ok || pair.private_key.empty()) {
+    spdlog::error("cannot read the TLS key {}", flags.tls_key);
+    return nullptr;
+  }
+  grpc::SslServerCredentialsOptions options;
+  options.pem_key_cert_pairs.push_back(std::move(pair));
+  if (!flags.client_ca.empty()) {
+    options.pem_root_certs = ReadAll(flags.client_ca, &ok);
+    if (!ok || options.pem_root_certs.empty()) {
+      spdlog::error("cannot read the client CA {}", flags.client_ca);
+      return nullptr;
+    }
+    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  } else {
+    options.client_certificate_request = GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
+// Named in the start-up line.
+const char* TransportName(const Flags& flags) {
+  if (flags.insecure_local) return "plain text";
+  return flags.client_ca.empty() ? "TLS, no client authentication" : "mutual TLS, roles";
+}
+
+int Serve(const Flags& flags) {
+  std::shared_ptr<grpc::ServerCredentials> credentials = Credentials(flags);
+  if (!credentials) return 2;
+  if (!flags.insecure_local && flags.client_ca.empty()) {
+    spdlog::warn("no --client-ca: callers are not authenticated and every call is allowed");
   }
   taicho::workflow::WorkflowConfig config;
   config.kinds_dir = flags.kinds_dir;
@@ -83,13 +137,14 @@ int Serve(const Flags& flags) {
     return taicho::ExitCodeOf(store.status());
   }
   taicho::workflow::DocumentWorkflow workflow(**store, config);
-  taicho::server::DocumentServiceImpl service(workflow);
+  taicho::server::DocumentServiceImpl service(workflow,
+                                              /*authenticate_clients=*/!flags.client_ca.empty());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(flags.listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(flags.listen, credentials, &port);
   builder.SetMaxReceiveMessageSize(flags.max_receive_mb * 1024 * 1024);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -103,8 +158,8 @@ int Serve(const Flags& flags) {
     server->Shutdown();
     return 6;
   }
-  spdlog::info("taichod listening on {} (port {}, plain text, store {}, max request {} MiB)",
-               flags.listen, port, flags.store_dir, flags.max_receive_mb);
+  spdlog::info("taichod listening on {} (port {}, {}, store {}, max request {} MiB)", flags.listen,
+               port, TransportName(flags), flags.store_dir, flags.max_receive_mb);
 
   // SIGINT/SIGTERM were blocked in main before any thread started, so only this thread takes
   // them, and the shutdown runs in normal code, not in a signal handler.
@@ -150,6 +205,12 @@ int main(int argc, char** argv) {
   app.add_option("--trust", flags.trust, "chứng thư gốc tin cậy / trusted roots (PEM) for verify");
   app.add_flag("--insecure-local", flags.insecure_local,
                "không mã hóa, chỉ để phát triển / plain text, local development only");
+  app.add_option("--tls-cert", flags.tls_cert,
+                 "chứng thư TLS của máy chủ / server certificate chain (PEM, leaf first)");
+  app.add_option("--tls-key", flags.tls_key, "khóa TLS của máy chủ / server private key (PEM)");
+  app.add_option("--client-ca", flags.client_ca,
+                 "CA cấp chứng thư cho máy khách / roots for client certificates (PEM): mutual "
+                 "TLS, roles from the certificates");
   app.add_option("--max-receive-mb", flags.max_receive_mb,
                  "cỡ yêu cầu tối đa / largest request accepted (MiB)")
       ->capture_default_str()

@@ -310,6 +310,10 @@ absl::StatusOr<PrepareOutput> DocumentWorkflow::Prepare(const PrepareInput& in) 
   return out;
 }
 
+absl::StatusOr<store::SessionRecord> DocumentWorkflow::GetSession(const std::string& session_id) {
+  return store_.GetSession(session_id);
+}
+
 absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const std::string& session_id,
                                                           ByteSpan signature_value,
                                                           const std::string& actor) {

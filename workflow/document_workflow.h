@@ -105,6 +105,10 @@ class DocumentWorkflow {
   // Prepares the latest revision for the role's signature and stores the session.
   absl::StatusOr<PrepareOutput> Prepare(const PrepareInput& input);
 
+  // A stored session (kSessionNotFound when absent), so a caller can be checked against its
+  // signer and role before completing it.
+  absl::StatusOr<store::SessionRecord> GetSession(const std::string& session_id);
+
   // Embeds the value, stores the new revision and moves the document on.
   absl::StatusOr<CompleteOutput> Complete(const std::string& session_id, ByteSpan signature_value,
                                           const std::string& actor);
