@@ -8,29 +8,12 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "signer/accepted_digest.h"
 #include "signer/certificate_info.h"
 #include "signer/openssl_ptr.h"
 
 namespace taicho::signer {
 namespace {
-
-// Only the SHA-2 digests the profile allows; anything else (SHA-1, MD5…) is refused.
-const EVP_MD* AcceptedDigest(int nid, std::string* name) {
-  switch (nid) {
-    case NID_sha256:
-      *name = "SHA-256";
-      return EVP_sha256();
-    case NID_sha384:
-      *name = "SHA-384";
-      return EVP_sha384();
-    case NID_sha512:
-      *name = "SHA-512";
-      return EVP_sha512();
-    default:
-      *name = OBJ_nid2sn(nid) ? OBJ_nid2sn(nid) : "unknown";
-      return nullptr;
-  }
-}
 
 std::string SignatureAlgorithmName(int nid) {
   switch (nid) {

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
+#include "signer/accepted_digest.h"
 #include "signer/openssl_ptr.h"
 
 namespace taicho::signer {
@@ -93,21 +94,7 @@ const EVP_MD* ImprintDigest(TS_TST_INFO* tst, std::string* name) {
   const ASN1_OBJECT* obj = nullptr;
   X509_ALGOR_get0(&obj, nullptr, nullptr,
                   TS_MSG_IMPRINT_get_algo(TS_TST_INFO_get_msg_imprint(tst)));
-  const int nid = obj ? OBJ_obj2nid(obj) : NID_undef;
-  switch (nid) {
-    case NID_sha256:
-      *name = "SHA-256";
-      return EVP_sha256();
-    case NID_sha384:
-      *name = "SHA-384";
-      return EVP_sha384();
-    case NID_sha512:
-      *name = "SHA-512";
-      return EVP_sha512();
-    default:
-      *name = (nid != NID_undef && OBJ_nid2sn(nid)) ? OBJ_nid2sn(nid) : "unknown";
-      return nullptr;
-  }
+  return AcceptedDigest(obj ? OBJ_obj2nid(obj) : NID_undef, name);
 }
 
 bool ImprintCovers(TS_TST_INFO* tst, const EVP_MD* md, ByteSpan data) {

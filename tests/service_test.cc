@@ -26,6 +26,7 @@
 #include "taicho/v1/document_service.grpc.pb.h"
 #include "tests/support/checkers.h"
 #include "tests/support/pki_fixture.h"
+#include "tests/support/taichod_process.h"
 
 namespace taicho {
 namespace {
@@ -33,6 +34,7 @@ namespace {
 using testing::GetSamplePki;
 using testing::MakeTempDir;
 using testing::Quote;
+using testing::SignOnToken;
 
 namespace v1 = ::taicho::v1;
 
@@ -58,90 +60,31 @@ std::string Sha256Hex(const std::string& path) {
 
 // --- the server process -------------------------------------------------------------------
 
+// taichod in plain text on its store, with a stub; restartable on the same store.
 class Taichod {
  public:
-  explicit Taichod(std::string store_dir) : store_dir_(std::move(store_dir)) {
-    work_dir_ = MakeTempDir("taichod");
-  }
-  ~Taichod() {
-    if (pid_ > 0) Kill(SIGKILL);
-  }
+  explicit Taichod(std::string store_dir) : store_dir_(std::move(store_dir)) {}
 
   // Starts and waits until it listens; the port is one the kernel chose.
   void Start(const std::vector<std::string>& extra = {}) {
-    const std::string port_file = work_dir_ + "/port";
-    unlink(port_file.c_str());
-    log_ = work_dir_ + "/taichod-" + std::to_string(++starts_) + ".log";
-    // Idle client connections hold a graceful stop for the whole grace time: keep it short.
-    std::vector<std::string> args = {TAICHOD_PATH,
-                                     "--listen",
-                                     "127.0.0.1:0",
-                                     "--port-file",
-                                     port_file,
-                                     "--store-dir",
-                                     store_dir_,
-                                     "--trust",
-                                     GetSamplePki().dir + "/ca-bundle.pem",
-                                     "--insecure-local",
-                                     "--shutdown-grace-seconds",
-                                     "1"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    pid_ = fork();
-    ASSERT_GE(pid_, 0);
-    if (pid_ == 0) {
-      FILE* log = fopen(log_.c_str(), "w");
-      if (log != nullptr) {
-        dup2(fileno(log), 1);
-        dup2(fileno(log), 2);
-      }
-      std::vector<char*> argv;
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-      const std::string port = Slurp(port_file);
-      if (!port.empty() && port.back() == '\n') {
-        port_ = std::stoi(port);
-        channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port_),
-                                       grpc::InsecureChannelCredentials());
-        stub_ = v1::DocumentService::NewStub(channel_);
-        return;
-      }
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        FAIL() << "taichod exited at start:\n" << Slurp(log_);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    FAIL() << "taichod did not start:\n" << Slurp(log_);
+    std::vector<std::string> flags = {"--insecure-local"};
+    flags.insert(flags.end(), extra.begin(), extra.end());
+    ASSERT_TRUE(process_.Start(store_dir_, flags)) << "taichod did not start:\n" << log();
+    channel_ = grpc::CreateChannel(process_.target(), grpc::InsecureChannelCredentials());
+    stub_ = v1::DocumentService::NewStub(channel_);
   }
 
   // Sends `signal` and waits for the process; returns its wait status.
-  int Kill(int signal) {
-    if (pid_ <= 0) return -1;
-    kill(pid_, signal);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
+  int Kill(int signal) { return process_.running() ? process_.Stop(signal) : -1; }
 
   v1::DocumentService::Stub& stub() { return *stub_; }
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   const std::string& store_dir() const { return store_dir_; }
-  std::string log() const { return Slurp(log_); }
+  std::string log() const { return process_.log(); }
 
  private:
   std::string store_dir_;
-  std::string work_dir_;
-  std::string log_;
-  int starts_ = 0;
-  pid_t pid_ = -1;
-  int port_ = 0;
+  testing::TaichodProcess process_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::DocumentService::Stub> stub_;
 };
@@ -156,28 +99,6 @@ std::string ErrorCodeOf(const grpc::ClientContext& context) {
 
 // The sample decision as the one-stop-shop software would send it: keys render/ does not know
 // by name go to texts (strings) and lists (arrays).
-v1::DocumentData SampleData() {
-  static const std::set<std::string> kBuiltIn = {"agency", "number",     "symbol",  "place",
-                                                 "date",   "type",       "summary", "articles",
-                                                 "fields", "recipients", "signer",  "verification"};
-  nlohmann::json in =
-      nlohmann::json::parse(Slurp(testing::SourceDir() + "/render/samples/quyet-dinh-ubnd.json"));
-  nlohmann::json out = nlohmann::json::object();
-  for (auto& [key, value] : in.items()) {
-    if (kBuiltIn.count(key) != 0) {
-      out[key] = value;
-    } else if (value.is_string()) {
-      out["texts"][key] = value;
-    } else {
-      out["lists"][key]["values"] = value;
-    }
-  }
-  v1::DocumentData data;
-  auto st = google::protobuf::util::JsonStringToMessage(out.dump(), &data);
-  EXPECT_TRUE(st.ok()) << st.ToString();
-  return data;
-}
-
 v1::CreateDocumentRequest CreateRequest(const std::string& dossier, const std::string& request_id,
                                         const std::string& desk = "Quầy 1") {
   v1::CreateDocumentRequest request;
@@ -187,7 +108,7 @@ v1::CreateDocumentRequest CreateRequest(const std::string& dossier, const std::s
   doc->set_dossier_code(dossier);
   doc->set_procedure("1.001612");
   doc->set_desk(desk);
-  *doc->mutable_data() = SampleData();
+  *doc->mutable_data() = testing::SampleDocumentData();
   return request;
 }
 
@@ -236,21 +157,12 @@ std::string Download(Taichod& server, const std::string& name, v1::Revision* rev
   return bytes;
 }
 
-std::vector<std::string> ChainOf(const std::string& name) {
-  auto certs = signer::ReadCertificates(GetSamplePki().dir + "/" + name + ".chain.pem");
-  EXPECT_TRUE(certs.ok()) << certs.status();
-  std::vector<std::string> out;
-  if (!certs.ok()) return out;
-  for (const Bytes& der : *certs) out.emplace_back(der.begin(), der.end());
-  return out;
-}
-
 v1::PrepareSignatureRequest PrepareRequest(const std::string& document, v1::SignatureRole role,
                                            const std::string& image_png = {}) {
   v1::PrepareSignatureRequest request;
   request.set_name(document);
   request.set_role(role);
-  for (const std::string& der : ChainOf(role == v1::SEAL ? "seal" : "officer-an")) {
+  for (const std::string& der : testing::SampleChainDer(role == v1::SEAL ? "seal" : "officer-an")) {
     request.add_certificate_chain(der);
   }
   request.set_reason(role == v1::SEAL ? "Đóng dấu" : "Phê duyệt");
@@ -269,17 +181,6 @@ Call Complete(Taichod& server, const std::string& session, const std::string& va
   request.set_session(session);
   request.set_signature_value(value);
   return Unary(server.stub(), &v1::DocumentService::Stub::CompleteSignature, request, out);
-}
-
-// What the officer's agent does: the token signs the bytes after the PIN.
-std::string SignOnToken(const std::string& token, const std::string& to_be_signed) {
-  const std::string dir = MakeTempDir("tbs");
-  WriteBytes(dir + "/tbs.bin", to_be_signed);
-  auto r = Sh("pkcs11-tool --module " + kModule + " --token-label " + Quote(token) +
-              " --login --pin 123456 --sign --mechanism SHA256-RSA-PKCS --id 01 --input-file " +
-              Quote(dir + "/tbs.bin") + " --output-file " + Quote(dir + "/sig.bin"));
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  return Slurp(dir + "/sig.bin");
 }
 
 struct SampleImages {
@@ -427,7 +328,7 @@ TEST_F(Service, CreateApproveSealVerify) {
   // Get returns the data sent, the revision and the history.
   v1::Document got;
   ASSERT_TRUE(Get(*server_, doc.name(), &got).status.ok());
-  EXPECT_EQ(got.data().summary(), SampleData().summary());
+  EXPECT_EQ(got.data().summary(), testing::SampleDocumentData().summary());
   EXPECT_EQ(got.data().lists().at("legal_bases").values_size(), 4);
   EXPECT_EQ(got.data().texts().at("issuing_title"), "CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ LONG PHƯỚC");
   ASSERT_EQ(got.history_size(), 1);

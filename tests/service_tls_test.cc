@@ -23,6 +23,7 @@
 #include "signer/certificate_info.h"
 #include "taicho/v1/document_service.grpc.pb.h"
 #include "tests/support/pki_fixture.h"
+#include "tests/support/taichod_process.h"
 
 namespace taicho {
 namespace {
@@ -31,6 +32,7 @@ using testing::GetSamplePki;
 using testing::MakeTempDir;
 using testing::Quote;
 using testing::ReadFileBytes;
+using testing::SignOnToken;
 namespace v1 = ::taicho::v1;
 
 std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + file; }
@@ -39,62 +41,12 @@ std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + fil
 // the process exits before listening.
 class Taichod {
  public:
-  Taichod() : dir_(MakeTempDir("taichod-tls")) {}
-  ~Taichod() {
-    if (pid_ > 0) Stop(SIGKILL);
-  }
+  Taichod() : store_dir_(MakeTempDir("taichod-tls")) {}
 
   bool Start(const std::vector<std::string>& transport) {
-    const std::string port_file = dir_ + "/port";
-    log_ = dir_ + "/taichod.log";
-    std::vector<std::string> args = {TAICHOD_PATH,
-                                     "--listen",
-                                     "127.0.0.1:0",
-                                     "--port-file",
-                                     port_file,
-                                     "--store-dir",
-                                     dir_ + "/store",
-                                     "--trust",
-                                     Pki("ca-bundle.pem"),
-                                     "--shutdown-grace-seconds",
-                                     "1"};
-    args.insert(args.end(), transport.begin(), transport.end());
-    pid_ = fork();
-    if (pid_ == 0) {
-      FILE* log = fopen(log_.c_str(), "w");
-      if (log != nullptr) {
-        dup2(fileno(log), 1);
-        dup2(fileno(log), 2);
-      }
-      std::vector<char*> argv;
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-      const std::string port = ReadFileBytes(port_file);
-      if (!port.empty() && port.back() == '\n') {
-        port_ = std::stoi(port);
-        return true;
-      }
-      if (waitpid(pid_, &exit_status_, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
+    return process_.Start(store_dir_ + "/store", transport);
   }
-
-  int Stop(int signal) {
-    if (pid_ <= 0) return exit_status_;
-    kill(pid_, signal);
-    waitpid(pid_, &exit_status_, 0);
-    pid_ = -1;
-    return exit_status_;
-  }
+  int Stop(int signal) { return process_.Stop(signal); }
 
   // A stub over TLS trusting the sample root; `client` names a sample client certificate
   // ("client-intake", …) or is empty for none.
@@ -109,24 +61,19 @@ class Taichod {
     // The certificate names localhost; dialling 127.0.0.1 avoids an IPv6 localhost.
     arguments.SetSslTargetNameOverride("localhost");
     return v1::DocumentService::NewStub(
-        grpc::CreateCustomChannel(Target(), grpc::SslCredentials(options), arguments));
+        grpc::CreateCustomChannel(process_.target(), grpc::SslCredentials(options), arguments));
   }
   std::unique_ptr<v1::DocumentService::Stub> PlainStub() const {
     return v1::DocumentService::NewStub(
-        grpc::CreateChannel(Target(), grpc::InsecureChannelCredentials()));
+        grpc::CreateChannel(process_.target(), grpc::InsecureChannelCredentials()));
   }
 
-  std::string log() const { return ReadFileBytes(log_); }
-  int exit_status() const { return exit_status_; }
+  std::string log() const { return process_.log(); }
+  int exit_status() const { return process_.exit_status(); }
 
  private:
-  std::string Target() const { return "127.0.0.1:" + std::to_string(port_); }
-
-  std::string dir_;
-  std::string log_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-  int exit_status_ = -1;
+  std::string store_dir_;
+  testing::TaichodProcess process_;
 };
 
 std::vector<std::string> ServerTls() {
@@ -157,28 +104,6 @@ std::unique_ptr<grpc::ClientContext> Context() {
 
 // The sample decision as the one-stop-shop software sends it (as in service_test): keys render/
 // does not know by name go to texts (strings) and lists (arrays).
-v1::DocumentData SampleData() {
-  static const std::set<std::string> kBuiltIn = {"agency", "number",     "symbol",  "place",
-                                                 "date",   "type",       "summary", "articles",
-                                                 "fields", "recipients", "signer",  "verification"};
-  nlohmann::json in = nlohmann::json::parse(
-      ReadFileBytes(testing::SourceDir() + "/render/samples/quyet-dinh-ubnd.json"));
-  nlohmann::json out = nlohmann::json::object();
-  for (auto& [key, value] : in.items()) {
-    if (kBuiltIn.count(key) != 0) {
-      out[key] = value;
-    } else if (value.is_string()) {
-      out["texts"][key] = value;
-    } else {
-      out["lists"][key]["values"] = value;
-    }
-  }
-  v1::DocumentData data;
-  auto st = google::protobuf::util::JsonStringToMessage(out.dump(), &data);
-  EXPECT_TRUE(st.ok()) << st.ToString();
-  return data;
-}
-
 v1::CreateDocumentRequest CreateRequest(const std::string& dossier) {
   v1::CreateDocumentRequest request;
   request.set_request_id("req-1");
@@ -187,7 +112,7 @@ v1::CreateDocumentRequest CreateRequest(const std::string& dossier) {
   doc->set_dossier_code(dossier);
   doc->set_procedure("1.001612");
   doc->set_desk("Quầy 1");
-  *doc->mutable_data() = SampleData();
+  *doc->mutable_data() = testing::SampleDocumentData();
   return request;
 }
 
@@ -197,22 +122,12 @@ Call Create(v1::DocumentService::Stub& stub, const std::string& dossier, v1::Doc
   return Finish(status, *context);
 }
 
-std::vector<std::string> ChainOf(const std::string& name) {
-  auto certs = signer::ReadCertificates(Pki(name + ".chain.pem"));
-  EXPECT_TRUE(certs.ok()) << certs.status();
-  std::vector<std::string> out;
-  if (certs.ok()) {
-    for (const Bytes& der : *certs) out.emplace_back(der.begin(), der.end());
-  }
-  return out;
-}
-
 Call Prepare(v1::DocumentService::Stub& stub, const std::string& document, v1::SignatureRole role,
              const std::string& signer, v1::PrepareSignatureResponse* out) {
   v1::PrepareSignatureRequest request;
   request.set_name(document);
   request.set_role(role);
-  for (const std::string& der : ChainOf(signer)) request.add_certificate_chain(der);
+  for (const std::string& der : testing::SampleChainDer(signer)) request.add_certificate_chain(der);
   auto context = Context();
   grpc::Status status = stub.PrepareSignature(context.get(), request, out);
   return Finish(status, *context);
@@ -227,20 +142,6 @@ Call Complete(v1::DocumentService::Stub& stub, const std::string& session,
   auto context = Context();
   grpc::Status status = stub.CompleteSignature(context.get(), request, &response);
   return Finish(status, *context);
-}
-
-// The officer's agent: the SoftHSM2 token signs after the PIN.
-std::string SignOnToken(const std::string& token, const std::string& to_be_signed) {
-  const std::string dir = MakeTempDir("tbs");
-  std::ofstream(dir + "/tbs.bin", std::ios::binary) << to_be_signed;
-  auto r =
-      taicho::testing::Run("pkcs11-tool --module " + Quote(GetSamplePki().module_path) +
-                           " --token-label " + Quote(token) +
-                           " --login --pin 123456 --sign --mechanism SHA256-RSA-PKCS --id 01"
-                           " --input-file " +
-                           Quote(dir + "/tbs.bin") + " --output-file " + Quote(dir + "/sig.bin"));
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  return ReadFileBytes(dir + "/sig.bin");
 }
 
 std::string SubjectOf(const std::string& name) {
