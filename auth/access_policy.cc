@@ -17,10 +17,9 @@ struct Rule {
   std::vector<Role> roles;
 };
 
-// The one place permissions are decided. The operator's own calls (activating a server-held key)
-// come with server-side signing; until then it may only verify.
-const std::array<Rule, 10>& Rules() {
-  static const auto* const rules = new std::array<Rule, 10>{{
+// The one place permissions are decided.
+const std::array<Rule, 18>& Rules() {
+  static const auto* const rules = new std::array<Rule, 18>{{
       {Operation::kCreateDocument, "CreateDocument", {kIntake}},
       {Operation::kGetDocument,
        "GetDocument",
@@ -39,6 +38,17 @@ const std::array<Rule, 10>& Rules() {
       {Operation::kVerifyDocument,
        "VerifyDocument",
        {kIntake, kOfficer, kSealClerk, kPrintStation, kAuditor, kOperator}},
+      // The seal clerk, or the one-stop-shop software sealing as soon as the officer approved.
+      {Operation::kServerSeal, "SignDocument(SEAL)", {kSealClerk, kIntake}},
+      {Operation::kActivateKey, "ActivateKey", {kOperator}},
+      {Operation::kListServerKeys, "ListServerKeys", {kOperator}},
+      // Only the desk's print station prints, confirms and asks for reprints.
+      {Operation::kWatchReady, "WatchReady", {kPrintStation}},
+      {Operation::kMarkPrinted, "MarkPrinted", {kPrintStation}},
+      {Operation::kRequestReprint, "RequestReprint", {kPrintStation}},
+      // The clerk (văn thư) keeps the register; auditors and the one-stop-shop read it.
+      {Operation::kReadRegister, "ListRegister/ExportRegister", {kSealClerk, kAuditor, kIntake}},
+      {Operation::kReadStatistics, "GetDeskStatistics", {kAuditor, kIntake, kOperator}},
   }};
   return *rules;
 }

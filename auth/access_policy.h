@@ -22,6 +22,14 @@ enum class Operation {
   kPrepareSeal,
   kCompleteSeal,
   kVerifyDocument,
+  kServerSeal,      // SignDocument(SEAL): the seal with a key the server holds
+  kActivateKey,     // ActivateKey: an operator logs a server key in
+  kListServerKeys,  // ListServerKeys
+  kWatchReady,      // WatchReady: a desk's print jobs
+  kMarkPrinted,     // MarkPrinted
+  kRequestReprint,  // RequestReprint
+  kReadRegister,    // ListRegister, ExportRegister: the register of issued documents
+  kReadStatistics,  // GetDeskStatistics
 };
 
 std::string_view OperationName(Operation operation);

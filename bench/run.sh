@@ -90,3 +90,6 @@ print(f"ratio: taicho is {lo/t:.0f}x faster as a whole command")
 PY
 /usr/bin/time -f "taicho render: %M KB" bash -c "$render_cmd" 2>&1 >/dev/null | grep KB
 /usr/bin/time -f "libreoffice --convert-to: %M KB" bash -c "$lo_cmd" 2>&1 >/dev/null | grep KB
+
+echo "== verification (2 signatures): taicho verify vs pdfsig, in process, peak memory"
+bash "$ROOT/bench/verify_bench.sh" "$B" "$MB"

@@ -17,6 +17,10 @@ void AddTokenCommands(CLI::App& app, Runner& run);
 void AddSignCommands(CLI::App& app, Runner& run);
 void AddVerifyCommand(CLI::App& app, Runner& run);
 void AddRenderCommand(CLI::App& app, Runner& run);
+void AddPrintCopyCommand(CLI::App& app, Runner& run);
+void AddPrintStationCommand(CLI::App& app, Runner& run);
+void AddRegisterCommand(CLI::App& app, Runner& run);
+void AddExtendCommand(CLI::App& app, Runner& run);  // cli/ltv_options.cc
 
 // Prints "LỖI / ERROR [CODE]: message" to stderr and returns the documented exit code.
 int Fail(const absl::Status& status);

@@ -25,6 +25,10 @@ int main(int argc, char** argv) {
   taicho::cli::AddSignCommands(app, run);
   taicho::cli::AddVerifyCommand(app, run);
   taicho::cli::AddRenderCommand(app, run);
+  taicho::cli::AddPrintCopyCommand(app, run);
+  taicho::cli::AddPrintStationCommand(app, run);
+  taicho::cli::AddRegisterCommand(app, run);
+  taicho::cli::AddExtendCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,5 +1,6 @@
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -9,10 +10,12 @@
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
 #include "cli/key_source.h"
+#include "cli/ltv_options.h"
 #include "errors/error.h"
 #include "pades/pdf_signer.h"
 #include "pdf/pdf_file.h"
 #include "pdf/signature_appearance.h"
+#include "render/issue_fields.h"
 #include "signer/certificate_info.h"
 #include "tsa/tsa_client.h"
 
@@ -28,12 +31,17 @@ struct SignArgs {
   std::string appearance, image, doc_number, font_dir;
   double seal_diameter_mm = 36;
   bool caption = false;
+  // Certification and the issue step's number and date
+  int certify = 0;
+  int issue_number = 0;
+  std::string issue_date;  // YYYY-MM-DD; today (Vietnam) when empty
   KeyOptions key;
   // Time-stamp (B-T)
   std::vector<std::string> tsa_urls;
   std::string tsa_trust;
   int tsa_timeout_s = 60;
   bool tsa_fallback = false;
+  LtvArgs ltv;  // --level, revocation checks (cli/ltv_options.h)
   // prepare / complete
   std::string state, prepared, cert, tbs, signature;
 };
@@ -68,6 +76,41 @@ void AddDocumentOptions(CLI::App& cmd, SignArgs& a) {
   cmd.add_flag("--caption", a.caption,
                "Thêm dòng tên người ký và thời điểm ký dưới ảnh chữ ký / add a line with the "
                "signer's name and the signing time under the signature image");
+  cmd.add_option("--certify", a.certify,
+                 "Chữ ký chứng nhận (DocMDP) P=1|2|3; P=2 cho phép điền số, ngày và ký tiếp / "
+                 "certification signature with DocMDP P=1|2|3; P=2 lets the number and date be "
+                 "filled and further signatures follow")
+      ->check(CLI::Range(1, 3));
+  cmd.add_option("--issue-number", a.issue_number,
+                 "Điền số văn bản vào trường 'so' và ngày ban hành vào 'ngay/thang/nam' trong "
+                 "cùng lần ký / fill the number into field 'so' and the date of issue into "
+                 "'ngay/thang/nam' in this signature's update")
+      ->check(CLI::Range(1, 999999));
+  cmd.add_option("--issue-date", a.issue_date,
+                 "Ngày ban hành YYYY-MM-DD (mặc định hôm nay) / date of issue (default today)");
+}
+
+// The issue step's fills: the number and the date (today in Vietnam when not given).
+absl::StatusOr<std::vector<pdf::FieldFill>> IssueFills(const SignArgs& a) {
+  if (a.issue_number == 0) {
+    if (!a.issue_date.empty())
+      return Error(ErrorCode::kUsage, "--issue-date cần / needs --issue-number");
+    return std::vector<pdf::FieldFill>{};
+  }
+  render::IssueDate date = render::IssueDateAt(std::time(nullptr));
+  if (!a.issue_date.empty()) {
+    std::vector<std::string> parts = absl::StrSplit(a.issue_date, '-');
+    bool ok = parts.size() == 3 && absl::SimpleAtoi(parts[0], &date.year) &&
+              absl::SimpleAtoi(parts[1], &date.month) && absl::SimpleAtoi(parts[2], &date.day) &&
+              date.year >= 1945 && date.month >= 1 && date.month <= 12 && date.day >= 1 &&
+              date.day <= 31;
+    if (!ok) {
+      return Error(
+          ErrorCode::kUsage,
+          absl::StrCat("--issue-date phải là YYYY-MM-DD / must be YYYY-MM-DD: ", a.issue_date));
+    }
+  }
+  return render::IssueFills(a.issue_number, date);
 }
 
 absl::StatusOr<pdf::Rect> ParseRect(const std::string& text) {
@@ -102,7 +145,14 @@ absl::StatusOr<pades::SignOptions> MakeOptions(const SignArgs& a) {
   o.appearance.seal_diameter_mm = a.seal_diameter_mm;
   o.appearance.document_number = a.doc_number;
   o.appearance.caption = a.caption;
-  if (!a.font_dir.empty()) o.appearance.font_path = a.font_dir + "/LiberationSerif-Regular.ttf";
+  if (!a.font_dir.empty()) {
+    o.appearance.font_path = a.font_dir + "/LiberationSerif-Regular.ttf";
+    o.font_dir = a.font_dir;
+  }
+  o.certification = a.certify;
+  absl::StatusOr<std::vector<pdf::FieldFill>> fills = IssueFills(a);
+  if (!fills.ok()) return fills.status();
+  o.fills = *std::move(fills);
   if (*kind == pdf::AppearanceKind::kNone &&
       (!a.image.empty() || !a.doc_number.empty() || a.caption)) {
     return Error(ErrorCode::kUsage,
@@ -172,6 +222,19 @@ void PrintResult(const pades::SignResult& r, const std::string& out) {
     std::printf("  KHÔNG có dấu thời gian, đã ký B-B / NO time-stamp, signed B-B:\n");
   }
   for (const std::string& p : r.tsa_problems) std::printf("    ! %s\n", p.c_str());
+  if (r.signer_status != "not checked" || !r.revocation_problems.empty()) {
+    std::printf("  Trạng thái chứng thư / Certificate status: %s%s%s%s\n", r.signer_status.c_str(),
+                r.signer_status_source.empty() ? "" : " (", r.signer_status_source.c_str(),
+                r.signer_status_source.empty() ? "" : ")");
+  }
+  for (const std::string& p : r.revocation_problems) std::printf("    ! %s\n", p.c_str());
+  if (r.certification != 0) {
+    std::printf("  Chữ ký chứng nhận / Certification: DocMDP P=%d\n", r.certification);
+  }
+  if (r.filled_fields != 0) {
+    std::printf("  Đã điền số, ngày ban hành / Number and date filled: %zu trường / fields\n",
+                r.filled_fields);
+  }
   if (r.appearance != pdf::AppearanceKind::kNone) {
     std::printf("  Hiển thị / Appearance: %s, trang / page %d, [%.2f %.2f %.2f %.2f]%s\n",
                 std::string(pdf::AppearanceKindName(r.appearance)).c_str(), r.page_index + 1,
@@ -192,17 +255,37 @@ int RunSign(const SignArgs& a) {
   absl::StatusOr<std::unique_ptr<tsa::TsaClient>> tsa = MakeTsaClient(a);
   if (!tsa.ok()) return Fail(tsa.status());
   options->tsa = tsa->get();
+  absl::Status level = CheckLevel(a.ltv, *tsa != nullptr);
+  if (!level.ok()) return Fail(level);
+  absl::StatusOr<std::unique_ptr<revocation::RevocationClient>> revocation =
+      MakeRevocationClient(a.ltv, a.ltv.check_revocation || WantsLtv(a.ltv));
+  if (!revocation.ok()) return Fail(revocation.status());
+  options->revocation = revocation->get();
+  options->sign_when_revocation_unavailable = a.ltv.revocation_fallback;
   absl::StatusOr<OpenKey> key = OpenSigningKey(a.key);
   if (!key.ok()) return Fail(key.status());
-  absl::StatusOr<pades::SignResult> r = pades::SignPdf(a.in, a.out, *key->signer, *options);
+  // B-LT/B-LTA: the signature goes to a temp file, the DSS (and document time-stamp) updates
+  // write --out.
+  const std::string signed_path = WantsLtv(a.ltv) ? a.out + ".sig.tmp" : a.out;
+  absl::StatusOr<pades::SignResult> r = pades::SignPdf(a.in, signed_path, *key->signer, *options);
   if (!r.ok()) return Fail(r.status());
   PrintResult(*r, a.out);
+  if (WantsLtv(a.ltv)) {
+    absl::Status st = FinishLevel(a.ltv, signed_path, a.out, **revocation, tsa->get(), a.tsa_trust);
+    std::remove(signed_path.c_str());
+    if (!st.ok()) return Fail(st);
+  }
   return 0;
 }
 
 int RunPrepare(const SignArgs& a) {
   absl::StatusOr<pades::SignOptions> options = MakeOptions(a);
   if (!options.ok()) return Fail(options.status());
+  absl::StatusOr<std::unique_ptr<revocation::RevocationClient>> revocation =
+      MakeRevocationClient(a.ltv, a.ltv.check_revocation);
+  if (!revocation.ok()) return Fail(revocation.status());
+  options->revocation = revocation->get();
+  options->sign_when_revocation_unavailable = a.ltv.revocation_fallback;
   absl::StatusOr<std::vector<Bytes>> certs = signer::ReadCertificates(a.cert);
   if (!certs.ok()) return Fail(certs.status());
   std::vector<Bytes> chain = signer::BuildChain(certs->front(), *certs);
@@ -256,6 +339,7 @@ void AddSignCommands(CLI::App& app, Runner& run) {
   sign->add_option("--out", args->out, "PDF đã ký / output PDF");
   AddDocumentOptions(*sign, *args);
   AddTimeStampOptions(*sign, *args);
+  AddLtvOptions(*sign, args->ltv);
   args->key.Register(*sign);
   sign->callback([sign, args, &run] {
     if (sign->get_subcommands().empty()) run = [args] { return RunSign(*args); };
@@ -273,6 +357,12 @@ void AddSignCommands(CLI::App& app, Runner& run) {
       ->required();
   prepare->add_option("--tbs", args->tbs, "Ghi dữ liệu cần ký ra tệp / write the bytes to sign");
   prepare->add_flag("--pss", args->key.pss, "RSASSA-PSS");
+  prepare->add_flag("--check-revocation", args->ltv.check_revocation,
+                    "Kiểm tra thu hồi chứng thư trước khi ký / check revocation before signing");
+  prepare->add_flag("--revocation-fallback", args->ltv.revocation_fallback,
+                    "Vẫn ký khi không kiểm tra được / sign when revocation cannot be checked");
+  prepare->add_option("--ocsp-url", args->ltv.ocsp_url, "OCSP responder override");
+  prepare->add_option("--url-rewrite", args->ltv.url_rewrites, "FROM=TO");
   AddDocumentOptions(*prepare, *args);
   prepare->callback([args, &run] { run = [args] { return RunPrepare(*args); }; });
 

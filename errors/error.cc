@@ -112,6 +112,29 @@ constexpr std::array kEntries = {
           "Dấu thời gian trong chữ ký không hợp lệ", "The time-stamp in the signature is invalid"},
     Entry{ErrorCode::kCrypto, "CRYPTO_ERROR", absl::StatusCode::kInternal, 7, "Lỗi mật mã",
           "Cryptographic operation failed"},
+    Entry{ErrorCode::kKeyNotActivated, "KEY_NOT_ACTIVATED", absl::StatusCode::kFailedPrecondition,
+          4, "Khóa ký của máy chủ chưa được kích hoạt",
+          "The server's signing key has not been activated"},
+    Entry{ErrorCode::kConfigInvalid, "CONFIG_INVALID", absl::StatusCode::kInvalidArgument, 2,
+          "Tệp cấu hình không hợp lệ", "The configuration file is invalid"},
+    Entry{ErrorCode::kPinFileInsecure, "PIN_FILE_INSECURE", absl::StatusCode::kFailedPrecondition,
+          4, "Tệp PIN không an toàn (người khác đọc được)",
+          "The PIN file is readable by others than its owner"},
+    Entry{ErrorCode::kCertExpired, "CERT_EXPIRED", absl::StatusCode::kFailedPrecondition, 4,
+          "Chứng thư số của người ký đã hết hạn", "The signer's certificate has expired"},
+    Entry{ErrorCode::kCertNotYetValid, "CERT_NOT_YET_VALID", absl::StatusCode::kFailedPrecondition,
+          4, "Chứng thư số của người ký chưa có hiệu lực",
+          "The signer's certificate is not valid yet"},
+    Entry{ErrorCode::kCertRevoked, "CERT_REVOKED", absl::StatusCode::kFailedPrecondition, 4,
+          "Chứng thư số của người ký đã bị thu hồi", "The signer's certificate is revoked"},
+    Entry{ErrorCode::kCertStatusUnknown, "CERT_STATUS_UNKNOWN",
+          absl::StatusCode::kFailedPrecondition, 4,
+          "Tổ chức cấp chứng thư không biết chứng thư số của người ký",
+          "The certificate authority does not know the signer's certificate"},
+    Entry{ErrorCode::kRevocationUnavailable, "REVOCATION_UNAVAILABLE",
+          absl::StatusCode::kUnavailable, 6, "Không kiểm tra được trạng thái thu hồi chứng thư số",
+          "The certificate's revocation status could not be checked"},
+    // Last: Find() falls back to it.
     Entry{ErrorCode::kInternal, "INTERNAL", absl::StatusCode::kInternal, 7, "Lỗi nội bộ",
           "Internal error"},
 };
@@ -134,6 +157,11 @@ absl::Status Error(ErrorCode code, std::string_view detail) {
   if (!detail.empty()) absl::StrAppend(&message, ": ", std::string(detail));
   absl::Status status(e.status, message);
   status.SetPayload(kPayloadUrl, absl::Cord(std::string(e.name)));
+  return status;
+}
+
+absl::Status WithCode(absl::Status status, std::string_view code_name) {
+  if (!status.ok()) status.SetPayload(kPayloadUrl, absl::Cord(std::string(code_name)));
   return status;
 }
 

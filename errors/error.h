@@ -54,6 +54,14 @@ enum class ErrorCode {
   kTimeStampInvalid,       // a time-stamp token in a signature does not verify
   kCrypto,                 // an OpenSSL operation failed unexpectedly
   kInternal,               // a bug
+  kKeyNotActivated,        // a server-held key was not activated by an operator (or lost its token)
+  kConfigInvalid,          // taichod's configuration file is unreadable or wrong
+  kPinFileInsecure,        // a PIN file others than its owner could read (or not a regular file)
+  kCertExpired,            // the signer's certificate has expired
+  kCertNotYetValid,        // the signer's certificate is not valid yet
+  kCertRevoked,            // the signer's certificate is revoked (OCSP or CRL)
+  kCertStatusUnknown,      // the CA's responder does not know the signer's certificate
+  kRevocationUnavailable,  // no OCSP responder or CRL gave a verified answer
 };
 
 // The stable code, e.g. "PIN_INCORRECT".
@@ -61,6 +69,10 @@ std::string_view CodeName(ErrorCode code);
 
 // Builds the error. `detail` is appended for operators (English or Vietnamese, no secrets).
 absl::Status Error(ErrorCode code, std::string_view detail = {});
+
+// A status that came from elsewhere (taichod's reply to a client) with the stable code it named,
+// so CodeOf and ExitCodeOf treat it as a local error of that code.
+absl::Status WithCode(absl::Status status, std::string_view code_name);
 
 // The stable code of a status made by Error(); "OK" for OK, "UNKNOWN" for other statuses.
 std::string CodeOf(const absl::Status& status);

@@ -6,6 +6,7 @@
 
 #include "errors/error.h"
 #include "pades/signature_spec.h"
+#include "pades/signer_check.h"
 #include "pdf/pdf_file.h"
 
 namespace taicho::pades {
@@ -16,6 +17,9 @@ absl::StatusOr<SignResult> SignPdf(const std::string& input_path, const std::str
   if (chain.empty()) return Error(ErrorCode::kCertificateNotFound);
   absl::StatusOr<pdf::SignatureFieldSpec> spec = MakeFieldSpec(chain, options);
   if (!spec.ok()) return spec.status();
+  absl::StatusOr<SignerCheck> check =
+      CheckSignerCertificate(chain, options, static_cast<int64_t>(std::time(nullptr)));
+  if (!check.ok()) return check.status();
 
   absl::StatusOr<pdf::AtomicFile> out = pdf::AtomicFile::Create(output_path);
   if (!out.ok()) return out.status();
@@ -42,6 +46,7 @@ absl::StatusOr<SignResult> SignPdf(const std::string& input_path, const std::str
     if (!st.ok()) return st;
     SignResult result = MakeResult(*update, spec->signing_time, spec->appearance.kind, cms->size());
     CopyTimeStamp(stamp, &result);
+    CopySignerCheck(*check, &result);
     return result;
   }
   return Error(ErrorCode::kSignatureTooLarge);

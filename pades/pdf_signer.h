@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "pdf/signature_appearance.h"
 #include "pdf/signature_update.h"
+#include "revocation/revocation_client.h"
 #include "signer/cms_builder.h"
 #include "signer/key_signer.h"
 #include "tsa/tsa_client.h"
@@ -37,6 +38,20 @@ struct SignOptions {
   // one per configuration). nullptr: B-B. Its policy says whether an unreachable TSA fails the
   // signing or falls back to B-B (then SignResult says so).
   const tsa::TsaClient* tsa = nullptr;
+  // A certification signature with DocMDP P = 1, 2 or 3 (0: approval). The officer certifies a
+  // draft with P = 2 so the issue step may fill the number and date and the agency may sign.
+  int certification = 0;
+  // Text fields filled in this signature's update (the issue step's number and date), drawn in
+  // the fonts their /DA names from `font_dir`.
+  std::vector<pdf::FieldFill> fills;
+  std::string font_dir = pdf::kDefaultFontDir;
+  // Before signing, the signer's certificate must be within its validity (CERT_EXPIRED,
+  // CERT_NOT_YET_VALID) and, with `revocation` (not owned, thread-safe), not revoked or unknown
+  // to its CA (CERT_REVOKED, CERT_STATUS_UNKNOWN), asked now. When no responder or CRL answers:
+  // REVOCATION_UNAVAILABLE, or sign anyway when `sign_when_revocation_unavailable` (the result
+  // says so).
+  const revocation::RevocationClient* revocation = nullptr;
+  bool sign_when_revocation_unavailable = false;
 };
 
 struct SignResult {
@@ -50,10 +65,17 @@ struct SignResult {
   pdf::AppearanceKind appearance = pdf::AppearanceKind::kNone;
   bool filled_existing_field = false;
   size_t appearance_bytes = 0;            // what the appearance's objects add to the file
+  size_t filled_fields = 0;               // text fields filled in the same update
+  int certification = 0;                  // DocMDP P of a certification signature, else 0
   std::string level = "B-B";              // "B-T" when a signature time-stamp was embedded
   std::string tsa_url;                    // the TSA that answered (redacted)
   std::string timestamp_time;             // its genTime, ISO 8601 UTC
   std::vector<std::string> tsa_problems;  // failed attempts, also when it fell back to B-B
+  // The signer's certificate as checked before signing: "good" or "not checked"; where the
+  // answer came from ("ocsp", "crl", "ocsp (cache)"); why it was not (fully) checked.
+  std::string signer_status = "not checked";
+  std::string signer_status_source;
+  std::vector<std::string> revocation_problems;
 };
 
 // Signs `input_path` into `output_path` (written atomically; the input is never changed).

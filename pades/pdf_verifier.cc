@@ -1,8 +1,12 @@
 #include "pades/pdf_verifier.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "pades/doc_timestamp_check.h"
+#include "pdf/dss_update.h"
 #include "pdf/pdf_file.h"
 #include "pdf/signature_reader.h"
 #include "signer/cms_verifier.h"
@@ -21,6 +25,18 @@ void Conclude(SignatureReport& r) {
   } else if (!r.signature_ok) {
     r.indication = "TOTAL-FAILED";
     r.sub_indication = "SIG_CRYPTO_FAILURE";
+  } else if (!r.changes_permitted) {
+    // The signed bytes are intact, but a later update changed what the document shows or did
+    // more than the DocMDP permissions in force allow. EN 319 102-1 has no sub-indication of its
+    // own for this; like EU DSS (its "PDF modification detection" and DocMDP checks belong to the
+    // format checking building block) we report the file no longer conforming to the signature's
+    // format rules: TOTAL-FAILED / FORMAT_FAILURE. Not HASH_FAILURE (the digest matches) and not
+    // INDETERMINATE (no further data could make the change acceptable).
+    r.indication = "TOTAL-FAILED";
+    r.sub_indication = "FORMAT_FAILURE";
+  } else if (r.revocation_status == "revoked") {
+    r.indication = "TOTAL-FAILED";
+    r.sub_indication = "REVOKED";
   } else if (!r.signing_certificate_ok) {
     r.indication = "INDETERMINATE";
     r.sub_indication = "NO_SIGNING_CERTIFICATE_FOUND";
@@ -35,6 +51,14 @@ void Conclude(SignatureReport& r) {
     r.indication = "TOTAL-PASSED";
     r.sub_indication.clear();
   }
+}
+
+void ApplyChanges(const SignatureChanges& c, SignatureReport& r) {
+  if (c.certification_p > 0) r.certification_p = c.certification_p;
+  r.docmdp_in_force = c.docmdp_in_force;
+  r.changes_after = c.changes;
+  r.changes_permitted = c.all_permitted;
+  for (const std::string& p : c.problems) r.problems.push_back(p);
 }
 
 const char* IndicationVi(const std::string& indication) {
@@ -65,7 +89,7 @@ void CheckTimeStamp(const Bytes& cms, const std::string& anchors, SignatureRepor
 }  // namespace
 
 bool VerificationReport::all_passed() const {
-  if (signatures.empty()) return false;
+  if (signatures.empty() || !problems.empty()) return false;
   for (const SignatureReport& s : signatures) {
     if (s.indication != "TOTAL-PASSED") return false;
   }
@@ -74,8 +98,9 @@ bool VerificationReport::all_passed() const {
 
 std::string VerificationReport::ToText() const {
   std::string out;
+  for (const std::string& p : problems) absl::StrAppend(&out, "!! ", p, "\n");
   if (signatures.empty()) {
-    return "Tài liệu không có chữ ký số / The document has no signatures\n";
+    return out + "Tài liệu không có chữ ký số / The document has no signatures\n";
   }
   absl::StrAppend(&out, "Số chữ ký / Signatures: ", signatures.size(), "\n");
   int n = 0;
@@ -110,6 +135,21 @@ std::string VerificationReport::ToText() const {
                           : std::string("KHÔNG HỢP LỆ / INVALID"),
                       "\n");
     }
+    if (!s.revocation_status.empty()) {
+      const std::string& st = s.revocation_status;
+      absl::StrAppend(&out, "  Trạng thái thu hồi / Revocation status: ",
+                      st == "good"      ? "còn hiệu lực / good"
+                      : st == "revoked" ? "ĐÃ THU HỒI / REVOKED"
+                                        : "không xác định / unknown",
+                      " (", s.revocation_source, ")",
+                      s.revocation_time.empty() ? "" : ", thu hồi lúc / revoked at ",
+                      s.revocation_time, "\n");
+    } else if (s.signature_ok) {
+      absl::StrAppend(&out,
+                      "  Trạng thái thu hồi: không có dữ liệu / Revocation status: no data\n");
+    }
+    absl::StrAppend(
+        &out, ChangesToText(s.certification_p.value_or(0), s.docmdp_in_force, s.changes_after));
     absl::StrAppend(&out, "  Kết luận / Result: ", IndicationVi(s.indication), " / ", s.indication);
     if (!s.sub_indication.empty()) absl::StrAppend(&out, " (", s.sub_indication, ")");
     absl::StrAppend(&out, "\n");
@@ -121,6 +161,7 @@ std::string VerificationReport::ToText() const {
 std::string VerificationReport::ToJson() const {
   nlohmann::json j;
   j["all_passed"] = all_passed();
+  j["problems"] = problems;
   j["signatures"] = nlohmann::json::array();
   for (const SignatureReport& s : signatures) {
     nlohmann::json e;
@@ -143,6 +184,22 @@ std::string VerificationReport::ToJson() const {
       e["timestamp"] = {
           {"valid", *s.timestamp_ok}, {"gen_time", s.timestamp_time}, {"tsa", s.timestamp_tsa}};
     }
+    if (!s.revocation_status.empty()) {
+      e["revocation"] = {{"status", s.revocation_status},
+                         {"source", s.revocation_source},
+                         {"revoked_at", s.revocation_time}};
+    }
+    if (s.certification_p.has_value()) e["certification_p"] = *s.certification_p;
+    e["docmdp_in_force"] = s.docmdp_in_force;
+    e["changes_permitted"] = s.changes_permitted;
+    e["changes_after"] = nlohmann::json::array();
+    for (const DetectedChange& c : s.changes_after) {
+      e["changes_after"].push_back({{"kind", c.kind},
+                                    {"permitted", c.permitted},
+                                    {"text_vi", c.text_vi},
+                                    {"text_en", c.text_en},
+                                    {"objects", c.objects}});
+    }
     e["indication"] = s.indication;
     e["sub_indication"] = s.sub_indication;
     e["problems"] = s.problems;
@@ -152,9 +209,19 @@ std::string VerificationReport::ToJson() const {
 }
 
 absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
-                                             const std::string& trust_anchors_pem) {
+                                             const std::string& trust_anchors_pem,
+                                             const revocation::RevocationClient* online) {
+  absl::StatusOr<pdf::DssContent> dss = pdf::ReadDss(path);
+  if (!dss.ok()) return dss.status();
   absl::StatusOr<std::vector<pdf::EmbeddedSignature>> found = pdf::ReadSignatures(path);
   if (!found.ok()) return found.status();
+  std::vector<int64_t> revision_ends;
+  for (const pdf::EmbeddedSignature& sig : *found) {
+    revision_ends.push_back(sig.byte_range[2] + sig.byte_range[3]);
+  }
+  absl::StatusOr<std::vector<SignatureChanges>> changes =
+      AnalyzeChangesAfterSignatures(path, revision_ends);
+  if (!changes.ok()) return changes.status();
   VerificationReport report;
   for (const pdf::EmbeddedSignature& sig : *found) {
     SignatureReport r;
@@ -164,8 +231,10 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
     r.covers_whole_file = sig.covers_whole_file;
     r.byte_range_ok = sig.byte_range_problem.empty();
     if (!r.byte_range_ok) r.problems.push_back(sig.byte_range_problem);
-    if (sig.type != "Sig") r.problems.push_back("document time-stamps are not checked yet");
-    if (r.byte_range_ok) {
+    Bytes signer_cert;  // whose revocation status is reported
+    if (sig.type == "DocTimeStamp" && r.byte_range_ok) {
+      CheckDocumentTimeStamp(path, sig, trust_anchors_pem, r, &signer_cert);
+    } else if (r.byte_range_ok) {
       const pdf::ByteRange range = sig.byte_range;
       signer::ContentStreamer content =
           [&](const std::function<void(ByteSpan)>& sink) -> absl::Status {
@@ -187,13 +256,31 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
       r.signer_serial = v->signer_serial_hex;
       r.digest_algorithm = v->digest_algorithm;
       r.signature_algorithm = v->signature_algorithm;
+      signer_cert = v->signer_certificate_der;
       for (const std::string& p : v->problems) r.problems.push_back(p);
       if (v->has_signing_time) r.problems.push_back("CMS carries signing-time (not PAdES)");
       if (r.signature_ok && !trust_anchors_pem.empty())
         CheckTimeStamp(sig.contents, trust_anchors_pem, r);
     }
+    if (r.signature_ok) CheckRevocation(*dss, sig, signer_cert, online, r);
+    ApplyChanges((*changes)[report.signatures.size()], r);
     Conclude(r);
     report.signatures.push_back(std::move(r));
+  }
+  // A signature an update took out of the form is invisible to ReadSignatures, which reads the
+  // final revision: its dictionary's bytes are still in the file, so look for them there.
+  absl::StatusOr<std::vector<pdf::ByteRange>> written = pdf::ScanByteRanges(path);
+  if (!written.ok()) return written.status();
+  for (const pdf::ByteRange& range : *written) {
+    const bool listed = std::any_of(found->begin(), found->end(),
+                                    [&](const auto& sig) { return sig.byte_range == range; });
+    if (!listed) {
+      report.problems.push_back(absl::StrCat(
+          "Chữ ký của một phiên bản trước (ByteRange [", absl::StrJoin(range, " "),
+          "]) không còn trong tài liệu: đã bị gỡ hoặc che / a signature of an earlier revision "
+          "(ByteRange [",
+          absl::StrJoin(range, " "), "]) is gone from the final document: removed or hidden"));
+    }
   }
   return report;
 }

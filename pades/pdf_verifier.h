@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "pades/change_analysis.h"
+#include "revocation/revocation_client.h"
 
 namespace taicho::pades {
 
@@ -32,6 +34,18 @@ struct SignatureReport {
   std::optional<bool> timestamp_ok;
   std::string timestamp_time;
   std::string timestamp_tsa;
+  // Revocation of the signer's (for a document time-stamp: the TSA's) certificate at the time
+  // the time-stamp proves (else now), from the DSS or, with an online client, fetched:
+  // "good", "revoked", "unknown"; "" when no data. Revoked before that time fails the signature.
+  std::string revocation_status;
+  std::string revocation_source;  // "DSS OCSP", "DSS CRL", "online OCSP", "online CRL"
+  std::string revocation_time;    // ISO 8601 UTC, when the certificate was (later) revoked
+  // What the updates after this signature changed (pades/change_analysis.h); a change that is
+  // not permitted fails the signature. certification_p: DocMDP P when this signature certifies.
+  std::optional<int> certification_p;
+  int docmdp_in_force = 0;  // strictest certification P in force for it, 0 for none
+  std::vector<DetectedChange> changes_after;
+  bool changes_permitted = true;
   std::vector<std::string> problems;  // English, for operators
 
   // ETSI EN 319 102-1 style: "TOTAL-PASSED", "TOTAL-FAILED" or "INDETERMINATE", with a
@@ -42,14 +56,19 @@ struct SignatureReport {
 
 struct VerificationReport {
   std::vector<SignatureReport> signatures;
-  bool all_passed() const;     // at least one signature, all TOTAL-PASSED
+  // About the document as a whole (Vietnamese / English), e.g. a signature of an earlier
+  // revision that the final one no longer lists. Any of them fails all_passed().
+  std::vector<std::string> problems;
+  bool all_passed() const;     // at least one signature, all TOTAL-PASSED, no document problem
   std::string ToText() const;  // Vietnamese with English alongside
   std::string ToJson() const;
 };
 
 // `trust_anchors_pem`: PEM bundle of trusted roots; without it the chain is not judged and the
 // best outcome is INDETERMINATE / NO_CERTIFICATE_CHAIN_FOUND.
+// `online` (optional, not owned): revocation data missing from the DSS is fetched with it.
 absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
-                                             const std::string& trust_anchors_pem = {});
+                                             const std::string& trust_anchors_pem = {},
+                                             const revocation::RevocationClient* online = nullptr);
 
 }  // namespace taicho::pades

@@ -28,6 +28,9 @@ absl::StatusOr<pdf::SignatureFieldSpec> MakeFieldSpec(const std::vector<Bytes>& 
       pdf::PdfDateVietnam(options.signing_time.value_or(static_cast<int64_t>(std::time(nullptr))));
   spec.contents_capacity =
       options.contents_capacity != 0 ? options.contents_capacity : signer::EstimateCmsSize(chain);
+  spec.certification = options.certification;
+  spec.fills = options.fills;
+  spec.font_dir = options.font_dir;
   return spec;
 }
 
@@ -44,6 +47,8 @@ SignResult MakeResult(const pdf::PreparedUpdate& update, const std::string& sign
   r.appearance = appearance;
   r.filled_existing_field = update.filled_existing_field;
   r.appearance_bytes = update.appearance_bytes;
+  r.filled_fields = update.filled_fields;
+  r.certification = update.certification;
   return r;
 }
 

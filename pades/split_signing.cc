@@ -1,5 +1,6 @@
 // The split flow: prepare in one process, sign elsewhere (the officer's token), complete later.
 #include <cstring>
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -7,6 +8,7 @@
 #include "pades/pdf_signer.h"
 #include "pades/range_digest.h"
 #include "pades/signature_spec.h"
+#include "pades/signer_check.h"
 #include "pdf/pdf_file.h"
 
 namespace taicho::pades {
@@ -46,6 +48,8 @@ std::string PreparedSignature::ToJson() const {
   j["rect"] = {update.rect.left, update.rect.bottom, update.rect.right, update.rect.top};
   j["appearance"] = std::string(pdf::AppearanceKindName(appearance));
   j["filled_existing_field"] = update.filled_existing_field;
+  j["filled_fields"] = update.filled_fields;
+  j["certification"] = update.certification;
   j["cms"] = nlohmann::json::parse(cms.ToJson());
   return j.dump(2);
 }
@@ -83,6 +87,8 @@ absl::StatusOr<PreparedSignature> PreparedSignature::FromJson(const std::string&
     if (!kind.ok()) return Error(ErrorCode::kStateInvalid, "appearance");
     p.appearance = *kind;
     p.update.filled_existing_field = j.value("filled_existing_field", false);
+    p.update.filled_fields = j.value("filled_fields", size_t{0});
+    p.update.certification = j.value("certification", 0);
     absl::StatusOr<signer::PreparedCms> cms = signer::PreparedCms::FromJson(j.at("cms").dump());
     if (!cms.ok()) return cms.status();
     p.cms = *std::move(cms);
@@ -106,6 +112,9 @@ absl::StatusOr<PreparedSignature> PrepareSignature(const std::string& input_path
   if (chain.empty()) return Error(ErrorCode::kCertificateNotFound);
   absl::StatusOr<pdf::SignatureFieldSpec> spec = MakeFieldSpec(chain, options);
   if (!spec.ok()) return spec.status();
+  absl::StatusOr<SignerCheck> check =
+      CheckSignerCertificate(chain, options, static_cast<int64_t>(std::time(nullptr)));
+  if (!check.ok()) return check.status();
   absl::StatusOr<pdf::AtomicFile> out = pdf::AtomicFile::Create(prepared_pdf_path);
   if (!out.ok()) return out.status();
   absl::StatusOr<DigestedUpdate> written =

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
+#include "pdf/png_image_cache.h"
 #include "pdf/podofo_document.h"
 
 namespace taicho::pdf {
@@ -59,20 +60,20 @@ std::unique_ptr<PoDoFo::PdfMemDocument> NewScratch() {
   return doc;
 }
 
-absl::StatusOr<PoDoFo::PdfFont*> LoadFont(PoDoFo::PdfMemDocument& doc, const AppearanceSpec& spec,
+absl::StatusOr<PoDoFo::PdfFont*> LoadFont(PoDoFo::PdfMemDocument& doc, const std::string& font_path,
                                           double size) {
-  if (!std::ifstream(spec.font_path, std::ios::binary)) {
+  if (!std::ifstream(font_path, std::ios::binary)) {
     return Error(ErrorCode::kIo,
-                 absl::StrCat("không đọc được phông chữ / cannot read the font: ", spec.font_path));
+                 absl::StrCat("không đọc được phông chữ / cannot read the font: ", font_path));
   }
   // A subset with Identity-H: Vietnamese letters need 2-byte codes, and PoDoFo writes a
   // ToUnicode map for it so the text stays extractable.
   PoDoFo::PdfFont* font = doc.CreateFontSubset(
       "LiberationSerif", false, false, false,
-      PoDoFo::PdfEncodingFactory::GlobalIdentityEncodingInstance(), spec.font_path.c_str());
+      PoDoFo::PdfEncodingFactory::GlobalIdentityEncodingInstance(), font_path.c_str());
   if (font == nullptr) {
     return Error(ErrorCode::kIo,
-                 absl::StrCat("phông chữ không dùng được / unusable font: ", spec.font_path));
+                 absl::StrCat("phông chữ không dùng được / unusable font: ", font_path));
   }
   font->SetFontSize(static_cast<float>(size));
   return font;
@@ -218,7 +219,7 @@ absl::Status DrawOfficer(PoDoFo::PdfMemDocument& doc, PoDoFo::PdfPainter& painte
                          PoDoFo::PdfImage& image) {
   double image_bottom = 0;
   if (spec.caption) {
-    absl::StatusOr<PoDoFo::PdfFont*> font = LoadFont(doc, spec, kCaptionMaxSize);
+    absl::StatusOr<PoDoFo::PdfFont*> font = LoadFont(doc, spec.font_path, kCaptionMaxSize);
     if (!font.ok()) return font.status();
     const std::string caption = absl::StrCat(Nfc(text.signer_name), " ", text.time_iso);
     // Shrink to the rect's width, down to a still legible size.
@@ -242,6 +243,20 @@ absl::Status DrawOfficer(PoDoFo::PdfMemDocument& doc, PoDoFo::PdfPainter& painte
   const double w = image.GetWidth() * scale, h = image.GetHeight() * scale;
   PlaceImage(painter, image, (area_w - w) / 2, image_bottom + (area_h - h) / 2, w, h);
   return absl::OkStatus();
+}
+
+// Embeds the font subsets (PdfMemDocument::Write would) and copies the XObject and everything
+// it uses out of the scratch document, numbered from `first_number`.
+absl::StatusOr<DrawnAppearance> CopyOut(PoDoFo::PdfMemDocument& doc, PoDoFo::PdfXObject& xobject,
+                                        int64_t first_number) {
+  doc.EmbedSubsetFonts();
+  Renumberer renumberer(doc.GetObjects(), first_number);
+  absl::Status st = renumberer.Collect(xobject.GetObject());
+  if (!st.ok()) return st;
+  DrawnAppearance out;
+  out.xobject_number = renumberer.NumberOf(xobject.GetObject()->Reference());
+  out.objects = renumberer.Serialize();
+  return out;
 }
 
 }  // namespace
@@ -286,7 +301,7 @@ absl::StatusOr<Size> MinimumAppearanceSize(const AppearanceSpec& spec,
     case AppearanceKind::kAttachment:
       try {
         auto doc = NewScratch();
-        absl::StatusOr<PoDoFo::PdfFont*> font = LoadFont(*doc, spec, spec.font_size);
+        absl::StatusOr<PoDoFo::PdfFont*> font = LoadFont(*doc, spec.font_path, spec.font_size);
         if (!font.ok()) return font.status();
         return AttachmentSize(*font, spec, AttachmentLines(spec, time_iso));
       } catch (const PoDoFo::PdfError& e) {
@@ -315,10 +330,8 @@ absl::StatusOr<DrawnAppearance> DrawAppearance(const AppearanceSpec& spec, Size 
     painter.SetPage(&xobject);
     std::unique_ptr<PoDoFo::PdfImage> image;
     if (!png.bytes.empty()) {
-      image = std::make_unique<PoDoFo::PdfImage>(doc.get());
       try {
-        image->LoadFromPngData(reinterpret_cast<const unsigned char*>(png.bytes.data()),
-                               static_cast<PoDoFo::pdf_long>(png.bytes.size()));
+        image = LoadPngImage(*doc, png.bytes);  // encoded once per PNG, then reused
       } catch (const PoDoFo::PdfError&) {
         painter.FinishPage();
         return Error(ErrorCode::kUsage,
@@ -335,7 +348,7 @@ absl::StatusOr<DrawnAppearance> DrawAppearance(const AppearanceSpec& spec, Size 
       const double h = w * image->GetHeight() / image->GetWidth();
       PlaceImage(painter, *image, (size.width - w) / 2, (size.height - h) / 2, w, h);
     } else {
-      absl::StatusOr<PoDoFo::PdfFont*> font = LoadFont(*doc, spec, spec.font_size);
+      absl::StatusOr<PoDoFo::PdfFont*> font = LoadFont(*doc, spec.font_path, spec.font_size);
       if (!font.ok()) {
         drawn = font.status();
       } else {
@@ -351,18 +364,45 @@ absl::StatusOr<DrawnAppearance> DrawAppearance(const AppearanceSpec& spec, Size 
     }
     painter.FinishPage();
     if (!drawn.ok()) return drawn;
-    // PdfMemDocument::Write would do this; we copy the objects out ourselves.
-    doc->EmbedSubsetFonts();
-
-    Renumberer renumberer(doc->GetObjects(), first_number);
-    absl::Status st = renumberer.Collect(xobject.GetObject());
-    if (!st.ok()) return st;
-    DrawnAppearance out;
-    out.xobject_number = renumberer.NumberOf(xobject.GetObject()->Reference());
-    out.objects = renumberer.Serialize();
-    return out;
+    return CopyOut(*doc, xobject, first_number);
   } catch (const PoDoFo::PdfError& e) {
     return FromPodofoError(e, "draw appearance");
+  }
+}
+
+absl::StatusOr<DrawnAppearance> DrawFieldText(const FieldText& text, Size size,
+                                              int64_t first_number) {
+  if (size.width <= 0 || size.height <= 0 || text.font_size <= 0 || text.font_size > 100) {
+    return Error(ErrorCode::kPdfUnsupported, "text field: empty rect or bad font size");
+  }
+  try {
+    auto doc = NewScratch();
+    PoDoFo::PdfXObject xobject(PoDoFo::PdfRect(0, 0, size.width, size.height), doc.get());
+    PoDoFo::PdfPainter painter;
+    painter.SetPage(&xobject);
+    absl::StatusOr<PoDoFo::PdfFont*> font = LoadFont(*doc, text.font_path, text.font_size);
+    if (!font.ok()) {
+      painter.FinishPage();
+      return font.status();
+    }
+    const std::string value = Nfc(text.value);
+    const double width = TextWidth(*font, value);
+    double x = kPadding;  // /Q 0: left
+    if (text.alignment == 1) x = (size.width - width) / 2;
+    if (text.alignment == 2) x = size.width - kPadding - width;
+    // The baseline where the surrounding line's is: the blank was cut from that line, one
+    // leading high, with the text's descent below the baseline.
+    const PoDoFo::PdfFontMetrics* metrics = (*font)->GetFontMetrics();
+    const double descent = -metrics->GetDescent();
+    const double text_height = metrics->GetAscent() + descent;
+    const double baseline = (size.height - text_height) / 2 + descent;
+    painter.SetFont(*font);
+    painter.SetColor(0, 0, 0);
+    painter.DrawText(x, baseline, PdfText(value));
+    painter.FinishPage();
+    return CopyOut(*doc, xobject, first_number);
+  } catch (const PoDoFo::PdfError& e) {
+    return FromPodofoError(e, "draw field text");
   }
 }
 

@@ -51,4 +51,17 @@ struct DrawnAppearance {
 absl::StatusOr<DrawnAppearance> DrawAppearance(const AppearanceSpec& spec, Size size,
                                                const AppearanceText& text, int64_t first_number);
 
+// A form field's value as its appearance: one line in the font file and size the field's /DA
+// names, aligned as its /Q says (0 left, 1 centre, 2 right), vertically centred on the rect.
+struct FieldText {
+  std::string value;  // UTF-8
+  std::string font_path;
+  double font_size = 12;
+  int alignment = 0;
+};
+
+// Errors: kIo (font unreadable), kPdfUnsupported (empty rect, absurd size), kInternal.
+absl::StatusOr<DrawnAppearance> DrawFieldText(const FieldText& text, Size size,
+                                              int64_t first_number);
+
 }  // namespace taicho::pdf

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
 #include "pdf/pdf_file.h"
+#include "pdf/prefix_document.h"
 
 namespace taicho::pdf {
 
@@ -43,9 +44,14 @@ absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadPdf(const std::strin
   if (head->find("%PDF-") == std::string::npos) {
     return Error(ErrorCode::kPdfUnreadable, "no %PDF- header");
   }
+  absl::StatusOr<int64_t> size = FileSize(path);
+  if (!size.ok()) return size.status();
+  // Through a buffered device: PoDoFo's own file device makes a system call per look-ahead.
+  absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> device = OpenBufferedDevice(path, *size);
+  if (!device.ok()) return device.status();
   auto doc = std::make_unique<PoDoFo::PdfMemDocument>();
   try {
-    doc->Load(path.c_str());
+    doc->LoadFromDevice(*device);
     if (doc->GetEncrypted()) return Error(ErrorCode::kPdfEncrypted);
     if (doc->GetCatalog() == nullptr || doc->GetPageCount() <= 0) {
       return Error(ErrorCode::kPdfUnreadable, "no catalog or no pages");

@@ -29,4 +29,9 @@ struct EmbeddedSignature {
 // first). A file without signatures gives an empty list. kPdfUnreadable for unparsable files.
 absl::StatusOr<std::vector<EmbeddedSignature>> ReadSignatures(const std::string& path);
 
+// Every "/ByteRange [a b c d]" written anywhere in the file's bytes, in file order: the
+// signatures of every revision, also one a later update took out of the form, which
+// ReadSignatures (reading the final revision) cannot see. Streams the file in 1 MiB pieces.
+absl::StatusOr<std::vector<ByteRange>> ScanByteRanges(const std::string& path);
+
 }  // namespace taicho::pdf

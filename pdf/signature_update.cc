@@ -6,8 +6,11 @@
 #include <set>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "errors/error.h"
 #include "pdf/appearance_builder.h"
 #include "pdf/incremental_writer.h"
@@ -72,15 +75,19 @@ PdfObject* Resolve(PoDoFo::PdfVecObjects& objects, PdfObject* o) {
   return o && o->IsReference() ? objects.GetObject(o->GetReference()) : o;
 }
 
-// /FT of the field or, inherited, of its parents.
-bool IsSignatureField(PoDoFo::PdfVecObjects& objects, PdfObject* field) {
+// /FT of the field or, inherited, of its parents ("" when none).
+std::string FieldType(PoDoFo::PdfVecObjects& objects, PdfObject* field) {
   for (int depth = 0; field && field->IsDictionary() && depth < 32; ++depth) {
     if (const PdfObject* ft = field->GetDictionary().GetKey("FT"); ft && ft->IsName()) {
-      return ft->GetName() == PdfName("Sig");
+      return ft->GetName().GetName();
     }
     field = Resolve(objects, field->GetDictionary().GetKey("Parent"));
   }
-  return false;
+  return "";
+}
+
+bool IsSignatureField(PoDoFo::PdfVecObjects& objects, PdfObject* field) {
+  return FieldType(objects, field) == "Sig";
 }
 
 Rect RectOf(const PdfObject* rect) {
@@ -112,7 +119,9 @@ struct UpdatePlan {
   std::string field_name;
   int page_index = 0;
   Rect rect;
-  std::vector<NumberedObject> appearance;  // new: the Form XObject and what it uses
+  std::vector<NumberedObject> appearance;    // new: the Form XObject and what it uses
+  std::vector<NumberedObject> fill_objects;  // new: the filled fields' appearances
+  size_t filled = 0;
 };
 
 // Adds `field_ref` to the page's /Annots: a direct array in the page, an array object, or none.
@@ -218,6 +227,90 @@ absl::StatusOr<Rect> AppearanceRect(const SignatureFieldSpec& spec, Rect rect,
   return rect;
 }
 
+// The font and size a text field's /DA names ("/LiberationSerif-Italic 13 Tf 0 g"). The name
+// becomes a file name, so only plain names are accepted from a document.
+absl::StatusOr<FieldText> FontOfField(const PdfObject& field, const std::string& font_dir) {
+  const PdfObject* da = field.GetDictionary().GetKey("DA");
+  if (da == nullptr || !da->IsString()) {
+    return Error(ErrorCode::kPdfUnsupported, "text field without /DA");
+  }
+  const std::vector<std::string> tokens =
+      absl::StrSplit(da->GetString().GetStringUtf8(), ' ', absl::SkipEmpty());
+  FieldText text;
+  for (size_t i = 2; i < tokens.size(); ++i) {
+    if (tokens[i] != "Tf") continue;
+    const std::string& name = tokens[i - 2];
+    const bool plain = name.size() > 1 && name.size() < 64 && name[0] == '/' &&
+                       std::all_of(name.begin() + 1, name.end(), [](char c) {
+                         return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-';
+                       });
+    if (!plain || !absl::SimpleAtod(tokens[i - 1], &text.font_size)) break;
+    text.font_path = absl::StrCat(font_dir, "/", name.substr(1), ".ttf");
+    text.alignment = static_cast<int>(field.GetDictionary().GetKeyAsLong("Q", 0));
+    return text;
+  }
+  return Error(ErrorCode::kPdfUnsupported, "text field /DA names no usable font");
+}
+
+// Fills each named empty text field: /V, ReadOnly, and an appearance drawn in its /DA font.
+absl::Status PlanFills(PoDoFo::PdfVecObjects& objects,
+                       const std::map<std::string, PdfObject*>& fields,
+                       const SignatureFieldSpec& spec, int64_t& next, UpdatePlan& plan) {
+  for (const FieldFill& fill : spec.fills) {
+    auto it = fields.find(fill.name);
+    if (it == fields.end() || FieldType(objects, it->second) != "Tx") {
+      return Error(
+          ErrorCode::kUsage,
+          absl::StrCat("tài liệu không có trường văn bản / no text field named: ", fill.name));
+    }
+    PdfObject* field = it->second;
+    if (const PdfObject* v = field->GetDictionary().GetKey("V");
+        v && v->IsString() && !v->GetString().GetStringUtf8().empty()) {
+      return Error(ErrorCode::kUsage,
+                   absl::StrCat("trường đã được điền / the field is already filled: ", fill.name));
+    }
+    if (field->Reference().ObjectNumber() == 0 || field->HasStream()) {
+      return Error(ErrorCode::kPdfUnsupported, "text field is not a merged field and widget");
+    }
+    absl::StatusOr<FieldText> text = FontOfField(*field, spec.font_dir);
+    if (!text.ok()) return text.status();
+    text->value = fill.value;
+    const Rect rect = RectOf(field->GetDictionary().GetKey("Rect"));
+    absl::StatusOr<DrawnAppearance> drawn =
+        DrawFieldText(*text, {rect.right - rect.left, rect.top - rect.bottom}, next);
+    if (!drawn.ok()) return drawn.status();
+    next += static_cast<int64_t>(drawn->objects.size());
+    PdfDictionary& dict = field->GetDictionary();
+    dict.AddKey("V", PdfString(reinterpret_cast<const PoDoFo::pdf_utf8*>(fill.value.c_str())));
+    // ReadOnly: once issued, a viewer must not offer to edit the number or the date.
+    dict.AddKey("Ff", static_cast<PoDoFo::pdf_int64>(dict.GetKeyAsLong("Ff", 0) | 1));
+    PdfDictionary ap;
+    ap.AddKey("N", PdfReference(static_cast<uint32_t>(drawn->xobject_number), 0));
+    dict.AddKey("AP", ap);
+    plan.changed.push_back({field->Reference(), Serialize(*field)});
+    for (NumberedObject& o : drawn->objects) plan.fill_objects.push_back(std::move(o));
+    ++plan.filled;
+  }
+  return absl::OkStatus();
+}
+
+// A certification must come first: no field may be signed yet, and no earlier /Perms.
+absl::Status CheckCanCertify(const PdfObject& catalog, PoDoFo::PdfVecObjects& objects,
+                             const std::map<std::string, PdfObject*>& fields) {
+  bool signed_before = catalog.GetDictionary().HasKey("Perms");
+  for (const auto& [name, field] : fields) {
+    if (IsSignatureField(objects, field) && field->GetDictionary().HasKey("V")) {
+      signed_before = true;
+    }
+  }
+  if (signed_before) {
+    return Error(ErrorCode::kUsage,
+                 "chữ ký chứng nhận phải là chữ ký đầu tiên của tài liệu / a certification "
+                 "signature must be the document's first signature");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<UpdatePlan> PlanUpdate(PoDoFo::PdfMemDocument& doc, const SignatureFieldSpec& spec,
                                       int64_t first_new_number) {
   UpdatePlan plan;
@@ -317,6 +410,17 @@ absl::StatusOr<UpdatePlan> PlanUpdate(PoDoFo::PdfMemDocument& doc, const Signatu
     absl::Status st = AddToAnnots(objects, page, field_ref, plan);
     if (!st.ok()) return st;
   }
+  if (spec.certification != 0) {
+    if (spec.certification < 1 || spec.certification > 3) {
+      return Error(ErrorCode::kUsage, "certification: P is 1, 2 or 3");
+    }
+    absl::Status st = CheckCanCertify(*catalog, objects, by_name);
+    if (!st.ok()) return st;
+    PdfDictionary perms;
+    perms.AddKey("DocMDP", PdfReference(static_cast<uint32_t>(plan.sig_number), 0));
+    catalog->GetDictionary().AddKey("Perms", perms);
+    catalog_changed = true;
+  }
   if (catalog_changed) plan.changed.push_back({catalog->Reference(), Serialize(*catalog)});
 
   std::string ap;
@@ -331,8 +435,10 @@ absl::StatusOr<UpdatePlan> PlanUpdate(PoDoFo::PdfMemDocument& doc, const Signatu
         {spec.signer_name, *time_iso}, next);
     if (!drawn.ok()) return drawn.status();
     plan.appearance = std::move(drawn->objects);
+    next += static_cast<int64_t>(plan.appearance.size());
     ap = absl::StrCat(" /AP << /N ", drawn->xobject_number, " 0 R >>");
   }
+  if (absl::Status st = PlanFills(objects, by_name, spec, next, plan); !st.ok()) return st;
 
   const std::string sig_ref = absl::StrCat(plan.sig_number, " 0 R");
   if (field) {
@@ -362,12 +468,18 @@ absl::StatusOr<UpdatePlan> PlanUpdate(PoDoFo::PdfMemDocument& doc, const Signatu
 }
 
 std::string SignatureBody(const SignatureFieldSpec& spec) {
-  std::string body =
-      absl::StrCat("<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /", spec.sub_filter);
+  std::string body = absl::StrCat("<< /Type /", spec.type, " /Filter /Adobe.PPKLite /SubFilter /",
+                                  spec.sub_filter);
   if (!spec.signing_time.empty()) absl::StrAppend(&body, " /M (", spec.signing_time, ")");
   if (!spec.signer_name.empty()) absl::StrAppend(&body, " /Name ", TextString(spec.signer_name));
   if (!spec.reason.empty()) absl::StrAppend(&body, " /Reason ", TextString(spec.reason));
   if (!spec.location.empty()) absl::StrAppend(&body, " /Location ", TextString(spec.location));
+  if (spec.certification != 0) {
+    absl::StrAppend(&body,
+                    " /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams"
+                    " << /Type /TransformParams /P ",
+                    spec.certification, " /V /1.2 >> >>]");
+  }
   absl::StrAppend(&body, " /ByteRange [", std::string(kByteRangeWidth - 2, ' '), "]");
   absl::StrAppend(&body, " /Contents <", std::string(spec.contents_capacity * 2, '0'), "> >>");
   return body;
@@ -461,9 +573,11 @@ absl::StatusOr<PreparedUpdate> WriteSignatureUpdate(const std::string& input_pat
     at = writer.AddObject(plan->acroform_number, 0, plan->acroform_body);
     if (!at.ok()) return at.status();
   }
-  for (const NumberedObject& o : plan->appearance) {
-    at = writer.AddObject(o.number, 0, o.body);
-    if (!at.ok()) return at.status();
+  for (const auto* objects : {&plan->appearance, &plan->fill_objects}) {
+    for (const NumberedObject& o : *objects) {
+      at = writer.AddObject(o.number, 0, o.body);
+      if (!at.ok()) return at.status();
+    }
   }
   absl::StatusOr<int64_t> end = writer.Finish(*trailer);
   if (!end.ok()) return end.status();
@@ -476,6 +590,8 @@ absl::StatusOr<PreparedUpdate> WriteSignatureUpdate(const std::string& input_pat
   update.page_index = plan->page_index;
   update.rect = plan->rect;
   update.filled_existing_field = plan->fills_existing_field;
+  update.filled_fields = plan->filled;
+  update.certification = spec.certification;
   for (const NumberedObject& o : plan->appearance) update.appearance_bytes += o.body.size();
   const int64_t after =
       update.contents_offset + 2 + 2 * static_cast<int64_t>(spec.contents_capacity);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -17,6 +18,17 @@ struct Rect {
   double left = 0, bottom = 0, right = 0, top = 0;  // PDF user space; all zero = invisible
 };
 
+// A text field of the document filled in the same update as the signature: the issue step's
+// number and date go into the approved document together with the agency's signature (Decree
+// 30/2020). The value is drawn in the font and size the field's /DA names, a TrueType file of
+// that name in `SignatureFieldSpec::font_dir` (e.g. /LiberationSerif-Italic → …-Italic.ttf).
+struct FieldFill {
+  std::string name;   // fully qualified field name, e.g. "so"
+  std::string value;  // UTF-8
+};
+
+inline constexpr char kDefaultFontDir[] = "/usr/share/fonts/truetype/liberation2";
+
 struct SignatureFieldSpec {
   int page_index = 0;  // 0-based page that holds a new widget (an existing field keeps its page)
   // Empty: a new "Signature<N>" with the first N not in use. When it names an empty signature
@@ -24,6 +36,7 @@ struct SignatureFieldSpec {
   // field is already signed or is not a signature field.
   std::string field_name;
   std::string sub_filter = "ETSI.CAdES.detached";
+  std::string type = "Sig";          // "DocTimeStamp" for a document time-stamp (PAdES B-LTA)
   std::string signing_time;          // PDF date, e.g. "D:20261128093000+07'00'" (claimed time, /M)
   std::string reason;                // UTF-8, optional
   std::string location;              // UTF-8, optional
@@ -31,6 +44,13 @@ struct SignatureFieldSpec {
   size_t contents_capacity = 16384;  // DER bytes /Contents can hold (hex takes twice that)
   Rect rect;                         // new field: where; ignored when an existing field is filled
   AppearanceSpec appearance;         // drawn into /AP /N; needs signing_time and signer_name
+  // 1, 2 or 3: a certification signature (DocMDP, ISO 32000-1 §12.8.2.2; the catalog's /Perms
+  // names it) that allows after it nothing but DSS and document time-stamps (1), also form
+  // filling and signatures (2), also annotations (3). 0: an approval signature. Only the
+  // document's first signature may certify (kUsage otherwise).
+  int certification = 0;
+  std::vector<FieldFill> fills;  // text fields filled in this update (empty ones only)
+  std::string font_dir = kDefaultFontDir;
 };
 
 // Where the placeholder of a written update is.
@@ -44,6 +64,8 @@ struct PreparedUpdate {
   Rect rect;                           // the widget's rect as written (empty: invisible)
   bool filled_existing_field = false;  // an earlier empty field was filled
   size_t appearance_bytes = 0;         // bytes of the appearance objects (XObject, image, font)
+  size_t filled_fields = 0;            // text fields filled (FieldFill)
+  int certification = 0;               // DocMDP P when this is a certification signature
 };
 
 // Copies `input_path` to `out_fd` (an empty file) and appends an update that adds a signature

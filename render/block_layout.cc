@@ -4,7 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "render/issue_fields.h"
 #include "render/unicode_text.h"
 
 namespace taicho::render {
@@ -29,8 +29,6 @@ Align AlignOf(TextAlign a) {
   }
   return Align::kJustify;
 }
-
-std::string TwoDigits(int v) { return absl::StrFormat("%02d", v); }
 
 class BlockPainter {
  public:
@@ -92,7 +90,7 @@ void BlockPainter::Header(const Block& b) {
     const std::string& symbol = d_.symbol.empty() ? kind_.symbol : d_.symbol;
     std::vector<Piece> number = {{kRegular, "Số:"}};
     if (d_.number.empty()) {
-      number.push_back({kRegular, "", 3 * s_.number_size, kNumberBlank, false});
+      number.push_back({kRegular, "", 2.5 * s_.number_size, kNumberBlank, false});
       number.push_back({kRegular, "/" + symbol, 0, -1, true});
     } else {
       const std::string n = d_.number.size() == 1 ? "0" + d_.number : d_.number;
@@ -250,8 +248,7 @@ std::string VietnameseDate(const std::string& iso_date) {
   const int year = std::stoi(iso_date.substr(0, 4));
   const int month = std::stoi(iso_date.substr(5, 2));
   const int day = std::stoi(iso_date.substr(8, 2));
-  return absl::StrCat("ngày ", TwoDigits(day), " tháng ",
-                      month < 3 ? TwoDigits(month) : std::to_string(month), " năm ", year);
+  return absl::StrCat("ngày ", DayText(day), " tháng ", MonthText(month), " năm ", year);
 }
 
 std::optional<std::string> ExpandTemplate(const std::string& text, const DocumentData& data) {

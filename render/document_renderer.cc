@@ -15,6 +15,7 @@
 #include "render/block_layout.h"
 #include "render/data_checks.h"
 #include "render/draft_fields.h"
+#include "render/issue_fields.h"
 #include "render/qr_code.h"
 #include "render/text_layout.h"
 
@@ -135,6 +136,46 @@ absl::Status CheckOptions(const RenderOptions& o) {
 
 }  // namespace
 
+namespace {
+
+// The number's blank and the date's three (day, month, year) as text fields for the issue step,
+// each in the face and size of the line it sits in; also noted in `out`.
+std::vector<DraftTextField> IssueTextFields(Layout& layout, const Fonts& fonts,
+                                            RenderedDocument* out) {
+  static constexpr const char* kDateFields[] = {kDayField, kMonthField, kYearField};
+  std::vector<DraftTextField> fields;
+  size_t date_blanks = 0;
+  for (const Blank& b : layout.blanks()) {
+    const PageRect r{0, b.x, kA4Height - b.top - layout.Leading(b.size), b.width,
+                     layout.Leading(b.size)};
+    const bool number = b.id == kNumberBlank;
+    if (!number && date_blanks >= std::size(kDateFields)) continue;
+    DraftTextField f;
+    f.where = {number ? kNumberField : kDateFields[date_blanks++],
+               r.page_index,
+               r.x,
+               r.y,
+               r.width,
+               r.height};
+    f.font = number ? "LiberationSerif-Regular" : "LiberationSerif-Italic";
+    f.font_object = fonts.font(number ? kRegular : kItalic);
+    f.font_size = b.size;
+    // "Số: 05/QĐ-UBND": the number ends where the symbol's slash begins.
+    f.alignment = number ? 2 : 1;
+    fields.push_back(f);
+    if (number) {
+      out->number_blank = r;
+    } else if (!out->date_blank) {
+      out->date_blank = r;
+    } else {
+      out->date_blank->width = b.x + b.width - out->date_blank->x;
+    }
+  }
+  return fields;
+}
+
+}  // namespace
+
 absl::StatusOr<RenderedDocument> RenderDocument(const DocumentKind& kind, const DocumentData& data,
                                                 const RenderOptions& options) {
   if (absl::Status s = CheckOptions(options); !s.ok()) return s;
@@ -182,11 +223,12 @@ absl::StatusOr<RenderedDocument> RenderDocument(const DocumentKind& kind, const 
     RenderedDocument out;
     SignatureFields(laid->signature_area, options.seal_diameter_mm, &out.signature_area,
                     &out.seal_area);
-    AddDraftSignatureFields(
-        &doc, {{kOfficerField, out.signature_area.page_index, out.signature_area.x,
-                out.signature_area.y, out.signature_area.width, out.signature_area.height},
-               {kSealField, out.seal_area.page_index, out.seal_area.x, out.seal_area.y,
-                out.seal_area.width, out.seal_area.height}});
+    AddDraftFields(&doc,
+                   {{kOfficerField, out.signature_area.page_index, out.signature_area.x,
+                     out.signature_area.y, out.signature_area.width, out.signature_area.height},
+                    {kSealField, out.seal_area.page_index, out.seal_area.x, out.seal_area.y,
+                     out.seal_area.width, out.seal_area.height}},
+                   IssueTextFields(layout, fonts, &out));
 
     const std::string type = d.type.empty() ? kind.type : d.type;
     const std::string title =
@@ -207,19 +249,6 @@ absl::StatusOr<RenderedDocument> RenderDocument(const DocumentKind& kind, const 
     if (qr) {
       out.qr_area = PageRect{out.page_count - 1, qr->x, qr->y, qr->size, qr->size};
     }
-    std::optional<PageRect> date;
-    for (const Blank& b : layout.blanks()) {
-      PageRect r{0, b.x, kA4Height - b.top - layout.Leading(b.size), b.width,
-                 layout.Leading(b.size)};
-      if (b.id == kNumberBlank) {
-        out.number_blank = r;
-      } else if (!date) {
-        date = r;
-      } else {
-        date->width = b.x + b.width - date->x;
-      }
-    }
-    out.date_blank = date;
     return out;
   } catch (const PoDoFo::PdfError& e) {
     cleanup();

@@ -1,4 +1,5 @@
-// Empty signature fields in a draft: where the signing steps will put each appearance.
+// Empty fields in a draft: the signature fields where the signing steps put each appearance, and
+// the text fields the issue step fills with the number and the date (render/issue_fields.h).
 #pragma once
 
 #include <podofo/podofo.h>
@@ -14,9 +15,20 @@ struct DraftField {
   double left = 0, bottom = 0, width = 0, height = 0;  // PDF user space
 };
 
-// Adds unsigned signature fields (merged field + widget, /FT /Sig, Print flag, no /V) to the
-// pages' /Annots and a new AcroForm. Call on a new document after its pages exist. May throw
-// PdfError.
-void AddDraftSignatureFields(PoDoFo::PdfMemDocument* doc, const std::vector<DraftField>& fields);
+struct DraftTextField {
+  DraftField where;
+  // The font file's stem in the font directory, also its name in the form's /DR and the field's
+  // /DA, so whoever fills the field draws it in the face the layout reserved it for.
+  std::string font = "LiberationSerif-Regular";
+  PoDoFo::PdfFont* font_object = nullptr;  // the page's font of that face, for /DR
+  double font_size = 13;
+  int alignment = 1;  // /Q: 0 left, 1 centre, 2 right
+};
+
+// Adds unsigned signature fields (merged field + widget, /FT /Sig, Print flag, no /V) and empty
+// text fields (/FT /Tx, Print flag, no /V, aligned by /Q) to the pages' /Annots and a new AcroForm.
+// Call on a new document after its pages exist. May throw PdfError.
+void AddDraftFields(PoDoFo::PdfMemDocument* doc, const std::vector<DraftField>& signatures,
+                    const std::vector<DraftTextField>& texts);
 
 }  // namespace taicho::render

@@ -25,23 +25,28 @@ echo "== Ảnh chữ ký và con dấu mẫu (do dự án vẽ) / sample signatu
 ls "$OUT/signature.png" "$OUT/seal.png"
 
 echo
-echo "== Dự thảo quyết định / draft decision (Nghị định 30/2020/NĐ-CP)"
-"$TAICHO" render --kind quyet-dinh-ubnd --data "$ROOT/render/samples/quyet-dinh-ubnd.json" \
-  --out "$OUT/du-thao.pdf"
+echo "== Dự thảo quyết định, để trống số và ngày / draft decision, number and date left blank"
+# As the one-stop-shop sends it before issue: the sample without its number and date (Decree 30:
+# the system gives them at issue).
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d.pop("number",None); d.pop("date",None); json.dump(d,open(sys.argv[2],"w"),ensure_ascii=False)' \
+  "$ROOT/render/samples/quyet-dinh-ubnd.json" "$OUT/du-lieu.json"
+"$TAICHO" render --kind quyet-dinh-ubnd --data "$OUT/du-lieu.json" --out "$OUT/du-thao.pdf"
 
 echo
-echo "== Bước 1: lãnh đạo phê duyệt (token cá nhân) / officer approves with a personal token"
+echo "== Bước 1: lãnh đạo phê duyệt, chữ ký chứng nhận P=2 (token cá nhân) / officer approves: a"
+echo "   certification signature (DocMDP P=2) with a personal token"
 echo 123456 | "$TAICHO" sign --in "$OUT/du-thao.pdf" --out "$OUT/da-phe-duyet.pdf" \
   --module "$MODULE" --token "Nguyễn Văn An" --pin-stdin \
   --reason "Phê duyệt kết quả giải quyết thủ tục hành chính" --location "Long Phước" \
-  --appearance officer --image "$OUT/signature.png"
+  --appearance officer --image "$OUT/signature.png" --certify 2
 
 echo
-echo "== Bước 2: văn thư đóng dấu (chứng thư cơ quan) / clerk seals with the agency certificate"
+echo "== Bước 2: văn thư cấp số, ngày và đóng dấu trong cùng một lần ký / clerk issues: number"
+echo "   and date filled and the agency's seal applied in one update"
 echo 123456 | "$TAICHO" sign --in "$OUT/da-phe-duyet.pdf" --out "$OUT/da-dong-dau.pdf" \
   --module "$MODULE" --token "Con dấu UBND Châu Đức" --pin-stdin \
   --reason "Đóng dấu phát hành" --location "Long Phước" \
-  --appearance seal --image "$OUT/seal.png" --seal-diameter-mm 36
+  --appearance seal --image "$OUT/seal.png" --seal-diameter-mm 36 --issue-number 1
 
 echo
 echo "== pdfsig (poppler), với chứng thư gốc mẫu được tin cậy / with the sample root trusted"
@@ -57,3 +62,5 @@ echo
 echo "Kết quả / Result: $OUT/da-dong-dau.pdf"
 pdftoppm -r 60 -png -f 2 -l 2 "$OUT/da-dong-dau.pdf" "$OUT/trang-ky"
 echo "Trang có chữ ký và con dấu / page with signature and seal: $OUT/trang-ky-2.png"
+echo "== Số và ngày ban hành trên trang 1 / number and date of issue on page 1:"
+pdftotext -f 1 -l 1 -layout "$OUT/da-dong-dau.pdf" - | grep -m1 "Số:"

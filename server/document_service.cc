@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "errors/error.h"
+#include "server/call_log.h"
 #include "server/proto_convert.h"
 #include "signer/certificate_info.h"
 
@@ -17,34 +18,6 @@ namespace {
 constexpr size_t kChunkBytes = 64 * 1024;
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
-
-// One log line per call: method, caller, outcome, time. Never data, images or signatures.
-class CallLog {
- public:
-  CallLog(const char* method, grpc::ServerContext* context)
-      : method_(method), caller_(context->peer()), start_(std::chrono::steady_clock::now()) {}
-  void set_resource(std::string resource) { resource_ = std::move(resource); }
-  // The authenticated identity replaces the address once known (subjects are not secrets).
-  void set_caller(std::string caller) { caller_ = std::move(caller); }
-  grpc::Status Finish(const absl::Status& status, grpc::ServerContext* context) {
-    const auto ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_)
-            .count();
-    if (status.ok()) {
-      spdlog::info("{} {} ok {:.1f} ms caller={}", method_, resource_, ms, caller_);
-    } else {
-      spdlog::warn("{} {} {} {} {:.1f} ms caller={}", method_, resource_,
-                   absl::StatusCodeToString(status.code()), CodeOf(status), ms, caller_);
-    }
-    return ToGrpc(status, context);
-  }
-
- private:
-  const char* method_;
-  std::string caller_;  // the peer address until the caller is identified
-  std::string resource_;
-  std::chrono::steady_clock::time_point start_;
-};
 
 std::vector<Bytes> ToBytesList(const google::protobuf::RepeatedPtrField<std::string>& in) {
   std::vector<Bytes> out;
@@ -399,6 +372,239 @@ grpc::Status DocumentServiceImpl::VerifyDocument(grpc::ServerContext* context,
   if (!report.ok()) return log.Finish(report.status(), context);
   FillReport(*report, response);
   return log.Finish(absl::OkStatus(), context);
+}
+
+// --- server-held keys --------------------------------------------------------------------
+
+namespace {
+
+constexpr char kServerKeyPrefix[] = "serverKeys/";
+
+absl::StatusOr<std::string> ParseServerKeyName(const std::string& name) {
+  const std::string_view prefix = kServerKeyPrefix;
+  if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) {
+    return Error(ErrorCode::kUsage, "key: serverKeys/{key}");
+  }
+  return name.substr(prefix.size());
+}
+
+void FillServerKey(const keyring::KeyStatus& key, v1::ServerKey* out) {
+  out->set_name(kServerKeyPrefix + key.name);
+  out->set_token_label(key.token_label);
+  out->set_activated(key.activated);
+  out->set_signer(key.signer);
+  if (key.activated) {
+    *out->mutable_activate_time() =
+        google::protobuf::util::TimeUtil::MillisecondsToTimestamp(key.activate_time_ms);
+  }
+  out->set_last_error_code(key.last_error);
+}
+
+absl::Status NoKeys() {
+  return Error(ErrorCode::kKeyNotFound, "taichod is configured with no server keys");
+}
+
+}  // namespace
+
+grpc::Status DocumentServiceImpl::SignDocument(grpc::ServerContext* context,
+                                               const v1::SignDocumentRequest* request,
+                                               v1::CompleteSignatureResponse* response) {
+  CallLog log("SignDocument", context);
+  absl::StatusOr<Caller> caller = Identify(context);
+  if (!caller.ok()) return log.Finish(caller.status(), context);
+  log.set_caller(caller->actor);
+  if (request->role() != v1::SEAL) {
+    return log.Finish(Error(ErrorCode::kUsage, "role: SEAL"), context);
+  }
+  if (absl::Status allowed = Allow(*caller, auth::Operation::kServerSeal); !allowed.ok()) {
+    return log.Finish(allowed, context);
+  }
+  auto name = ParseDocumentName(request->name(), /*allow_revision=*/false);
+  if (!name.ok()) return log.Finish(name.status(), context);
+  absl::StatusOr<std::string> key_name = ParseServerKeyName(request->key());
+  if (!key_name.ok()) return log.Finish(key_name.status(), context);
+  log.set_resource(request->name() + " " + request->key());
+  if (keys_ == nullptr) return log.Finish(NoKeys(), context);
+  absl::StatusOr<std::shared_ptr<keyring::ActiveKey>> key = keys_->Get(*key_name);
+  if (!key.ok()) return log.Finish(key.status(), context);
+  const keyring::KeyConfig* config = keys_->Find(*key_name);
+
+  workflow::PrepareInput input;
+  input.document_id = name->first;
+  input.role = workflow::SignatureRole::kSeal;
+  if (!config->seal_image.empty()) {
+    std::ifstream image(config->seal_image, std::ios::binary);
+    input.image_png.assign(std::istreambuf_iterator<char>(image), std::istreambuf_iterator<char>());
+    if (!image.good() && !image.eof()) {
+      return log.Finish(Error(ErrorCode::kIo, "the configured seal image cannot be read"), context);
+    }
+    input.seal_diameter_mm = config->seal_diameter_mm;
+  }
+  input.reason = request->reason();
+  input.location = request->location();
+  input.actor = caller->actor;
+  auto signed_revision = workflow_.SignWith(input, **key);
+  if (!signed_revision.ok()) {
+    keys_->ReportFailure(*key_name, key->get(), signed_revision.status());
+    return log.Finish(signed_revision.status(), context);
+  }
+  FillRevision(signed_revision->revision, response->mutable_revision());
+  return log.Finish(
+      FillChanged(workflow_, signed_revision->document.id, response->mutable_document()), context);
+}
+
+grpc::Status DocumentServiceImpl::ActivateKey(grpc::ServerContext* context,
+                                              const v1::ActivateKeyRequest* request,
+                                              v1::ServerKey* response) {
+  // The PIN leaves the request message at once (the buffer it leaves is wiped) and is wiped
+  // after the login; it never reaches a log line, an error or the record.
+  pkcs11::SecretString pin(std::move(*const_cast<v1::ActivateKeyRequest*>(request)->mutable_pin()));
+  CallLog log("ActivateKey", context);
+  absl::StatusOr<Caller> caller = Identify(context);
+  if (!caller.ok()) return log.Finish(caller.status(), context);
+  log.set_caller(caller->actor);
+  if (absl::Status allowed = Allow(*caller, auth::Operation::kActivateKey); !allowed.ok()) {
+    return log.Finish(allowed, context);
+  }
+  absl::StatusOr<std::string> key_name = ParseServerKeyName(request->name());
+  if (!key_name.ok()) return log.Finish(key_name.status(), context);
+  log.set_resource(request->name());
+  if (keys_ == nullptr) return log.Finish(NoKeys(), context);
+  absl::Status activated = keys_->Activate(*key_name, pin);
+  if (!activated.ok()) return log.Finish(activated, context);
+  for (const keyring::KeyStatus& key : keys_->List()) {
+    if (key.name == *key_name) FillServerKey(key, response);
+  }
+  return log.Finish(absl::OkStatus(), context);
+}
+
+grpc::Status DocumentServiceImpl::ListServerKeys(grpc::ServerContext* context,
+                                                 const v1::ListServerKeysRequest* /*request*/,
+                                                 v1::ListServerKeysResponse* response) {
+  CallLog log("ListServerKeys", context);
+  absl::StatusOr<Caller> caller = Identify(context);
+  if (!caller.ok()) return log.Finish(caller.status(), context);
+  log.set_caller(caller->actor);
+  if (absl::Status allowed = Allow(*caller, auth::Operation::kListServerKeys); !allowed.ok()) {
+    return log.Finish(allowed, context);
+  }
+  if (keys_ != nullptr) {
+    for (const keyring::KeyStatus& key : keys_->List()) FillServerKey(key, response->add_keys());
+  }
+  return log.Finish(absl::OkStatus(), context);
+}
+
+// --- The print station ---------------------------------------------------------------------
+
+namespace {
+
+// How long one wait for new jobs lasts before the watch looks again (and notices a cancelled
+// call or a job another instance added).
+constexpr int64_t kWatchPollMs = 1000;
+constexpr int kWatchBatch = 100;
+
+absl::Status FillReady(workflow::DocumentWorkflow& workflow, const store::PrintJob& job,
+                       v1::ReadyDocument* out) {
+  out->set_sequence(job.sequence);
+  if (absl::Status st = FillChanged(workflow, job.document_id, out->mutable_document()); !st.ok()) {
+    return st;
+  }
+  out->set_revision(RevisionName(job.document_id, job.revision));
+  out->set_reprint_reason(job.reason);
+  *out->mutable_ready_time() =
+      google::protobuf::util::TimeUtil::MillisecondsToTimestamp(job.time_ms);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+grpc::Status DocumentServiceImpl::WatchReady(grpc::ServerContext* context,
+                                             const v1::WatchReadyRequest* request,
+                                             grpc::ServerWriter<v1::ReadyDocument>* writer) {
+  CallLog log("WatchReady", context);
+  absl::StatusOr<Caller> caller = Identify(context);
+  if (!caller.ok()) return log.Finish(caller.status(), context);
+  log.set_caller(caller->actor);
+  if (absl::Status allowed = Allow(*caller, auth::Operation::kWatchReady); !allowed.ok()) {
+    return log.Finish(allowed, context);
+  }
+  log.set_resource("desk=" + request->desk());
+  int64_t cursor = request->after_sequence();
+  while (!context->IsCancelled()) {
+    auto jobs = workflow_.ReadyToPrint(request->desk(), cursor, kWatchBatch, kWatchPollMs);
+    if (!jobs.ok()) return log.Finish(jobs.status(), context);
+    for (const store::PrintJob& job : *jobs) {
+      v1::ReadyDocument ready;
+      if (absl::Status st = FillReady(workflow_, job, &ready); !st.ok()) {
+        return log.Finish(st, context);
+      }
+      // The client went away: it resumes from its own cursor, so nothing is lost here.
+      if (!writer->Write(ready)) return log.Finish(absl::OkStatus(), context);
+      cursor = job.sequence;
+    }
+  }
+  return log.Finish(absl::OkStatus(), context);
+}
+
+grpc::Status DocumentServiceImpl::MarkPrinted(grpc::ServerContext* context,
+                                              const v1::MarkPrintedRequest* request,
+                                              v1::MarkPrintedResponse* response) {
+  CallLog log("MarkPrinted", context);
+  absl::StatusOr<Caller> caller = Identify(context);
+  if (!caller.ok()) return log.Finish(caller.status(), context);
+  log.set_caller(caller->actor);
+  if (absl::Status allowed = Allow(*caller, auth::Operation::kMarkPrinted); !allowed.ok()) {
+    return log.Finish(allowed, context);
+  }
+  auto name = ParseDocumentName(request->name(), /*allow_revision=*/false);
+  if (!name.ok()) return log.Finish(name.status(), context);
+  auto revision = ParseDocumentName(request->revision(), /*allow_revision=*/true);
+  if (!revision.ok()) return log.Finish(revision.status(), context);
+  if (revision->first != name->first) {
+    return log.Finish(Error(ErrorCode::kUsage, "revision of another document"), context);
+  }
+  log.set_resource(request->name());
+  workflow::PrintInput in;
+  in.document_id = name->first;
+  in.print_id = request->print_id();
+  in.revision = revision->second;
+  in.printer = request->printer();
+  in.copies = request->copies();
+  in.officer = request->officer();
+  in.actor = caller->actor;
+  auto outcome = workflow_.MarkPrinted(in);
+  if (!outcome.ok()) return log.Finish(outcome.status(), context);
+  const store::PrintRecord& p = outcome->print;
+  v1::PrintRecord* print = response->mutable_print();
+  print->set_print_id(p.print_id);
+  print->set_revision(RevisionName(p.document_id, p.revision));
+  print->set_printer(p.printer);
+  print->set_copies(p.copies);
+  print->set_officer(p.officer);
+  print->set_actor(p.actor);
+  *print->mutable_print_time() =
+      google::protobuf::util::TimeUtil::MillisecondsToTimestamp(p.time_ms);
+  print->set_sequence(p.job_sequence);
+  response->set_already_recorded(!outcome->recorded);
+  return log.Finish(FillChanged(workflow_, name->first, response->mutable_document()), context);
+}
+
+grpc::Status DocumentServiceImpl::RequestReprint(grpc::ServerContext* context,
+                                                 const v1::RequestReprintRequest* request,
+                                                 v1::ReadyDocument* response) {
+  CallLog log("RequestReprint", context);
+  absl::StatusOr<Caller> caller = Identify(context);
+  if (!caller.ok()) return log.Finish(caller.status(), context);
+  log.set_caller(caller->actor);
+  if (absl::Status allowed = Allow(*caller, auth::Operation::kRequestReprint); !allowed.ok()) {
+    return log.Finish(allowed, context);
+  }
+  auto name = ParseDocumentName(request->name(), /*allow_revision=*/false);
+  if (!name.ok()) return log.Finish(name.status(), context);
+  log.set_resource(request->name());
+  auto job = workflow_.RequestReprint(name->first, request->reason(), caller->actor);
+  if (!job.ok()) return log.Finish(job.status(), context);
+  return log.Finish(FillReady(workflow_, *job, response), context);
 }
 
 }  // namespace taicho::server

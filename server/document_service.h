@@ -7,6 +7,7 @@
 
 #include "auth/access_policy.h"
 #include "auth/role.h"
+#include "keyring/key_ring.h"
 #include "taicho/v1/document_service.grpc.pb.h"
 #include "workflow/document_workflow.h"
 
@@ -20,8 +21,10 @@ class DocumentServiceImpl final : public v1::DocumentService::Service {
   // `workflow` must outlive the service. With `authenticate_clients` (mutual TLS), every call
   // needs a client certificate whose role auth/access_policy.h allows, and the record names the
   // certificate; without it every call is allowed and the record names the peer address.
-  DocumentServiceImpl(workflow::DocumentWorkflow& workflow, bool authenticate_clients)
-      : workflow_(workflow), authenticate_clients_(authenticate_clients) {}
+  // `keys` (may be null: no server-side signing) must outlive the service too.
+  DocumentServiceImpl(workflow::DocumentWorkflow& workflow, bool authenticate_clients,
+                      keyring::KeyRing* keys = nullptr)
+      : workflow_(workflow), authenticate_clients_(authenticate_clients), keys_(keys) {}
 
   grpc::Status CreateDocument(grpc::ServerContext* context,
                               const v1::CreateDocumentRequest* request,
@@ -45,6 +48,31 @@ class DocumentServiceImpl final : public v1::DocumentService::Service {
   grpc::Status VerifyDocument(grpc::ServerContext* context,
                               const v1::VerifyDocumentRequest* request,
                               v1::VerificationReport* response) override;
+  grpc::Status SignDocument(grpc::ServerContext* context, const v1::SignDocumentRequest* request,
+                            v1::CompleteSignatureResponse* response) override;
+  grpc::Status ActivateKey(grpc::ServerContext* context, const v1::ActivateKeyRequest* request,
+                           v1::ServerKey* response) override;
+  grpc::Status ListServerKeys(grpc::ServerContext* context,
+                              const v1::ListServerKeysRequest* request,
+                              v1::ListServerKeysResponse* response) override;
+  // The print station's calls.
+  grpc::Status WatchReady(grpc::ServerContext* context, const v1::WatchReadyRequest* request,
+                          grpc::ServerWriter<v1::ReadyDocument>* writer) override;
+  grpc::Status MarkPrinted(grpc::ServerContext* context, const v1::MarkPrintedRequest* request,
+                           v1::MarkPrintedResponse* response) override;
+  grpc::Status RequestReprint(grpc::ServerContext* context,
+                              const v1::RequestReprintRequest* request,
+                              v1::ReadyDocument* response) override;
+  // The register of issued documents (server/register_calls.cc).
+  grpc::Status ListRegister(grpc::ServerContext* context, const v1::ListRegisterRequest* request,
+                            v1::ListRegisterResponse* response) override;
+  grpc::Status ExportRegister(grpc::ServerContext* context,
+                              const v1::ExportRegisterRequest* request,
+                              grpc::ServerWriter<v1::ExportRegisterChunk>* writer) override;
+  // Desk statistics (server/statistics_calls.cc).
+  grpc::Status GetDeskStatistics(grpc::ServerContext* context,
+                                 const v1::GetDeskStatisticsRequest* request,
+                                 v1::DeskStatistics* response) override;
 
  private:
   struct Caller {
@@ -59,6 +87,7 @@ class DocumentServiceImpl final : public v1::DocumentService::Service {
 
   workflow::DocumentWorkflow& workflow_;
   const bool authenticate_clients_;
+  keyring::KeyRing* const keys_;
 };
 
 // The gRPC status for a workflow status (same code; unknown errors become INTERNAL), with the

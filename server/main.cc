@@ -1,4 +1,5 @@
-// taichod: the gRPC service. Wires the store, the workflow and the service; holds no logic.
+// taichod: the gRPC service. Wires the store, the workflow, the server-held keys and the service;
+// holds no logic. Settings: defaults, then --config FILE (TOML), then flags (taichod_config.h).
 //
 // Transport: TLS (--tls-cert, --tls-key), mutual TLS with client certificates mapped to roles when
 // --client-ca is given, or plain text only when explicitly asked for (--insecure-local).
@@ -19,28 +20,17 @@
 #include <thread>
 
 #include "errors/error.h"
+#include "keyring/key_ring.h"
 #include "render/document_kind.h"
 #include "server/document_service.h"
+#include "server/json_log_formatter.h"
+#include "server/taichod_config.h"
 #include "store/sqlite_store.h"
 #include "workflow/document_workflow.h"
 
 namespace {
 
-struct Flags {
-  std::string listen = "127.0.0.1:50051";
-  std::string store_dir;
-  std::string kinds_dir = taicho::render::DefaultKindsDir();
-  std::string font_dir = "/usr/share/fonts/truetype/liberation2";
-  std::string trust;
-  bool insecure_local = false;
-  std::string tls_cert;   // the server's certificate chain (PEM), leaf first
-  std::string tls_key;    // its private key (PEM)
-  std::string client_ca;  // roots for client certificates (PEM); set: mutual TLS, roles
-  int max_receive_mb = 32;
-  int session_ttl_seconds = 900;
-  std::string port_file;
-  int shutdown_grace_seconds = 10;
-};
+using Flags = taicho::server::TaichodOptions;
 
 constexpr char kServiceName[] = "taicho.v1.DocumentService";
 
@@ -137,8 +127,15 @@ int Serve(const Flags& flags) {
     return taicho::ExitCodeOf(store.status());
   }
   taicho::workflow::DocumentWorkflow workflow(**store, config);
-  taicho::server::DocumentServiceImpl service(workflow,
-                                              /*authenticate_clients=*/!flags.client_ca.empty());
+  // Keys with a PIN file are activated before serving; one that fails stops the start-up (an
+  // operator would rather see it now than at the first seal).
+  taicho::keyring::KeyRing keys(flags.keys);
+  if (absl::Status st = keys.ActivateFromPinFiles(); !st.ok()) {
+    spdlog::error("cannot activate the server keys: {}", std::string(st.message()));
+    return taicho::ExitCodeOf(st);
+  }
+  taicho::server::DocumentServiceImpl service(
+      workflow, /*authenticate_clients=*/!flags.client_ca.empty(), &keys);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -158,8 +155,10 @@ int Serve(const Flags& flags) {
     server->Shutdown();
     return 6;
   }
-  spdlog::info("taichod listening on {} (port {}, {}, store {}, max request {} MiB)", flags.listen,
-               port, TransportName(flags), flags.store_dir, flags.max_receive_mb);
+  spdlog::info(
+      "taichod listening on {} (port {}, {}, store {}, max request {} MiB, {} server keys)",
+      flags.listen, port, TransportName(flags), flags.store_dir, flags.max_receive_mb,
+      flags.keys.size());
 
   // SIGINT/SIGTERM were blocked in main before any thread started, so only this thread takes
   // them, and the shutdown runs in normal code, not in a signal handler.
@@ -193,11 +192,28 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
 
+  // The file first, so flags given on the command line override what it says.
   Flags flags;
+  std::string config_file;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--config" && i + 1 < argc) config_file = argv[i + 1];
+    if (arg.substr(0, 9) == "--config=") config_file = std::string(arg.substr(9));
+  }
+  if (!config_file.empty()) {
+    if (absl::Status st = taicho::server::LoadConfigFile(config_file, &flags); !st.ok()) {
+      spdlog::error("{}", std::string(st.message()));
+      return 2;
+    }
+  }
   CLI::App app{"taichod — dịch vụ ký số \"4 tại chỗ\" / the taicho gRPC service"};
   app.add_option("--listen", flags.listen, "địa chỉ / address host:port (port 0: any free port)")
       ->capture_default_str();
-  app.add_option("--store-dir", flags.store_dir, "thư mục lưu trữ / store directory")->required();
+  app.add_option("--config", config_file,
+                 "tệp cấu hình TOML / configuration file (TOML; see server/taichod.toml.example); "
+                 "flags override it");
+  app.add_option("--store-dir", flags.store_dir,
+                 "thư mục lưu trữ / store directory (required, here or in the file)");
   app.add_option("--kinds-dir", flags.kinds_dir, "loại văn bản / document kinds directory")
       ->capture_default_str();
   app.add_option("--font-dir", flags.font_dir, "phông chữ / Liberation Serif directory")
@@ -226,10 +242,21 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 3600));
   app.add_option("--port-file", flags.port_file,
                  "ghi cổng đã mở vào tệp / write the port listened on to this file");
+  app.add_option("--log-format", flags.log_format,
+                 "định dạng nhật ký / log lines as text or one JSON object a line")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (flags.log_format == "json") {
+    spdlog::set_formatter(std::make_unique<taicho::server::JsonLogFormatter>());
+  }
+  if (flags.store_dir.empty()) {
+    spdlog::error("give --store-dir or store_dir in the configuration file");
+    return 2;
   }
   return Serve(flags);
 }

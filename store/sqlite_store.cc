@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -16,6 +17,8 @@
 #include "errors/error.h"
 #include "store/blob_files.h"
 #include "store/sqlite_db.h"
+#include "store/sqlite_prints.h"
+#include "store/sqlite_register.h"
 
 namespace taicho::store {
 namespace {
@@ -277,6 +280,37 @@ class SqliteStore final : public Store {
     return GetSessionLocked(id);
   }
 
+  absl::StatusOr<RegisterEntry> AllocateNumber(const RegisterEntry& entry,
+                                               const HistoryEvent& event) override {
+    std::lock_guard lock(mu_);
+    absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_);
+    if (!tx.ok()) return tx.status();
+    absl::StatusOr<RegisterEntry> allocated = InsertNextNumber(db_, entry);
+    if (!allocated.ok()) return allocated.status();
+    HistoryEvent numbered = event;
+    numbered.detail =
+        absl::StrCat("number ", allocated->number, "/", allocated->year, ", ", event.detail);
+    absl::Status st = InsertEvent(numbered);
+    if (st.ok()) st = tx->Commit();
+    if (!st.ok()) return st;
+    return allocated;
+  }
+
+  absl::Status VoidNumber(const std::string& agency, int year, int number,
+                          const std::string& reason) override {
+    std::lock_guard lock(mu_);
+    absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_);
+    if (!tx.ok()) return tx.status();
+    absl::Status st = VoidAllocated(db_, agency, year, number, reason);
+    if (st.ok()) st = tx->Commit();
+    return st;
+  }
+
+  absl::StatusOr<std::vector<RegisterEntry>> ListRegister(const RegisterFilter& filter) override {
+    std::lock_guard lock(mu_);
+    return SelectRegister(db_, filter);
+  }
+
   absl::StatusOr<DocumentRecord> CompleteSession(const std::string& session_id,
                                                  const RevisionRecord& revision,
                                                  const HistoryEvent& event) override {
@@ -303,13 +337,103 @@ class SqliteStore final : public Store {
       st = s.ok() ? s->Bind(1, session_id).Bind(2, static_cast<int64_t>(revision.number)).Run()
                   : s.status();
     }
+    if (st.ok()) st = MarkIssued(db_, session_id, event.time_ms);
+    // A sealed document is ready for the print station of its desk, in the same transaction.
+    int64_t job = 0;
+    if (st.ok() && session->to == DocumentState::kSealed) {
+      absl::StatusOr<PrintJob> queued =
+          InsertPrintJob(db_, doc->id, "", event.actor, event.time_ms);
+      st = queued.status();
+      if (queued.ok()) job = queued->sequence;
+    }
     if (st.ok()) st = InsertEvent(event);
     if (st.ok()) st = tx->Commit();
     if (!st.ok()) return st;
+    if (job != 0) AnnounceJob(job);
     doc->state = session->to;
     doc->latest_revision = revision.number;
     doc->update_time_ms = event.time_ms;
     return doc;
+  }
+
+  absl::StatusOr<std::vector<PrintJob>> ListPrintJobs(const std::string& desk,
+                                                      int64_t after_sequence, int limit) override {
+    std::lock_guard lock(mu_);
+    return SelectPendingJobs(db_, desk, after_sequence, limit);
+  }
+
+  void WaitForPrintJobs(int64_t after_sequence, int64_t max_wait_ms) override {
+    std::unique_lock lock(jobs_mu_);
+    jobs_cv_.wait_for(lock, std::chrono::milliseconds(max_wait_ms),
+                      [&] { return newest_job_ > after_sequence; });
+  }
+
+  absl::StatusOr<PrintOutcome> RecordPrint(const PrintRecord& print,
+                                           const std::vector<DocumentState>& allowed_from,
+                                           DocumentState to, const HistoryEvent& event) override {
+    std::lock_guard lock(mu_);
+    absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_);
+    if (!tx.ok()) return tx.status();
+    absl::StatusOr<DocumentRecord> doc = GetDocumentLocked(print.document_id);
+    if (!doc.ok()) return doc.status();
+    auto known = SelectPrint(db_, print.document_id, print.print_id);
+    if (!known.ok()) return known.status();
+    if (known->has_value()) return PrintOutcome{*doc, **known, false};
+    if (std::find(allowed_from.begin(), allowed_from.end(), doc->state) == allowed_from.end()) {
+      return Error(ErrorCode::kTransitionInvalid,
+                   absl::StrCat("state ", static_cast<int>(doc->state)));
+    }
+    if (print.revision != doc->latest_revision) {
+      return Error(ErrorCode::kTransitionInvalid,
+                   absl::StrCat("revision ", print.revision, " is not the latest (",
+                                doc->latest_revision, ")"));
+    }
+    absl::StatusOr<int64_t> job = NewestPendingJob(db_, print.document_id);
+    if (!job.ok()) return job.status();
+    if (*job == 0) {
+      return Error(ErrorCode::kTransitionInvalid,
+                   "no print is pending for this document (ask for a reprint)");
+    }
+    PrintRecord recorded = print;
+    recorded.job_sequence = *job;
+    absl::Status st = InsertPrint(db_, recorded);
+    if (st.ok() && doc->state != to) {
+      st = UpdateDocument(doc->id, to, doc->latest_revision, event.time_ms);
+    }
+    if (st.ok()) st = InsertEvent(event);
+    if (st.ok()) st = tx->Commit();
+    if (!st.ok()) return st;
+    doc->state = to;
+    doc->update_time_ms = event.time_ms;
+    return PrintOutcome{*doc, recorded, true};
+  }
+
+  absl::StatusOr<PrintJob> AddReprintJob(const std::string& document_id,
+                                         const std::vector<DocumentState>& allowed_from,
+                                         const std::string& reason,
+                                         const HistoryEvent& event) override {
+    std::lock_guard lock(mu_);
+    absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_);
+    if (!tx.ok()) return tx.status();
+    absl::StatusOr<DocumentRecord> doc = GetDocumentLocked(document_id);
+    if (!doc.ok()) return doc.status();
+    if (std::find(allowed_from.begin(), allowed_from.end(), doc->state) == allowed_from.end()) {
+      return Error(ErrorCode::kTransitionInvalid,
+                   absl::StrCat("state ", static_cast<int>(doc->state)));
+    }
+    absl::StatusOr<PrintJob> job =
+        InsertPrintJob(db_, document_id, reason, event.actor, event.time_ms);
+    if (!job.ok()) return job.status();
+    absl::Status st = InsertEvent(event);
+    if (st.ok()) st = tx->Commit();
+    if (!st.ok()) return st;
+    AnnounceJob(job->sequence);
+    return job;
+  }
+
+  absl::StatusOr<std::vector<PrintRecord>> ListPrints(const std::string& document_id) override {
+    std::lock_guard lock(mu_);
+    return SelectPrints(db_, document_id);
   }
 
   absl::StatusOr<DocumentRecord> Transition(const std::string& id,
@@ -427,8 +551,20 @@ class SqliteStore final : public Store {
         .Run();
   }
 
+  // Wakes WatchReady callers; after the commit, so a woken reader finds the job.
+  void AnnounceJob(int64_t sequence) {
+    {
+      std::lock_guard lock(jobs_mu_);
+      newest_job_ = std::max(newest_job_, sequence);
+    }
+    jobs_cv_.notify_all();
+  }
+
   const std::string dir_;
   const int lock_fd_;
+  std::mutex jobs_mu_;  // guards newest_job_ (never held with mu_)
+  std::condition_variable jobs_cv_;
+  int64_t newest_job_ = 0;
   std::mutex mu_;  // guards db_: one connection, used by one thread at a time
   SqliteDb db_;
   const BlobFiles blobs_;
@@ -472,6 +608,9 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir) {
       "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
       "PRAGMA busy_timeout = 5000;");
   if (st.ok()) st = db->Exec(kSchema);
+  if (st.ok()) st = db->Exec(kRegisterSchema);
+  if (st.ok()) st = db->Exec(kPrintSchema);
+  if (st.ok()) st = BackfillPrintJobs(*db);
   if (st.ok()) st = SyncDirectory(dir);
   if (!st.ok()) return fail(st);
   return std::make_unique<SqliteStore>(dir, lock_fd, *std::move(db), *std::move(blobs));

@@ -89,6 +89,72 @@ struct CreateOutcome {
   bool created = false;  // false: the dossier code + request id already named this document
 };
 
+// The register of issued documents (sổ đăng ký văn bản đi), per issuing agency and year: numbers
+// from 1 on 1 January, each given once. A number is allocated when the seal step prepares the
+// issue; it becomes kIssued when that seal completes, or kVoid with the reason when the attempt
+// is abandoned — the register keeps the gap and why, and never gives the number again.
+enum class RegisterState { kAllocated = 1, kIssued = 2, kVoid = 3 };
+
+struct RegisterEntry {
+  std::string agency;  // the issuing agency as the document names it
+  int year = 0;
+  int number = 0;
+  RegisterState state = RegisterState::kAllocated;
+  std::string document_id;
+  std::string session_id;  // the seal session that will write the number
+  std::string issue_date;  // YYYY-MM-DD, Vietnam time: the date written into the document
+  std::string kind;
+  std::string symbol;  // "QĐ-UBND"
+  std::string summary;
+  std::string signer;  // the approving officer's certificate subject
+  std::string sealer;  // the agency certificate's subject
+  std::string dossier_code;
+  std::string void_reason;
+  int64_t allocate_time_ms = 0;
+  int64_t issue_time_ms = 0;  // when the seal completed (kIssued)
+};
+
+struct RegisterFilter {
+  std::string agency;  // empty: any
+  std::optional<int> year;
+  std::optional<RegisterState> state;
+  int limit = 1000;
+  int offset = 0;  // skip this many (paging)
+};
+
+// The print station's queue: a job for each document that became SEALED (first print) and for
+// each reprint asked for, numbered by one sequence that only grows, in commit order — a cursor
+// into it resumes a watch with nothing missed. A job is pending until a print of its document
+// is recorded after it.
+struct PrintJob {
+  int64_t sequence = 0;
+  std::string document_id;
+  std::string desk;
+  int revision = 0;    // the revision to print
+  std::string reason;  // empty for the first print; the reprint's reason
+  std::string actor;   // who asked (the sealer, or who asked for the reprint)
+  int64_t time_ms = 0;
+};
+
+// One recorded print (a rendition on paper): who printed which revision, when, how many copies.
+struct PrintRecord {
+  std::string document_id;
+  std::string print_id;      // the station's id for this print: the idempotency key
+  int64_t job_sequence = 0;  // the newest job this print fulfilled
+  int revision = 0;
+  std::string printer;
+  int copies = 1;
+  std::string officer;  // the converting officer named on the rendition
+  std::string actor;    // the print station's identity
+  int64_t time_ms = 0;
+};
+
+struct PrintOutcome {
+  DocumentRecord document;
+  PrintRecord print;
+  bool recorded = false;  // false: this print id was already recorded (nothing changed)
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -132,13 +198,50 @@ class Store {
   // Completes a session, all or nothing: checks it is still open (kSessionCompleted) and that
   // the document is still in session.from at session.base_revision (kTransitionInvalid), then
   // adds `revision` (number base_revision + 1), moves the document to session.to, closes the
-  // session and records `event`.
+  // session, marks the register number allocated to this session issued, and records `event`.
   virtual absl::StatusOr<DocumentRecord> CompleteSession(const std::string& session_id,
                                                          const RevisionRecord& revision,
                                                          const HistoryEvent& event) = 0;
 
   // Moves the document from one of `allowed_from` to `to` and records `event`, all or nothing
   // (kTransitionInvalid when the document is in another state).
+  // Gives `entry` (its number ignored) the next number of (agency, year), all or nothing, and
+  // records `event` (its detail prefixed with "number N/YEAR"). Earlier allocations of the same
+  // document still open become kVoid
+  // ("superseded"). Two concurrent calls never get the same number.
+  virtual absl::StatusOr<RegisterEntry> AllocateNumber(const RegisterEntry& entry,
+                                                       const HistoryEvent& event) = 0;
+  // Marks an allocated number void with the reason. kUsage when there is no such allocated
+  // number (an issued number is never voided).
+  virtual absl::Status VoidNumber(const std::string& agency, int year, int number,
+                                  const std::string& reason) = 0;
+  // Agency, year, number ascending.
+  virtual absl::StatusOr<std::vector<RegisterEntry>> ListRegister(const RegisterFilter& filter) = 0;
+
+  // Pending print jobs with a sequence above `after_sequence`, of `desk` (empty: every desk) and
+  // of documents not cancelled, oldest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<PrintJob>> ListPrintJobs(const std::string& desk,
+                                                              int64_t after_sequence,
+                                                              int limit) = 0;
+  // Returns when a job above `after_sequence` may have been added by this process, or after
+  // `max_wait_ms` (callers poll again then: another instance may have added one).
+  virtual void WaitForPrintJobs(int64_t after_sequence, int64_t max_wait_ms) = 0;
+  // Records a print, all or nothing. The same (document, print id) again returns the first
+  // record (recorded = false). Otherwise the document must be in one of `allowed_from` at
+  // `print.revision` as its latest revision, with a pending job (kTransitionInvalid); the print
+  // fulfils every job of the document up to now, the document moves to `to`, `event` is recorded.
+  virtual absl::StatusOr<PrintOutcome> RecordPrint(const PrintRecord& print,
+                                                   const std::vector<DocumentState>& allowed_from,
+                                                   DocumentState to, const HistoryEvent& event) = 0;
+  // Queues a reprint of the document's latest revision, all or nothing: the document must be in
+  // one of `allowed_from` (kTransitionInvalid); `event` is recorded.
+  virtual absl::StatusOr<PrintJob> AddReprintJob(const std::string& document_id,
+                                                 const std::vector<DocumentState>& allowed_from,
+                                                 const std::string& reason,
+                                                 const HistoryEvent& event) = 0;
+  // The document's recorded prints, oldest first.
+  virtual absl::StatusOr<std::vector<PrintRecord>> ListPrints(const std::string& document_id) = 0;
+
   virtual absl::StatusOr<DocumentRecord> Transition(const std::string& id,
                                                     const std::vector<DocumentState>& allowed_from,
                                                     DocumentState to,

@@ -21,11 +21,13 @@
 #include "tests/support/checkers.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/sample_pdf.h"
+#include "tests/support/signed_pdf_checks.h"
 
 namespace taicho::pades {
 namespace {
 
 using taicho::testing::EmptySignatureField;
+using taicho::testing::ExpectAllSignaturesValid;
 using taicho::testing::GetSamplePki;
 using taicho::testing::MakeTempDir;
 using taicho::testing::Quote;
@@ -79,28 +81,6 @@ std::unique_ptr<signer::KeySigner> P12(const std::string& name) {
   auto key = signer::LoadPkcs12Signer(GetSamplePki().dir + "/" + name + ".p12", "taicho");
   EXPECT_TRUE(key.ok()) << key.status();
   return key.ok() ? *std::move(key) : nullptr;
-}
-
-// Every check we have, after every signature. pdfsig also lists a draft's still empty fields
-// ("The signature form field is not signed."), in field order.
-void ExpectAllValid(const std::string& pdf, int expected, int still_empty = 0) {
-  SCOPED_TRACE(pdf);
-  const auto& pki = GetSamplePki();
-  auto pdfsig = taicho::testing::RunPdfsig(pdf);
-  EXPECT_EQ(pdfsig.signatures, expected + still_empty) << pdfsig.output;
-  EXPECT_EQ(pdfsig.valid, expected) << pdfsig.output;
-  EXPECT_NE(pdfsig.output.find("- Total document signed"), std::string::npos) << pdfsig.output;
-  std::string out;
-  EXPECT_TRUE(taicho::testing::QpdfCheckPasses(pdf, &out)) << out;
-  EXPECT_EQ(taicho::testing::OpensslVerifyAll(pdf, pki.dir + "/ca-bundle.pem", &out), expected)
-      << out;
-  auto report = VerifyPdf(pdf, Slurp(pki.dir + "/ca-bundle.pem"));
-  ASSERT_TRUE(report.ok()) << report.status();
-  ASSERT_EQ(static_cast<int>(report->signatures.size()), expected);
-  for (const SignatureReport& s : report->signatures) {
-    EXPECT_EQ(s.indication, "TOTAL-PASSED") << report->ToText();
-  }
-  EXPECT_TRUE(report->signatures.back().covers_whole_file);
 }
 
 // "D:20261128093045+07'00'" -> "2026-11-28T09:30:45+07:00", written here independently of pdf/.
@@ -257,7 +237,7 @@ TEST_F(Appearance, OfficerThenSealFillTheDraftFields) {
   EXPECT_EQ(r->rect.left, kOfficerRect.left);
   EXPECT_EQ(r->rect.top, kOfficerRect.top);
   std::cout << "officer appearance (with caption): " << r->appearance_bytes << " bytes\n";
-  ExpectAllValid(one, 1, 1);
+  ExpectAllSignaturesValid(one, 1, 1);
   // The draft's AcroForm already says /SigFlags 3: only the field itself changes.
   EXPECT_EQ(Redefined(draft_, one), (std::set<int>{field_numbers_["officer"]}));
 
@@ -266,7 +246,7 @@ TEST_F(Appearance, OfficerThenSealFillTheDraftFields) {
   EXPECT_EQ(r->field_name, "seal");
   EXPECT_TRUE(r->filled_existing_field);
   std::cout << "seal appearance: " << r->appearance_bytes << " bytes\n";
-  ExpectAllValid(two, 2);
+  ExpectAllSignaturesValid(two, 2);
   EXPECT_EQ(Redefined(one, two), (std::set<int>{field_numbers_["seal"]}));
 
   const Pixels before = Render(draft_), after = Render(two);
@@ -299,7 +279,7 @@ TEST_F(Appearance, DraftWithoutSigFlagsAlsoGetsItsAcroFormUpdated) {
   ASSERT_TRUE(officer);
   auto r = SignPdf(draft, out, *officer, OfficerOptions());
   ASSERT_TRUE(r.ok()) << r.status();
-  ExpectAllValid(out, 1, 1);
+  ExpectAllSignaturesValid(out, 1, 1);
   const std::set<int> redefined = Redefined(draft, out);
   EXPECT_EQ(redefined.size(), 2u) << "the field and the AcroForm";
   EXPECT_EQ(redefined.count(numbers["officer"]), 1u);
@@ -338,7 +318,7 @@ TEST_F(Appearance, NewFieldWhereTheDocumentHasNone) {
   EXPECT_FALSE(r->filled_existing_field);
   EXPECT_NEAR(r->rect.right - r->rect.left, 40 * kPointsPerMm, 0.1);
   EXPECT_NEAR((r->rect.left + r->rect.right) / 2, 125, 0.01);
-  ExpectAllValid(out, 1);
+  ExpectAllSignaturesValid(out, 1);
   const Extent red = Find(Render(out), IsRed);
   EXPECT_NEAR(red.width(), 40 * kPointsPerMm, 4 * kPointsPerMm);
   EXPECT_TRUE(Inside(red, ToBox(r->rect, 1)));
@@ -360,7 +340,7 @@ TEST_F(Appearance, AttachmentTextTopRightMatchesTheSignature) {
   o.appearance.document_number = "05/QĐ-UBND";
   auto r = SignPdf(plain, one, *seal, o);
   ASSERT_TRUE(r.ok()) << r.status();
-  ExpectAllValid(one, 1);
+  ExpectAllSignaturesValid(one, 1);
   std::cout << "attachment appearance: " << r->appearance_bytes << " bytes\n";
   EXPECT_EQ(r->page_index, 0);
   // Top right, inside the 20 mm right margin, in the top margin.
@@ -393,7 +373,7 @@ TEST_F(Appearance, AttachmentTextTopRightMatchesTheSignature) {
       "c";
   r = SignPdf(one, two, *seal, o);
   ASSERT_TRUE(r.ok()) << r.status();
-  ExpectAllValid(two, 2);
+  ExpectAllSignaturesValid(two, 2);
   const std::string page2 = PdfToText(two, "", 2);
   EXPECT_NE(page2.find("06/GCN-UBND Phước"), std::string::npos) << page2;
   EXPECT_NE(page2.find("2026-11-28T10:30:45+07:00"), std::string::npos) << page2;
@@ -431,7 +411,7 @@ TEST_F(Appearance, SplitFlowDrawsAtPrepareTime) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->appearance, pdf::AppearanceKind::kOfficer);
   EXPECT_EQ(r->field_name, "officer");
-  ExpectAllValid(out, 1, 1);
+  ExpectAllSignaturesValid(out, 1, 1);
   EXPECT_EQ(Redefined(draft_, out), (std::set<int>{field_numbers_["officer"]}));
   const Extent blue = Find(Render(out), IsBlue);
   EXPECT_GT(blue.count, 300);
@@ -448,7 +428,7 @@ TEST_F(Appearance, RedoneLargerUpdateKeepsTheAppearance) {
   auto r = SignPdf(draft_, out, *officer, o);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_GT(r->reserved, 64u);
-  ExpectAllValid(out, 1, 1);
+  ExpectAllSignaturesValid(out, 1, 1);
   const Extent blue = Find(Render(out), IsBlue);
   EXPECT_GT(blue.count, 300);
   EXPECT_TRUE(Inside(blue, ToBox(kOfficerRect, 1)));
@@ -491,7 +471,7 @@ TEST_F(Appearance, CommandLineOfficerThenSplitSeal) {
                      " --image " + Quote(Images().signature) + " --caption"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("officer"), std::string::npos) << r.output;
-  ExpectAllValid(a, 1, 1);
+  ExpectAllSignaturesValid(a, 1, 1);
 
   r = Sh(Taicho("sign prepare --in " + Quote(a) + " --state " + Quote(state) + " --cert " +
                 Quote(pki.dir + "/seal.chain.pem") + " --tbs " + Quote(dir_ + "/tbs.bin") +
@@ -504,7 +484,7 @@ TEST_F(Appearance, CommandLineOfficerThenSplitSeal) {
   r = Sh(Taicho("sign complete --state " + Quote(state) + " --signature " +
                 Quote(dir_ + "/sig.bin") + " --out " + Quote(b)));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  ExpectAllValid(b, 2);
+  ExpectAllSignaturesValid(b, 2);
   const Extent red = Find(Render(b), IsRed);
   EXPECT_NEAR(red.width(), 38 * kPointsPerMm, 3.8 * kPointsPerMm);
   EXPECT_TRUE(Inside(red, ToBox(kSealRect, 1)));
@@ -538,14 +518,14 @@ TEST(RenderedDecision, SignatureAndSealDrawnWhereTheDecreePutsThem) {
                                    " --pin-stdin --reason 'Phê duyệt' --appearance officer" +
                                    " --image " + Quote(Images().signature)));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  ExpectAllValid(approved, 1, 1);
+  ExpectAllSignaturesValid(approved, 1, 1);
   r = Sh("echo 123456 | " +
          Taicho("sign --in " + Quote(approved) + " --out " + Quote(sealed) + " --module " + module +
                 " --token " + Quote("Con dấu UBND Châu Đức") +
                 " --pin-stdin --reason 'Đóng dấu' --appearance seal --image " +
                 Quote(Images().seal) + " --seal-diameter-mm 36"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  ExpectAllValid(sealed, 2);
+  ExpectAllSignaturesValid(sealed, 2);
 
   const Pixels p = Render(sealed, page);
   const Extent blue = Find(p, IsBlue), red = Find(p, IsRed);

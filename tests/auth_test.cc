@@ -78,6 +78,14 @@ TEST(AuthPolicy, EveryOperationHasANameAndTheTableIsAsDocumented) {
       {kPrepareSeal, {kSealClerk}},
       {kCompleteSeal, {kSealClerk}},
       {kVerifyDocument, {kIntake, kOfficer, kSealClerk, kPrintStation, kAuditor, kOperator}},
+      {kServerSeal, {kSealClerk, kIntake}},
+      {kActivateKey, {kOperator}},
+      {kListServerKeys, {kOperator}},
+      {kWatchReady, {kPrintStation}},
+      {kMarkPrinted, {kPrintStation}},
+      {kRequestReprint, {kPrintStation}},
+      {kReadRegister, {kSealClerk, kAuditor, kIntake}},
+      {kReadStatistics, {kAuditor, kIntake, kOperator}},
   };
   ASSERT_EQ(AllOperations().size(), expected.size());
   for (Operation op : AllOperations()) {

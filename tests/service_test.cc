@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -26,6 +28,7 @@
 #include "taicho/v1/document_service.grpc.pb.h"
 #include "tests/support/checkers.h"
 #include "tests/support/pki_fixture.h"
+#include "tests/support/signed_pdf_checks.h"
 #include "tests/support/taichod_process.h"
 
 namespace taicho {
@@ -80,6 +83,7 @@ class Taichod {
   v1::DocumentService::Stub& stub() { return *stub_; }
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   const std::string& store_dir() const { return store_dir_; }
+  std::string target() const { return process_.target(); }
   std::string log() const { return process_.log(); }
 
  private:
@@ -744,6 +748,180 @@ TEST(ServiceRestart, KillNineUnderLoadLosesNothingAcknowledged) {
   // Work files of the killed process are gone.
   auto r = Sh("find " + Quote(server.store_dir() + "/scratch") + " -type f | wc -l");
   EXPECT_EQ(r.output, "0\n");
+}
+
+// Today in Vietnam (UTC+7) as the issue step writes it: "05", "3", "2026" and "2026-03-05".
+struct IssueDay {
+  std::string day, month, year, iso;
+};
+IssueDay TodayInVietnam() {
+  const std::time_t t = std::time(nullptr) + 7 * 3600;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char iso[16];
+  std::strftime(iso, sizeof iso, "%Y-%m-%d", &tm);
+  const int month = tm.tm_mon + 1;
+  auto two = [](int v) { return (v < 10 ? "0" : "") + std::to_string(v); };
+  return {two(tm.tm_mday), month < 3 ? two(month) : std::to_string(month),
+          std::to_string(tm.tm_year + 1900), iso};
+}
+
+// --- issuing: the seal step numbers and dates the document; the register survives kill -9 ---
+
+v1::CreateDocumentRequest BlankNumberRequest(const std::string& dossier) {
+  v1::CreateDocumentRequest request = CreateRequest(dossier, "req-1");
+  request.mutable_document()->mutable_data()->clear_number();
+  request.mutable_document()->mutable_data()->clear_date();
+  return request;
+}
+
+std::vector<v1::RegisterEntry> ListRegister(Taichod& server) {
+  v1::ListRegisterRequest request;
+  request.set_page_size(2);  // pages too
+  std::vector<v1::RegisterEntry> out;
+  do {
+    v1::ListRegisterResponse response;
+    Call call = Unary(server.stub(), &v1::DocumentService::Stub::ListRegister, request, &response);
+    EXPECT_TRUE(call.status.ok()) << call.status.error_message();
+    if (!call.status.ok()) break;
+    out.insert(out.end(), response.entries().begin(), response.entries().end());
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  return out;
+}
+
+TEST(ServiceIssue, SealNumbersAndDatesAndTheRegisterKeepsGapsThroughKillNine) {
+  GetSamplePki();
+  Taichod server(MakeTempDir("issue-store"));
+  server.Start();
+  const std::string dir = MakeTempDir("issue");
+  v1::Document a, b;
+  ASSERT_TRUE(Create(server, BlankNumberRequest("HS-A"), &a).status.ok());
+  ASSERT_TRUE(Create(server, BlankNumberRequest("HS-B"), &b).status.ok());
+  SignStep(server, a.name(), v1::APPROVER, Images().signature);
+  SignStep(server, b.name(), v1::APPROVER, Images().signature);
+  const v1::CompleteSignatureResponse sealed_a =
+      SignStep(server, a.name(), v1::SEAL, Images().seal);
+  EXPECT_EQ(sealed_a.document().state(), v1::Document::SEALED);
+
+  // B's seal is prepared (its number allocated), then the service is killed.
+  v1::PrepareSignatureResponse prepared;
+  ASSERT_TRUE(Prepare(server, PrepareRequest(b.name(), v1::SEAL), &prepared).status.ok());
+  server.Kill(SIGKILL);
+  server.Start();
+  SignStep(server, b.name(), v1::SEAL, Images().seal);
+
+  const std::vector<v1::RegisterEntry> entries = ListRegister(server);
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[0].number_symbol(), "01/QĐ-UBND");
+  EXPECT_EQ(entries[0].state(), v1::RegisterEntry::ISSUED);
+  EXPECT_EQ(entries[0].document(), a.name());
+  EXPECT_EQ(entries[0].dossier_code(), "HS-A");
+  EXPECT_EQ(entries[1].number(), 2);
+  EXPECT_EQ(entries[1].state(), v1::RegisterEntry::VOID) << "the killed attempt's number";
+  EXPECT_NE(entries[1].void_reason().find("superseded"), std::string::npos);
+  EXPECT_EQ(entries[2].number_symbol(), "03/QĐ-UBND");
+  EXPECT_EQ(entries[2].state(), v1::RegisterEntry::ISSUED);
+  EXPECT_EQ(entries[2].document(), b.name());
+
+  // What is written in the sealed documents, where the decree puts it; both signatures valid.
+  const IssueDay today = TodayInVietnam();
+  WriteBytes(dir + "/a.pdf", Download(server, a.name()));
+  WriteBytes(dir + "/b.pdf", Download(server, b.name()));
+  EXPECT_EQ(testing::RunPdfsig(dir + "/b.pdf").valid, 2);
+  std::string qpdf;
+  EXPECT_TRUE(testing::QpdfCheckPasses(dir + "/b.pdf", &qpdf)) << qpdf;
+  testing::ExpectNumberAndDateInPlace(dir + "/a.pdf", "01", today.day, today.month, today.year);
+  testing::ExpectNumberAndDateInPlace(dir + "/b.pdf", "03", today.day, today.month, today.year);
+
+  // The CSV export: BOM, Vietnamese header, one row per number, gaps included.
+  v1::ExportRegisterRequest request;
+  grpc::ClientContext context;
+  auto reader = server.stub().ExportRegister(&context, request);
+  std::string csv;
+  v1::ExportRegisterChunk chunk;
+  while (reader->Read(&chunk)) csv += chunk.data();
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(csv.rfind("\xEF\xBB\xBF\"Số, ký hiệu\",Ngày ban hành", 0), 0u) << csv;
+  EXPECT_NE(csv.find("01/QĐ-UBND," + today.iso), std::string::npos) << csv;
+  EXPECT_NE(csv.find("Bỏ số / void"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("03/QĐ-UBND"), std::string::npos) << csv;
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4);
+
+  // The desk's statistics over the same socket: two dossiers received, none returned yet.
+  v1::DeskStatistics stats;
+  Call stats_call = Unary(server.stub(), &v1::DocumentService::Stub::GetDeskStatistics,
+                          v1::GetDeskStatisticsRequest(), &stats);
+  ASSERT_TRUE(stats_call.status.ok()) << stats_call.status.error_message();
+  EXPECT_EQ(stats.total().received(), 2);
+  EXPECT_EQ(stats.total().issued(), 0);
+  ASSERT_EQ(stats.procedures_size(), 1);
+  EXPECT_EQ(stats.procedures(0).procedure(), "1.001612");
+
+  // The same from the command line: the table, and the CSV file byte for byte.
+  const std::string cli =
+      Quote(TAICHO_CLI_PATH) + " register --insecure-local --server " + server.target();
+  auto r = Sh(cli + " --year " + today.year);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("03/QĐ-UBND"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("bỏ số / void"), std::string::npos) << r.output;
+  r = Sh(cli + " --csv " + Quote(dir + "/so-dang-ky.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(Slurp(dir + "/so-dang-ky.csv"), csv);
+  // An unreachable service is a clear error, not a hang or a crash.
+  r = Sh(Quote(TAICHO_CLI_PATH) + " register --insecure-local --server 127.0.0.1:1 --year 2026");
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("LỖI / ERROR"), std::string::npos) << r.output;
+}
+
+// --- the officer's agent: lists the waiting drafts, approves with the token, never retries a PIN
+// ---
+
+TEST(ServiceAgent, ApprovesTheDesksDraftsWithTheOfficersToken) {
+  GetSamplePki();
+  Taichod server(MakeTempDir("agent-store"));
+  server.Start();
+  const std::string dir = MakeTempDir("agent");
+  WriteBytes(dir + "/signature.png", Images().signature);
+  v1::Document first, second, elsewhere;
+  ASSERT_TRUE(Create(server, CreateRequest("HS-AG-1", "r", "Quầy 7"), &first).status.ok());
+  ASSERT_TRUE(Create(server, CreateRequest("HS-AG-2", "r", "Quầy 7"), &second).status.ok());
+  ASSERT_TRUE(Create(server, CreateRequest("HS-AG-3", "r", "Quầy 8"), &elsewhere).status.ok());
+  const std::string agent = Quote(TAICHO_AGENT_PATH) + " --insecure-local --server " +
+                            server.target() + " --module " + kModule + " --token " +
+                            Quote(kOfficerToken) + " --pin-stdin --yes --once --desk " +
+                            Quote("Quầy 7") + " --image " + Quote(dir + "/signature.png") +
+                            " --view-dir " + Quote(dir + "/view");
+
+  // A wrong PIN: refused once, nothing signed, no second try (the token would lock).
+  auto r = Sh("echo 000000 | " + agent);
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_NE(r.output.find("PIN_INCORRECT"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("000000"), std::string::npos) << "the PIN is never printed";
+  v1::Document doc;
+  ASSERT_TRUE(Get(server, first.name(), &doc).status.ok());
+  EXPECT_EQ(doc.state(), v1::Document::DRAFT);
+
+  r = Sh("echo 123456 | " + agent);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("HS-AG-1"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("HS-AG-3"), std::string::npos) << "another desk's draft";
+  for (const v1::Document* d : {&first, &second}) {
+    ASSERT_TRUE(Get(server, d->name(), &doc).status.ok());
+    EXPECT_EQ(doc.state(), v1::Document::APPROVED) << d->name();
+    const std::string id = d->name().substr(d->name().rfind('/') + 1);
+    EXPECT_TRUE(std::filesystem::exists(dir + "/view/" + id + ".pdf")) << "the draft to view";
+    WriteBytes(dir + "/approved.pdf", Download(server, d->name()));
+    EXPECT_EQ(testing::RunPdfsig(dir + "/approved.pdf").valid, 1);
+    std::string qpdf;
+    EXPECT_TRUE(testing::QpdfCheckPasses(dir + "/approved.pdf", &qpdf)) << qpdf;
+  }
+  ASSERT_TRUE(Get(server, elsewhere.name(), &doc).status.ok());
+  EXPECT_EQ(doc.state(), v1::Document::DRAFT);
+  // Nothing left to approve: a second run signs nothing and succeeds.
+  r = Sh("echo 123456 | " + agent);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("Đã phê duyệt"), std::string::npos) << r.output;
 }
 
 }  // namespace

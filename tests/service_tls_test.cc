@@ -70,6 +70,7 @@ class Taichod {
 
   std::string log() const { return process_.log(); }
   int exit_status() const { return process_.exit_status(); }
+  std::string target() const { return process_.target(); }
 
  private:
   std::string store_dir_;
@@ -313,6 +314,61 @@ TEST_F(ServiceMtls, EachRoleCallsOnlyWhatItMay) {
         v1::VerificationReport out;
         return Finish(stub.VerifyDocument(context.get(), request, &out), *context);
       }
+      // This server holds no keys: an allowed caller gets NOT_FOUND KEY_NOT_FOUND.
+      case Operation::kServerSeal: {
+        v1::SignDocumentRequest request;
+        request.set_name(approved);
+        request.set_role(v1::SEAL);
+        request.set_key("serverKeys/seal");
+        v1::CompleteSignatureResponse out;
+        return Finish(stub.SignDocument(context.get(), request, &out), *context);
+      }
+      case Operation::kActivateKey: {
+        v1::ActivateKeyRequest request;
+        request.set_name("serverKeys/seal");
+        request.set_pin("000000");
+        v1::ServerKey out;
+        return Finish(stub.ActivateKey(context.get(), request, &out), *context);
+      }
+      case Operation::kListServerKeys: {
+        v1::ListServerKeysResponse out;
+        return Finish(stub.ListServerKeys(context.get(), v1::ListServerKeysRequest(), &out),
+                      *context);
+      }
+      // The print station's calls: a watch an allowed caller gets ends at its short deadline; a
+      // document that does not exist is NOT_FOUND for an allowed caller.
+      case Operation::kWatchReady: {
+        context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+        auto reader = stub.WatchReady(context.get(), v1::WatchReadyRequest());
+        v1::ReadyDocument ready;
+        while (reader->Read(&ready)) {
+        }
+        return Finish(reader->Finish(), *context);
+      }
+      case Operation::kMarkPrinted: {
+        v1::MarkPrintedRequest request;
+        request.set_name("documents/00000000000000000000000000000000");
+        request.set_print_id("p-1");
+        request.set_copies(1);
+        v1::MarkPrintedResponse out;
+        return Finish(stub.MarkPrinted(context.get(), request, &out), *context);
+      }
+      case Operation::kRequestReprint: {
+        v1::RequestReprintRequest request;
+        request.set_name("documents/00000000000000000000000000000000");
+        request.set_reason("test");
+        v1::ReadyDocument out;
+        return Finish(stub.RequestReprint(context.get(), request, &out), *context);
+      }
+      case Operation::kReadRegister: {
+        v1::ListRegisterResponse out;
+        return Finish(stub.ListRegister(context.get(), v1::ListRegisterRequest(), &out), *context);
+      }
+      case Operation::kReadStatistics: {
+        v1::DeskStatistics out;
+        return Finish(stub.GetDeskStatistics(context.get(), v1::GetDeskStatisticsRequest(), &out),
+                      *context);
+      }
     }
     return {};
   };
@@ -396,6 +452,26 @@ TEST_F(ServiceMtls, HistoryNamesTheCertificates) {
   for (const std::string& actor : actors) {
     EXPECT_EQ(actor.find("127.0.0.1"), std::string::npos) << actor;
   }
+}
+
+// The one-stop-shop software in another language: Python's grpcio (Debian's python3-grpcio) over
+// mutual TLS with the intake certificate, stubs generated from proto/ (tests/python/).
+TEST_F(ServiceMtls, PythonOneStopShopClient) {
+  auto r = testing::Run("/usr/bin/python3 " +
+                        Quote(testing::SourceDir() + "/tests/python/intake_client.py") +
+                        " --target " + server_->target() + " --pki " + Quote(GetSamplePki().dir) +
+                        " --source " + Quote(testing::SourceDir()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const size_t brace = r.output.rfind('{');
+  ASSERT_NE(brace, std::string::npos) << r.output;
+  const nlohmann::json seen = nlohmann::json::parse(r.output.substr(brace));
+  EXPECT_EQ(seen["idempotent"], true);
+  EXPECT_EQ(seen["revisions"], 1);
+  EXPECT_GT(seen["draft_bytes"].get<int>(), 10000);
+  EXPECT_EQ(seen["bad_data"], "DATA_INVALID");
+  EXPECT_EQ(seen["unknown_kind"], "KIND_UNKNOWN");
+  EXPECT_EQ(seen["wrong_role"], "ROLE_NOT_ALLOWED");
+  EXPECT_EQ(seen["received"], 1);
 }
 
 }  // namespace

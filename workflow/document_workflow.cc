@@ -16,6 +16,7 @@
 #include "render/document_kind.h"
 #include "render/document_renderer.h"
 #include "signer/certificate_info.h"
+#include "workflow/issue_numbering.h"
 
 namespace taicho::workflow {
 namespace {
@@ -72,6 +73,14 @@ absl::StatusOr<store::RevisionRecord> FindRevision(const std::vector<store::Revi
     if (r.number == number) return r;
   }
   return Error(ErrorCode::kDocumentNotFound, absl::StrCat("documents/", id, "/revisions/", number));
+}
+
+// The approving officer: the signer of the approval revision ("" before approval).
+std::string ApproverOf(const std::vector<store::RevisionRecord>& revisions) {
+  for (const store::RevisionRecord& r : revisions) {
+    if (r.purpose == store::RevisionPurpose::kApproval) return r.signer;
+  }
+  return "";
 }
 
 }  // namespace
@@ -250,6 +259,10 @@ absl::StatusOr<PrepareOutput> DocumentWorkflow::Prepare(const PrepareInput& in) 
 
   const int64_t now = Now();
   pades::SignOptions options;
+  // The officer certifies (DocMDP P=2): the number and date filled at the seal step and the
+  // agency's signature are then permitted changes.
+  if (in.role == SignatureRole::kApprover) options.certification = 2;
+  options.font_dir = config_.font_dir;
   options.field_name = step.field;
   options.reason = in.reason;
   options.location = in.location;
@@ -270,15 +283,36 @@ absl::StatusOr<PrepareOutput> DocumentWorkflow::Prepare(const PrepareInput& in) 
     if (!st.ok()) return st;
   }
 
+  store::SessionRecord session;
+  session.id = RandomId();
+  // The seal step issues: number and date allocated now, written in the same update as the seal.
+  std::optional<IssueAllocation> issue;
+  if (in.role == SignatureRole::kSeal) {
+    IssueRequest request{
+        &*doc, config_.kinds_dir, ApproverOf(*revisions), cert->subject, session.id, now, in.actor};
+    absl::StatusOr<std::optional<IssueAllocation>> allocated = AllocateIssueNumber(store_, request);
+    if (!allocated.ok()) return allocated.status();
+    issue = *std::move(allocated);
+    if (issue) options.fills = issue->fills;
+  }
+  // From here a failure leaves the allocated number as a recorded gap, never silently reused.
+  auto void_number = [&](const absl::Status& why) {
+    if (!issue) return why;
+    const store::RegisterEntry& e = issue->entry;
+    // Should this fail too, the number stays "allocated" and the next prepare of the document
+    // voids it as superseded: a gap either way, never a reuse.
+    store_.VoidNumber(e.agency, e.year, e.number, absl::StrCat("prepare failed: ", why.message()))
+        .IgnoreError();
+    return why;
+  };
+
   ScratchFile prepared_file(Scratch(".pdf"));
   absl::StatusOr<pades::PreparedSignature> prepared =
       pades::PrepareSignature(*base_path, prepared_file.path(), in.chain, scheme, options);
-  if (!prepared.ok()) return prepared.status();
+  if (!prepared.ok()) return void_number(prepared.status());
   absl::StatusOr<std::string> prepared_sha = store_.PutBlob(prepared_file.path());
-  if (!prepared_sha.ok()) return prepared_sha.status();
+  if (!prepared_sha.ok()) return void_number(prepared_sha.status());
 
-  store::SessionRecord session;
-  session.id = RandomId();
   session.document_id = doc->id;
   session.base_revision = base->number;
   session.from = step.from;
@@ -298,7 +332,7 @@ absl::StatusOr<PrepareOutput> DocumentWorkflow::Prepare(const PrepareInput& in) 
       absl::StrCat("field ", step.field, " for ", cert->subject, ", session ", session.id),
       base->number};
   absl::Status st = store_.PutSession(session, event);
-  if (!st.ok()) return st;
+  if (!st.ok()) return void_number(st);
 
   PrepareOutput out;
   out.to_be_signed = prepared->BytesToSign();
@@ -361,6 +395,17 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const std::string& ses
       store_.CompleteSession(session_id, revision, event);
   if (!updated.ok()) return updated.status();
   return CompleteOutput{*std::move(updated), revision};
+}
+
+absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(PrepareInput input,
+                                                          signer::KeySigner& key) {
+  input.chain = key.CertificateChain();
+  input.scheme = key.scheme();
+  absl::StatusOr<PrepareOutput> prepared = Prepare(input);
+  if (!prepared.ok()) return prepared.status();
+  absl::StatusOr<Bytes> value = key.Sign(prepared->to_be_signed, prepared->digest);
+  if (!value.ok()) return value.status();
+  return Complete(prepared->session.id, *value, input.actor);
 }
 
 absl::StatusOr<pades::VerificationReport> DocumentWorkflow::VerifyBytes(std::string_view pdf) {

@@ -19,6 +19,7 @@
 #include "signer/bytes.h"
 #include "signer/key_signer.h"
 #include "store/store.h"
+#include "workflow/desk_statistics.h"
 #include "workflow/lifecycle.h"
 
 namespace taicho::workflow {
@@ -78,6 +79,17 @@ struct CompleteOutput {
   store::RevisionRecord revision;
 };
 
+struct PrintInput {
+  std::string document_id;
+  std::string print_id;  // the station's id for this print (at most kMaxKeyLength bytes)
+  int revision = 0;      // the revision printed: must be the latest
+  std::string printer;   // the queue or folder it went to
+  int copies = 1;        // 1 … kMaxCopies
+  std::string officer;   // the converting officer named on the rendition
+  std::string actor;
+};
+inline constexpr int kMaxCopies = 100;
+
 // Limits on what a caller may send (bytes).
 inline constexpr size_t kMaxKeyLength = 128;  // dossier code, request id, desk, procedure
 inline constexpr size_t kMaxImageBytes = 2 * 1024 * 1024;
@@ -113,8 +125,35 @@ class DocumentWorkflow {
   absl::StatusOr<CompleteOutput> Complete(const std::string& session_id, ByteSpan signature_value,
                                           const std::string& actor);
 
+  // Server-side signing with a key the server holds (keyring/): Prepare with the key's chain and
+  // scheme, sign, Complete. The split path's own steps, so both get whatever a role's step does.
+  // A failed key leaves the prepared session open (it expires).
+  absl::StatusOr<CompleteOutput> SignWith(PrepareInput input, signer::KeySigner& key);
+
+  // The register of issued documents (numbers given at the seal step, gaps with their reason).
+  absl::StatusOr<std::vector<store::RegisterEntry>> ListRegister(const store::RegisterFilter& f) {
+    return store_.ListRegister(f);
+  }
+
+  absl::StatusOr<std::vector<ProcedureStatistics>> DeskStatistics(const StatisticsQuery& query) {
+    return ComputeDeskStatistics(store_, query, Now());
+  }
+
   absl::StatusOr<pades::VerificationReport> VerifyBytes(std::string_view pdf);
   absl::StatusOr<pades::VerificationReport> VerifyRevision(const std::string& id, int number);
+
+  // The print station (workflow/document_printing.cc). Pending print jobs of a desk after a
+  // cursor, oldest first; waiting up to `max_wait_ms` for one when there is none yet.
+  absl::StatusOr<std::vector<store::PrintJob>> ReadyToPrint(const std::string& desk,
+                                                            int64_t after_sequence, int limit,
+                                                            int64_t max_wait_ms);
+  // Records a print: SEALED → ISSUED for the first, ISSUED stays ISSUED for a reprint asked for.
+  // Idempotent on (document, print id).
+  absl::StatusOr<store::PrintOutcome> MarkPrinted(const PrintInput& input);
+  // Queues a reprint of an ISSUED document; the reason (required) goes into the history.
+  absl::StatusOr<store::PrintJob> RequestReprint(const std::string& id, const std::string& reason,
+                                                 const std::string& actor);
+  absl::StatusOr<std::vector<store::PrintRecord>> ListPrints(const std::string& id);
 
  private:
   int64_t Now() const;

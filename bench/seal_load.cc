@@ -1,0 +1,307 @@
+// Load driver for taichod's server-side seal (not a test): N concurrent intake clients create
+// 2-page decisions over gRPC, an officer approves each (split signing, the officer's key in this
+// process, untimed as a load), then the clients seal them server-side (SignDocument with the
+// server's seal key). Reports throughput and p50/p99 latency for create and for seal at each
+// client count, and seal throughput against a raw RSA-2048 sign rate given with --rsa-sign-rate
+// (bench/seal_load.sh measures `openssl speed` in the same run).
+//
+//   seal_load --target 127.0.0.1:PORT --officer-key K.pem --officer-chain C.pem [--clients 1,4,16]
+//             [--documents 192] [--rsa-sign-rate 1500] [--server-pid PID]
+//             [--tls-root R --tls-cert C --tls-key K --officer-tls-cert C2 --officer-tls-key K2]
+#include <grpcpp/grpcpp.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "signer/key_signer.h"
+#include "taicho/v1/document_service.grpc.pb.h"
+#include "tests/support/taichod_process.h"
+
+namespace {
+
+namespace v1 = ::taicho::v1;
+using Clock = std::chrono::steady_clock;
+
+// The first failure of each step is printed; the count is in the phase's line.
+void Failed(const char* step, const std::string& message) {
+  static std::mutex mu;
+  static std::set<std::string> seen;
+  std::lock_guard<std::mutex> lock(mu);
+  if (seen.insert(step).second) std::fprintf(stderr, "%s: %s\n", step, message.c_str());
+}
+
+struct Options {
+  std::string target;
+  std::vector<int> clients = {1, 4, 16};
+  int documents = 192;  // per client count, split between the clients
+  std::string key = "serverKeys/seal";
+  std::string officer_key, officer_chain;
+  double rsa_sign_rate = 0;
+  std::string tls_root, tls_cert, tls_key;
+  // With mutual TLS the officer approves with their own client certificate.
+  std::string officer_tls_cert, officer_tls_key;
+  std::string label = "plain text";
+  int server_pid = 0;  // when set, taichod's CPU time per operation is reported too
+};
+
+// User + system CPU time of a process so far (ms), from /proc; -1 when unreadable. The machine is
+// shared, so wall-clock rates move with other load; CPU per operation does much less.
+double ProcessCpuMs(int pid) {
+  if (pid <= 0) return -1;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t close = stat.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) stime = std::stod(field);
+  }
+  return (utime + stime) * 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::shared_ptr<grpc::Channel> NewChannel(const Options& o, const std::string& cert,
+                                          const std::string& key) {
+  grpc::ChannelArguments arguments;
+  // One connection per client, as separate one-stop-shop machines would have.
+  arguments.SetInt("grpc.use_local_subchannel_pool", 1);
+  arguments.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  if (o.tls_root.empty()) {
+    return grpc::CreateCustomChannel(o.target, grpc::InsecureChannelCredentials(), arguments);
+  }
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = ReadAll(o.tls_root);
+  ssl.pem_cert_chain = ReadAll(cert);
+  ssl.pem_private_key = ReadAll(key);
+  arguments.SetSslTargetNameOverride("localhost");
+  return grpc::CreateCustomChannel(o.target, grpc::SslCredentials(ssl), arguments);
+}
+
+std::unique_ptr<grpc::ClientContext> Context() {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+  return context;
+}
+
+double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+struct Stats {
+  double throughput = 0;      // per second
+  double server_cpu_ms = -1;  // taichod's CPU time per successful operation
+  double p50 = 0, p99 = 0, max = 0;
+  int failures = 0;
+};
+
+Stats Summarise(std::vector<double> latencies, double wall_s, int failures) {
+  Stats s;
+  s.failures = failures;
+  if (latencies.empty()) return s;
+  std::sort(latencies.begin(), latencies.end());
+  auto at = [&](double q) {
+    const size_t i = std::min(latencies.size() - 1, static_cast<size_t>(q * latencies.size()));
+    return latencies[i];
+  };
+  s.throughput = static_cast<double>(latencies.size()) / wall_s;
+  s.p50 = at(0.50);
+  s.p99 = at(0.99);
+  s.max = latencies.back();
+  return s;
+}
+
+// Runs `work(client, index)` for `per_client` items on each of `clients` threads; returns the
+// latencies of the successful calls and the wall time.
+template <typename Work>
+Stats RunPhase(int server_pid, int clients, int per_client, Work work) {
+  const double cpu_before = ProcessCpuMs(server_pid);
+  std::vector<double> latencies;
+  std::mutex mu;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  const auto start = Clock::now();
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      std::vector<double> mine;
+      for (int i = 0; i < per_client; ++i) {
+        const auto t0 = Clock::now();
+        if (work(c, i)) {
+          mine.push_back(Ms(Clock::now() - t0));
+        } else {
+          ++failures;
+        }
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      latencies.insert(latencies.end(), mine.begin(), mine.end());
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  const double wall = std::chrono::duration<double>(Clock::now() - start).count();
+  const double cpu_after = ProcessCpuMs(server_pid);
+  const size_t done = latencies.size();
+  Stats stats = Summarise(std::move(latencies), wall, failures);
+  if (cpu_before >= 0 && cpu_after >= 0 && done > 0) {
+    stats.server_cpu_ms = (cpu_after - cpu_before) / static_cast<double>(done);
+  }
+  return stats;
+}
+
+void Print(const char* what, int clients, const Stats& s) {
+  std::printf("%-8s clients %2d  %7.1f /s  p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms", what, clients,
+              s.throughput, s.p50, s.p99, s.max);
+  if (s.server_cpu_ms >= 0) std::printf("  taichod CPU %.1f ms/op", s.server_cpu_ms);
+  if (s.failures) std::printf("  FAILURES %d", s.failures);
+  std::printf("\n");
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"taichod seal load driver"};
+  app.add_option("--target", o.target)->required();
+  app.add_option("--clients", o.clients)->delimiter(',');
+  app.add_option("--documents", o.documents, "documents per client count")->capture_default_str();
+  app.add_option("--key", o.key)->capture_default_str();
+  app.add_option("--officer-key", o.officer_key)->required();
+  app.add_option("--officer-chain", o.officer_chain)->required();
+  app.add_option("--rsa-sign-rate", o.rsa_sign_rate, "openssl speed rsa2048 sign/s, one core");
+  app.add_option("--tls-root", o.tls_root);
+  app.add_option("--tls-cert", o.tls_cert);
+  app.add_option("--tls-key", o.tls_key);
+  app.add_option("--officer-tls-cert", o.officer_tls_cert);
+  app.add_option("--officer-tls-key", o.officer_tls_key);
+  app.add_option("--label", o.label)->capture_default_str();
+  app.add_option("--server-pid", o.server_pid, "taichod's pid, to report its CPU per operation");
+  CLI11_PARSE(app, argc, argv);
+
+  auto officer = taicho::signer::LoadPemSigner(o.officer_key, o.officer_chain);
+  if (!officer.ok()) {
+    std::fprintf(stderr, "officer key: %s\n", std::string(officer.status().message()).c_str());
+    return 1;
+  }
+  std::mutex officer_mu;  // a KeySigner is used by one thread at a time
+  const v1::DocumentData data = taicho::testing::SampleDocumentData();
+  std::printf("== seal load (%s), %d documents per client count\n", o.label.c_str(), o.documents);
+  int round = 0;
+  for (const int clients : o.clients) {
+    ++round;
+    const int per_client = std::max(1, o.documents / clients);
+    std::vector<std::unique_ptr<v1::DocumentService::Stub>> stubs, officers;
+    for (int c = 0; c < clients; ++c) {
+      stubs.push_back(v1::DocumentService::NewStub(NewChannel(o, o.tls_cert, o.tls_key)));
+      officers.push_back(
+          o.officer_tls_cert.empty()
+              ? v1::DocumentService::NewStub(NewChannel(o, o.tls_cert, o.tls_key))
+              : v1::DocumentService::NewStub(NewChannel(o, o.officer_tls_cert, o.officer_tls_key)));
+    }
+    std::vector<std::vector<std::string>> names(clients, std::vector<std::string>(per_client));
+
+    const Stats create = RunPhase(o.server_pid, clients, per_client, [&](int c, int i) {
+      v1::CreateDocumentRequest request;
+      request.set_request_id("bench");
+      v1::Document* doc = request.mutable_document();
+      doc->set_kind("quyet-dinh-ubnd");
+      doc->set_dossier_code("BENCH-" + std::to_string(::getpid()) + "-" + std::to_string(round) +
+                            "-" + std::to_string(c) + "-" + std::to_string(i));
+      doc->set_desk("Quầy 1");
+      *doc->mutable_data() = data;
+      v1::Document out;
+      auto context = Context();
+      grpc::Status st = stubs[c]->CreateDocument(context.get(), request, &out);
+      if (!st.ok()) {
+        Failed("create", st.error_message());
+        return false;
+      }
+      names[c][i] = out.name();
+      return true;
+    });
+    Print("create", clients, create);
+    if (round == 1 && !names[0][0].empty()) {
+      v1::GetDocumentRequest get;
+      get.set_name(names[0][0]);
+      v1::Document doc;
+      auto context = Context();
+      if (stubs[0]->GetDocument(context.get(), get, &doc).ok() && doc.history_size() > 0) {
+        std::printf("document: %s\n", doc.history(0).detail().c_str());  // "…, N pages"
+      }
+    }
+
+    // The officer approves every draft (split signing; not part of the measured seal).
+    const Stats approve = RunPhase(o.server_pid, clients, per_client, [&](int c, int i) {
+      if (names[c][i].empty()) return false;
+      v1::PrepareSignatureRequest prepare;
+      prepare.set_name(names[c][i]);
+      prepare.set_role(v1::APPROVER);
+      for (const auto& der : (*officer)->CertificateChain()) {
+        prepare.add_certificate_chain(std::string(der.begin(), der.end()));
+      }
+      v1::PrepareSignatureResponse prepared;
+      auto context = Context();
+      grpc::Status st = officers[c]->PrepareSignature(context.get(), prepare, &prepared);
+      if (!st.ok()) {
+        Failed("prepare", st.error_message());
+        return false;
+      }
+      const std::string& tbs = prepared.to_be_signed();
+      absl::StatusOr<taicho::Bytes> value;
+      {
+        std::lock_guard<std::mutex> lock(officer_mu);
+        value = (*officer)->Sign(
+            taicho::ByteSpan(reinterpret_cast<const uint8_t*>(tbs.data()), tbs.size()),
+            taicho::signer::DigestAlgorithm::kSha256);
+      }
+      if (!value.ok()) return false;
+      v1::CompleteSignatureRequest complete;
+      complete.set_session(prepared.session());
+      complete.set_signature_value(std::string(value->begin(), value->end()));
+      v1::CompleteSignatureResponse done;
+      context = Context();
+      st = officers[c]->CompleteSignature(context.get(), complete, &done);
+      if (!st.ok()) Failed("complete", st.error_message());
+      return st.ok();
+    });
+    Print("approve", clients, approve);
+
+    const Stats seal = RunPhase(o.server_pid, clients, per_client, [&](int c, int i) {
+      if (names[c][i].empty()) return false;
+      v1::SignDocumentRequest request;
+      request.set_name(names[c][i]);
+      request.set_role(v1::SEAL);
+      request.set_key(o.key);
+      v1::CompleteSignatureResponse out;
+      auto context = Context();
+      grpc::Status st = stubs[c]->SignDocument(context.get(), request, &out);
+      if (!st.ok()) {
+        Failed("seal", st.error_message());
+        return false;
+      }
+      return out.document().state() == v1::Document::SEALED;
+    });
+    Print("seal", clients, seal);
+    if (o.rsa_sign_rate > 0) {
+      std::printf("seal/raw  clients %2d  %.1f%% of one core's RSA-2048 sign rate (%.0f/s)\n",
+                  clients, 100.0 * seal.throughput / o.rsa_sign_rate, o.rsa_sign_rate);
+    }
+    std::fflush(stdout);
+  }
+  return 0;
+}

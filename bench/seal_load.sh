@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Server-side seal under load (not a test). In one run on this machine:
+#   baseline: `openssl speed -seconds 3 rsa2048`, the raw single-core RSA-2048 sign rate;
+#   taichod (plain text on loopback, then mutual TLS) with the sample seal token in SoftHSM2,
+#   activated from a PIN file; bench/seal_load with 1, 4 and 16 intake clients creating 2-page
+#   decisions, an officer approving them, then sealing them server-side.
+# Usage: bash bench/seal_load.sh [BUILD_DIR]   (default build-bench; targets taichod, seal_load,
+#        draw_sample_images must be built). Env: DOCUMENTS (per client count, default 192),
+#        SESSIONS (the seal key's PKCS#11 session pool, default 2), MTLS=0 to skip mutual TLS,
+#        SEAL_IMAGE=0 for an invisible seal.
+# Reported per phase: throughput, p50/p99/max latency, and taichod's CPU time per operation
+# (from /proc; steadier than wall-clock rates on a shared machine).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+B="$(cd "${1:-$ROOT/build-bench}" && pwd)"
+DOCUMENTS="${DOCUMENTS:-192}"
+SESSIONS="${SESSIONS:-2}"
+W="$(mktemp -d /tmp/taicho-seal-load-XXXXXX)"
+PID=""
+cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$W"; }
+trap cleanup EXIT
+
+TAICHO_DRAW_SAMPLE_IMAGES="$B/certs-sample/draw_sample_images" \
+  bash "$ROOT/certs-sample/make-pki.sh" "$W/pki" >/dev/null
+bash "$ROOT/certs-sample/make-tokens.sh" "$W/pki" "$W/tokens" >/dev/null
+export SOFTHSM2_CONF="$W/tokens/softhsm2.conf"
+[ -f "$W/pki/seal.png" ] || "$B/certs-sample/draw_sample_images" "$W/pki" >/dev/null
+umask 077
+printf '123456\n' >"$W/seal.pin"
+# SEAL_IMAGE=0: an invisible seal (no image to decode and embed), to see what the image costs.
+SEAL_IMAGE_LINE="seal_image = \"$W/pki/seal.png\""
+[ "${SEAL_IMAGE:-1}" = 0 ] && SEAL_IMAGE_LINE=""
+
+# $1: name, $2: extra top-level TOML. Starts taichod in the background and sets PORT and PID.
+start_taichod() {
+  cat >"$W/$1.toml" <<TOML
+store_dir = "$W/$1-store"
+listen = "127.0.0.1:0"
+port_file = "$W/$1.port"
+$2
+[keys.seal]
+module = "/usr/lib/softhsm/libsofthsm2.so"
+token_label = "Con dấu UBND Châu Đức"
+key_label = "seal"
+pin_file = "$W/seal.pin"
+$SEAL_IMAGE_LINE
+sessions = $SESSIONS
+TOML
+  rm -f "$W/$1.port"
+  "$B/server/taichod" --config "$W/$1.toml" >"$W/$1.log" 2>&1 &
+  PID=$!
+  for _ in $(seq 1 200); do [ -s "$W/$1.port" ] && break; sleep 0.05; done
+  [ -s "$W/$1.port" ] || { cat "$W/$1.log"; exit 1; }
+  PORT="$(cat "$W/$1.port")"
+}
+stop_taichod() { kill -TERM "$PID"; wait "$PID" || true; PID=""; }
+
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "== baseline: openssl speed -seconds 3 rsa2048 (one core)"
+speed="$(openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $4, $6}')"
+RATE="${speed#* }"
+echo "rsa2048 sign: ${speed% *} s/op, $RATE sign/s"
+
+common=(--officer-key "$W/pki/officer-an.key" --officer-chain "$W/pki/officer-an.chain.pem"
+  --documents "$DOCUMENTS" --rsa-sign-rate "$RATE")
+start_taichod plain "insecure_local = true"
+"$B/bench/seal_load" --target "127.0.0.1:$PORT" "${common[@]}" --server-pid "$PID" \
+  --label "plain text, $SESSIONS PKCS#11 sessions"
+stop_taichod
+grep -c "SignDocument .* ok" "$W/plain.log" | sed 's/^/taichod log: SignDocument ok lines: /'
+
+if [ "${MTLS:-1}" != 0 ]; then
+  start_taichod mtls "[tls]
+cert = \"$W/pki/tls-server.chain.pem\"
+key = \"$W/pki/tls-server.key\"
+client_ca = \"$W/pki/root.pem\""
+  "$B/bench/seal_load" --target "127.0.0.1:$PORT" "${common[@]}" --server-pid "$PID" --label "mutual TLS" \
+    --tls-root "$W/pki/root.pem" --tls-cert "$W/pki/client-intake.chain.pem" \
+    --tls-key "$W/pki/client-intake.key" --officer-tls-cert "$W/pki/client-officer-an.chain.pem" \
+    --officer-tls-key "$W/pki/client-officer-an.key"
+  stop_taichod
+fi

@@ -1,0 +1,74 @@
+// In-process verification of signed PDFs (the whole report: integrity, chain, time-stamp, change
+// analysis), next to the change analysis alone. Run by bench/verify_bench.sh, which signs the
+// inputs and exports TAICHO_BENCH_DIR (small-2sig.pdf, large-2sig.pdf, ca-bundle.pem there).
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "pades/change_analysis.h"
+#include "pades/pdf_verifier.h"
+#include "pdf/signature_reader.h"
+
+namespace {
+
+std::string Dir() {
+  const char* d = std::getenv("TAICHO_BENCH_DIR");
+  return d ? d : "/tmp";
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Peak RSS of the process so far (the large file runs after the small one).
+void SetPeakRss(benchmark::State& state) {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  state.counters["peak_rss_MB"] = static_cast<double>(ru.ru_maxrss) / 1024.0;
+}
+
+void BM_VerifyPdf(benchmark::State& state, const std::string& name) {
+  const std::string path = Dir() + "/" + name;
+  const std::string anchors = Slurp(Dir() + "/ca-bundle.pem");
+  for (auto _ : state) {
+    auto report = taicho::pades::VerifyPdf(path, anchors);
+    if (!report.ok() || !report->all_passed()) state.SkipWithError("verification failed");
+    benchmark::DoNotOptimize(report);
+  }
+  SetPeakRss(state);
+}
+
+void BM_ChangeAnalysis(benchmark::State& state, const std::string& name) {
+  const std::string path = Dir() + "/" + name;
+  auto found = taicho::pdf::ReadSignatures(path);
+  if (!found.ok()) {
+    state.SkipWithError("no signatures");
+    return;
+  }
+  std::vector<int64_t> ends;
+  for (const auto& s : *found) ends.push_back(s.byte_range[2] + s.byte_range[3]);
+  for (auto _ : state) {
+    auto changes = taicho::pades::AnalyzeChangesAfterSignatures(path, ends);
+    if (!changes.ok()) state.SkipWithError("analysis failed");
+    benchmark::DoNotOptimize(changes);
+  }
+  SetPeakRss(state);
+}
+
+BENCHMARK_CAPTURE(BM_VerifyPdf, small_2sig, std::string("small-2sig.pdf"))
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_VerifyPdf, large_2sig, std::string("large-2sig.pdf"))
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ChangeAnalysis, small_2sig, std::string("small-2sig.pdf"))
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ChangeAnalysis, large_2sig, std::string("large-2sig.pdf"))
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Verification benchmark (not a test): `taicho verify` next to `pdfsig` on the same files in the
+# same run, both checking the chain against the sample root:
+#   (a) a 2-page PDF with 2 signatures (officer, then seal),
+#   (b) a large PDF (default 50 MB of incompressible images) with the same 2 signatures;
+#   plus a 2× larger copy of (b) to show whether memory grows with the file.
+# Median wall time (hyperfine) and peak memory (max RSS from /usr/bin/time).
+# Usage: bash bench/verify_bench.sh BUILD_DIR [MEGABYTES]
+#   BUILD_DIR holds cli/taicho, tests/make_sample_pdf, bench/make_large_pdf and
+#   bench/verify_bench (bench/run.sh passes its Release build).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+B="$(cd "${1:?usage: verify_bench.sh BUILD_DIR [MEGABYTES]}" && pwd)"
+MB="${2:-50}"
+W="$(mktemp -d /tmp/taicho-verify-bench-XXXXXX)"
+trap 'rm -rf "$W"' EXIT
+
+bash "$ROOT/certs-sample/make-pki.sh" "$W/pki" >/dev/null
+bash "$ROOT/certs-sample/make-tokens.sh" "$W/pki" "$W/tokens" >/dev/null
+export SOFTHSM2_CONF="$W/tokens/softhsm2.conf"
+MODULE=/usr/lib/softhsm/libsofthsm2.so
+sign() {  # IN OUT TOKEN PAGE
+  echo 123456 | "$B/cli/taicho" sign --in "$1" --out "$2" --module "$MODULE" --token "$3" \
+    --page "$4" --pin-stdin >/dev/null
+}
+twice() {  # IN OUT: officer on page 1, then the seal on the last page
+  sign "$1" "$W/tmp.pdf" "Nguyễn Văn An" 1
+  sign "$W/tmp.pdf" "$2" "Con dấu UBND Châu Đức" 1
+}
+"$B/tests/make_sample_pdf" "$W/small.pdf" 2
+"$B/bench/make_large_pdf" "$W/large.pdf" "$MB"
+"$B/bench/make_large_pdf" "$W/larger.pdf" "$((MB * 2))"
+twice "$W/small.pdf" "$W/small-2sig.pdf"
+twice "$W/large.pdf" "$W/large-2sig.pdf"
+twice "$W/larger.pdf" "$W/larger-2sig.pdf"
+
+# pdfsig checks the chain against an NSS database that trusts the same sample root.
+mkdir -p "$W/nss"
+certutil -N -d "sql:$W/nss" --empty-password
+certutil -A -d "sql:$W/nss" -n root -t "CT,C,C" -i "$W/pki/root.pem"
+certutil -A -d "sql:$W/nss" -n subca -t ",," -i "$W/pki/subca.pem"
+
+echo "== inputs"
+ls -l "$W"/*-2sig.pdf | awk '{print $5, $9}'
+echo "== what each tool concludes on the large file"
+"$B/cli/taicho" verify --trust "$W/pki/ca-bundle.pem" "$W/large-2sig.pdf" |
+  grep -E "Kết luận|Changes after" || true
+pdfsig -nssdir "sql:$W/nss" "$W/large-2sig.pdf" | grep -E "Signature Validation|Certificate Validation" || true
+
+taicho_cmd() { echo "$B/cli/taicho verify --trust $W/pki/ca-bundle.pem $1"; }
+pdfsig_cmd() { echo "pdfsig -nssdir sql:$W/nss $1"; }
+nocert_cmd() { echo "pdfsig -nocert $1"; }  # pdfsig's cheapest mode: no chain check
+echo "== median wall time (hyperfine)"
+for f in small large larger; do
+  runs=15
+  [[ $f == small ]] || runs=7
+  hyperfine --style none -N -i --warmup 2 --runs "$runs" --export-json "$W/h-$f.json" \
+    "$(taicho_cmd "$W/$f-2sig.pdf")" "$(pdfsig_cmd "$W/$f-2sig.pdf")" \
+    "$(nocert_cmd "$W/$f-2sig.pdf")" >/dev/null
+done
+python3 - "$W"/h-small.json "$W"/h-large.json "$W"/h-larger.json <<'PY'
+import json, sys
+for f in sys.argv[1:]:
+    res = json.load(open(f))["results"]
+    t = {("taicho verify" if "taicho verify" in r["command"] else
+          "pdfsig -nocert" if "-nocert" in r["command"] else "pdfsig"): r for r in res}
+    size = f.rsplit("h-", 1)[1][:-5]
+    for name, r in t.items():
+        print(f"{name:16s} {size:7s} median {r['median']*1000:8.1f} ms  (min {r['min']*1000:.1f})")
+    print(f"{'':16s} {size:7s} pdfsig / taicho = {t['pdfsig']['median'] / t['taicho verify']['median']:.2f}x,"
+          f" pdfsig -nocert / taicho = {t['pdfsig -nocert']['median'] / t['taicho verify']['median']:.2f}x")
+PY
+
+echo "== in process (Google Benchmark): whole VerifyPdf, and the change analysis alone"
+cp "$W/pki/ca-bundle.pem" "$W/ca-bundle.pem"
+TAICHO_BENCH_DIR="$W" "$B/bench/verify_bench" --benchmark_min_time=0.5 2>/dev/null |
+  grep -E "^BM_|^Benchmark|^---"
+
+echo "== peak memory (max RSS)"
+for f in small large larger; do
+  /usr/bin/time -f "taicho verify $f: %M KB" $(taicho_cmd "$W/$f-2sig.pdf") >/dev/null
+  /usr/bin/time -f "pdfsig        $f: %M KB" $(pdfsig_cmd "$W/$f-2sig.pdf") >/dev/null
+  /usr/bin/time -f "pdfsig -nocert $f: %M KB" $(nocert_cmd "$W/$f-2sig.pdf") >/dev/null
+done 2>&1 | grep KB

@@ -1,0 +1,42 @@
+// The command line's long-term options (PAdES B-LT/B-LTA, revocation checks before signing) and
+// the `extend` command.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "revocation/revocation_client.h"
+#include "tsa/tsa_client.h"
+
+namespace taicho::cli {
+
+struct LtvArgs {
+  std::string level;              // "", B-B, B-T, B-LT, B-LTA
+  bool check_revocation = false;  // ask OCSP/CRL before signing (implied by B-LT/B-LTA)
+  bool revocation_fallback = false;
+  std::string ocsp_url;                   // override of the certificates' AIA
+  std::vector<std::string> url_rewrites;  // FROM=TO prefix rewrites
+  std::string roots;                      // PEM roots put in the DSS (default: --tsa-trust)
+  int revocation_timeout_s = 10;
+};
+
+void AddLtvOptions(CLI::App& cmd, LtvArgs& a);
+
+// A client with the process's shared cache; nullptr when revocation is not asked for.
+absl::StatusOr<std::unique_ptr<revocation::RevocationClient>> MakeRevocationClient(const LtvArgs& a,
+                                                                                   bool needed);
+
+// kUsage when the level is unknown or needs a TSA that was not given.
+absl::Status CheckLevel(const LtvArgs& a, bool have_tsa);
+bool WantsLtv(const LtvArgs& a);  // B-LT or B-LTA
+
+// After a signature written to `signed_path`: adds the DSS (and for B-LTA a document time-stamp)
+// and writes `out_path`; prints what it added.
+absl::Status FinishLevel(const LtvArgs& a, const std::string& signed_path,
+                         const std::string& out_path, const revocation::RevocationClient& client,
+                         const tsa::TsaClient* tsa, const std::string& tsa_trust);
+
+}  // namespace taicho::cli

@@ -1,0 +1,509 @@
+// taicho print-station: the desk's printing PC. Watches the desk's print queue on taichod
+// (WatchReady), fetches each ready document, verifies it, prints its print rendition (the
+// conversion mark of the Law on Electronic Transactions 2023, Art. 12) through CUPS `lp` or into
+// a folder, and confirms (MarkPrinted).
+//
+// No document missed or printed twice, across restarts and lost connections:
+//  - the cursor advances only after a job is confirmed (or abandoned), so every unconfirmed job
+//    comes again after a reconnect or restart — the server resends pending jobs above a cursor;
+//  - the print id is chosen and saved before printing, with the stage ("printing" → "printed");
+//    a job that comes again with a saved stage is confirmed with the same id (the server's
+//    MarkPrinted is idempotent on it) instead of being printed again;
+//  - folder output is written through a temporary file and renamed, so after a crash in the
+//    "printing" stage the file's presence says whether it was written.
+// A `lp` job interrupted in the "printing" stage cannot be told apart from one that reached the
+// printer: the station then prints nothing and says so (the officer checks the tray and asks
+// for a reprint if needed) — a second legal copy is worse than a visible missing one.
+#include <grpcpp/grpcpp.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cli/commands.h"
+#include "cli/print_station_state.h"
+#include "errors/error.h"
+#include "pades/pdf_verifier.h"
+#include "print/print_rendition.h"
+#include "taicho/v1/document_service.grpc.pb.h"
+
+namespace taicho::cli {
+namespace {
+
+namespace v1 = ::taicho::v1;
+
+struct StationArgs {
+  std::string server;
+  std::string desk;
+  bool insecure_local = false;
+  std::string ca, cert, key;
+  std::string server_name = "localhost";
+  std::string state_path;
+  std::string out_dir;
+  std::string printer;
+  int copies = 1;
+  std::string officer;
+  std::string trust;
+  print::ConversionMark mark;  // wording and system name; the rest per document
+  std::string url_prefix;
+  std::string font_dir = print::PrintOptions().font_dir;
+  double idle_exit_s = 0;
+};
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string Sha256Hex(const std::string& bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
+  std::string hex;
+  for (unsigned int i = 0; i < len; ++i) hex += absl::StrFormat("%02x", md[i]);
+  return hex;
+}
+
+std::string RandomHex(size_t bytes) {
+  std::ifstream urandom("/dev/urandom", std::ios::binary);
+  std::string raw(bytes, '\0');
+  urandom.read(raw.data(), static_cast<std::streamsize>(bytes));
+  std::string hex;
+  for (char c : raw) hex += absl::StrFormat("%02x", static_cast<unsigned char>(c));
+  return hex;
+}
+
+absl::Status FromGrpc(const grpc::Status& status, const char* what) {
+  // The server's message already starts with its stable code.
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      absl::StrCat(what, ": ", status.error_message()));
+}
+
+bool Transient(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kUnavailable ||
+         status.code() == absl::StatusCode::kDeadlineExceeded ||
+         status.code() == absl::StatusCode::kCancelled ||
+         status.code() == absl::StatusCode::kAborted;
+}
+
+// Runs `argv` (no shell) and returns its exit status.
+int Spawn(const std::vector<std::string>& argv) {
+  const pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Copies `from` into `to` through a temporary file renamed into place, made durable.
+absl::Status PublishFile(const std::string& from, const std::string& to) {
+  const std::string tmp = to + ".tmp";
+  std::error_code ec;
+  std::filesystem::copy_file(from, tmp, std::filesystem::copy_options::overwrite_existing, ec);
+  if (ec) return Error(ErrorCode::kIo, absl::StrCat("copy ", tmp, ": ", ec.message()));
+  if (FILE* f = std::fopen(tmp.c_str(), "rb+")) {
+    fsync(fileno(f));
+    std::fclose(f);
+  }
+  std::filesystem::rename(tmp, to, ec);
+  if (ec) return Error(ErrorCode::kIo, absl::StrCat("rename ", to, ": ", ec.message()));
+  return absl::OkStatus();
+}
+
+// Fault injection for tests: dies at the named point (TAICHO_PRINT_STATION_FAULT) as a kill -9
+// would there. Points: after-publish, before-confirm, after-confirm.
+void FaultPoint(const char* point) {
+  static const char* const fault = std::getenv("TAICHO_PRINT_STATION_FAULT");
+  if (fault != nullptr && std::strcmp(fault, point) == 0) _exit(86);
+}
+
+class PrintStation {
+ public:
+  explicit PrintStation(const StationArgs& args) : a_(args) {}
+
+  int Run() {
+    if (a_.officer.empty() || a_.state_path.empty() || a_.server.empty() ||
+        a_.out_dir.empty() == a_.printer.empty()) {
+      return Fail(Error(ErrorCode::kUsage,
+                        "cần --server, --officer, --state và đúng một trong --out-dir / --printer "
+                        "/ --server, --officer, --state and exactly one of --out-dir, --printer "
+                        "are required"));
+    }
+    if (!a_.insecure_local && (a_.ca.empty() || a_.cert.empty() || a_.key.empty())) {
+      return Fail(Error(ErrorCode::kUsage,
+                        "cần --ca, --cert, --key (TLS hai chiều) hoặc "
+                        "--insecure-local / mutual TLS options or "
+                        "--insecure-local are required"));
+    }
+    absl::StatusOr<StationState> state = LoadStationState(a_.state_path);
+    if (!state.ok()) return Fail(state.status());
+    state_ = *std::move(state);
+    std::error_code ec;
+    work_dir_ =
+        (std::filesystem::path(a_.state_path).parent_path() / "print-station-work").string();
+    std::filesystem::create_directories(work_dir_, ec);
+    if (!a_.out_dir.empty()) std::filesystem::create_directories(a_.out_dir, ec);
+    if (ec) return Fail(Error(ErrorCode::kIo, "mkdir: " + ec.message()));
+    stub_ = v1::DocumentService::NewStub(Channel());
+    std::printf(
+        "Trạm in quầy \"%s\" bắt đầu từ vị trí %lld / print station for desk \"%s\" "
+        "starting after %lld\n",
+        a_.desk.c_str(), static_cast<long long>(state_.cursor), a_.desk.c_str(),
+        static_cast<long long>(state_.cursor));
+    int backoff_s = 1;
+    for (;;) {
+      bool got_any = false;
+      absl::Status st = WatchOnce(&got_any);
+      if (st.code() == absl::StatusCode::kDeadlineExceeded && a_.idle_exit_s > 0 && !got_any) {
+        std::printf("Không còn văn bản chờ in / nothing more to print\n");
+        return 0;
+      }
+      if (!st.ok() && !Transient(st)) return Fail(st);
+      if (got_any) backoff_s = 1;
+      if (!st.ok() && st.code() != absl::StatusCode::kDeadlineExceeded) {
+        std::printf("Mất kết nối, thử lại sau %d giây / connection lost, retrying in %d s: %s\n",
+                    backoff_s, backoff_s, std::string(st.message()).c_str());
+        std::this_thread::sleep_for(std::chrono::seconds(backoff_s));
+        backoff_s = std::min(backoff_s * 2, 10);
+      }
+    }
+  }
+
+ private:
+  std::shared_ptr<grpc::Channel> Channel() const {
+    if (a_.insecure_local) {
+      return grpc::CreateChannel(a_.server, grpc::InsecureChannelCredentials());
+    }
+    grpc::SslCredentialsOptions options;
+    options.pem_root_certs = Slurp(a_.ca);
+    options.pem_cert_chain = Slurp(a_.cert);
+    options.pem_private_key = Slurp(a_.key);
+    grpc::ChannelArguments arguments;
+    if (!a_.server_name.empty()) arguments.SetSslTargetNameOverride(a_.server_name);
+    return grpc::CreateCustomChannel(a_.server, grpc::SslCredentials(options), arguments);
+  }
+
+  std::unique_ptr<grpc::ClientContext> Context(int seconds) const {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+    return context;
+  }
+
+  // One WatchReady stream, until it ends. A job's permanent failure is reported and skipped; a
+  // transient one ends the stream (the job comes again after the reconnect).
+  absl::Status WatchOnce(bool* got_any) {
+    grpc::ClientContext context;
+    if (a_.idle_exit_s > 0) {
+      context.set_deadline(std::chrono::system_clock::now() +
+                           std::chrono::milliseconds(static_cast<int64_t>(a_.idle_exit_s * 1000)));
+    }
+    v1::WatchReadyRequest request;
+    request.set_desk(a_.desk);
+    request.set_after_sequence(state_.cursor);
+    auto reader = stub_->WatchReady(&context, request);
+    v1::ReadyDocument ready;
+    while (reader->Read(&ready)) {
+      *got_any = true;
+      absl::Status st = Handle(ready);
+      if (!st.ok() && Transient(st)) {
+        context.TryCancel();
+        reader->Finish();
+        return st;
+      }
+      if (!st.ok()) {
+        Fail(st);  // reported; the job is skipped (Handle moved the cursor past it)
+      }
+      if (a_.idle_exit_s > 0) {
+        // Restart the idle clock: reconnect with a fresh deadline after this job.
+        context.TryCancel();
+        reader->Finish();
+        return absl::OkStatus();
+      }
+    }
+    return FromGrpc(reader->Finish(), "WatchReady");
+  }
+
+  absl::Status Save() { return SaveStationState(a_.state_path, state_); }
+
+  // Moves the cursor past a job that is done with (confirmed or abandoned).
+  absl::Status Done(const std::string& name, int64_t sequence) {
+    state_.in_flight.erase(name);
+    state_.cursor = std::max(state_.cursor, sequence);
+    return Save();
+  }
+
+  absl::Status Handle(const v1::ReadyDocument& ready) {
+    const std::string& name = ready.document().name();
+    std::printf("Văn bản sẵn sàng in / ready: %s (%s, hồ sơ / dossier %s)%s\n", name.c_str(),
+                ready.revision().c_str(), ready.document().dossier_code().c_str(),
+                ready.reprint_reason().empty()
+                    ? ""
+                    : absl::StrCat(" — in lại / reprint: ", ready.reprint_reason()).c_str());
+    auto it = state_.in_flight.find(name);
+    if (it != state_.in_flight.end() && it->second.revision == ready.revision() &&
+        it->second.sequence == ready.sequence()) {
+      InFlightPrint& f = it->second;
+      if (f.stage == InFlightPrint::Stage::kPrinting && !a_.out_dir.empty()) {
+        struct stat st {};
+        if (::stat(f.output.c_str(), &st) == 0) f.stage = InFlightPrint::Stage::kPrinted;
+      }
+      if (f.stage == InFlightPrint::Stage::kPrinted) {
+        std::printf(
+            "  Đã in trước khi dừng, chỉ xác nhận / printed before the restart, "
+            "confirming only (%s)\n",
+            f.print_id.c_str());
+        return Confirm(name, ready.sequence());
+      }
+      if (!a_.printer.empty()) {
+        std::printf(
+            "  CẢNH BÁO / WARNING: lệnh in %s bị ngắt giữa chừng; không in lại để tránh "
+            "in hai lần. Kiểm tra máy in và yêu cầu in lại nếu cần / the print was "
+            "interrupted; not printing again to avoid a double print. Check the printer "
+            "and ask for a reprint if needed\n",
+            f.print_id.c_str());
+        state_.cursor = std::max(state_.cursor, ready.sequence());
+        return Save();
+      }
+      // Folder mode, file absent: it never got there; print it now with the same print id.
+    } else {
+      InFlightPrint f;
+      f.print_id = RandomHex(16);
+      f.revision = ready.revision();
+      f.sequence = ready.sequence();
+      it = state_.in_flight.insert_or_assign(name, f).first;
+    }
+    return PrintAndConfirm(ready, it->second);
+  }
+
+  absl::StatusOr<std::string> Download(const v1::ReadyDocument& ready) {
+    auto context = Context(120);
+    v1::DownloadRevisionRequest request;
+    request.set_name(ready.revision());
+    auto reader = stub_->DownloadRevision(context.get(), request);
+    std::string bytes;
+    v1::DownloadRevisionChunk chunk;
+    std::string sha256;
+    while (reader->Read(&chunk)) {
+      if (chunk.has_revision()) sha256 = chunk.revision().sha256();
+      if (chunk.offset() != static_cast<int64_t>(bytes.size())) {
+        return Error(ErrorCode::kIo, "DownloadRevision: chunk out of order");
+      }
+      bytes += chunk.data();
+    }
+    grpc::Status status = reader->Finish();
+    if (!status.ok()) return FromGrpc(status, "DownloadRevision");
+    if (sha256.empty() || Sha256Hex(bytes) != sha256) {
+      return Error(ErrorCode::kIo,
+                   "tệp tải về không khớp SHA-256 / download does not match its "
+                   "SHA-256");
+    }
+    const std::string path = work_dir_ + "/" + RandomHex(8) + ".pdf";
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+    return path;
+  }
+
+  // Verified before printing: with the local verifier and --trust, else by the service.
+  absl::Status Verify(const std::string& path, const std::string& revision) {
+    if (!a_.trust.empty()) {
+      absl::StatusOr<pades::VerificationReport> report = pades::VerifyPdf(path, Slurp(a_.trust));
+      if (!report.ok()) return report.status();
+      if (!report->all_passed()) {
+        return Error(ErrorCode::kSignatureValueInvalid,
+                     "chữ ký không hợp lệ, không in / signatures do not verify, not printing:\n" +
+                         report->ToText());
+      }
+      return absl::OkStatus();
+    }
+    auto context = Context(60);
+    v1::VerifyDocumentRequest request;
+    request.set_name(revision);
+    v1::VerificationReport report;
+    grpc::Status status = stub_->VerifyDocument(context.get(), request, &report);
+    if (!status.ok()) return FromGrpc(status, "VerifyDocument");
+    if (!report.all_passed()) {
+      return Error(ErrorCode::kSignatureValueInvalid,
+                   "chữ ký không hợp lệ, không in / signatures do not verify, not printing:\n" +
+                       report.text());
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status PrintAndConfirm(const v1::ReadyDocument& ready, InFlightPrint& f) {
+    const std::string name = ready.document().name();
+    absl::StatusOr<std::string> signed_pdf = Download(ready);
+    if (!signed_pdf.ok()) return signed_pdf.status();
+    if (absl::Status st = Verify(*signed_pdf, ready.revision()); !st.ok()) {
+      std::remove(signed_pdf->c_str());
+      if (Transient(st)) return st;
+      // Never printed; skipped until someone looks (the job stays pending on the server).
+      if (absl::Status saved = Done(name, ready.sequence()); !saved.ok()) return saved;
+      return st;
+    }
+    // The reference and QR come from the document's own verification data, as on the draft.
+    auto context = Context(60);
+    v1::GetDocumentRequest get;
+    get.set_name(name);
+    v1::Document document;
+    grpc::Status status = stub_->GetDocument(context.get(), get, &document);
+    if (!status.ok()) return FromGrpc(status, "GetDocument");
+    print::ConversionMark mark = a_.mark;
+    mark.officer = a_.officer;
+    mark.reference = document.data().verification().code();
+    if (mark.reference.empty()) mark.reference = name;
+    mark.url = document.data().verification().url();
+    if (mark.url.empty() && !a_.url_prefix.empty()) mark.url = a_.url_prefix + mark.reference;
+    print::PrintOptions options;
+    options.font_dir = a_.font_dir;
+    const std::string rendition = *signed_pdf + ".print.pdf";
+    absl::StatusOr<print::PrintRendition> made =
+        print::MakePrintRendition(*signed_pdf, rendition, mark, options);
+    std::remove(signed_pdf->c_str());
+    if (!made.ok()) return made.status();
+
+    const std::string id = name.substr(name.find('/') + 1);
+    if (!a_.out_dir.empty()) {
+      f.output = absl::StrCat(a_.out_dir, "/", ready.document().dossier_code(), "_",
+                              id.substr(0, 8), "_", f.print_id.substr(0, 8), ".pdf");
+    }
+    f.stage = InFlightPrint::Stage::kPrinting;
+    if (absl::Status st = Save(); !st.ok()) return st;
+    absl::Status printed;
+    if (!a_.out_dir.empty()) {
+      printed = PublishFile(rendition, f.output);
+      if (printed.ok()) FaultPoint("after-publish");
+    } else {
+      const int rc = Spawn(
+          {"lp", "-d", a_.printer, "-n", std::to_string(a_.copies), "-t",
+           absl::StrCat("taicho ", ready.document().dossier_code(), " ", f.print_id.substr(0, 8)),
+           "--", rendition});
+      if (rc != 0) {
+        printed = Error(ErrorCode::kIo, absl::StrCat("lp thoát với mã / exited with ", rc));
+      }
+    }
+    std::remove(rendition.c_str());
+    if (!printed.ok()) {
+      // Nothing reached the printer or the folder: forget this attempt, try again next time.
+      state_.in_flight.erase(name);
+      if (absl::Status st = Save(); !st.ok()) return st;
+      return printed;
+    }
+    f.stage = InFlightPrint::Stage::kPrinted;
+    if (absl::Status st = Save(); !st.ok()) return st;
+    FaultPoint("before-confirm");
+    std::printf("  Đã in / printed: %s\n",
+                a_.out_dir.empty() ? ("máy in / printer " + a_.printer).c_str() : f.output.c_str());
+    return Confirm(name, ready.sequence());
+  }
+
+  absl::Status Confirm(const std::string& name, int64_t sequence) {
+    const InFlightPrint& f = state_.in_flight.at(name);
+    auto context = Context(60);
+    v1::MarkPrintedRequest request;
+    request.set_name(name);
+    request.set_print_id(f.print_id);
+    request.set_revision(f.revision);
+    std::string printer = a_.printer.empty() ? "folder:" + a_.out_dir : a_.printer;
+    if (printer.size() > 128) printer = printer.substr(printer.size() - 128);
+    request.set_printer(printer);
+    request.set_copies(a_.copies);
+    request.set_officer(a_.officer);
+    v1::MarkPrintedResponse response;
+    grpc::Status status = stub_->MarkPrinted(context.get(), request, &response);
+    if (!status.ok()) {
+      absl::Status st = FromGrpc(status, "MarkPrinted");
+      if (Transient(st)) return st;  // confirmed after the reconnect, same print id
+      std::printf("  Không xác nhận được / could not confirm: %s\n",
+                  std::string(st.message()).c_str());
+      if (absl::Status saved = Done(name, sequence); !saved.ok()) return saved;
+      return st;
+    }
+    FaultPoint("after-confirm");
+    std::printf("  Đã xác nhận / confirmed: %s, trạng thái / state %s%s\n", f.print_id.c_str(),
+                v1::Document::State_Name(response.document().state()).c_str(),
+                response.already_recorded() ? " (đã ghi trước đó / already recorded)" : "");
+    return Done(name, sequence);
+  }
+
+  const StationArgs& a_;
+  StationState state_;
+  std::string work_dir_;
+  std::unique_ptr<v1::DocumentService::Stub> stub_;
+};
+
+}  // namespace
+
+void AddPrintStationCommand(CLI::App& app, Runner& run) {
+  auto args = std::make_shared<StationArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "print-station",
+      "Trạm in tại quầy: nhận văn bản đã đóng dấu, kiểm tra chữ ký, in bản in có dấu chuyển đổi "
+      "và xác nhận / desk print station: watch sealed documents, verify, print the rendition, "
+      "confirm");
+  cmd->add_option("--server", args->server, "Địa chỉ taichod (host:port) / taichod address")
+      ->required();
+  cmd->add_option("--desk", args->desk, "Quầy / desk (rỗng: mọi quầy / empty: every desk)");
+  cmd->add_flag("--insecure-local", args->insecure_local,
+                "Không mã hóa, chỉ dùng thử trên máy / plain text, local development only");
+  cmd->add_option("--ca", args->ca, "Chứng thư gốc của máy chủ (PEM) / server CA (PEM)");
+  cmd->add_option("--cert", args->cert,
+                  "Chứng thư trạm in (PEM, kèm chuỗi) / client certificate chain (PEM)");
+  cmd->add_option("--key", args->key, "Khóa riêng trạm in (PEM) / client private key (PEM)");
+  cmd->add_option("--server-name", args->server_name,
+                  "Tên máy chủ trong chứng thư / server name in its certificate")
+      ->capture_default_str();
+  cmd->add_option("--state", args->state_path,
+                  "Tệp trạng thái (vị trí, lệnh in dở) / state file (cursor, prints in flight)")
+      ->required();
+  cmd->add_option("--out-dir", args->out_dir, "In ra thư mục / print into this folder");
+  cmd->add_option("--printer", args->printer, "Máy in CUPS (lp -d) / CUPS queue");
+  cmd->add_option("--copies", args->copies, "Số bản / copies")->capture_default_str();
+  cmd->add_option("--officer", args->officer,
+                  "Họ tên người chuyển đổi (in trên bản in) / converting officer's name")
+      ->required();
+  cmd->add_option("--trust", args->trust,
+                  "Kiểm tra chữ ký tại chỗ với các chứng thư gốc này (PEM); mặc định nhờ máy chủ "
+                  "kiểm tra / verify locally against these roots; default: ask the service");
+  cmd->add_option("--wording", args->mark.wording, "Lời dấu chuyển đổi / the mark's wording")
+      ->capture_default_str();
+  cmd->add_option("--system", args->mark.system_name,
+                  "Tên hệ thống lưu bản gốc / the system holding the original")
+      ->capture_default_str();
+  cmd->add_option("--url-prefix", args->url_prefix,
+                  "Tiền tố địa chỉ tra cứu cho mã QR khi văn bản không có / verification URL "
+                  "prefix for the QR code when the document has none");
+  cmd->add_option("--font-dir", args->font_dir, "Thư mục phông / font directory")
+      ->capture_default_str();
+  cmd->add_option("--idle-exit", args->idle_exit_s,
+                  "Thoát khi không có văn bản mới trong chừng ấy giây / exit after this many idle "
+                  "seconds (0: run until stopped)");
+  cmd->callback([args, &run] {
+    run = [args] {
+      std::setvbuf(stdout, nullptr, _IOLBF, 0);
+      return PrintStation(*args).Run();
+    };
+  });
+}
+
+}  // namespace taicho::cli

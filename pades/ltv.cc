@@ -1,0 +1,254 @@
+#include "pades/ltv.h"
+
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "errors/error.h"
+#include "pdf/dss_update.h"
+#include "pdf/pdf_file.h"
+#include "pdf/signature_reader.h"
+#include "pdf/signature_update.h"
+#include "signer/certificate_info.h"
+
+namespace taicho::pades {
+namespace {
+
+template <auto Free>
+struct Deleter {
+  template <typename T>
+  void operator()(T* p) const {
+    Free(p);
+  }
+};
+using CmsPtr = std::unique_ptr<CMS_ContentInfo, Deleter<CMS_ContentInfo_free>>;
+using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
+void FreeCerts(STACK_OF(X509) * sk) { sk_X509_pop_free(sk, X509_free); }
+using X509StackPtr = std::unique_ptr<STACK_OF(X509), Deleter<FreeCerts>>;
+
+// Room for a token with the TSA's chain (2–6 KB); a larger one makes the update be redone.
+constexpr size_t kDocTimeStampCapacity = 12 * 1024;
+
+Bytes ToDer(X509* cert) {
+  Bytes out;
+  unsigned char* buf = nullptr;
+  const int len = i2d_X509(cert, &buf);
+  if (len > 0) out.assign(buf, buf + len);
+  OPENSSL_free(buf);
+  return out;
+}
+
+X509Ptr Parse(const Bytes& der) {
+  const unsigned char* p = der.data();
+  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!cert) ERR_clear_error();
+  return cert;
+}
+
+// The certificates a CMS SignedData carries, and those of the signature time-stamp tokens in
+// its unsigned attributes (depth-limited: tokens do not nest further).
+void CollectCmsCerts(ByteSpan der, std::vector<Bytes>& out, int depth) {
+  const unsigned char* p = der.data();
+  CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
+  if (!cms) {
+    ERR_clear_error();
+    return;
+  }
+  X509StackPtr certs(CMS_get1_certs(cms.get()));
+  for (int i = 0; certs && i < sk_X509_num(certs.get()); ++i) {
+    out.push_back(ToDer(sk_X509_value(certs.get(), i)));
+  }
+  if (depth > 0) return;
+  STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms.get());
+  for (int i = 0; infos && i < sk_CMS_SignerInfo_num(infos); ++i) {
+    CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, i);
+    for (int at = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1); at >= 0;
+         at = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, at)) {
+      X509_ATTRIBUTE* attr = CMS_unsigned_get_attr(si, at);
+      for (int v = 0; v < X509_ATTRIBUTE_count(attr); ++v) {
+        ASN1_TYPE* value = X509_ATTRIBUTE_get0_type(attr, v);
+        if (value == nullptr || value->type != V_ASN1_SEQUENCE) continue;
+        const ASN1_STRING* seq = value->value.sequence;
+        CollectCmsCerts(
+            ByteSpan(ASN1_STRING_get0_data(seq), static_cast<size_t>(ASN1_STRING_length(seq))), out,
+            depth + 1);
+      }
+    }
+  }
+  ERR_clear_error();
+}
+
+std::string SubjectOf(const Bytes& der) {
+  absl::StatusOr<signer::CertificateInfo> info = signer::DescribeCertificate(der);
+  return info.ok() ? info->subject : "?";
+}
+
+std::string Iso(int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+absl::StatusOr<LtvResult> AddValidationData(const std::string& input_path,
+                                            const std::string& output_path,
+                                            const LtvOptions& options) {
+  if (options.revocation == nullptr) return Error(ErrorCode::kUsage, "no revocation client");
+  absl::StatusOr<std::vector<pdf::EmbeddedSignature>> sigs = pdf::ReadSignatures(input_path);
+  if (!sigs.ok()) return sigs.status();
+  if (sigs->empty()) return Error(ErrorCode::kUsage, "the file has no signature");
+
+  std::vector<Bytes> pool;
+  for (const pdf::EmbeddedSignature& sig : *sigs) CollectCmsCerts(sig.contents, pool, 0);
+  pool.insert(pool.end(), options.extra_certs.begin(), options.extra_certs.end());
+  {  // unique, in first-seen order
+    std::set<Bytes> seen;
+    std::vector<Bytes> unique;
+    for (Bytes& c : pool) {
+      if (!c.empty() && seen.insert(c).second) unique.push_back(std::move(c));
+    }
+    pool = std::move(unique);
+  }
+  std::vector<X509Ptr> parsed;
+  for (const Bytes& c : pool) parsed.push_back(Parse(c));
+
+  LtvResult result;
+  pdf::DssContent dss;
+  dss.certs = pool;
+  const int64_t before = options.revocation->network_requests();
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  for (size_t i = 0; i < pool.size(); ++i) {
+    X509* cert = parsed[i].get();
+    if (cert == nullptr || X509_check_issued(cert, cert) == X509_V_OK) continue;  // roots
+    size_t issuer = pool.size();
+    for (size_t j = 0; j < pool.size(); ++j) {
+      if (j != i && parsed[j] && X509_check_issued(parsed[j].get(), cert) == X509_V_OK &&
+          X509_verify(cert, X509_get0_pubkey(parsed[j].get())) == 1) {
+        issuer = j;
+        break;
+      }
+    }
+    ERR_clear_error();
+    CertificateStatusLine line{SubjectOf(pool[i]), "unavailable", ""};
+    if (issuer == pool.size()) {
+      result.problems.push_back(absl::StrCat(line.subject, ": issuer not in the file"));
+      result.statuses.push_back(line);
+      continue;
+    }
+    absl::StatusOr<revocation::StatusAnswer> answer =
+        options.revocation->StatusAt(pool[i], pool[issuer], now);
+    if (!answer.ok()) {
+      if (options.fail_when_unavailable ||
+          !HasCode(answer.status(), ErrorCode::kRevocationUnavailable)) {
+        return answer.status();
+      }
+      result.problems.push_back(absl::StrCat(line.subject, ": ", answer.status().message()));
+      result.statuses.push_back(line);
+      continue;
+    }
+    line.status = std::string(revocation::StatusName(answer->status));
+    line.source = answer->kind == revocation::EvidenceKind::kOcsp ? "ocsp" : "crl";
+    if (answer->from_cache) line.source += " (cache)";
+    if (answer->status == revocation::CertStatus::kRevoked) {
+      result.problems.push_back(
+          absl::StrCat(line.subject, ": revoked at ", Iso(answer->revocation_time)));
+    }
+    result.statuses.push_back(line);
+    if (answer->kind == revocation::EvidenceKind::kOcsp) {
+      for (Bytes& c : revocation::OcspResponseCerts(answer->evidence)) {
+        dss.certs.push_back(std::move(c));
+      }
+      dss.ocsps.push_back(std::move(answer->evidence));
+    } else {
+      dss.crls.push_back(std::move(answer->evidence));
+    }
+  }
+  result.network_requests = options.revocation->network_requests() - before;
+
+  absl::StatusOr<pdf::AtomicFile> out = pdf::AtomicFile::Create(output_path);
+  if (!out.ok()) return out.status();
+  absl::StatusOr<pdf::DssUpdateResult> written = pdf::WriteDssUpdate(input_path, out->fd(), dss);
+  if (!written.ok()) return written.status();
+  absl::Status st = out->Commit();
+  if (!st.ok()) return st;
+  result.certs_added = written->certs_added;
+  result.ocsps_added = written->ocsps_added;
+  result.crls_added = written->crls_added;
+  result.dss_bytes = written->bytes_added;
+  return result;
+}
+
+absl::StatusOr<DocTimeStampResult> AddDocumentTimeStamp(const std::string& input_path,
+                                                        const std::string& output_path,
+                                                        const tsa::TsaClient& tsa) {
+  pdf::SignatureFieldSpec spec;
+  spec.type = "DocTimeStamp";
+  spec.sub_filter = "ETSI.RFC3161";
+  spec.contents_capacity = kDocTimeStampCapacity;
+  absl::StatusOr<pdf::AtomicFile> out = pdf::AtomicFile::Create(output_path);
+  if (!out.ok()) return out.status();
+  for (int pass = 0; pass < 2; ++pass) {
+    if (::ftruncate(out->fd(), 0) != 0) return Error(ErrorCode::kIo, "cannot truncate output");
+    absl::StatusOr<pdf::PreparedUpdate> update =
+        pdf::WriteSignatureUpdate(input_path, out->fd(), spec);
+    if (!update.ok()) return update.status();
+    // The token's imprint is SHA-256 of the ByteRange bytes; TsaClient hashes what it is given.
+    Bytes covered;
+    absl::Status st = pdf::StreamByteRange(
+        out->temp_path(), update->byte_range, [&](std::span<const uint8_t> chunk) {
+          covered.insert(covered.end(), chunk.begin(), chunk.end());
+        });
+    if (!st.ok()) return st;
+    absl::StatusOr<tsa::TimeStampOutcome> stamp = tsa.TimeStamp(covered);
+    if (!stamp.ok()) return stamp.status();
+    if (!stamp->stamped) {
+      std::string why;
+      for (const std::string& p : stamp->problems) absl::StrAppend(&why, p, "; ");
+      return Error(ErrorCode::kTsaUnavailable, why);
+    }
+    if (stamp->token.size() > update->contents_capacity) {
+      spec.contents_capacity = stamp->token.size() + 2048;
+      continue;
+    }
+    st = pdf::EmbedContents(out->fd(), *update, stamp->token);
+    if (!st.ok()) return st;
+    st = out->Commit();
+    if (!st.ok()) return st;
+    DocTimeStampResult result;
+    result.field_name = update->field_name;
+    result.tsa_url = stamp->tsa_url;
+    result.gen_time = stamp->info.gen_time_text;
+    result.token_size = stamp->token.size();
+    result.file_size = update->file_size;
+    return result;
+  }
+  return Error(ErrorCode::kSignatureTooLarge, "document time-stamp token");
+}
+
+absl::StatusOr<ExtendResult> ExtendArchive(const std::string& input_path,
+                                           const std::string& output_path,
+                                           const LtvOptions& options, const tsa::TsaClient& tsa) {
+  const std::string with_dss = output_path + ".dss.tmp";
+  ExtendResult result;
+  absl::StatusOr<LtvResult> ltv = AddValidationData(input_path, with_dss, options);
+  if (!ltv.ok()) return ltv.status();
+  result.ltv = *std::move(ltv);
+  absl::StatusOr<DocTimeStampResult> ts = AddDocumentTimeStamp(with_dss, output_path, tsa);
+  std::remove(with_dss.c_str());
+  if (!ts.ok()) return ts.status();
+  result.timestamp = *std::move(ts);
+  return result;
+}
+
+}  // namespace taicho::pades

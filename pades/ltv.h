@@ -1,0 +1,73 @@
+// PAdES B-LT and B-LTA: validation data in the DSS (ETSI EN 319 142-1 §5.4) and document
+// time-stamps, each in its own incremental update after the signatures.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "revocation/revocation_client.h"
+#include "signer/bytes.h"
+#include "tsa/tsa_client.h"
+
+namespace taicho::pades {
+
+struct LtvOptions {
+  const revocation::RevocationClient* revocation = nullptr;  // required; not owned
+  // Certificates that complete the chains the file carries (the roots): added to /Certs and
+  // used to find issuers.
+  std::vector<Bytes> extra_certs;
+  // When a certificate's status cannot be fetched: fail (REVOCATION_UNAVAILABLE), or add what
+  // was found and list the problem.
+  bool fail_when_unavailable = true;
+};
+
+struct CertificateStatusLine {
+  std::string subject;  // RFC 2253
+  std::string status;   // "good", "revoked", "unknown", "unavailable"
+  std::string source;   // "ocsp", "crl", + " (cache)"
+};
+
+struct LtvResult {
+  size_t certs_added = 0, ocsps_added = 0, crls_added = 0;
+  int64_t dss_bytes = 0;         // size of the DSS update
+  int64_t network_requests = 0;  // HTTP requests made for it (0 with a warm cache)
+  std::vector<CertificateStatusLine> statuses;
+  std::vector<std::string> problems;
+};
+
+// Writes `input_path` plus one DSS update to `output_path` (atomically): the certificates of
+// every signature and time-stamp in the file (signers, their chains, TSAs, document time-stamps)
+// and, for each certificate issued by another one known, its OCSP response or CRL, fetched now.
+absl::StatusOr<LtvResult> AddValidationData(const std::string& input_path,
+                                            const std::string& output_path,
+                                            const LtvOptions& options);
+
+struct DocTimeStampResult {
+  std::string field_name;
+  std::string tsa_url;
+  std::string gen_time;  // ISO 8601 UTC
+  size_t token_size = 0;
+  int64_t file_size = 0;
+};
+
+// B-LTA: appends a document time-stamp (/Type /DocTimeStamp /SubFilter /ETSI.RFC3161, an RFC
+// 3161 token over the digest of the ByteRange) in its own update. The TSA policy's fallback is
+// not honoured: no token is an error.
+absl::StatusOr<DocTimeStampResult> AddDocumentTimeStamp(const std::string& input_path,
+                                                        const std::string& output_path,
+                                                        const tsa::TsaClient& tsa);
+
+struct ExtendResult {
+  LtvResult ltv;
+  DocTimeStampResult timestamp;
+};
+
+// Archive renewal of a B-LTA file (or B-LT → B-LTA): fresh validation data for everything in the
+// file, the last document time-stamp's TSA chain included, then a new document time-stamp.
+absl::StatusOr<ExtendResult> ExtendArchive(const std::string& input_path,
+                                           const std::string& output_path,
+                                           const LtvOptions& options, const tsa::TsaClient& tsa);
+
+}  // namespace taicho::pades

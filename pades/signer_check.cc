@@ -1,0 +1,90 @@
+#include "pades/signer_check.h"
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "errors/error.h"
+#include "revocation/revocation_client.h"
+#include "signer/certificate_info.h"
+
+namespace taicho::pades {
+namespace {
+
+std::string Iso(int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+absl::StatusOr<SignerCheck> CheckSignerCertificate(const std::vector<Bytes>& chain,
+                                                   const SignOptions& options, int64_t now) {
+  if (chain.empty()) return Error(ErrorCode::kCertificateNotFound);
+  const unsigned char* p = chain[0].data();
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      d2i_X509(nullptr, &p, static_cast<long>(chain[0].size())), X509_free);
+  if (!cert) {
+    ERR_clear_error();
+    return Error(ErrorCode::kCertificateInvalid, "the signer's certificate cannot be parsed");
+  }
+  std::time_t t = static_cast<std::time_t>(now);
+  absl::StatusOr<signer::CertificateInfo> info = signer::DescribeCertificate(chain[0]);
+  const std::string who = info.ok() ? info->common_name : "";
+  if (X509_cmp_time(X509_get0_notAfter(cert.get()), &t) < 0) {
+    return Error(ErrorCode::kCertExpired,
+                 absl::StrCat(who, ": notAfter ", info.ok() ? info->not_after : ""));
+  }
+  if (X509_cmp_time(X509_get0_notBefore(cert.get()), &t) > 0) {
+    return Error(ErrorCode::kCertNotYetValid,
+                 absl::StrCat(who, ": notBefore ", info.ok() ? info->not_before : ""));
+  }
+  SignerCheck check;
+  check.status = "not checked";
+  if (options.revocation == nullptr) return check;
+  if (chain.size() < 2) {
+    return Error(ErrorCode::kCertificateInvalid,
+                 "the signer's issuer is needed to check revocation (give the chain)");
+  }
+  absl::StatusOr<revocation::StatusAnswer> answer =
+      options.revocation->StatusAt(chain[0], chain[1], now);
+  if (!answer.ok()) {
+    if (!HasCode(answer.status(), ErrorCode::kRevocationUnavailable) ||
+        !options.sign_when_revocation_unavailable) {
+      return answer.status();
+    }
+    check.problems.emplace_back(answer.status().message());
+    return check;
+  }
+  check.source = answer->kind == revocation::EvidenceKind::kOcsp ? "ocsp" : "crl";
+  if (answer->from_cache) check.source += " (cache)";
+  check.problems = answer->problems;
+  switch (answer->status) {
+    case revocation::CertStatus::kRevoked:
+      return Error(ErrorCode::kCertRevoked,
+                   absl::StrCat(who, ": revoked at ", Iso(answer->revocation_time),
+                                answer->reason_text.empty() ? "" : ", ", answer->reason_text, " (",
+                                check.source, ")"));
+    case revocation::CertStatus::kUnknown:
+      return Error(ErrorCode::kCertStatusUnknown, absl::StrCat(who, " (", check.source, ")"));
+    case revocation::CertStatus::kGood:
+      break;
+  }
+  check.status = "good";
+  return check;
+}
+
+void CopySignerCheck(const SignerCheck& check, SignResult* result) {
+  result->signer_status = check.status;
+  result->signer_status_source = check.source;
+  result->revocation_problems = check.problems;
+}
+
+}  // namespace taicho::pades

@@ -1,0 +1,28 @@
+// Private to pades/: the checks on the signer's certificate before anything is signed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "pades/pdf_signer.h"
+
+namespace taicho::pades {
+
+struct SignerCheck {
+  std::string status;  // "good", or "not checked" (no client / unavailable and allowed)
+  std::string source;  // "ocsp" / "crl" (+ " (cache)"), "" when not checked
+  std::vector<std::string> problems;  // why it could not be checked (English)
+};
+
+// `chain` starts with the signer's certificate, then its issuer. At `now`: CERT_EXPIRED,
+// CERT_NOT_YET_VALID; with options.revocation: CERT_REVOKED, CERT_STATUS_UNKNOWN, and
+// REVOCATION_UNAVAILABLE unless options.sign_when_revocation_unavailable.
+absl::StatusOr<SignerCheck> CheckSignerCertificate(const std::vector<Bytes>& chain,
+                                                   const SignOptions& options, int64_t now);
+
+// Copies a check into the result of the signature.
+void CopySignerCheck(const SignerCheck& check, SignResult* result);
+
+}  // namespace taicho::pades

@@ -1,0 +1,187 @@
+#include "pdf/dss_update.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "errors/error.h"
+#include "pdf/incremental_writer.h"
+#include "pdf/pdf_file.h"
+#include "pdf/podofo_document.h"
+
+namespace taicho::pdf {
+namespace {
+
+using PoDoFo::PdfObject;
+
+std::string RefString(const PoDoFo::PdfReference& ref) {
+  return absl::StrCat(ref.ObjectNumber(), " ", ref.GenerationNumber(), " R");
+}
+
+PdfObject* Resolve(PoDoFo::PdfMemDocument& doc, PdfObject* o) {
+  return o && o->IsReference() ? doc.GetObjects().GetObject(o->GetReference()) : o;
+}
+
+DerBlob StreamBytes(PdfObject* o) {
+  DerBlob out;
+  if (o == nullptr || !o->HasStream()) return out;
+  char* buffer = nullptr;
+  PoDoFo::pdf_long length = 0;
+  o->GetStream()->GetFilteredCopy(&buffer, &length);
+  if (buffer != nullptr) {
+    out.assign(buffer, buffer + length);
+    PoDoFo::podofo_free(buffer);
+  }
+  return out;
+}
+
+// One DSS array: its existing references (serialised) and their decoded contents.
+struct ExistingArray {
+  std::vector<std::string> refs;
+  std::vector<DerBlob> blobs;
+};
+
+ExistingArray ReadArray(PoDoFo::PdfMemDocument& doc, PdfObject* dss, const char* key) {
+  ExistingArray out;
+  if (dss == nullptr) return out;
+  PdfObject* array = Resolve(doc, dss->GetDictionary().GetKey(key));
+  if (array == nullptr || !array->IsArray()) return out;
+  for (PdfObject& item : array->GetArray()) {
+    if (!item.IsReference()) continue;
+    out.refs.push_back(RefString(item.GetReference()));
+    out.blobs.push_back(StreamBytes(doc.GetObjects().GetObject(item.GetReference())));
+  }
+  return out;
+}
+
+PdfObject* FindDss(PoDoFo::PdfMemDocument& doc) {
+  PdfObject* dss = Resolve(doc, doc.GetCatalog()->GetDictionary().GetKey("DSS"));
+  return dss && dss->IsDictionary() ? dss : nullptr;
+}
+
+}  // namespace
+
+absl::StatusOr<DssContent> ReadDss(const std::string& path) {
+  absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> doc = LoadPdf(path);
+  if (!doc.ok()) return doc.status();
+  DssContent out;
+  try {
+    PdfObject* dss = FindDss(**doc);
+    out.certs = ReadArray(**doc, dss, "Certs").blobs;
+    out.ocsps = ReadArray(**doc, dss, "OCSPs").blobs;
+    out.crls = ReadArray(**doc, dss, "CRLs").blobs;
+  } catch (const PoDoFo::PdfError& e) {
+    return FromPodofoError(e, "read DSS");
+  }
+  return out;
+}
+
+absl::StatusOr<DssUpdateResult> WriteDssUpdate(const std::string& input_path, int out_fd,
+                                               const DssContent& add) {
+  absl::StatusOr<XrefTail> tail = ReadXrefTail(input_path);
+  if (!tail.ok()) return tail.status();
+  absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> loaded = LoadPdf(input_path);
+  if (!loaded.ok()) return loaded.status();
+  PoDoFo::PdfMemDocument& doc = **loaded;
+
+  TrailerInfo trailer;
+  std::string catalog_body, catalog_ref_number;
+  PoDoFo::PdfReference catalog_ref;
+  ExistingArray existing[3];
+  const char* kKeys[3] = {"Certs", "OCSPs", "CRLs"};
+  std::string dss_extra;  // other keys of an existing DSS (/VRI…), kept as they were
+  try {
+    const PdfObject* t = doc.GetTrailer();
+    if (t == nullptr || !t->IsDictionary()) return Error(ErrorCode::kPdfUnreadable, "no trailer");
+    const PoDoFo::PdfDictionary& dict = t->GetDictionary();
+    trailer.prev_xref = tail->startxref;
+    trailer.xref_stream = tail->is_stream;
+    trailer.previous_size = std::max<int64_t>(
+        dict.GetKeyAsLong("Size", 0), static_cast<int64_t>(doc.GetObjects().GetObjectCount()));
+    PdfObject* catalog = doc.GetCatalog();
+    catalog_ref = catalog->Reference();
+    trailer.root_ref = RefString(catalog_ref);
+    if (const PdfObject* info = dict.GetKey("Info");
+        info && info->IsReference() &&
+        info->GetReference().ObjectNumber() < static_cast<uint32_t>(dict.GetKeyAsLong("Size", 0))) {
+      trailer.info_ref = RefString(info->GetReference());
+    }
+    if (const PdfObject* id = dict.GetKey("ID"); id && id->IsArray()) {
+      trailer.id_array = Serialize(*id);
+    }
+    PdfObject* dss = FindDss(doc);
+    for (int i = 0; i < 3; ++i) existing[i] = ReadArray(doc, dss, kKeys[i]);
+    if (dss != nullptr) {
+      for (const auto& [key, value] : dss->GetDictionary().GetKeys()) {
+        const std::string& name = key.GetName();
+        if (name == "Certs" || name == "OCSPs" || name == "CRLs" || name == "Type") continue;
+        absl::StrAppend(&dss_extra, " /", name, " ", Serialize(*value));
+      }
+    }
+    catalog_body = Serialize(*catalog);  // re-serialised below with the new /DSS
+  } catch (const PoDoFo::PdfError& e) {
+    return FromPodofoError(e, "prepare DSS update");
+  }
+
+  absl::StatusOr<int64_t> copied = CopyFileTo(input_path, out_fd);
+  if (!copied.ok()) return copied.status();
+  int64_t start = *copied;
+  absl::StatusOr<std::string> last = ReadAt(input_path, start - 1, 1);
+  if (!last.ok()) return last.status();
+  if (*last != "\n" && *last != "\r") {
+    absl::Status st =
+        WriteAt(out_fd, start, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>("\n"), 1));
+    if (!st.ok()) return st;
+    ++start;
+  }
+  IncrementalWriter writer(out_fd, start);
+  int64_t next = trailer.previous_size;
+  DssUpdateResult result;
+  const std::vector<DerBlob>* adds[3] = {&add.certs, &add.ocsps, &add.crls};
+  size_t* counters[3] = {&result.certs_added, &result.ocsps_added, &result.crls_added};
+  std::string arrays;
+  for (int i = 0; i < 3; ++i) {
+    std::set<DerBlob> seen(existing[i].blobs.begin(), existing[i].blobs.end());
+    std::vector<std::string> refs = existing[i].refs;
+    for (const DerBlob& blob : *adds[i]) {
+      if (blob.empty() || !seen.insert(blob).second) continue;
+      const int64_t number = next++;
+      std::string body = absl::StrCat("<< /Length ", blob.size(), " >>\nstream\n");
+      body.append(blob.begin(), blob.end());
+      body += "\nendstream";
+      absl::StatusOr<int64_t> at = writer.AddObject(number, 0, body);
+      if (!at.ok()) return at.status();
+      refs.push_back(absl::StrCat(number, " 0 R"));
+      ++*counters[i];
+    }
+    if (!refs.empty()) {
+      absl::StrAppend(&arrays, " /", kKeys[i], " [");
+      for (const std::string& r : refs) absl::StrAppend(&arrays, r, " ");
+      arrays.back() = ']';
+    }
+  }
+  const int64_t dss_number = next++;
+  absl::StatusOr<int64_t> at =
+      writer.AddObject(dss_number, 0, absl::StrCat("<< /Type /DSS", arrays, dss_extra, " >>"));
+  if (!at.ok()) return at.status();
+
+  // The catalog with /DSS pointing at the new dictionary, everything else as it was.
+  try {
+    PdfObject* catalog = doc.GetCatalog();
+    catalog->GetDictionary().AddKey(PoDoFo::PdfName("DSS"),
+                                    PoDoFo::PdfReference(static_cast<uint32_t>(dss_number), 0));
+    catalog_body = Serialize(*catalog);
+  } catch (const PoDoFo::PdfError& e) {
+    return FromPodofoError(e, "catalog");
+  }
+  at = writer.AddObject(catalog_ref.ObjectNumber(), catalog_ref.GenerationNumber(), catalog_body);
+  if (!at.ok()) return at.status();
+  trailer.previous_size = std::max(trailer.previous_size, next);
+  absl::StatusOr<int64_t> end = writer.Finish(trailer);
+  if (!end.ok()) return end.status();
+  result.file_size = *end;
+  result.bytes_added = *end - *copied;
+  return result;
+}
+
+}  // namespace taicho::pdf

@@ -1,0 +1,91 @@
+#include "pdf/png_image_cache.h"
+
+#include <map>
+#include <mutex>
+#include <optional>
+
+#include "pdf/podofo_init.h"
+
+namespace taicho::pdf {
+namespace {
+
+// A stream object as written: its dictionary (without /Length and /SMask) and its encoded bytes.
+struct EncodedStream {
+  PoDoFo::PdfDictionary dictionary;
+  std::string data;
+};
+
+struct EncodedImage {
+  EncodedStream image;
+  std::optional<EncodedStream> mask;
+};
+
+constexpr size_t kMaxImages = 16;  // a server seals with one or two images; officers add theirs
+
+EncodedStream Capture(PoDoFo::PdfObject& object) {
+  EncodedStream out;
+  out.dictionary = object.GetDictionary();
+  out.dictionary.RemoveKey(PoDoFo::PdfName::KeyLength);
+  out.dictionary.RemoveKey("SMask");
+  char* buffer = nullptr;
+  PoDoFo::pdf_long length = 0;
+  object.GetStream()->GetCopy(&buffer, &length);  // the raw bytes: still Flate-encoded
+  out.data.assign(buffer, static_cast<size_t>(length));
+  PoDoFo::podofo_free(buffer);
+  return out;
+}
+
+std::shared_ptr<const EncodedImage> Encode(const std::string& png) {
+  InitPodofo();
+  PoDoFo::PdfMemDocument scratch;
+  PoDoFo::PdfImage image(&scratch);
+  image.LoadFromPngData(reinterpret_cast<const unsigned char*>(png.data()),
+                        static_cast<PoDoFo::pdf_long>(png.size()));
+  auto out = std::make_shared<EncodedImage>();
+  PoDoFo::PdfObject* object = image.GetObject();
+  if (const PoDoFo::PdfObject* key = object->GetDictionary().GetKey("SMask");
+      key != nullptr && key->IsReference()) {
+    PoDoFo::PdfObject* mask = scratch.GetObjects().GetObject(key->GetReference());
+    if (mask != nullptr) out->mask = Capture(*mask);
+  }
+  out->image = Capture(*object);
+  return out;
+}
+
+PoDoFo::PdfObject* Place(PoDoFo::PdfVecObjects& objects, const EncodedStream& stream,
+                         const PoDoFo::PdfObject* mask) {
+  PoDoFo::PdfObject* object = objects.CreateObject(stream.dictionary);
+  if (mask != nullptr) object->GetDictionary().AddKey("SMask", mask->Reference());
+  PoDoFo::PdfMemoryInputStream in(stream.data.data(),
+                                  static_cast<PoDoFo::pdf_long>(stream.data.size()));
+  // Keeps the /Filter the dictionary names: the bytes are already encoded with it.
+  object->GetStream()->SetRawData(&in, static_cast<PoDoFo::pdf_long>(stream.data.size()));
+  return object;
+}
+
+std::shared_ptr<const EncodedImage> Lookup(const std::string& png) {
+  static std::mutex mu;
+  static auto* cache = new std::map<std::string, std::shared_ptr<const EncodedImage>>;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = cache->find(png);
+    if (it != cache->end()) return it->second;
+  }
+  std::shared_ptr<const EncodedImage> encoded = Encode(png);  // outside the lock: slow
+  std::lock_guard<std::mutex> lock(mu);
+  if (cache->size() >= kMaxImages) cache->clear();
+  cache->emplace(png, encoded);
+  return encoded;
+}
+
+}  // namespace
+
+std::unique_ptr<PoDoFo::PdfImage> LoadPngImage(PoDoFo::PdfMemDocument& doc,
+                                               const std::string& png) {
+  std::shared_ptr<const EncodedImage> encoded = Lookup(png);
+  PoDoFo::PdfObject* mask =
+      encoded->mask ? Place(doc.GetObjects(), *encoded->mask, nullptr) : nullptr;
+  return std::make_unique<PoDoFo::PdfImage>(Place(doc.GetObjects(), encoded->image, mask));
+}
+
+}  // namespace taicho::pdf

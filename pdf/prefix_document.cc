@@ -1,0 +1,127 @@
+#include "pdf/prefix_document.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <istream>
+#include <streambuf>
+
+#include "absl/strings/str_cat.h"
+#include "errors/error.h"
+#include "pdf/podofo_document.h"
+
+namespace taicho::pdf {
+namespace {
+
+// Bytes [0, length) of a file, read with pread through a window; seekable.
+class FilePrefixBuffer : public std::streambuf {
+ public:
+  FilePrefixBuffer(int fd, int64_t length) : fd_(fd), length_(length) {
+    setg(window_, window_, window_);
+  }
+  ~FilePrefixBuffer() override { ::close(fd_); }
+  FilePrefixBuffer(const FilePrefixBuffer&) = delete;
+  FilePrefixBuffer& operator=(const FilePrefixBuffer&) = delete;
+
+ protected:
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    const int64_t pos = Position();
+    if (pos >= length_) return traits_type::eof();
+    const size_t want = static_cast<size_t>(std::min<int64_t>(length_ - pos, sizeof(window_)));
+    ssize_t got;
+    do {
+      got = ::pread(fd_, window_, want, pos);
+    } while (got < 0 && errno == EINTR);
+    if (got <= 0) return traits_type::eof();
+    window_start_ = pos;
+    setg(window_, window_, window_ + got);
+    return traits_type::to_int_type(*gptr());
+  }
+
+  pos_type seekoff(off_type off, std::ios_base::seekdir dir,
+                   std::ios_base::openmode mode) override {
+    int64_t base = 0;
+    if (dir == std::ios_base::cur) base = Position();
+    if (dir == std::ios_base::end) base = length_;
+    return seekpos(pos_type(base + off), mode);
+  }
+
+  pos_type seekpos(pos_type pos, std::ios_base::openmode) override {
+    const int64_t target = static_cast<int64_t>(pos);
+    if (target < 0 || target > length_) return pos_type(off_type(-1));
+    if (target >= window_start_ && target <= window_start_ + (egptr() - eback())) {
+      setg(eback(), eback() + (target - window_start_), egptr());
+    } else {
+      window_start_ = target;
+      setg(window_, window_, window_);
+    }
+    return pos;
+  }
+
+  std::streamsize showmanyc() override {
+    const int64_t left = length_ - Position();
+    return left > 0 ? static_cast<std::streamsize>(left) : -1;
+  }
+
+ private:
+  int64_t Position() const { return window_start_ + (gptr() - eback()); }
+  int fd_;
+  int64_t length_;
+  int64_t window_start_ = 0;
+  char window_[1 << 16];
+};
+
+// The buffer and stream are built before the PdfInputDevice base that reads through them
+// (base-from-member), so the device owns everything it uses.
+struct BufferedStream {
+  BufferedStream(int fd, int64_t length) : buffer(fd, length), stream(&buffer) {}
+  FilePrefixBuffer buffer;
+  std::istream stream;
+};
+
+class BufferedFileDevice : private BufferedStream, public PoDoFo::PdfInputDevice {
+ public:
+  BufferedFileDevice(int fd, int64_t length)
+      : BufferedStream(fd, length), PoDoFo::PdfInputDevice(&stream) {}
+};
+
+}  // namespace
+
+absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> OpenBufferedDevice(const std::string& path,
+                                                                    int64_t length) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return Error(ErrorCode::kIo, absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  }
+  try {
+    return PoDoFo::PdfRefCountedInputDevice(new BufferedFileDevice(fd, length));
+  } catch (const PoDoFo::PdfError& e) {
+    return FromPodofoError(e, "open");
+  }
+}
+
+absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadRevision(const std::string& path,
+                                                                     int64_t length) {
+  InitPodofo();
+  absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> device = OpenBufferedDevice(path, length);
+  if (!device.ok()) return device.status();
+  auto doc = std::make_unique<PoDoFo::PdfMemDocument>();
+  try {
+    doc->LoadFromDevice(*device);
+    if (doc->GetEncrypted()) return Error(ErrorCode::kPdfEncrypted);
+    if (doc->GetCatalog() == nullptr) {
+      return Error(ErrorCode::kPdfUnreadable, "signed revision has no catalog");
+    }
+  } catch (const PoDoFo::PdfError& e) {
+    return FromPodofoError(e, "load signed revision");
+  } catch (const std::exception& e) {
+    return Error(ErrorCode::kPdfUnreadable, absl::StrCat("load signed revision: ", e.what()));
+  }
+  return doc;
+}
+
+}  // namespace taicho::pdf

@@ -1,0 +1,29 @@
+// Private to pdf/: PoDoFo input through a buffered, bounded view of a file.
+//
+// PoDoFo's own file device calls ftello/fseeko around every one-byte look-ahead, which costs a
+// system call each; reading through a 64 KiB window with pread avoids that. Bounding the view at
+// `length` bytes gives the document as it was at a signed revision (no copy of the file in
+// memory, no temporary file).
+#pragma once
+
+#include <podofo/podofo.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace taicho::pdf {
+
+// A device reading bytes [0, length) of `path`. The device owns its file descriptor and buffer
+// and lives as long as PoDoFo holds a reference to it (documents loaded lazily keep one).
+absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> OpenBufferedDevice(const std::string& path,
+                                                                    int64_t length);
+
+// The document as it was at byte `length` (a signed revision), loaded lazily.
+// kPdfUnreadable / kPdfEncrypted / kIo.
+absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadRevision(const std::string& path,
+                                                                     int64_t length);
+
+}  // namespace taicho::pdf

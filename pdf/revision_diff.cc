@@ -1,0 +1,927 @@
+#include "pdf/revision_diff.h"
+
+#include <podofo/podofo.h>
+
+#include <algorithm>
+#include <deque>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "errors/error.h"
+#include "pdf/pdf_file.h"
+#include "pdf/podofo_document.h"
+#include "pdf/prefix_document.h"
+#include "pdf/xref_reader.h"
+
+namespace taicho::pdf {
+namespace {
+
+using PoDoFo::PdfDictionary;
+using PoDoFo::PdfMemDocument;
+using PoDoFo::PdfObject;
+using PoDoFo::PdfVecObjects;
+
+constexpr size_t kMaxWalk = 200000;  // objects visited by one reachability walk
+constexpr int kMaxDepth = 64;        // nesting of page trees and field trees
+
+PdfObject* Resolve(PdfVecObjects& objects, const PdfObject* o) {
+  PdfObject* r = const_cast<PdfObject*>(o);
+  for (int i = 0; r && r->IsReference() && i < 8; ++i) r = objects.GetObject(r->GetReference());
+  return r && r->IsReference() ? nullptr : r;
+}
+
+PdfObject* DictValue(PdfVecObjects& objects, const PdfObject* o, const char* key) {
+  if (o == nullptr || !o->IsDictionary()) return nullptr;
+  return Resolve(objects, o->GetDictionary().GetKey(key));
+}
+
+std::string NameOf(PdfVecObjects& objects, const PdfObject* o, const char* key) {
+  const PdfObject* v = DictValue(objects, o, key);
+  return v && v->IsName() ? v->GetName().GetName() : std::string();
+}
+
+int64_t Num(const PdfObject* o) { return o ? o->Reference().ObjectNumber() : 0; }
+
+// A value as PDF syntax; references stay references, so two values are equal when they say the
+// same thing in the same way.
+std::string Syntax(const PdfObject* o) {
+  if (o == nullptr) return "(absent)";
+  std::string s;
+  o->ToString(s, PoDoFo::ePdfWriteMode_Compact);
+  return s;
+}
+
+// Keys whose values differ between two dictionaries (a missing key differs from any value).
+std::vector<std::string> DifferentKeys(const PdfObject* before, const PdfObject* after) {
+  std::set<std::string> keys;
+  for (const PdfObject* o : {before, after}) {
+    if (o == nullptr || !o->IsDictionary()) continue;
+    for (const auto& [k, v] : o->GetDictionary().GetKeys()) keys.insert(k.GetName());
+  }
+  std::vector<std::string> out;
+  for (const std::string& k : keys) {
+    const PdfObject* a = before && before->IsDictionary() ? before->GetDictionary().GetKey(k) : 0;
+    const PdfObject* b = after && after->IsDictionary() ? after->GetDictionary().GetKey(k) : 0;
+    if ((a == nullptr) != (b == nullptr) || (a && Syntax(a) != Syntax(b))) out.push_back(k);
+  }
+  return out;
+}
+
+std::string TextValue(PdfVecObjects& objects, const PdfObject* o) {
+  const PdfObject* v = Resolve(objects, o);
+  if (v == nullptr) return {};
+  if (v->IsString() || v->IsHexString()) return v->GetString().GetStringUtf8();
+  if (v->IsName()) return v->GetName().GetName();
+  std::string s = Syntax(v);
+  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
+}
+
+// The references inside one object's own value (dictionary values, array items, nested direct
+// containers), skipping the keys in `skip`.
+void ReferencesOf(const PdfObject& o, const std::set<std::string>& skip,
+                  std::vector<PoDoFo::PdfReference>& out, int depth = 0) {
+  if (depth > kMaxDepth) return;
+  if (o.IsReference()) {
+    out.push_back(o.GetReference());
+  } else if (o.IsDictionary()) {
+    for (const auto& [k, v] : o.GetDictionary().GetKeys()) {
+      if (!skip.count(k.GetName())) ReferencesOf(*v, skip, out, depth + 1);
+    }
+  } else if (o.IsArray()) {
+    for (const PdfObject& item : o.GetArray()) ReferencesOf(item, skip, out, depth + 1);
+  }
+}
+
+std::string PageText(int index) { return std::to_string(index + 1); }
+
+class Analysis {
+ public:
+  Analysis(PdfMemDocument& old_doc, const RevisionXref& old_x, PdfMemDocument& new_doc,
+           const RevisionXref& new_x, int64_t revision_end)
+      : old_doc_(old_doc),
+        old_x_(old_x),
+        new_doc_(new_doc),
+        new_x_(new_x),
+        end_(revision_end),
+        old_objects_(old_doc.GetObjects()),
+        new_objects_(new_doc.GetObjects()) {}
+
+  std::vector<RevisionChange> Run() {
+    FindChangedObjects();
+    if (changed_.empty()) return {};
+    FindPageProtectedObjects();
+    ComparePages();
+    ReportProtectedChanges();
+    CompareCatalog();
+    CompareDss();
+    CompareFields();
+    CompareAnnotations();
+    CompareFormDictionary();
+    ReportLeftovers();
+    return std::move(changes_);
+  }
+
+ private:
+  enum class How { kAdded, kRedefined, kDeleted };
+
+  // --- which objects the later updates touch -------------------------------------------------
+
+  bool InUse(const RevisionXref& x, int64_t n, int64_t limit, int depth = 0) const {
+    auto it = x.entries.find(n);
+    if (it == x.entries.end() || depth > 2) return false;
+    if (it->second.type == 'n') return it->second.field2 < limit;
+    if (it->second.type == 'c') return InUse(x, it->second.field2, limit, depth + 1);
+    return false;
+  }
+
+  void FindChangedObjects() {
+    std::set<int64_t> numbers;
+    for (const auto& [n, e] : old_x_.entries) numbers.insert(n);
+    for (const auto& [n, e] : new_x_.entries) numbers.insert(n);
+    std::set<int64_t> structural;
+    for (const RevisionXref* x : {&old_x_, &new_x_}) {
+      structural.insert(x->xref_streams.begin(), x->xref_streams.end());
+      structural.insert(x->object_streams.begin(), x->object_streams.end());
+    }
+    const int64_t final_end = std::numeric_limits<int64_t>::max();
+    for (int64_t n : numbers) {
+      if (structural.count(n)) continue;
+      // An entry of the signed revision that points past its end names bytes the signature does
+      // not cover: the object is defined by a later update, whatever the xref says.
+      const bool before = InUse(old_x_, n, end_);
+      const bool after = InUse(new_x_, n, final_end);
+      if (before && after) {
+        const XrefEntry& a = old_x_.entries.at(n);
+        const XrefEntry& b = new_x_.entries.at(n);
+        bool same = a == b;
+        // Same slot of an object stream that a later update redefined: different bytes.
+        if (same && a.type == 'c') {
+          auto sa = old_x_.entries.find(a.field2), sb = new_x_.entries.find(b.field2);
+          same =
+              sa != old_x_.entries.end() && sb != new_x_.entries.end() && sa->second == sb->second;
+        }
+        if (!same) changed_[n] = How::kRedefined;
+      } else if (after) {
+        changed_[n] = How::kAdded;
+      } else if (before) {
+        changed_[n] = How::kDeleted;
+      }
+    }
+  }
+
+  bool IsChanged(int64_t n) const { return n > 0 && changed_.count(n); }
+  bool IsOpen(int64_t n) const { return IsChanged(n) && !explained_.count(n); }
+
+  PdfObject* OldByNumber(int64_t n) const {
+    auto it = old_x_.entries.find(n);
+    if (it == old_x_.entries.end()) return nullptr;
+    const int gen = it->second.type == 'n' ? static_cast<int>(it->second.field3) : 0;
+    return old_objects_.GetObject(PoDoFo::PdfReference(static_cast<uint32_t>(n), gen));
+  }
+
+  // --- changes and what they account for ----------------------------------------------------
+
+  size_t Add(ChangeKind kind, std::string vi, std::string en) {
+    changes_.push_back(RevisionChange{kind, std::move(vi), std::move(en), {}});
+    return changes_.size() - 1;
+  }
+
+  void Claim(int64_t n, size_t change) {
+    if (!IsOpen(n)) return;
+    explained_.insert(n);
+    changes_[change].objects.push_back(n);
+  }
+
+  // Accounted for without a change of its own (a container whose differences were judged).
+  void ClaimQuietly(int64_t n) {
+    if (IsOpen(n)) explained_.insert(n);
+  }
+
+  // Every changed object reachable from `root` in the final revision (not following /P or
+  // /Parent back up), except objects the page content uses. Returns the numbers claimed.
+  std::vector<int64_t> Reachable(const PdfObject* root) const {
+    static const std::set<std::string> kSkip = {"P", "Parent"};
+    std::vector<int64_t> found;
+    if (root == nullptr) return found;
+    std::set<int64_t> seen;
+    std::deque<const PdfObject*> queue = {root};
+    if (Num(root) > 0) seen.insert(Num(root));
+    while (!queue.empty() && seen.size() < kMaxWalk) {
+      const PdfObject* o = queue.front();
+      queue.pop_front();
+      const int64_t n = Num(o);
+      if (n > 0 && protected_.count(n)) continue;
+      if (IsOpen(n)) found.push_back(n);
+      std::vector<PoDoFo::PdfReference> refs;
+      ReferencesOf(*o, kSkip, refs);
+      for (const PoDoFo::PdfReference& r : refs) {
+        if (!seen.insert(r.ObjectNumber()).second) continue;
+        if (const PdfObject* next = new_objects_.GetObject(r)) {
+          queue.push_back(next);
+        } else if (IsOpen(r.ObjectNumber())) {
+          found.push_back(r.ObjectNumber());
+        }
+      }
+    }
+    return found;
+  }
+
+  void ClaimReachable(const PdfObject* root, size_t change) {
+    for (int64_t n : Reachable(root)) Claim(n, change);
+  }
+
+  // --- the pages and what their content uses ------------------------------------------------
+
+  // Objects that what a page shows depends on, in the signed revision: the page dictionary's
+  // values but its /Annots (content streams, resources, fonts, images, forms, …) and the
+  // inheritable attributes of its ancestors. A later redefinition of any of them changes what the
+  // signer saw (including the shadow attacks of Mainka et al. 2021, which redefine such objects
+  // or point the xref at other bytes).
+  void FindPageProtectedObjects() {
+    static const std::set<std::string> kSkip = {"Annots", "Parent", "P", "B", "Kids"};
+    const int pages = old_doc_.GetPageCount();
+    for (int i = 0; i < pages; ++i) {
+      PoDoFo::PdfPage* page = old_doc_.GetPage(i);
+      if (page == nullptr) continue;
+      const PdfObject* dict = page->GetObject();
+      if (const PdfObject* c = dict->GetDictionary().GetKey("Contents")) {
+        std::vector<PoDoFo::PdfReference> refs;
+        ReferencesOf(*c, {}, refs);
+        if (const PdfObject* array = Resolve(old_objects_, c); array && array->IsArray()) {
+          ReferencesOf(*array, {}, refs);
+        }
+        for (const auto& r : refs) content_streams_.emplace(r.ObjectNumber(), i);
+      }
+      std::deque<const PdfObject*> queue;
+      std::set<int64_t> seen;
+      // The page's own values, and the inheritable ones of its ancestors.
+      std::vector<PoDoFo::PdfReference> refs;
+      ReferencesOf(*dict, kSkip, refs);
+      const PdfObject* parent = DictValue(old_objects_, dict, "Parent");
+      for (int d = 0; parent && d < kMaxDepth; ++d) {
+        for (const char* key : {"Resources", "MediaBox", "CropBox", "Rotate"}) {
+          if (const PdfObject* v = parent->GetDictionary().GetKey(key)) ReferencesOf(*v, {}, refs);
+        }
+        parent = DictValue(old_objects_, parent, "Parent");
+      }
+      for (const auto& r : refs) {
+        if (seen.insert(r.ObjectNumber()).second) {
+          if (const PdfObject* o = old_objects_.GetObject(r)) queue.push_back(o);
+          protected_.emplace(r.ObjectNumber(), i);
+        }
+      }
+      while (!queue.empty() && seen.size() < kMaxWalk) {
+        const PdfObject* o = queue.front();
+        queue.pop_front();
+        std::vector<PoDoFo::PdfReference> inner;
+        ReferencesOf(*o, {"Parent", "P"}, inner);
+        for (const auto& r : inner) {
+          if (!seen.insert(r.ObjectNumber()).second) continue;
+          protected_.emplace(r.ObjectNumber(), i);
+          if (const PdfObject* next = old_objects_.GetObject(r)) queue.push_back(next);
+        }
+      }
+    }
+  }
+
+  // Page tree nodes (intermediate /Pages) of a revision.
+  void PageTreeNodes(PdfVecObjects& objects, const PdfObject* node,
+                     std::map<int64_t, const PdfObject*>& out, int depth) const {
+    if (node == nullptr || depth > kMaxDepth || NameOf(objects, node, "Type") != "Pages") return;
+    if (!out.emplace(Num(node), node).second) return;
+    const PdfObject* kids = DictValue(objects, node, "Kids");
+    if (kids == nullptr || !kids->IsArray()) return;
+    for (const PdfObject& k : kids->GetArray()) {
+      PageTreeNodes(objects, Resolve(objects, &k), out, depth + 1);
+    }
+  }
+
+  void ComparePages() {
+    const int before = old_doc_.GetPageCount();
+    const int after = new_doc_.GetPageCount();
+    std::optional<size_t> count_change;
+    if (after > before) {
+      count_change = Add(ChangeKind::kOther, absl::StrCat("Thêm ", after - before, " trang"),
+                         absl::StrCat(after - before, " page(s) added"));
+      for (int i = before; i < after; ++i) {
+        if (PoDoFo::PdfPage* p = new_doc_.GetPage(i)) {
+          Claim(Num(p->GetObject()), *count_change);
+          ClaimReachable(p->GetObject(), *count_change);
+        }
+      }
+    } else if (after < before) {
+      count_change = Add(ChangeKind::kOther, absl::StrCat("Xóa ", before - after, " trang"),
+                         absl::StrCat(before - after, " page(s) removed"));
+    }
+    std::map<int64_t, const PdfObject*> nodes;
+    PageTreeNodes(new_objects_, DictValue(new_objects_, new_doc_.GetCatalog(), "Pages"), nodes, 0);
+    for (const auto& [n, now] : nodes) {
+      if (!IsOpen(n)) continue;
+      if (count_change) {
+        Claim(n, *count_change);
+      } else {
+        const std::vector<std::string> keys = DifferentKeys(OldByNumber(n), now);
+        Claim(n, Add(ChangeKind::kOther,
+                     absl::StrCat("Sửa cây trang (đối tượng ", n, ": /", absl::StrJoin(keys, " /"),
+                                  ")"),
+                     absl::StrCat("Page tree changed (object ", n, ": /", absl::StrJoin(keys, " /"),
+                                  ")")));
+      }
+    }
+    for (int i = 0; i < std::min(before, after); ++i) {
+      PoDoFo::PdfPage* op = old_doc_.GetPage(i);
+      PoDoFo::PdfPage* np = new_doc_.GetPage(i);
+      if (op == nullptr || np == nullptr) continue;
+      const int64_t n = Num(np->GetObject());
+      if (Num(op->GetObject()) != n) {
+        const size_t c =
+            Add(ChangeKind::kOther,
+                absl::StrCat("Trang ", PageText(i), " bị thay thế (đối tượng ", n, ")"),
+                absl::StrCat("Page ", PageText(i), " replaced (object ", n, ")"));
+        Claim(n, c);
+        ClaimReachable(np->GetObject(), c);
+        continue;
+      }
+      if (!IsOpen(n)) continue;
+      std::optional<size_t> first;
+      for (const std::string& key : DifferentKeys(op->GetObject(), np->GetObject())) {
+        if (key == "Annots") continue;  // judged with the annotations
+        size_t c;
+        if (key == "Contents" || key == "Resources") {
+          c = Add(
+              ChangeKind::kOther,
+              absl::StrCat("Sửa nội dung trang ", PageText(i), " (đối tượng ", n, ", /", key, ")"),
+              absl::StrCat("Page ", PageText(i), " content changed (object ", n, ", /", key, ")"));
+        } else {
+          c = Add(ChangeKind::kOther,
+                  absl::StrCat("Đổi /", key, " của trang ", PageText(i), " (đối tượng ", n, ")"),
+                  absl::StrCat("Page ", PageText(i), " /", key, " changed (object ", n, ")"));
+        }
+        if (!first) first = c;
+      }
+      if (first) {
+        Claim(n, *first);
+      } else {
+        ClaimQuietly(n);
+      }
+    }
+  }
+
+  void ReportProtectedChanges() {
+    for (const auto& [n, page] : protected_) {
+      if (!IsOpen(n)) continue;
+      const char* how_vi = changed_.at(n) == How::kDeleted ? "bị xóa" : "bị định nghĩa lại";
+      const char* how_en = changed_.at(n) == How::kDeleted ? "deleted" : "redefined";
+      if (content_streams_.count(n)) {
+        Claim(n, Add(ChangeKind::kOther,
+                     absl::StrCat("Sửa nội dung trang ", PageText(page), " (đối tượng ", n, ")"),
+                     absl::StrCat("Page ", PageText(page), " content changed (object ", n, ")")));
+      } else {
+        Claim(n, Add(ChangeKind::kOther,
+                     absl::StrCat("Đối tượng ", n, " mà trang ", PageText(page), " dùng ", how_vi,
+                                  " (tài nguyên, phông chữ hoặc hình)"),
+                     absl::StrCat("Object ", n, " used by page ", PageText(page), " ", how_en,
+                                  " (resource, font or image)")));
+      }
+    }
+  }
+
+  // --- catalog, DSS, form --------------------------------------------------------------------
+
+  void CompareCatalog() {
+    PdfObject* before = old_doc_.GetCatalog();
+    PdfObject* after = new_doc_.GetCatalog();
+    const int64_t n = Num(after);
+    if (old_x_.root_ref != new_x_.root_ref) {
+      const size_t c =
+          Add(ChangeKind::kOther, absl::StrCat("Danh mục tài liệu bị thay thế (đối tượng ", n, ")"),
+              absl::StrCat("Document catalog replaced (object ", n, ")"));
+      Claim(n, c);
+      return;
+    }
+    if (!IsOpen(n)) return;
+    const std::vector<std::string> keys = DifferentKeys(before, after);
+    const bool dss_changed = std::count(keys.begin(), keys.end(), "DSS") > 0;
+    std::optional<size_t> first;
+    for (const std::string& key : keys) {
+      // /Extensions declares the ESIC/ADBE extension level that comes with a DSS.
+      if (key == "DSS" || key == "AcroForm" || key == "Perms" ||
+          (key == "Extensions" && dss_changed)) {
+        continue;
+      }
+      const size_t c =
+          Add(ChangeKind::kOther, absl::StrCat("Đổi mục /", key, " của danh mục tài liệu"),
+              absl::StrCat("Document catalog entry /", key, " changed"));
+      if (!first) first = c;
+      ClaimReachable(after->GetDictionary().GetKey(key), c);
+    }
+    if (first) {
+      Claim(n, *first);
+    } else {
+      ClaimQuietly(n);
+    }
+  }
+
+  void CompareDss() {
+    const PdfObject* before = DictValue(old_objects_, old_doc_.GetCatalog(), "DSS");
+    const PdfObject* entry = new_doc_.GetCatalog()->GetDictionary().GetKey("DSS");
+    const PdfObject* after = Resolve(new_objects_, entry);
+    if (after == nullptr) {
+      if (before != nullptr) {
+        const size_t c = Add(ChangeKind::kOther, "Xóa dữ liệu xác thực dài hạn (DSS)",
+                             "Long-term validation data (DSS) removed");
+        Claim(Num(before), c);
+      }
+      return;
+    }
+    const std::vector<int64_t> reached = Reachable(after);
+    if (reached.empty()) return;
+    const size_t c =
+        before ? Add(ChangeKind::kDss, "Cập nhật dữ liệu xác thực dài hạn (DSS)",
+                     "Long-term validation data (DSS) updated")
+               : Add(ChangeKind::kDss, "Thêm dữ liệu xác thực dài hạn (DSS: chứng thư, OCSP, CRL)",
+                     "Long-term validation data added (DSS: certificates, OCSP, CRLs)");
+    for (int64_t n : reached) Claim(n, c);
+  }
+
+  struct FieldNode {
+    PdfObject* field = nullptr;
+    std::string name;
+    std::string type;  // /FT, inherited
+    std::vector<PdfObject*> widgets;
+  };
+
+  void CollectFields(PdfVecObjects& objects, PdfObject* node, const std::string& prefix,
+                     const std::string& type, std::vector<FieldNode>& out, std::set<int64_t>& seen,
+                     int depth) const {
+    if (node == nullptr || !node->IsDictionary() || depth > kMaxDepth) return;
+    if (Num(node) > 0 && !seen.insert(Num(node)).second) return;
+    FieldNode f;
+    f.field = node;
+    const std::string t = TextValue(objects, node->GetDictionary().GetKey("T"));
+    f.name = prefix.empty() ? t : (t.empty() ? prefix : prefix + "." + t);
+    f.type = NameOf(objects, node, "FT");
+    if (f.type.empty()) f.type = type;
+    const PdfObject* kids = DictValue(objects, node, "Kids");
+    bool has_kids = false;
+    if (kids && kids->IsArray()) {
+      for (const PdfObject& k : kids->GetArray()) {
+        PdfObject* kid = Resolve(objects, &k);
+        if (kid == nullptr || !kid->IsDictionary()) continue;
+        has_kids = true;
+        if (kid->GetDictionary().HasKey("T")) {
+          CollectFields(objects, kid, f.name, f.type, out, seen, depth + 1);
+        } else {
+          f.widgets.push_back(kid);
+        }
+      }
+    }
+    if (!has_kids) f.widgets.push_back(node);
+    out.push_back(std::move(f));
+  }
+
+  std::vector<FieldNode> FieldsOf(PdfMemDocument& doc) const {
+    PdfVecObjects& objects = doc.GetObjects();
+    std::vector<FieldNode> out;
+    const PdfObject* form = DictValue(objects, doc.GetCatalog(), "AcroForm");
+    const PdfObject* fields = DictValue(objects, form, "Fields");
+    if (fields == nullptr || !fields->IsArray()) return out;
+    std::set<int64_t> seen;
+    for (const PdfObject& f : fields->GetArray()) {
+      CollectFields(objects, Resolve(objects, &f), "", "", out, seen, 0);
+    }
+    return out;
+  }
+
+  // Did anything of this field (itself, a widget, what their appearances use) change?
+  bool FieldTouched(const FieldNode& f) const {
+    if (IsOpen(Num(f.field))) return true;
+    for (const PdfObject* w : f.widgets) {
+      if (IsOpen(Num(w)) || !Reachable(w).empty()) return true;
+    }
+    return !Reachable(f.field).empty();
+  }
+
+  void ClaimField(const FieldNode& f, size_t c) {
+    Claim(Num(f.field), c);
+    ClaimReachable(f.field, c);
+    for (const PdfObject* w : f.widgets) {
+      Claim(Num(w), c);
+      ClaimReachable(w, c);
+    }
+  }
+
+  void CompareFields() {
+    std::map<int64_t, FieldNode> before;
+    for (FieldNode& f : FieldsOf(old_doc_)) before.emplace(Num(f.field), std::move(f));
+    std::set<int64_t> present;
+    for (const FieldNode& f : FieldsOf(new_doc_)) {
+      const int64_t n = Num(f.field);
+      present.insert(n);
+      auto old = before.find(n);
+      const bool is_new = old == before.end();
+      const std::string name = f.name.empty() ? absl::StrCat("#", n) : f.name;
+      if (f.type == "Sig") {
+        CompareSignatureField(f, is_new ? nullptr : &old->second, name);
+      } else if (is_new) {
+        ClaimField(f, Add(ChangeKind::kOther, absl::StrCat("Thêm trường biểu mẫu '", name, "'"),
+                          absl::StrCat("Form field '", name, "' added")));
+      } else if (FieldTouched(f)) {
+        CompareFilledField(f, old->second, name);
+      }
+    }
+    for (const auto& [n, f] : before) {
+      if (present.count(n)) continue;
+      const std::string name = f.name.empty() ? absl::StrCat("#", n) : f.name;
+      Claim(n, Add(ChangeKind::kOther, absl::StrCat("Xóa trường biểu mẫu '", name, "'"),
+                   absl::StrCat("Form field '", name, "' removed")));
+    }
+  }
+
+  void CompareSignatureField(const FieldNode& f, const FieldNode* old, const std::string& name) {
+    const PdfObject* value = DictValue(new_objects_, f.field, "V");
+    const PdfObject* old_value = old ? DictValue(old_objects_, old->field, "V") : nullptr;
+    if (value != nullptr && old_value == nullptr) {
+      // A field that gains its value: a new signature (or an earlier empty field signed now).
+      // Its identity (name, kind, kids, page) stays.
+      std::vector<std::string> bad;
+      if (old) {
+        for (const std::string& k : DifferentKeys(old->field, f.field)) {
+          if (k == "T" || k == "FT" || k == "Parent" || k == "Kids" || k == "P") bad.push_back(k);
+        }
+      }
+      size_t c;
+      if (!bad.empty()) {
+        c = Add(
+            ChangeKind::kOther,
+            absl::StrCat("Trường chữ ký '", name, "' bị sửa (/", absl::StrJoin(bad, " /"), ")"),
+            absl::StrCat("Signature field '", name, "' altered (/", absl::StrJoin(bad, " /"), ")"));
+      } else if (NameOf(new_objects_, value, "Type") == "DocTimeStamp") {
+        c = Add(ChangeKind::kDocTimeStamp, absl::StrCat("Thêm dấu thời gian tài liệu '", name, "'"),
+                absl::StrCat("Document time-stamp '", name, "' added"));
+      } else {
+        c = Add(ChangeKind::kNewSignature, absl::StrCat("Thêm chữ ký '", name, "'"),
+                absl::StrCat("Signature '", name, "' added"));
+      }
+      ClaimField(f, c);
+      return;
+    }
+    if (value == nullptr && old == nullptr) {
+      ClaimField(
+          f, Add(ChangeKind::kNewSignature, absl::StrCat("Thêm trường chữ ký trống '", name, "'"),
+                 absl::StrCat("Empty signature field '", name, "' added")));
+      return;
+    }
+    if (!FieldTouched(f)) return;
+    // A signature that was already there: its value, field or appearance must not change.
+    ClaimField(f, Add(ChangeKind::kOther, absl::StrCat("Chữ ký '", name, "' đã có bị sửa"),
+                      absl::StrCat("Existing signature '", name, "' modified")));
+  }
+
+  void CompareFilledField(const FieldNode& f, const FieldNode& old, const std::string& name) {
+    static const std::set<std::string> kFieldKeys = {"V", "AP", "AS", "Ff", "DA", "MK", "Q"};
+    static const std::set<std::string> kWidgetKeys = {"AP", "AS", "MK"};
+    std::vector<std::string> bad;
+    const std::vector<std::string> keys = DifferentKeys(old.field, f.field);
+    const bool merged = f.widgets.size() == 1 && f.widgets[0] == f.field;
+    for (const std::string& k : keys) {
+      if (!kFieldKeys.count(k)) bad.push_back(k);
+    }
+    if (!merged) {
+      for (const PdfObject* w : f.widgets) {
+        for (const std::string& k : DifferentKeys(OldByNumber(Num(w)), w)) {
+          if (!kWidgetKeys.count(k)) bad.push_back(k);
+        }
+      }
+    }
+    if (!bad.empty()) {
+      ClaimField(
+          f,
+          Add(ChangeKind::kOther,
+              absl::StrCat("Trường biểu mẫu '", name, "' bị sửa (/", absl::StrJoin(bad, " /"), ")"),
+              absl::StrCat("Form field '", name, "' altered (/", absl::StrJoin(bad, " /"), ")")));
+      return;
+    }
+    std::string vi, en;
+    if (std::count(keys.begin(), keys.end(), "V")) {
+      const std::string before = TextValue(old_objects_, old.field->GetDictionary().GetKey("V"));
+      const std::string after = TextValue(new_objects_, f.field->GetDictionary().GetKey("V"));
+      if (before.empty()) {
+        vi = absl::StrCat("Điền trường biểu mẫu '", name, "' = '", after, "'");
+        en = absl::StrCat("Form field '", name, "' filled with '", after, "'");
+      } else {
+        vi = absl::StrCat("Đổi giá trị trường biểu mẫu '", name, "' từ '", before, "' thành '",
+                          after, "'");
+        en = absl::StrCat("Form field '", name, "' changed from '", before, "' to '", after, "'");
+      }
+    } else {
+      vi = absl::StrCat("Cập nhật hình thức trường biểu mẫu '", name, "'");
+      en = absl::StrCat("Appearance of form field '", name, "' updated");
+    }
+    if (std::count(keys.begin(), keys.end(), "Ff")) {
+      const PdfObject* ff = f.field->GetDictionary().GetKey("Ff");
+      const bool read_only = ff && ff->IsNumber() && (ff->GetNumber() & 1);
+      absl::StrAppend(&vi, read_only ? ", đặt chỉ đọc" : ", đổi cờ");
+      absl::StrAppend(&en, read_only ? ", set read-only" : ", flags changed");
+    }
+    ClaimField(f, Add(ChangeKind::kFormFill, std::move(vi), std::move(en)));
+  }
+
+  // --- annotations ---------------------------------------------------------------------------
+
+  std::vector<PdfObject*> AnnotsOf(PdfVecObjects& objects, const PdfObject* page) const {
+    std::vector<PdfObject*> out;
+    const PdfObject* annots = DictValue(objects, page, "Annots");
+    if (annots == nullptr || !annots->IsArray()) return out;
+    for (const PdfObject& a : annots->GetArray()) {
+      if (PdfObject* o = Resolve(objects, &a); o && o->IsDictionary()) out.push_back(o);
+    }
+    return out;
+  }
+
+  void CompareAnnotations() {
+    const int pages = std::min(old_doc_.GetPageCount(), new_doc_.GetPageCount());
+    for (int i = 0; i < pages; ++i) {
+      const PdfObject* op = old_doc_.GetPage(i)->GetObject();
+      const PdfObject* np = new_doc_.GetPage(i)->GetObject();
+      std::set<int64_t> before, after;
+      for (const PdfObject* a : AnnotsOf(old_objects_, op)) before.insert(Num(a));
+      for (PdfObject* a : AnnotsOf(new_objects_, np)) {
+        const int64_t n = Num(a);
+        after.insert(n);
+        const std::string subtype = NameOf(new_objects_, a, "Subtype");
+        const bool added = !before.count(n);
+        if (subtype == "Widget") {
+          if (added && IsOpen(n)) {
+            Claim(n, Add(ChangeKind::kOther,
+                         absl::StrCat("Thêm widget không thuộc biểu mẫu trên trang ", PageText(i),
+                                      " (đối tượng ", n, ")"),
+                         absl::StrCat("Widget outside the form added on page ", PageText(i),
+                                      " (object ", n, ")")));
+          }
+          continue;  // widgets of fields were judged with their fields
+        }
+        if (added) {
+          const size_t c = Add(ChangeKind::kAnnotation,
+                               absl::StrCat("Thêm chú thích /", subtype, " trên trang ",
+                                            PageText(i), " (đối tượng ", n, ")"),
+                               absl::StrCat("/", subtype, " annotation added on page ", PageText(i),
+                                            " (object ", n, ")"));
+          Claim(n, c);
+          ClaimReachable(a, c);
+        } else if (IsOpen(n) || !Reachable(a).empty()) {
+          const size_t c = Add(ChangeKind::kAnnotation,
+                               absl::StrCat("Sửa chú thích /", subtype, " trên trang ", PageText(i),
+                                            " (đối tượng ", n, ")"),
+                               absl::StrCat("/", subtype, " annotation on page ", PageText(i),
+                                            " modified (object ", n, ")"));
+          Claim(n, c);
+          ClaimReachable(a, c);
+        }
+      }
+      for (int64_t n : before) {
+        if (after.count(n)) continue;
+        const bool widget = NameOf(old_objects_, OldByNumber(n), "Subtype") == "Widget";
+        Add(widget ? ChangeKind::kOther : ChangeKind::kAnnotation,
+            absl::StrCat(widget ? "Gỡ widget" : "Xóa chú thích", " (đối tượng ", n, ") khỏi trang ",
+                         PageText(i)),
+            absl::StrCat(widget ? "Widget" : "Annotation", " (object ", n, ") removed from page ",
+                         PageText(i)));
+      }
+      // An indirect /Annots array: its items were judged above.
+      if (const PdfObject* a = np->GetDictionary().GetKey("Annots"); a && a->IsReference()) {
+        ClaimQuietly(a->GetReference().ObjectNumber());
+      }
+    }
+  }
+
+  void CompareFormDictionary() {
+    const PdfObject* entry = new_doc_.GetCatalog()->GetDictionary().GetKey("AcroForm");
+    const PdfObject* after = Resolve(new_objects_, entry);
+    if (after == nullptr) return;
+    const PdfObject* before = DictValue(old_objects_, old_doc_.GetCatalog(), "AcroForm");
+    const int64_t n = Num(after);
+    // Default resources: fonts added for the appearances of new signatures or filled fields.
+    const std::vector<int64_t> resources = Reachable(after->GetDictionary().GetKey("DR"));
+    if (!resources.empty()) {
+      const size_t c = Add(ChangeKind::kFormFill, "Bổ sung tài nguyên mặc định của biểu mẫu",
+                           "Form default resources extended");
+      for (int64_t r : resources) Claim(r, c);
+    }
+    std::optional<size_t> first;
+    for (const std::string& key : DifferentKeys(before, after)) {
+      if (key == "Fields" || key == "SigFlags" || key == "DR") continue;
+      const size_t c = Add(ChangeKind::kOther, absl::StrCat("Đổi mục /", key, " của biểu mẫu"),
+                           absl::StrCat("Form entry /", key, " changed"));
+      if (!first) first = c;
+    }
+    if (first) {
+      Claim(n, *first);
+    } else {
+      ClaimQuietly(n);
+    }
+    // An indirect /Fields array: its items were judged with the fields.
+    if (const PdfObject* f = after->GetDictionary().GetKey("Fields"); f && f->IsReference()) {
+      ClaimQuietly(f->GetReference().ObjectNumber());
+    }
+  }
+
+  void ReportLeftovers() {
+    std::vector<int64_t> added;
+    for (const auto& [n, how] : changed_) {
+      if (explained_.count(n)) continue;
+      if (how == How::kAdded) {
+        added.push_back(n);
+      } else if (how == How::kDeleted) {
+        Claim(n, Add(ChangeKind::kOther, absl::StrCat("Xóa đối tượng ", n, " của bản đã ký"),
+                     absl::StrCat("Object ", n, " of the signed revision deleted")));
+      } else {
+        Claim(n, Add(ChangeKind::kOther,
+                     absl::StrCat("Định nghĩa lại đối tượng ", n, " của bản đã ký"),
+                     absl::StrCat("Object ", n, " of the signed revision redefined")));
+      }
+    }
+    if (added.empty()) return;
+    // New objects that nothing judged above uses. Unreferenced ones change nothing a reader sees
+    // (poppler's signing leaves such orphans: generation-1 appearance streams it replaced), so
+    // they pass quietly. But a number the signed revision already referenced while leaving it
+    // undefined (a reference to null) takes on new meaning when a later update defines it: that
+    // is a change to the signed revision.
+    std::set<int64_t> referenced;
+    for (PdfObject* o : old_objects_) {
+      if (o == nullptr || referenced.size() > kMaxWalk) continue;
+      std::vector<PoDoFo::PdfReference> refs;
+      ReferencesOf(*o, {}, refs);
+      for (const auto& r : refs) referenced.insert(r.ObjectNumber());
+    }
+    std::vector<int64_t> dangling;
+    for (int64_t n : added) {
+      if (referenced.count(n)) {
+        dangling.push_back(n);
+      } else {
+        ClaimQuietly(n);
+      }
+    }
+    if (dangling.empty()) return;
+    std::string list = absl::StrJoin(dangling.begin(),
+                                     dangling.begin() + std::min<size_t>(dangling.size(), 8), ", ");
+    if (dangling.size() > 8) absl::StrAppend(&list, ", …");
+    const size_t c =
+        Add(ChangeKind::kOther,
+            absl::StrCat("Định nghĩa sau khi ký đối tượng mà bản đã ký nhắc tới nhưng chưa có (",
+                         list, ")"),
+            absl::StrCat("Object(s) referenced but undefined in the signed revision defined "
+                         "after signing (",
+                         list, ")"));
+    for (int64_t n : dangling) Claim(n, c);
+  }
+
+  PdfMemDocument& old_doc_;
+  const RevisionXref& old_x_;
+  PdfMemDocument& new_doc_;
+  const RevisionXref& new_x_;
+  int64_t end_;
+  PdfVecObjects& old_objects_;
+  PdfVecObjects& new_objects_;
+  std::map<int64_t, How> changed_;
+  std::set<int64_t> explained_;
+  std::map<int64_t, int> protected_;        // object → first page whose display uses it
+  std::map<int64_t, int> content_streams_;  // content stream → page
+  std::vector<RevisionChange> changes_;
+};
+
+// DocMDP of the signature whose ByteRange ends at `end`, read in the signed revision.
+void ReadDocMdp(PdfMemDocument& doc, int64_t end, ChangesAfterRevision& out) {
+  PdfVecObjects& objects = doc.GetObjects();
+  const PdfObject* form = DictValue(objects, doc.GetCatalog(), "AcroForm");
+  const PdfObject* fields = DictValue(objects, form, "Fields");
+  if (fields == nullptr || !fields->IsArray()) return;
+  std::deque<const PdfObject*> queue;
+  for (const PdfObject& f : fields->GetArray()) queue.push_back(Resolve(objects, &f));
+  std::set<const PdfObject*> seen;
+  while (!queue.empty() && seen.size() < kMaxWalk) {
+    const PdfObject* field = queue.front();
+    queue.pop_front();
+    if (field == nullptr || !field->IsDictionary() || !seen.insert(field).second) continue;
+    if (const PdfObject* kids = DictValue(objects, field, "Kids"); kids && kids->IsArray()) {
+      for (const PdfObject& k : kids->GetArray()) queue.push_back(Resolve(objects, &k));
+    }
+    const PdfObject* sig = DictValue(objects, field, "V");
+    const PdfObject* br = DictValue(objects, sig, "ByteRange");
+    if (br == nullptr || !br->IsArray() || br->GetArray().size() != 4) continue;
+    const PoDoFo::PdfArray& a = br->GetArray();
+    if (!a[2].IsNumber() || !a[3].IsNumber() || a[2].GetNumber() + a[3].GetNumber() != end)
+      continue;
+    const PdfObject* refs = DictValue(objects, sig, "Reference");
+    if (refs == nullptr || !refs->IsArray()) return;
+    for (const PdfObject& r : refs->GetArray()) {
+      const PdfObject* ref = Resolve(objects, &r);
+      if (NameOf(objects, ref, "TransformMethod") != "DocMDP") continue;
+      const PdfObject* params = DictValue(objects, ref, "TransformParams");
+      const PdfObject* p = DictValue(objects, params, "P");
+      // ISO 32000-1 Table 254: /P defaults to 2; other values are treated as the strictest.
+      int64_t value = p && p->IsNumber() ? p->GetNumber() : 2;
+      out.certification_p = value >= 1 && value <= 3 ? static_cast<int>(value) : 1;
+    }
+    const PdfObject* perms = DictValue(objects, doc.GetCatalog(), "Perms");
+    const PdfObject* docmdp = perms ? perms->GetDictionary().GetKey("DocMDP") : nullptr;
+    out.perms_names_signature =
+        docmdp && docmdp->IsReference() && Num(sig) > 0 &&
+        docmdp->GetReference().ObjectNumber() == static_cast<uint32_t>(Num(sig));
+    return;
+  }
+}
+
+}  // namespace
+
+const char* ChangeKindCode(ChangeKind kind) {
+  switch (kind) {
+    case ChangeKind::kNewSignature:
+      return "new_signature";
+    case ChangeKind::kDss:
+      return "dss";
+    case ChangeKind::kDocTimeStamp:
+      return "doc_timestamp";
+    case ChangeKind::kFormFill:
+      return "form_fill";
+    case ChangeKind::kAnnotation:
+      return "annotation";
+    case ChangeKind::kOther:
+      break;
+  }
+  return "other";
+}
+
+bool ChangePermitted(ChangeKind kind, int docmdp_p) {
+  switch (kind) {
+    case ChangeKind::kDss:
+    case ChangeKind::kDocTimeStamp:
+      return true;  // ISO 32000-2 §12.8.4.3: allowed whatever the DocMDP level
+    case ChangeKind::kNewSignature:
+    case ChangeKind::kFormFill:
+      return docmdp_p == 0 || docmdp_p >= 2;
+    case ChangeKind::kAnnotation:
+      return docmdp_p == 3;
+    case ChangeKind::kOther:
+      break;
+  }
+  return false;
+}
+
+struct RevisionAnalyzer::State {
+  std::string path;
+  int64_t file_size = 0;
+  RevisionXref final_xref;
+  std::unique_ptr<PdfMemDocument> final_doc;
+};
+
+RevisionAnalyzer::RevisionAnalyzer(std::unique_ptr<State> state) : state_(std::move(state)) {}
+RevisionAnalyzer::~RevisionAnalyzer() = default;
+
+absl::StatusOr<std::unique_ptr<RevisionAnalyzer>> RevisionAnalyzer::Open(const std::string& path) {
+  auto state = std::make_unique<State>();
+  state->path = path;
+  absl::StatusOr<int64_t> size = FileSize(path);
+  if (!size.ok()) return size.status();
+  state->file_size = *size;
+  absl::StatusOr<RevisionXref> xref = ReadRevisionXref(path, *size);
+  if (!xref.ok()) return xref.status();
+  state->final_xref = *std::move(xref);
+  absl::StatusOr<std::unique_ptr<PdfMemDocument>> doc = LoadPdf(path);
+  if (!doc.ok()) return doc.status();
+  state->final_doc = *std::move(doc);
+  return std::unique_ptr<RevisionAnalyzer>(new RevisionAnalyzer(std::move(state)));
+}
+
+absl::StatusOr<ChangesAfterRevision> RevisionAnalyzer::ChangesAfter(int64_t revision_end) {
+  ChangesAfterRevision out;
+  State& s = *state_;
+  if (revision_end <= 0 || revision_end > s.file_size) {
+    return Error(ErrorCode::kPdfUnreadable, "signed revision lies outside the file");
+  }
+  try {
+    if (revision_end == s.file_size) {
+      ReadDocMdp(*s.final_doc, revision_end, out);
+      return out;
+    }
+    absl::StatusOr<RevisionXref> xref = ReadRevisionXref(s.path, revision_end);
+    if (!xref.ok()) return xref.status();
+    absl::StatusOr<std::unique_ptr<PdfMemDocument>> signed_revision =
+        LoadRevision(s.path, revision_end);
+    if (!signed_revision.ok()) return signed_revision.status();
+    PdfMemDocument& before = **signed_revision;
+    ReadDocMdp(before, revision_end, out);
+    Analysis analysis(before, *xref, *s.final_doc, s.final_xref, revision_end);
+    out.changes = analysis.Run();
+  } catch (const PoDoFo::PdfError& e) {
+    return FromPodofoError(e, "change analysis");
+  }
+  return out;
+}
+
+}  // namespace taicho::pdf

@@ -1,0 +1,288 @@
+#include "pdf/xref_reader.h"
+
+#include <podofo/podofo.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "errors/error.h"
+#include "pdf/pdf_file.h"
+#include "pdf/podofo_document.h"
+
+namespace taicho::pdf {
+namespace {
+
+using PoDoFo::PdfObject;
+
+constexpr int kMaxSections = 4096;
+constexpr int64_t kMaxObjectNumber = 8388607;  // ISO 32000-1 Annex C
+
+absl::Status Unreadable(const std::string& what) {
+  return Error(ErrorCode::kPdfUnreadable, absl::StrCat("cross-reference: ", what));
+}
+
+// Sequential reads of a file through a window, for the classic table's text.
+class WindowReader {
+ public:
+  WindowReader(const std::string& path, int64_t pos, int64_t limit)
+      : path_(path), pos_(pos), limit_(limit) {}
+  int Peek() {
+    if (pos_ >= limit_) return -1;
+    if (pos_ < window_start_ || pos_ >= window_start_ + static_cast<int64_t>(window_.size())) {
+      const size_t want = static_cast<size_t>(std::min<int64_t>(limit_ - pos_, 1 << 16));
+      absl::StatusOr<std::string> got = ReadAt(path_, pos_, want);
+      if (!got.ok() || got->empty()) return -1;
+      window_ = *std::move(got);
+      window_start_ = pos_;
+    }
+    return static_cast<unsigned char>(window_[pos_ - window_start_]);
+  }
+  int Get() {
+    const int c = Peek();
+    if (c >= 0) ++pos_;
+    return c;
+  }
+  void SkipSpace() {
+    for (int c = Peek(); c >= 0 && (std::isspace(c) || c == 0); c = Peek()) ++pos_;
+  }
+  // Digits as a number; false when there are none.
+  bool Integer(int64_t& out) {
+    SkipSpace();
+    out = 0;
+    int digits = 0;
+    for (int c = Peek(); c >= 0 && std::isdigit(c) && digits < 18; c = Peek(), ++digits) {
+      out = out * 10 + (c - '0');
+      ++pos_;
+    }
+    return digits > 0;
+  }
+  bool Keyword(const char* word) {
+    SkipSpace();
+    const int64_t start = pos_;
+    for (const char* w = word; *w; ++w) {
+      if (Get() != static_cast<unsigned char>(*w)) {
+        pos_ = start;
+        return false;
+      }
+    }
+    return true;
+  }
+  int64_t pos() const { return pos_; }
+
+ private:
+  const std::string& path_;
+  int64_t pos_;
+  int64_t limit_;
+  std::string window_;
+  int64_t window_start_ = -1;
+};
+
+std::string RefText(const PdfObject* o) {
+  if (o == nullptr || !o->IsReference()) return {};
+  return absl::StrCat(o->GetReference().ObjectNumber(), " ", o->GetReference().GenerationNumber());
+}
+
+int64_t IntKey(const PoDoFo::PdfDictionary& d, const char* key, int64_t fallback) {
+  const PdfObject* o = d.GetKey(key);
+  return o && o->IsNumber() ? o->GetNumber() : fallback;
+}
+
+// Parses one object (or, with `trailer`, a bare dictionary) at `offset` with PoDoFo.
+struct ParsedObject {
+  PoDoFo::PdfVecObjects owner;
+  std::unique_ptr<PoDoFo::PdfParserObject> object;
+};
+
+absl::StatusOr<std::unique_ptr<ParsedObject>> ParseAt(const PoDoFo::PdfRefCountedInputDevice& dev,
+                                                      int64_t offset, bool trailer) {
+  auto parsed = std::make_unique<ParsedObject>();
+  try {
+    PoDoFo::PdfRefCountedBuffer buffer(4096);  // PoDoFo's own token buffer size
+    parsed->object = std::make_unique<PoDoFo::PdfParserObject>(&parsed->owner, dev, buffer, offset);
+    parsed->object->SetLoadOnDemand(false);
+    parsed->object->ParseFile(nullptr, trailer);
+    if (!parsed->object->IsDictionary()) return Unreadable("trailer is not a dictionary");
+  } catch (const PoDoFo::PdfError& e) {
+    return FromPodofoError(e, "cross-reference section");
+  }
+  return parsed;
+}
+
+class SectionReader {
+ public:
+  SectionReader(const std::string& path, int64_t limit)
+      : path_(path), limit_(limit), device_(path.c_str(), "rb") {}
+
+  absl::Status ReadChain(int64_t start, RevisionXref& out) {
+    int64_t next = start;
+    bool newest = true;
+    while (next >= 0) {
+      if (static_cast<int>(visited_.size()) >= kMaxSections || !visited_.insert(next).second) {
+        return Unreadable("the /Prev chain loops or is too long");
+      }
+      if (next >= limit_) return Unreadable("a section lies after the revision's end");
+      absl::StatusOr<int64_t> prev = ReadSection(next, out, newest);
+      if (!prev.ok()) return prev.status();
+      newest = false;
+      next = *prev;
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  static void Put(RevisionXref& out, int64_t number, const XrefEntry& e) {
+    if (number > 0 && number <= kMaxObjectNumber) out.entries.emplace(number, e);  // newest wins
+  }
+
+  void TakeTrailer(const PoDoFo::PdfDictionary& d, RevisionXref& out, bool newest) {
+    if (!newest) return;
+    out.root_ref = RefText(d.GetKey("Root"));
+    out.info_ref = RefText(d.GetKey("Info"));
+  }
+
+  // Returns the /Prev offset, -1 when none.
+  absl::StatusOr<int64_t> ReadSection(int64_t offset, RevisionXref& out, bool newest) {
+    WindowReader r(path_, offset, limit_);
+    if (!r.Keyword("xref")) return ReadStream(offset, out, newest);
+    for (;;) {
+      int64_t first = 0, count = 0;
+      if (r.Keyword("trailer")) break;
+      if (!r.Integer(first) || !r.Integer(count) || count < 0 || first + count > kMaxObjectNumber) {
+        return Unreadable(absl::StrCat("bad subsection header in the table at ", offset));
+      }
+      for (int64_t i = 0; i < count; ++i) {
+        int64_t f2 = 0, f3 = 0;
+        if (!r.Integer(f2) || !r.Integer(f3)) return Unreadable("bad table entry");
+        r.SkipSpace();
+        const int kind = r.Get();
+        if (kind != 'n' && kind != 'f') return Unreadable("bad table entry type");
+        Put(out, first + i, XrefEntry{static_cast<char>(kind), f2, f3});
+      }
+    }
+    absl::StatusOr<std::unique_ptr<ParsedObject>> trailer = ParseAt(device_, r.pos(), true);
+    if (!trailer.ok()) return trailer.status();
+    const PoDoFo::PdfDictionary& d = (*trailer)->object->GetDictionary();
+    TakeTrailer(d, out, newest);
+    // Hybrid file: the table's entries win over its stream's, both over older sections.
+    if (const int64_t stm = IntKey(d, "XRefStm", -1); stm >= 0) {
+      if (stm >= limit_ || !visited_.insert(stm).second) return Unreadable("bad /XRefStm");
+      absl::StatusOr<int64_t> ignored = ReadStream(stm, out, false);
+      if (!ignored.ok()) return ignored.status();
+    }
+    return IntKey(d, "Prev", -1);
+  }
+
+  absl::StatusOr<int64_t> ReadStream(int64_t offset, RevisionXref& out, bool newest) {
+    absl::StatusOr<std::unique_ptr<ParsedObject>> parsed = ParseAt(device_, offset, false);
+    if (!parsed.ok()) return parsed.status();
+    PoDoFo::PdfParserObject& xref = *(*parsed)->object;
+    const PoDoFo::PdfDictionary& d = xref.GetDictionary();
+    const PdfObject* type = d.GetKey("Type");
+    if (type == nullptr || !type->IsName() || type->GetName().GetName() != "XRef") {
+      return Unreadable(absl::StrCat("no table and no xref stream at ", offset));
+    }
+    out.xref_streams.insert(xref.Reference().ObjectNumber());
+    TakeTrailer(d, out, newest);
+    const PdfObject* w = d.GetKey("W");
+    if (w == nullptr || !w->IsArray() || w->GetArray().size() != 3) return Unreadable("bad /W");
+    int widths[3];
+    for (int i = 0; i < 3; ++i) {
+      const PdfObject& n = w->GetArray()[i];
+      if (!n.IsNumber() || n.GetNumber() < 0 || n.GetNumber() > 8) return Unreadable("bad /W");
+      widths[i] = static_cast<int>(n.GetNumber());
+    }
+    const int row = widths[0] + widths[1] + widths[2];
+    if (row == 0) return Unreadable("bad /W");
+    std::vector<std::pair<int64_t, int64_t>> index;  // (first, count)
+    if (const PdfObject* ix = d.GetKey("Index"); ix && ix->IsArray()) {
+      const PoDoFo::PdfArray& a = ix->GetArray();
+      for (size_t i = 0; i + 1 < a.size(); i += 2) {
+        if (!a[i].IsNumber() || !a[i + 1].IsNumber()) return Unreadable("bad /Index");
+        index.emplace_back(a[i].GetNumber(), a[i + 1].GetNumber());
+      }
+    } else {
+      index.emplace_back(0, IntKey(d, "Size", 0));
+    }
+    char* raw = nullptr;
+    PoDoFo::pdf_long length = 0;
+    try {
+      xref.GetStream()->GetFilteredCopy(&raw, &length);
+    } catch (const PoDoFo::PdfError& e) {
+      return FromPodofoError(e, "xref stream");
+    }
+    std::unique_ptr<char, void (*)(void*)> data(raw, PoDoFo::podofo_free);
+    const auto* bytes = reinterpret_cast<const unsigned char*>(data.get());
+    int64_t at = 0;
+    auto field = [&](int width, int64_t fallback) {
+      if (width == 0) return fallback;
+      int64_t v = 0;
+      for (int k = 0; k < width; ++k) v = (v << 8) | bytes[at++];
+      return v;
+    };
+    for (const auto& [first, count] : index) {
+      if (first < 0 || count < 0 || first + count > kMaxObjectNumber) return Unreadable("/Index");
+      for (int64_t i = 0; i < count; ++i) {
+        if (at + row > length) return Unreadable("xref stream shorter than its /Index");
+        const int64_t t = field(widths[0], 1);
+        const int64_t f2 = field(widths[1], 0);
+        const int64_t f3 = field(widths[2], 0);
+        if (t == 0) {
+          Put(out, first + i, XrefEntry{'f', f2, f3});
+        } else if (t == 1) {
+          Put(out, first + i, XrefEntry{'n', f2, f3});
+        } else if (t == 2) {
+          Put(out, first + i, XrefEntry{'c', f2, f3});
+          out.object_streams.insert(f2);
+        }  // other types: ignored, as ISO 32000-1 §7.5.8.3 asks
+      }
+    }
+    return IntKey(d, "Prev", -1);
+  }
+
+  const std::string& path_;
+  int64_t limit_;
+  PoDoFo::PdfRefCountedInputDevice device_;
+  std::set<int64_t> visited_;
+};
+
+// The value of the last "startxref" before `end`.
+absl::StatusOr<int64_t> StartXrefBefore(const std::string& path, int64_t end) {
+  const int64_t tail_len = std::min<int64_t>(end, 4096);
+  absl::StatusOr<std::string> tail = ReadAt(path, end - tail_len, tail_len);
+  if (!tail.ok()) return tail.status();
+  size_t pos = tail->rfind("startxref");
+  if (pos == std::string::npos) return Unreadable("no startxref before the revision's end");
+  pos += 9;
+  while (pos < tail->size() && std::isspace(static_cast<unsigned char>((*tail)[pos]))) ++pos;
+  int64_t value = 0;
+  size_t digits = 0;
+  while (pos < tail->size() && std::isdigit(static_cast<unsigned char>((*tail)[pos])) &&
+         digits < 15) {
+    value = value * 10 + ((*tail)[pos++] - '0');
+    ++digits;
+  }
+  if (digits == 0 || value >= end) return Unreadable("startxref points outside the revision");
+  return value;
+}
+
+}  // namespace
+
+absl::StatusOr<RevisionXref> ReadRevisionXref(const std::string& path, int64_t revision_end) {
+  InitPodofo();
+  absl::StatusOr<int64_t> start = StartXrefBefore(path, revision_end);
+  if (!start.ok()) return start.status();
+  RevisionXref out;
+  try {
+    SectionReader reader(path, revision_end);
+    absl::Status st = reader.ReadChain(*start, out);
+    if (!st.ok()) return st;
+  } catch (const PoDoFo::PdfError& e) {
+    return FromPodofoError(e, "cross-reference");
+  }
+  return out;
+}
+
+}  // namespace taicho::pdf

@@ -1,0 +1,186 @@
+#include "server/taichod_config.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "errors/error.h"
+
+namespace taicho::server {
+namespace {
+
+// Collects every problem of one file, each with its line.
+class Reader {
+ public:
+  explicit Reader(const std::string& path) : path_(path) {}
+
+  void Problem(const toml::node& node, const std::string& what) {
+    problems_.push_back(absl::StrCat(path_, ":", node.source().begin.line, ": ", what));
+  }
+
+  // Each key of `table` must be one of `known`.
+  void OnlyKnown(const toml::table& table, const std::set<std::string_view>& known,
+                 const std::string& where) {
+    for (const auto& [key, node] : table) {
+      if (known.count(key.str()) == 0) {
+        Problem(node, absl::StrCat("unknown key '", where, std::string(key.str()), "'"));
+      }
+    }
+  }
+
+  void Get(const toml::table& table, const std::string& key, std::string* out,
+           const std::string& where) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return;
+    if (std::optional<std::string> v = node->value_exact<std::string>()) {
+      *out = *std::move(v);
+    } else {
+      Problem(*node, absl::StrCat("'", where, key, "' must be a string"));
+    }
+  }
+  void Get(const toml::table& table, const std::string& key, bool* out, const std::string& where) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return;
+    if (std::optional<bool> v = node->value_exact<bool>()) {
+      *out = *v;
+    } else {
+      Problem(*node, absl::StrCat("'", where, key, "' must be true or false"));
+    }
+  }
+  void Get(const toml::table& table, const std::string& key, int* out, const std::string& where,
+           int64_t min, int64_t max) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return;
+    std::optional<int64_t> v = node->value_exact<int64_t>();
+    if (!v || *v < min || *v > max) {
+      Problem(*node, absl::StrCat("'", where, key, "' must be an integer from ", min, " to ", max));
+      return;
+    }
+    *out = static_cast<int>(*v);
+  }
+  void Get(const toml::table& table, const std::string& key, double* out, const std::string& where,
+           double min, double max) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return;
+    std::optional<double> v = node->value<double>();  // an integer is fine too
+    if (!v || *v < min || *v > max) {
+      Problem(*node, absl::StrCat("'", where, key, "' must be a number from ", min, " to ", max));
+      return;
+    }
+    *out = *v;
+  }
+
+  const std::vector<std::string>& problems() const { return problems_; }
+
+ private:
+  const std::string& path_;
+  std::vector<std::string> problems_;
+};
+
+bool ValidKeyName(std::string_view name) {
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
+}
+
+void ReadKey(Reader& reader, const std::string& name, const toml::node& node,
+             std::vector<keyring::KeyConfig>* keys) {
+  const std::string where = absl::StrCat("keys.", name, ".");
+  const toml::table* table = node.as_table();
+  if (table == nullptr) {
+    reader.Problem(node, absl::StrCat("'keys.", name, "' must be a table"));
+    return;
+  }
+  if (!ValidKeyName(name)) {
+    reader.Problem(node, absl::StrCat("key name '", name, "': use a-z, 0-9, '-' and '_'"));
+  }
+  reader.OnlyKnown(*table,
+                   {"module", "token_label", "token_serial", "key_label", "key_id", "chain",
+                    "pin_file", "seal_image", "seal_diameter_mm", "pss", "sessions"},
+                   where);
+  keyring::KeyConfig key;
+  key.name = name;
+  reader.Get(*table, "module", &key.module, where);
+  reader.Get(*table, "token_label", &key.token_label, where);
+  reader.Get(*table, "token_serial", &key.token_serial, where);
+  reader.Get(*table, "key_label", &key.key_label, where);
+  reader.Get(*table, "key_id", &key.key_id_hex, where);
+  reader.Get(*table, "chain", &key.chain_file, where);
+  reader.Get(*table, "pin_file", &key.pin_file, where);
+  reader.Get(*table, "seal_image", &key.seal_image, where);
+  reader.Get(*table, "seal_diameter_mm", &key.seal_diameter_mm, where, 0, 100);
+  reader.Get(*table, "pss", &key.pss, where);
+  reader.Get(*table, "sessions", &key.sessions, where, 1, 64);
+  if (key.module.empty()) reader.Problem(node, absl::StrCat("'", where, "module' is required"));
+  if (key.token_label.empty() && key.token_serial.empty()) {
+    reader.Problem(node, absl::StrCat("'", where, "token_label' or 'token_serial' is required"));
+  }
+  if (!key.key_id_hex.empty() &&
+      (key.key_id_hex.size() % 2 != 0 ||
+       key.key_id_hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)) {
+    reader.Problem(node, absl::StrCat("'", where, "key_id' must be hex (e.g. \"01\")"));
+  }
+  keys->push_back(std::move(key));
+}
+
+}  // namespace
+
+absl::Status LoadConfigFile(const std::string& path, TaichodOptions* options) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    return Error(ErrorCode::kConfigInvalid, absl::StrCat(path, ":", where.line, ":", where.column,
+                                                         ": ", std::string(e.description())));
+  }
+  Reader reader(path);
+  reader.OnlyKnown(
+      root,
+      {"listen", "store_dir", "kinds_dir", "font_dir", "trust", "insecure_local", "max_receive_mb",
+       "session_ttl_seconds", "shutdown_grace_seconds", "port_file", "log_format", "tls", "keys"},
+      "");
+  TaichodOptions& o = *options;
+  reader.Get(root, "listen", &o.listen, "");
+  reader.Get(root, "store_dir", &o.store_dir, "");
+  reader.Get(root, "kinds_dir", &o.kinds_dir, "");
+  reader.Get(root, "font_dir", &o.font_dir, "");
+  reader.Get(root, "trust", &o.trust, "");
+  reader.Get(root, "insecure_local", &o.insecure_local, "");
+  reader.Get(root, "max_receive_mb", &o.max_receive_mb, "", 1, 1024);
+  reader.Get(root, "session_ttl_seconds", &o.session_ttl_seconds, "", 1, 7 * 24 * 3600);
+  reader.Get(root, "shutdown_grace_seconds", &o.shutdown_grace_seconds, "", 0, 3600);
+  reader.Get(root, "port_file", &o.port_file, "");
+  reader.Get(root, "log_format", &o.log_format, "");
+  if (const toml::node* node = root.get("log_format");
+      node != nullptr && o.log_format != "text" && o.log_format != "json") {
+    reader.Problem(*node, "'log_format' must be \"text\" or \"json\"");
+  }
+  if (const toml::node* node = root.get("tls")) {
+    if (const toml::table* tls = node->as_table()) {
+      reader.OnlyKnown(*tls, {"cert", "key", "client_ca"}, "tls.");
+      reader.Get(*tls, "cert", &o.tls_cert, "tls.");
+      reader.Get(*tls, "key", &o.tls_key, "tls.");
+      reader.Get(*tls, "client_ca", &o.client_ca, "tls.");
+    } else {
+      reader.Problem(*node, "'tls' must be a table");
+    }
+  }
+  if (const toml::node* node = root.get("keys")) {
+    if (const toml::table* keys = node->as_table()) {
+      o.keys.clear();
+      for (const auto& [name, key] : *keys) ReadKey(reader, std::string(name.str()), key, &o.keys);
+    } else {
+      reader.Problem(*node, "'keys' must be a table of [keys.NAME] tables");
+    }
+  }
+  if (!reader.problems().empty()) {
+    return Error(ErrorCode::kConfigInvalid, absl::StrJoin(reader.problems(), "; "));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace taicho::server

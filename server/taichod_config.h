@@ -1,0 +1,38 @@
+// taichod's settings: documented defaults, then the TOML file given with --config
+// (server/taichod.toml.example lists every key), then command-line flags, each overriding the one
+// before.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "keyring/key_ring.h"
+#include "render/document_kind.h"
+
+namespace taicho::server {
+
+struct TaichodOptions {
+  std::string listen = "127.0.0.1:50051";
+  std::string store_dir;  // required (file or flag)
+  std::string kinds_dir = render::DefaultKindsDir();
+  std::string font_dir = "/usr/share/fonts/truetype/liberation2";
+  std::string trust;  // PEM roots the verifier trusts
+  bool insecure_local = false;
+  std::string tls_cert;   // the server's certificate chain (PEM), leaf first
+  std::string tls_key;    // its private key (PEM)
+  std::string client_ca;  // roots for client certificates (PEM); set: mutual TLS, roles
+  int max_receive_mb = 32;
+  int session_ttl_seconds = 900;
+  std::string port_file;
+  int shutdown_grace_seconds = 10;
+  std::string log_format = "text";       // "text" or "json" (one object a line)
+  std::vector<keyring::KeyConfig> keys;  // [keys.NAME] tables; only from the file
+};
+
+// Reads the TOML file at `path` over `options` (keys absent from the file keep their value).
+// kConfigInvalid naming the file, line and problem for a syntax error, an unknown key, a value of
+// the wrong type or out of range; every problem is listed, not only the first.
+absl::Status LoadConfigFile(const std::string& path, TaichodOptions* options);
+
+}  // namespace taicho::server

@@ -1,0 +1,168 @@
+#include "store/sqlite_prints.h"
+
+#include "absl/strings/str_cat.h"
+#include "errors/error.h"
+
+namespace taicho::store {
+
+// seq is AUTOINCREMENT: never reused, and (one writer at a time) committed in increasing order,
+// which is what makes it a safe cursor.
+const char kPrintSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS print_jobs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  document_id TEXT NOT NULL REFERENCES documents (id),
+  desk TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  time INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS print_jobs_by_desk ON print_jobs (desk, seq);
+CREATE INDEX IF NOT EXISTS print_jobs_by_document ON print_jobs (document_id, seq);
+CREATE TABLE IF NOT EXISTS prints (
+  document_id TEXT NOT NULL REFERENCES documents (id),
+  print_id TEXT NOT NULL,
+  job_seq INTEGER NOT NULL,
+  revision INTEGER NOT NULL,
+  printer TEXT NOT NULL,
+  copies INTEGER NOT NULL,
+  officer TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  time INTEGER NOT NULL,
+  PRIMARY KEY (document_id, print_id)
+);
+)sql";
+
+namespace {
+
+constexpr char kSealed[] = "3";  // DocumentState::kSealed
+constexpr char kCancelled[] = "5";
+
+// A job is pending while no print of its document fulfilled it (a print fulfils every job of the
+// document up to the newest one when it was recorded).
+constexpr char kPending[] =
+    "NOT EXISTS (SELECT 1 FROM prints p WHERE p.document_id = j.document_id AND p.job_seq >= "
+    "j.seq)";
+
+PrintJob ReadJob(const SqliteStatement& s) {
+  return {s.Int(0),  s.Text(1), s.Text(2), static_cast<int>(s.Int(3)),
+          s.Text(4), s.Text(5), s.Int(6)};
+}
+
+constexpr char kPrintColumns[] =
+    "document_id, print_id, job_seq, revision, printer, copies, officer, actor, time";
+
+PrintRecord ReadPrint(const SqliteStatement& s) {
+  return {s.Text(0), s.Text(1),
+          s.Int(2),  static_cast<int>(s.Int(3)),
+          s.Text(4), static_cast<int>(s.Int(5)),
+          s.Text(6), s.Text(7),
+          s.Int(8)};
+}
+
+}  // namespace
+
+absl::Status BackfillPrintJobs(SqliteDb& db) {
+  return db.Exec(absl::StrCat(
+      "INSERT INTO print_jobs (document_id, desk, revision, reason, actor, time) "
+      "SELECT id, desk, latest_revision, '', 'store-upgrade', update_time FROM documents d "
+      "WHERE state = ",
+      kSealed,
+      " AND NOT EXISTS (SELECT 1 FROM print_jobs j WHERE j.document_id = d.id) "
+      "ORDER BY update_time, id;"));
+}
+
+absl::StatusOr<PrintJob> InsertPrintJob(SqliteDb& db, const std::string& document_id,
+                                        const std::string& reason, const std::string& actor,
+                                        int64_t time_ms) {
+  auto s = db.Prepare(
+      "INSERT INTO print_jobs (document_id, desk, revision, reason, actor, time) "
+      "SELECT id, desk, latest_revision, ?2, ?3, ?4 FROM documents WHERE id = ?1 "
+      "RETURNING seq, document_id, desk, revision, reason, actor, time");
+  if (!s.ok()) return s.status();
+  s->Bind(1, document_id).Bind(2, reason).Bind(3, actor).Bind(4, time_ms);
+  absl::StatusOr<bool> row = s->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Error(ErrorCode::kDocumentNotFound, "documents/" + document_id);
+  PrintJob job = ReadJob(*s);
+  absl::StatusOr<bool> done = s->Step();
+  if (!done.ok()) return done.status();
+  return job;
+}
+
+absl::StatusOr<std::vector<PrintJob>> SelectPendingJobs(SqliteDb& db, const std::string& desk,
+                                                        int64_t after_sequence, int limit) {
+  auto s = db.Prepare(
+      absl::StrCat("SELECT j.seq, j.document_id, j.desk, j.revision, j.reason, j.actor, j.time "
+                   "FROM print_jobs j JOIN documents d ON d.id = j.document_id "
+                   "WHERE j.seq > ?1 AND (?2 = '' OR j.desk = ?2) AND d.state <> ",
+                   kCancelled, " AND ", kPending, " ORDER BY j.seq LIMIT ?3"));
+  if (!s.ok()) return s.status();
+  s->Bind(1, after_sequence).Bind(2, desk).Bind(3, static_cast<int64_t>(limit));
+  std::vector<PrintJob> out;
+  for (;;) {
+    absl::StatusOr<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out.push_back(ReadJob(*s));
+  }
+  return out;
+}
+
+absl::StatusOr<int64_t> NewestPendingJob(SqliteDb& db, const std::string& document_id) {
+  auto s =
+      db.Prepare(absl::StrCat("SELECT MAX(j.seq) FROM print_jobs j WHERE j.document_id = ?1 "
+                              "AND ",
+                              kPending));
+  if (!s.ok()) return s.status();
+  s->Bind(1, document_id);
+  absl::StatusOr<bool> row = s->Step();
+  if (!row.ok()) return row.status();
+  return *row ? s->Int(0) : 0;  // MAX of nothing is NULL, read as 0
+}
+
+absl::StatusOr<std::optional<PrintRecord>> SelectPrint(SqliteDb& db, const std::string& document_id,
+                                                       const std::string& print_id) {
+  auto s = db.Prepare(absl::StrCat("SELECT ", kPrintColumns,
+                                   " FROM prints WHERE document_id = ?1 AND print_id = ?2"));
+  if (!s.ok()) return s.status();
+  s->Bind(1, document_id).Bind(2, print_id);
+  absl::StatusOr<bool> row = s->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<PrintRecord>();
+  return std::optional<PrintRecord>(ReadPrint(*s));
+}
+
+absl::Status InsertPrint(SqliteDb& db, const PrintRecord& p) {
+  auto s = db.Prepare(absl::StrCat("INSERT INTO prints (", kPrintColumns,
+                                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+  if (!s.ok()) return s.status();
+  return s->Bind(1, p.document_id)
+      .Bind(2, p.print_id)
+      .Bind(3, p.job_sequence)
+      .Bind(4, static_cast<int64_t>(p.revision))
+      .Bind(5, p.printer)
+      .Bind(6, static_cast<int64_t>(p.copies))
+      .Bind(7, p.officer)
+      .Bind(8, p.actor)
+      .Bind(9, p.time_ms)
+      .Run();
+}
+
+absl::StatusOr<std::vector<PrintRecord>> SelectPrints(SqliteDb& db,
+                                                      const std::string& document_id) {
+  auto s = db.Prepare(absl::StrCat("SELECT ", kPrintColumns,
+                                   " FROM prints WHERE document_id = ?1 ORDER BY time, job_seq"));
+  if (!s.ok()) return s.status();
+  s->Bind(1, document_id);
+  std::vector<PrintRecord> out;
+  for (;;) {
+    absl::StatusOr<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out.push_back(ReadPrint(*s));
+  }
+  return out;
+}
+
+}  // namespace taicho::store

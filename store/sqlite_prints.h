@@ -1,0 +1,38 @@
+// Private to store/: the print station's queue and the recorded prints in SQLite (see
+// Store::ListPrintJobs, RecordPrint, AddReprintJob). Each function runs inside the caller's
+// transaction (when it writes), under the caller's lock.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "store/sqlite_db.h"
+#include "store/store.h"
+
+namespace taicho::store {
+
+// Its own tables, created with the rest of the schema (additive: older stores gain them on open).
+extern const char kPrintSchema[];
+
+// Queues a first print for every SEALED document without a job: a store made before the queue
+// existed loses no document to print. Idempotent; run at open.
+absl::Status BackfillPrintJobs(SqliteDb& db);
+
+// Queues the document's latest revision (desk from the document); returns the job.
+absl::StatusOr<PrintJob> InsertPrintJob(SqliteDb& db, const std::string& document_id,
+                                        const std::string& reason, const std::string& actor,
+                                        int64_t time_ms);
+
+absl::StatusOr<std::vector<PrintJob>> SelectPendingJobs(SqliteDb& db, const std::string& desk,
+                                                        int64_t after_sequence, int limit);
+// The newest pending job of the document (0 when none).
+absl::StatusOr<int64_t> NewestPendingJob(SqliteDb& db, const std::string& document_id);
+
+absl::StatusOr<std::optional<PrintRecord>> SelectPrint(SqliteDb& db, const std::string& document_id,
+                                                       const std::string& print_id);
+absl::Status InsertPrint(SqliteDb& db, const PrintRecord& print);
+absl::StatusOr<std::vector<PrintRecord>> SelectPrints(SqliteDb& db, const std::string& document_id);
+
+}  // namespace taicho::store

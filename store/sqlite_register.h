@@ -1,0 +1,25 @@
+// Private to store/: the register of issued documents in SQLite (see Store::AllocateNumber).
+// Each function runs inside the caller's transaction, under the caller's lock.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "store/sqlite_db.h"
+#include "store/store.h"
+
+namespace taicho::store {
+
+// Its own table, created with the rest of the schema (additive: older stores gain it on open).
+extern const char kRegisterSchema[];
+
+absl::StatusOr<RegisterEntry> InsertNextNumber(SqliteDb& db, const RegisterEntry& entry);
+absl::Status VoidAllocated(SqliteDb& db, const std::string& agency, int year, int number,
+                           const std::string& reason);
+// The number allocated to the session, if any, becomes issued at `time_ms`.
+absl::Status MarkIssued(SqliteDb& db, const std::string& session_id, int64_t time_ms);
+absl::StatusOr<std::vector<RegisterEntry>> SelectRegister(SqliteDb& db,
+                                                          const RegisterFilter& filter);
+
+}  // namespace taicho::store

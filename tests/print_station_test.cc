@@ -1,0 +1,555 @@
+// The print station over the wire: taichod as a real process with mutual TLS, the sample client
+// certificates for each role, real SoftHSM2 tokens for the officer's approval and the agency's
+// seal; WatchReady, MarkPrinted and RequestReprint, then `taicho print-station` printing into a
+// folder, killed and restarted.
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "taicho/v1/document_service.grpc.pb.h"
+#include "tests/support/pki_fixture.h"
+#include "tests/support/taichod_process.h"
+
+namespace taicho {
+namespace {
+
+using testing::GetSamplePki;
+using testing::MakeTempDir;
+using testing::Quote;
+using testing::ReadFileBytes;
+using testing::SignOnToken;
+
+namespace v1 = ::taicho::v1;
+using Stub = v1::DocumentService::Stub;
+
+testing::CommandResult Sh(const std::string& command) { return testing::Run(command); }
+std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + file; }
+
+const std::string kOfficerToken = "Nguyễn Văn An";
+const std::string kSealToken = "Con dấu UBND Châu Đức";
+
+std::unique_ptr<grpc::ClientContext> Context(int seconds = 60) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+  return context;
+}
+
+std::string CodeOf(const grpc::ClientContext& context) {
+  const auto& trailers = context.GetServerTrailingMetadata();
+  auto it = trailers.find("taicho-error-code");
+  return it == trailers.end() ? "" : std::string(it->second.data(), it->second.size());
+}
+
+// One taichod with mutual TLS for the whole suite, and a stub per role.
+class PrintStation : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    GetSamplePki();
+    process_ = new testing::TaichodProcess();
+    store_ = MakeTempDir("print-station-store");
+    ASSERT_TRUE(process_->Start(store_, {"--tls-cert", Pki("tls-server.chain.pem"), "--tls-key",
+                                         Pki("tls-server.key"), "--client-ca", Pki("root.pem")}))
+        << process_->log();
+  }
+  static void TearDownTestSuite() {
+    process_->Stop(SIGTERM);
+    delete process_;
+    process_ = nullptr;
+  }
+
+  static std::unique_ptr<Stub> As(const std::string& client) {
+    grpc::SslCredentialsOptions options;
+    options.pem_root_certs = ReadFileBytes(Pki("root.pem"));
+    options.pem_private_key = ReadFileBytes(Pki(client + ".key"));
+    options.pem_cert_chain = ReadFileBytes(Pki(client + ".chain.pem"));
+    grpc::ChannelArguments arguments;
+    arguments.SetSslTargetNameOverride("localhost");
+    return v1::DocumentService::NewStub(
+        grpc::CreateCustomChannel(process_->target(), grpc::SslCredentials(options), arguments));
+  }
+
+  // A document created at `desk`, approved by the officer and sealed by the clerk.
+  static v1::Document Sealed(const std::string& desk) {
+    static int counter = 0;
+    v1::CreateDocumentRequest create;
+    create.set_request_id("req-1");
+    v1::Document* doc = create.mutable_document();
+    doc->set_kind("quyet-dinh-ubnd");
+    doc->set_dossier_code("HS-IN-" + std::to_string(++counter) + "-" + std::to_string(getpid()));
+    doc->set_procedure("1.001612");
+    doc->set_desk(desk);
+    *doc->mutable_data() = testing::SampleDocumentData();
+    v1::Document created;
+    auto context = Context();
+    grpc::Status status = As("client-intake")->CreateDocument(context.get(), create, &created);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    Sign(created.name(), v1::APPROVER, "client-officer-an", "officer-an", kOfficerToken);
+    return Sign(created.name(), v1::SEAL, "client-seal-clerk", "seal", kSealToken).document();
+  }
+
+  static v1::CompleteSignatureResponse Sign(const std::string& name, v1::SignatureRole role,
+                                            const std::string& client, const std::string& chain,
+                                            const std::string& token) {
+    auto stub = As(client);
+    v1::PrepareSignatureRequest prepare;
+    prepare.set_name(name);
+    prepare.set_role(role);
+    for (const std::string& der : testing::SampleChainDer(chain)) {
+      prepare.add_certificate_chain(der);
+    }
+    v1::PrepareSignatureResponse prepared;
+    auto context = Context();
+    grpc::Status status = stub->PrepareSignature(context.get(), prepare, &prepared);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    v1::CompleteSignatureRequest complete;
+    complete.set_session(prepared.session());
+    complete.set_signature_value(SignOnToken(token, prepared.to_be_signed()));
+    v1::CompleteSignatureResponse completed;
+    context = Context();
+    status = stub->CompleteSignature(context.get(), complete, &completed);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return completed;
+  }
+
+  // Reads a watch until `count` jobs came or `seconds` passed.
+  static std::vector<v1::ReadyDocument> Watch(const std::string& desk, int64_t after, size_t count,
+                                              int seconds) {
+    auto stub = As("client-print-station");
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+    v1::WatchReadyRequest request;
+    request.set_desk(desk);
+    request.set_after_sequence(after);
+    auto reader = stub->WatchReady(&context, request);
+    std::vector<v1::ReadyDocument> out;
+    v1::ReadyDocument ready;
+    while (out.size() < count && reader->Read(&ready)) out.push_back(ready);
+    context.TryCancel();
+    reader->Finish();
+    return out;
+  }
+
+  static grpc::Status MarkPrinted(const v1::Document& doc, const std::string& print_id,
+                                  v1::MarkPrintedResponse* out, std::string* code = nullptr,
+                                  const std::string& client = "client-print-station") {
+    v1::MarkPrintedRequest request;
+    request.set_name(doc.name());
+    request.set_print_id(print_id);
+    request.set_revision(doc.revisions(doc.revisions_size() - 1).name());
+    request.set_printer("Quầy-1-HP");
+    request.set_copies(2);
+    request.set_officer("Trần Thị Bích");
+    auto context = Context();
+    grpc::Status status = As(client)->MarkPrinted(context.get(), request, out);
+    if (code) *code = CodeOf(*context);
+    return status;
+  }
+
+  static v1::Document Get(const std::string& name) {
+    v1::GetDocumentRequest request;
+    request.set_name(name);
+    v1::Document doc;
+    auto context = Context();
+    grpc::Status status = As("client-auditor")->GetDocument(context.get(), request, &doc);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return doc;
+  }
+
+  static int CountHistory(const v1::Document& doc, const std::string& action) {
+    int n = 0;
+    for (const v1::HistoryEvent& e : doc.history()) n += e.action() == action;
+    return n;
+  }
+
+  static testing::TaichodProcess* process_;
+  static std::string store_;
+};
+testing::TaichodProcess* PrintStation::process_ = nullptr;
+std::string PrintStation::store_;
+
+TEST_F(PrintStation, WatchDeliversADocumentWhenItIsSealed) {
+  const std::string desk = "Quầy W1";
+  // The watch is open before the seal: the job is pushed, not found by polling later.
+  std::vector<v1::ReadyDocument> got;
+  std::thread watcher([&] { got = Watch(desk, 0, 1, 60); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const v1::Document sealed = Sealed(desk);
+  watcher.join();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].document().name(), sealed.name());
+  EXPECT_EQ(got[0].document().state(), v1::Document::SEALED);
+  EXPECT_EQ(got[0].revision(), sealed.name() + "/revisions/3");
+  EXPECT_TRUE(got[0].reprint_reason().empty());
+  EXPECT_GT(got[0].sequence(), 0);
+  // Another desk's watch does not see it.
+  EXPECT_TRUE(Watch("Quầy khác", 0, 1, 2).empty());
+}
+
+TEST_F(PrintStation, ResumeFromCursorMissesNothingAndRepeatsNothing) {
+  const std::string desk = "Quầy R1";
+  const v1::Document a = Sealed(desk);
+  std::vector<v1::ReadyDocument> first = Watch(desk, 0, 1, 30);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].document().name(), a.name());
+  const int64_t cursor = first[0].sequence();
+  // Disconnected: two more are sealed meanwhile.
+  const v1::Document b = Sealed(desk);
+  const v1::Document c = Sealed(desk);
+  std::vector<v1::ReadyDocument> resumed = Watch(desk, cursor, 10, 3);
+  ASSERT_EQ(resumed.size(), 2u);
+  EXPECT_EQ(resumed[0].document().name(), b.name());
+  EXPECT_EQ(resumed[1].document().name(), c.name());
+  EXPECT_LT(cursor, resumed[0].sequence());
+  EXPECT_LT(resumed[0].sequence(), resumed[1].sequence());
+  // From the start, every unconfirmed one; a confirmed one is not sent again.
+  v1::MarkPrintedResponse printed;
+  ASSERT_TRUE(MarkPrinted(a, "print-a", &printed).ok());
+  std::vector<v1::ReadyDocument> all = Watch(desk, 0, 10, 3);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].document().name(), b.name());
+  EXPECT_EQ(all[1].document().name(), c.name());
+}
+
+TEST_F(PrintStation, MarkPrintedTwiceIsOnePrintAndReprintNeedsAReason) {
+  const std::string desk = "Quầy M1";
+  const v1::Document doc = Sealed(desk);
+  v1::MarkPrintedResponse first, second;
+  ASSERT_TRUE(MarkPrinted(doc, "p-1", &first).ok());
+  EXPECT_FALSE(first.already_recorded());
+  EXPECT_EQ(first.document().state(), v1::Document::ISSUED);
+  EXPECT_EQ(first.print().copies(), 2);
+  EXPECT_EQ(first.print().revision(), doc.name() + "/revisions/3");
+  EXPECT_NE(first.print().actor().find("print-station"), std::string::npos)
+      << first.print().actor();
+  // The same print again: the same record, nothing new.
+  ASSERT_TRUE(MarkPrinted(doc, "p-1", &second).ok());
+  EXPECT_TRUE(second.already_recorded());
+  EXPECT_EQ(second.print().print_time().seconds(), first.print().print_time().seconds());
+  // Another print id without a reprint asked for: refused.
+  v1::MarkPrintedResponse third;
+  std::string code;
+  grpc::Status status = MarkPrinted(doc, "p-2", &third, &code);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(code, "STATE_TRANSITION_INVALID");
+  v1::Document now = Get(doc.name());
+  EXPECT_EQ(now.state(), v1::Document::ISSUED);
+  EXPECT_EQ(CountHistory(now, "printed"), 1);
+
+  // A reprint: the reason is required, recorded, and the desk's watch delivers it.
+  auto stub = As("client-print-station");
+  v1::RequestReprintRequest reprint;
+  reprint.set_name(doc.name());
+  v1::ReadyDocument job;
+  auto context = Context();
+  status = stub->RequestReprint(context.get(), reprint, &job);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  reprint.set_reason("Bản in bị rách khi giao cho công dân");
+  context = Context();
+  status = stub->RequestReprint(context.get(), reprint, &job);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(job.reprint_reason(), reprint.reason());
+  std::vector<v1::ReadyDocument> got = Watch(desk, 0, 5, 3);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].sequence(), job.sequence());
+  v1::MarkPrintedResponse reprinted;
+  ASSERT_TRUE(MarkPrinted(doc, "p-2", &reprinted).ok());
+  EXPECT_FALSE(reprinted.already_recorded());
+  now = Get(doc.name());
+  EXPECT_EQ(now.state(), v1::Document::ISSUED);
+  EXPECT_EQ(CountHistory(now, "printed"), 2);
+  ASSERT_EQ(CountHistory(now, "reprint_requested"), 1);
+  for (const v1::HistoryEvent& e : now.history()) {
+    if (e.action() == "reprint_requested") {
+      EXPECT_EQ(e.detail(), reprint.reason());
+    }
+  }
+  EXPECT_TRUE(Watch(desk, 0, 5, 2).empty());
+}
+
+TEST_F(PrintStation, OnlyThePrintStationRoleMayWatchConfirmOrReprint) {
+  const v1::Document doc = Sealed("Quầy P1");
+  for (const std::string client : {"client-intake", "client-officer-an", "client-seal-clerk",
+                                   "client-auditor", "client-operator"}) {
+    SCOPED_TRACE(client);
+    auto stub = As(client);
+    grpc::ClientContext watch_context;
+    watch_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::WatchReadyRequest watch;
+    watch.set_desk("Quầy P1");
+    auto reader = stub->WatchReady(&watch_context, watch);
+    v1::ReadyDocument ready;
+    EXPECT_FALSE(reader->Read(&ready));
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(CodeOf(watch_context), "ROLE_NOT_ALLOWED");
+
+    v1::MarkPrintedResponse printed;
+    std::string code;
+    EXPECT_EQ(MarkPrinted(doc, "x", &printed, &code, client).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(code, "ROLE_NOT_ALLOWED");
+
+    v1::RequestReprintRequest reprint;
+    reprint.set_name(doc.name());
+    reprint.set_reason("x");
+    auto context = Context();
+    EXPECT_EQ(stub->RequestReprint(context.get(), reprint, &ready).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  EXPECT_EQ(Get(doc.name()).state(), v1::Document::SEALED);
+}
+
+// --- taicho print-station, end to end ----------------------------------------------------------
+
+std::string StationCommand(const std::string& target, const std::string& desk,
+                           const std::string& dir, double idle_s) {
+  return Quote(TAICHO_CLI_PATH) + " print-station --server " + target + " --desk " + Quote(desk) +
+         " --ca " + Quote(Pki("root.pem")) + " --cert " +
+         Quote(Pki("client-print-station.chain.pem")) + " --key " +
+         Quote(Pki("client-print-station.key")) + " --state " + Quote(dir + "/state.json") +
+         " --out-dir " + Quote(dir + "/out") + " --officer " + Quote("Trần Thị Bích") +
+         " --trust " + Quote(Pki("ca-bundle.pem")) + " --idle-exit " + std::to_string(idle_s);
+}
+
+std::vector<std::string> FilesIn(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    out.push_back(e.path().string());
+  }
+  return out;
+}
+
+TEST_F(PrintStation, StationPrintsIntoAFolderAndConfirms) {
+  const std::string desk = "Quầy CLI1";
+  const std::string dir = MakeTempDir("station");
+  const v1::Document a = Sealed(desk), b = Sealed(desk);
+  auto r = Sh(StationCommand(process_->target(), desk, dir, 4) + " 2>&1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::vector<std::string> files = FilesIn(dir + "/out");
+  ASSERT_EQ(files.size(), 2u) << r.output;
+  for (const std::string& f : files) {
+    auto text = Sh("pdftotext " + Quote(f) + " -");
+    EXPECT_NE(text.output.find("Bản in từ văn bản điện tử"), std::string::npos);
+    EXPECT_NE(text.output.find("Người chuyển đổi: Trần Thị Bích"), std::string::npos);
+    EXPECT_EQ(Sh("qpdf --check " + Quote(f)).exit_code, 0);
+  }
+  for (const v1::Document& d : {a, b}) {
+    const v1::Document now = Get(d.name());
+    EXPECT_EQ(now.state(), v1::Document::ISSUED);
+    EXPECT_EQ(CountHistory(now, "printed"), 1);
+  }
+  // Run again: nothing left, nothing printed twice.
+  r = Sh(StationCommand(process_->target(), desk, dir, 2) + " 2>&1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(FilesIn(dir + "/out").size(), 2u) << r.output;
+}
+
+TEST_F(PrintStation, StationKilledAfterPrintingConfirmsOnRestartWithoutPrintingAgain) {
+  const std::string desk = "Quầy CLI2";
+  const std::string dir = MakeTempDir("station");
+  const v1::Document a = Sealed(desk);
+  // Dies right after the rendition reached the folder, before it saved that or confirmed.
+  auto r = Sh("TAICHO_PRINT_STATION_FAULT=after-publish " +
+              StationCommand(process_->target(), desk, dir, 4) + " 2>&1");
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  ASSERT_EQ(FilesIn(dir + "/out").size(), 1u) << r.output;
+  EXPECT_EQ(Get(a.name()).state(), v1::Document::SEALED);
+  // Restarted: confirms the print it finds, prints nothing new.
+  r = Sh(StationCommand(process_->target(), desk, dir, 3) + " 2>&1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("chỉ xác nhận / printed before the restart"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(FilesIn(dir + "/out").size(), 1u) << r.output;
+  v1::Document now = Get(a.name());
+  EXPECT_EQ(now.state(), v1::Document::ISSUED);
+  EXPECT_EQ(CountHistory(now, "printed"), 1);
+
+  // Dies after saving "printed", before confirming; and once after confirming but before saving
+  // the cursor: neither prints twice.
+  const v1::Document b = Sealed(desk);
+  r = Sh("TAICHO_PRINT_STATION_FAULT=before-confirm " +
+         StationCommand(process_->target(), desk, dir, 4) + " 2>&1");
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  const v1::Document c = Sealed(desk);
+  r = Sh("TAICHO_PRINT_STATION_FAULT=after-confirm " +
+         StationCommand(process_->target(), desk, dir, 4) + " 2>&1");
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  r = Sh(StationCommand(process_->target(), desk, dir, 3) + " 2>&1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(FilesIn(dir + "/out").size(), 3u) << r.output;
+  for (const v1::Document& d : {b, c}) {
+    now = Get(d.name());
+    EXPECT_EQ(now.state(), v1::Document::ISSUED);
+    EXPECT_EQ(CountHistory(now, "printed"), 1);
+  }
+}
+
+TEST_F(PrintStation, StationSurvivesTheServerRestarting) {
+  const std::string desk = "Quầy CLI3";
+  const std::string dir = MakeTempDir("station");
+  const v1::Document a = Sealed(desk);
+  // A station running without an idle exit, killed -9 by the test once the first file is there.
+  const std::string log = dir + "/station.log";
+  auto r =
+      Sh(StationCommand(process_->target(), desk, dir, 0) + " > " + Quote(log) + " 2>&1 & echo $!");
+  const pid_t pid = std::atoi(r.output.c_str());
+  ASSERT_GT(pid, 0);
+  for (int i = 0; i < 300 && FilesIn(dir + "/out").empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(FilesIn(dir + "/out").size(), 1u) << ReadFileBytes(log);
+  // The server goes away and comes back on the same store and port range; the station reconnects.
+  process_->Stop(SIGTERM);
+  ASSERT_TRUE(process_->Start(store_, {"--tls-cert", Pki("tls-server.chain.pem"), "--tls-key",
+                                       Pki("tls-server.key"), "--client-ca", Pki("root.pem")}))
+      << process_->log();
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  const v1::Document b = Sealed(desk);
+  // The server's port changed with the restart: a new station process on the same state.
+  r = Sh(StationCommand(process_->target(), desk, dir, 3) + " 2>&1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(FilesIn(dir + "/out").size(), 2u) << r.output << ReadFileBytes(log);
+  for (const v1::Document& d : {a, b}) {
+    const v1::Document now = Get(d.name());
+    EXPECT_EQ(now.state(), v1::Document::ISSUED);
+    EXPECT_EQ(CountHistory(now, "printed"), 1);
+  }
+}
+
+// A private CUPS scheduler (Debian's cupsd) on a loopback port with its own configuration, and
+// a queue whose backend (a few lines of shell, below) writes each job into a folder. CUPS's own
+// file: device is not used: a raw queue (no PPD, no cups-filters) sends nothing to it.
+class PrivateCups {
+ public:
+  // In its own directory that the scheduler's unprivileged user can enter (test temp dirs are
+  // private to root).
+  bool Start() {
+    char pattern[] = "/tmp/taicho-cups-XXXXXX";
+    if (mkdtemp(pattern) == nullptr) return false;
+    const std::string dir = pattern;
+    dir_ = dir;
+    std::filesystem::permissions(
+        dir, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                 std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                 std::filesystem::perms::others_exec);
+    port_ = 20000 + getpid() % 20000;
+    for (const char* sub : {"spool/tmp", "tmp", "state", "cache", "out", "bin/backend"}) {
+      std::filesystem::create_directories(dir + "/" + sub);
+    }
+    // The backend runs as the scheduler's unprivileged user when the scheduler runs as root.
+    std::filesystem::permissions(dir + "/out", std::filesystem::perms::all);
+    // The scheduler starts every backend through its own daemon/cups-exec.
+    std::filesystem::create_directory_symlink("/usr/lib/cups/daemon", dir + "/bin/daemon");
+    std::filesystem::create_directory_symlink("/usr/lib/cups/filter", dir + "/bin/filter");
+    Write(dir + "/bin/backend/taichofile",
+          "#!/bin/sh\n"
+          "if [ $# -eq 0 ]; then echo 'file taichofile \"Unknown\" \"folder\"'; exit 0; fi\n"
+          "dir=\"${DEVICE_URI#taichofile:}\"\n"
+          "if [ -n \"$6\" ]; then cat \"$6\"; else cat; fi > \"$dir/job-$1.tmp\" && "
+          "echo \"$4\" > \"$dir/job-$1.copies\" && mv \"$dir/job-$1.tmp\" \"$dir/job-$1.pdf\"\n");
+    std::filesystem::permissions(
+        dir + "/bin/backend/taichofile",
+        std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+            std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+            std::filesystem::perms::others_exec);
+    Write(dir + "/cupsd.conf", "Listen 127.0.0.1:" + std::to_string(port_) +
+                                   "\nWebInterface No\n<Location />\n Order allow,deny\n Allow "
+                                   "all\n</Location>\n<Policy default>\n <Limit All>\n  Order "
+                                   "deny,allow\n </Limit>\n</Policy>\n");
+    Write(dir + "/cups-files.conf",
+          "ServerRoot " + dir + "\nRequestRoot " + dir + "/spool\nTempDir " + dir +
+              "/tmp\nStateDir " + dir + "/state\nCacheDir " + dir + "/cache\nErrorLog " + dir +
+              "/error_log\nAccessLog " + dir + "/access_log\nPageLog " + dir +
+              "/page_log\nServerBin " + dir + "/bin\nDataDir /usr/share/cups\n");
+    auto r =
+        Sh("/usr/sbin/cupsd -f -c " + Quote(dir + "/cupsd.conf") + " -s " +
+           Quote(dir + "/cups-files.conf") + " > " + Quote(dir + "/stdout") + " 2>&1 & echo $!");
+    pid_ = std::atoi(r.output.c_str());
+    for (int i = 0; i < 100; ++i) {
+      if (Sh(Env() + "lpstat -r").output.find("is running") != std::string::npos) {
+        return Sh(Env() + "lpadmin -p desk -E -v taichofile:" + dir + "/out").exit_code == 0;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+  ~PrivateCups() {
+    if (pid_ > 0) {
+      // Not our child (started through the shell): wait for it to be gone before cleaning up,
+      // it writes its state on the way out.
+      kill(pid_, SIGTERM);
+      for (int i = 0; i < 100 && kill(pid_, 0) == 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+    // Its last state file can land just after it stops answering; remove until gone.
+    std::error_code ec;
+    for (int i = 0; i < 20 && !dir_.empty() && std::filesystem::exists(dir_, ec); ++i) {
+      std::filesystem::remove_all(dir_, ec);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  const std::string& dir() const { return dir_; }
+  std::string Env() const { return "CUPS_SERVER=127.0.0.1:" + std::to_string(port_) + " "; }
+  std::string log() const { return ReadFileBytes(dir_ + "/error_log"); }
+
+ private:
+  static void Write(const std::string& path, const std::string& text) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+  }
+  std::string dir_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+TEST_F(PrintStation, StationPrintsThroughARealCupsQueue) {
+  if (access("/usr/sbin/cupsd", X_OK) != 0 || access("/usr/bin/lp", X_OK) != 0) {
+    GTEST_SKIP() << "cups-daemon / cups-client not installed (scripts/install-deps.sh)";
+  }
+  const std::string dir = MakeTempDir("cups");
+  PrivateCups cups;
+  ASSERT_TRUE(cups.Start()) << cups.log();
+  const std::string desk = "Quầy CUPS";
+  const v1::Document doc = Sealed(desk);
+  std::string command = StationCommand(process_->target(), desk, dir, 4);
+  command.replace(command.find("--out-dir"), std::string("--out-dir").size(), "--copies 2 --x");
+  command.replace(command.find("--x " + Quote(dir + "/out")),
+                  std::string("--x " + Quote(dir + "/out")).size(), "--printer desk");
+  auto r = Sh(cups.Env() + command + " 2>&1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // lp returns once the scheduler has the job; the backend writes it shortly after.
+  std::vector<std::string> jobs;
+  for (int i = 0; i < 100 && jobs.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (const std::string& f : FilesIn(cups.dir() + "/out")) {
+      if (f.size() > 4 && f.substr(f.size() - 4) == ".pdf") jobs.push_back(f);
+    }
+  }
+  ASSERT_EQ(jobs.size(), 1u) << r.output << cups.log();
+  auto text = Sh("pdftotext " + Quote(jobs[0]) + " -");
+  EXPECT_NE(text.output.find("Bản in từ văn bản điện tử"), std::string::npos) << text.output;
+  // The backend is told the copies (argv[4]), as a printer would be.
+  EXPECT_EQ(ReadFileBytes(jobs[0].substr(0, jobs[0].size() - 4) + ".copies"), "2\n");
+  const v1::Document now = Get(doc.name());
+  EXPECT_EQ(now.state(), v1::Document::ISSUED);
+  ASSERT_EQ(CountHistory(now, "printed"), 1);
+  for (const v1::HistoryEvent& e : now.history()) {
+    if (e.action() == "printed") {
+      EXPECT_NE(e.detail().find("2 copies on desk"), std::string::npos) << e.detail();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace taicho

@@ -1,0 +1,91 @@
+// DocumentWorkflow's print-station steps: which documents a desk should print, recording a print
+// (the rendition: who printed which revision, when, how many copies) and asking for a reprint.
+#include "absl/strings/str_cat.h"
+#include "errors/error.h"
+#include "workflow/document_workflow.h"
+
+namespace taicho::workflow {
+namespace {
+
+absl::Status CheckText(const std::string& value, const char* what, bool required) {
+  if (required && value.empty()) {
+    return Error(ErrorCode::kUsage, absl::StrCat("thiếu / missing ", what));
+  }
+  if (value.size() > kMaxKeyLength) {
+    return Error(ErrorCode::kUsage, absl::StrCat("quá dài / too long: ", what));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<store::PrintJob>> DocumentWorkflow::ReadyToPrint(const std::string& desk,
+                                                                            int64_t after_sequence,
+                                                                            int limit,
+                                                                            int64_t max_wait_ms) {
+  if (absl::Status st = CheckText(desk, "desk", false); !st.ok()) return st;
+  if (after_sequence < 0 || limit <= 0) return Error(ErrorCode::kUsage, "cursor or limit");
+  absl::StatusOr<std::vector<store::PrintJob>> jobs =
+      store_.ListPrintJobs(desk, after_sequence, limit);
+  if (!jobs.ok() || !jobs->empty() || max_wait_ms <= 0) return jobs;
+  store_.WaitForPrintJobs(after_sequence, max_wait_ms);
+  return store_.ListPrintJobs(desk, after_sequence, limit);
+}
+
+absl::StatusOr<store::PrintOutcome> DocumentWorkflow::MarkPrinted(const PrintInput& in) {
+  for (absl::Status st :
+       {CheckText(in.print_id, "print_id", true), CheckText(in.printer, "printer", true),
+        CheckText(in.officer, "officer", false)}) {
+    if (!st.ok()) return st;
+  }
+  if (in.copies < 1 || in.copies > kMaxCopies) {
+    return Error(ErrorCode::kUsage, absl::StrCat("số bản / copies ∉ [1, ", kMaxCopies, "]"));
+  }
+  if (in.revision <= 0) return Error(ErrorCode::kUsage, "thiếu bản / missing revision");
+  const int64_t now = Now();
+  store::PrintRecord print;
+  print.document_id = in.document_id;
+  print.print_id = in.print_id;
+  print.revision = in.revision;
+  print.printer = in.printer;
+  print.copies = in.copies;
+  print.officer = in.officer;
+  print.actor = in.actor;
+  print.time_ms = now;
+  // History detail: English, no document content; the officer's name is who converted, as the
+  // paper copy itself states.
+  const store::HistoryEvent event{
+      in.document_id,
+      now,
+      in.actor,
+      "printed",
+      absl::StrCat("print ", in.print_id, ": ", in.copies, " copies on ", in.printer,
+                   in.officer.empty() ? "" : ", converted by " + in.officer),
+      in.revision};
+  // SEALED: the first print issues it. ISSUED: only a queued reprint (the store checks one is
+  // pending), so a station cannot print an issued document twice by inventing a new print id.
+  return store_.RecordPrint(print, {store::DocumentState::kSealed, store::DocumentState::kIssued},
+                            store::DocumentState::kIssued, event);
+}
+
+absl::StatusOr<store::PrintJob> DocumentWorkflow::RequestReprint(const std::string& id,
+                                                                 const std::string& reason,
+                                                                 const std::string& actor) {
+  if (reason.empty() || reason.size() > 1024) {
+    return Error(ErrorCode::kUsage,
+                 "lý do in lại (bắt buộc, tối đa 1024 byte) / reprint reason "
+                 "(required, at most 1024 bytes)");
+  }
+  const store::HistoryEvent event{id, Now(), actor, "reprint_requested", reason, 0};
+  return store_.AddReprintJob(id, {store::DocumentState::kIssued}, reason, event);
+}
+
+absl::StatusOr<std::vector<store::PrintRecord>> DocumentWorkflow::ListPrints(
+    const std::string& id) {
+  if (absl::StatusOr<store::DocumentRecord> doc = store_.GetDocument(id); !doc.ok()) {
+    return doc.status();
+  }
+  return store_.ListPrints(id);
+}
+
+}  // namespace taicho::workflow
