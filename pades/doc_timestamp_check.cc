@@ -13,43 +13,21 @@
 #include "absl/strings/str_cat.h"
 #include "pdf/pdf_file.h"
 #include "signer/certificate_info.h"
+#include "signer/openssl_ptr.h"
 #include "signer/timestamp_attribute.h"
 
 namespace taicho::pades {
 namespace {
 
-template <auto Free>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const {
-    Free(p);
-  }
-};
-using Pkcs7Ptr = std::unique_ptr<PKCS7, Deleter<PKCS7_free>>;
-using TstInfoPtr = std::unique_ptr<TS_TST_INFO, Deleter<TS_TST_INFO_free>>;
-using CmsPtr = std::unique_ptr<CMS_ContentInfo, Deleter<CMS_ContentInfo_free>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX_free>>;
-void FreeCerts(STACK_OF(X509) * sk) { sk_X509_pop_free(sk, X509_free); }
-using X509StackPtr = std::unique_ptr<STACK_OF(X509), Deleter<FreeCerts>>;
-void FreeCertsShallow(STACK_OF(X509) * sk) { sk_X509_free(sk); }
-using X509StackView = std::unique_ptr<STACK_OF(X509), Deleter<FreeCertsShallow>>;
-
-Bytes ToDer(X509* cert) {
-  Bytes out;
-  unsigned char* buf = nullptr;
-  const int len = i2d_X509(cert, &buf);
-  if (len > 0) out.assign(buf, buf + len);
-  OPENSSL_free(buf);
-  return out;
-}
-
-X509Ptr Parse(const Bytes& der) {
-  const unsigned char* p = der.data();
-  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (!cert) ERR_clear_error();
-  return cert;
-}
+using signer::ossl::CmsPtr;
+using signer::ossl::MdCtxPtr;
+using signer::ossl::ParseCertificate;
+using signer::ossl::Pkcs7Ptr;
+using signer::ossl::ToDer;
+using signer::ossl::TstInfoPtr;
+using signer::ossl::X509Ptr;
+using signer::ossl::X509StackPtr;
+using signer::ossl::X509StackView;
 
 std::string Iso(int64_t t) {
   std::time_t tt = static_cast<std::time_t>(t);
@@ -114,8 +92,9 @@ void CheckDocumentTimeStamp(const std::string& path, const pdf::EmbeddedSignatur
   ERR_clear_error();
   if (signers && sk_X509_num(signers.get()) == 1) {
     X509* tsa = sk_X509_value(signers.get(), 0);
-    if (tsa_cert != nullptr) *tsa_cert = ToDer(tsa);
-    absl::StatusOr<signer::CertificateInfo> info = signer::DescribeCertificate(ToDer(tsa));
+    if (tsa_cert != nullptr) *tsa_cert = ToDer(tsa, i2d_X509);
+    absl::StatusOr<signer::CertificateInfo> info =
+        signer::DescribeCertificate(ToDer(tsa, i2d_X509));
     if (info.ok()) {
       r.signer_name = info->common_name;
       r.signer_subject = info->subject;
@@ -154,7 +133,7 @@ void CheckRevocation(const pdf::DssContent& dss, const pdf::EmbeddedSignature& s
                      const Bytes& cert, const revocation::RevocationClient* online,
                      SignatureReport& r) {
   if (cert.empty()) return;
-  X509Ptr subject = Parse(cert);
+  X509Ptr subject = ParseCertificate(cert);
   if (!subject) return;
   // Issuer candidates: the DSS's certificates and the signature's own.
   std::vector<Bytes> pool = dss.certs;
@@ -162,12 +141,12 @@ void CheckRevocation(const pdf::DssContent& dss, const pdf::EmbeddedSignature& s
   CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(sig.contents.size())));
   X509StackPtr carried(cms ? CMS_get1_certs(cms.get()) : nullptr);
   for (int i = 0; carried && i < sk_X509_num(carried.get()); ++i) {
-    pool.push_back(ToDer(sk_X509_value(carried.get(), i)));
+    pool.push_back(ToDer(sk_X509_value(carried.get(), i), i2d_X509));
   }
   ERR_clear_error();
   Bytes issuer;
   for (const Bytes& candidate : pool) {
-    X509Ptr c = Parse(candidate);
+    X509Ptr c = ParseCertificate(candidate);
     if (c && X509_check_issued(c.get(), subject.get()) == X509_V_OK &&
         X509_verify(subject.get(), X509_get0_pubkey(c.get())) == 1) {
       issuer = candidate;

@@ -17,40 +17,19 @@
 #include "pdf/signature_reader.h"
 #include "pdf/signature_update.h"
 #include "signer/certificate_info.h"
+#include "signer/openssl_ptr.h"
 
 namespace taicho::pades {
 namespace {
 
-template <auto Free>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const {
-    Free(p);
-  }
-};
-using CmsPtr = std::unique_ptr<CMS_ContentInfo, Deleter<CMS_ContentInfo_free>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-void FreeCerts(STACK_OF(X509) * sk) { sk_X509_pop_free(sk, X509_free); }
-using X509StackPtr = std::unique_ptr<STACK_OF(X509), Deleter<FreeCerts>>;
+using signer::ossl::CmsPtr;
+using signer::ossl::ParseCertificate;
+using signer::ossl::ToDer;
+using signer::ossl::X509Ptr;
+using signer::ossl::X509StackPtr;
 
 // Room for a token with the TSA's chain (2–6 KB); a larger one makes the update be redone.
 constexpr size_t kDocTimeStampCapacity = 12 * 1024;
-
-Bytes ToDer(X509* cert) {
-  Bytes out;
-  unsigned char* buf = nullptr;
-  const int len = i2d_X509(cert, &buf);
-  if (len > 0) out.assign(buf, buf + len);
-  OPENSSL_free(buf);
-  return out;
-}
-
-X509Ptr Parse(const Bytes& der) {
-  const unsigned char* p = der.data();
-  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (!cert) ERR_clear_error();
-  return cert;
-}
 
 // The certificates a CMS SignedData carries, and those of the signature time-stamp tokens in
 // its unsigned attributes (depth-limited: tokens do not nest further).
@@ -63,7 +42,7 @@ void CollectCmsCerts(ByteSpan der, std::vector<Bytes>& out, int depth) {
   }
   X509StackPtr certs(CMS_get1_certs(cms.get()));
   for (int i = 0; certs && i < sk_X509_num(certs.get()); ++i) {
-    out.push_back(ToDer(sk_X509_value(certs.get(), i)));
+    out.push_back(ToDer(sk_X509_value(certs.get(), i), i2d_X509));
   }
   if (depth > 0) return;
   STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms.get());
@@ -121,7 +100,7 @@ absl::StatusOr<LtvResult> AddValidationData(const std::string& input_path,
     pool = std::move(unique);
   }
   std::vector<X509Ptr> parsed;
-  for (const Bytes& c : pool) parsed.push_back(Parse(c));
+  for (const Bytes& c : pool) parsed.push_back(ParseCertificate(c));
 
   LtvResult result;
   pdf::DssContent dss;

@@ -1,8 +1,6 @@
 #include "pdf/appearance_builder.h"
 
 #include <podofo/podofo.h>
-#include <unicode/normalizer2.h>
-#include <unicode/unistr.h>
 
 #include <algorithm>
 #include <deque>
@@ -12,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
+#include "pdf/pdf_text.h"
 #include "pdf/png_image_cache.h"
 #include "pdf/podofo_document.h"
 
@@ -34,22 +33,6 @@ uint32_t BigEndian32(const std::string& b, size_t at) {
          static_cast<uint32_t>(static_cast<uint8_t>(b[at + 1])) << 16 |
          static_cast<uint32_t>(static_cast<uint8_t>(b[at + 2])) << 8 |
          static_cast<uint32_t>(static_cast<uint8_t>(b[at + 3]));
-}
-
-// PoDoFo 0.9.8 draws no glyph for a decomposed mark in the right place: compose first.
-std::string Nfc(const std::string& utf8) {
-  UErrorCode status = U_ZERO_ERROR;
-  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
-  if (U_FAILURE(status)) return utf8;
-  icu::UnicodeString normalized = nfc->normalize(icu::UnicodeString::fromUTF8(utf8), status);
-  if (U_FAILURE(status)) return utf8;
-  std::string out;
-  normalized.toUTF8String(out);
-  return out;
-}
-
-PoDoFo::PdfString PdfText(const std::string& utf8) {
-  return PoDoFo::PdfString(reinterpret_cast<const PoDoFo::pdf_utf8*>(utf8.c_str()));
 }
 
 // A fresh document to draw in; its objects are copied out, renumbered, and it is thrown away.

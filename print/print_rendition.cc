@@ -1,8 +1,6 @@
 #include "print/print_rendition.h"
 
 #include <podofo/podofo.h>
-#include <unicode/normalizer2.h>
-#include <unicode/unistr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "errors/error.h"
+#include "pdf/pdf_text.h"
 #include "pdf/podofo_document.h"
 #include "render/qr_code.h"
 
@@ -37,6 +36,9 @@
 namespace taicho::print {
 namespace {
 
+using pdf::Nfc;
+using pdf::PdfText;
+
 using PoDoFo::PdfArray;
 using PoDoFo::PdfDictionary;
 using PoDoFo::PdfName;
@@ -46,21 +48,6 @@ using PoDoFo::PdfReference;
 constexpr double kPointsPerMm = 72 / 25.4;
 constexpr double kMinFontSize = 5.5;
 constexpr int kAnnotHidden = 2, kAnnotPrint = 4;
-
-std::string Nfc(const std::string& utf8) {
-  UErrorCode status = U_ZERO_ERROR;
-  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
-  if (U_FAILURE(status)) return utf8;
-  icu::UnicodeString normalized = nfc->normalize(icu::UnicodeString::fromUTF8(utf8), status);
-  if (U_FAILURE(status)) return utf8;
-  std::string out;
-  normalized.toUTF8String(out);
-  return out;
-}
-
-PoDoFo::PdfString PdfText(const std::string& utf8) {
-  return PoDoFo::PdfString(reinterpret_cast<const PoDoFo::pdf_utf8*>(utf8.c_str()));
-}
 
 PdfObject* Resolve(PoDoFo::PdfVecObjects& objects, PdfObject* o) {
   return o && o->IsReference() ? objects.GetObject(o->GetReference()) : o;

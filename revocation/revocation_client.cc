@@ -16,18 +16,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "errors/error.h"
+#include "signer/openssl_ptr.h"
 #include "tsa/tsa_client.h"
 
 namespace taicho::revocation {
 namespace {
 
-template <auto Free>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const {
-    Free(p);
-  }
-};
+using signer::ossl::Deleter;
 using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
 using CrlPtr = std::unique_ptr<X509_CRL, Deleter<X509_CRL_free>>;
 using CertIdPtr = std::unique_ptr<OCSP_CERTID, Deleter<OCSP_CERTID_free>>;

@@ -64,3 +64,73 @@ pdftoppm -r 60 -png -f 2 -l 2 "$OUT/da-dong-dau.pdf" "$OUT/trang-ky"
 echo "Trang có chữ ký và con dấu / page with signature and seal: $OUT/trang-ky-2.png"
 echo "== Số và ngày ban hành trên trang 1 / number and date of issue on page 1:"
 pdftotext -f 1 -l 1 -layout "$OUT/da-dong-dau.pdf" - | grep -m1 "Số:"
+
+echo
+echo "================================================================================"
+echo "== Dịch vụ taichod: cả quy trình \"4 tại chỗ\" qua gRPC / the whole flow through taichod"
+echo "================================================================================"
+# taichod with mutual TLS, its SQLite store, and the agency's seal key activated from a PIN file
+# (owned by the service user, mode 0600: taichod refuses anything looser).
+PKI="$OUT/pki"
+printf '123456' > "$OUT/seal.pin" && chmod 600 "$OUT/seal.pin"
+cat > "$OUT/taichod.toml" <<TOML
+listen = "127.0.0.1:0"
+store_dir = "$OUT/store"
+trust = "$PKI/ca-bundle.pem"
+port_file = "$OUT/taichod.port"
+[tls]
+cert = "$PKI/tls-server.chain.pem"
+key = "$PKI/tls-server.key"
+client_ca = "$PKI/root.pem"
+[keys.seal]
+module = "$MODULE"
+token_label = "Con dấu UBND Châu Đức"
+key_id = "01"
+pin_file = "$OUT/seal.pin"
+seal_image = "$OUT/seal.png"
+sessions = 1
+TOML
+"$ROOT/build/server/taichod" --config "$OUT/taichod.toml" > "$OUT/taichod.log" 2>&1 &
+TAICHOD_PID=$!
+trap 'kill $TAICHOD_PID 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [[ -s "$OUT/taichod.port" ]] && break; sleep 0.1; done
+SERVER="127.0.0.1:$(cat "$OUT/taichod.port")"
+echo "taichod: $SERVER (mTLS; nhật ký / log: $OUT/taichod.log)"
+client() { echo --ca "$PKI/root.pem" --cert "$PKI/$1.chain.pem" --key "$PKI/$1.key"; }
+
+echo
+echo "== 1. Phần mềm một cửa (Python) tạo quyết định / the one-stop-shop (Python) creates it"
+DOC=$(/usr/bin/python3 "$ROOT/scripts/one_stop_shop.py" --target "$SERVER" --pki "$PKI" \
+  --desk "Quầy 1" create "HS-000.00.29.H12-261129-0001")
+echo "$DOC"
+
+echo
+echo "== 2. Lãnh đạo phê duyệt bằng taicho-agent và token / the officer approves with the agent"
+echo 123456 | "$ROOT/build/agent/taicho-agent" --server "$SERVER" $(client client-officer-an) \
+  --module "$MODULE" --token "Nguyễn Văn An" --pin-stdin --desk "Quầy 1" \
+  --image "$OUT/signature.png" --yes --once
+
+echo
+echo "== 3. Cấp số, ngày và đóng dấu bằng khóa của máy chủ / number, date and seal, server-side"
+/usr/bin/python3 "$ROOT/scripts/one_stop_shop.py" --target "$SERVER" --pki "$PKI" seal "$DOC"
+
+echo
+echo "== 4. Trạm in tại quầy: kiểm tra, in bản in có dấu chuyển đổi / the print station prints"
+"$TAICHO" print-station --server "$SERVER" $(client client-print-station) --desk "Quầy 1" \
+  --state "$OUT/tram-in.json" --out-dir "$OUT/ban-in" --officer "Lê Thị Hoa" \
+  --trust "$PKI/ca-bundle.pem" --idle-exit 3
+ls "$OUT/ban-in"
+
+echo
+echo "== 5. Kiểm tra bản gốc điện tử / verify the electronic original"
+/usr/bin/python3 "$ROOT/scripts/one_stop_shop.py" --target "$SERVER" --pki "$PKI" \
+  download "$DOC" "$OUT/ban-goc.pdf"
+pdfsig -nssdir "sql:$OUT/nss" "$OUT/ban-goc.pdf"
+"$TAICHO" verify "$OUT/ban-goc.pdf" --trust "$PKI/ca-bundle.pem" | tail -4
+pdftotext -f 1 -l 1 -layout "$OUT/ban-goc.pdf" - | grep -m1 "Số:"
+
+echo
+echo "== 6. Sổ đăng ký văn bản đi / the register of issued documents"
+"$TAICHO" register --server "$SERVER" $(client client-seal-clerk)
+echo
+echo "Bản gốc / original: $OUT/ban-goc.pdf   Bản in / print: $OUT/ban-in/"

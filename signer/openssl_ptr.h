@@ -1,4 +1,5 @@
-// Private to signer/: owning handles for OpenSSL objects and small shared helpers.
+// Owning handles for OpenSSL objects and small helpers, shared by the modules that call OpenSSL
+// (signer/, tsa/, revocation/, pades/): one Deleter, one set of aliases.
 #pragma once
 
 #include <openssl/asn1.h>

@@ -459,8 +459,7 @@ TEST_F(ServiceMtls, HistoryNamesTheCertificates) {
 TEST_F(ServiceMtls, PythonOneStopShopClient) {
   auto r = testing::Run("/usr/bin/python3 " +
                         Quote(testing::SourceDir() + "/tests/python/intake_client.py") +
-                        " --target " + server_->target() + " --pki " + Quote(GetSamplePki().dir) +
-                        " --source " + Quote(testing::SourceDir()));
+                        " --target " + server_->target() + " --pki " + Quote(GetSamplePki().dir));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const size_t brace = r.output.rfind('{');
   ASSERT_NE(brace, std::string::npos) << r.output;

@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "errors/error.h"
+#include "signer/openssl_ptr.h"
 
 namespace taicho::tsa {
 namespace {
@@ -30,13 +31,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-template <auto Free>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const {
-    Free(p);
-  }
-};
+using signer::ossl::Deleter;
 using TsReqPtr = std::unique_ptr<TS_REQ, Deleter<TS_REQ_free>>;
 using TsRespPtr = std::unique_ptr<TS_RESP, Deleter<TS_RESP_free>>;
 using TsImprintPtr = std::unique_ptr<TS_MSG_IMPRINT, Deleter<TS_MSG_IMPRINT_free>>;
