@@ -104,10 +104,15 @@ void AddLtvOptions(CLI::App& cmd, LtvArgs& a) {
 absl::StatusOr<std::unique_ptr<revocation::RevocationClient>> MakeRevocationClient(const LtvArgs& a,
                                                                                    bool needed) {
   if (!needed) return nullptr;
+  return MakeOnlineClient(OnlineArgs{a.ocsp_url, a.url_rewrites, a.revocation_timeout_s});
+}
+
+absl::StatusOr<std::unique_ptr<revocation::RevocationClient>> MakeOnlineClient(
+    const OnlineArgs& a) {
   // One cache for the whole process: every request of a run shares it.
   static revocation::RevocationCache* cache = new revocation::RevocationCache();
   revocation::RevocationPolicy policy;
-  policy.timeout = std::chrono::seconds(a.revocation_timeout_s);
+  policy.timeout = std::chrono::seconds(a.timeout_s);
   policy.ocsp_url_override = a.ocsp_url;
   for (const std::string& rw : a.url_rewrites) {
     std::vector<std::string> parts = absl::StrSplit(rw, absl::MaxSplits('=', 1));

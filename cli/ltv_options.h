@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "cli/commands.h"
 #include "revocation/revocation_client.h"
 #include "tsa/tsa_client.h"
 
@@ -28,6 +29,9 @@ void AddLtvOptions(CLI::App& cmd, LtvArgs& a);
 // A client with the process's shared cache; nullptr when revocation is not asked for.
 absl::StatusOr<std::unique_ptr<revocation::RevocationClient>> MakeRevocationClient(const LtvArgs& a,
                                                                                    bool needed);
+
+// A client asking where `a` says, with the process's shared cache.
+absl::StatusOr<std::unique_ptr<revocation::RevocationClient>> MakeOnlineClient(const OnlineArgs& a);
 
 // kUsage when the level is unknown or needs a TSA that was not given.
 absl::Status CheckLevel(const LtvArgs& a, bool have_tsa);

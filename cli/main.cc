@@ -1,19 +1,11 @@
-// taicho: sign and verify PDFs with PKCS#11 tokens (PAdES). See README.md.
+// taicho-cli: every taicho command (render, sign, verify, print, the service clients). Users run
+// `taicho`, which starts this program or, for an offline verify, taicho-verify (launcher_main.cc).
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
+#include "cli/ltv_options.h"
 #include "errors/error.h"
-
-namespace taicho::cli {
-
-int Fail(const absl::Status& status) {
-  std::fprintf(stderr, "LỖI / ERROR [%s]: %s\n", CodeOf(status).c_str(),
-               std::string(status.message()).c_str());
-  return ExitCodeOf(status);
-}
-
-}  // namespace taicho::cli
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -23,7 +15,14 @@ int main(int argc, char** argv) {
   taicho::cli::Runner run;
   taicho::cli::AddTokenCommands(app, run);
   taicho::cli::AddSignCommands(app, run);
-  taicho::cli::AddVerifyCommand(app, run);
+  taicho::cli::AddVerifyCommand(
+      app, run,
+      [](const taicho::cli::OnlineArgs& a)
+          -> absl::StatusOr<std::unique_ptr<taicho::revocation::StatusSource>> {
+        auto client = taicho::cli::MakeOnlineClient(a);
+        if (!client.ok()) return client.status();
+        return std::unique_ptr<taicho::revocation::StatusSource>(std::move(*client));
+      });
   taicho::cli::AddRenderCommand(app, run);
   taicho::cli::AddPrintCopyCommand(app, run);
   taicho::cli::AddPrintStationCommand(app, run);

@@ -130,7 +130,7 @@ void CheckDocumentTimeStamp(const std::string& path, const pdf::EmbeddedSignatur
 }
 
 void CheckRevocation(const pdf::DssContent& dss, const pdf::EmbeddedSignature& sig,
-                     const Bytes& cert, const revocation::RevocationClient* online,
+                     const Bytes& cert, const revocation::StatusSource* online,
                      SignatureReport& r) {
   if (cert.empty()) return;
   X509Ptr subject = ParseCertificate(cert);

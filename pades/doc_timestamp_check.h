@@ -7,7 +7,7 @@
 #include "pades/pdf_verifier.h"
 #include "pdf/dss_update.h"
 #include "pdf/signature_reader.h"
-#include "revocation/revocation_client.h"
+#include "revocation/evidence.h"
 #include "signer/bytes.h"
 
 namespace taicho::pades {
@@ -24,7 +24,6 @@ void CheckDocumentTimeStamp(const std::string& path, const pdf::EmbeddedSignatur
 // Issuers are looked up in the DSS and in the certificates the signature carries. Fills
 // revocation_status/source/time; a revocation before that time is a problem.
 void CheckRevocation(const pdf::DssContent& dss, const pdf::EmbeddedSignature& sig,
-                     const Bytes& cert, const revocation::RevocationClient* online,
-                     SignatureReport& r);
+                     const Bytes& cert, const revocation::StatusSource* online, SignatureReport& r);
 
 }  // namespace taicho::pades

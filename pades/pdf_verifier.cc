@@ -210,7 +210,7 @@ std::string VerificationReport::ToJson() const {
 
 absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
                                              const std::string& trust_anchors_pem,
-                                             const revocation::RevocationClient* online) {
+                                             const revocation::StatusSource* online) {
   absl::StatusOr<pdf::DssContent> dss = pdf::ReadDss(path);
   if (!dss.ok()) return dss.status();
   absl::StatusOr<std::vector<pdf::EmbeddedSignature>> found = pdf::ReadSignatures(path);

@@ -9,7 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "pades/change_analysis.h"
-#include "revocation/revocation_client.h"
+#include "revocation/evidence.h"
 
 namespace taicho::pades {
 
@@ -69,6 +69,6 @@ struct VerificationReport {
 // `online` (optional, not owned): revocation data missing from the DSS is fetched with it.
 absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
                                              const std::string& trust_anchors_pem = {},
-                                             const revocation::RevocationClient* online = nullptr);
+                                             const revocation::StatusSource* online = nullptr);
 
 }  // namespace taicho::pades

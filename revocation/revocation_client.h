@@ -25,28 +25,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "revocation/evidence.h"
 #include "signer/bytes.h"
 
 namespace taicho::revocation {
-
-enum class CertStatus { kGood, kRevoked, kUnknown };
-std::string_view StatusName(CertStatus status);  // "good", "revoked", "unknown"
-
-enum class EvidenceKind { kOcsp, kCrl };
-
-// The answer to "what was the status of this certificate at time T".
-struct StatusAnswer {
-  CertStatus status = CertStatus::kUnknown;
-  int64_t revocation_time = 0;  // Unix seconds, when revoked
-  int reason = -1;              // CRLReason code when revoked and given, else -1
-  std::string reason_text;      // e.g. "keyCompromise"
-  EvidenceKind kind = EvidenceKind::kOcsp;
-  Bytes evidence;   // DER OCSPResponse (whole, as served) or CertificateList
-  std::string url;  // where it came from (redacted), "" when offline
-  int64_t this_update = 0, next_update = 0;  // Unix seconds (next_update 0: none given)
-  bool from_cache = false;
-  std::vector<std::string> problems;  // sources tried before this answer (English)
-};
 
 // A bounded, thread-safe cache of verified responses keyed by what was asked (CertID or CRL URL).
 // An entry lives until its nextUpdate (or `max_age` when it has none); when a bound is passed the
@@ -95,7 +77,7 @@ struct RevocationPolicy {
   std::vector<std::pair<std::string, std::string>> url_rewrites;
 };
 
-class RevocationClient {
+class RevocationClient : public StatusSource {
  public:
   // `cache` is shared and not owned (nullptr: no caching); it must outlive the client.
   RevocationClient(RevocationPolicy policy, RevocationCache* cache)
@@ -106,7 +88,7 @@ class RevocationClient {
   // certificate revoked after `at` is good at `at` (the answer keeps the revocation time). Errors:
   // REVOCATION_UNAVAILABLE when no source gave a verified answer (detail lists why),
   // kCertificateInvalid for an unparsable certificate.
-  absl::StatusOr<StatusAnswer> StatusAt(ByteSpan cert, ByteSpan issuer, int64_t at) const;
+  absl::StatusOr<StatusAnswer> StatusAt(ByteSpan cert, ByteSpan issuer, int64_t at) const override;
 
   // HTTP requests sent so far by this client (cache hits send none).
   int64_t network_requests() const { return requests_.load(); }
@@ -126,22 +108,5 @@ class RevocationClient {
   RevocationCache* cache_;
   mutable std::atomic<int64_t> requests_{0};
 };
-
-// Offline evaluation of stored evidence (a DSS entry): verifies `ocsp_der` (signature, responder
-// authority with the chain verified at `verify_time`) and answers for `cert` at `at`. Freshness is
-// not required (the evidence is old by nature); NotFound when the response is about another
-// certificate.
-absl::StatusOr<StatusAnswer> StatusFromOcsp(ByteSpan ocsp_der, ByteSpan cert, ByteSpan issuer,
-                                            int64_t at, int64_t verify_time);
-// The same for a CRL issued by `issuer` (NotFound when it is another issuer's).
-absl::StatusOr<StatusAnswer> StatusFromCrl(ByteSpan crl_der, ByteSpan cert, ByteSpan issuer,
-                                           int64_t at);
-
-// The OCSP responder URLs of the certificate's AIA and its CRL distribution point URLs.
-std::vector<std::string> OcspUrls(ByteSpan cert);
-std::vector<std::string> CrlUrls(ByteSpan cert);
-
-// The certificates an OCSP response carries (responder and its chain), DER.
-std::vector<Bytes> OcspResponseCerts(ByteSpan ocsp_der);
 
 }  // namespace taicho::revocation

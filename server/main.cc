@@ -22,6 +22,7 @@
 #include "errors/error.h"
 #include "keyring/key_ring.h"
 #include "render/document_kind.h"
+#include "revocation/revocation_client.h"
 #include "server/document_service.h"
 #include "server/json_log_formatter.h"
 #include "server/taichod_config.h"
@@ -97,6 +98,21 @@ std::shared_ptr<grpc::ServerCredentials> Credentials(const Flags& flags) {
   return grpc::SslServerCredentials(options);
 }
 
+absl::StatusOr<taicho::revocation::RevocationPolicy> RevocationPolicyOf(const Flags& flags) {
+  taicho::revocation::RevocationPolicy policy;
+  policy.timeout = std::chrono::seconds(flags.verify_revocation_timeout_seconds);
+  policy.ocsp_url_override = flags.verify_ocsp_url;
+  for (const std::string& rewrite : flags.verify_url_rewrites) {
+    const size_t eq = rewrite.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return taicho::Error(taicho::ErrorCode::kConfigInvalid,
+                           "verify URL rewrite '" + rewrite + "': use FROM=TO");
+    }
+    policy.url_rewrites.emplace_back(rewrite.substr(0, eq), rewrite.substr(eq + 1));
+  }
+  return policy;
+}
+
 // Named in the start-up line.
 const char* TransportName(const Flags& flags) {
   if (flags.insecure_local) return "plain text";
@@ -120,6 +136,20 @@ int Serve(const Flags& flags) {
       spdlog::error("cannot read the trust anchors {}", flags.trust);
       return 6;
     }
+  }
+  // Verify's online revocation questions (off unless configured): one client and cache for all
+  // calls, living as long as the workflow that uses it.
+  taicho::revocation::RevocationCache revocation_cache;
+  std::unique_ptr<taicho::revocation::RevocationClient> online;
+  if (flags.verify_online) {
+    absl::StatusOr<taicho::revocation::RevocationPolicy> policy = RevocationPolicyOf(flags);
+    if (!policy.ok()) {
+      spdlog::error("{}", std::string(policy.status().message()));
+      return 2;
+    }
+    online = std::make_unique<taicho::revocation::RevocationClient>(*std::move(policy),
+                                                                    &revocation_cache);
+    config.online_revocation = online.get();
   }
   auto store = taicho::store::OpenSqliteStore(flags.store_dir);
   if (!store.ok()) {
@@ -156,9 +186,10 @@ int Serve(const Flags& flags) {
     return 6;
   }
   spdlog::info(
-      "taichod listening on {} (port {}, {}, store {}, max request {} MiB, {} server keys)",
+      "taichod listening on {} (port {}, {}, store {}, max request {} MiB, {} server keys, "
+      "verify {})",
       flags.listen, port, TransportName(flags), flags.store_dir, flags.max_receive_mb,
-      flags.keys.size());
+      flags.keys.size(), flags.verify_online ? "online" : "offline");
 
   // SIGINT/SIGTERM were blocked in main before any thread started, so only this thread takes
   // them, and the shutdown runs in normal code, not in a signal handler.
@@ -219,6 +250,13 @@ int main(int argc, char** argv) {
   app.add_option("--font-dir", flags.font_dir, "phông chữ / Liberation Serif directory")
       ->capture_default_str();
   app.add_option("--trust", flags.trust, "chứng thư gốc tin cậy / trusted roots (PEM) for verify");
+  app.add_flag("--verify-online", flags.verify_online,
+               "kiểm tra thu hồi trực tuyến khi DSS thiếu / Verify asks OCSP/CRL for revocation "
+               "data a document's DSS lacks");
+  app.add_option("--verify-ocsp-url", flags.verify_ocsp_url,
+                 "máy chủ OCSP thay cho AIA / OCSP responder instead of the certificates' AIA");
+  app.add_option("--verify-url-rewrite", flags.verify_url_rewrites,
+                 "đổi tiền tố URL OCSP/CRL / rewrite an OCSP/CRL URL prefix FROM=TO");
   app.add_flag("--insecure-local", flags.insecure_local,
                "không mã hóa, chỉ để phát triển / plain text, local development only");
   app.add_option("--tls-cert", flags.tls_cert,

@@ -279,7 +279,25 @@ void FillReport(const pades::VerificationReport& report, v1::VerificationReport*
     for (const std::string& p : s.problems) r->add_problems(p);
     r->set_indication(s.indication);
     r->set_sub_indication(s.sub_indication);
+    if (s.timestamp_ok.has_value()) r->set_timestamp_ok(*s.timestamp_ok);
+    r->set_timestamp_time(s.timestamp_time);
+    r->set_timestamp_tsa(s.timestamp_tsa);
+    r->set_revocation_status(s.revocation_status);
+    r->set_revocation_source(s.revocation_source);
+    r->set_revocation_time(s.revocation_time);
+    if (s.certification_p.has_value()) r->set_certification_p(*s.certification_p);
+    r->set_docmdp_in_force(s.docmdp_in_force);
+    for (const pades::DetectedChange& change : s.changes_after) {
+      v1::DetectedChange* c = r->add_changes_after();
+      c->set_kind(change.kind);
+      c->set_permitted(change.permitted);
+      c->set_text_vi(change.text_vi);
+      c->set_text_en(change.text_en);
+      for (int64_t object : change.objects) c->add_objects(object);
+    }
+    r->set_changes_permitted(s.changes_permitted);
   }
+  for (const std::string& p : report.problems) out->add_problems(p);
 }
 
 std::string DocumentName(const std::string& id) { return "documents/" + id; }

@@ -41,6 +41,23 @@ class Reader {
       Problem(*node, absl::StrCat("'", where, key, "' must be a string"));
     }
   }
+  void Get(const toml::table& table, const std::string& key, std::vector<std::string>* out,
+           const std::string& where) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return;
+    const toml::array* list = node->as_array();
+    std::vector<std::string> values;
+    for (size_t i = 0; list != nullptr && i < list->size(); ++i) {
+      std::optional<std::string> v = (*list)[i].value_exact<std::string>();
+      if (!v) break;
+      values.push_back(*std::move(v));
+    }
+    if (list == nullptr || values.size() != list->size()) {
+      Problem(*node, absl::StrCat("'", where, key, "' must be a list of strings"));
+      return;
+    }
+    *out = std::move(values);
+  }
   void Get(const toml::table& table, const std::string& key, bool* out, const std::string& where) {
     const toml::node* node = table.get(key);
     if (node == nullptr) return;
@@ -138,11 +155,11 @@ absl::Status LoadConfigFile(const std::string& path, TaichodOptions* options) {
                                                          ": ", std::string(e.description())));
   }
   Reader reader(path);
-  reader.OnlyKnown(
-      root,
-      {"listen", "store_dir", "kinds_dir", "font_dir", "trust", "insecure_local", "max_receive_mb",
-       "session_ttl_seconds", "shutdown_grace_seconds", "port_file", "log_format", "tls", "keys"},
-      "");
+  reader.OnlyKnown(root,
+                   {"listen", "store_dir", "kinds_dir", "font_dir", "trust", "insecure_local",
+                    "max_receive_mb", "session_ttl_seconds", "shutdown_grace_seconds", "port_file",
+                    "log_format", "tls", "verify", "keys"},
+                   "");
   TaichodOptions& o = *options;
   reader.Get(root, "listen", &o.listen, "");
   reader.Get(root, "store_dir", &o.store_dir, "");
@@ -167,6 +184,19 @@ absl::Status LoadConfigFile(const std::string& path, TaichodOptions* options) {
       reader.Get(*tls, "client_ca", &o.client_ca, "tls.");
     } else {
       reader.Problem(*node, "'tls' must be a table");
+    }
+  }
+  if (const toml::node* node = root.get("verify")) {
+    if (const toml::table* verify = node->as_table()) {
+      reader.OnlyKnown(
+          *verify, {"online", "ocsp_url", "url_rewrites", "revocation_timeout_seconds"}, "verify.");
+      reader.Get(*verify, "online", &o.verify_online, "verify.");
+      reader.Get(*verify, "ocsp_url", &o.verify_ocsp_url, "verify.");
+      reader.Get(*verify, "url_rewrites", &o.verify_url_rewrites, "verify.");
+      reader.Get(*verify, "revocation_timeout_seconds", &o.verify_revocation_timeout_seconds,
+                 "verify.", 1, 300);
+    } else {
+      reader.Problem(*node, "'verify' must be a table");
     }
   }
   if (const toml::node* node = root.get("keys")) {

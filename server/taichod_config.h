@@ -18,6 +18,12 @@ struct TaichodOptions {
   std::string kinds_dir = render::DefaultKindsDir();
   std::string font_dir = "/usr/share/fonts/truetype/liberation2";
   std::string trust;  // PEM roots the verifier trusts
+  // [verify]: whether Verify asks OCSP/CRL services for revocation data a document's DSS lacks
+  // (off: offline, from the DSS only); where to ask instead of the certificates' own URLs.
+  bool verify_online = false;
+  std::string verify_ocsp_url;
+  std::vector<std::string> verify_url_rewrites;  // "FROM=TO" URL prefix rewrites
+  int verify_revocation_timeout_seconds = 10;
   bool insecure_local = false;
   std::string tls_cert;   // the server's certificate chain (PEM), leaf first
   std::string tls_key;    // its private key (PEM)

@@ -230,6 +230,25 @@ TEST_F(PadesLtTest, VerifierFailsASignatureWhoseCertificateTheDssSaysWasRevoked)
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->signatures[0].revocation_source, "online OCSP") << report->ToText();
   EXPECT_EQ(report->signatures[0].sub_indication, "REVOKED") << report->ToText();
+
+  // The same from the command line: offline (taicho-verify, the lean program) it cannot know;
+  // --online (taicho-cli) asks the CA's responder and fails the signature.
+  std::string services;
+  for (const auto& [from, to] : services_.rewrites()) {
+    services += " --url-rewrite " + Quote(from + "=" + to);
+  }
+  const std::string verify = Quote(TAICHO_CLI_PATH) + " verify " + Quote(dir + "/bb.pdf") +
+                             " --trust " + Quote(Anchors()) + " --json";
+  const int ocsp_before = services_.ocsp_requests();
+  auto offline = Sh(verify + " 2>&1");
+  EXPECT_EQ(offline.output.find("online OCSP"), std::string::npos) << offline.output;
+  EXPECT_EQ(offline.output.find("REVOKED"), std::string::npos) << offline.output;
+  EXPECT_EQ(services_.ocsp_requests(), ocsp_before);
+  auto online = Sh(verify + " --online" + services + " 2>&1");
+  EXPECT_EQ(online.exit_code, 1) << online.output;
+  EXPECT_NE(online.output.find("\"online OCSP\""), std::string::npos) << online.output;
+  EXPECT_NE(online.output.find("\"REVOKED\""), std::string::npos) << online.output;
+  EXPECT_GT(services_.ocsp_requests(), ocsp_before);
 }
 
 TEST_F(PadesLtTest, CommandLineSignsBLtaRefusesRevokedAndExtends) {

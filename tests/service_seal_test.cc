@@ -529,6 +529,8 @@ TEST(ServiceConfig, BadFilesAreRefusedWithTheLineAndTheProblem) {
       {"[keys.seal]\ntoken_label = \"x\"\nkey_id = \"zz\"\nsessions = 0\n",
        {"keys.seal.module' is required", "key_id", "sessions"}},
       {"log_format = \"xml\"\n", {"log_format"}},
+      {"[verify]\nonline = 1\nurl_rewrites = \"x\"\n",
+       {"CONFIG_INVALID", "verify.online", "verify.url_rewrites' must be a list of strings"}},
       {"store_dir = \"/tmp\nx\"\n", {"CONFIG_INVALID", ":1:"}},  // a syntax error
   };
   for (const Case& c : cases) {

@@ -27,7 +27,9 @@
 #include "signer/key_signer.h"
 #include "taicho/v1/document_service.grpc.pb.h"
 #include "tests/support/checkers.h"
+#include "tests/support/local_revocation.h"
 #include "tests/support/pki_fixture.h"
+#include "tests/support/sample_pdf.h"
 #include "tests/support/signed_pdf_checks.h"
 #include "tests/support/taichod_process.h"
 
@@ -430,6 +432,20 @@ TEST_F(Service, CreateApproveSealVerify) {
     }
     EXPECT_EQ(report.signatures(0).field_name(), "officer");
     EXPECT_EQ(report.signatures(1).field_name(), "seal");
+    // The change analysis travels too: the officer certified (P=2), and what came after (the
+    // seal) is named and permitted.
+    const v1::SignatureReport& officer = report.signatures(0);
+    EXPECT_TRUE(officer.has_certification_p() && officer.certification_p() == 2);
+    EXPECT_TRUE(officer.changes_permitted());
+    std::set<std::string> kinds;
+    for (const auto& change : officer.changes_after()) {
+      kinds.insert(change.kind());
+      EXPECT_TRUE(change.permitted()) << change.text_en();
+      EXPECT_FALSE(change.text_vi().empty());
+    }
+    EXPECT_TRUE(kinds.count("new_signature")) << report.text();
+    EXPECT_EQ(report.signatures(1).changes_after_size(), 0);
+    EXPECT_EQ(report.problems_size(), 0);
   }
 
   // The record says who did what, in order.
@@ -922,6 +938,52 @@ TEST(ServiceAgent, ApprovesTheDesksDraftsWithTheOfficersToken) {
   r = Sh("echo 123456 | " + agent);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output.find("Đã phê duyệt"), std::string::npos) << r.output;
+}
+
+// Online revocation checking is the operator's choice: off, Verify knows only what the DSS holds;
+// on, it asks the CA's OCSP responder (a real `openssl ocsp` on loopback) and fails a signature
+// whose certificate was revoked.
+TEST(ServiceVerify, OnlineRevocationIsConfiguration) {
+  const auto& pki = GetSamplePki();
+  testing::LocalRevocation services(pki.dir);
+  ASSERT_TRUE(services.started()) << services.log();
+  const std::string dir = MakeTempDir("verify-online");
+  taicho::testing::WriteSamplePdf(dir + "/in.pdf", 1);
+  auto signed_pdf = Sh("echo taicho | " + Quote(TAICHO_CLI_PATH) + " sign --in " +
+                       Quote(dir + "/in.pdf") + " --out " + Quote(dir + "/bb.pdf") + " --p12 " +
+                       Quote(pki.dir + "/officer-revoked.p12") + " --pin-stdin 2>&1");
+  ASSERT_EQ(signed_pdf.exit_code, 0) << signed_pdf.output;
+  v1::VerifyDocumentRequest request;
+  request.set_pdf(Slurp(dir + "/bb.pdf"));
+
+  Taichod offline(MakeTempDir("store"));
+  ASSERT_NO_FATAL_FAILURE(offline.Start());
+  v1::VerificationReport report;
+  Call call = Unary(offline.stub(), &v1::DocumentService::Stub::VerifyDocument, request, &report);
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message();
+  ASSERT_EQ(report.signatures_size(), 1);
+  EXPECT_EQ(report.signatures(0).revocation_status(), "");
+  EXPECT_EQ(services.ocsp_requests(), 0);
+
+  std::vector<std::string> flags = {"--verify-online"};
+  for (const auto& [from, to] : services.rewrites()) {
+    flags.push_back("--verify-url-rewrite");
+    flags.push_back(from + "=" + to);
+  }
+  Taichod online(MakeTempDir("store"));
+  ASSERT_NO_FATAL_FAILURE(online.Start(flags));
+  EXPECT_NE(online.log().find("verify online"), std::string::npos) << online.log();
+  call = Unary(online.stub(), &v1::DocumentService::Stub::VerifyDocument, request, &report);
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message();
+  ASSERT_EQ(report.signatures_size(), 1);
+  const v1::SignatureReport& s = report.signatures(0);
+  EXPECT_EQ(s.revocation_status(), "revoked") << report.text();
+  EXPECT_EQ(s.revocation_source(), "online OCSP") << report.text();
+  EXPECT_FALSE(s.revocation_time().empty());
+  EXPECT_EQ(s.indication(), "TOTAL-FAILED") << report.text();
+  EXPECT_EQ(s.sub_indication(), "REVOKED") << report.text();
+  EXPECT_FALSE(report.all_passed());
+  EXPECT_GT(services.ocsp_requests(), 0);
 }
 
 }  // namespace

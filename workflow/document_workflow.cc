@@ -413,14 +413,14 @@ absl::StatusOr<pades::VerificationReport> DocumentWorkflow::VerifyBytes(std::str
   ScratchFile file(Scratch(".pdf"));
   absl::Status st = WriteFile(file.path(), pdf);
   if (!st.ok()) return st;
-  return pades::VerifyPdf(file.path(), config_.trust_anchors_pem);
+  return pades::VerifyPdf(file.path(), config_.trust_anchors_pem, config_.online_revocation);
 }
 
 absl::StatusOr<pades::VerificationReport> DocumentWorkflow::VerifyRevision(const std::string& id,
                                                                            int number) {
   auto revision = OpenRevision(id, number);
   if (!revision.ok()) return revision.status();
-  return pades::VerifyPdf(revision->second, config_.trust_anchors_pem);
+  return pades::VerifyPdf(revision->second, config_.trust_anchors_pem, config_.online_revocation);
 }
 
 }  // namespace taicho::workflow

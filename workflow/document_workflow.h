@@ -28,6 +28,8 @@ struct WorkflowConfig {
   std::string kinds_dir;          // document kinds (render/kinds format)
   std::string font_dir;           // Liberation Serif, for drafts and signature captions
   std::string trust_anchors_pem;  // the roots the verifier trusts (contents); empty: none
+  // Asked by Verify for revocation data a document's DSS lacks (not owned); null: offline only.
+  const revocation::StatusSource* online_revocation = nullptr;
   int64_t session_ttl_ms = 15 * 60 * 1000;
   std::function<int64_t()> now_ms;  // Unix milliseconds; the system clock when empty
 };
