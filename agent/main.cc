@@ -99,7 +99,7 @@ class Agent {
         if (st.ok()) continue;
         ++failures;
         if (TokenGone(st)) {
-          if (absl::Status back = WaitForToken(); !back.ok()) return Fail(back);
+          if (absl::Status back = WaitForToken(st); !back.ok()) return Fail(back);
           continue;  // listed again next round
         }
         // A wrong PIN cannot happen here (the login is done); anything else is reported and the
@@ -113,8 +113,8 @@ class Agent {
       }
       if (a_.once) return failures == 0 ? 0 : 1;
       std::this_thread::sleep_for(std::chrono::seconds(a_.poll_seconds));
-      if (!TokenPresent()) {
-        if (absl::Status back = WaitForToken(); !back.ok()) return Fail(back);
+      if (absl::Status present = TokenPresent(); !present.ok()) {
+        if (absl::Status back = WaitForToken(present); !back.ok()) return Fail(back);
       }
     }
   }
@@ -132,24 +132,26 @@ class Agent {
     return absl::OkStatus();
   }
 
-  bool TokenPresent() {
-    if (!key_.module || !key_.session) return true;  // a PKCS#12 file cannot be pulled out
-    absl::StatusOr<pkcs11::TokenInfo> info = key_.module->GetTokenInfo(key_.session->slot_id());
-    return info.ok();
+  absl::Status TokenPresent() {
+    if (!key_.module || !key_.session) return absl::OkStatus();  // a PKCS#12 file stays put
+    return key_.module->GetTokenInfo(key_.session->slot_id()).status();
   }
 
   // The token was pulled: the session is gone. Wait until a token with the same label is back
   // and log in again (the PIN is asked again: the officer is at the desk).
-  absl::Status WaitForToken() {
+  absl::Status WaitForToken(const absl::Status& why) {
     std::printf(
-        "Token đã được rút ra; cắm lại để tiếp tục / the token was removed; plug it in "
-        "again to go on\n");
+        "CẢNH BÁO / WARNING [%s]: Token đã được rút ra; cắm lại để tiếp tục / the token was "
+        "removed; plug it in again to go on\n",
+        CodeOf(why).c_str());
     std::fflush(stdout);
     key_ = {};
     for (;;) {
       absl::Status st = OpenKey();
       if (st.ok()) return st;
-      if (!TokenGone(st)) {
+      // The module loaded before, so failing to initialise now is the missing device too (a
+      // vendor module without its reader; SoftHSM2 without its token directory): keep waiting.
+      if (!TokenGone(st) && !HasCode(st, ErrorCode::kModuleLoadFailed)) {
         return st;  // a wrong PIN included: never retried
       }
       std::this_thread::sleep_for(std::chrono::seconds(a_.poll_seconds));
@@ -261,6 +263,9 @@ class Agent {
 }  // namespace taicho::agent
 
 int main(int argc, char** argv) {
+  // Line by line also into a file or a journal: whoever watches the agent sees each step as it
+  // happens, not when a buffer fills.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   using taicho::agent::AgentArgs;
   CLI::App app{
       "taicho-agent — ký phê duyệt bằng token của lãnh đạo qua taichod / the officer's agent: "

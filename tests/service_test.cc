@@ -16,6 +16,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -938,6 +939,71 @@ TEST(ServiceAgent, ApprovesTheDesksDraftsWithTheOfficersToken) {
   r = Sh("echo 123456 | " + agent);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output.find("Đã phê duyệt"), std::string::npos) << r.output;
+}
+
+// The officer pulls the token while the agent works: the agent says so with a stable code, the
+// waiting draft is neither lost nor half signed, and once the token is back (and the PIN given
+// again) the agent approves it — once.
+TEST(ServiceAgent, PulledTokenIsWaitedForAndNothingIsLost) {
+  GetSamplePki();
+  Taichod server(MakeTempDir("agent-pulled-store"));
+  server.Start();
+  const std::string dir = MakeTempDir("agent-pulled");
+  // A private copy of the tokens: "pulling" removes its files from under SoftHSM2.
+  std::filesystem::copy(GetSamplePki().token_dir + "/tokens", dir + "/tokens",
+                        std::filesystem::copy_options::recursive);
+  WriteBytes(dir + "/softhsm2.conf",
+             "directories.tokendir = " + dir + "/tokens\nobjectstore.backend = file\n");
+  ASSERT_EQ(Sh("mkfifo " + Quote(dir + "/stdin")).exit_code, 0);
+  const std::string agent =
+      "SOFTHSM2_CONF=" + Quote(dir + "/softhsm2.conf") + " " + Quote(TAICHO_AGENT_PATH) +
+      " --insecure-local --server " + server.target() + " --module " + kModule + " --token " +
+      Quote(kOfficerToken) + " --pin-stdin --yes --poll-seconds 1 --desk " + Quote("Quầy 9");
+  const std::string background = "(" + agent + " < " + Quote(dir + "/stdin") + " > " +
+                                 Quote(dir + "/out") + " 2>&1) > /dev/null 2>&1 & echo $! > " +
+                                 Quote(dir + "/pid");
+  ASSERT_EQ(Sh(background).exit_code, 0);
+  signal(SIGPIPE, SIG_IGN);            // an agent that died must fail the test, not kill it
+  std::ofstream pins(dir + "/stdin");  // the officer at the keyboard
+  auto output = [&] { return Slurp(dir + "/out"); };
+  auto wait_for = [&](const std::function<bool()>& done) {
+    for (int i = 0; i < 300 && !done(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return done();
+  };
+  pins << "123456\n" << std::flush;
+  ASSERT_TRUE(wait_for([&] { return output().find("Người ký / signer") != std::string::npos; }))
+      << output();
+
+  std::filesystem::rename(dir + "/tokens", dir + "/pulled");
+  v1::Document draft, doc;
+  ASSERT_TRUE(Create(server, CreateRequest("HS-PULL-1", "r", "Quầy 9"), &draft).status.ok());
+  ASSERT_TRUE(wait_for([&] { return output().find("plug it in") != std::string::npos; }))
+      << output();
+  EXPECT_TRUE(output().find("WARNING [TOKEN_") != std::string::npos ||
+              output().find("WARNING [DEVICE_REMOVED]") != std::string::npos)
+      << output();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ASSERT_TRUE(Get(server, draft.name(), &doc).status.ok());
+  EXPECT_EQ(doc.state(), v1::Document::DRAFT);
+  EXPECT_EQ(doc.revisions_size(), 1);
+
+  std::filesystem::rename(dir + "/pulled", dir + "/tokens");
+  pins << "123456\n" << std::flush;
+  EXPECT_TRUE(wait_for([&] {
+    return Get(server, draft.name(), &doc).status.ok() && doc.state() == v1::Document::APPROVED;
+  })) << output();
+  Sh("kill $(cat " + Quote(dir + "/pid") + ") 2>/dev/null; pkill -f -- " + Quote("--desk Quầy 9") +
+     " 2>/dev/null");
+  pins.close();
+  EXPECT_EQ(doc.revisions_size(), 2);
+  WriteBytes(dir + "/approved.pdf", Download(server, draft.name()));
+  auto pdfsig = testing::RunPdfsig(dir + "/approved.pdf");  // the seal's field is still empty
+  EXPECT_EQ(pdfsig.valid, 1) << pdfsig.output;
+  std::string qpdf;
+  EXPECT_TRUE(testing::QpdfCheckPasses(dir + "/approved.pdf", &qpdf)) << qpdf;
+  EXPECT_EQ(output().find("123456"), std::string::npos) << "the PIN is never printed";
 }
 
 // Online revocation checking is the operator's choice: off, Verify knows only what the DSS holds;
