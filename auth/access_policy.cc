@@ -35,8 +35,9 @@ const std::array<Rule, 18>& Rules() {
       {Operation::kCompleteApproval, "CompleteSignature(APPROVER)", {kOfficer}},
       {Operation::kPrepareSeal, "PrepareSignature(SEAL)", {kSealClerk}},
       {Operation::kCompleteSeal, "CompleteSignature(SEAL)", {kSealClerk}},
+      // Uploading streamed (VerifyUpload) is the same verification as VerifyDocument.
       {Operation::kVerifyDocument,
-       "VerifyDocument",
+       "VerifyDocument/VerifyUpload",
        {kIntake, kOfficer, kSealClerk, kPrintStation, kAuditor, kOperator}},
       // The seal clerk, or the one-stop-shop software sealing as soon as the officer approved.
       {Operation::kServerSeal, "SignDocument(SEAL)", {kSealClerk, kIntake}},

@@ -21,7 +21,7 @@ enum class Operation {
   kCompleteApproval,
   kPrepareSeal,
   kCompleteSeal,
-  kVerifyDocument,
+  kVerifyDocument,  // VerifyDocument, VerifyUpload
   kServerSeal,      // SignDocument(SEAL): the seal with a key the server holds
   kActivateKey,     // ActivateKey: an operator logs a server key in
   kListServerKeys,  // ListServerKeys

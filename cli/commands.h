@@ -4,13 +4,9 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
-#include <memory>
 #include <string>
-#include <vector>
 
 #include "absl/status/status.h"
-#include "absl/status/statusor.h"
-#include "revocation/evidence.h"
 
 namespace taicho::cli {
 
@@ -19,18 +15,10 @@ using Runner = std::function<int()>;
 
 void AddTokenCommands(CLI::App& app, Runner& run);
 void AddSignCommands(CLI::App& app, Runner& run);
-
-// Where online revocation questions go (verify --online, and signing's checks).
-struct OnlineArgs {
-  std::string ocsp_url;                   // override of the certificates' AIA
-  std::vector<std::string> url_rewrites;  // FROM=TO prefix rewrites
-  int timeout_s = 10;
-};
-// Makes the source `verify --online` asks. taicho-verify, the lean program for offline
-// verification, has none (it links no HTTP client) and does not offer --online.
-using OnlineSourceFactory =
-    std::function<absl::StatusOr<std::unique_ptr<revocation::StatusSource>>(const OnlineArgs&)>;
-void AddVerifyCommand(CLI::App& app, Runner& run, OnlineSourceFactory make_online);
+// Offline verify (taicho-verify and taicho-cli alike).
+void AddVerifyCommand(CLI::App& app, Runner& run);
+// The same plus --online and --server (taicho-cli only: it needs libcurl and gRPC).
+void AddNetworkVerifyCommand(CLI::App& app, Runner& run);  // cli/verify_network_command.cc
 
 void AddRenderCommand(CLI::App& app, Runner& run);
 void AddPrintCopyCommand(CLI::App& app, Runner& run);
@@ -40,5 +28,9 @@ void AddExtendCommand(CLI::App& app, Runner& run);  // cli/ltv_options.cc
 
 // Prints "LỖI / ERROR [CODE]: message" to stderr and returns the documented exit code.
 int Fail(const absl::Status& status);
+
+// Parses the command line and runs what the chosen subcommand set; 2 for a usage error, 0 after
+// --help. (cli/command_line.cc)
+int ParseAndRun(CLI::App& app, int argc, char** argv, const Runner& run);
 
 }  // namespace taicho::cli

@@ -1,6 +1,6 @@
 // taicho: the command people and scripts run. It only chooses the program that does the work and
-// execs it, as git does with its git-* programs: an offline `verify` runs taicho-verify, which
-// links just what verification needs and so starts in a few milliseconds (pdfsig-like); every
+// execs it, as git does with its git-* programs: an offline, local `verify` runs taicho-verify,
+// which links just what verification needs and so starts in a few milliseconds (pdfsig-like); every
 // other command runs taicho-cli, which also links gRPC, protobuf and libcurl. Both sit beside this
 // program. Only the C library is used here, so choosing costs well under a millisecond.
 #include <errno.h>
@@ -16,7 +16,9 @@ namespace {
 bool IsOfflineVerify(int argc, char** argv) {
   if (argc < 2 || strcmp(argv[1], "verify") != 0) return false;
   for (int i = 2; i < argc; ++i) {
-    if (strncmp(argv[i], "--online", 8) == 0) return false;
+    if (strncmp(argv[i], "--online", 8) == 0 || strncmp(argv[i], "--server", 8) == 0) {
+      return false;  // needs libcurl or gRPC: taicho-cli
+    }
   }
   return true;
 }

@@ -8,11 +8,17 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "cli/commands.h"
 #include "revocation/revocation_client.h"
 #include "tsa/tsa_client.h"
 
 namespace taicho::cli {
+
+// Where online revocation questions go (verify --online, and signing's checks).
+struct OnlineArgs {
+  std::string ocsp_url;                   // override of the certificates' AIA
+  std::vector<std::string> url_rewrites;  // FROM=TO prefix rewrites
+  int timeout_s = 10;
+};
 
 struct LtvArgs {
   std::string level;              // "", B-B, B-T, B-LT, B-LTA

@@ -4,7 +4,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
-#include "cli/ltv_options.h"
 #include "errors/error.h"
 
 int main(int argc, char** argv) {
@@ -15,24 +14,11 @@ int main(int argc, char** argv) {
   taicho::cli::Runner run;
   taicho::cli::AddTokenCommands(app, run);
   taicho::cli::AddSignCommands(app, run);
-  taicho::cli::AddVerifyCommand(
-      app, run,
-      [](const taicho::cli::OnlineArgs& a)
-          -> absl::StatusOr<std::unique_ptr<taicho::revocation::StatusSource>> {
-        auto client = taicho::cli::MakeOnlineClient(a);
-        if (!client.ok()) return client.status();
-        return std::unique_ptr<taicho::revocation::StatusSource>(std::move(*client));
-      });
+  taicho::cli::AddNetworkVerifyCommand(app, run);
   taicho::cli::AddRenderCommand(app, run);
   taicho::cli::AddPrintCopyCommand(app, run);
   taicho::cli::AddPrintStationCommand(app, run);
   taicho::cli::AddRegisterCommand(app, run);
   taicho::cli::AddExtendCommand(app, run);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  }
-  return run ? run() : 2;
+  return taicho::cli::ParseAndRun(app, argc, argv, run);
 }

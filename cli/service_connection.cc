@@ -17,8 +17,9 @@ absl::StatusOr<std::string> ReadPem(const std::string& path) {
 
 }  // namespace
 
-void AddConnectionOptions(CLI::App& cmd, ConnectionOptions& o) {
-  cmd.add_option("--server", o.server, "Địa chỉ taichod (host:port) / taichod address")->required();
+void AddConnectionOptions(CLI::App& cmd, ConnectionOptions& o, bool server_required) {
+  cmd.add_option("--server", o.server, "Địa chỉ taichod (host:port) / taichod address")
+      ->required(server_required);
   cmd.add_flag("--insecure-local", o.insecure_local,
                "Không mã hóa, chỉ dùng thử trên máy / plain text, local development only");
   cmd.add_option("--ca", o.ca, "Chứng thư gốc của máy chủ (PEM) / server CA (PEM)");

@@ -19,8 +19,9 @@ struct ConnectionOptions {
   std::string server_name = "localhost";
 };
 
-// --server, --insecure-local, --ca, --cert, --key, --server-name (Vietnamese help).
-void AddConnectionOptions(CLI::App& cmd, ConnectionOptions& options);
+// --server, --insecure-local, --ca, --cert, --key, --server-name (Vietnamese help). `--server`
+// is required unless the command also works without the service (`taicho verify`).
+void AddConnectionOptions(CLI::App& cmd, ConnectionOptions& options, bool server_required = true);
 
 // kUsage when neither mutual TLS files nor --insecure-local are given; kIo for unreadable files.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const ConnectionOptions& options);

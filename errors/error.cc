@@ -134,6 +134,9 @@ constexpr std::array kEntries = {
     Entry{ErrorCode::kRevocationUnavailable, "REVOCATION_UNAVAILABLE",
           absl::StatusCode::kUnavailable, 6, "Không kiểm tra được trạng thái thu hồi chứng thư số",
           "The certificate's revocation status could not be checked"},
+    Entry{ErrorCode::kUploadTooLarge, "UPLOAD_TOO_LARGE", absl::StatusCode::kResourceExhausted, 3,
+          "Tệp tải lên vượt quá dung lượng máy chủ cho phép",
+          "The upload is larger than the server allows"},
     // Last: Find() falls back to it.
     Entry{ErrorCode::kInternal, "INTERNAL", absl::StatusCode::kInternal, 7, "Lỗi nội bộ",
           "Internal error"},

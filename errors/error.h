@@ -62,6 +62,7 @@ enum class ErrorCode {
   kCertRevoked,            // the signer's certificate is revoked (OCSP or CRL)
   kCertStatusUnknown,      // the CA's responder does not know the signer's certificate
   kRevocationUnavailable,  // no OCSP responder or CRL gave a verified answer
+  kUploadTooLarge,         // an upload (streamed PDF) is larger than the server's upload cap
 };
 
 // The stable code, e.g. "PIN_INCORRECT".

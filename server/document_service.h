@@ -48,6 +48,10 @@ class DocumentServiceImpl final : public v1::DocumentService::Service {
   grpc::Status VerifyDocument(grpc::ServerContext* context,
                               const v1::VerifyDocumentRequest* request,
                               v1::VerificationReport* response) override;
+  // A PDF streamed in pieces (server/upload_calls.cc).
+  grpc::Status VerifyUpload(grpc::ServerContext* context,
+                            grpc::ServerReader<v1::VerifyUploadRequest>* reader,
+                            v1::VerificationReport* response) override;
   grpc::Status SignDocument(grpc::ServerContext* context, const v1::SignDocumentRequest* request,
                             v1::CompleteSignatureResponse* response) override;
   grpc::Status ActivateKey(grpc::ServerContext* context, const v1::ActivateKeyRequest* request,

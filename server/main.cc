@@ -34,6 +34,11 @@ namespace {
 using Flags = taicho::server::TaichodOptions;
 
 constexpr char kServiceName[] = "taicho.v1.DocumentService";
+constexpr int kMiB = 1024 * 1024;
+// Room for a message's framing (field tags and lengths) on top of --max-receive-mb, so that
+// limit is the payload's (a PDF of exactly that size, or a full 1 MiB VerifyUpload chunk at the
+// smallest setting) and not the payload's minus a few bytes.
+constexpr int kFramingBytes = 4 * 1024;
 
 std::string ReadAll(const std::string& path, bool* ok) {
   std::ifstream in(path, std::ios::binary);
@@ -129,6 +134,7 @@ int Serve(const Flags& flags) {
   config.kinds_dir = flags.kinds_dir;
   config.font_dir = flags.font_dir;
   config.session_ttl_ms = static_cast<int64_t>(flags.session_ttl_seconds) * 1000;
+  config.max_upload_bytes = static_cast<int64_t>(flags.max_upload_mb) * kMiB;
   if (!flags.trust.empty()) {
     bool ok = false;
     config.trust_anchors_pem = ReadAll(flags.trust, &ok);
@@ -172,7 +178,7 @@ int Serve(const Flags& flags) {
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(flags.listen, credentials, &port);
-  builder.SetMaxReceiveMessageSize(flags.max_receive_mb * 1024 * 1024);
+  builder.SetMaxReceiveMessageSize(flags.max_receive_mb * kMiB + kFramingBytes);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
@@ -186,10 +192,10 @@ int Serve(const Flags& flags) {
     return 6;
   }
   spdlog::info(
-      "taichod listening on {} (port {}, {}, store {}, max request {} MiB, {} server keys, "
-      "verify {})",
+      "taichod listening on {} (port {}, {}, store {}, max request {} MiB, max upload {} MiB, {} "
+      "server keys, verify {})",
       flags.listen, port, TransportName(flags), flags.store_dir, flags.max_receive_mb,
-      flags.keys.size(), flags.verify_online ? "online" : "offline");
+      flags.max_upload_mb, flags.keys.size(), flags.verify_online ? "online" : "offline");
 
   // SIGINT/SIGTERM were blocked in main before any thread started, so only this thread takes
   // them, and the shutdown runs in normal code, not in a signal handler.
@@ -269,6 +275,10 @@ int main(int argc, char** argv) {
                  "cỡ yêu cầu tối đa / largest request accepted (MiB)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  app.add_option("--max-upload-mb", flags.max_upload_mb,
+                 "cỡ tệp tải lên tối đa / largest PDF VerifyUpload accepts, streamed (MiB)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, taicho::server::kMaxUploadMb));
   app.add_option("--session-ttl-seconds", flags.session_ttl_seconds,
                  "thời hạn phiên ký / signing session lifetime")
       ->capture_default_str()

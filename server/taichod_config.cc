@@ -157,8 +157,8 @@ absl::Status LoadConfigFile(const std::string& path, TaichodOptions* options) {
   Reader reader(path);
   reader.OnlyKnown(root,
                    {"listen", "store_dir", "kinds_dir", "font_dir", "trust", "insecure_local",
-                    "max_receive_mb", "session_ttl_seconds", "shutdown_grace_seconds", "port_file",
-                    "log_format", "tls", "verify", "keys"},
+                    "max_receive_mb", "max_upload_mb", "session_ttl_seconds",
+                    "shutdown_grace_seconds", "port_file", "log_format", "tls", "verify", "keys"},
                    "");
   TaichodOptions& o = *options;
   reader.Get(root, "listen", &o.listen, "");
@@ -168,6 +168,7 @@ absl::Status LoadConfigFile(const std::string& path, TaichodOptions* options) {
   reader.Get(root, "trust", &o.trust, "");
   reader.Get(root, "insecure_local", &o.insecure_local, "");
   reader.Get(root, "max_receive_mb", &o.max_receive_mb, "", 1, 1024);
+  reader.Get(root, "max_upload_mb", &o.max_upload_mb, "", 1, kMaxUploadMb);
   reader.Get(root, "session_ttl_seconds", &o.session_ttl_seconds, "", 1, 7 * 24 * 3600);
   reader.Get(root, "shutdown_grace_seconds", &o.shutdown_grace_seconds, "", 0, 3600);
   reader.Get(root, "port_file", &o.port_file, "");

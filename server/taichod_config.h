@@ -12,6 +12,9 @@
 
 namespace taicho::server {
 
+// The largest upload cap one may configure (MiB): 64 GiB, far beyond any decision's attachments.
+inline constexpr int kMaxUploadMb = 64 * 1024;
+
 struct TaichodOptions {
   std::string listen = "127.0.0.1:50051";
   std::string store_dir;  // required (file or flag)
@@ -25,10 +28,11 @@ struct TaichodOptions {
   std::vector<std::string> verify_url_rewrites;  // "FROM=TO" URL prefix rewrites
   int verify_revocation_timeout_seconds = 10;
   bool insecure_local = false;
-  std::string tls_cert;   // the server's certificate chain (PEM), leaf first
-  std::string tls_key;    // its private key (PEM)
-  std::string client_ca;  // roots for client certificates (PEM); set: mutual TLS, roles
-  int max_receive_mb = 32;
+  std::string tls_cert;     // the server's certificate chain (PEM), leaf first
+  std::string tls_key;      // its private key (PEM)
+  std::string client_ca;    // roots for client certificates (PEM); set: mutual TLS, roles
+  int max_receive_mb = 32;  // the largest message (a unary VerifyDocument's PDF, …)
+  int max_upload_mb = 256;  // the largest PDF streamed in with VerifyUpload
   int session_ttl_seconds = 900;
   std::string port_file;
   int shutdown_grace_seconds = 10;

@@ -489,8 +489,8 @@ TEST(ServiceConfig, FileIsReadAndFlagsOverrideIt) {
   ASSERT_EQ(server.Stop(SIGTERM) >> 8, 0) << server.log();
 
   Taichod from_file;
-  const std::string config =
-      "store_dir = \"" + ignored_store + "\"\nlog_format = \"json\"\n" + "insecure_local = true\n";
+  const std::string config = "store_dir = \"" + ignored_store + "\"\nlog_format = \"json\"\n" +
+                             "insecure_local = true\n" + "max_upload_mb = 300\n";
   ASSERT_TRUE(from_file.Start(config)) << from_file.log();
   EXPECT_FALSE(fs::exists(ignored_store));
   EXPECT_TRUE(fs::exists(from_file.dir() + "/store"));
@@ -504,7 +504,11 @@ TEST(ServiceConfig, FileIsReadAndFlagsOverrideIt) {
     auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     ASSERT_TRUE(json.is_object()) << line;
     EXPECT_TRUE(json.contains("time") && json.contains("level")) << line;
-    if (json.value("msg", "").find("taichod listening") != std::string::npos) listening = true;
+    const std::string msg = json.value("msg", "");
+    if (msg.find("taichod listening") != std::string::npos) {
+      listening = true;
+      EXPECT_NE(msg.find("max upload 300 MiB"), std::string::npos) << msg;
+    }
     ++parsed;
   }
   EXPECT_GT(parsed, 0);
@@ -526,6 +530,7 @@ TEST(ServiceConfig, BadFilesAreRefusedWithTheLineAndTheProblem) {
       {"listen = \"127.0.0.1:0\"\nlisten_addr = 1\n", {"CONFIG_INVALID", ":2:", "listen_addr"}},
       {"max_receive_mb = \"big\"\n", {"CONFIG_INVALID", ":1:", "max_receive_mb"}},
       {"max_receive_mb = 5000\n", {"CONFIG_INVALID", "from 1 to 1024"}},
+      {"max_upload_mb = 0\n", {"CONFIG_INVALID", "max_upload_mb", "from 1 to 65536"}},
       {"[keys.seal]\ntoken_label = \"x\"\nkey_id = \"zz\"\nsessions = 0\n",
        {"keys.seal.module' is required", "key_id", "sessions"}},
       {"log_format = \"xml\"\n", {"log_format"}},

@@ -24,6 +24,7 @@
 #include "taicho/v1/document_service.grpc.pb.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/taichod_process.h"
+#include "tests/support/upload_client.h"
 
 namespace taicho {
 namespace {
@@ -312,7 +313,19 @@ TEST_F(ServiceMtls, EachRoleCallsOnlyWhatItMay) {
         v1::VerifyDocumentRequest request;
         request.set_name(approved);
         v1::VerificationReport out;
-        return Finish(stub.VerifyDocument(context.get(), request, &out), *context);
+        const Call unary = Finish(stub.VerifyDocument(context.get(), request, &out), *context);
+        // The streamed upload answers to the same rule: an allowed caller's garbage is
+        // INVALID_ARGUMENT, a refused caller is refused before anything is read.
+        testing::UploadResult upload = testing::UploadBytes(stub, "%PDF-1.7\nnot a PDF\n");
+        EXPECT_EQ(upload.status.error_code() == grpc::StatusCode::PERMISSION_DENIED,
+                  unary.status.error_code() == grpc::StatusCode::PERMISSION_DENIED)
+            << upload.status.error_message() << " / " << unary.status.error_message();
+        if (upload.status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+          EXPECT_EQ(upload.code, "ROLE_NOT_ALLOWED");
+        } else {
+          EXPECT_EQ(upload.code, "PDF_UNREADABLE") << upload.status.error_message();
+        }
+        return unary;
       }
       // This server holds no keys: an allowed caller gets NOT_FOUND KEY_NOT_FOUND.
       case Operation::kServerSeal: {
@@ -467,6 +480,7 @@ TEST_F(ServiceMtls, PythonOneStopShopClient) {
   EXPECT_EQ(seen["idempotent"], true);
   EXPECT_EQ(seen["revisions"], 1);
   EXPECT_GT(seen["draft_bytes"].get<int>(), 10000);
+  EXPECT_EQ(seen["upload_signatures"], 0);
   EXPECT_EQ(seen["bad_data"], "DATA_INVALID");
   EXPECT_EQ(seen["unknown_kind"], "KIND_UNKNOWN");
   EXPECT_EQ(seen["wrong_role"], "ROLE_NOT_ALLOWED");

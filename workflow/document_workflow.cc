@@ -416,6 +416,16 @@ absl::StatusOr<pades::VerificationReport> DocumentWorkflow::VerifyBytes(std::str
   return pades::VerifyPdf(file.path(), config_.trust_anchors_pem, config_.online_revocation);
 }
 
+absl::StatusOr<std::unique_ptr<PdfUpload>> DocumentWorkflow::BeginUpload() {
+  return PdfUpload::Create(Scratch(".upload.pdf"), config_.max_upload_bytes);
+}
+
+absl::StatusOr<pades::VerificationReport> DocumentWorkflow::VerifyUploaded(PdfUpload& upload) {
+  if (absl::Status st = upload.Finish(); !st.ok()) return st;
+  // The verifier reads the file from disk (memory-flat), as for a stored revision.
+  return pades::VerifyPdf(upload.path(), config_.trust_anchors_pem);
+}
+
 absl::StatusOr<pades::VerificationReport> DocumentWorkflow::VerifyRevision(const std::string& id,
                                                                            int number) {
   auto revision = OpenRevision(id, number);

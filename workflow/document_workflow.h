@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,7 @@
 #include "store/store.h"
 #include "workflow/desk_statistics.h"
 #include "workflow/lifecycle.h"
+#include "workflow/pdf_upload.h"
 
 namespace taicho::workflow {
 
@@ -31,7 +33,8 @@ struct WorkflowConfig {
   // Asked by Verify for revocation data a document's DSS lacks (not owned); null: offline only.
   const revocation::StatusSource* online_revocation = nullptr;
   int64_t session_ttl_ms = 15 * 60 * 1000;
-  std::function<int64_t()> now_ms;  // Unix milliseconds; the system clock when empty
+  int64_t max_upload_bytes = 256LL * 1024 * 1024;  // the largest PDF BeginUpload accepts
+  std::function<int64_t()> now_ms;                 // Unix milliseconds; the system clock when empty
 };
 
 struct CreateInput {
@@ -143,6 +146,12 @@ class DocumentWorkflow {
 
   absl::StatusOr<pades::VerificationReport> VerifyBytes(std::string_view pdf);
   absl::StatusOr<pades::VerificationReport> VerifyRevision(const std::string& id, int number);
+
+  // A PDF streamed in (VerifyUpload): a private work file, capped at config.max_upload_bytes,
+  // that the caller appends to; kIo when it cannot be created.
+  absl::StatusOr<std::unique_ptr<PdfUpload>> BeginUpload();
+  // Finishes the upload and verifies the file from disk; the same errors as VerifyBytes.
+  absl::StatusOr<pades::VerificationReport> VerifyUploaded(PdfUpload& upload);
 
   // The print station (workflow/document_printing.cc). Pending print jobs of a desk after a
   // cursor, oldest first; waiting up to `max_wait_ms` for one when there is none yet.

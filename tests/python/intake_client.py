@@ -4,9 +4,10 @@
 
 Uses scripts/one_stop_shop.py's stubs (generated from proto/ at start) and helpers, then:
 creates a decision from the sample data (a dossier received at the desk), repeats the request
-(idempotent: the same document), reads it back, lists the desk's drafts, checks that bad data and
-a wrong role get their status and stable code, and reads the register and statistics. Prints one
-JSON object with what it saw; exits non-zero on the first unexpected answer.
+(idempotent: the same document), reads it back, lists the desk's drafts, streams the draft back
+to VerifyUpload, checks that bad data and a wrong role get their status and stable code, and reads
+the register and statistics. Prints one JSON object with what it saw; exits non-zero on the first
+unexpected answer.
 
 Usage: intake_client.py --target 127.0.0.1:PORT --pki DIR
 """
@@ -63,6 +64,18 @@ def main():
         document_service_pb2.DownloadRevisionRequest(name=created.name), timeout=60))
     assert pdf.startswith(b"%PDF-"), pdf[:8]
     seen["draft_bytes"] = len(pdf)
+
+    # The draft streamed back in pieces (VerifyUpload), its size declared first: a report with
+    # no signature yet.
+    def pieces(piece=64 * 1024):
+        yield document_service_pb2.VerifyUploadRequest(
+            metadata=document_service_pb2.UploadMetadata(total_size_bytes=len(pdf)))
+        for at in range(0, len(pdf), piece):
+            yield document_service_pb2.VerifyUploadRequest(data=pdf[at:at + piece])
+
+    report = intake.VerifyUpload(pieces(), timeout=60)
+    assert not report.all_passed and len(report.signatures) == 0, report
+    seen["upload_signatures"] = len(report.signatures)
 
     # Bad data: every problem listed, INVALID_ARGUMENT with the stable code.
     bad = document_service_pb2.CreateDocumentRequest(request_id="py-2")

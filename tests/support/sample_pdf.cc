@@ -4,6 +4,7 @@
 #include <podofo/podofo.h>
 
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,37 @@ void WriteSamplePdf(const std::string& path, int pages) {
     PoDoFo::PdfMemDocument doc;
     doc.SetPdfVersion(PoDoFo::ePdfVersion_1_7);
     AddSamplePages(doc, pages);
+    doc.Write(path.c_str());
+  } catch (const PoDoFo::PdfError& e) {
+    FAIL() << "PoDoFo could not write " << path << ": "
+           << PoDoFo::PdfError::ErrorMessage(e.GetError());
+  }
+}
+
+void WriteLargePdf(const std::string& path, int megabytes) {
+  PoDoFo::PdfError::EnableDebug(false);
+  PoDoFo::PdfError::EnableLogging(false);
+  constexpr unsigned kSide = 640;  // 640×640 gray = 400 KiB a page
+  const long pages = static_cast<long>(megabytes) * 1024 * 1024 / (kSide * kSide) + 1;
+  std::mt19937 rng(42);
+  std::vector<char> pixels(kSide * kSide);
+  try {
+    PoDoFo::PdfMemDocument doc;
+    doc.SetPdfVersion(PoDoFo::ePdfVersion_1_7);
+    AddSamplePages(doc, 1);
+    for (long p = 0; p < pages; ++p) {
+      for (char& c : pixels) c = static_cast<char>(rng());
+      PoDoFo::PdfPage* page =
+          doc.CreatePage(PoDoFo::PdfPage::CreateStandardPageSize(PoDoFo::ePdfPageSize_A4));
+      PoDoFo::PdfImage image(&doc);
+      image.SetImageColorSpace(PoDoFo::ePdfColorSpace_DeviceGray);
+      PoDoFo::PdfMemoryInputStream in(pixels.data(), static_cast<PoDoFo::pdf_long>(pixels.size()));
+      image.SetImageData(kSide, kSide, 8, &in, PoDoFo::TVecFilters());
+      PoDoFo::PdfPainter painter;
+      painter.SetPage(page);
+      painter.DrawImage(50, 200, &image, 0.7, 0.7);
+      painter.FinishPage();
+    }
     doc.Write(path.c_str());
   } catch (const PoDoFo::PdfError& e) {
     FAIL() << "PoDoFo could not write " << path << ": "

@@ -10,6 +10,10 @@ namespace taicho::testing {
 // Writes a plain PDF (classic xref table) with `pages` pages of Vietnamese text to `path`.
 void WriteSamplePdf(const std::string& path, int pages = 2);
 
+// A PDF of about `megabytes` MiB: one sample page, then pages of uncompressed noise images
+// (incompressible, like scanned attachments), as bench/make_large_pdf writes.
+void WriteLargePdf(const std::string& path, int megabytes);
+
 // An empty signature field as taicho's draft renderer leaves it for the signing steps.
 struct EmptySignatureField {
   std::string name;  // "officer", "seal"

@@ -28,6 +28,7 @@ class TaichodProcess {
   int Stop(int signal);
 
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
   std::string log() const;  // of the last start
   int exit_status() const { return exit_status_; }

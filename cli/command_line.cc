@@ -12,4 +12,14 @@ int Fail(const absl::Status& status) {
   return ExitCodeOf(status);
 }
 
+int ParseAndRun(CLI::App& app, int argc, char** argv, const Runner& run) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  return run ? run() : 2;
+}
+
 }  // namespace taicho::cli

@@ -1,0 +1,58 @@
+// DocumentService's streamed upload: VerifyUpload. The bytes go straight from each message into the
+// workflow's work file (workflow/pdf_upload.h); nothing here holds more than one message.
+#include "absl/strings/str_cat.h"
+#include "server/call_log.h"
+#include "server/document_service.h"
+#include "server/proto_convert.h"
+
+namespace taicho::server {
+
+grpc::Status DocumentServiceImpl::VerifyUpload(grpc::ServerContext* context,
+                                               grpc::ServerReader<v1::VerifyUploadRequest>* reader,
+                                               v1::VerificationReport* response) {
+  CallLog log("VerifyUpload", context);
+  absl::StatusOr<Caller> caller = Identify(context);
+  if (!caller.ok()) return log.Finish(caller.status(), context);
+  log.set_caller(caller->actor);
+  // Refused before a byte is read or written to disk.
+  if (absl::Status allowed = Allow(*caller, auth::Operation::kVerifyDocument); !allowed.ok()) {
+    return log.Finish(allowed, context);
+  }
+  absl::StatusOr<std::unique_ptr<workflow::PdfUpload>> upload = workflow_.BeginUpload();
+  if (!upload.ok()) return log.Finish(upload.status(), context);
+  workflow::PdfUpload& file = **upload;
+  // Sizes are not content: the log line says how much came, never what or under which name.
+  auto resource = [&file] { return absl::StrCat("(uploaded PDF, ", file.size(), " bytes)"); };
+  v1::VerifyUploadRequest message;
+  bool first = true;
+  while (reader->Read(&message)) {
+    if (message.has_metadata()) {
+      absl::Status declared =
+          first
+              ? file.Declare(message.metadata().total_size_bytes())
+              : Error(ErrorCode::kUsage, "metadata: chỉ trong thông điệp đầu / first message only");
+      if (!declared.ok()) {
+        log.set_resource(resource());
+        return log.Finish(declared, context);
+      }
+    }
+    first = false;
+    // Returning stops the reading: the rest of an over-cap stream is never written anywhere.
+    if (absl::Status st = file.Append(message.data()); !st.ok()) {
+      log.set_resource(resource());
+      return log.Finish(st, context);
+    }
+  }
+  log.set_resource(resource());
+  // A read that ended without the client's half-close: cancelled or past its deadline. Nobody
+  // waits for the answer; the work file goes with `upload`.
+  if (context->IsCancelled()) {
+    return log.Finish(absl::CancelledError("the client cancelled the upload"), context);
+  }
+  absl::StatusOr<pades::VerificationReport> report = workflow_.VerifyUploaded(file);
+  if (!report.ok()) return log.Finish(report.status(), context);
+  FillReport(*report, response);
+  return log.Finish(absl::OkStatus(), context);
+}
+
+}  // namespace taicho::server
