@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "pdf/pdf_file.h"
 #include "pdf/signature_appearance.h"
 #include "pdf/signature_update.h"
 #include "revocation/revocation_client.h"
@@ -52,6 +53,9 @@ struct SignOptions {
   // says so).
   const revocation::RevocationClient* revocation = nullptr;
   bool sign_when_revocation_unavailable = false;
+  // How the output file is committed: kAtomicOnly when the caller makes it durable itself (the
+  // workflow's scratch files, which the store fsyncs when it adopts them).
+  pdf::Durability output_durability = pdf::Durability::kSynced;
 };
 
 struct SignResult {
@@ -110,9 +114,9 @@ absl::StatusOr<PreparedSignature> PrepareSignature(const std::string& input_path
 // `output_path` atomically.
 // With `tsa`, the signature value is time-stamped (B-T) before embedding; the reservation made
 // at prepare time holds a token of a few kilobytes.
-absl::StatusOr<SignResult> CompleteSignature(const PreparedSignature& prepared,
-                                             ByteSpan signature_value,
-                                             const std::string& output_path,
-                                             const tsa::TsaClient* tsa = nullptr);
+absl::StatusOr<SignResult> CompleteSignature(
+    const PreparedSignature& prepared, ByteSpan signature_value, const std::string& output_path,
+    const tsa::TsaClient* tsa = nullptr,
+    pdf::Durability output_durability = pdf::Durability::kSynced);
 
 }  // namespace taicho::pades

@@ -10,6 +10,7 @@
 #include "errors/error.h"
 #include "revocation/revocation_client.h"
 #include "signer/certificate_info.h"
+#include "signer/openssl_ptr.h"
 
 namespace taicho::pades {
 namespace {
@@ -28,9 +29,7 @@ std::string Iso(int64_t t) {
 absl::StatusOr<SignerCheck> CheckSignerCertificate(const std::vector<Bytes>& chain,
                                                    const SignOptions& options, int64_t now) {
   if (chain.empty()) return Error(ErrorCode::kCertificateNotFound);
-  const unsigned char* p = chain[0].data();
-  std::unique_ptr<X509, decltype(&X509_free)> cert(
-      d2i_X509(nullptr, &p, static_cast<long>(chain[0].size())), X509_free);
+  signer::ossl::X509Ptr cert = signer::ossl::ParseCertificatePrefix(chain[0]);
   if (!cert) {
     ERR_clear_error();
     return Error(ErrorCode::kCertificateInvalid, "the signer's certificate cannot be parsed");

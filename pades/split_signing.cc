@@ -115,7 +115,8 @@ absl::StatusOr<PreparedSignature> PrepareSignature(const std::string& input_path
   absl::StatusOr<SignerCheck> check =
       CheckSignerCertificate(chain, options, static_cast<int64_t>(std::time(nullptr)));
   if (!check.ok()) return check.status();
-  absl::StatusOr<pdf::AtomicFile> out = pdf::AtomicFile::Create(prepared_pdf_path);
+  absl::StatusOr<pdf::AtomicFile> out =
+      pdf::AtomicFile::Create(prepared_pdf_path, options.output_durability);
   if (!out.ok()) return out.status();
   absl::StatusOr<DigestedUpdate> written =
       WriteDigestedUpdate(input_path, *out, *spec, options.digest);
@@ -138,7 +139,8 @@ absl::StatusOr<PreparedSignature> PrepareSignature(const std::string& input_path
 absl::StatusOr<SignResult> CompleteSignature(const PreparedSignature& prepared,
                                              ByteSpan signature_value,
                                              const std::string& output_path,
-                                             const tsa::TsaClient* tsa) {
+                                             const tsa::TsaClient* tsa,
+                                             pdf::Durability output_durability) {
   // Check the value first: a wrong key must not cost a file copy.
   absl::StatusOr<Bytes> completed = signer::CompleteCms(prepared.cms, signature_value);
   if (!completed.ok()) return completed.status();
@@ -149,7 +151,7 @@ absl::StatusOr<SignResult> CompleteSignature(const PreparedSignature& prepared,
     return Error(ErrorCode::kSignatureTooLarge, "prepare again");
   }
   // Work on a private copy so the bytes checked are the bytes signed.
-  absl::StatusOr<pdf::AtomicFile> out = pdf::AtomicFile::Create(output_path);
+  absl::StatusOr<pdf::AtomicFile> out = pdf::AtomicFile::Create(output_path, output_durability);
   if (!out.ok()) return out.status();
   absl::StatusOr<int64_t> copied = pdf::CopyFileTo(prepared.prepared_pdf, out->fd());
   if (!copied.ok()) return copied.status();

@@ -49,20 +49,22 @@ std::string RandomSuffix() {
 
 }  // namespace
 
-absl::StatusOr<AtomicFile> AtomicFile::Create(const std::string& final_path) {
+absl::StatusOr<AtomicFile> AtomicFile::Create(const std::string& final_path,
+                                              Durability durability) {
   std::filesystem::path p(final_path);
   std::string temp = (p.parent_path() / ("." + p.filename().string() + ".taicho-" +
                                          std::to_string(::getpid()) + "-" + RandomSuffix()))
                          .string();
   int fd = ::open(temp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return IoError("cannot create", temp);
-  return AtomicFile(final_path, temp, fd);
+  return AtomicFile(final_path, temp, fd, durability);
 }
 
 AtomicFile::AtomicFile(AtomicFile&& other) noexcept
     : final_path_(std::move(other.final_path_)),
       temp_path_(std::move(other.temp_path_)),
       fd_(other.fd_),
+      durability_(other.durability_),
       committed_(other.committed_) {
   other.fd_ = -1;
   other.committed_ = true;  // the moved-from object owns nothing
@@ -74,7 +76,8 @@ AtomicFile::~AtomicFile() {
 }
 
 absl::Status AtomicFile::Commit() {
-  if (::fsync(fd_) != 0) return IoError("cannot sync", temp_path_);
+  const bool sync = durability_ == Durability::kSynced;
+  if (sync && ::fsync(fd_) != 0) return IoError("cannot sync", temp_path_);
   if (::close(fd_) != 0) {
     fd_ = -1;
     return IoError("cannot close", temp_path_);
@@ -84,6 +87,7 @@ absl::Status AtomicFile::Commit() {
     return IoError("cannot rename to", final_path_);
   }
   committed_ = true;
+  if (!sync) return absl::OkStatus();
   // Make the rename itself durable.
   std::string dir = std::filesystem::path(final_path_).parent_path().string();
   if (dir.empty()) dir = ".";

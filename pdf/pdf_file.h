@@ -16,12 +16,21 @@ namespace taicho::pdf {
 // /ByteRange [offset1 length1 offset2 length2]: the signed bytes are the two ranges.
 using ByteRange = std::array<int64_t, 4>;
 
+// Whether AtomicFile::Commit makes the file and its name durable (fsync) or only atomic.
+enum class Durability {
+  kSynced,
+  // The caller syncs it itself: e.g. a scratch file the store adopts (store/blob_files.h fsyncs
+  // it before giving it its name), where syncing here too cost two more disk flushes per file.
+  kAtomicOnly,
+};
+
 // A file written beside its final path and renamed into place only by Commit(): a crash or an
 // error leaves no half-written file at `final_path`. The temp file is removed on destruction
 // unless committed. Not thread-safe.
 class AtomicFile {
  public:
-  static absl::StatusOr<AtomicFile> Create(const std::string& final_path);
+  static absl::StatusOr<AtomicFile> Create(const std::string& final_path,
+                                           Durability durability = Durability::kSynced);
   AtomicFile(AtomicFile&& other) noexcept;
   AtomicFile& operator=(AtomicFile&&) = delete;
   ~AtomicFile();
@@ -30,15 +39,19 @@ class AtomicFile {
   const std::string& final_path() const { return final_path_; }
   int fd() const { return fd_; }
 
-  // fsync, close, rename over final_path, fsync the directory.
+  // fsync, close, rename over final_path, fsync the directory (no fsyncs for kAtomicOnly).
   absl::Status Commit();
 
  private:
-  AtomicFile(std::string final_path, std::string temp_path, int fd)
-      : final_path_(std::move(final_path)), temp_path_(std::move(temp_path)), fd_(fd) {}
+  AtomicFile(std::string final_path, std::string temp_path, int fd, Durability durability)
+      : final_path_(std::move(final_path)),
+        temp_path_(std::move(temp_path)),
+        fd_(fd),
+        durability_(durability) {}
   std::string final_path_;
   std::string temp_path_;
   int fd_ = -1;
+  Durability durability_ = Durability::kSynced;
   bool committed_ = false;
 };
 

@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
+#include "signer/openssl_ptr.h"
 
 namespace taicho::signer {
 namespace {
@@ -56,8 +57,7 @@ std::string TimeIso(const ASN1_TIME* t) {
 }  // namespace
 
 absl::StatusOr<CertificateInfo> DescribeCertificate(ByteSpan der) {
-  const unsigned char* p = der.data();
-  std::unique_ptr<X509, X509Free> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  ossl::X509Ptr cert = ossl::ParseCertificatePrefix(der);
   if (!cert) return Error(ErrorCode::kCertificateInvalid, "not a DER certificate");
   CertificateInfo info;
   info.common_name = CommonName(X509_get_subject_name(cert.get()));

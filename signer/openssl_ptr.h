@@ -64,8 +64,13 @@ using X509StackView = std::unique_ptr<STACK_OF(X509), Deleter<FreeX509StackShall
 inline void FreeAttrStackShallow(STACK_OF(X509_ATTRIBUTE) * sk) { sk_X509_ATTRIBUTE_free(sk); }
 using AttrStackView = std::unique_ptr<STACK_OF(X509_ATTRIBUTE), Deleter<FreeAttrStackShallow>>;
 
-// Parses one DER certificate; null when it is not one (or has trailing bytes).
+// Parses one DER certificate; null when it is not one (or has trailing bytes). The result is a
+// new reference to an object that may be shared with other callers and threads (a small cache of
+// recent certificates, see key_signer.cc): read it, never change it.
 X509Ptr ParseCertificate(ByteSpan der);
+
+// Like ParseCertificate but, as d2i_X509 does, accepts trailing bytes after the certificate.
+X509Ptr ParseCertificatePrefix(ByteSpan der);
 
 // DER of an object with an i2d function; empty on failure.
 template <typename T, typename I2d>

@@ -75,11 +75,47 @@ absl::StatusOr<SqliteDb> SqliteDb::Open(const std::string& path) {
   return db;
 }
 
+StatementCache::~StatementCache() {
+  for (auto& [sql, statements] : idle_) {
+    for (sqlite3_stmt* stmt : statements) sqlite3_finalize(stmt);
+  }
+}
+
+sqlite3_stmt* StatementCache::Take(std::string_view sql) {
+  auto it = idle_.find(sql);
+  if (it == idle_.end() || it->second.empty()) return nullptr;
+  sqlite3_stmt* stmt = it->second.back();
+  it->second.pop_back();
+  return stmt;
+}
+
+void StatementCache::Put(sqlite3_stmt* stmt) {
+  // A failed last step is reported by sqlite3_reset again; the caller saw it already.
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  const char* sql = sqlite3_sql(stmt);
+  auto it = sql != nullptr ? idle_.find(std::string_view(sql)) : idle_.end();
+  if (it == idle_.end() && sql != nullptr && idle_.size() < kMaxSql) {
+    it = idle_.emplace(sql, std::vector<sqlite3_stmt*>{}).first;
+  }
+  if (it == idle_.end() || it->second.size() >= kMaxIdlePerSql) {
+    sqlite3_finalize(stmt);
+    return;
+  }
+  it->second.push_back(stmt);
+}
+
 absl::StatusOr<SqliteStatement> SqliteDb::Prepare(std::string_view sql) {
+  if (sqlite3_stmt* cached = statements_->Take(sql)) {
+    return SqliteStatement(db_.get(), cached, statements_.get());
+  }
   sqlite3_stmt* stmt = nullptr;
-  const int rc =
-      sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
-  SqliteStatement statement(db_.get(), stmt);
+  const char* tail = nullptr;
+  const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
+  // Only a statement that is the whole text can be found again by its text.
+  const bool whole = tail == sql.data() + sql.size();
+  SqliteStatement statement(db_.get(), stmt, whole ? statements_.get() : nullptr);
   if (rc != SQLITE_OK) return SqliteError(db_.get(), rc, "prepare");
   return statement;
 }
@@ -93,7 +129,10 @@ absl::Status SqliteDb::Exec(const std::string& sql) {
 }
 
 absl::StatusOr<SqliteTransaction> SqliteTransaction::Begin(SqliteDb& db) {
-  absl::Status st = db.Exec("BEGIN IMMEDIATE");
+  // Prepared (and so cached) rather than Exec'd: parsed once per connection, not per write.
+  absl::StatusOr<SqliteStatement> begin = db.Prepare("BEGIN IMMEDIATE");
+  if (!begin.ok()) return begin.status();
+  absl::Status st = begin->Run();
   if (!st.ok()) return st;
   return SqliteTransaction(&db);
 }
@@ -105,7 +144,8 @@ SqliteTransaction::~SqliteTransaction() {
 }
 
 absl::Status SqliteTransaction::Commit() {
-  absl::Status st = db_->Exec("COMMIT");
+  absl::StatusOr<SqliteStatement> commit = db_->Prepare("COMMIT");
+  absl::Status st = commit.ok() ? commit->Run() : commit.status();
   if (st.ok()) open_ = false;
   return st;
 }

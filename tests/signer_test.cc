@@ -2,6 +2,7 @@
 // against our own verifier and the independent `openssl cms` command.
 #include <gtest/gtest.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "signer/cms_builder.h"
 #include "signer/cms_verifier.h"
 #include "signer/key_signer.h"
+#include "signer/openssl_ptr.h"
 #include "tests/support/pki_fixture.h"
 
 namespace taicho::signer {
@@ -486,6 +488,29 @@ TEST_F(SignerTest, EstimateCoversRealSizes) {
   for (const Bytes& c : (*key)->CertificateChain()) certs += c.size();
   EXPECT_GE(EstimateCmsSize((*key)->CertificateChain()), certs + 6144);
   EXPECT_GT(EstimateCmsSize({}), 6144u);
+}
+
+// Parsed certificates are shared (a cache by DER): the same object for the same bytes, never one
+// for bytes that are not exactly a certificate.
+TEST_F(SignerTest, ParsedCertificatesAreSharedByTheirDer) {
+  auto key = LoadPkcs12Signer(Path("rsa.p12"), "bí-mật");
+  ASSERT_TRUE(key.ok()) << key.status();
+  const Bytes& der = (*key)->CertificateChain().front();
+  ossl::X509Ptr first = ossl::ParseCertificate(der);
+  ossl::X509Ptr second = ossl::ParseCertificate(Bytes(der));
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first.get(), second.get());
+  first.reset();  // each caller holds its own reference
+  EXPECT_NE(X509_get_subject_name(second.get()), nullptr);
+
+  Bytes trailing = der;
+  trailing.push_back(0);
+  EXPECT_EQ(ossl::ParseCertificate(trailing), nullptr);
+  ossl::X509Ptr prefix = ossl::ParseCertificatePrefix(trailing);
+  ASSERT_NE(prefix, nullptr);
+  EXPECT_EQ(X509_cmp(prefix.get(), second.get()), 0);
+  EXPECT_EQ(ossl::ParseCertificate(Bytes{0x30, 0x03, 0x02, 0x01, 0x00}), nullptr);
+  ERR_clear_error();
 }
 
 }  // namespace

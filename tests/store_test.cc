@@ -8,6 +8,7 @@
 
 #include "errors/error.h"
 #include "gtest/gtest.h"
+#include "store/sqlite_db.h"
 #include "store/sqlite_store.h"
 #include "tests/support/pki_fixture.h"
 
@@ -214,6 +215,59 @@ TEST_F(StoreTest, KilledMidTransactionLeavesNothing) {
     ASSERT_TRUE(path.ok()) << path.status();
     EXPECT_EQ(testing::ReadFileBytes(*path), "pdf " + std::to_string(std::stoi(d.id)));
   }
+}
+
+// Statements are reused by their SQL: one still open while the same SQL is prepared again gets a
+// statement of its own, a reused one starts with no bindings and no row, and transactions keep
+// working on cached BEGIN/COMMIT statements.
+TEST(SqliteDbTest, ReusedStatementsStartAfresh) {
+  absl::StatusOr<SqliteDb> db = SqliteDb::Open(MakeTempDir("sqlite-db") + "/t.db");
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE(db->Exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)").ok());
+  for (int round = 0; round < 3; ++round) {
+    absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(*db);
+    ASSERT_TRUE(tx.ok()) << tx.status();
+    auto insert = db->Prepare("INSERT INTO t (k, v) VALUES (?1, ?2)");
+    ASSERT_TRUE(insert.ok());
+    ASSERT_TRUE(insert->Bind(1, int64_t{round}).Bind(2, "v" + std::to_string(round)).Run().ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  {
+    // Left in the middle of its rows: released (reset), not holding the read open.
+    auto all = db->Prepare("SELECT k FROM t ORDER BY k");
+    ASSERT_TRUE(all.ok());
+    ASSERT_TRUE(*all->Step());
+    auto again = db->Prepare("SELECT k FROM t ORDER BY k");  // the first is still open
+    ASSERT_TRUE(again.ok());
+    ASSERT_TRUE(*again->Step());
+    EXPECT_EQ(again->Int(0), 0);
+    ASSERT_TRUE(*all->Step());
+    EXPECT_EQ(all->Int(0), 1);
+  }
+  {
+    auto reused = db->Prepare("SELECT k FROM t ORDER BY k");
+    ASSERT_TRUE(reused.ok());
+    ASSERT_TRUE(*reused->Step());
+    EXPECT_EQ(reused->Int(0), 0);  // from the first row again
+  }
+  {
+    auto insert = db->Prepare("INSERT INTO t (k, v) VALUES (?1, ?2)");
+    ASSERT_TRUE(insert.ok());
+    insert->Bind(1, int64_t{9});  // ?2 not bound again: NULL, not the last call's text
+    ASSERT_TRUE(insert->Run().ok());
+  }
+  auto v = db->Prepare("SELECT v IS NULL FROM t WHERE k = 9");
+  ASSERT_TRUE(v.ok());
+  ASSERT_TRUE(*v->Step());
+  EXPECT_EQ(v->Int(0), 1);
+  // A rolled back transaction (destroyed uncommitted) leaves BEGIN usable again.
+  {
+    absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(*db);
+    ASSERT_TRUE(tx.ok());
+  }
+  absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(*db);
+  ASSERT_TRUE(tx.ok()) << tx.status();
+  EXPECT_TRUE(tx->Commit().ok());
 }
 
 }  // namespace

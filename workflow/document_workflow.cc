@@ -267,6 +267,8 @@ absl::StatusOr<PrepareOutput> DocumentWorkflow::Prepare(const PrepareInput& in) 
   options.reason = in.reason;
   options.location = in.location;
   options.signing_time = now / 1000;
+  // A scratch file: PutBlob fsyncs it before the store names it.
+  options.output_durability = pdf::Durability::kAtomicOnly;
   ScratchFile image(Scratch(".png"));
   if (!in.image_png.empty()) {
     if (in.image_png.size() > kMaxImageBytes) {
@@ -376,7 +378,8 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const std::string& ses
 
   ScratchFile signed_file(Scratch(".pdf"));
   absl::StatusOr<pades::SignResult> result =
-      pades::CompleteSignature(*prepared, signature_value, signed_file.path());
+      pades::CompleteSignature(*prepared, signature_value, signed_file.path(), /*tsa=*/nullptr,
+                               pdf::Durability::kAtomicOnly);  // PutBlob fsyncs it
   if (!result.ok()) return result.status();
   absl::StatusOr<int64_t> size = SizeOf(signed_file.path());
   if (!size.ok()) return size.status();
