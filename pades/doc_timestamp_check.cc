@@ -129,7 +129,19 @@ void CheckDocumentTimeStamp(const std::string& path, const pdf::EmbeddedSignatur
   r.timestamp_tsa = info->tsa_subject;
 }
 
-void CheckRevocation(const pdf::DssContent& dss, const pdf::EmbeddedSignature& sig,
+std::vector<Bytes> CarriedCertificates(const Bytes& cms_der) {
+  std::vector<Bytes> out;
+  const unsigned char* p = cms_der.data();
+  CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(cms_der.size())));
+  X509StackPtr carried(cms ? CMS_get1_certs(cms.get()) : nullptr);
+  for (int i = 0; carried && i < sk_X509_num(carried.get()); ++i) {
+    out.push_back(ToDer(sk_X509_value(carried.get(), i), i2d_X509));
+  }
+  ERR_clear_error();
+  return out;
+}
+
+void CheckRevocation(const pdf::DssContent& dss, const std::vector<Bytes>& carried,
                      const Bytes& cert, const revocation::StatusSource* online,
                      SignatureReport& r) {
   if (cert.empty()) return;
@@ -137,13 +149,7 @@ void CheckRevocation(const pdf::DssContent& dss, const pdf::EmbeddedSignature& s
   if (!subject) return;
   // Issuer candidates: the DSS's certificates and the signature's own.
   std::vector<Bytes> pool = dss.certs;
-  const unsigned char* p = sig.contents.data();
-  CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(sig.contents.size())));
-  X509StackPtr carried(cms ? CMS_get1_certs(cms.get()) : nullptr);
-  for (int i = 0; carried && i < sk_X509_num(carried.get()); ++i) {
-    pool.push_back(ToDer(sk_X509_value(carried.get(), i), i2d_X509));
-  }
-  ERR_clear_error();
+  pool.insert(pool.end(), carried.begin(), carried.end());
   Bytes issuer;
   for (const Bytes& candidate : pool) {
     X509Ptr c = ParseCertificate(candidate);

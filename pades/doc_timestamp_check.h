@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "pades/pdf_verifier.h"
 #include "pdf/dss_update.h"
@@ -21,9 +22,12 @@ void CheckDocumentTimeStamp(const std::string& path, const pdf::EmbeddedSignatur
 
 // The status of `cert` at the signature's time (its time-stamp's genTime when it has one, else
 // now): from the DSS's OCSP responses and CRLs first, then online with `online` (may be null).
-// Issuers are looked up in the DSS and in the certificates the signature carries. Fills
-// revocation_status/source/time; a revocation before that time is a problem.
-void CheckRevocation(const pdf::DssContent& dss, const pdf::EmbeddedSignature& sig,
+// Issuers are looked up in the DSS and in `carried` (the certificates the signature carries).
+// Fills revocation_status/source/time; a revocation before that time is a problem.
+void CheckRevocation(const pdf::DssContent& dss, const std::vector<Bytes>& carried,
                      const Bytes& cert, const revocation::StatusSource* online, SignatureReport& r);
+
+// The certificates a CMS SignedData (a signature or a time-stamp token) carries, DER.
+std::vector<Bytes> CarriedCertificates(const Bytes& cms_der);
 
 }  // namespace taicho::pades

@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <cstring>
+#include <memory>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -47,24 +48,25 @@ absl::StatusOr<std::vector<ByteRange>> ScanByteRanges(const std::string& path) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Error(ErrorCode::kIo, absl::StrCat("cannot open ", path));
   std::vector<ByteRange> out;
-  std::string buffer;
-  size_t scanned = 0;  // bytes of `buffer` already searched for a key start
+  // Not zero-filled (make_unique_for_overwrite): only bytes read are looked at, and clearing a
+  // megabyte cost more than scanning a small file.
+  constexpr size_t kCapacity = kChunk + kOverlap;
+  std::unique_ptr<char[]> buffer = std::make_unique_for_overwrite<char[]>(kCapacity);
+  size_t size = 0;  // bytes in `buffer`: the overlap kept from the last chunk, then new ones
   for (;;) {
-    const size_t old_size = buffer.size();
-    buffer.resize(old_size + kChunk);
-    const ssize_t n = read(fd, buffer.data() + old_size, kChunk);
+    const ssize_t n = read(fd, buffer.get() + size, kCapacity - size);
     if (n < 0) {
       close(fd);
       return Error(ErrorCode::kIo, absl::StrCat("cannot read ", path));
     }
-    buffer.resize(old_size + static_cast<size_t>(n));
+    size += static_cast<size_t>(n);
     const bool last = n == 0;
     // Keys starting this far in have their whole range in the buffer (or the file ends).
-    const size_t limit = last ? buffer.size() : buffer.size() - std::min(buffer.size(), kOverlap);
-    const char* begin = buffer.data();
-    const char* end = begin + buffer.size();
-    for (size_t at = scanned; at < limit;) {
-      const void* hit = memmem(begin + at, buffer.size() - at, kKey, kKeyLength);
+    const size_t limit = last ? size : size - std::min(size, kOverlap);
+    const char* begin = buffer.get();
+    const char* end = begin + size;
+    for (size_t at = 0; at < limit;) {
+      const void* hit = memmem(begin + at, size - at, kKey, kKeyLength);
       if (hit == nullptr) break;
       const size_t pos = static_cast<const char*>(hit) - begin;
       if (pos >= limit) break;
@@ -72,8 +74,8 @@ absl::StatusOr<std::vector<ByteRange>> ScanByteRanges(const std::string& path) {
       at = pos + kKeyLength;
     }
     if (last) break;
-    buffer.erase(0, limit);
-    scanned = 0;
+    std::memmove(buffer.get(), begin + limit, size - limit);
+    size -= limit;
   }
   close(fd);
   return out;

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -113,16 +114,20 @@ absl::Status StreamByteRange(const std::string& path, const ByteRange& range,
       return Error(ErrorCode::kPdfUnreadable, "/ByteRange lies outside the file");
     }
   }
-  std::vector<uint8_t> buffer(kChunk);
+  // At most a chunk, no larger than the longest part, and not zero-filled: clearing a megabyte
+  // for a small file cost more than hashing it.
+  const size_t capacity = static_cast<size_t>(
+      std::max<int64_t>(1, std::min<int64_t>(kChunk, std::max(range[1], range[3]))));
+  std::unique_ptr<uint8_t[]> buffer = std::make_unique_for_overwrite<uint8_t[]>(capacity);
   for (int r = 0; r < 2; ++r) {
     int64_t offset = range[2 * r];
     int64_t left = range[2 * r + 1];
     while (left > 0) {
-      size_t want = static_cast<size_t>(std::min<int64_t>(left, kChunk));
-      ssize_t got = ::pread(fd.get(), buffer.data(), want, offset);
+      size_t want = static_cast<size_t>(std::min<int64_t>(left, capacity));
+      ssize_t got = ::pread(fd.get(), buffer.get(), want, offset);
       if (got < 0 && errno == EINTR) continue;
       if (got <= 0) return IoError("cannot read", path);
-      sink(std::span<const uint8_t>(buffer.data(), static_cast<size_t>(got)));
+      sink(std::span<const uint8_t>(buffer.get(), static_cast<size_t>(got)));
       offset += got;
       left -= got;
     }
@@ -144,14 +149,15 @@ absl::Status WriteAt(int fd, int64_t offset, std::span<const uint8_t> data) {
 absl::StatusOr<int64_t> CopyFileTo(const std::string& from_path, int fd) {
   FdCloser in(::open(from_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (in.get() < 0) return IoError("cannot open", from_path);
-  std::vector<uint8_t> buffer(kChunk);
+  // Not zero-filled: clearing a megabyte per copy cost more than copying a small PDF.
+  std::unique_ptr<uint8_t[]> buffer = std::make_unique_for_overwrite<uint8_t[]>(kChunk);
   int64_t total = 0;
   for (;;) {
-    ssize_t got = ::read(in.get(), buffer.data(), buffer.size());
+    ssize_t got = ::read(in.get(), buffer.get(), kChunk);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) return IoError("cannot read", from_path);
     if (got == 0) break;
-    absl::Status st = WriteAt(fd, total, std::span<const uint8_t>(buffer.data(), got));
+    absl::Status st = WriteAt(fd, total, std::span<const uint8_t>(buffer.get(), got));
     if (!st.ok()) return st;
     total += got;
   }

@@ -6,6 +6,7 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "signer/accepted_digest.h"
@@ -42,10 +43,23 @@ void CheckChain(const std::string& trust_anchors_pem, X509* signer, STACK_OF(X50
   ossl::BioPtr bio(
       BIO_new_mem_buf(trust_anchors_pem.data(), static_cast<int>(trust_anchors_pem.size())));
   int roots = 0;
+  // PEM to DER here, DER to X509 through ParseCertificate's shared cache: every signature of a
+  // file (and every file a service verifies) names the same roots, and decoding a certificate's
+  // key is the costly part with OpenSSL 3.0.
   while (store && bio) {
-    ossl::X509Ptr root(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-    if (!root) break;
-    if (X509_STORE_add_cert(store.get(), root.get()) == 1) ++roots;
+    char* name = nullptr;
+    char* header = nullptr;
+    unsigned char* data = nullptr;
+    long length = 0;
+    if (PEM_read_bio(bio.get(), &name, &header, &data, &length) != 1) break;
+    const bool is_cert =
+        std::string_view(name) == PEM_STRING_X509 || std::string_view(name) == PEM_STRING_X509_OLD;
+    ossl::X509Ptr root =
+        is_cert ? ossl::ParseCertificate(ByteSpan(data, static_cast<size_t>(length))) : nullptr;
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_free(data);
+    if (root && X509_STORE_add_cert(store.get(), root.get()) == 1) ++roots;
   }
   ERR_clear_error();
   result->chain_trusted = false;
@@ -95,11 +109,12 @@ void Verify(ByteSpan cms_der, const ContentStreamer& content, const std::string&
   ossl::X509StackPtr certs(CMS_get1_certs(cms.get()));
   X509* signer = nullptr;
   for (int i = 0; certs && i < sk_X509_num(certs.get()); ++i) {
-    if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(certs.get(), i)) == 0) {
-      signer = sk_X509_value(certs.get(), i);
-      break;
-    }
+    X509* cert = sk_X509_value(certs.get(), i);
+    result->certificates_der.push_back(ossl::ToDer(cert, i2d_X509));
+    if (signer == nullptr && CMS_SignerInfo_cert_cmp(si, cert) == 0) signer = cert;
   }
+  result->has_signature_timestamp =
+      CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1) >= 0;
   if (signer) {
     CMS_SignerInfo_set1_signer_cert(si, signer);
     result->signer_certificate_der = ossl::ToDer(signer, i2d_X509);

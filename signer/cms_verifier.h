@@ -31,6 +31,8 @@ struct CmsVerification {
   std::string not_before, not_after;  // ISO 8601 UTC
   std::vector<std::string> problems;  // human-readable, English
   Bytes signer_certificate_der;
+  std::vector<Bytes> certificates_der;   // every certificate the CMS carries (issuer lookups)
+  bool has_signature_timestamp = false;  // an unsigned signature-time-stamp attribute (B-T)
 
   bool intact() const { return parsed && digest_matches && signature_valid; }
 };
