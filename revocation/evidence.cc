@@ -18,26 +18,22 @@
 namespace taicho::revocation {
 namespace {
 
+using signer::ossl::CrlPtr;
 using signer::ossl::Deleter;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using CrlPtr = std::unique_ptr<X509_CRL, Deleter<X509_CRL_free>>;
-using CertIdPtr = std::unique_ptr<OCSP_CERTID, Deleter<OCSP_CERTID_free>>;
-using OcspRespPtr = std::unique_ptr<OCSP_RESPONSE, Deleter<OCSP_RESPONSE_free>>;
-using BasicRespPtr = std::unique_ptr<OCSP_BASICRESP, Deleter<OCSP_BASICRESP_free>>;
-using StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE_free>>;
+using signer::ossl::StorePtr;
+using signer::ossl::X509Ptr;
+using signer::ossl::X509StackView;
+using CertIdPtr = signer::ossl::OcspCertIdPtr;
+using OcspRespPtr = signer::ossl::OcspResponsePtr;
+using BasicRespPtr = signer::ossl::OcspBasicPtr;
 using EnumPtr = std::unique_ptr<ASN1_ENUMERATED, Deleter<ASN1_ENUMERATED_free>>;
 using DistPointsPtr = std::unique_ptr<CRL_DIST_POINTS, Deleter<CRL_DIST_POINTS_free>>;
 void FreeStringStack(STACK_OF(OPENSSL_STRING) * sk) { X509_email_free(sk); }
 using StringStackPtr = std::unique_ptr<STACK_OF(OPENSSL_STRING), Deleter<FreeStringStack>>;
-void FreeX509StackShallow(STACK_OF(X509) * sk) { sk_X509_free(sk); }
-using X509StackView = std::unique_ptr<STACK_OF(X509), Deleter<FreeX509StackShallow>>;
 
-X509Ptr ParseCert(ByteSpan der) {
-  const unsigned char* p = der.data();
-  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (!cert) ERR_clear_error();
-  return cert;
-}
+// Through the shared cache (signer/openssl_ptr.h): a DSS names the same few certificates for
+// every signature, and decoding one is dear with OpenSSL 3.0.
+X509Ptr ParseCert(ByteSpan der) { return signer::ossl::ParseCertificatePrefix(der); }
 
 int64_t ToUnix(const ASN1_TIME* t) {
   std::tm tm{};

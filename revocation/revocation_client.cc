@@ -21,8 +21,8 @@ namespace taicho::revocation {
 namespace {
 
 using signer::ossl::Deleter;
-using CertIdPtr = std::unique_ptr<OCSP_CERTID, Deleter<OCSP_CERTID_free>>;
-using OcspReqPtr = std::unique_ptr<OCSP_REQUEST, Deleter<OCSP_REQUEST_free>>;
+using CertIdPtr = signer::ossl::OcspCertIdPtr;
+using OcspReqPtr = signer::ossl::OcspRequestPtr;
 using CurlPtr = std::unique_ptr<CURL, Deleter<curl_easy_cleanup>>;
 using CurlListPtr = std::unique_ptr<curl_slist, Deleter<curl_slist_free_all>>;
 

@@ -35,12 +35,12 @@ using signer::ossl::Deleter;
 using TsReqPtr = std::unique_ptr<TS_REQ, Deleter<TS_REQ_free>>;
 using TsRespPtr = std::unique_ptr<TS_RESP, Deleter<TS_RESP_free>>;
 using TsImprintPtr = std::unique_ptr<TS_MSG_IMPRINT, Deleter<TS_MSG_IMPRINT_free>>;
-using AlgorPtr = std::unique_ptr<X509_ALGOR, Deleter<X509_ALGOR_free>>;
+using signer::ossl::AlgorPtr;
 using Asn1ObjectPtr = std::unique_ptr<ASN1_OBJECT, Deleter<ASN1_OBJECT_free>>;
-using Asn1IntegerPtr = std::unique_ptr<ASN1_INTEGER, Deleter<ASN1_INTEGER_free>>;
-using BnPtr = std::unique_ptr<BIGNUM, Deleter<BN_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
+using signer::ossl::Asn1IntegerPtr;
+using signer::ossl::BioPtr;
+using signer::ossl::BnPtr;
+using signer::ossl::X509Ptr;
 using CurlPtr = std::unique_ptr<CURL, Deleter<curl_easy_cleanup>>;
 using CurlListPtr = std::unique_ptr<curl_slist, Deleter<curl_slist_free_all>>;
 
