@@ -97,7 +97,9 @@ issue CA_subca seal v3_signer -startdate "$ee_start"
 
 rsa_key tsa
 csr tsa "/C=VN/O=Ban Cơ yếu Chính phủ (mẫu)/CN=Sample Time-Stamping Authority"
-issue CA_subca tsa v3_tsa -startdate "$ee_start"
+# A TSA certificate outlives the signers' (as real ones do): years later it still vouches for the
+# time at which a since-expired signer certificate was valid.
+issue CA_subca tsa v3_tsa -startdate "$ee_start" -enddate 20340101000000Z
 
 rsa_key ocsp
 csr ocsp "/C=VN/O=Ban Cơ yếu Chính phủ (mẫu)/CN=Sample OCSP Responder"

@@ -38,13 +38,13 @@ std::string Iso(int64_t t) {
   return buf;
 }
 
-int64_t ParseIso(const std::string& text) {
+}  // namespace
+
+int64_t ParseIsoTime(const std::string& text) {
   std::tm tm{};
   if (strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) return 0;
   return static_cast<int64_t>(timegm(&tm));
 }
-
-}  // namespace
 
 void CheckDocumentTimeStamp(const std::string& path, const pdf::EmbeddedSignature& sig,
                             const std::string& anchors, SignatureReport& r, Bytes* tsa_cert) {
@@ -165,7 +165,7 @@ void CheckRevocation(const pdf::DssContent& dss, const std::vector<Bytes>& carri
     return;
   }
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
-  int64_t at = ParseIso(r.timestamp_time);
+  int64_t at = ParseIsoTime(r.timestamp_time);
   if (at == 0) at = now;
   std::optional<revocation::StatusAnswer> answer;
   for (const Bytes& ocsp : dss.ocsps) {

@@ -2,6 +2,7 @@
 // revocation status of a signer's certificate (from the DSS, or online).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ void CheckDocumentTimeStamp(const std::string& path, const pdf::EmbeddedSignatur
 // Fills revocation_status/source/time; a revocation before that time is a problem.
 void CheckRevocation(const pdf::DssContent& dss, const std::vector<Bytes>& carried,
                      const Bytes& cert, const revocation::StatusSource* online, SignatureReport& r);
+
+// "2026-11-29T07:00:00Z" (as the reports write times) to Unix seconds; 0 when unparsable.
+int64_t ParseIsoTime(const std::string& text);
 
 // The certificates a CMS SignedData (a signature or a time-stamp token) carries, DER.
 std::vector<Bytes> CarriedCertificates(const Bytes& cms_der);

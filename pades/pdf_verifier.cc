@@ -40,6 +40,11 @@ void Conclude(SignatureReport& r) {
   } else if (!r.signing_certificate_ok) {
     r.indication = "INDETERMINATE";
     r.sub_indication = "NO_SIGNING_CERTIFICATE_FOUND";
+  } else if (r.certificate_expired && r.chain_trusted.has_value() && !*r.chain_trusted) {
+    // Expired by now and nothing proves the signature existed before: EN 319 102-1's sub-
+    // indication for exactly that (a time-stamp, B-T, would have carried it).
+    r.indication = "INDETERMINATE";
+    r.sub_indication = "OUT_OF_BOUNDS_NO_POE";
   } else if (!r.chain_trusted.has_value() || !*r.chain_trusted) {
     r.indication = "INDETERMINATE";
     r.sub_indication = "NO_CERTIFICATE_CHAIN_FOUND";
@@ -123,6 +128,12 @@ std::string VerificationReport::ToText() const {
     if (s.chain_trusted.has_value()) {
       absl::StrAppend(&out, "  Chuỗi chứng thư tin cậy / Trusted chain: ", YesNo(*s.chain_trusted),
                       "\n");
+      if (!s.chain_validated_at.empty()) {
+        absl::StrAppend(&out,
+                        "    (chứng thư nay đã hết hạn; hợp lệ tại thời điểm gắn dấu thời gian / "
+                        "the certificate has expired since; valid at the time-stamp's time ",
+                        s.chain_validated_at, ")\n");
+      }
     } else {
       absl::StrAppend(&out,
                       "  Chuỗi chứng thư: chưa kiểm tra (thiếu --trust) / Chain: not checked "
@@ -180,6 +191,7 @@ std::string VerificationReport::ToJson() const {
     e["signing_certificate_ok"] = s.signing_certificate_ok;
     e["covers_whole_file"] = s.covers_whole_file;
     if (s.chain_trusted.has_value()) e["chain_trusted"] = *s.chain_trusted;
+    if (!s.chain_validated_at.empty()) e["chain_validated_at"] = s.chain_validated_at;
     if (s.timestamp_ok.has_value()) {
       e["timestamp"] = {
           {"valid", *s.timestamp_ok}, {"gen_time", s.timestamp_time}, {"tsa", s.timestamp_tsa}};
@@ -249,9 +261,6 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
       r.signature_ok = v->parsed && v->signature_valid;
       r.signing_certificate_ok = v->signing_certificate_matches;
       r.chain_trusted = v->chain_trusted;
-      if (v->chain_trusted.has_value() && !*v->chain_trusted && !v->chain_error.empty()) {
-        r.problems.push_back("chain: " + v->chain_error);
-      }
       r.signer_name = v->signer_common_name;
       r.signer_subject = v->signer_subject;
       r.signer_issuer = v->signer_issuer;
@@ -266,6 +275,23 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
       // small file's checks (OpenSSL 3.0 decodes each certificate's key through its decoders).
       if (r.signature_ok && !trust_anchors_pem.empty() && v->has_signature_timestamp)
         CheckTimeStamp(sig.contents, trust_anchors_pem, r);
+      // Years later the signer's certificate has expired: what counts is that it was valid when
+      // the signature was made, which a verified signature time-stamp proves (PAdES B-T).
+      if (v->chain_expired && r.timestamp_ok.value_or(false)) {
+        std::string error;
+        if (signer::SignerChainTrustedAt(sig.contents, trust_anchors_pem,
+                                         ParseIsoTime(r.timestamp_time), &error)) {
+          r.chain_trusted = true;
+          r.chain_validated_at = r.timestamp_time;
+        } else {
+          v->chain_error = error;
+        }
+      } else if (v->chain_expired) {
+        r.certificate_expired = true;
+      }
+      if (r.chain_trusted.has_value() && !*r.chain_trusted && !v->chain_error.empty()) {
+        r.problems.push_back("chain: " + v->chain_error);
+      }
     }
     if (r.signature_ok) CheckRevocation(*dss, carried, signer_cert, online, r);
     ApplyChanges((*changes)[report.signatures.size()], r);

@@ -29,6 +29,10 @@ struct SignatureReport {
   bool signing_certificate_ok = false;
   bool covers_whole_file = false;
   std::optional<bool> chain_trusted;  // set when trust anchors were configured
+  // Set when a certificate of the chain has expired by now but the chain held at the time the
+  // signature time-stamp proves (ISO 8601 UTC): the chain was judged then (long-term validation).
+  std::string chain_validated_at;
+  bool certificate_expired = false;  // expired by now, with no time-stamp proving an earlier time
   // The signature time-stamp (B-T), checked when trust anchors are configured (the TSA must chain
   // to them too): its genTime (ISO 8601 UTC) and TSA; timestamp_ok unset when absent or unchecked.
   std::optional<bool> timestamp_ok;

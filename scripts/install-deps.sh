@@ -12,7 +12,7 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev
   # run and test: tokens, independent checkers, fonts
   openssl softhsm2 opensc poppler-utils qpdf libnss3-tools fonts-liberation2 hyperfine zbar-tools
-  sqlite3 cups-daemon cups-client
+  sqlite3 cups-daemon cups-client faketime
   python3 python3-grpcio python3-protobuf
 )
 

@@ -276,6 +276,7 @@ void FillReport(const pades::VerificationReport& report, v1::VerificationReport*
     r->set_signing_certificate_ok(s.signing_certificate_ok);
     r->set_covers_whole_file(s.covers_whole_file);
     if (s.chain_trusted.has_value()) r->set_chain_trusted(*s.chain_trusted);
+    r->set_chain_validated_at(s.chain_validated_at);
     for (const std::string& p : s.problems) r->add_problems(p);
     r->set_indication(s.indication);
     r->set_sub_indication(s.sub_indication);

@@ -37,8 +37,9 @@ std::string SignatureAlgorithmName(int nid) {
   }
 }
 
+// `at`: Unix time to judge the chain at; 0 for now.
 void CheckChain(const std::string& trust_anchors_pem, X509* signer, STACK_OF(X509) * certs,
-                CmsVerification* result) {
+                int64_t at, CmsVerification* result) {
   ossl::StorePtr store(X509_STORE_new());
   ossl::BioPtr bio(
       BIO_new_mem_buf(trust_anchors_pem.data(), static_cast<int>(trust_anchors_pem.size())));
@@ -74,16 +75,19 @@ void CheckChain(const std::string& trust_anchors_pem, X509* signer, STACK_OF(X50
     return;
   }
   X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_ANY);
+  if (at != 0) X509_STORE_CTX_set_time(ctx.get(), 0, static_cast<time_t>(at));
   if (X509_verify_cert(ctx.get()) == 1) {
     result->chain_trusted = true;
   } else {
-    result->chain_error = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()));
+    const int error = X509_STORE_CTX_get_error(ctx.get());
+    result->chain_error = X509_verify_cert_error_string(error);
+    result->chain_expired = error == X509_V_ERR_CERT_HAS_EXPIRED;
   }
   ERR_clear_error();
 }
 
 void Verify(ByteSpan cms_der, const ContentStreamer& content, const std::string& trust_anchors_pem,
-            CmsVerification* result) {
+            int64_t chain_time, CmsVerification* result) {
   auto problem = [&](std::string text) { result->problems.push_back(std::move(text)); };
   const unsigned char* p = cms_der.data();
   ossl::CmsPtr cms(cms_der.empty()
@@ -202,7 +206,7 @@ void Verify(ByteSpan cms_der, const ContentStreamer& content, const std::string&
 
   if (!trust_anchors_pem.empty()) {
     if (signer) {
-      CheckChain(trust_anchors_pem, signer, certs.get(), result);
+      CheckChain(trust_anchors_pem, signer, certs.get(), chain_time, result);
     } else {
       result->chain_trusted = false;
       result->chain_error = "no signer certificate";
@@ -215,9 +219,35 @@ void Verify(ByteSpan cms_der, const ContentStreamer& content, const std::string&
 absl::StatusOr<CmsVerification> VerifyDetachedCms(ByteSpan cms_der, const ContentStreamer& content,
                                                   const std::string& trust_anchors_pem) {
   CmsVerification result;
-  Verify(cms_der, content, trust_anchors_pem, &result);
+  Verify(cms_der, content, trust_anchors_pem, /*chain_time=*/0, &result);
   ERR_clear_error();
   return result;
+}
+
+bool SignerChainTrustedAt(ByteSpan cms_der, const std::string& trust_anchors_pem, int64_t at,
+                          std::string* error) {
+  const unsigned char* p = cms_der.data();
+  ossl::CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(cms_der.size())));
+  STACK_OF(CMS_SignerInfo)* infos = cms ? CMS_get0_SignerInfos(cms.get()) : nullptr;
+  ossl::X509StackPtr certs(cms ? CMS_get1_certs(cms.get()) : nullptr);
+  X509* signer = nullptr;
+  if (infos != nullptr && sk_CMS_SignerInfo_num(infos) == 1) {
+    CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, 0);
+    for (int i = 0; certs && i < sk_X509_num(certs.get()) && signer == nullptr; ++i) {
+      if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(certs.get(), i)) == 0) {
+        signer = sk_X509_value(certs.get(), i);
+      }
+    }
+  }
+  CmsVerification result;
+  if (signer == nullptr) {
+    result.chain_error = "no signer certificate";
+  } else {
+    CheckChain(trust_anchors_pem, signer, certs.get(), at, &result);
+  }
+  ERR_clear_error();
+  if (error != nullptr) *error = result.chain_error;
+  return result.chain_trusted.value_or(false);
 }
 
 }  // namespace taicho::signer

@@ -22,6 +22,7 @@ struct CmsVerification {
   bool has_signing_time = false;             // PAdES forbids it; reported, not fatal
   std::optional<bool> chain_trusted;         // set when trust anchors were given
   std::string chain_error;                   // why the chain did not verify
+  bool chain_expired = false;                // ... because a certificate has expired by now
   std::string signer_subject;                // RFC 2253, UTF-8
   std::string signer_common_name;            // UTF-8
   std::string signer_serial_hex;
@@ -40,5 +41,10 @@ struct CmsVerification {
 // `trust_anchors_pem`: a PEM bundle of roots to validate the chain against (optional).
 absl::StatusOr<CmsVerification> VerifyDetachedCms(ByteSpan cms_der, const ContentStreamer& content,
                                                   const std::string& trust_anchors_pem = {});
+
+// Whether the chain of the CMS's signer to `trust_anchors_pem` held at Unix time `at` (a time a
+// verified time-stamp proves) rather than now; `error` says why not.
+bool SignerChainTrustedAt(ByteSpan cms_der, const std::string& trust_anchors_pem, int64_t at,
+                          std::string* error);
 
 }  // namespace taicho::signer

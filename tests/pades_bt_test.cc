@@ -155,5 +155,47 @@ TEST(PadesBT, CommandLineTimeStampsOrSaysWhyNot) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
 }
 
+// Years later: the officer's certificate has expired (faketime moves the verifier's clock past
+// its notAfter; the TSA's certificate lives longer, as real ones do). A B-T signature is judged
+// at the time its time-stamp proves and still passes; a B-B one cannot be, and says why.
+TEST(PadesBT, ExpiredSignerIsJudgedAtTheTimeStampsTime) {
+  const auto& pki = GetSamplePki();
+  LocalTsa tsa;
+  ASSERT_TRUE(tsa.started()) << tsa.log();
+  const std::string dir = MakeTempDir("bt-expired");
+  taicho::testing::WriteSamplePdf(dir + "/in.pdf", 1);
+  const std::string sign =
+      "echo taicho | " +
+      Taicho("sign --in " + Quote(dir + "/in.pdf") + " --p12 " +
+             Quote(pki.dir + "/officer-an.p12") + " --pin-stdin --tsa-trust " + Quote(Anchors()));
+  ASSERT_EQ(Sh(sign + " --out " + Quote(dir + "/bt.pdf") + " --tsa " + tsa.url()).exit_code, 0);
+  ASSERT_EQ(Sh(sign + " --out " + Quote(dir + "/bb.pdf")).exit_code, 0);
+  ExpectValidBT(dir + "/bt.pdf", 1);
+
+  // The officer's certificate runs 825 days from yesterday; the TSA's and the CA's to 2034.
+  auto not_after = Sh("openssl x509 -noout -enddate -in " + Quote(pki.dir + "/officer-an.pem"));
+  ASSERT_EQ(not_after.exit_code, 0) << not_after.output;
+  // (libfaketime is preloaded: an ASan build must be told that is fine.)
+  const std::string later =
+      "ASAN_OPTIONS=\"${ASAN_OPTIONS:-}:verify_asan_link_order=0\" faketime -f +900d ";
+  const std::string verify = later + Taicho("verify --trust " + Quote(Anchors()) + " ");
+  auto bt = Sh(verify + Quote(dir + "/bt.pdf") + " 2>&1");
+  EXPECT_EQ(bt.exit_code, 0) << not_after.output << bt.output;
+  EXPECT_NE(bt.output.find("the certificate has expired since; valid at the time-stamp's time"),
+            std::string::npos)
+      << bt.output;
+  EXPECT_NE(bt.output.find("TOTAL-PASSED"), std::string::npos) << bt.output;
+  auto json = Sh(verify + "--json " + Quote(dir + "/bt.pdf") + " 2>&1");
+  EXPECT_NE(json.output.find("\"chain_validated_at\""), std::string::npos) << json.output;
+
+  auto bb = Sh(verify + Quote(dir + "/bb.pdf") + " 2>&1");
+  EXPECT_EQ(bb.exit_code, 1) << bb.output;
+  EXPECT_NE(bb.output.find("OUT_OF_BOUNDS_NO_POE"), std::string::npos) << bb.output;
+  EXPECT_NE(bb.output.find("certificate has expired"), std::string::npos) << bb.output;
+  // Today both pass.
+  EXPECT_EQ(
+      Sh(Taicho("verify --trust " + Quote(Anchors()) + " " + Quote(dir + "/bb.pdf"))).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace taicho::pades
