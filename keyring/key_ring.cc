@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <fstream>
+#include <iterator>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -55,6 +57,19 @@ absl::StatusOr<pkcs11::KeySelector> KeyOf(const KeyConfig& config) {
   }
   if (!config.key_label.empty()) selector.label = config.key_label;
   return selector;
+}
+
+// Not an activation failure when unreadable: the status is kept and returned to each seal (as
+// when the file was read per seal), and the key stays usable for invisible signatures.
+absl::StatusOr<std::shared_ptr<const std::string>> ReadSealImage(const KeyConfig& config) {
+  if (config.seal_image.empty()) return std::shared_ptr<const std::string>();
+  std::ifstream in(config.seal_image, std::ios::binary);
+  auto bytes = std::make_shared<const std::string>(std::istreambuf_iterator<char>(in),
+                                                   std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) {
+    return Error(ErrorCode::kIo, "the configured seal image cannot be read");
+  }
+  return bytes;
 }
 
 bool TokenGone(const absl::Status& status) {
@@ -182,6 +197,11 @@ absl::Status KeyRing::Activate(const std::string& name, pkcs11::SecretString& pi
     spdlog::warn("key {}: activation failed: {} ({:.1f} ms)", name, std::string(status.message()),
                  ms);
     return status;
+  }
+  key->seal_image_ = ReadSealImage(*config);
+  if (!key->seal_image_.ok()) {
+    spdlog::warn("key {}: {}: {}", name, std::string(key->seal_image_.status().message()),
+                 config->seal_image);
   }
   slot.active = std::move(key);
   slot.activate_time_ms = NowMs();

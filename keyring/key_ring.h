@@ -104,6 +104,13 @@ class ActiveKey final : public signer::KeySigner {
   absl::StatusOr<Bytes> Sign(ByteSpan data, signer::DigestAlgorithm md) override;
 
   const std::string& subject() const { return subject_; }
+  // The configured seal image's bytes (KeyConfig::seal_image), read once when the key was
+  // activated: every seal draws these, and a file changed on disk takes effect when the key is
+  // activated again (or at restart). Null when none is configured; kIo when the file could not
+  // be read at activation (the key still signs; seals needing the image fail until then).
+  const absl::StatusOr<std::shared_ptr<const std::string>>& seal_image() const {
+    return seal_image_;
+  }
 
  private:
   friend class KeyRing;
@@ -113,6 +120,8 @@ class ActiveKey final : public signer::KeySigner {
   std::vector<Bytes> chain_;
   signer::SignatureScheme scheme_ = signer::SignatureScheme::kRsaPkcs1v15;
   std::string subject_;
+  absl::StatusOr<std::shared_ptr<const std::string>> seal_image_ =
+      std::shared_ptr<const std::string>();
 };
 
 }  // namespace taicho::keyring

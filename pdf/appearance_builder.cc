@@ -244,14 +244,12 @@ absl::StatusOr<DrawnAppearance> CopyOut(PoDoFo::PdfMemDocument& doc, PoDoFo::Pdf
 
 }  // namespace
 
-absl::StatusOr<PngFile> ReadPng(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Error(ErrorCode::kIo,
-                 absl::StrCat("không đọc được tệp ảnh / cannot read the image: ", path));
-  }
+namespace {
+
+// `path` names the image in errors.
+absl::StatusOr<PngFile> ParsePng(std::string bytes, const std::string& path) {
   PngFile png;
-  png.bytes.assign(std::istreambuf_iterator<char>(in), {});
+  png.bytes = std::move(bytes);
   static const std::string kSignature("\x89PNG\r\n\x1a\n", 8);
   if (png.bytes.size() < 33 || png.bytes.compare(0, 8, kSignature) != 0 ||
       png.bytes.compare(12, 4, "IHDR") != 0) {
@@ -272,11 +270,29 @@ absl::StatusOr<PngFile> ReadPng(const std::string& path) {
   return png;
 }
 
+}  // namespace
+
+absl::StatusOr<PngFile> ReadPng(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Error(ErrorCode::kIo,
+                 absl::StrCat("không đọc được tệp ảnh / cannot read the image: ", path));
+  }
+  return ParsePng(std::string(std::istreambuf_iterator<char>(in), {}), path);
+}
+
+absl::StatusOr<PngFile> SpecPng(const AppearanceSpec& spec) {
+  if (spec.image_png != nullptr) {
+    return ParsePng(*spec.image_png, spec.image_path.empty() ? "image_png" : spec.image_path);
+  }
+  return ReadPng(spec.image_path);
+}
+
 absl::StatusOr<Size> MinimumAppearanceSize(const AppearanceSpec& spec,
                                            const std::string& time_iso) {
   switch (spec.kind) {
     case AppearanceKind::kSeal: {
-      absl::StatusOr<PngFile> png = ReadPng(spec.image_path);
+      absl::StatusOr<PngFile> png = SpecPng(spec);
       if (!png.ok()) return png.status();
       const double d = spec.seal_diameter_mm * kPointsPerMm;
       return Size{d, d * png->height / png->width};
@@ -302,7 +318,7 @@ absl::StatusOr<DrawnAppearance> DrawAppearance(const AppearanceSpec& spec, Size 
   }
   PngFile png;
   if (spec.kind != AppearanceKind::kAttachment) {
-    absl::StatusOr<PngFile> read = ReadPng(spec.image_path);
+    absl::StatusOr<PngFile> read = SpecPng(spec);
     if (!read.ok()) return read.status();
     png = *std::move(read);
   }

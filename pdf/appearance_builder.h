@@ -19,6 +19,8 @@ struct PngFile {
   uint32_t width = 0, height = 0;
 };
 absl::StatusOr<PngFile> ReadPng(const std::string& path);
+// The spec's image: its image_png when set, else the file at image_path.
+absl::StatusOr<PngFile> SpecPng(const AppearanceSpec& spec);
 
 struct Size {
   double width = 0, height = 0;  // points

@@ -50,11 +50,11 @@ absl::Status CheckAppearanceSpec(const AppearanceSpec& spec) {
   const bool needs_image =
       spec.kind == AppearanceKind::kOfficer || spec.kind == AppearanceKind::kSeal;
   if (needs_image) {
-    if (spec.image_path.empty()) {
+    if (spec.image_path.empty() && spec.image_png == nullptr) {
       return Error(ErrorCode::kUsage,
                    "cần ảnh PNG chữ ký/con dấu (--image) / a PNG image is required (--image)");
     }
-    absl::StatusOr<PngFile> png = ReadPng(spec.image_path);
+    absl::StatusOr<PngFile> png = SpecPng(spec);
     if (!png.ok()) return png.status();
   }
   if (spec.kind == AppearanceKind::kSeal &&

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -24,7 +25,10 @@ inline constexpr char kDefaultAppearanceFont[] =
 
 struct AppearanceSpec {
   AppearanceKind kind = AppearanceKind::kNone;
-  std::string image_path;        // officer, seal: a PNG (8-bit RGBA with transparency)
+  std::string image_path;  // officer, seal: a PNG (8-bit RGBA with transparency)
+  // officer, seal: the PNG's bytes when the caller holds them already (a server key's seal, a
+  // client's image); used instead of image_path, so nothing is written out to be read back.
+  std::shared_ptr<const std::string> image_png;
   double seal_diameter_mm = 36;  // seal: the agency's real seal diameter
   bool caption = false;          // officer: a small "name · time" line under the image
   std::string document_number;   // attachment: the main document's number, e.g. "05/QĐ-UBND"

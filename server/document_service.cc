@@ -290,7 +290,9 @@ grpc::Status DocumentServiceImpl::PrepareSignature(grpc::ServerContext* context,
     if (!own.ok()) return log.Finish(own, context);
   }
   input.scheme = SchemeFromProto(request->scheme());
-  input.image_png = request->appearance().image_png();
+  if (!request->appearance().image_png().empty()) {
+    input.image_png = std::make_shared<const std::string>(request->appearance().image_png());
+  }
   input.caption = request->appearance().caption();
   input.seal_diameter_mm = request->appearance().seal_diameter_mm();
   input.reason = request->reason();
@@ -433,11 +435,10 @@ grpc::Status DocumentServiceImpl::SignDocument(grpc::ServerContext* context,
   input.document_id = name->first;
   input.role = workflow::SignatureRole::kSeal;
   if (!config->seal_image.empty()) {
-    std::ifstream image(config->seal_image, std::ios::binary);
-    input.image_png.assign(std::istreambuf_iterator<char>(image), std::istreambuf_iterator<char>());
-    if (!image.good() && !image.eof()) {
-      return log.Finish(Error(ErrorCode::kIo, "the configured seal image cannot be read"), context);
-    }
+    // Read when the key was activated (keyring/key_ring.h), not per seal.
+    const absl::StatusOr<std::shared_ptr<const std::string>>& image = (*key)->seal_image();
+    if (!image.ok()) return log.Finish(image.status(), context);
+    input.image_png = *image;
     input.seal_diameter_mm = config->seal_diameter_mm;
   }
   input.reason = request->reason();

@@ -18,6 +18,7 @@
 #include "store/blob_files.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_prints.h"
+#include "store/sqlite_readers.h"
 #include "store/sqlite_register.h"
 
 namespace taicho::store {
@@ -104,7 +105,11 @@ DocumentRecord ReadDocument(const SqliteStatement& s) {
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::string dir, int lock_fd, SqliteDb db, BlobFiles blobs)
-      : dir_(std::move(dir)), lock_fd_(lock_fd), db_(std::move(db)), blobs_(std::move(blobs)) {}
+      : dir_(std::move(dir)),
+        lock_fd_(lock_fd),
+        db_(std::move(db)),
+        readers_(dir_ + "/taicho.db"),
+        blobs_(std::move(blobs)) {}
   ~SqliteStore() override { close(lock_fd_); }
 
   std::string NewScratchPath(const std::string& suffix) override {
@@ -127,8 +132,9 @@ class SqliteStore final : public Store {
 
   absl::StatusOr<std::optional<DocumentRecord>> FindByRequest(
       const std::string& dossier_code, const std::string& request_id) override {
-    std::lock_guard lock(mu_);
-    return FindByRequestLocked(dossier_code, request_id);
+    absl::StatusOr<SqliteReaders::Lease> reader = readers_.Borrow();
+    if (!reader.ok()) return reader.status();
+    return FindByRequestIn(reader->db(), dossier_code, request_id);
   }
 
   absl::StatusOr<CreateOutcome> CreateDocument(const DocumentRecord& d, const RevisionRecord& draft,
@@ -136,7 +142,7 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_);
     if (!tx.ok()) return tx.status();
-    auto existing = FindByRequestLocked(d.dossier_code, d.request_id);
+    auto existing = FindByRequestIn(db_, d.dossier_code, d.request_id);
     if (!existing.ok()) return existing.status();
     if (existing->has_value()) return CreateOutcome{**existing, false};
     auto insert = db_.Prepare(absl::StrCat("INSERT INTO documents (", kDocumentColumns,
@@ -165,13 +171,15 @@ class SqliteStore final : public Store {
   }
 
   absl::StatusOr<DocumentRecord> GetDocument(const std::string& id) override {
-    std::lock_guard lock(mu_);
-    return GetDocumentLocked(id);
+    absl::StatusOr<SqliteReaders::Lease> reader = readers_.Borrow();
+    if (!reader.ok()) return reader.status();
+    return GetDocumentIn(reader->db(), id);
   }
 
   absl::StatusOr<std::vector<RevisionRecord>> ListRevisions(const std::string& id) override {
-    std::lock_guard lock(mu_);
-    auto s = db_.Prepare(
+    absl::StatusOr<SqliteReaders::Lease> reader = readers_.Borrow();
+    if (!reader.ok()) return reader.status();
+    auto s = reader->db().Prepare(
         "SELECT document_id, number, purpose, sha256, size, signer, create_time FROM revisions "
         "WHERE document_id = ?1 ORDER BY number");
     if (!s.ok()) return s.status();
@@ -189,8 +197,9 @@ class SqliteStore final : public Store {
   }
 
   absl::StatusOr<std::vector<HistoryEvent>> ListHistory(const std::string& id) override {
-    std::lock_guard lock(mu_);
-    auto s = db_.Prepare(
+    absl::StatusOr<SqliteReaders::Lease> reader = readers_.Borrow();
+    if (!reader.ok()) return reader.status();
+    auto s = reader->db().Prepare(
         "SELECT document_id, time, actor, action, detail, revision FROM history "
         "WHERE document_id = ?1 ORDER BY seq");
     if (!s.ok()) return s.status();
@@ -207,9 +216,10 @@ class SqliteStore final : public Store {
   }
 
   absl::StatusOr<std::vector<DocumentRecord>> ListDocuments(const ListFilter& f) override {
-    std::lock_guard lock(mu_);
+    absl::StatusOr<SqliteReaders::Lease> reader = readers_.Borrow();
+    if (!reader.ok()) return reader.status();
     // Unset filters bind NULL and match everything, so one statement serves every combination.
-    auto s = db_.Prepare(
+    auto s = reader->db().Prepare(
         absl::StrCat("SELECT ", kDocumentColumns,
                      " FROM documents WHERE (?1 IS NULL OR state = ?1) AND (?2 = '' OR desk = ?2) "
                      "AND (?3 = '' OR procedure = ?3) AND (?4 IS NULL OR create_time >= ?4) "
@@ -276,8 +286,9 @@ class SqliteStore final : public Store {
   }
 
   absl::StatusOr<SessionRecord> GetSession(const std::string& id) override {
-    std::lock_guard lock(mu_);
-    return GetSessionLocked(id);
+    absl::StatusOr<SqliteReaders::Lease> reader = readers_.Borrow();
+    if (!reader.ok()) return reader.status();
+    return GetSessionIn(reader->db(), id);
   }
 
   absl::StatusOr<RegisterEntry> AllocateNumber(const RegisterEntry& entry,
@@ -317,13 +328,13 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_);
     if (!tx.ok()) return tx.status();
-    absl::StatusOr<SessionRecord> session = GetSessionLocked(session_id);
+    absl::StatusOr<SessionRecord> session = GetSessionIn(db_, session_id);
     if (!session.ok()) return session.status();
     if (session->completed_revision != 0) {
       return Error(ErrorCode::kSessionCompleted,
                    absl::StrCat("revision ", session->completed_revision));
     }
-    absl::StatusOr<DocumentRecord> doc = GetDocumentLocked(session->document_id);
+    absl::StatusOr<DocumentRecord> doc = GetDocumentIn(db_, session->document_id);
     if (!doc.ok()) return doc.status();
     if (doc->state != session->from || doc->latest_revision != session->base_revision ||
         revision.number != session->base_revision + 1) {
@@ -374,7 +385,7 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_);
     if (!tx.ok()) return tx.status();
-    absl::StatusOr<DocumentRecord> doc = GetDocumentLocked(print.document_id);
+    absl::StatusOr<DocumentRecord> doc = GetDocumentIn(db_, print.document_id);
     if (!doc.ok()) return doc.status();
     auto known = SelectPrint(db_, print.document_id, print.print_id);
     if (!known.ok()) return known.status();
@@ -415,7 +426,7 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_);
     if (!tx.ok()) return tx.status();
-    absl::StatusOr<DocumentRecord> doc = GetDocumentLocked(document_id);
+    absl::StatusOr<DocumentRecord> doc = GetDocumentIn(db_, document_id);
     if (!doc.ok()) return doc.status();
     if (std::find(allowed_from.begin(), allowed_from.end(), doc->state) == allowed_from.end()) {
       return Error(ErrorCode::kTransitionInvalid,
@@ -442,7 +453,7 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_);
     if (!tx.ok()) return tx.status();
-    absl::StatusOr<DocumentRecord> doc = GetDocumentLocked(id);
+    absl::StatusOr<DocumentRecord> doc = GetDocumentIn(db_, id);
     if (!doc.ok()) return doc.status();
     bool allowed = false;
     for (DocumentState s : allowed_from) allowed = allowed || doc->state == s;
@@ -460,11 +471,13 @@ class SqliteStore final : public Store {
   }
 
  private:
-  absl::StatusOr<std::optional<DocumentRecord>> FindByRequestLocked(const std::string& dossier_code,
-                                                                    const std::string& request_id) {
+  // The lookups below run on `db`: the writer's connection inside its transactions, a reader's
+  // otherwise.
+  static absl::StatusOr<std::optional<DocumentRecord>> FindByRequestIn(
+      SqliteDb& db, const std::string& dossier_code, const std::string& request_id) {
     auto s =
-        db_.Prepare(absl::StrCat("SELECT ", kDocumentColumns,
-                                 " FROM documents WHERE dossier_code = ?1 AND request_id = ?2"));
+        db.Prepare(absl::StrCat("SELECT ", kDocumentColumns,
+                                " FROM documents WHERE dossier_code = ?1 AND request_id = ?2"));
     if (!s.ok()) return s.status();
     s->Bind(1, dossier_code).Bind(2, request_id);
     absl::StatusOr<bool> row = s->Step();
@@ -473,9 +486,8 @@ class SqliteStore final : public Store {
     return std::optional<DocumentRecord>(ReadDocument(*s));
   }
 
-  absl::StatusOr<DocumentRecord> GetDocumentLocked(const std::string& id) {
-    auto s =
-        db_.Prepare(absl::StrCat("SELECT ", kDocumentColumns, " FROM documents WHERE id = ?1"));
+  static absl::StatusOr<DocumentRecord> GetDocumentIn(SqliteDb& db, const std::string& id) {
+    auto s = db.Prepare(absl::StrCat("SELECT ", kDocumentColumns, " FROM documents WHERE id = ?1"));
     if (!s.ok()) return s.status();
     s->Bind(1, id);
     absl::StatusOr<bool> row = s->Step();
@@ -484,8 +496,8 @@ class SqliteStore final : public Store {
     return ReadDocument(*s);
   }
 
-  absl::StatusOr<SessionRecord> GetSessionLocked(const std::string& id) {
-    auto s = db_.Prepare(
+  static absl::StatusOr<SessionRecord> GetSessionIn(SqliteDb& db, const std::string& id) {
+    auto s = db.Prepare(
         "SELECT id, document_id, base_revision, from_state, to_state, purpose, prepared_json, "
         "prepared_sha256, signer, create_time, expire_time, completed_revision FROM sessions "
         "WHERE id = ?1");
@@ -565,8 +577,9 @@ class SqliteStore final : public Store {
   std::mutex jobs_mu_;  // guards newest_job_ (never held with mu_)
   std::condition_variable jobs_cv_;
   int64_t newest_job_ = 0;
-  std::mutex mu_;  // guards db_: one connection, used by one thread at a time
+  std::mutex mu_;  // guards db_: the one writing connection, used by one thread at a time
   SqliteDb db_;
+  SqliteReaders readers_;  // for the lookups outside transactions: no mu_ needed
   const BlobFiles blobs_;
   std::atomic<uint64_t> counter_{0};
 };

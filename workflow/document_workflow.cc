@@ -269,19 +269,17 @@ absl::StatusOr<PrepareOutput> DocumentWorkflow::Prepare(const PrepareInput& in) 
   options.signing_time = now / 1000;
   // A scratch file: PutBlob fsyncs it before the store names it.
   options.output_durability = pdf::Durability::kAtomicOnly;
-  ScratchFile image(Scratch(".png"));
-  if (!in.image_png.empty()) {
-    if (in.image_png.size() > kMaxImageBytes) {
+  if (in.image_png != nullptr && !in.image_png->empty()) {
+    if (in.image_png->size() > kMaxImageBytes) {
       return Error(ErrorCode::kUsage, "appearance.image_png: larger than 2 MiB");
     }
-    absl::Status st = WriteFile(image.path(), in.image_png);
-    if (!st.ok()) return st;
     options.appearance.kind = step.appearance;
-    options.appearance.image_path = image.path();
+    // Drawn from memory: no work file to write, sync and read back for every signature.
+    options.appearance.image_png = in.image_png;
     options.appearance.caption = in.caption;
     if (in.seal_diameter_mm > 0) options.appearance.seal_diameter_mm = in.seal_diameter_mm;
     options.appearance.font_path = config_.font_dir + "/LiberationSerif-Regular.ttf";
-    st = pdf::CheckAppearanceSpec(options.appearance);
+    absl::Status st = pdf::CheckAppearanceSpec(options.appearance);
     if (!st.ok()) return st;
   }
 

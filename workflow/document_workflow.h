@@ -63,7 +63,9 @@ struct PrepareInput {
   SignatureRole role = SignatureRole::kApprover;
   std::vector<Bytes> chain;                       // the signer's certificate first (DER)
   std::optional<signer::SignatureScheme> scheme;  // unset: PKCS#1 v1.5 for RSA, ECDSA for EC
-  std::string image_png;  // the appearance's image; empty: invisible in its field
+  // The appearance's PNG; null or empty: invisible in its field. Shared, not copied: a server
+  // key's seal image is read once and drawn by every seal.
+  std::shared_ptr<const std::string> image_png;
   bool caption = false;
   double seal_diameter_mm = 0;  // 0: the default
   std::string reason;
