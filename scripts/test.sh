@@ -6,18 +6,19 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 bash "$ROOT/scripts/install-deps.sh"
 
-echo "== build (RelWithDebInfo, -Werror)"
+echo "== build (RelWithDebInfo, -Werror) $(date -u +%T)"
 BUILD_DIR="$ROOT/build" bash "$ROOT/scripts/build.sh"
-echo "== tests"
+echo "== tests $(date -u +%T)"
 (cd "$ROOT/build" && ctest --output-on-failure -j2)
 
 if [[ "${TAICHO_SKIP_SANITIZE:-0}" != "1" ]]; then
-  echo "== build (ASan + UBSan)"
+  echo "== build (ASan + UBSan) $(date -u +%T)"
   BUILD_DIR="$ROOT/build-asan" bash "$ROOT/scripts/build.sh" -DTAICHO_SANITIZE=ON \
     -DTAICHO_BUILD_BENCH=OFF
-  echo "== tests under ASan + UBSan"
+  echo "== tests under ASan + UBSan $(date -u +%T)"
   # SoftHSM2 keeps process-lifetime singletons that LeakSanitizer would report at exit.
   export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   (cd "$ROOT/build-asan" && ctest --output-on-failure -j2)
 fi
+echo "== done $(date -u +%T)"
