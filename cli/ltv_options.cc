@@ -2,7 +2,6 @@
 
 #include <cstdio>
 
-#include "absl/strings/str_split.h"
 #include "cli/commands.h"
 #include "errors/error.h"
 #include "pades/ltv.h"
@@ -111,17 +110,10 @@ absl::StatusOr<std::unique_ptr<revocation::RevocationClient>> MakeOnlineClient(
     const OnlineArgs& a) {
   // One cache for the whole process: every request of a run shares it.
   static revocation::RevocationCache* cache = new revocation::RevocationCache();
-  revocation::RevocationPolicy policy;
-  policy.timeout = std::chrono::seconds(a.timeout_s);
-  policy.ocsp_url_override = a.ocsp_url;
-  for (const std::string& rw : a.url_rewrites) {
-    std::vector<std::string> parts = absl::StrSplit(rw, absl::MaxSplits('=', 1));
-    if (parts.size() != 2 || parts[0].empty()) {
-      return Error(ErrorCode::kUsage, "--url-rewrite FROM=TO");
-    }
-    policy.url_rewrites.emplace_back(parts[0], parts[1]);
-  }
-  return std::make_unique<revocation::RevocationClient>(std::move(policy), cache);
+  absl::StatusOr<revocation::RevocationPolicy> policy =
+      revocation::PolicyFromSettings(std::chrono::seconds(a.timeout_s), a.ocsp_url, a.url_rewrites);
+  if (!policy.ok()) return policy.status();
+  return std::make_unique<revocation::RevocationClient>(*std::move(policy), cache);
 }
 
 bool WantsLtv(const LtvArgs& a) { return a.level == "B-LT" || a.level == "B-LTA"; }

@@ -33,7 +33,7 @@ using StringStackPtr = std::unique_ptr<STACK_OF(OPENSSL_STRING), Deleter<FreeStr
 
 // Through the shared cache (signer/openssl_ptr.h): a DSS names the same few certificates for
 // every signature, and decoding one is dear with OpenSSL 3.0.
-X509Ptr ParseCert(ByteSpan der) { return signer::ossl::ParseCertificatePrefix(der); }
+using signer::ossl::ParseCertificatePrefix;
 
 int64_t ToUnix(const ASN1_TIME* t) {
   std::tm tm{};
@@ -173,7 +173,7 @@ std::string_view StatusName(CertStatus status) {
 
 std::vector<std::string> OcspUrls(ByteSpan der) {
   std::vector<std::string> urls;
-  X509Ptr cert = ParseCert(der);
+  X509Ptr cert = ParseCertificatePrefix(der);
   if (!cert) return urls;
   StringStackPtr list(X509_get1_ocsp(cert.get()));
   for (int i = 0; list && i < sk_OPENSSL_STRING_num(list.get()); ++i) {
@@ -184,7 +184,7 @@ std::vector<std::string> OcspUrls(ByteSpan der) {
 
 std::vector<std::string> CrlUrls(ByteSpan der) {
   std::vector<std::string> urls;
-  X509Ptr cert = ParseCert(der);
+  X509Ptr cert = ParseCertificatePrefix(der);
   if (!cert) return urls;
   DistPointsPtr points(static_cast<CRL_DIST_POINTS*>(
       X509_get_ext_d2i(cert.get(), NID_crl_distribution_points, nullptr, nullptr)));
@@ -224,7 +224,7 @@ std::vector<Bytes> OcspResponseCerts(ByteSpan der) {
 }
 
 absl::StatusOr<Bytes> OcspCertId(ByteSpan cert, ByteSpan issuer) {
-  X509Ptr c = ParseCert(cert), i = ParseCert(issuer);
+  X509Ptr c = ParseCertificatePrefix(cert), i = ParseCertificatePrefix(issuer);
   if (!c || !i) return Error(ErrorCode::kCertificateInvalid, "unparsable certificate or issuer");
   CertIdPtr id = MakeCertId(c.get(), i.get());
   unsigned char* der = nullptr;
@@ -241,7 +241,7 @@ absl::StatusOr<Bytes> OcspCertId(ByteSpan cert, ByteSpan issuer) {
 absl::StatusOr<StatusAnswer> StatusFromOcsp(ByteSpan ocsp_der, ByteSpan cert, ByteSpan issuer,
                                             int64_t at, int64_t verify_time,
                                             std::optional<Freshness> fresh) {
-  X509Ptr c = ParseCert(cert), i = ParseCert(issuer);
+  X509Ptr c = ParseCertificatePrefix(cert), i = ParseCertificatePrefix(issuer);
   if (!c || !i) return Error(ErrorCode::kCertificateInvalid, "unparsable certificate or issuer");
   CertIdPtr id = MakeCertId(c.get(), i.get());
   if (!id) return Error(ErrorCode::kCrypto, "cannot make the OCSP CertID");
@@ -250,7 +250,7 @@ absl::StatusOr<StatusAnswer> StatusFromOcsp(ByteSpan ocsp_der, ByteSpan cert, By
 
 absl::StatusOr<StatusAnswer> StatusFromCrl(ByteSpan crl_der, ByteSpan cert, ByteSpan issuer,
                                            int64_t at, std::optional<Freshness> fresh) {
-  X509Ptr c = ParseCert(cert), i = ParseCert(issuer);
+  X509Ptr c = ParseCertificatePrefix(cert), i = ParseCertificatePrefix(issuer);
   if (!c || !i) return Error(ErrorCode::kCertificateInvalid, "unparsable certificate or issuer");
   return EvaluateCrl(crl_der, c.get(), i.get(), at, fresh);
 }

@@ -161,6 +161,22 @@ size_t RevocationCache::bytes() const {
   return bytes_;
 }
 
+absl::StatusOr<RevocationPolicy> PolicyFromSettings(std::chrono::seconds timeout,
+                                                    std::string ocsp_url_override,
+                                                    const std::vector<std::string>& url_rewrites) {
+  RevocationPolicy policy;
+  policy.timeout = timeout;
+  policy.ocsp_url_override = std::move(ocsp_url_override);
+  for (const std::string& rewrite : url_rewrites) {
+    const size_t eq = rewrite.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Error(ErrorCode::kUsage, absl::StrCat("URL rewrite '", rewrite, "': use FROM=TO"));
+    }
+    policy.url_rewrites.emplace_back(rewrite.substr(0, eq), rewrite.substr(eq + 1));
+  }
+  return policy;
+}
+
 // --- client --------------------------------------------------------------------------------
 
 std::string RevocationClient::Rewrite(const std::string& url) const {

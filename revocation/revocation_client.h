@@ -77,6 +77,13 @@ struct RevocationPolicy {
   std::vector<std::pair<std::string, std::string>> url_rewrites;
 };
 
+// A policy from settings as people write them (command line, configuration file): a timeout, an
+// OCSP URL override ("" for the certificates' own) and "FROM=TO" URL prefix rewrites. kUsage
+// naming a rewrite without '=' or with nothing before it.
+absl::StatusOr<RevocationPolicy> PolicyFromSettings(std::chrono::seconds timeout,
+                                                    std::string ocsp_url_override,
+                                                    const std::vector<std::string>& url_rewrites);
+
 class RevocationClient : public StatusSource {
  public:
   // `cache` is shared and not owned (nullptr: no caching); it must outlive the client.

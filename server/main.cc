@@ -103,21 +103,6 @@ std::shared_ptr<grpc::ServerCredentials> Credentials(const Flags& flags) {
   return grpc::SslServerCredentials(options);
 }
 
-absl::StatusOr<taicho::revocation::RevocationPolicy> RevocationPolicyOf(const Flags& flags) {
-  taicho::revocation::RevocationPolicy policy;
-  policy.timeout = std::chrono::seconds(flags.verify_revocation_timeout_seconds);
-  policy.ocsp_url_override = flags.verify_ocsp_url;
-  for (const std::string& rewrite : flags.verify_url_rewrites) {
-    const size_t eq = rewrite.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return taicho::Error(taicho::ErrorCode::kConfigInvalid,
-                           "verify URL rewrite '" + rewrite + "': use FROM=TO");
-    }
-    policy.url_rewrites.emplace_back(rewrite.substr(0, eq), rewrite.substr(eq + 1));
-  }
-  return policy;
-}
-
 // Named in the start-up line.
 const char* TransportName(const Flags& flags) {
   if (flags.insecure_local) return "plain text";
@@ -148,7 +133,10 @@ int Serve(const Flags& flags) {
   taicho::revocation::RevocationCache revocation_cache;
   std::unique_ptr<taicho::revocation::RevocationClient> online;
   if (flags.verify_online) {
-    absl::StatusOr<taicho::revocation::RevocationPolicy> policy = RevocationPolicyOf(flags);
+    absl::StatusOr<taicho::revocation::RevocationPolicy> policy =
+        taicho::revocation::PolicyFromSettings(
+            std::chrono::seconds(flags.verify_revocation_timeout_seconds), flags.verify_ocsp_url,
+            flags.verify_url_rewrites);
     if (!policy.ok()) {
       spdlog::error("{}", std::string(policy.status().message()));
       return 2;
