@@ -104,9 +104,28 @@ std::unique_ptr<grpc::ClientContext> Context() {
 
 double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
+// The machine's CPU time, idle and total, in clock ticks (/proc/stat's first line).
+struct MachineTimes {
+  double idle = 0, total = 0;
+};
+MachineTimes ReadMachineTimes() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  in >> cpu;
+  MachineTimes t;
+  double v = 0;
+  for (int field = 0; field < 8 && (in >> v); ++field) {
+    t.total += v;
+    if (field == 3 || field == 4) t.idle += v;  // idle, iowait
+  }
+  return t;
+}
+
 struct Stats {
   double throughput = 0;      // per second
   double server_cpu_ms = -1;  // taichod's CPU time per successful operation
+  double client_cpu_ms = -1;  // this driver's (on the same cores: what taichod could not use)
+  double idle_share = -1;     // the machine's idle time over the phase, 0–1
   double p50 = 0, p99 = 0, max = 0;
   int failures = 0;
 };
@@ -132,6 +151,8 @@ Stats Summarise(std::vector<double> latencies, double wall_s, int failures) {
 template <typename Work>
 Stats RunPhase(int server_pid, int clients, int per_client, Work work) {
   const double cpu_before = ProcessCpuMs(server_pid);
+  const double client_before = ProcessCpuMs(::getpid());
+  const MachineTimes machine_before = ReadMachineTimes();
   std::vector<double> latencies;
   std::mutex mu;
   std::atomic<int> failures{0};
@@ -155,11 +176,18 @@ Stats RunPhase(int server_pid, int clients, int per_client, Work work) {
   for (std::thread& t : threads) t.join();
   const double wall = std::chrono::duration<double>(Clock::now() - start).count();
   const double cpu_after = ProcessCpuMs(server_pid);
+  const double client_after = ProcessCpuMs(::getpid());
+  const MachineTimes machine_after = ReadMachineTimes();
   const size_t done = latencies.size();
   Stats stats = Summarise(std::move(latencies), wall, failures);
   if (cpu_before >= 0 && cpu_after >= 0 && done > 0) {
     stats.server_cpu_ms = (cpu_after - cpu_before) / static_cast<double>(done);
   }
+  if (client_before >= 0 && client_after >= 0 && done > 0) {
+    stats.client_cpu_ms = (client_after - client_before) / static_cast<double>(done);
+  }
+  const double total = machine_after.total - machine_before.total;
+  if (total > 0) stats.idle_share = (machine_after.idle - machine_before.idle) / total;
   return stats;
 }
 
@@ -167,6 +195,8 @@ void Print(const char* what, int clients, const Stats& s) {
   std::printf("%-8s clients %2d  %7.1f /s  p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms", what, clients,
               s.throughput, s.p50, s.p99, s.max);
   if (s.server_cpu_ms >= 0) std::printf("  taichod CPU %.1f ms/op", s.server_cpu_ms);
+  if (s.client_cpu_ms >= 0) std::printf("  driver CPU %.1f ms/op", s.client_cpu_ms);
+  if (s.idle_share >= 0) std::printf("  idle %.0f%%", 100 * s.idle_share);
   if (s.failures) std::printf("  FAILURES %d", s.failures);
   std::printf("\n");
   std::fflush(stdout);
@@ -199,7 +229,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::mutex officer_mu;  // a KeySigner is used by one thread at a time
-  const v1::DocumentData data = taicho::testing::SampleDocumentData();
+  // As the desk's documents are: each one different (its summary names its dossier), and issued
+  // at the seal step (number and date blank in the draft, filled in the seal's update).
+  v1::DocumentData data = taicho::testing::SampleDocumentData();
+  data.clear_number();
+  data.clear_date();
   std::printf("== seal load (%s), %d documents per client count\n", o.label.c_str(), o.documents);
   int round = 0;
   for (const int clients : o.clients) {
@@ -224,6 +258,7 @@ int main(int argc, char** argv) {
                             "-" + std::to_string(c) + "-" + std::to_string(i));
       doc->set_desk("Quầy 1");
       *doc->mutable_data() = data;
+      doc->mutable_data()->set_summary(data.summary() + " (hồ sơ " + doc->dossier_code() + ")");
       v1::Document out;
       auto context = Context();
       grpc::Status st = stubs[c]->CreateDocument(context.get(), request, &out);

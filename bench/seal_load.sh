@@ -7,6 +7,7 @@
 # Usage: bash bench/seal_load.sh [BUILD_DIR]   (default build-bench; targets taichod, seal_load,
 #        draw_sample_images must be built). Env: DOCUMENTS (per client count, default 192),
 #        SESSIONS (the seal key's PKCS#11 session pool, default 2), MTLS=0 to skip mutual TLS,
+#        SEAL_CONCURRENCY (taichod's seal_concurrency; default: its own), KEEP=1 (see cleanup),
 #        SEAL_IMAGE=0 for an invisible seal.
 # Reported per phase: throughput, p50/p99/max latency, and taichod's CPU time per operation
 # (from /proc; steadier than wall-clock rates on a shared machine).
@@ -17,7 +18,15 @@ DOCUMENTS="${DOCUMENTS:-192}"
 SESSIONS="${SESSIONS:-2}"
 W="$(mktemp -d /tmp/taicho-seal-load-XXXXXX)"
 PID=""
-cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$W"; }
+# KEEP=1 leaves the stores in place (remove them later, not right before a run): ext4 without a
+# journal, as here, scans past recently deleted inodes for every new file for a minute or more,
+# so deleting the last run's thousands of files makes this run's file creation slow — a cost a
+# store that never deletes its revisions does not have.
+cleanup() {
+  [ -n "$PID" ] && kill "$PID" 2>/dev/null
+  wait 2>/dev/null
+  if [ "${KEEP:-0}" = 1 ]; then echo "kept: $W"; else rm -rf "$W"; fi
+}
 trap cleanup EXIT
 
 TAICHO_DRAW_SAMPLE_IMAGES="$B/certs-sample/draw_sample_images" \
@@ -46,6 +55,7 @@ pin_file = "$W/seal.pin"
 $SEAL_IMAGE_LINE
 sessions = $SESSIONS
 TOML
+  [ -n "${SEAL_CONCURRENCY:-}" ] && sed -i "1i seal_concurrency = $SEAL_CONCURRENCY" "$W/$1.toml"
   rm -f "$W/$1.port"
   "$B/server/taichod" --config "$W/$1.toml" >"$W/$1.log" 2>&1 &
   PID=$!

@@ -137,6 +137,9 @@ constexpr std::array kEntries = {
     Entry{ErrorCode::kUploadTooLarge, "UPLOAD_TOO_LARGE", absl::StatusCode::kResourceExhausted, 3,
           "Tệp tải lên vượt quá dung lượng máy chủ cho phép",
           "The upload is larger than the server allows"},
+    Entry{ErrorCode::kCancelled, "CANCELLED", absl::StatusCode::kCancelled, 1,
+          "Yêu cầu đã bị hủy trước khi được xử lý",
+          "The request was cancelled before it was worked on"},
     // Last: Find() falls back to it.
     Entry{ErrorCode::kInternal, "INTERNAL", absl::StatusCode::kInternal, 7, "Lỗi nội bộ",
           "Internal error"},

@@ -63,6 +63,7 @@ enum class ErrorCode {
   kCertStatusUnknown,      // the CA's responder does not know the signer's certificate
   kRevocationUnavailable,  // no OCSP responder or CRL gave a verified answer
   kUploadTooLarge,         // an upload (streamed PDF) is larger than the server's upload cap
+  kCancelled,              // the caller cancelled (or its deadline passed) before the work began
 };
 
 // The stable code, e.g. "PIN_INCORRECT".

@@ -21,11 +21,16 @@ absl::StatusOr<SignResult> SignPdf(const std::string& input_path, const std::str
       CheckSignerCertificate(chain, options, static_cast<int64_t>(std::time(nullptr)));
   if (!check.ok()) return check.status();
 
-  absl::StatusOr<pdf::AtomicFile> out = pdf::AtomicFile::Create(output_path);
+  absl::StatusOr<pdf::AtomicFile> out =
+      pdf::AtomicFile::Create(output_path, options.output_durability);
   if (!out.ok()) return out.status();
   // At most two passes: the second only when the CMS outgrew the estimate.
   for (int pass = 0; pass < 2; ++pass) {
-    if (::ftruncate(out->fd(), 0) != 0) return Error(ErrorCode::kIo, "cannot truncate output");
+    // Only a second pass truncates: on ext4 a truncated file is flushed when it is closed
+    // (auto_da_alloc), a write-out per signature the new, empty file does not need.
+    if (pass > 0 && ::ftruncate(out->fd(), 0) != 0) {
+      return Error(ErrorCode::kIo, "cannot truncate output");
+    }
     absl::StatusOr<DigestedUpdate> written =
         WriteDigestedUpdate(input_path, *out, *spec, options.digest);
     if (!written.ok()) return written.status();

@@ -5,8 +5,12 @@
 #include <algorithm>
 #include <deque>
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <list>
 #include <map>
+#include <memory>
+#include <mutex>
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
@@ -228,19 +232,85 @@ absl::Status DrawOfficer(PoDoFo::PdfMemDocument& doc, PoDoFo::PdfPainter& painte
   return absl::OkStatus();
 }
 
-// Embeds the font subsets (PdfMemDocument::Write would) and copies the XObject and everything
-// it uses out of the scratch document, numbered from `first_number`.
-absl::StatusOr<DrawnAppearance> CopyOut(PoDoFo::PdfMemDocument& doc, PoDoFo::PdfXObject& xobject,
-                                        int64_t first_number) {
-  doc.EmbedSubsetFonts();
+// Copies the XObject `root` and everything it uses out of the scratch document (its font
+// subsets embedded, as PdfMemDocument::Write would), numbered from `first_number`.
+absl::StatusOr<DrawnAppearance> CopyObjects(PoDoFo::PdfMemDocument& doc, PdfObject* root,
+                                            int64_t first_number) {
   Renumberer renumberer(doc.GetObjects(), first_number);
-  absl::Status st = renumberer.Collect(xobject.GetObject());
+  absl::Status st = renumberer.Collect(root);
   if (!st.ok()) return st;
   DrawnAppearance out;
-  out.xobject_number = renumberer.NumberOf(xobject.GetObject()->Reference());
+  out.xobject_number = renumberer.NumberOf(root->Reference());
   out.objects = renumberer.Serialize();
   return out;
 }
+
+// Scratch documents already drawn, font subsets embedded, kept to be copied out again: the
+// agency's seal is the same for every seal, and the issue number and date are drawn with one
+// digit subset per font, while loading and subsetting a font or placing an image is most of
+// what drawing them costs. Each copy is renumbered, and its subset retagged, for its update:
+// the same objects drawing afresh would give. A few dozen entries; the least recently used go.
+class DrawnCache {
+ public:
+  struct Entry {
+    std::unique_ptr<PoDoFo::PdfMemDocument> doc;
+    PdfObject* root = nullptr;        // the Form XObject, owned by doc
+    PoDoFo::PdfFont* font = nullptr;  // a font to draw more with (owned by doc), if any
+    std::mutex mu;                    // one user of the PoDoFo objects at a time
+  };
+  using Draw = std::function<absl::StatusOr<std::shared_ptr<Entry>>()>;
+  using Use = std::function<absl::StatusOr<DrawnAppearance>(Entry&)>;
+
+  // Runs `use` on the entry `key` names (`draw` makes it on a miss), one thread at a time.
+  static absl::StatusOr<DrawnAppearance> With(const std::string& key, const Draw& draw,
+                                              const Use& use) {
+    static DrawnCache* cache = new DrawnCache;  // never destroyed: used until exit
+    std::shared_ptr<Entry> entry = cache->Find(key);
+    if (entry == nullptr) {
+      absl::StatusOr<std::shared_ptr<Entry>> drawn = draw();
+      if (!drawn.ok()) return drawn.status();
+      entry = *std::move(drawn);
+      cache->Put(key, entry);
+    }
+    std::lock_guard lock(entry->mu);
+    try {
+      return use(*entry);
+    } catch (const PoDoFo::PdfError& e) {
+      return FromPodofoError(e, "copy appearance");
+    }
+  }
+
+  // The drawing `key` names, copied out from `first_number`.
+  static absl::StatusOr<DrawnAppearance> CopyOut(const std::string& key, int64_t first_number,
+                                                 const Draw& draw) {
+    return With(key, draw, [first_number](Entry& entry) {
+      return CopyObjects(*entry.doc, entry.root, first_number);
+    });
+  }
+
+ private:
+  static constexpr size_t kCapacity = 32;
+
+  std::shared_ptr<Entry> Find(const std::string& key) {
+    std::lock_guard lock(mu_);
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (it->first == key) {
+        entries_.splice(entries_.begin(), entries_, it);
+        return it->second;
+      }
+    }
+    return nullptr;
+  }
+
+  void Put(const std::string& key, std::shared_ptr<Entry> entry) {
+    std::lock_guard lock(mu_);
+    entries_.emplace_front(key, std::move(entry));
+    if (entries_.size() > kCapacity) entries_.pop_back();
+  }
+
+  std::mutex mu_;
+  std::list<std::pair<std::string, std::shared_ptr<Entry>>> entries_;  // most recent first
+};
 
 }  // namespace
 
@@ -322,87 +392,222 @@ absl::StatusOr<DrawnAppearance> DrawAppearance(const AppearanceSpec& spec, Size 
     if (!read.ok()) return read.status();
     png = *std::move(read);
   }
-  try {
-    auto doc = NewScratch();
-    PoDoFo::PdfXObject xobject(PoDoFo::PdfRect(0, 0, size.width, size.height), doc.get());
-    PoDoFo::PdfPainter painter;
-    painter.SetPage(&xobject);
-    std::unique_ptr<PoDoFo::PdfImage> image;
-    if (!png.bytes.empty()) {
-      try {
-        image = LoadPngImage(*doc, png.bytes);  // encoded once per PNG, then reused
-      } catch (const PoDoFo::PdfError&) {
-        painter.FinishPage();
-        return Error(ErrorCode::kUsage,
-                     absl::StrCat("không giải mã được ảnh PNG / the PNG cannot be decoded: ",
-                                  spec.image_path));
-      }
-    }
-    absl::Status drawn;
-    if (spec.kind == AppearanceKind::kOfficer) {
-      drawn = DrawOfficer(*doc, painter, spec, size, text, *image);
-    } else if (spec.kind == AppearanceKind::kSeal) {
-      // Real size, centred; the caller made the rect at least that large.
-      const double w = spec.seal_diameter_mm * kPointsPerMm;
-      const double h = w * image->GetHeight() / image->GetWidth();
-      PlaceImage(painter, *image, (size.width - w) / 2, (size.height - h) / 2, w, h);
-    } else {
-      absl::StatusOr<PoDoFo::PdfFont*> font = LoadFont(*doc, spec.font_path, spec.font_size);
-      if (!font.ok()) {
-        drawn = font.status();
-      } else {
-        painter.SetFont(*font);
-        painter.SetColor(0, 0, 0);
-        double baseline = size.height - kPadding - 0.9 * spec.font_size;
-        for (const std::string& line : AttachmentLines(spec, text.time_iso)) {
-          // Right-aligned: the block hugs the right margin.
-          painter.DrawText(size.width - kPadding - TextWidth(*font, line), baseline, PdfText(line));
-          baseline -= 1.2 * spec.font_size;
+  auto draw = [&]() -> absl::StatusOr<std::shared_ptr<DrawnCache::Entry>> {
+    try {
+      auto entry = std::make_shared<DrawnCache::Entry>();
+      entry->doc = NewScratch();
+      PoDoFo::PdfMemDocument* doc = entry->doc.get();
+      PoDoFo::PdfXObject xobject(PoDoFo::PdfRect(0, 0, size.width, size.height), doc);
+      entry->root = xobject.GetObject();
+      PoDoFo::PdfPainter painter;
+      painter.SetPage(&xobject);
+      std::unique_ptr<PoDoFo::PdfImage> image;
+      if (!png.bytes.empty()) {
+        try {
+          image = LoadPngImage(*doc, png.bytes);  // encoded once per PNG, then reused
+        } catch (const PoDoFo::PdfError&) {
+          painter.FinishPage();
+          return Error(ErrorCode::kUsage,
+                       absl::StrCat("không giải mã được ảnh PNG / the PNG cannot be decoded: ",
+                                    spec.image_path));
         }
       }
+      absl::Status drawn;
+      if (spec.kind == AppearanceKind::kOfficer) {
+        drawn = DrawOfficer(*doc, painter, spec, size, text, *image);
+      } else if (spec.kind == AppearanceKind::kSeal) {
+        // Real size, centred; the caller made the rect at least that large.
+        const double w = spec.seal_diameter_mm * kPointsPerMm;
+        const double h = w * image->GetHeight() / image->GetWidth();
+        PlaceImage(painter, *image, (size.width - w) / 2, (size.height - h) / 2, w, h);
+      } else {
+        absl::StatusOr<PoDoFo::PdfFont*> font = LoadFont(*doc, spec.font_path, spec.font_size);
+        if (!font.ok()) {
+          drawn = font.status();
+        } else {
+          painter.SetFont(*font);
+          painter.SetColor(0, 0, 0);
+          double baseline = size.height - kPadding - 0.9 * spec.font_size;
+          for (const std::string& line : AttachmentLines(spec, text.time_iso)) {
+            // Right-aligned: the block hugs the right margin.
+            painter.DrawText(size.width - kPadding - TextWidth(*font, line), baseline,
+                             PdfText(line));
+            baseline -= 1.2 * spec.font_size;
+          }
+        }
+      }
+      painter.FinishPage();
+      if (!drawn.ok()) return drawn;
+      doc->EmbedSubsetFonts();
+      return entry;
+    } catch (const PoDoFo::PdfError& e) {
+      return FromPodofoError(e, "draw appearance");
     }
-    painter.FinishPage();
-    if (!drawn.ok()) return drawn;
-    return CopyOut(*doc, xobject, first_number);
+  };
+  if (spec.kind == AppearanceKind::kSeal) {
+    // A seal shows its image only: the same drawing for every seal with this image and size.
+    const std::string key = absl::StrCat("seal\n", size.width, "\n", size.height, "\n",
+                                         spec.seal_diameter_mm, "\n", png.bytes);
+    return DrawnCache::CopyOut(key, first_number, draw);
+  }
+  absl::StatusOr<std::shared_ptr<DrawnCache::Entry>> drawn = draw();
+  if (!drawn.ok()) return drawn.status();
+  try {
+    return CopyObjects(*(*drawn)->doc, (*drawn)->root, first_number);
   } catch (const PoDoFo::PdfError& e) {
-    return FromPodofoError(e, "draw appearance");
+    return FromPodofoError(e, "copy appearance");
   }
 }
 
-absl::StatusOr<DrawnAppearance> DrawFieldText(const FieldText& text, Size size,
-                                              int64_t first_number) {
-  if (size.width <= 0 || size.height <= 0 || text.font_size <= 0 || text.font_size > 100) {
-    return Error(ErrorCode::kPdfUnsupported, "text field: empty rect or bad font size");
+namespace {
+
+// Draws `text` into a new Form XObject of `doc` with `font` (of doc).
+PdfObject* DrawTextXObject(PoDoFo::PdfMemDocument& doc, PoDoFo::PdfFont* font,
+                           const FieldText& text, Size size) {
+  PoDoFo::PdfXObject xobject(PoDoFo::PdfRect(0, 0, size.width, size.height), &doc);
+  PoDoFo::PdfPainter painter;
+  painter.SetPage(&xobject);
+  const std::string value = Nfc(text.value);
+  const double width = TextWidth(font, value);
+  double x = kPadding;  // /Q 0: left
+  if (text.alignment == 1) x = (size.width - width) / 2;
+  if (text.alignment == 2) x = size.width - kPadding - width;
+  // The baseline where the surrounding line's is: the blank was cut from that line, one
+  // leading high, with the text's descent below the baseline.
+  const PoDoFo::PdfFontMetrics* metrics = font->GetFontMetrics();
+  const double descent = -metrics->GetDescent();
+  const double text_height = metrics->GetAscent() + descent;
+  const double baseline = (size.height - text_height) / 2 + descent;
+  painter.SetFont(font);
+  painter.SetColor(0, 0, 0);
+  painter.DrawText(x, baseline, PdfText(value));
+  painter.FinishPage();
+  return xobject.GetObject();
+}
+
+constexpr char kDigits[] = "0123456789";
+
+bool AllDigits(const std::string& value) {
+  return !value.empty() && value.find_first_not_of(kDigits) == std::string::npos;
+}
+
+// Draws each of `fields` into a Form XObject of `doc` with `font` (of doc).
+std::vector<PdfObject*> DrawFields(PoDoFo::PdfMemDocument& doc, PoDoFo::PdfFont* font,
+                                   const std::vector<const FieldTextDrawing*>& fields) {
+  std::vector<PdfObject*> roots;
+  for (const FieldTextDrawing* field : fields) {
+    roots.push_back(DrawTextXObject(doc, font, field->text, field->size));
   }
-  try {
+  return roots;
+}
+
+// Copies the XObjects `roots` out of `doc` together, numbered from `first_number`: what they
+// share (the font) once.
+absl::Status CopyRoots(PoDoFo::PdfMemDocument& doc, const std::vector<PdfObject*>& roots,
+                       int64_t first_number, DrawnFieldTexts& out) {
+  Renumberer renumberer(doc.GetObjects(), first_number);
+  for (PdfObject* root : roots) {
+    absl::Status st = renumberer.Collect(root);
+    if (!st.ok()) return st;
+  }
+  for (PdfObject* root : roots) {
+    out.xobject_numbers.push_back(renumberer.NumberOf(root->Reference()));
+  }
+  for (NumberedObject& o : renumberer.Serialize()) out.objects.push_back(std::move(o));
+  return absl::OkStatus();
+}
+
+// One group: a cached document with the ten digits' subset when every value is digits (the
+// issue number and date), else a scratch document with a subset of exactly what is drawn.
+absl::Status DrawFieldGroup(const std::vector<const FieldTextDrawing*>& fields,
+                            int64_t first_number, DrawnFieldTexts& out) {
+  const FieldText& first = fields.front()->text;
+  const bool digits = std::all_of(fields.begin(), fields.end(), [](const FieldTextDrawing* f) {
+    return AllDigits(f->text.value);
+  });
+  if (!digits) {
     auto doc = NewScratch();
-    PoDoFo::PdfXObject xobject(PoDoFo::PdfRect(0, 0, size.width, size.height), doc.get());
-    PoDoFo::PdfPainter painter;
-    painter.SetPage(&xobject);
-    absl::StatusOr<PoDoFo::PdfFont*> font = LoadFont(*doc, text.font_path, text.font_size);
-    if (!font.ok()) {
-      painter.FinishPage();
-      return font.status();
+    absl::StatusOr<PoDoFo::PdfFont*> font = LoadFont(*doc, first.font_path, first.font_size);
+    if (!font.ok()) return font.status();
+    // Drawn first so the subset holds their glyphs, then embedded, then copied.
+    const std::vector<PdfObject*> roots = DrawFields(*doc, *font, fields);
+    doc->EmbedSubsetFonts();
+    return CopyRoots(*doc, roots, first_number, out);
+  }
+  // The font loaded and subset once per file and size, not for every fill.
+  const std::string key = absl::StrCat("digits\n", first.font_path, "\n", first.font_size);
+  auto draw = [&]() -> absl::StatusOr<std::shared_ptr<DrawnCache::Entry>> {
+    try {
+      auto entry = std::make_shared<DrawnCache::Entry>();
+      entry->doc = NewScratch();
+      absl::StatusOr<PoDoFo::PdfFont*> font =
+          LoadFont(*entry->doc, first.font_path, first.font_size);
+      if (!font.ok()) return font.status();
+      entry->font = *font;
+      FieldText all = first;
+      all.value = kDigits;
+      entry->root = DrawTextXObject(*entry->doc, entry->font, all, fields.front()->size);
+      entry->doc->EmbedSubsetFonts();
+      return entry;
+    } catch (const PoDoFo::PdfError& e) {
+      return FromPodofoError(e, "draw field text");
     }
-    const std::string value = Nfc(text.value);
-    const double width = TextWidth(*font, value);
-    double x = kPadding;  // /Q 0: left
-    if (text.alignment == 1) x = (size.width - width) / 2;
-    if (text.alignment == 2) x = size.width - kPadding - width;
-    // The baseline where the surrounding line's is: the blank was cut from that line, one
-    // leading high, with the text's descent below the baseline.
-    const PoDoFo::PdfFontMetrics* metrics = (*font)->GetFontMetrics();
-    const double descent = -metrics->GetDescent();
-    const double text_height = metrics->GetAscent() + descent;
-    const double baseline = (size.height - text_height) / 2 + descent;
-    painter.SetFont(*font);
-    painter.SetColor(0, 0, 0);
-    painter.DrawText(x, baseline, PdfText(value));
-    painter.FinishPage();
-    return CopyOut(*doc, xobject, first_number);
+  };
+  absl::StatusOr<DrawnAppearance> copied =
+      DrawnCache::With(key, draw, [&](DrawnCache::Entry& entry) -> absl::StatusOr<DrawnAppearance> {
+        // Drawn in the cached document with its embedded digits, copied, then removed from it
+        // (it keeps only the font).
+        const std::vector<PdfObject*> roots = DrawFields(*entry.doc, entry.font, fields);
+        absl::Status st = CopyRoots(*entry.doc, roots, first_number, out);
+        for (PdfObject* root : roots) {
+          delete entry.doc->GetObjects().RemoveObject(root->Reference(), false);
+        }
+        if (!st.ok()) return st;
+        return DrawnAppearance{};
+      });
+  return copied.status();
+}
+
+}  // namespace
+
+absl::StatusOr<DrawnFieldTexts> DrawFieldTexts(const std::vector<FieldTextDrawing>& fields,
+                                               int64_t first_number) {
+  // Grouped by font file and size, in order of first appearance.
+  std::vector<std::vector<const FieldTextDrawing*>> groups;
+  for (const FieldTextDrawing& field : fields) {
+    const FieldText& t = field.text;
+    if (field.size.width <= 0 || field.size.height <= 0 || t.font_size <= 0 || t.font_size > 100) {
+      return Error(ErrorCode::kPdfUnsupported, "text field: empty rect or bad font size");
+    }
+    auto same = [&](const std::vector<const FieldTextDrawing*>& g) {
+      return g.front()->text.font_path == t.font_path && g.front()->text.font_size == t.font_size;
+    };
+    auto it = std::find_if(groups.begin(), groups.end(), same);
+    if (it == groups.end()) {
+      groups.push_back({&field});
+    } else {
+      it->push_back(&field);
+    }
+  }
+  DrawnFieldTexts out;  // xobject_numbers in group order until put back in field order below
+  try {
+    for (const auto& group : groups) {
+      const int64_t next = first_number + static_cast<int64_t>(out.objects.size());
+      absl::Status st = DrawFieldGroup(group, next, out);
+      if (!st.ok()) return st;
+    }
   } catch (const PoDoFo::PdfError& e) {
     return FromPodofoError(e, "draw field text");
   }
+  std::vector<int64_t> by_field(fields.size());
+  size_t k = 0;
+  for (const auto& group : groups) {
+    for (const FieldTextDrawing* field : group) {
+      by_field[static_cast<size_t>(field - fields.data())] = out.xobject_numbers[k++];
+    }
+  }
+  out.xobject_numbers = std::move(by_field);
+  return out;
 }
 
 }  // namespace taicho::pdf

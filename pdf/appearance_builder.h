@@ -62,8 +62,19 @@ struct FieldText {
   int alignment = 0;
 };
 
+struct FieldTextDrawing {
+  FieldText text;
+  Size size;  // the field's rect
+};
+struct DrawnFieldTexts {
+  std::vector<int64_t> xobject_numbers;  // each field's Form XObject, in the fields' order
+  std::vector<NumberedObject> objects;
+};
+
+// Draws each field's value into a Form XObject of its size, all numbered from `first_number`;
+// fields in the same font file and size share one embedded subset (one copy in the update).
 // Errors: kIo (font unreadable), kPdfUnsupported (empty rect, absurd size), kInternal.
-absl::StatusOr<DrawnAppearance> DrawFieldText(const FieldText& text, Size size,
-                                              int64_t first_number);
+absl::StatusOr<DrawnFieldTexts> DrawFieldTexts(const std::vector<FieldTextDrawing>& fields,
+                                               int64_t first_number);
 
 }  // namespace taicho::pdf

@@ -28,15 +28,24 @@ void ForEachRun(const Map& entries, Fn fn) {
   }
 }
 
+constexpr size_t kFlushBytes = 1 << 20;
+
 }  // namespace
 
 absl::Status IncrementalWriter::Append(const std::string& bytes) {
-  absl::Status st = WriteAt(
-      fd_, offset_,
-      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
-  if (!st.ok()) return st;
+  pending_ += bytes;
   offset_ += static_cast<int64_t>(bytes.size());
-  return absl::OkStatus();
+  // Large objects (a DSS's certificates and responses) go out before the buffer grows big.
+  return pending_.size() >= kFlushBytes ? Flush() : absl::OkStatus();
+}
+
+absl::Status IncrementalWriter::Flush() {
+  const int64_t start = offset_ - static_cast<int64_t>(pending_.size());
+  absl::Status st = WriteAt(
+      fd_, start,
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(pending_.data()), pending_.size()));
+  pending_.clear();
+  return st;
 }
 
 absl::StatusOr<int64_t> IncrementalWriter::AddObject(int64_t number, int generation,
@@ -112,6 +121,7 @@ absl::StatusOr<int64_t> IncrementalWriter::Finish(const TrailerInfo& trailer) {
   }
   absl::StrAppend(&section, "startxref\n", xref_offset, "\n%%EOF\n");
   absl::Status st = Append(section);
+  if (st.ok()) st = Flush();
   if (!st.ok()) return st;
   return offset_;
 }

@@ -32,13 +32,15 @@ class IncrementalWriter {
   // find placeholders inside it. Each object number is written at most once.
   absl::StatusOr<int64_t> AddObject(int64_t number, int generation, const std::string& body);
 
-  // Appends the xref section, trailer and %%EOF. Returns the new end of file.
+  // Appends the xref section, trailer and %%EOF and writes out what is still buffered (objects
+  // are written in batches, not one system call each). Returns the new end of file.
   absl::StatusOr<int64_t> Finish(const TrailerInfo& trailer);
 
   int64_t offset() const { return offset_; }
 
  private:
   absl::Status Append(const std::string& bytes);
+  absl::Status Flush();
   std::string XrefTable(const TrailerInfo& trailer, int64_t size) const;
   std::string XrefStream(const TrailerInfo& trailer, int64_t self_number) const;
 
@@ -47,7 +49,8 @@ class IncrementalWriter {
     int generation;
   };
   int fd_;
-  int64_t offset_;
+  int64_t offset_;       // the end of what is written, buffered bytes included
+  std::string pending_;  // the bytes before offset_ not written to fd_ yet
   std::map<int64_t, Entry> entries_;
 };
 

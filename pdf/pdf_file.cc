@@ -40,11 +40,14 @@ class FdCloser {
   int fd_;
 };
 
+// Only has to differ from the names other writers pick at the same time (open() refuses an
+// existing one): a per-thread generator seeded once, not an OS random read per file.
 std::string RandomSuffix() {
-  std::random_device rd;
+  thread_local std::mt19937_64 generator{std::random_device{}()};
   static constexpr char kHex[] = "0123456789abcdef";
   std::string s;
-  for (int i = 0; i < 12; ++i) s.push_back(kHex[rd() % 16]);
+  uint64_t bits = generator();
+  for (int i = 0; i < 12; ++i, bits >>= 4) s.push_back(kHex[bits & 15]);
   return s;
 }
 

@@ -256,6 +256,8 @@ absl::StatusOr<FieldText> FontOfField(const PdfObject& field, const std::string&
 absl::Status PlanFills(PoDoFo::PdfVecObjects& objects,
                        const std::map<std::string, PdfObject*>& fields,
                        const SignatureFieldSpec& spec, int64_t& next, UpdatePlan& plan) {
+  std::vector<PdfObject*> filled;
+  std::vector<FieldTextDrawing> drawings;
   for (const FieldFill& fill : spec.fills) {
     auto it = fields.find(fill.name);
     if (it == fields.end() || FieldType(objects, it->second) != "Tx") {
@@ -265,7 +267,8 @@ absl::Status PlanFills(PoDoFo::PdfVecObjects& objects,
     }
     PdfObject* field = it->second;
     if (const PdfObject* v = field->GetDictionary().GetKey("V");
-        v && v->IsString() && !v->GetString().GetStringUtf8().empty()) {
+        (v && v->IsString() && !v->GetString().GetStringUtf8().empty()) ||
+        std::find(filled.begin(), filled.end(), field) != filled.end()) {
       return Error(ErrorCode::kUsage,
                    absl::StrCat("trường đã được điền / the field is already filled: ", fill.name));
     }
@@ -276,21 +279,27 @@ absl::Status PlanFills(PoDoFo::PdfVecObjects& objects,
     if (!text.ok()) return text.status();
     text->value = fill.value;
     const Rect rect = RectOf(field->GetDictionary().GetKey("Rect"));
-    absl::StatusOr<DrawnAppearance> drawn =
-        DrawFieldText(*text, {rect.right - rect.left, rect.top - rect.bottom}, next);
-    if (!drawn.ok()) return drawn.status();
-    next += static_cast<int64_t>(drawn->objects.size());
-    PdfDictionary& dict = field->GetDictionary();
-    dict.AddKey("V", PdfString(reinterpret_cast<const PoDoFo::pdf_utf8*>(fill.value.c_str())));
+    drawings.push_back({*std::move(text), {rect.right - rect.left, rect.top - rect.bottom}});
+    filled.push_back(field);
+  }
+  if (filled.empty()) return absl::OkStatus();
+  // Drawn together: the fields in one font share its embedded subset.
+  absl::StatusOr<DrawnFieldTexts> drawn = DrawFieldTexts(drawings, next);
+  if (!drawn.ok()) return drawn.status();
+  next += static_cast<int64_t>(drawn->objects.size());
+  for (size_t i = 0; i < filled.size(); ++i) {
+    PdfDictionary& dict = filled[i]->GetDictionary();
+    const std::string& value = drawings[i].text.value;
+    dict.AddKey("V", PdfString(reinterpret_cast<const PoDoFo::pdf_utf8*>(value.c_str())));
     // ReadOnly: once issued, a viewer must not offer to edit the number or the date.
     dict.AddKey("Ff", static_cast<PoDoFo::pdf_int64>(dict.GetKeyAsLong("Ff", 0) | 1));
     PdfDictionary ap;
-    ap.AddKey("N", PdfReference(static_cast<uint32_t>(drawn->xobject_number), 0));
+    ap.AddKey("N", PdfReference(static_cast<uint32_t>(drawn->xobject_numbers[i]), 0));
     dict.AddKey("AP", ap);
-    plan.changed.push_back({field->Reference(), Serialize(*field)});
-    for (NumberedObject& o : drawn->objects) plan.fill_objects.push_back(std::move(o));
+    plan.changed.push_back({filled[i]->Reference(), Serialize(*filled[i])});
     ++plan.filled;
   }
+  for (NumberedObject& o : drawn->objects) plan.fill_objects.push_back(std::move(o));
   return absl::OkStatus();
 }
 

@@ -21,8 +21,10 @@ using nlohmann::json;
 constexpr size_t kMaxKindBytes = 256 * 1024;
 constexpr size_t kMaxBlocks = 100;
 
-// A kind id is a plain file name: it must not walk out of the kinds directory.
-bool PlainId(const std::string& id) {
+}  // namespace
+
+// A plain file name: it must not walk out of the kinds directory.
+bool IsKindId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
@@ -30,6 +32,8 @@ bool PlainId(const std::string& id) {
   }
   return true;
 }
+
+namespace {
 
 const std::map<std::string, BlockType>& BlockTypes() {
   static const auto* types = new std::map<std::string, BlockType>{
@@ -234,7 +238,7 @@ absl::StatusOr<DocumentKind> ParseKindJson(const std::string& id, const std::str
 }
 
 absl::StatusOr<DocumentKind> LoadKind(const std::string& dir, const std::string& id) {
-  if (!PlainId(id)) {
+  if (!IsKindId(id)) {
     return Error(ErrorCode::kKindUnknown,
                  "tên loại văn bản chỉ gồm a-z, 0-9, '-', '_' / a kind name is a-z, 0-9, '-', '_'");
   }
@@ -259,7 +263,7 @@ std::vector<std::string> ListKinds(const std::string& dir) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     const std::filesystem::path& p = entry.path();
-    if (p.extension() == ".json" && PlainId(p.stem().string())) ids.push_back(p.stem().string());
+    if (p.extension() == ".json" && IsKindId(p.stem().string())) ids.push_back(p.stem().string());
   }
   std::sort(ids.begin(), ids.end());
   return ids;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -75,6 +76,9 @@ struct DocumentKind {
 
 // Parses a kind. kKindInvalid naming every problem (unknown block, bad style value, …).
 absl::StatusOr<DocumentKind> ParseKindJson(const std::string& id, const std::string& json);
+
+// A kind's id is a plain file name: a-z, 0-9, '-', '_', at most 64 bytes.
+bool IsKindId(std::string_view id);
 
 // Loads `dir`/`id`.json. kKindUnknown when there is no such file (or `id` is not a plain name),
 // kKindInvalid when it does not parse.

@@ -444,6 +444,8 @@ grpc::Status DocumentServiceImpl::SignDocument(grpc::ServerContext* context,
   input.reason = request->reason();
   input.location = request->location();
   input.actor = caller->actor;
+  const FifoGate::Pass pass = seal_gate_.Enter([context] { return context->IsCancelled(); });
+  if (!pass.admitted()) return log.Finish(Error(ErrorCode::kCancelled), context);
   auto signed_revision = workflow_.SignWith(input, **key);
   if (!signed_revision.ok()) {
     keys_->ReportFailure(*key_name, key->get(), signed_revision.status());

@@ -8,6 +8,7 @@
 #include "auth/access_policy.h"
 #include "auth/role.h"
 #include "keyring/key_ring.h"
+#include "server/fifo_gate.h"
 #include "taicho/v1/document_service.grpc.pb.h"
 #include "workflow/document_workflow.h"
 
@@ -21,10 +22,14 @@ class DocumentServiceImpl final : public v1::DocumentService::Service {
   // `workflow` must outlive the service. With `authenticate_clients` (mutual TLS), every call
   // needs a client certificate whose role auth/access_policy.h allows, and the record names the
   // certificate; without it every call is allowed and the record names the peer address.
-  // `keys` (may be null: no server-side signing) must outlive the service too.
+  // `keys` (may be null: no server-side signing) must outlive the service too. At most
+  // `seal_concurrency` server-side seals run at once; the others wait in arrival order.
   DocumentServiceImpl(workflow::DocumentWorkflow& workflow, bool authenticate_clients,
-                      keyring::KeyRing* keys = nullptr)
-      : workflow_(workflow), authenticate_clients_(authenticate_clients), keys_(keys) {}
+                      keyring::KeyRing* keys = nullptr, int seal_concurrency = 2)
+      : workflow_(workflow),
+        authenticate_clients_(authenticate_clients),
+        keys_(keys),
+        seal_gate_(seal_concurrency) {}
 
   grpc::Status CreateDocument(grpc::ServerContext* context,
                               const v1::CreateDocumentRequest* request,
@@ -92,6 +97,7 @@ class DocumentServiceImpl final : public v1::DocumentService::Service {
   workflow::DocumentWorkflow& workflow_;
   const bool authenticate_clients_;
   keyring::KeyRing* const keys_;
+  FifoGate seal_gate_;  // server-side seals at once
 };
 
 // The gRPC status for a workflow status (same code; unknown errors become INTERNAL), with the

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -158,8 +159,14 @@ int Serve(const Flags& flags) {
     spdlog::error("cannot activate the server keys: {}", std::string(st.message()));
     return taicho::ExitCodeOf(st);
   }
+  // Two per core by default: a seal also waits for the disk (fsync) and the token, and the
+  // other seal on its core uses that time.
+  const int seal_concurrency =
+      flags.seal_concurrency > 0
+          ? flags.seal_concurrency
+          : 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   taicho::server::DocumentServiceImpl service(
-      workflow, /*authenticate_clients=*/!flags.client_ca.empty(), &keys);
+      workflow, /*authenticate_clients=*/!flags.client_ca.empty(), &keys, seal_concurrency);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -267,6 +274,10 @@ int main(int argc, char** argv) {
                  "cỡ tệp tải lên tối đa / largest PDF VerifyUpload accepts, streamed (MiB)")
       ->capture_default_str()
       ->check(CLI::Range(1, taicho::server::kMaxUploadMb));
+  app.add_option("--seal-concurrency", flags.seal_concurrency,
+                 "số dấu ký đồng thời / server-side seals at once (0: two per CPU core)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1024));
   app.add_option("--session-ttl-seconds", flags.session_ttl_seconds,
                  "thời hạn phiên ký / signing session lifetime")
       ->capture_default_str()

@@ -34,6 +34,8 @@ struct TaichodOptions {
   int max_receive_mb = 32;  // the largest message (a unary VerifyDocument's PDF, …)
   int max_upload_mb = 256;  // the largest PDF streamed in with VerifyUpload
   int session_ttl_seconds = 900;
+  // Server-side seals running at once (the rest wait their turn); 0: two per CPU core.
+  int seal_concurrency = 0;
   std::string port_file;
   int shutdown_grace_seconds = 10;
   std::string log_format = "text";       // "text" or "json" (one object a line)

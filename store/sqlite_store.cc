@@ -334,37 +334,23 @@ class SqliteStore final : public Store {
       return Error(ErrorCode::kSessionCompleted,
                    absl::StrCat("revision ", session->completed_revision));
     }
-    absl::StatusOr<DocumentRecord> doc = GetDocumentIn(db_, session->document_id);
-    if (!doc.ok()) return doc.status();
-    if (doc->state != session->from || doc->latest_revision != session->base_revision ||
-        revision.number != session->base_revision + 1) {
-      return Error(ErrorCode::kTransitionInvalid,
-                   "the document changed since this signature was prepared");
-    }
-    absl::Status st = InsertRevision(revision);
-    if (st.ok()) st = UpdateDocument(doc->id, session->to, revision.number, event.time_ms);
-    if (st.ok()) {
-      auto s = db_.Prepare("UPDATE sessions SET completed_revision = ?2 WHERE id = ?1");
-      st = s.ok() ? s->Bind(1, session_id).Bind(2, static_cast<int64_t>(revision.number)).Run()
-                  : s.status();
-    }
-    if (st.ok()) st = MarkIssued(db_, session_id, event.time_ms);
-    // A sealed document is ready for the print station of its desk, in the same transaction.
-    int64_t job = 0;
-    if (st.ok() && session->to == DocumentState::kSealed) {
-      absl::StatusOr<PrintJob> queued =
-          InsertPrintJob(db_, doc->id, "", event.actor, event.time_ms);
-      st = queued.status();
-      if (queued.ok()) job = queued->sequence;
-    }
-    if (st.ok()) st = InsertEvent(event);
-    if (st.ok()) st = tx->Commit();
-    if (!st.ok()) return st;
-    if (job != 0) AnnounceJob(job);
-    doc->state = session->to;
-    doc->latest_revision = revision.number;
-    doc->update_time_ms = event.time_ms;
-    return doc;
+    auto s = db_.Prepare("UPDATE sessions SET completed_revision = ?2 WHERE id = ?1");
+    absl::Status closed =
+        s.ok() ? s->Bind(1, session_id).Bind(2, static_cast<int64_t>(revision.number)).Run()
+               : s.status();
+    if (!closed.ok()) return closed;
+    const SignatureCommit commit{session->document_id, session->base_revision, session->from,
+                                 session->to, session_id};
+    return CommitSignature(*tx, commit, revision, event);
+  }
+
+  absl::StatusOr<DocumentRecord> AddSignature(const SignatureCommit& commit,
+                                              const RevisionRecord& revision,
+                                              const HistoryEvent& event) override {
+    std::lock_guard lock(mu_);
+    absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_);
+    if (!tx.ok()) return tx.status();
+    return CommitSignature(*tx, commit, revision, event);
   }
 
   absl::StatusOr<std::vector<PrintJob>> ListPrintJobs(const std::string& desk,
@@ -561,6 +547,40 @@ class SqliteStore final : public Store {
         .Bind(3, static_cast<int64_t>(latest_revision))
         .Bind(4, time_ms)
         .Run();
+  }
+
+  // The rest of a signature's transaction (mu_ held, `tx` open): the checks and effects
+  // CompleteSession and AddSignature share; commits `tx`.
+  absl::StatusOr<DocumentRecord> CommitSignature(SqliteTransaction& tx,
+                                                 const SignatureCommit& commit,
+                                                 const RevisionRecord& revision,
+                                                 const HistoryEvent& event) {
+    absl::StatusOr<DocumentRecord> doc = GetDocumentIn(db_, commit.document_id);
+    if (!doc.ok()) return doc.status();
+    if (doc->state != commit.from || doc->latest_revision != commit.base_revision ||
+        revision.number != commit.base_revision + 1) {
+      return Error(ErrorCode::kTransitionInvalid,
+                   "the document changed since this signature was prepared");
+    }
+    absl::Status st = InsertRevision(revision);
+    if (st.ok()) st = UpdateDocument(doc->id, commit.to, revision.number, event.time_ms);
+    if (st.ok()) st = MarkIssued(db_, commit.signing_id, event.time_ms);
+    // A sealed document is ready for the print station of its desk, in the same transaction.
+    int64_t job = 0;
+    if (st.ok() && commit.to == DocumentState::kSealed) {
+      absl::StatusOr<PrintJob> queued =
+          InsertPrintJob(db_, doc->id, "", event.actor, event.time_ms);
+      st = queued.status();
+      if (queued.ok()) job = queued->sequence;
+    }
+    if (st.ok()) st = InsertEvent(event);
+    if (st.ok()) st = tx.Commit();
+    if (!st.ok()) return st;
+    if (job != 0) AnnounceJob(job);
+    doc->state = commit.to;
+    doc->latest_revision = revision.number;
+    doc->update_time_ms = event.time_ms;
+    return doc;
   }
 
   // Wakes WatchReady callers; after the commit, so a woken reader finds the job.

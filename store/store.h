@@ -73,6 +73,15 @@ struct SessionRecord {
   int completed_revision = 0;  // 0 while open
 };
 
+// The state change a signature makes: from `from` at `base_revision` to `to` at the next one.
+struct SignatureCommit {
+  std::string document_id;
+  int base_revision = 0;
+  DocumentState from = DocumentState::kDraft;
+  DocumentState to = DocumentState::kDraft;
+  std::string signing_id;  // the id a register number was allocated to (the session's id)
+};
+
 struct ListFilter {
   std::optional<DocumentState> state;
   std::string desk;       // empty: any
@@ -203,8 +212,14 @@ class Store {
                                                          const RevisionRecord& revision,
                                                          const HistoryEvent& event) = 0;
 
-  // Moves the document from one of `allowed_from` to `to` and records `event`, all or nothing
-  // (kTransitionInvalid when the document is in another state).
+  // A signature made in one step by a key the server holds: what CompleteSession does, for a
+  // session never stored. Checks the document is still in commit.from at commit.base_revision
+  // (kTransitionInvalid), adds `revision`, moves the document to commit.to, marks the register
+  // number allocated to commit.signing_id issued and records `event`, all or nothing.
+  virtual absl::StatusOr<DocumentRecord> AddSignature(const SignatureCommit& commit,
+                                                      const RevisionRecord& revision,
+                                                      const HistoryEvent& event) = 0;
+
   // Gives `entry` (its number ignored) the next number of (agency, year), all or nothing, and
   // records `event` (its detail prefixed with "number N/YEAR"). Earlier allocations of the same
   // document still open become kVoid
@@ -242,6 +257,8 @@ class Store {
   // The document's recorded prints, oldest first.
   virtual absl::StatusOr<std::vector<PrintRecord>> ListPrints(const std::string& document_id) = 0;
 
+  // Moves the document from one of `allowed_from` to `to` and records `event`, all or nothing
+  // (kTransitionInvalid when the document is in another state).
   virtual absl::StatusOr<DocumentRecord> Transition(const std::string& id,
                                                     const std::vector<DocumentState>& allowed_from,
                                                     DocumentState to,

@@ -465,6 +465,88 @@ TEST_F(IssueWorkflow, SealStepNumbersDatesAndRegisters) {
   EXPECT_GT((*listed)[2].issue_time_ms, 0);
 }
 
+// A key whose signatures do not match the certificate it presents (a misconfigured server key).
+class MismatchedKey : public signer::KeySigner {
+ public:
+  MismatchedKey(signer::KeySigner& shown, signer::KeySigner& signing)
+      : shown_(shown), signing_(signing) {}
+  const std::vector<Bytes>& CertificateChain() const override { return shown_.CertificateChain(); }
+  signer::SignatureScheme scheme() const override { return shown_.scheme(); }
+  absl::StatusOr<Bytes> Sign(ByteSpan data, signer::DigestAlgorithm md) override {
+    return signing_.Sign(data, md);
+  }
+
+ private:
+  signer::KeySigner& shown_;
+  signer::KeySigner& signing_;
+};
+
+// Font programs (/FontFile2 streams) written after the first `from` bytes of `pdf`.
+int FontProgramsAfter(const std::string& pdf, size_t from) {
+  const std::string bytes = testing::ReadFileBytes(pdf);
+  int count = 0;
+  for (size_t at = bytes.find("/FontFile2", from); at != std::string::npos;
+       at = bytes.find("/FontFile2", at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+TEST_F(IssueWorkflow, ServerSealIsOnePassAndAFailedOneLeavesAGap) {
+  const std::string first = Create("HS-101"), second = Create("HS-102"), third = Create("HS-103");
+  for (const std::string& id : {first, second, third}) Approve(id);
+  const size_t approved_size = testing::ReadFileBytes(LatestPdf(first)).size();
+
+  // A key that signs with another key than its certificate's: refused before anything is
+  // stored; the number allocated for it becomes a gap with the reason.
+  MismatchedKey wrong(*seal_, *officer_);
+  workflow::PrepareInput in;
+  in.document_id = first;
+  in.role = workflow::SignatureRole::kSeal;
+  in.actor = "clerk";
+  auto failed = workflow_->SignWith(in, wrong);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_TRUE(HasCode(failed.status(), ErrorCode::kSignatureValueInvalid)) << failed.status();
+  auto view = workflow_->Get(first, true);
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->document.state, store::DocumentState::kApproved);
+  EXPECT_EQ(view->revisions.size(), 2u);
+
+  // The same day's seals: each one its number, the date the same, drawn with the digit subsets
+  // kept between seals — and each update carries one font program per font, not one per field.
+  for (const std::string& id : {first, second, third}) {
+    in.document_id = id;
+    auto sealed = workflow_->SignWith(in, *seal_);
+    ASSERT_TRUE(sealed.ok()) << sealed.status();
+    EXPECT_EQ(sealed->document.state, store::DocumentState::kSealed);
+    EXPECT_EQ(sealed->revision.number, 3);
+  }
+  const render::IssueDate today = render::IssueDateAt(std::time(nullptr));
+  const std::string day = render::DayText(today.day), month = render::MonthText(today.month),
+                    year = std::to_string(today.year);
+  ExpectAllSignaturesValid(LatestPdf(first), 2);
+  ExpectNumberAndDateInPlace(LatestPdf(first), "02", day, month, year);
+  ExpectAllSignaturesValid(LatestPdf(third), 2);
+  ExpectNumberAndDateInPlace(LatestPdf(third), "04", day, month, year);
+  // The number (Regular) and the date (Italic): two font programs in the seal's update.
+  EXPECT_EQ(FontProgramsAfter(LatestPdf(first), approved_size), 2);
+
+  // The record: no session for a one-pass seal, the number's allocation and the seal.
+  view = workflow_->Get(first, true);
+  ASSERT_TRUE(view.ok());
+  std::vector<std::string> actions;
+  for (const store::HistoryEvent& e : view->history) actions.push_back(e.action);
+  EXPECT_EQ(actions, (std::vector<std::string>{"created", "signature_prepared", "approved",
+                                               "number_allocated", "number_allocated", "sealed"}));
+  auto listed = store_->ListRegister({});
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 4u);
+  EXPECT_EQ((*listed)[0].state, store::RegisterState::kVoid);
+  EXPECT_NE((*listed)[0].void_reason.find("signing failed"), std::string::npos)
+      << (*listed)[0].void_reason;
+  for (size_t i = 1; i < 4; ++i) EXPECT_EQ((*listed)[i].state, store::RegisterState::kIssued);
+}
+
 // --- desk statistics: received, returned, on the spot, receipt-to-return percentiles ---
 
 TEST(DeskStatistics, CountsSharesAndPercentilesPerProcedure) {

@@ -16,6 +16,7 @@
 #include "render/document_data.h"
 #include "render/document_kind.h"
 #include "render/document_renderer.h"
+#include "render/kind_cache.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/raster.h"
 
@@ -583,6 +584,35 @@ TEST_F(RenderTest, AnOperatorAddsAKindByAddingAFile) {
     EXPECT_NE(text.find(s), std::string::npos) << s << "\n" << text;
   }
   EXPECT_EQ(text.find("Điều 1."), std::string::npos) << "this kind has no articles";
+}
+
+TEST(RenderKindTest, CacheServesAKindUntilItsFileChanges) {
+  const std::string dir = MakeTempDir("kind-cache");
+  const std::string path = dir + "/thong-bao.json";
+  auto write = [&](const std::string& name) {
+    std::ofstream(path)
+        << R"({"name": ")" << name
+        << R"(", "type": "THÔNG BÁO", "blocks": [{"block": "title"}, {"block": "signature"}]})";
+  };
+  write("Thông báo");
+  KindCache cache(dir);
+  auto first = cache.Get("thong-bao");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ((*first)->name, "Thông báo");
+  auto again = cache.Get("thong-bao");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->get(), first->get()) << "an unchanged file is not parsed again";
+  // An operator edits the kind: the next ask reads it afresh.
+  write("Thông báo lịch tiếp công dân");
+  std::filesystem::last_write_time(
+      path, std::filesystem::last_write_time(path) + std::chrono::seconds(2));
+  auto edited = cache.Get("thong-bao");
+  ASSERT_TRUE(edited.ok()) << edited.status();
+  EXPECT_EQ((*edited)->name, "Thông báo lịch tiếp công dân");
+  // Unknown, removed and path-like kinds are errors, never served from memory.
+  std::filesystem::remove(path);
+  EXPECT_TRUE(HasCode(cache.Get("thong-bao").status(), ErrorCode::kKindUnknown));
+  EXPECT_TRUE(HasCode(cache.Get("../thong-bao").status(), ErrorCode::kKindUnknown));
 }
 
 TEST(RenderKindTest, UnknownAndBrokenKindsAreNamed) {

@@ -95,7 +95,7 @@ std::string RandomId() {
 }
 
 DocumentWorkflow::DocumentWorkflow(store::Store& store, WorkflowConfig config)
-    : store_(store), config_(std::move(config)) {}
+    : store_(store), config_(std::move(config)), kinds_(config_.kinds_dir) {}
 
 int64_t DocumentWorkflow::Now() const {
   if (config_.now_ms) return config_.now_ms();
@@ -132,16 +132,17 @@ absl::StatusOr<CreateOutput> DocumentWorkflow::Create(const CreateInput& in) {
     return CreateOutput{**existing, false};
   }
 
-  absl::StatusOr<render::DocumentKind> kind = render::LoadKind(config_.kinds_dir, in.kind);
+  absl::StatusOr<std::shared_ptr<const render::DocumentKind>> kind = kinds_.Get(in.kind);
   if (!kind.ok()) return kind.status();
-  absl::StatusOr<render::DocumentData> data = render::ParseDocumentJson(in.data_json, *kind);
+  absl::StatusOr<render::DocumentData> data = render::ParseDocumentJson(in.data_json, **kind);
   if (!data.ok()) return data.status();
 
   ScratchFile draft(Scratch(".pdf"));
   render::RenderOptions options;
   options.output_path = draft.path();
   options.font_dir = config_.font_dir;
-  absl::StatusOr<render::RenderedDocument> rendered = render::RenderDocument(*kind, *data, options);
+  absl::StatusOr<render::RenderedDocument> rendered =
+      render::RenderDocument(**kind, *data, options);
   if (!rendered.ok()) return rendered.status();
   absl::StatusOr<int64_t> size = SizeOf(draft.path());
   if (!size.ok()) return size.status();
@@ -157,7 +158,7 @@ absl::StatusOr<CreateOutput> DocumentWorkflow::Create(const CreateInput& in) {
   doc.request_hash = request_hash;
   doc.procedure = in.procedure;
   doc.desk = in.desk;
-  const std::string& type = data->type.empty() ? kind->type : data->type;
+  const std::string& type = data->type.empty() ? (*kind)->type : data->type;
   doc.title = data->summary.empty() ? type : absl::StrCat(type, " ", data->summary);
   doc.data_json = in.data_json;
   doc.state = store::DocumentState::kDraft;
@@ -226,8 +227,37 @@ absl::StatusOr<store::DocumentRecord> DocumentWorkflow::Cancel(const std::string
   return store_.Transition(id, CancellableStates(), store::DocumentState::kCancelled, event);
 }
 
-absl::StatusOr<PrepareOutput> DocumentWorkflow::Prepare(const PrepareInput& in) {
-  const RoleStep& step = StepOf(in.role);
+// What both ways of signing decide before any PDF work.
+struct DocumentWorkflow::SigningPlan {
+  const RoleStep* step = nullptr;
+  store::DocumentRecord doc;
+  store::RevisionRecord base;
+  std::string base_path;
+  signer::CertificateInfo cert;
+  signer::SignatureScheme scheme = signer::SignatureScheme::kRsaPkcs1v15;
+  pades::SignOptions options;
+  std::string signing_id;  // the session's id, or the one-step signature's
+  // The seal step issues: number and date allocated now, written in the same update as the seal.
+  std::optional<IssueAllocation> issue;
+  int64_t now = 0;
+
+  // From the allocation on, a failure leaves the allocated number as a recorded gap, never
+  // silently reused. Returns `why`.
+  absl::Status Abandon(store::Store& store, const absl::Status& why) const {
+    if (!issue) return why;
+    const store::RegisterEntry& e = issue->entry;
+    // Should this fail too, the number stays "allocated" and the next signing of the document
+    // voids it as superseded: a gap either way, never a reuse.
+    store.VoidNumber(e.agency, e.year, e.number, absl::StrCat("signing failed: ", why.message()))
+        .IgnoreError();
+    return why;
+  }
+};
+
+absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const PrepareInput& in) {
+  SigningPlan plan;
+  plan.step = &StepOf(in.role);
+  const RoleStep& step = *plan.step;
   absl::StatusOr<store::DocumentRecord> doc = store_.GetDocument(in.document_id);
   if (!doc.ok()) return doc.status();
   if (doc->state != step.from) {
@@ -235,30 +265,34 @@ absl::StatusOr<PrepareOutput> DocumentWorkflow::Prepare(const PrepareInput& in) 
                  absl::StrCat("the document is ", StateName(doc->state), "; this signature needs ",
                               StateName(step.from)));
   }
+  plan.doc = *std::move(doc);
   if (in.chain.empty() || in.chain.size() > kMaxChainCertificates) {
     return Error(ErrorCode::kUsage, absl::StrCat("certificate_chain: 1 to ", kMaxChainCertificates,
                                                  " certificates / chứng thư"));
   }
   absl::StatusOr<signer::CertificateInfo> cert = signer::DescribeCertificate(in.chain.front());
   if (!cert.ok()) return cert.status();
-  signer::SignatureScheme scheme =
-      cert->is_ec ? signer::SignatureScheme::kEcdsa : signer::SignatureScheme::kRsaPkcs1v15;
+  plan.cert = *std::move(cert);
+  plan.scheme =
+      plan.cert.is_ec ? signer::SignatureScheme::kEcdsa : signer::SignatureScheme::kRsaPkcs1v15;
   if (in.scheme) {
-    if ((*in.scheme == signer::SignatureScheme::kEcdsa) != cert->is_ec) {
+    if ((*in.scheme == signer::SignatureScheme::kEcdsa) != plan.cert.is_ec) {
       return Error(ErrorCode::kUsage, "scheme: does not fit the certificate's key");
     }
-    scheme = *in.scheme;
+    plan.scheme = *in.scheme;
   }
 
-  auto revisions = store_.ListRevisions(doc->id);
+  auto revisions = store_.ListRevisions(plan.doc.id);
   if (!revisions.ok()) return revisions.status();
-  auto base = FindRevision(*revisions, doc->latest_revision, doc->id);
+  auto base = FindRevision(*revisions, plan.doc.latest_revision, plan.doc.id);
   if (!base.ok()) return base.status();
-  absl::StatusOr<std::string> base_path = store_.BlobPath(base->sha256);
+  plan.base = *std::move(base);
+  absl::StatusOr<std::string> base_path = store_.BlobPath(plan.base.sha256);
   if (!base_path.ok()) return base_path.status();
+  plan.base_path = *std::move(base_path);
 
-  const int64_t now = Now();
-  pades::SignOptions options;
+  plan.now = Now();
+  pades::SignOptions& options = plan.options;
   // The officer certifies (DocMDP P=2): the number and date filled at the seal step and the
   // agency's signature are then permitted changes.
   if (in.role == SignatureRole::kApprover) options.certification = 2;
@@ -266,7 +300,7 @@ absl::StatusOr<PrepareOutput> DocumentWorkflow::Prepare(const PrepareInput& in) 
   options.field_name = step.field;
   options.reason = in.reason;
   options.location = in.location;
-  options.signing_time = now / 1000;
+  options.signing_time = plan.now / 1000;
   // A scratch file: PutBlob fsyncs it before the store names it.
   options.output_durability = pdf::Durability::kAtomicOnly;
   if (in.image_png != nullptr && !in.image_png->empty()) {
@@ -283,61 +317,60 @@ absl::StatusOr<PrepareOutput> DocumentWorkflow::Prepare(const PrepareInput& in) 
     if (!st.ok()) return st;
   }
 
-  store::SessionRecord session;
-  session.id = RandomId();
-  // The seal step issues: number and date allocated now, written in the same update as the seal.
-  std::optional<IssueAllocation> issue;
+  plan.signing_id = RandomId();
   if (in.role == SignatureRole::kSeal) {
-    IssueRequest request{
-        &*doc, config_.kinds_dir, ApproverOf(*revisions), cert->subject, session.id, now, in.actor};
+    absl::StatusOr<std::shared_ptr<const render::DocumentKind>> kind = kinds_.Get(plan.doc.kind);
+    if (!kind.ok()) return kind.status();
+    IssueRequest request{&plan.doc,         kind->get(),     ApproverOf(*revisions),
+                         plan.cert.subject, plan.signing_id, plan.now,
+                         in.actor};
     absl::StatusOr<std::optional<IssueAllocation>> allocated = AllocateIssueNumber(store_, request);
     if (!allocated.ok()) return allocated.status();
-    issue = *std::move(allocated);
-    if (issue) options.fills = issue->fills;
+    plan.issue = *std::move(allocated);
+    if (plan.issue) options.fills = plan.issue->fills;
   }
-  // From here a failure leaves the allocated number as a recorded gap, never silently reused.
-  auto void_number = [&](const absl::Status& why) {
-    if (!issue) return why;
-    const store::RegisterEntry& e = issue->entry;
-    // Should this fail too, the number stays "allocated" and the next prepare of the document
-    // voids it as superseded: a gap either way, never a reuse.
-    store_.VoidNumber(e.agency, e.year, e.number, absl::StrCat("prepare failed: ", why.message()))
-        .IgnoreError();
-    return why;
-  };
+  return plan;
+}
+
+absl::StatusOr<PrepareOutput> DocumentWorkflow::Prepare(const PrepareInput& in) {
+  absl::StatusOr<SigningPlan> plan = Plan(in);
+  if (!plan.ok()) return plan.status();
+  const RoleStep& step = *plan->step;
 
   ScratchFile prepared_file(Scratch(".pdf"));
-  absl::StatusOr<pades::PreparedSignature> prepared =
-      pades::PrepareSignature(*base_path, prepared_file.path(), in.chain, scheme, options);
-  if (!prepared.ok()) return void_number(prepared.status());
+  absl::StatusOr<pades::PreparedSignature> prepared = pades::PrepareSignature(
+      plan->base_path, prepared_file.path(), in.chain, plan->scheme, plan->options);
+  if (!prepared.ok()) return plan->Abandon(store_, prepared.status());
   absl::StatusOr<std::string> prepared_sha = store_.PutBlob(prepared_file.path());
-  if (!prepared_sha.ok()) return void_number(prepared_sha.status());
+  if (!prepared_sha.ok()) return plan->Abandon(store_, prepared_sha.status());
 
-  session.document_id = doc->id;
-  session.base_revision = base->number;
+  store::SessionRecord session;
+  session.id = plan->signing_id;
+  session.document_id = plan->doc.id;
+  session.base_revision = plan->base.number;
   session.from = step.from;
   session.to = step.to;
   session.purpose = step.purpose;
   // The path inside is a scratch path gone by now; Complete points it at the blob.
   session.prepared_json = prepared->ToJson();
   session.prepared_sha256 = *prepared_sha;
-  session.signer = cert->subject;
-  session.create_time_ms = now;
-  session.expire_time_ms = now + config_.session_ttl_ms;
+  session.signer = plan->cert.subject;
+  session.create_time_ms = plan->now;
+  session.expire_time_ms = plan->now + config_.session_ttl_ms;
   const store::HistoryEvent event{
-      doc->id,
-      now,
+      plan->doc.id,
+      plan->now,
       in.actor,
       "signature_prepared",
-      absl::StrCat("field ", step.field, " for ", cert->subject, ", session ", session.id),
-      base->number};
+      absl::StrCat("field ", step.field, " for ", plan->cert.subject, ", session ", session.id),
+      plan->base.number};
   absl::Status st = store_.PutSession(session, event);
-  if (!st.ok()) return void_number(st);
+  if (!st.ok()) return plan->Abandon(store_, st);
 
   PrepareOutput out;
   out.to_be_signed = prepared->BytesToSign();
-  out.digest = options.digest;
-  out.scheme = scheme;
+  out.digest = plan->options.digest;
+  out.scheme = plan->scheme;
   absl::StatusOr<std::string> iso = pdf::Iso8601FromPdfDate(prepared->signing_time);
   out.signing_time = iso.ok() ? *iso : prepared->signing_time;
   out.session = std::move(session);
@@ -402,11 +435,31 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(PrepareInput input,
                                                           signer::KeySigner& key) {
   input.chain = key.CertificateChain();
   input.scheme = key.scheme();
-  absl::StatusOr<PrepareOutput> prepared = Prepare(input);
-  if (!prepared.ok()) return prepared.status();
-  absl::StatusOr<Bytes> value = key.Sign(prepared->to_be_signed, prepared->digest);
-  if (!value.ok()) return value.status();
-  return Complete(prepared->session.id, *value, input.actor);
+  absl::StatusOr<SigningPlan> plan = Plan(input);
+  if (!plan.ok()) return plan.status();
+  const RoleStep& step = *plan->step;
+  // One pass: the update is written, digested, signed and embedded in one file, with no
+  // prepared copy to store, read back and re-digest, and no session to record.
+  ScratchFile signed_file(Scratch(".pdf"));
+  absl::StatusOr<pades::SignResult> result =
+      pades::SignPdf(plan->base_path, signed_file.path(), key, plan->options);
+  if (!result.ok()) return plan->Abandon(store_, result.status());
+  absl::StatusOr<std::string> sha = store_.PutBlob(signed_file.path());
+  if (!sha.ok()) return plan->Abandon(store_, sha.status());
+
+  const store::RevisionRecord revision{plan->doc.id,      plan->base.number + 1, step.purpose, *sha,
+                                       result->file_size, plan->cert.subject,    plan->now};
+  const store::HistoryEvent event{plan->doc.id,
+                                  plan->now,
+                                  input.actor,
+                                  step.action,
+                                  absl::StrCat("signed by ", plan->cert.subject),
+                                  revision.number};
+  const store::SignatureCommit commit{plan->doc.id, plan->base.number, step.from, step.to,
+                                      plan->signing_id};
+  absl::StatusOr<store::DocumentRecord> updated = store_.AddSignature(commit, revision, event);
+  if (!updated.ok()) return plan->Abandon(store_, updated.status());
+  return CompleteOutput{*std::move(updated), revision};
 }
 
 absl::StatusOr<pades::VerificationReport> DocumentWorkflow::VerifyBytes(std::string_view pdf) {

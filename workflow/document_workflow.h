@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "pades/pdf_verifier.h"
+#include "render/kind_cache.h"
 #include "signer/bytes.h"
 #include "signer/key_signer.h"
 #include "store/store.h"
@@ -132,9 +133,9 @@ class DocumentWorkflow {
   absl::StatusOr<CompleteOutput> Complete(const std::string& session_id, ByteSpan signature_value,
                                           const std::string& actor);
 
-  // Server-side signing with a key the server holds (keyring/): Prepare with the key's chain and
-  // scheme, sign, Complete. The split path's own steps, so both get whatever a role's step does.
-  // A failed key leaves the prepared session open (it expires).
+  // Server-side signing with a key the server holds (keyring/), in one pass: the same checks,
+  // options and issue number as Prepare (both start from Plan), then the signed revision is
+  // written and recorded at once (no session). A failure voids the allocated number.
   absl::StatusOr<CompleteOutput> SignWith(PrepareInput input, signer::KeySigner& key);
 
   // The register of issued documents (numbers given at the seal step, gaps with their reason).
@@ -169,12 +170,17 @@ class DocumentWorkflow {
   absl::StatusOr<std::vector<store::PrintRecord>> ListPrints(const std::string& id);
 
  private:
+  struct SigningPlan;
+  // Checks the role's signature may be added now and fixes its options; at the seal step,
+  // allocates the issue number.
+  absl::StatusOr<SigningPlan> Plan(const PrepareInput& input);
   int64_t Now() const;
   // A fresh work-file path in the store's scratch directory.
   std::string Scratch(const std::string& suffix) { return store_.NewScratchPath(suffix); }
 
   store::Store& store_;
   const WorkflowConfig config_;
+  render::KindCache kinds_;  // config_.kinds_dir's kinds
 };
 
 // 32 lowercase hex digits from the OS's random source.

@@ -15,9 +15,8 @@ std::string RegisterAgency(const std::string& parent, const std::string& name) {
 absl::StatusOr<std::optional<IssueAllocation>> AllocateIssueNumber(store::Store& store,
                                                                    const IssueRequest& in) {
   const store::DocumentRecord& doc = *in.document;
-  absl::StatusOr<render::DocumentKind> kind = render::LoadKind(in.kinds_dir, doc.kind);
-  if (!kind.ok()) return kind.status();
-  absl::StatusOr<render::DocumentData> data = render::ParseDocumentJson(doc.data_json, *kind);
+  const render::DocumentKind& kind = *in.kind;
+  absl::StatusOr<render::DocumentData> data = render::ParseDocumentJson(doc.data_json, kind);
   if (!data.ok()) return data.status();
   if (!data->number.empty()) return std::nullopt;
 
@@ -29,7 +28,7 @@ absl::StatusOr<std::optional<IssueAllocation>> AllocateIssueNumber(store::Store&
   entry.session_id = in.session_id;
   entry.issue_date = absl::StrFormat("%04d-%02d-%02d", date.year, date.month, date.day);
   entry.kind = doc.kind;
-  entry.symbol = data->symbol.empty() ? kind->symbol : data->symbol;
+  entry.symbol = data->symbol.empty() ? kind.symbol : data->symbol;
   entry.summary = data->summary;
   entry.signer = in.approver;
   entry.sealer = in.sealer;

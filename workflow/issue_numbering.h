@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "pdf/signature_update.h"
+#include "render/document_kind.h"
 #include "store/store.h"
 
 namespace taicho::workflow {
@@ -22,7 +23,7 @@ struct IssueAllocation {
 
 struct IssueRequest {
   const store::DocumentRecord* document = nullptr;
-  std::string kinds_dir;
+  const render::DocumentKind* kind = nullptr;  // the document's kind
   std::string approver;  // the officer's certificate subject (the approval revision's signer)
   std::string sealer;    // the agency certificate's subject
   std::string session_id;

@@ -1,0 +1,82 @@
+// At most N callers inside at once; the others wait their turn in arrival order. taichod passes
+// server-side seals through one: a seal is CPU work (PDF, PKCS#11, CMS), and on a few cores N of
+// them one after another finish sooner, and far more evenly, than all the waiting calls at once
+// sharing the cores (each then takes as long as the slowest).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+
+namespace taicho::server {
+
+class FifoGate {
+ public:
+  explicit FifoGate(int slots) : free_(slots > 0 ? slots : 1) {}
+  FifoGate(const FifoGate&) = delete;
+  FifoGate& operator=(const FifoGate&) = delete;
+
+  // Inside until destroyed (when admitted).
+  class Pass {
+   public:
+    explicit Pass(FifoGate* gate) : gate_(gate) {}
+    Pass(Pass&& other) noexcept : gate_(other.gate_) { other.gate_ = nullptr; }
+    Pass& operator=(Pass&&) = delete;
+    ~Pass() {
+      if (gate_ != nullptr) gate_->Leave();
+    }
+    bool admitted() const { return gate_ != nullptr; }
+
+   private:
+    FifoGate* gate_;
+  };
+
+  // Callers waiting for a slot now.
+  size_t waiting() {
+    std::lock_guard lock(mu_);
+    return waiting_.size();
+  }
+
+  // Waits for a slot in arrival order. Not admitted when `give_up` (asked a few times a second:
+  // a cancelled call) turns true first; its place in the queue is then given up.
+  Pass Enter(const std::function<bool()>& give_up) {
+    std::unique_lock lock(mu_);
+    const uint64_t me = next_ticket_++;
+    waiting_.push_back(me);
+    for (;;) {
+      if (free_ > 0 && waiting_.front() == me) {
+        waiting_.pop_front();
+        --free_;
+        cv_.notify_all();  // the next in line may have a slot too
+        return Pass(this);
+      }
+      if (give_up()) {
+        std::erase(waiting_, me);
+        cv_.notify_all();
+        return Pass(nullptr);
+      }
+      cv_.wait_for(lock, std::chrono::milliseconds(100));
+    }
+  }
+
+ private:
+  void Leave() {
+    {
+      std::lock_guard lock(mu_);
+      ++free_;
+    }
+    cv_.notify_all();
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int free_;                      // guarded by mu_
+  uint64_t next_ticket_ = 0;      // guarded by mu_
+  std::deque<uint64_t> waiting_;  // guarded by mu_: tickets in arrival order
+};
+
+}  // namespace taicho::server
