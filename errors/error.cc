@@ -138,8 +138,11 @@ constexpr std::array kEntries = {
           "Tệp tải lên vượt quá dung lượng máy chủ cho phép",
           "The upload is larger than the server allows"},
     Entry{ErrorCode::kCancelled, "CANCELLED", absl::StatusCode::kCancelled, 1,
-          "Yêu cầu đã bị hủy trước khi được xử lý",
-          "The request was cancelled before it was worked on"},
+          "Yêu cầu đã bị bên gọi hủy (hoặc quá hạn) trước khi xong",
+          "The caller cancelled the request (or its deadline passed) before it was done"},
+    Entry{ErrorCode::kServerBusy, "SERVER_BUSY", absl::StatusCode::kResourceExhausted, 1,
+          "Máy chủ đang xử lý tối đa số yêu cầu loại này; hãy thử lại sau",
+          "The server is handling as many such requests as it takes at once; try again later"},
     // Last: Find() falls back to it.
     Entry{ErrorCode::kInternal, "INTERNAL", absl::StatusCode::kInternal, 7, "Lỗi nội bộ",
           "Internal error"},

@@ -63,7 +63,8 @@ enum class ErrorCode {
   kCertStatusUnknown,      // the CA's responder does not know the signer's certificate
   kRevocationUnavailable,  // no OCSP responder or CRL gave a verified answer
   kUploadTooLarge,         // an upload (streamed PDF) is larger than the server's upload cap
-  kCancelled,              // the caller cancelled (or its deadline passed) before the work began
+  kCancelled,              // the caller cancelled (or its deadline passed) before it was done
+  kServerBusy,             // as many such calls as the server takes at once are in progress
 };
 
 // The stable code, e.g. "PIN_INCORRECT".

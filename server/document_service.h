@@ -17,19 +17,26 @@ namespace taicho::server {
 // The trailing metadata key carrying the stable taicho error code.
 inline constexpr char kErrorCodeTrailer[] = "taicho-error-code";
 
+struct ServiceLimits {
+  // Server-side seals at once; the others wait in arrival order.
+  int seal_concurrency = 2;
+  // VerifyUpload calls at once; one more is refused (SERVER_BUSY), never queued holding a stream.
+  int concurrent_uploads = 4;
+};
+
 class DocumentServiceImpl final : public v1::DocumentService::Service {
  public:
   // `workflow` must outlive the service. With `authenticate_clients` (mutual TLS), every call
   // needs a client certificate whose role auth/access_policy.h allows, and the record names the
   // certificate; without it every call is allowed and the record names the peer address.
-  // `keys` (may be null: no server-side signing) must outlive the service too. At most
-  // `seal_concurrency` server-side seals run at once; the others wait in arrival order.
+  // `keys` (may be null: no server-side signing) must outlive the service too.
   DocumentServiceImpl(workflow::DocumentWorkflow& workflow, bool authenticate_clients,
-                      keyring::KeyRing* keys = nullptr, int seal_concurrency = 2)
+                      keyring::KeyRing* keys = nullptr, ServiceLimits limits = {})
       : workflow_(workflow),
         authenticate_clients_(authenticate_clients),
         keys_(keys),
-        seal_gate_(seal_concurrency) {}
+        seal_gate_(limits.seal_concurrency),
+        upload_gate_(limits.concurrent_uploads) {}
 
   grpc::Status CreateDocument(grpc::ServerContext* context,
                               const v1::CreateDocumentRequest* request,
@@ -97,7 +104,8 @@ class DocumentServiceImpl final : public v1::DocumentService::Service {
   workflow::DocumentWorkflow& workflow_;
   const bool authenticate_clients_;
   keyring::KeyRing* const keys_;
-  FifoGate seal_gate_;  // server-side seals at once
+  FifoGate seal_gate_;    // server-side seals at once
+  FifoGate upload_gate_;  // uploads at once
 };
 
 // The gRPC status for a workflow status (same code; unknown errors become INTERNAL), with the

@@ -41,6 +41,14 @@ class FifoGate {
     return waiting_.size();
   }
 
+  // A slot now if one is free and nobody waits for it, else not admitted (no waiting).
+  Pass TryEnter() {
+    std::lock_guard lock(mu_);
+    if (free_ == 0 || !waiting_.empty()) return Pass(nullptr);
+    --free_;
+    return Pass(this);
+  }
+
   // Waits for a slot in arrival order. Not admitted when `give_up` (asked a few times a second:
   // a cancelled call) turns true first; its place in the queue is then given up.
   Pass Enter(const std::function<bool()>& give_up) {

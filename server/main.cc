@@ -166,7 +166,8 @@ int Serve(const Flags& flags) {
           ? flags.seal_concurrency
           : 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   taicho::server::DocumentServiceImpl service(
-      workflow, /*authenticate_clients=*/!flags.client_ca.empty(), &keys, seal_concurrency);
+      workflow, /*authenticate_clients=*/!flags.client_ca.empty(), &keys,
+      {seal_concurrency, flags.max_concurrent_uploads});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -187,10 +188,12 @@ int Serve(const Flags& flags) {
     return 6;
   }
   spdlog::info(
-      "taichod listening on {} (port {}, {}, store {}, max request {} MiB, max upload {} MiB, {} "
+      "taichod listening on {} (port {}, {}, store {}, max request {} MiB, max upload {} MiB x {}, "
+      "{} "
       "server keys, verify {})",
       flags.listen, port, TransportName(flags), flags.store_dir, flags.max_receive_mb,
-      flags.max_upload_mb, flags.keys.size(), flags.verify_online ? "online" : "offline");
+      flags.max_upload_mb, flags.max_concurrent_uploads, flags.keys.size(),
+      flags.verify_online ? "online" : "offline");
 
   // SIGINT/SIGTERM were blocked in main before any thread started, so only this thread takes
   // them, and the shutdown runs in normal code, not in a signal handler.
@@ -274,6 +277,10 @@ int main(int argc, char** argv) {
                  "cỡ tệp tải lên tối đa / largest PDF VerifyUpload accepts, streamed (MiB)")
       ->capture_default_str()
       ->check(CLI::Range(1, taicho::server::kMaxUploadMb));
+  app.add_option("--max-concurrent-uploads", flags.max_concurrent_uploads,
+                 "số tệp tải lên đồng thời / VerifyUpload calls at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
   app.add_option("--seal-concurrency", flags.seal_concurrency,
                  "số dấu ký đồng thời / server-side seals at once (0: two per CPU core)")
       ->capture_default_str()

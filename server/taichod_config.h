@@ -28,11 +28,12 @@ struct TaichodOptions {
   std::vector<std::string> verify_url_rewrites;  // "FROM=TO" URL prefix rewrites
   int verify_revocation_timeout_seconds = 10;
   bool insecure_local = false;
-  std::string tls_cert;     // the server's certificate chain (PEM), leaf first
-  std::string tls_key;      // its private key (PEM)
-  std::string client_ca;    // roots for client certificates (PEM); set: mutual TLS, roles
-  int max_receive_mb = 32;  // the largest message (a unary VerifyDocument's PDF, …)
-  int max_upload_mb = 256;  // the largest PDF streamed in with VerifyUpload
+  std::string tls_cert;            // the server's certificate chain (PEM), leaf first
+  std::string tls_key;             // its private key (PEM)
+  std::string client_ca;           // roots for client certificates (PEM); set: mutual TLS, roles
+  int max_receive_mb = 32;         // the largest message (a unary VerifyDocument's PDF, …)
+  int max_upload_mb = 256;         // the largest PDF streamed in with VerifyUpload
+  int max_concurrent_uploads = 4;  // VerifyUpload calls at once (each may take max_upload_mb)
   int session_ttl_seconds = 900;
   // Server-side seals running at once (the rest wait their turn); 0: two per CPU core.
   int seal_concurrency = 0;

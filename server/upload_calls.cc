@@ -18,6 +18,9 @@ grpc::Status DocumentServiceImpl::VerifyUpload(grpc::ServerContext* context,
   if (absl::Status allowed = Allow(*caller, auth::Operation::kVerifyDocument); !allowed.ok()) {
     return log.Finish(allowed, context);
   }
+  // Each upload in progress may take up to max_upload_mb of disk: only so many at once.
+  const FifoGate::Pass pass = upload_gate_.TryEnter();
+  if (!pass.admitted()) return log.Finish(Error(ErrorCode::kServerBusy, "VerifyUpload"), context);
   absl::StatusOr<std::unique_ptr<workflow::PdfUpload>> upload = workflow_.BeginUpload();
   if (!upload.ok()) return log.Finish(upload.status(), context);
   workflow::PdfUpload& file = **upload;
@@ -47,7 +50,7 @@ grpc::Status DocumentServiceImpl::VerifyUpload(grpc::ServerContext* context,
   // A read that ended without the client's half-close: cancelled or past its deadline. Nobody
   // waits for the answer; the work file goes with `upload`.
   if (context->IsCancelled()) {
-    return log.Finish(absl::CancelledError("the client cancelled the upload"), context);
+    return log.Finish(Error(ErrorCode::kCancelled, "the client cancelled the upload"), context);
   }
   absl::StatusOr<pades::VerificationReport> report = workflow_.VerifyUploaded(file);
   if (!report.ok()) return log.Finish(report.status(), context);

@@ -95,8 +95,9 @@ class Upload : public ::testing::Test {
     GetSamplePki();
     store_dir_ = new std::string(MakeTempDir("upload") + "/store");
     server_ = new testing::TaichodProcess;
-    ASSERT_TRUE(server_->Start(*store_dir_, {"--insecure-local", "--max-receive-mb", "1",
-                                             "--max-upload-mb", std::to_string(kUploadCapMb)}))
+    ASSERT_TRUE(server_->Start(*store_dir_,
+                               {"--insecure-local", "--max-receive-mb", "1", "--max-upload-mb",
+                                std::to_string(kUploadCapMb), "--max-concurrent-uploads", "2"}))
         << server_->log();
   }
   static void TearDownTestSuite() {
@@ -284,6 +285,48 @@ TEST_F(Upload, ACancelledUploadLeavesNoWorkFile) {
   EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::CANCELLED);
   EXPECT_TRUE(ScratchEmpties(*store_dir_)) << server_->log();
   ExpectServing();
+}
+
+// Two uploads in progress (the suite's cap): a third is refused at once, before it writes a byte,
+// and taken again once one of the two is done.
+TEST_F(Upload, UploadsBeyondTheConcurrencyCapAreBusyNotQueued) {
+  auto stub = Stub();
+  grpc::ClientContext first_context, second_context;
+  v1::VerificationReport first_report, second_report;
+  auto first = stub->VerifyUpload(&first_context, &first_report);
+  auto second = stub->VerifyUpload(&second_context, &second_report);
+  v1::VerifyUploadRequest message;
+  message.set_data(std::string(64 * 1024, 'x'));
+  ASSERT_TRUE(first->Write(message));
+  ASSERT_TRUE(second->Write(message));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (ScratchFiles(*store_dir_) < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(ScratchFiles(*store_dir_), 2);
+
+  UploadResult busy = UploadBytes(*stub, "%PDF-1.7\nnot really\n%%EOF\n");
+  EXPECT_EQ(busy.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << busy.status.error_message();
+  EXPECT_EQ(busy.code, "SERVER_BUSY");
+  EXPECT_NE(busy.status.error_message().find("thử lại"), std::string::npos)
+      << busy.status.error_message();
+  EXPECT_EQ(ScratchFiles(*store_dir_), 2);
+
+  // One finishes (cancelled here): its slot is free again.
+  first_context.TryCancel();
+  EXPECT_EQ(first->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  // The server's call ends a moment after the client's cancel.
+  const auto freed = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  UploadResult after;
+  do {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    after = UploadBytes(*stub, "%PDF-1.7\nnot really\n%%EOF\n");
+  } while (after.code == "SERVER_BUSY" && std::chrono::steady_clock::now() < freed);
+  EXPECT_EQ(after.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << after.code;
+  second_context.TryCancel();
+  second->Finish();
+  EXPECT_TRUE(ScratchEmpties(*store_dir_)) << server_->log();
 }
 
 // taichod's memory does not grow with the upload: the file goes to disk chunk by chunk and the
