@@ -9,21 +9,20 @@
 namespace taicho::pades {
 
 absl::StatusOr<std::vector<SignatureChanges>> AnalyzeChangesAfterSignatures(
-    const std::string& path, const std::vector<int64_t>& revision_ends) {
+    const pdf::ParsedPdf& pdf, const std::vector<int64_t>& revision_ends) {
   std::vector<SignatureChanges> out(revision_ends.size());
   if (revision_ends.empty()) return out;
-  absl::StatusOr<int64_t> file_size = pdf::FileSize(path);
-  if (!file_size.ok()) return file_size.status();
+  const int64_t file_size = pdf.size();
   // A final revision we cannot read leaves every earlier signature unjudged (reported per
   // signature below); the last one, covering the whole file, has nothing after it.
   absl::StatusOr<std::unique_ptr<pdf::RevisionAnalyzer>> analyzer =
-      pdf::RevisionAnalyzer::Open(path);
+      pdf::RevisionAnalyzer::Open(pdf);
   int strictest = 0;  // 0: no certification so far
   for (size_t i = 0; i < revision_ends.size(); ++i) {
     SignatureChanges& s = out[i];
     absl::StatusOr<pdf::ChangesAfterRevision> found =
         analyzer.ok() ? (*analyzer)->ChangesAfter(revision_ends[i])
-        : revision_ends[i] == *file_size
+        : revision_ends[i] == file_size
             ? absl::StatusOr<pdf::ChangesAfterRevision>(pdf::ChangesAfterRevision{})
             : absl::StatusOr<pdf::ChangesAfterRevision>(analyzer.status());
     if (!found.ok()) {

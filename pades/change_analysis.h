@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "pdf/parsed_pdf.h"
 
 namespace taicho::pades {
 
@@ -33,7 +34,7 @@ struct SignatureChanges {
 // be read gives a not-permitted change saying so rather than an error; errors are for a file
 // that cannot be opened at all.
 absl::StatusOr<std::vector<SignatureChanges>> AnalyzeChangesAfterSignatures(
-    const std::string& path, const std::vector<int64_t>& revision_ends);
+    const pdf::ParsedPdf& pdf, const std::vector<int64_t>& revision_ends);
 
 // The report lines for one signature (Vietnamese with English alongside, two-space indent):
 // its certification, then each change with [permitted] / [NOT PERMITTED].

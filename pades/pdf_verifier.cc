@@ -223,16 +223,19 @@ std::string VerificationReport::ToJson() const {
 absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
                                              const std::string& trust_anchors_pem,
                                              const revocation::StatusSource* online) {
-  absl::StatusOr<pdf::DssContent> dss = pdf::ReadDss(path);
+  // One parse for the DSS, the signatures and the change analysis.
+  absl::StatusOr<pdf::ParsedPdf> parsed = pdf::ParsedPdf::Open(path);
+  if (!parsed.ok()) return parsed.status();
+  absl::StatusOr<pdf::DssContent> dss = pdf::ReadDss(*parsed);
   if (!dss.ok()) return dss.status();
-  absl::StatusOr<std::vector<pdf::EmbeddedSignature>> found = pdf::ReadSignatures(path);
+  absl::StatusOr<std::vector<pdf::EmbeddedSignature>> found = pdf::ReadSignatures(*parsed);
   if (!found.ok()) return found.status();
   std::vector<int64_t> revision_ends;
   for (const pdf::EmbeddedSignature& sig : *found) {
     revision_ends.push_back(sig.byte_range[2] + sig.byte_range[3]);
   }
   absl::StatusOr<std::vector<SignatureChanges>> changes =
-      AnalyzeChangesAfterSignatures(path, revision_ends);
+      AnalyzeChangesAfterSignatures(*parsed, revision_ends);
   if (!changes.ok()) return changes.status();
   VerificationReport report;
   for (const pdf::EmbeddedSignature& sig : *found) {

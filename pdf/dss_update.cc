@@ -62,14 +62,19 @@ PdfObject* FindDss(PoDoFo::PdfMemDocument& doc) {
 }  // namespace
 
 absl::StatusOr<DssContent> ReadDss(const std::string& path) {
-  absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> doc = LoadPdf(path);
-  if (!doc.ok()) return doc.status();
+  absl::StatusOr<ParsedPdf> pdf = ParsedPdf::Open(path);
+  if (!pdf.ok()) return pdf.status();
+  return ReadDss(*pdf);
+}
+
+absl::StatusOr<DssContent> ReadDss(const ParsedPdf& pdf) {
+  PoDoFo::PdfMemDocument& doc = pdf.document();
   DssContent out;
   try {
-    PdfObject* dss = FindDss(**doc);
-    out.certs = ReadArray(**doc, dss, "Certs").blobs;
-    out.ocsps = ReadArray(**doc, dss, "OCSPs").blobs;
-    out.crls = ReadArray(**doc, dss, "CRLs").blobs;
+    PdfObject* dss = FindDss(doc);
+    out.certs = ReadArray(doc, dss, "Certs").blobs;
+    out.ocsps = ReadArray(doc, dss, "OCSPs").blobs;
+    out.crls = ReadArray(doc, dss, "CRLs").blobs;
   } catch (const PoDoFo::PdfError& e) {
     return FromPodofoError(e, "read DSS");
   }

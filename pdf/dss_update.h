@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "pdf/parsed_pdf.h"
 
 namespace taicho::pdf {
 
@@ -29,6 +30,7 @@ struct DssUpdateResult {
 // The DSS of the file's last revision (empty when it has none). kPdfUnreadable for unparsable
 // files.
 absl::StatusOr<DssContent> ReadDss(const std::string& path);
+absl::StatusOr<DssContent> ReadDss(const ParsedPdf& pdf);
 
 // Copies `input_path` to `out_fd` (an empty file) and appends one update: a stream per blob not
 // already in the file's DSS, a new DSS dictionary whose arrays hold the earlier entries and the

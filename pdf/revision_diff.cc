@@ -877,24 +877,20 @@ struct RevisionAnalyzer::State {
   std::string path;
   int64_t file_size = 0;
   RevisionXref final_xref;
-  std::unique_ptr<PdfMemDocument> final_doc;
+  std::shared_ptr<PdfMemDocument> final_doc;
 };
 
 RevisionAnalyzer::RevisionAnalyzer(std::unique_ptr<State> state) : state_(std::move(state)) {}
 RevisionAnalyzer::~RevisionAnalyzer() = default;
 
-absl::StatusOr<std::unique_ptr<RevisionAnalyzer>> RevisionAnalyzer::Open(const std::string& path) {
+absl::StatusOr<std::unique_ptr<RevisionAnalyzer>> RevisionAnalyzer::Open(const ParsedPdf& pdf) {
   auto state = std::make_unique<State>();
-  state->path = path;
-  absl::StatusOr<int64_t> size = FileSize(path);
-  if (!size.ok()) return size.status();
-  state->file_size = *size;
-  absl::StatusOr<RevisionXref> xref = ReadRevisionXref(path, *size);
+  state->path = pdf.path();
+  state->file_size = pdf.size();
+  absl::StatusOr<RevisionXref> xref = ReadRevisionXref(pdf.path(), pdf.size());
   if (!xref.ok()) return xref.status();
   state->final_xref = *std::move(xref);
-  absl::StatusOr<std::unique_ptr<PdfMemDocument>> doc = LoadPdf(path);
-  if (!doc.ok()) return doc.status();
-  state->final_doc = *std::move(doc);
+  state->final_doc = pdf.shared_document();
   return std::unique_ptr<RevisionAnalyzer>(new RevisionAnalyzer(std::move(state)));
 }
 

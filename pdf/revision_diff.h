@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "pdf/parsed_pdf.h"
 
 namespace taicho::pdf {
 
@@ -50,8 +51,9 @@ bool ChangePermitted(ChangeKind kind, int docmdp_p);
 // stays open) for analysing the revisions of its signatures. Not thread-safe.
 class RevisionAnalyzer {
  public:
-  // kPdfUnreadable / kPdfEncrypted / kIo when the file or its cross-reference cannot be read.
-  static absl::StatusOr<std::unique_ptr<RevisionAnalyzer>> Open(const std::string& path);
+  // Reads `pdf`'s final revision from its parse (shared, not copied: one reader at a time).
+  // kPdfUnreadable / kIo when the file's cross-reference cannot be read.
+  static absl::StatusOr<std::unique_ptr<RevisionAnalyzer>> Open(const ParsedPdf& pdf);
   ~RevisionAnalyzer();
 
   // The changes between the revision that ends at byte `revision_end` (a signature's

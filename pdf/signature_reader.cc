@@ -185,21 +185,25 @@ void CollectSignatures(PoDoFo::PdfMemDocument& doc, PdfObject* field, const std:
 }  // namespace
 
 absl::StatusOr<std::vector<EmbeddedSignature>> ReadSignatures(const std::string& path) {
-  absl::StatusOr<int64_t> size = FileSize(path);
-  if (!size.ok()) return size.status();
-  absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> doc = LoadPdf(path);
-  if (!doc.ok()) return doc.status();
+  absl::StatusOr<ParsedPdf> pdf = ParsedPdf::Open(path);
+  if (!pdf.ok()) return pdf.status();
+  return ReadSignatures(*pdf);
+}
+
+absl::StatusOr<std::vector<EmbeddedSignature>> ReadSignatures(const ParsedPdf& pdf) {
+  PoDoFo::PdfMemDocument& doc = pdf.document();
+  const std::string& path = pdf.path();
+  const int64_t size = pdf.size();
   std::vector<EmbeddedSignature> out;
   try {
-    PoDoFo::PdfVecObjects& objects = (*doc)->GetObjects();
-    PdfObject* acroform =
-        Resolve(objects, (*doc)->GetCatalog()->GetDictionary().GetKey("AcroForm"));
+    PoDoFo::PdfVecObjects& objects = doc.GetObjects();
+    PdfObject* acroform = Resolve(objects, doc.GetCatalog()->GetDictionary().GetKey("AcroForm"));
     if (acroform == nullptr || !acroform->IsDictionary()) return out;
     PdfObject* fields = Resolve(objects, acroform->GetDictionary().GetKey("Fields"));
     if (fields == nullptr || !fields->IsArray()) return out;
     std::set<const PdfObject*> seen;
     for (PdfObject& f : fields->GetArray()) {
-      CollectSignatures(**doc, &f, "", path, *size, out, seen, 0);
+      CollectSignatures(doc, &f, "", path, size, out, seen, 0);
     }
   } catch (const PoDoFo::PdfError& e) {
     return FromPodofoError(e, "read signatures");

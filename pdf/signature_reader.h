@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "pdf/parsed_pdf.h"
 #include "pdf/pdf_file.h"
 
 namespace taicho::pdf {
@@ -28,6 +29,7 @@ struct EmbeddedSignature {
 // All signature fields that have a value, in the order their signed revisions end (earliest
 // first). A file without signatures gives an empty list. kPdfUnreadable for unparsable files.
 absl::StatusOr<std::vector<EmbeddedSignature>> ReadSignatures(const std::string& path);
+absl::StatusOr<std::vector<EmbeddedSignature>> ReadSignatures(const ParsedPdf& pdf);
 
 // Every "/ByteRange [a b c d]" written anywhere in the file's bytes, in file order: the
 // signatures of every revision, also one a later update took out of the form, which

@@ -12,14 +12,15 @@ namespace taicho::server {
 namespace {
 
 TEST(FifoGate, AdmitsInArrivalOrderAndNeverMoreThanItsSlots) {
-  FifoGate gate(2);
+  // One slot: the order of admission is the order in which they run.
+  FifoGate gate(1);
   std::atomic<int> inside{0}, most{0};
   std::mutex order_mu;
   std::vector<int> order;
-  // Two holders take the slots; the others queue in a known order behind them.
-  auto holder1 = std::make_unique<FifoGate::Pass>(gate.Enter([] { return false; }));
-  auto holder2 = std::make_unique<FifoGate::Pass>(gate.Enter([] { return false; }));
-  ASSERT_TRUE(holder1->admitted() && holder2->admitted());
+  // A holder takes the slot; the others queue in a known order behind it.
+  auto holder = std::make_unique<FifoGate::Pass>(gate.Enter([] { return false; }));
+  ASSERT_TRUE(holder->admitted());
+  EXPECT_FALSE(gate.TryEnter().admitted());
   std::vector<std::thread> threads;
   for (int i = 0; i < 6; ++i) {
     threads.emplace_back([&, i] {
@@ -39,11 +40,30 @@ TEST(FifoGate, AdmitsInArrivalOrderAndNeverMoreThanItsSlots) {
     // The next one arrives only once this one waits.
     while (gate.waiting() < static_cast<size_t>(i + 1)) std::this_thread::yield();
   }
-  holder1.reset();
-  holder2.reset();
+  holder.reset();
   for (std::thread& t : threads) t.join();
-  EXPECT_LE(most.load(), 2);
+  EXPECT_EQ(most.load(), 1);
   EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4, 5}));
+}
+
+TEST(FifoGate, SeveralSlotsAreSharedButNeverExceeded) {
+  FifoGate gate(3);
+  std::atomic<int> inside{0}, most{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 12; ++i) {
+    threads.emplace_back([&] {
+      FifoGate::Pass pass = gate.Enter([] { return false; });
+      const int now = ++inside;
+      int seen = most.load();
+      while (now > seen && !most.compare_exchange_weak(seen, now)) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+      --inside;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_LE(most.load(), 3);
+  EXPECT_TRUE(gate.TryEnter().admitted());  // all slots free again
 }
 
 TEST(FifoGate, AGivenUpCallerLeavesTheQueue) {

@@ -157,28 +157,30 @@ def make_handler(tsa):
                 tsa.max_in_flight = max(tsa.max_in_flight, tsa.in_flight)
                 tsa.requests += 1
                 tsa.write_stats()
+            answer = None
             try:
                 query = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 mode = tsa.args.mode
                 if tsa.args.delay > 0:
                     time.sleep(tsa.args.delay)
                 if mode == "error":
-                    self.send(500, b"internal error\n", "text/plain")
+                    answer = (500, b"internal error\n", "text/plain")
                 elif mode == "garbage":
-                    self.send(200, os.urandom(300))
+                    answer = (200, os.urandom(300))
                 else:
-                    self.send(200, tsa.reply(query))
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (time-out): expected in the slow mode
+                    answer = (200, tsa.reply(query))
             except Exception as e:  # a fixture bug: say so in the log, answer 500
                 print("tsa_server:", e, flush=True)
-                try:
-                    self.send(500, str(e).encode(), "text/plain")
-                except OSError:
-                    pass
+                answer = (500, str(e).encode(), "text/plain")
             finally:
+                # Out of flight before the answer leaves: a client may send its next request the
+                # moment it has this one's answer, and must not find this one still counted.
                 with tsa.stats_lock:
                     tsa.in_flight -= 1
+            try:
+                self.send(*answer)
+            except OSError:
+                pass  # the client gave up (time-out): expected in the slow mode
 
     return Handler
 
