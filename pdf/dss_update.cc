@@ -106,11 +106,7 @@ absl::StatusOr<DssUpdateResult> WriteDssUpdate(const std::string& input_path, in
     PdfObject* catalog = doc.GetCatalog();
     catalog_ref = catalog->Reference();
     trailer.root_ref = RefString(catalog_ref);
-    if (const PdfObject* info = dict.GetKey("Info");
-        info && info->IsReference() &&
-        info->GetReference().ObjectNumber() < static_cast<uint32_t>(dict.GetKeyAsLong("Size", 0))) {
-      trailer.info_ref = RefString(info->GetReference());
-    }
+    trailer.info_ref = FileInfoRef(doc);
     if (const PdfObject* id = dict.GetKey("ID"); id && id->IsArray()) {
       trailer.id_array = Serialize(*id);
     }

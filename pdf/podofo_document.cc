@@ -64,6 +64,19 @@ absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadPdf(const std::strin
   return doc;
 }
 
+std::string FileInfoRef(PoDoFo::PdfMemDocument& doc) {
+  const PoDoFo::PdfObject* trailer = doc.GetTrailer();
+  if (trailer == nullptr || !trailer->IsDictionary()) return "";
+  const PoDoFo::PdfObject* info = trailer->GetDictionary().GetKey("Info");
+  if (info == nullptr || !info->IsReference()) return "";
+  const PoDoFo::PdfReference ref = info->GetReference();
+  // Objects read from the file are parser objects; the invented one is not.
+  if (dynamic_cast<PoDoFo::PdfParserObject*>(doc.GetObjects().GetObject(ref)) == nullptr) {
+    return "";
+  }
+  return absl::StrCat(ref.ObjectNumber(), " ", ref.GenerationNumber(), " R");
+}
+
 std::string Serialize(const PoDoFo::PdfObject& object) {
   std::string out;
   object.ToString(out, PoDoFo::ePdfWriteMode_Compact);

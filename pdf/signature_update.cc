@@ -508,13 +508,7 @@ absl::StatusOr<TrailerInfo> ReadTrailer(PoDoFo::PdfMemDocument& doc, const XrefT
   info.previous_size = std::max<int64_t>(info.previous_size,
                                          static_cast<int64_t>(doc.GetObjects().GetObjectCount()));
   info.root_ref = RefString(doc.GetCatalog()->Reference());
-  const PdfObject* infoObj = dict.GetKey("Info");
-  // PoDoFo invents an /Info on load when there is none: only keep one the file really has.
-  if (infoObj && infoObj->IsReference() &&
-      infoObj->GetReference().ObjectNumber() <
-          static_cast<uint32_t>(dict.GetKeyAsLong("Size", 0))) {
-    info.info_ref = RefString(infoObj->GetReference());
-  }
+  info.info_ref = FileInfoRef(doc);
   if (const PdfObject* id = dict.GetKey("ID"); id && id->IsArray()) info.id_array = Serialize(*id);
   return info;
 }
