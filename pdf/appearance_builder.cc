@@ -259,18 +259,16 @@ class DrawnCache {
     std::mutex mu;                    // one user of the PoDoFo objects at a time
   };
   using Draw = std::function<absl::StatusOr<std::shared_ptr<Entry>>()>;
-  using Use = std::function<absl::StatusOr<DrawnAppearance>(Entry&)>;
+  using Use = std::function<absl::Status(Entry&)>;
 
   // Runs `use` on the entry `key` names (`draw` makes it on a miss), one thread at a time.
-  static absl::StatusOr<DrawnAppearance> With(const std::string& key, const Draw& draw,
-                                              const Use& use) {
+  static absl::Status With(const std::string& key, const Draw& draw, const Use& use) {
     static DrawnCache* cache = new DrawnCache;  // never destroyed: used until exit
     std::shared_ptr<Entry> entry = cache->Find(key);
     if (entry == nullptr) {
       absl::StatusOr<std::shared_ptr<Entry>> drawn = draw();
       if (!drawn.ok()) return drawn.status();
-      entry = *std::move(drawn);
-      cache->Put(key, entry);
+      entry = cache->Put(key, *std::move(drawn));
     }
     std::lock_guard lock(entry->mu);
     try {
@@ -283,9 +281,15 @@ class DrawnCache {
   // The drawing `key` names, copied out from `first_number`.
   static absl::StatusOr<DrawnAppearance> CopyOut(const std::string& key, int64_t first_number,
                                                  const Draw& draw) {
-    return With(key, draw, [first_number](Entry& entry) {
-      return CopyObjects(*entry.doc, entry.root, first_number);
+    DrawnAppearance out;
+    absl::Status st = With(key, draw, [&](Entry& entry) {
+      absl::StatusOr<DrawnAppearance> copied = CopyObjects(*entry.doc, entry.root, first_number);
+      if (!copied.ok()) return copied.status();
+      out = *std::move(copied);
+      return absl::OkStatus();
     });
+    if (!st.ok()) return st;
+    return out;
   }
 
  private:
@@ -302,10 +306,15 @@ class DrawnCache {
     return nullptr;
   }
 
-  void Put(const std::string& key, std::shared_ptr<Entry> entry) {
+  // The entry to use: `entry`, or the one another thread put under `key` meanwhile.
+  std::shared_ptr<Entry> Put(const std::string& key, std::shared_ptr<Entry> entry) {
     std::lock_guard lock(mu_);
-    entries_.emplace_front(key, std::move(entry));
+    for (const auto& [known, existing] : entries_) {
+      if (known == key) return existing;
+    }
+    entries_.emplace_front(key, entry);
     if (entries_.size() > kCapacity) entries_.pop_back();
+    return entry;
   }
 
   std::mutex mu_;
@@ -553,19 +562,16 @@ absl::Status DrawFieldGroup(const std::vector<const FieldTextDrawing*>& fields,
       return FromPodofoError(e, "draw field text");
     }
   };
-  absl::StatusOr<DrawnAppearance> copied =
-      DrawnCache::With(key, draw, [&](DrawnCache::Entry& entry) -> absl::StatusOr<DrawnAppearance> {
-        // Drawn in the cached document with its embedded digits, copied, then removed from it
-        // (it keeps only the font).
-        const std::vector<PdfObject*> roots = DrawFields(*entry.doc, entry.font, fields);
-        absl::Status st = CopyRoots(*entry.doc, roots, first_number, out);
-        for (PdfObject* root : roots) {
-          delete entry.doc->GetObjects().RemoveObject(root->Reference(), false);
-        }
-        if (!st.ok()) return st;
-        return DrawnAppearance{};
-      });
-  return copied.status();
+  return DrawnCache::With(key, draw, [&](DrawnCache::Entry& entry) {
+    // Drawn in the cached document with its embedded digits, copied, then removed from it
+    // (it keeps only the font).
+    const std::vector<PdfObject*> roots = DrawFields(*entry.doc, entry.font, fields);
+    absl::Status st = CopyRoots(*entry.doc, roots, first_number, out);
+    for (PdfObject* root : roots) {
+      delete entry.doc->GetObjects().RemoveObject(root->Reference(), false);
+    }
+    return st;
+  });
 }
 
 }  // namespace
