@@ -14,10 +14,6 @@ namespace {
 
 using PoDoFo::PdfObject;
 
-std::string RefString(const PoDoFo::PdfReference& ref) {
-  return absl::StrCat(ref.ObjectNumber(), " ", ref.GenerationNumber(), " R");
-}
-
 PdfObject* Resolve(PoDoFo::PdfMemDocument& doc, PdfObject* o) {
   return o && o->IsReference() ? doc.GetObjects().GetObject(o->GetReference()) : o;
 }

@@ -74,6 +74,10 @@ std::string FileInfoRef(PoDoFo::PdfMemDocument& doc) {
   if (dynamic_cast<PoDoFo::PdfParserObject*>(doc.GetObjects().GetObject(ref)) == nullptr) {
     return "";
   }
+  return RefString(ref);
+}
+
+std::string RefString(const PoDoFo::PdfReference& ref) {
   return absl::StrCat(ref.ObjectNumber(), " ", ref.GenerationNumber(), " R");
 }
 

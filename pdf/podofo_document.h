@@ -18,6 +18,9 @@ absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadPdf(const std::strin
 // The status for a PoDoFo exception caught at a module boundary.
 absl::Status FromPodofoError(const PoDoFo::PdfError& e, const char* context);
 
+// "N G R": a reference as PDF syntax.
+std::string RefString(const PoDoFo::PdfReference& ref);
+
 // The trailer's /Info reference ("N G R") when the file holds that dictionary, else "". PoDoFo
 // invents an /Info on load when the file has none (a new object, perhaps reusing a free number):
 // naming it in a new trailer would point at an object the file does not hold.

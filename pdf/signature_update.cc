@@ -30,10 +30,6 @@ using PoDoFo::PdfVariant;
 // Width kept for the /ByteRange array so it can be filled in place once offsets are known.
 constexpr size_t kByteRangeWidth = 64;
 
-std::string RefString(const PdfReference& ref) {
-  return absl::StrCat(ref.ObjectNumber(), " ", ref.GenerationNumber(), " R");
-}
-
 // A text string as PDF syntax: UTF-16BE with BOM, hex (handles Vietnamese).
 std::string TextString(const std::string& utf8) {
   PdfString s(reinterpret_cast<const PoDoFo::pdf_utf8*>(utf8.c_str()));
