@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "errors/error.h"
+#include "pades/range_digest.h"
 #include "pades/signature_spec.h"
 #include "pades/signer_check.h"
 #include "pdf/pdf_file.h"
@@ -31,8 +32,10 @@ absl::StatusOr<SignResult> SignPdf(const std::string& input_path, const std::str
     if (pass > 0 && ::ftruncate(out->fd(), 0) != 0) {
       return Error(ErrorCode::kIo, "cannot truncate output");
     }
+    absl::StatusOr<FileSha256> file_sha = FileSha256::Start();
+    if (!file_sha.ok()) return file_sha.status();
     absl::StatusOr<DigestedUpdate> written =
-        WriteDigestedUpdate(input_path, *out, *spec, options.digest);
+        WriteDigestedUpdate(input_path, *out, *spec, options.digest, &*file_sha);
     if (!written.ok()) return written.status();
     const pdf::PreparedUpdate* update = &written->update;
     signer::CmsRequest request{chain, options.digest, key.scheme(), written->digest};
@@ -47,9 +50,12 @@ absl::StatusOr<SignResult> SignPdf(const std::string& input_path, const std::str
     }
     absl::Status st = pdf::EmbedContents(out->fd(), *update, *cms);
     if (!st.ok()) return st;
+    absl::StatusOr<std::string> sha = file_sha->FinishFrom(out->temp_path(), update->byte_range[1]);
+    if (!sha.ok()) return sha.status();
     st = out->Commit();
     if (!st.ok()) return st;
     SignResult result = MakeResult(*update, spec->signing_time, spec->appearance.kind, cms->size());
+    result.file_sha256 = *std::move(sha);
     CopyTimeStamp(stamp, &result);
     CopySignerCheck(*check, &result);
     return result;

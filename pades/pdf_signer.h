@@ -64,6 +64,7 @@ struct SignResult {
   size_t cms_size = 0;
   size_t reserved = 0;  // /Contents capacity in bytes
   int64_t file_size = 0;
+  std::string file_sha256;  // of the whole output file, lowercase hex (SignPdf only)
   int page_index = 0;
   pdf::Rect rect;  // where the widget is (empty: invisible)
   pdf::AppearanceKind appearance = pdf::AppearanceKind::kNone;

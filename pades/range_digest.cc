@@ -1,15 +1,44 @@
 #include "pades/range_digest.h"
 
-#include <openssl/evp.h>
+#include <sys/stat.h>
 
-#include <memory>
+#include <algorithm>
 
+#include "absl/strings/escaping.h"
 #include "errors/error.h"
 
 namespace taicho::pades {
 
+absl::StatusOr<FileSha256> FileSha256::Start() {
+  Ctx ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+    return Error(ErrorCode::kCrypto, "SHA-256 init");
+  }
+  return FileSha256(std::move(ctx));
+}
+
+void FileSha256::Update(std::span<const uint8_t> bytes) {
+  EVP_DigestUpdate(ctx_.get(), bytes.data(), bytes.size());
+}
+
+absl::StatusOr<std::string> FileSha256::FinishFrom(const std::string& path, int64_t offset) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return Error(ErrorCode::kIo, "cannot stat " + path);
+  // One range from `offset` to the end, and an empty second one.
+  const pdf::ByteRange rest{offset, st.st_size - offset, st.st_size, 0};
+  absl::Status read =
+      pdf::StreamByteRange(path, rest, [&](std::span<const uint8_t> chunk) { Update(chunk); });
+  if (!read.ok()) return read;
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(ctx_.get(), md, &len) != 1) {
+    return Error(ErrorCode::kCrypto, "SHA-256 final");
+  }
+  return absl::BytesToHexString(std::string(reinterpret_cast<const char*>(md), len));
+}
+
 absl::StatusOr<Bytes> DigestByteRange(const std::string& path, const pdf::ByteRange& range,
-                                      signer::DigestAlgorithm md) {
+                                      signer::DigestAlgorithm md, FileSha256* file) {
   const EVP_MD* type = md == signer::DigestAlgorithm::kSha512   ? EVP_sha512()
                        : md == signer::DigestAlgorithm::kSha384 ? EVP_sha384()
                                                                 : EVP_sha256();
@@ -17,8 +46,18 @@ absl::StatusOr<Bytes> DigestByteRange(const std::string& path, const pdf::ByteRa
   if (!ctx || EVP_DigestInit_ex(ctx.get(), type, nullptr) != 1) {
     return Error(ErrorCode::kCrypto, "digest init");
   }
+  if (file != nullptr && range[0] != 0) {
+    return Error(ErrorCode::kInternal, "the signed ranges do not start the file");
+  }
+  // The chunks come in file order, the first range's first.
+  int64_t first_left = range[1];
   absl::Status st = pdf::StreamByteRange(path, range, [&](std::span<const uint8_t> chunk) {
     EVP_DigestUpdate(ctx.get(), chunk.data(), chunk.size());
+    if (file != nullptr && first_left > 0) {
+      const size_t n = static_cast<size_t>(std::min<int64_t>(first_left, chunk.size()));
+      file->Update(chunk.first(n));
+      first_left -= static_cast<int64_t>(n);
+    }
   });
   if (!st.ok()) return st;
   Bytes out(EVP_MAX_MD_SIZE);

@@ -1,6 +1,11 @@
-// Private to pades/: the digest of a PDF's signed byte ranges, streamed from the file.
+// Private to pades/: the digest of a PDF's signed byte ranges, streamed from the file, and the
+// SHA-256 of the whole signed file built alongside it.
 #pragma once
 
+#include <openssl/evp.h>
+
+#include <memory>
+#include <span>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -10,7 +15,25 @@
 
 namespace taicho::pades {
 
+// The SHA-256 of a signed file, its first range (all the bytes before /Contents, nearly the whole
+// file) hashed in the same read as the signature's digest, the rest once /Contents is in place.
+// The store names a revision by its file's SHA-256: without this it read every signed file back.
+class FileSha256 {
+ public:
+  static absl::StatusOr<FileSha256> Start();
+  void Update(std::span<const uint8_t> bytes);
+  // Adds the bytes of `path` from `offset` to its end; the lowercase hex digest.
+  absl::StatusOr<std::string> FinishFrom(const std::string& path, int64_t offset);
+
+ private:
+  using Ctx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
+  explicit FileSha256(Ctx ctx) : ctx_(std::move(ctx)) {}
+  Ctx ctx_;
+};
+
+// The `md` digest of `range` of `path`. When `file` is given, the first range (which must start
+// the file) is fed to it too.
 absl::StatusOr<Bytes> DigestByteRange(const std::string& path, const pdf::ByteRange& range,
-                                      signer::DigestAlgorithm md);
+                                      signer::DigestAlgorithm md, FileSha256* file = nullptr);
 
 }  // namespace taicho::pades

@@ -55,11 +55,11 @@ SignResult MakeResult(const pdf::PreparedUpdate& update, const std::string& sign
 absl::StatusOr<DigestedUpdate> WriteDigestedUpdate(const std::string& input_path,
                                                    const pdf::AtomicFile& out,
                                                    const pdf::SignatureFieldSpec& spec,
-                                                   signer::DigestAlgorithm md) {
+                                                   signer::DigestAlgorithm md, FileSha256* file) {
   absl::StatusOr<pdf::PreparedUpdate> update =
       pdf::WriteSignatureUpdate(input_path, out.fd(), spec);
   if (!update.ok()) return update.status();
-  absl::StatusOr<Bytes> digest = DigestByteRange(out.temp_path(), update->byte_range, md);
+  absl::StatusOr<Bytes> digest = DigestByteRange(out.temp_path(), update->byte_range, md, file);
   if (!digest.ok()) return digest.status();
   return DigestedUpdate{*update, *std::move(digest)};
 }

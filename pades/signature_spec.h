@@ -5,6 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "pades/pdf_signer.h"
+#include "pades/range_digest.h"
 #include "pdf/pdf_file.h"
 
 namespace taicho::pades {
@@ -31,6 +32,7 @@ struct DigestedUpdate {
 absl::StatusOr<DigestedUpdate> WriteDigestedUpdate(const std::string& input_path,
                                                    const pdf::AtomicFile& out,
                                                    const pdf::SignatureFieldSpec& spec,
-                                                   signer::DigestAlgorithm md);
+                                                   signer::DigestAlgorithm md,
+                                                   FileSha256* file = nullptr);
 
 }  // namespace taicho::pades

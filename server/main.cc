@@ -20,6 +20,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/synchronization/mutex.h"
 #include "errors/error.h"
 #include "keyring/key_ring.h"
 #include "render/document_kind.h"
@@ -222,6 +223,10 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  // Debian builds Abseil without NDEBUG, which turns on absl::Mutex deadlock detection: every
+  // lock gRPC takes (several per call) then updates a global lock-order graph under a global
+  // lock. A release build of Abseil has it off; so do we.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   auto logger = spdlog::stderr_color_mt("taichod");
   spdlog::set_default_logger(logger);

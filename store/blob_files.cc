@@ -96,14 +96,15 @@ absl::StatusOr<std::string> BlobFiles::PathOf(const std::string& sha256) const {
   return absl::StrCat(root_, "/", sha256.substr(0, 2), "/", sha256, ".pdf");
 }
 
-absl::StatusOr<std::string> BlobFiles::Adopt(const std::string& path) const {
+absl::StatusOr<std::string> BlobFiles::Adopt(const std::string& path,
+                                             const std::string& sha256) const {
   {
     // The bytes must be on disk before the name that promises them.
     Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) return Errno("open", path);
     if (fsync(fd.get()) != 0) return Errno("fsync", path);
   }
-  absl::StatusOr<std::string> sha = Sha256OfFile(path);
+  absl::StatusOr<std::string> sha = sha256.empty() ? Sha256OfFile(path) : sha256;
   if (!sha.ok()) return sha.status();
   absl::StatusOr<std::string> final_path = PathOf(*sha);
   if (!final_path.ok()) return final_path.status();

@@ -15,7 +15,9 @@ class BlobFiles {
 
   // fsyncs `path` (a complete file on the same file system), hashes it, renames it to its blob
   // name and fsyncs the directory. When the blob exists already, `path` is removed instead.
-  absl::StatusOr<std::string> Adopt(const std::string& path) const;
+  // `sha256`, when not empty, is the file's hash as its writer computed it (then the file is
+  // not read back): 64 lowercase hex digits, else kInternal.
+  absl::StatusOr<std::string> Adopt(const std::string& path, const std::string& sha256 = {}) const;
 
   // The path a blob has (whether or not it exists). `sha256` must be 64 lowercase hex digits.
   absl::StatusOr<std::string> PathOf(const std::string& sha256) const;

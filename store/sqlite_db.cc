@@ -128,25 +128,44 @@ absl::Status SqliteDb::Exec(const std::string& sql) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<SqliteTransaction> SqliteTransaction::Begin(SqliteDb& db) {
+absl::Status SqliteTransaction::SetSync(SqliteDb& db, Sync sync) {
+  absl::StatusOr<SqliteStatement> pragma =
+      db.Prepare(sync == Sync::kFull ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  return pragma.ok() ? pragma->Run() : pragma.status();
+}
+
+absl::StatusOr<SqliteTransaction> SqliteTransaction::Begin(SqliteDb& db, Sync sync) {
+  if (sync != Sync::kFull) {
+    absl::Status st = SetSync(db, sync);
+    if (!st.ok()) return st;
+  }
   // Prepared (and so cached) rather than Exec'd: parsed once per connection, not per write.
   absl::StatusOr<SqliteStatement> begin = db.Prepare("BEGIN IMMEDIATE");
-  if (!begin.ok()) return begin.status();
-  absl::Status st = begin->Run();
-  if (!st.ok()) return st;
-  return SqliteTransaction(&db);
+  absl::Status st = begin.ok() ? begin->Run() : begin.status();
+  if (!st.ok()) {
+    if (sync != Sync::kFull) (void)SetSync(db, Sync::kFull);
+    return st;
+  }
+  return SqliteTransaction(&db, sync);
 }
 
 SqliteTransaction::~SqliteTransaction() {
   // Nothing to report from a destructor: a failed rollback leaves SQLite to roll back the
   // journal itself on the next open.
   if (open_) (void)db_->Exec("ROLLBACK");
+  // Every other transaction on this connection is synced; a failure to say so again would
+  // show at the next statement.
+  if (sync_ != Sync::kFull) (void)SetSync(*db_, Sync::kFull);
 }
 
 absl::Status SqliteTransaction::Commit() {
   absl::StatusOr<SqliteStatement> commit = db_->Prepare("COMMIT");
   absl::Status st = commit.ok() ? commit->Run() : commit.status();
   if (st.ok()) open_ = false;
+  if (st.ok() && sync_ != Sync::kFull) {
+    st = SetSync(*db_, Sync::kFull);
+    sync_ = Sync::kFull;
+  }
   return st;
 }
 

@@ -109,9 +109,19 @@ class SqliteDb {
 // destruction unless Commit() succeeded.
 class SqliteTransaction {
  public:
-  static absl::StatusOr<SqliteTransaction> Begin(SqliteDb& db);
-  SqliteTransaction(SqliteTransaction&& other) noexcept : db_(other.db_), open_(other.open_) {
+  enum class Sync {
+    kFull,  // the commit is on disk when Commit returns (the connection's setting)
+    // The commit does not wait for the disk (synchronous=NORMAL for this transaction only). In
+    // WAL mode it still survives the process being killed; a power loss may undo it, but only
+    // with every later commit up to the next synced one (the WAL is replayed in order, as a
+    // prefix). For a change acknowledged to nobody until a synced commit builds on it.
+    kUnsynced,
+  };
+  static absl::StatusOr<SqliteTransaction> Begin(SqliteDb& db, Sync sync = Sync::kFull);
+  SqliteTransaction(SqliteTransaction&& other) noexcept
+      : db_(other.db_), open_(other.open_), sync_(other.sync_) {
     other.open_ = false;
+    other.sync_ = Sync::kFull;
   }
   SqliteTransaction& operator=(SqliteTransaction&&) = delete;
   ~SqliteTransaction();
@@ -119,9 +129,13 @@ class SqliteTransaction {
   absl::Status Commit();
 
  private:
-  explicit SqliteTransaction(SqliteDb* db) : db_(db), open_(true) {}
+  SqliteTransaction(SqliteDb* db, Sync sync) : db_(db), open_(true), sync_(sync) {}
+  // SQLite refuses to change the level inside a transaction: set before BEGIN, reset after
+  // the end.
+  static absl::Status SetSync(SqliteDb& db, Sync sync);
   SqliteDb* db_;
   bool open_;
+  Sync sync_;
 };
 
 }  // namespace taicho::store

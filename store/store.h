@@ -176,6 +176,10 @@ class Store {
   // area under its SHA-256 and makes it durable; returns the hash. A blob with the same hash
   // already there is kept and the scratch file removed. Blobs are never changed.
   virtual absl::StatusOr<std::string> PutBlob(const std::string& scratch_path) = 0;
+  // The same for a file whose SHA-256 (lowercase hex) its writer computed as it wrote it: the
+  // store names it so without reading it back.
+  virtual absl::StatusOr<std::string> PutBlob(const std::string& scratch_path,
+                                              const std::string& sha256) = 0;
 
   // A readable local path of the blob (kDocumentNotFound when missing).
   virtual absl::StatusOr<std::string> BlobPath(const std::string& sha256) = 0;
@@ -223,7 +227,9 @@ class Store {
   // Gives `entry` (its number ignored) the next number of (agency, year), all or nothing, and
   // records `event` (its detail prefixed with "number N/YEAR"). Earlier allocations of the same
   // document still open become kVoid
-  // ("superseded"). Two concurrent calls never get the same number.
+  // ("superseded"). Two concurrent calls never get the same number. Survives a crash of the
+  // process at once, a power loss only with the next write after it (every other write here is
+  // on disk when it returns): callers acknowledge a number only through such a later write.
   virtual absl::StatusOr<RegisterEntry> AllocateNumber(const RegisterEntry& entry,
                                                        const HistoryEvent& event) = 0;
   // Marks an allocated number void with the reason. kUsage when there is no such allocated

@@ -526,6 +526,11 @@ TEST_F(IssueWorkflow, ServerSealIsOnePassAndAFailedOneLeavesAGap) {
                     year = std::to_string(today.year);
   ExpectAllSignaturesValid(LatestPdf(first), 2);
   ExpectNumberAndDateInPlace(LatestPdf(first), "02", day, month, year);
+  // The seal's file is named by the SHA-256 the signer computed as it wrote it: coreutils agrees.
+  for (const std::string& id : {first, third}) {
+    const std::string path = LatestPdf(id);
+    EXPECT_EQ(path.substr(path.rfind('/') + 1), taicho::testing::Sha256sum(path) + ".pdf");
+  }
   ExpectAllSignaturesValid(LatestPdf(third), 2);
   ExpectNumberAndDateInPlace(LatestPdf(third), "04", day, month, year);
   // The number (Regular) and the date (Italic): two font programs in the seal's update.

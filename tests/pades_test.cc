@@ -169,17 +169,21 @@ TEST_P(SequentialSigning, OfficerThenSealThenAnotherAllStayValid) {
   auto r = SignPdf(input_, one, *officer.signer, options);
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectAllValid(one, already_signed_ + 1);
+  // Hashed while signing (the store names the file by it): what coreutils reads from the file.
+  EXPECT_EQ(r->file_sha256, taicho::testing::Sha256sum(one));
 
   options.reason = "Đóng dấu";
   options.page_index = 1;
   r = SignPdf(one, two, *seal.signer, options);
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectAllValid(two, already_signed_ + 2);
+  EXPECT_EQ(r->file_sha256, taicho::testing::Sha256sum(two));
 
   options.page_index = 0;
   r = SignPdf(two, three, *ec.signer, options);
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectAllValid(three, already_signed_ + 3);
+  EXPECT_EQ(r->file_sha256, taicho::testing::Sha256sum(three));
 
   // The earlier revisions are prefixes of the later files.
   EXPECT_EQ(Slurp(three).substr(0, Slurp(two).size()), Slurp(two));

@@ -270,5 +270,45 @@ TEST(SqliteDbTest, ReusedStatementsStartAfresh) {
   EXPECT_TRUE(tx->Commit().ok());
 }
 
+// An unsynced transaction changes the sync level for itself only: before and after it (committed,
+// rolled back, or refused to begin) every commit is synced again; its change is kept like any.
+TEST(SqliteDbTest, AnUnsyncedTransactionLeavesTheOthersSynced) {
+  absl::StatusOr<SqliteDb> db = SqliteDb::Open(MakeTempDir("sqlite-db") + "/t.db");
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE(db->Exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+                       "CREATE TABLE t (k INTEGER PRIMARY KEY)")
+                  .ok());
+  auto level = [&] {
+    auto s = db->Prepare("PRAGMA synchronous");
+    EXPECT_TRUE(s.ok() && *s->Step());
+    return s.ok() ? s->Int(0) : -1;
+  };
+  constexpr int64_t kNormal = 1, kFull = 2;
+  {
+    auto tx = SqliteTransaction::Begin(*db, SqliteTransaction::Sync::kUnsynced);
+    ASSERT_TRUE(tx.ok()) << tx.status();
+    EXPECT_EQ(level(), kNormal);
+    ASSERT_TRUE(db->Exec("INSERT INTO t (k) VALUES (1)").ok());
+    ASSERT_TRUE(tx->Commit().ok());
+    EXPECT_EQ(level(), kFull);
+  }
+  {
+    auto tx = SqliteTransaction::Begin(*db, SqliteTransaction::Sync::kUnsynced);
+    ASSERT_TRUE(tx.ok()) << tx.status();
+    ASSERT_TRUE(db->Exec("INSERT INTO t (k) VALUES (2)").ok());
+  }  // rolled back
+  EXPECT_EQ(level(), kFull);
+  {
+    auto outer = SqliteTransaction::Begin(*db);
+    ASSERT_TRUE(outer.ok());
+    // SQLite refuses a second BEGIN (and a level change inside a transaction).
+    EXPECT_FALSE(SqliteTransaction::Begin(*db, SqliteTransaction::Sync::kUnsynced).ok());
+    EXPECT_EQ(level(), kFull);
+  }
+  auto rows = db->Prepare("SELECT group_concat(k) FROM t");
+  ASSERT_TRUE(rows.ok() && *rows->Step());
+  EXPECT_EQ(rows->Text(0), "1");
+}
+
 }  // namespace
 }  // namespace taicho::store

@@ -444,7 +444,7 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(PrepareInput input,
   absl::StatusOr<pades::SignResult> result =
       pades::SignPdf(plan->base_path, signed_file.path(), key, plan->options);
   if (!result.ok()) return plan->Abandon(store_, result.status());
-  absl::StatusOr<std::string> sha = store_.PutBlob(signed_file.path());
+  absl::StatusOr<std::string> sha = store_.PutBlob(signed_file.path(), result->file_sha256);
   if (!sha.ok()) return plan->Abandon(store_, sha.status());
 
   const store::RevisionRecord revision{plan->doc.id,      plan->base.number + 1, step.purpose, *sha,

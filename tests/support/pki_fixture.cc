@@ -161,6 +161,11 @@ const SamplePki& GetSamplePki() {
   return *pki;
 }
 
+std::string Sha256sum(const std::string& path) {
+  const CommandResult r = Run("sha256sum " + Quote(path));
+  return r.exit_code == 0 && r.output.size() >= 64 ? r.output.substr(0, 64) : "";
+}
+
 std::string ReadFileBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

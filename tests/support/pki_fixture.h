@@ -32,6 +32,9 @@ CommandResult Run(const std::string& command);
 // The whole content of a file ("" when it cannot be read).
 std::string ReadFileBytes(const std::string& path);
 
+// The file's SHA-256 in lowercase hex, as coreutils' sha256sum gives it ("" when it fails).
+std::string Sha256sum(const std::string& path);
+
 // Shell-quotes one argument.
 std::string Quote(const std::string& arg);
 
