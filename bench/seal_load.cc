@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "signer/key_signer.h"
 #include "taicho/v1/document_service.grpc.pb.h"
 #include "tests/support/taichod_process.h"
@@ -54,6 +55,10 @@ struct Options {
   std::string officer_tls_cert, officer_tls_key;
   std::string label = "plain text";
   int server_pid = 0;  // when set, taichod's CPU time per operation is reported too
+  // Seals per client made, and not measured, before the measured seals: the first ones after
+  // the approvals run while the service's threads, heaps and caches settle.
+  int warmup = 4;
+  std::string latency_log;  // when set: one line per operation (phase clients client start_ms ms)
 };
 
 // User + system CPU time of a process so far (ms), from /proc; -1 when unreadable. The machine is
@@ -148,8 +153,11 @@ Stats Summarise(std::vector<double> latencies, double wall_s, int failures) {
 
 // Runs `work(client, index)` for `per_client` items on each of `clients` threads; returns the
 // latencies of the successful calls and the wall time.
+// Where RunPhase writes each operation's timing when --latency-log is given (else null).
+FILE* latency_log = nullptr;
+
 template <typename Work>
-Stats RunPhase(int server_pid, int clients, int per_client, Work work) {
+Stats RunPhase(const char* phase, int server_pid, int clients, int per_client, Work work) {
   const double cpu_before = ProcessCpuMs(server_pid);
   const double client_before = ProcessCpuMs(::getpid());
   const MachineTimes machine_before = ReadMachineTimes();
@@ -165,6 +173,11 @@ Stats RunPhase(int server_pid, int clients, int per_client, Work work) {
         const auto t0 = Clock::now();
         if (work(c, i)) {
           mine.push_back(Ms(Clock::now() - t0));
+          if (latency_log != nullptr) {
+            std::lock_guard<std::mutex> lock(mu);
+            std::fprintf(latency_log, "%s %d %d %.2f %.2f\n", phase, clients, c, Ms(t0 - start),
+                         mine.back());
+          }
         } else {
           ++failures;
         }
@@ -205,6 +218,8 @@ void Print(const char* what, int clients, const Stats& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As taichod does (server/main.cc): Debian's Abseil checks every mutex for deadlocks otherwise.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   Options o;
   CLI::App app{"taichod seal load driver"};
   app.add_option("--target", o.target)->required();
@@ -221,6 +236,10 @@ int main(int argc, char** argv) {
   app.add_option("--officer-tls-key", o.officer_tls_key);
   app.add_option("--label", o.label)->capture_default_str();
   app.add_option("--server-pid", o.server_pid, "taichod's pid, to report its CPU per operation");
+  app.add_option("--warmup", o.warmup, "seals per client made before the measured ones")
+      ->capture_default_str();
+  app.add_option("--latency-log", o.latency_log,
+                 "file for every operation's timing: phase clients client start_ms latency_ms");
   CLI11_PARSE(app, argc, argv);
 
   auto officer = taicho::signer::LoadPemSigner(o.officer_key, o.officer_chain);
@@ -234,11 +253,24 @@ int main(int argc, char** argv) {
   v1::DocumentData data = taicho::testing::SampleDocumentData();
   data.clear_number();
   data.clear_date();
-  std::printf("== seal load (%s), %d documents per client count\n", o.label.c_str(), o.documents);
+  if (!o.latency_log.empty()) {
+    latency_log = std::fopen(o.latency_log.c_str(), "a");
+    if (latency_log == nullptr) {
+      std::fprintf(stderr, "cannot open %s\n", o.latency_log.c_str());
+      return 1;
+    }
+  }
+  std::printf(
+      "== seal load (%s), %d documents per client count measured, after %d warm-up seals per "
+      "client\n",
+      o.label.c_str(), o.documents, std::max(0, o.warmup));
   int round = 0;
   for (const int clients : o.clients) {
     ++round;
-    const int per_client = std::max(1, o.documents / clients);
+    const int measured = std::max(1, o.documents / clients);
+    // Documents [0, warmup) of each client are sealed first, unmeasured.
+    const int warmup = std::max(0, o.warmup);
+    const int per_client = warmup + measured;
     std::vector<std::unique_ptr<v1::DocumentService::Stub>> stubs, officers;
     for (int c = 0; c < clients; ++c) {
       stubs.push_back(v1::DocumentService::NewStub(NewChannel(o, o.tls_cert, o.tls_key)));
@@ -249,7 +281,7 @@ int main(int argc, char** argv) {
     }
     std::vector<std::vector<std::string>> names(clients, std::vector<std::string>(per_client));
 
-    const Stats create = RunPhase(o.server_pid, clients, per_client, [&](int c, int i) {
+    const Stats create = RunPhase("create", o.server_pid, clients, per_client, [&](int c, int i) {
       v1::CreateDocumentRequest request;
       request.set_request_id("bench");
       v1::Document* doc = request.mutable_document();
@@ -281,7 +313,7 @@ int main(int argc, char** argv) {
     }
 
     // The officer approves every draft (split signing; not part of the measured seal).
-    const Stats approve = RunPhase(o.server_pid, clients, per_client, [&](int c, int i) {
+    const Stats approve = RunPhase("approve", o.server_pid, clients, per_client, [&](int c, int i) {
       if (names[c][i].empty()) return false;
       v1::PrepareSignatureRequest prepare;
       prepare.set_name(names[c][i]);
@@ -316,7 +348,7 @@ int main(int argc, char** argv) {
     });
     Print("approve", clients, approve);
 
-    const Stats seal = RunPhase(o.server_pid, clients, per_client, [&](int c, int i) {
+    auto seal_one = [&](int c, int i) {
       if (names[c][i].empty()) return false;
       v1::SignDocumentRequest request;
       request.set_name(names[c][i]);
@@ -330,7 +362,10 @@ int main(int argc, char** argv) {
         return false;
       }
       return out.document().state() == v1::Document::SEALED;
-    });
+    };
+    if (warmup > 0) RunPhase("warmup", o.server_pid, clients, warmup, seal_one);
+    const Stats seal = RunPhase("seal", o.server_pid, clients, measured,
+                                [&](int c, int i) { return seal_one(c, warmup + i); });
     Print("seal", clients, seal);
     if (o.rsa_sign_rate > 0) {
       std::printf("seal/raw  clients %2d  %.1f%% of one core's RSA-2048 sign rate (%.0f/s)\n",
@@ -338,5 +373,6 @@ int main(int argc, char** argv) {
     }
     std::fflush(stdout);
   }
+  if (latency_log != nullptr) std::fclose(latency_log);
   return 0;
 }

@@ -5,7 +5,9 @@
 #   activated from a PIN file; bench/seal_load with 1, 4 and 16 intake clients creating 2-page
 #   decisions, an officer approving them, then sealing them server-side.
 # Usage: bash bench/seal_load.sh [BUILD_DIR]   (default build-bench; targets taichod, seal_load,
-#        draw_sample_images must be built). Env: DOCUMENTS (per client count, default 192),
+#        draw_sample_images must be built). Env: DOCUMENTS (measured seals per client count,
+#        default 384), WARMUP (unmeasured seals per client before them, default 4),
+#        LATENCY_LOG=FILE (every operation's timing, for looking at tails),
 #        SESSIONS (the seal key's PKCS#11 session pool, default 2), MTLS=0 to skip mutual TLS,
 #        SEAL_CONCURRENCY (taichod's seal_concurrency; default: its own), KEEP=1 (see cleanup),
 #        SEAL_IMAGE=0 for an invisible seal.
@@ -14,7 +16,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 B="$(cd "${1:-$ROOT/build-bench}" && pwd)"
-DOCUMENTS="${DOCUMENTS:-192}"
+DOCUMENTS="${DOCUMENTS:-384}"
 SESSIONS="${SESSIONS:-2}"
 W="$(mktemp -d /tmp/taicho-seal-load-XXXXXX)"
 PID=""
@@ -72,7 +74,8 @@ RATE="${speed#* }"
 echo "rsa2048 sign: ${speed% *} s/op, $RATE sign/s"
 
 common=(--officer-key "$W/pki/officer-an.key" --officer-chain "$W/pki/officer-an.chain.pem"
-  --documents "$DOCUMENTS" --rsa-sign-rate "$RATE")
+  --documents "$DOCUMENTS" --rsa-sign-rate "$RATE" --warmup "${WARMUP:-4}")
+[ -n "${LATENCY_LOG:-}" ] && common+=(--latency-log "$LATENCY_LOG")
 start_taichod plain "insecure_local = true"
 "$B/bench/seal_load" --target "127.0.0.1:$PORT" "${common[@]}" --server-pid "$PID" \
   --label "plain text, $SESSIONS PKCS#11 sessions"
