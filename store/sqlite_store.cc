@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
 #include "store/blob_files.h"
+#include "store/group_commit.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_prints.h"
 #include "store/sqlite_readers.h"
@@ -145,35 +146,18 @@ class SqliteStore final : public Store {
 
   absl::StatusOr<CreateOutcome> CreateDocument(const DocumentRecord& d, const RevisionRecord& draft,
                                                const HistoryEvent& event) override {
-    std::lock_guard lock(mu_);
-    absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_);
-    if (!tx.ok()) return tx.status();
-    auto existing = FindByRequestIn(db_, d.dossier_code, d.request_id);
-    if (!existing.ok()) return existing.status();
-    if (existing->has_value()) return CreateOutcome{**existing, false};
-    auto insert = db_.Prepare(absl::StrCat("INSERT INTO documents (", kDocumentColumns,
-                                           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                                           "?11, ?12, ?13)"));
-    if (!insert.ok()) return insert.status();
-    insert->Bind(1, d.id)
-        .Bind(2, d.kind)
-        .Bind(3, d.dossier_code)
-        .Bind(4, d.request_id)
-        .Bind(5, d.request_hash)
-        .Bind(6, d.procedure)
-        .Bind(7, d.desk)
-        .Bind(8, d.title)
-        .Bind(9, d.data_json)
-        .Bind(10, static_cast<int64_t>(d.state))
-        .Bind(11, d.create_time_ms)
-        .Bind(12, d.update_time_ms)
-        .Bind(13, static_cast<int64_t>(d.latest_revision));
-    absl::Status st = insert->Run();
-    if (st.ok()) st = InsertRevision(draft);
-    if (st.ok()) st = InsertEvent(event);
-    if (st.ok()) st = tx->Commit();
+    CreateOutcome out{d, true};
+    absl::Status st = writes_.Run([&](SqliteDb& db) -> absl::Status {
+      auto existing = FindByRequestIn(db, d.dossier_code, d.request_id);
+      if (!existing.ok()) return existing.status();
+      if (existing->has_value()) {
+        out = CreateOutcome{**existing, false};
+        return absl::OkStatus();
+      }
+      return InsertDocument(d, draft, event);
+    });
     if (!st.ok()) return st;
-    return CreateOutcome{d, true};
+    return out;
   }
 
   absl::StatusOr<DocumentRecord> GetDocument(const std::string& id) override {
@@ -266,9 +250,217 @@ class SqliteStore final : public Store {
   }
 
   absl::Status PutSession(const SessionRecord& r, const HistoryEvent& event) override {
-    std::lock_guard lock(mu_);
-    absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_);
-    if (!tx.ok()) return tx.status();
+    return writes_.Run([&](SqliteDb&) { return InsertSession(r, event); });
+  }
+
+  absl::StatusOr<SessionRecord> GetSession(const std::string& id) override {
+    absl::StatusOr<SqliteReaders::Lease> reader = readers_.Borrow();
+    if (!reader.ok()) return reader.status();
+    return GetSessionIn(reader->db(), id);
+  }
+
+  absl::StatusOr<RegisterEntry> AllocateNumber(const RegisterEntry& entry,
+                                               const HistoryEvent& event) override {
+    RegisterEntry allocated;
+    // Unsynced: the number reaches nobody before a synced commit that follows it (the session
+    // prepared with it, the seal's revision, or its voiding); a power loss that undoes it undoes
+    // those too, and the number is then simply given again. Saves one WAL fsync per seal.
+    absl::Status st = writes_.Run(
+        [&](SqliteDb& db) -> absl::Status {
+          absl::StatusOr<RegisterEntry> next = InsertNextNumber(db, entry);
+          if (!next.ok()) return next.status();
+          allocated = *std::move(next);
+          HistoryEvent numbered = event;
+          numbered.detail =
+              absl::StrCat("number ", allocated.number, "/", allocated.year, ", ", event.detail);
+          return InsertEvent(numbered);
+        },
+        SqliteTransaction::Sync::kUnsynced);
+    if (!st.ok()) return st;
+    return allocated;
+  }
+
+  absl::Status VoidNumber(const std::string& agency, int year, int number,
+                          const std::string& reason) override {
+    return writes_.Run(
+        [&](SqliteDb& db) { return VoidAllocated(db, agency, year, number, reason); });
+  }
+
+  absl::StatusOr<std::vector<RegisterEntry>> ListRegister(const RegisterFilter& filter) override {
+    absl::StatusOr<SqliteReaders::Lease> reader = readers_.Borrow();
+    if (!reader.ok()) return reader.status();
+    return SelectRegister(reader->db(), filter);
+  }
+
+  absl::StatusOr<DocumentRecord> CompleteSession(const std::string& session_id,
+                                                 const RevisionRecord& revision,
+                                                 const HistoryEvent& event) override {
+    Signed out;
+    absl::Status st = writes_.Run([&](SqliteDb& db) -> absl::Status {
+      absl::StatusOr<SessionRecord> session = GetSessionIn(db, session_id);
+      if (!session.ok()) return session.status();
+      if (session->completed_revision != 0) {
+        return Error(ErrorCode::kSessionCompleted,
+                     absl::StrCat("revision ", session->completed_revision));
+      }
+      auto s = db.Prepare("UPDATE sessions SET completed_revision = ?2 WHERE id = ?1");
+      absl::Status closed =
+          s.ok() ? s->Bind(1, session_id).Bind(2, static_cast<int64_t>(revision.number)).Run()
+                 : s.status();
+      if (!closed.ok()) return closed;
+      const SignatureCommit commit{session->document_id, session->base_revision, session->from,
+                                   session->to, session_id};
+      return WriteSignature(commit, revision, event, out);
+    });
+    return Published(st, out);
+  }
+
+  absl::StatusOr<DocumentRecord> AddSignature(const SignatureCommit& commit,
+                                              const RevisionRecord& revision,
+                                              const HistoryEvent& event) override {
+    Signed out;
+    absl::Status st =
+        writes_.Run([&](SqliteDb&) { return WriteSignature(commit, revision, event, out); });
+    return Published(st, out);
+  }
+
+  absl::StatusOr<std::vector<PrintJob>> ListPrintJobs(const std::string& desk,
+                                                      int64_t after_sequence, int limit) override {
+    absl::StatusOr<SqliteReaders::Lease> reader = readers_.Borrow();
+    if (!reader.ok()) return reader.status();
+    return SelectPendingJobs(reader->db(), desk, after_sequence, limit);
+  }
+
+  void WaitForPrintJobs(int64_t after_sequence, int64_t max_wait_ms) override {
+    std::unique_lock lock(jobs_mu_);
+    jobs_cv_.wait_for(lock, std::chrono::milliseconds(max_wait_ms),
+                      [&] { return newest_job_ > after_sequence; });
+  }
+
+  absl::StatusOr<PrintOutcome> RecordPrint(const PrintRecord& print,
+                                           const std::vector<DocumentState>& allowed_from,
+                                           DocumentState to, const HistoryEvent& event) override {
+    PrintOutcome out;
+    absl::Status st = writes_.Run([&](SqliteDb& db) -> absl::Status {
+      absl::StatusOr<DocumentRecord> doc = GetDocumentIn(db, print.document_id);
+      if (!doc.ok()) return doc.status();
+      auto known = SelectPrint(db, print.document_id, print.print_id);
+      if (!known.ok()) return known.status();
+      if (known->has_value()) {
+        out = PrintOutcome{*doc, **known, false};
+        return absl::OkStatus();
+      }
+      if (std::find(allowed_from.begin(), allowed_from.end(), doc->state) == allowed_from.end()) {
+        return Error(ErrorCode::kTransitionInvalid,
+                     absl::StrCat("state ", static_cast<int>(doc->state)));
+      }
+      if (print.revision != doc->latest_revision) {
+        return Error(ErrorCode::kTransitionInvalid,
+                     absl::StrCat("revision ", print.revision, " is not the latest (",
+                                  doc->latest_revision, ")"));
+      }
+      absl::StatusOr<int64_t> job = NewestPendingJob(db, print.document_id);
+      if (!job.ok()) return job.status();
+      if (*job == 0) {
+        return Error(ErrorCode::kTransitionInvalid,
+                     "no print is pending for this document (ask for a reprint)");
+      }
+      PrintRecord recorded = print;
+      recorded.job_sequence = *job;
+      absl::Status written = InsertPrint(db, recorded);
+      if (written.ok() && doc->state != to) {
+        written = UpdateDocument(doc->id, to, doc->latest_revision, event.time_ms);
+      }
+      if (written.ok()) written = InsertEvent(event);
+      doc->state = to;
+      doc->update_time_ms = event.time_ms;
+      out = PrintOutcome{*std::move(doc), recorded, true};
+      return written;
+    });
+    if (!st.ok()) return st;
+    return out;
+  }
+
+  absl::StatusOr<PrintJob> AddReprintJob(const std::string& document_id,
+                                         const std::vector<DocumentState>& allowed_from,
+                                         const std::string& reason,
+                                         const HistoryEvent& event) override {
+    PrintJob job;
+    absl::Status st = writes_.Run([&](SqliteDb& db) -> absl::Status {
+      absl::StatusOr<DocumentRecord> doc = GetDocumentIn(db, document_id);
+      if (!doc.ok()) return doc.status();
+      if (std::find(allowed_from.begin(), allowed_from.end(), doc->state) == allowed_from.end()) {
+        return Error(ErrorCode::kTransitionInvalid,
+                     absl::StrCat("state ", static_cast<int>(doc->state)));
+      }
+      absl::StatusOr<PrintJob> queued =
+          InsertPrintJob(db, document_id, reason, event.actor, event.time_ms);
+      if (!queued.ok()) return queued.status();
+      job = *std::move(queued);
+      return InsertEvent(event);
+    });
+    if (!st.ok()) return st;
+    AnnounceJob(job.sequence);  // committed: a woken watcher finds it
+    return job;
+  }
+
+  absl::StatusOr<std::vector<PrintRecord>> ListPrints(const std::string& document_id) override {
+    absl::StatusOr<SqliteReaders::Lease> reader = readers_.Borrow();
+    if (!reader.ok()) return reader.status();
+    return SelectPrints(reader->db(), document_id);
+  }
+
+  absl::StatusOr<DocumentRecord> Transition(const std::string& id,
+                                            const std::vector<DocumentState>& allowed_from,
+                                            DocumentState to, const HistoryEvent& event) override {
+    DocumentRecord out;
+    absl::Status st = writes_.Run([&](SqliteDb& db) -> absl::Status {
+      absl::StatusOr<DocumentRecord> doc = GetDocumentIn(db, id);
+      if (!doc.ok()) return doc.status();
+      bool allowed = false;
+      for (DocumentState s : allowed_from) allowed = allowed || doc->state == s;
+      if (!allowed) {
+        return Error(ErrorCode::kTransitionInvalid,
+                     absl::StrCat("state ", static_cast<int>(doc->state)));
+      }
+      absl::Status written = UpdateDocument(id, to, doc->latest_revision, event.time_ms);
+      if (written.ok()) written = InsertEvent(event);
+      out = *std::move(doc);
+      out.state = to;
+      out.update_time_ms = event.time_ms;
+      return written;
+    });
+    if (!st.ok()) return st;
+    return out;
+  }
+
+ private:
+  absl::Status InsertDocument(const DocumentRecord& d, const RevisionRecord& draft,
+                              const HistoryEvent& event) {
+    auto insert = db_.Prepare(absl::StrCat("INSERT INTO documents (", kDocumentColumns,
+                                           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                                           "?11, ?12, ?13)"));
+    if (!insert.ok()) return insert.status();
+    insert->Bind(1, d.id)
+        .Bind(2, d.kind)
+        .Bind(3, d.dossier_code)
+        .Bind(4, d.request_id)
+        .Bind(5, d.request_hash)
+        .Bind(6, d.procedure)
+        .Bind(7, d.desk)
+        .Bind(8, d.title)
+        .Bind(9, d.data_json)
+        .Bind(10, static_cast<int64_t>(d.state))
+        .Bind(11, d.create_time_ms)
+        .Bind(12, d.update_time_ms)
+        .Bind(13, static_cast<int64_t>(d.latest_revision));
+    absl::Status st = insert->Run();
+    if (st.ok()) st = InsertRevision(draft);
+    if (st.ok()) st = InsertEvent(event);
+    return st;
+  }
+
+  absl::Status InsertSession(const SessionRecord& r, const HistoryEvent& event) {
     auto s = db_.Prepare(
         "INSERT INTO sessions (id, document_id, base_revision, from_state, to_state, purpose, "
         "prepared_json, prepared_sha256, signer, create_time, expire_time, completed_revision) "
@@ -287,186 +479,9 @@ class SqliteStore final : public Store {
         .Bind(11, r.expire_time_ms);
     absl::Status st = s->Run();
     if (st.ok()) st = InsertEvent(event);
-    if (st.ok()) st = tx->Commit();
     return st;
   }
 
-  absl::StatusOr<SessionRecord> GetSession(const std::string& id) override {
-    absl::StatusOr<SqliteReaders::Lease> reader = readers_.Borrow();
-    if (!reader.ok()) return reader.status();
-    return GetSessionIn(reader->db(), id);
-  }
-
-  absl::StatusOr<RegisterEntry> AllocateNumber(const RegisterEntry& entry,
-                                               const HistoryEvent& event) override {
-    std::lock_guard lock(mu_);
-    // Unsynced: the number reaches nobody before a synced commit that follows it (the session
-    // prepared with it, the seal's revision, or its voiding); a power loss that undoes it undoes
-    // those too, and the number is then simply given again. Saves one WAL fsync per seal.
-    absl::StatusOr<SqliteTransaction> tx =
-        SqliteTransaction::Begin(db_, SqliteTransaction::Sync::kUnsynced);
-    if (!tx.ok()) return tx.status();
-    absl::StatusOr<RegisterEntry> allocated = InsertNextNumber(db_, entry);
-    if (!allocated.ok()) return allocated.status();
-    HistoryEvent numbered = event;
-    numbered.detail =
-        absl::StrCat("number ", allocated->number, "/", allocated->year, ", ", event.detail);
-    absl::Status st = InsertEvent(numbered);
-    if (st.ok()) st = tx->Commit();
-    if (!st.ok()) return st;
-    return allocated;
-  }
-
-  absl::Status VoidNumber(const std::string& agency, int year, int number,
-                          const std::string& reason) override {
-    std::lock_guard lock(mu_);
-    absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_);
-    if (!tx.ok()) return tx.status();
-    absl::Status st = VoidAllocated(db_, agency, year, number, reason);
-    if (st.ok()) st = tx->Commit();
-    return st;
-  }
-
-  absl::StatusOr<std::vector<RegisterEntry>> ListRegister(const RegisterFilter& filter) override {
-    std::lock_guard lock(mu_);
-    return SelectRegister(db_, filter);
-  }
-
-  absl::StatusOr<DocumentRecord> CompleteSession(const std::string& session_id,
-                                                 const RevisionRecord& revision,
-                                                 const HistoryEvent& event) override {
-    std::lock_guard lock(mu_);
-    absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_);
-    if (!tx.ok()) return tx.status();
-    absl::StatusOr<SessionRecord> session = GetSessionIn(db_, session_id);
-    if (!session.ok()) return session.status();
-    if (session->completed_revision != 0) {
-      return Error(ErrorCode::kSessionCompleted,
-                   absl::StrCat("revision ", session->completed_revision));
-    }
-    auto s = db_.Prepare("UPDATE sessions SET completed_revision = ?2 WHERE id = ?1");
-    absl::Status closed =
-        s.ok() ? s->Bind(1, session_id).Bind(2, static_cast<int64_t>(revision.number)).Run()
-               : s.status();
-    if (!closed.ok()) return closed;
-    const SignatureCommit commit{session->document_id, session->base_revision, session->from,
-                                 session->to, session_id};
-    return CommitSignature(*tx, commit, revision, event);
-  }
-
-  absl::StatusOr<DocumentRecord> AddSignature(const SignatureCommit& commit,
-                                              const RevisionRecord& revision,
-                                              const HistoryEvent& event) override {
-    std::lock_guard lock(mu_);
-    absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_);
-    if (!tx.ok()) return tx.status();
-    return CommitSignature(*tx, commit, revision, event);
-  }
-
-  absl::StatusOr<std::vector<PrintJob>> ListPrintJobs(const std::string& desk,
-                                                      int64_t after_sequence, int limit) override {
-    std::lock_guard lock(mu_);
-    return SelectPendingJobs(db_, desk, after_sequence, limit);
-  }
-
-  void WaitForPrintJobs(int64_t after_sequence, int64_t max_wait_ms) override {
-    std::unique_lock lock(jobs_mu_);
-    jobs_cv_.wait_for(lock, std::chrono::milliseconds(max_wait_ms),
-                      [&] { return newest_job_ > after_sequence; });
-  }
-
-  absl::StatusOr<PrintOutcome> RecordPrint(const PrintRecord& print,
-                                           const std::vector<DocumentState>& allowed_from,
-                                           DocumentState to, const HistoryEvent& event) override {
-    std::lock_guard lock(mu_);
-    absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_);
-    if (!tx.ok()) return tx.status();
-    absl::StatusOr<DocumentRecord> doc = GetDocumentIn(db_, print.document_id);
-    if (!doc.ok()) return doc.status();
-    auto known = SelectPrint(db_, print.document_id, print.print_id);
-    if (!known.ok()) return known.status();
-    if (known->has_value()) return PrintOutcome{*doc, **known, false};
-    if (std::find(allowed_from.begin(), allowed_from.end(), doc->state) == allowed_from.end()) {
-      return Error(ErrorCode::kTransitionInvalid,
-                   absl::StrCat("state ", static_cast<int>(doc->state)));
-    }
-    if (print.revision != doc->latest_revision) {
-      return Error(ErrorCode::kTransitionInvalid,
-                   absl::StrCat("revision ", print.revision, " is not the latest (",
-                                doc->latest_revision, ")"));
-    }
-    absl::StatusOr<int64_t> job = NewestPendingJob(db_, print.document_id);
-    if (!job.ok()) return job.status();
-    if (*job == 0) {
-      return Error(ErrorCode::kTransitionInvalid,
-                   "no print is pending for this document (ask for a reprint)");
-    }
-    PrintRecord recorded = print;
-    recorded.job_sequence = *job;
-    absl::Status st = InsertPrint(db_, recorded);
-    if (st.ok() && doc->state != to) {
-      st = UpdateDocument(doc->id, to, doc->latest_revision, event.time_ms);
-    }
-    if (st.ok()) st = InsertEvent(event);
-    if (st.ok()) st = tx->Commit();
-    if (!st.ok()) return st;
-    doc->state = to;
-    doc->update_time_ms = event.time_ms;
-    return PrintOutcome{*doc, recorded, true};
-  }
-
-  absl::StatusOr<PrintJob> AddReprintJob(const std::string& document_id,
-                                         const std::vector<DocumentState>& allowed_from,
-                                         const std::string& reason,
-                                         const HistoryEvent& event) override {
-    std::lock_guard lock(mu_);
-    absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_);
-    if (!tx.ok()) return tx.status();
-    absl::StatusOr<DocumentRecord> doc = GetDocumentIn(db_, document_id);
-    if (!doc.ok()) return doc.status();
-    if (std::find(allowed_from.begin(), allowed_from.end(), doc->state) == allowed_from.end()) {
-      return Error(ErrorCode::kTransitionInvalid,
-                   absl::StrCat("state ", static_cast<int>(doc->state)));
-    }
-    absl::StatusOr<PrintJob> job =
-        InsertPrintJob(db_, document_id, reason, event.actor, event.time_ms);
-    if (!job.ok()) return job.status();
-    absl::Status st = InsertEvent(event);
-    if (st.ok()) st = tx->Commit();
-    if (!st.ok()) return st;
-    AnnounceJob(job->sequence);
-    return job;
-  }
-
-  absl::StatusOr<std::vector<PrintRecord>> ListPrints(const std::string& document_id) override {
-    std::lock_guard lock(mu_);
-    return SelectPrints(db_, document_id);
-  }
-
-  absl::StatusOr<DocumentRecord> Transition(const std::string& id,
-                                            const std::vector<DocumentState>& allowed_from,
-                                            DocumentState to, const HistoryEvent& event) override {
-    std::lock_guard lock(mu_);
-    absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_);
-    if (!tx.ok()) return tx.status();
-    absl::StatusOr<DocumentRecord> doc = GetDocumentIn(db_, id);
-    if (!doc.ok()) return doc.status();
-    bool allowed = false;
-    for (DocumentState s : allowed_from) allowed = allowed || doc->state == s;
-    if (!allowed) {
-      return Error(ErrorCode::kTransitionInvalid,
-                   absl::StrCat("state ", static_cast<int>(doc->state)));
-    }
-    absl::Status st = UpdateDocument(id, to, doc->latest_revision, event.time_ms);
-    if (st.ok()) st = InsertEvent(event);
-    if (st.ok()) st = tx->Commit();
-    if (!st.ok()) return st;
-    doc->state = to;
-    doc->update_time_ms = event.time_ms;
-    return doc;
-  }
-
- private:
   // The lookups below run on `db`: the writer's connection inside its transactions, a reader's
   // otherwise.
   static absl::StatusOr<std::optional<DocumentRecord>> FindByRequestIn(
@@ -559,12 +574,17 @@ class SqliteStore final : public Store {
         .Run();
   }
 
-  // The rest of a signature's transaction (mu_ held, `tx` open): the checks and effects
-  // CompleteSession and AddSignature share; commits `tx`.
-  absl::StatusOr<DocumentRecord> CommitSignature(SqliteTransaction& tx,
-                                                 const SignatureCommit& commit,
-                                                 const RevisionRecord& revision,
-                                                 const HistoryEvent& event) {
+  // What a signature's transaction leaves for after its commit.
+  struct Signed {
+    DocumentRecord doc;
+    int64_t job = 0;  // the print job queued for a sealed document, else 0
+  };
+
+  // The part of a signature's transaction CompleteSession and AddSignature share (inside
+  // writes_.Run): checks the document is where the signature was prepared, adds the revision,
+  // moves the document on, marks the number issued, queues a sealed document for printing.
+  absl::Status WriteSignature(const SignatureCommit& commit, const RevisionRecord& revision,
+                              const HistoryEvent& event, Signed& out) {
     absl::StatusOr<DocumentRecord> doc = GetDocumentIn(db_, commit.document_id);
     if (!doc.ok()) return doc.status();
     if (doc->state != commit.from || doc->latest_revision != commit.base_revision ||
@@ -576,21 +596,25 @@ class SqliteStore final : public Store {
     if (st.ok()) st = UpdateDocument(doc->id, commit.to, revision.number, event.time_ms);
     if (st.ok()) st = MarkIssued(db_, commit.signing_id, event.time_ms);
     // A sealed document is ready for the print station of its desk, in the same transaction.
-    int64_t job = 0;
     if (st.ok() && commit.to == DocumentState::kSealed) {
       absl::StatusOr<PrintJob> queued =
           InsertPrintJob(db_, doc->id, "", event.actor, event.time_ms);
       st = queued.status();
-      if (queued.ok()) job = queued->sequence;
+      if (queued.ok()) out.job = queued->sequence;
     }
     if (st.ok()) st = InsertEvent(event);
-    if (st.ok()) st = tx.Commit();
-    if (!st.ok()) return st;
-    if (job != 0) AnnounceJob(job);
-    doc->state = commit.to;
-    doc->latest_revision = revision.number;
-    doc->update_time_ms = event.time_ms;
-    return doc;
+    out.doc = *std::move(doc);
+    out.doc.state = commit.to;
+    out.doc.latest_revision = revision.number;
+    out.doc.update_time_ms = event.time_ms;
+    return st;
+  }
+
+  // After a signature's transaction: its document, and its print job announced once committed.
+  absl::StatusOr<DocumentRecord> Published(const absl::Status& committed, Signed& out) {
+    if (!committed.ok()) return committed;
+    if (out.job != 0) AnnounceJob(out.job);
+    return std::move(out.doc);
   }
 
   // Wakes WatchReady callers; after the commit, so a woken reader finds the job.
@@ -604,12 +628,12 @@ class SqliteStore final : public Store {
 
   const std::string dir_;
   const int lock_fd_;
-  std::mutex jobs_mu_;  // guards newest_job_ (never held with mu_)
+  std::mutex jobs_mu_;  // guards newest_job_
   std::condition_variable jobs_cv_;
   int64_t newest_job_ = 0;
-  std::mutex mu_;  // guards db_: the one writing connection, used by one thread at a time
-  SqliteDb db_;
-  SqliteReaders readers_;  // for the lookups outside transactions: no mu_ needed
+  SqliteDb db_;  // the one writing connection: used only inside writes_.Run
+  GroupCommit writes_{db_};
+  SqliteReaders readers_;  // for the lookups outside transactions: they wait for no writer
   const BlobFiles blobs_;
   std::atomic<uint64_t> counter_{0};
 };

@@ -1,5 +1,6 @@
 // The embedded store: SQLite in WAL mode (synchronous=FULL: a commit that returned is on disk)
-// for metadata, sessions and history, and content-addressed PDF files beside it.
+// for metadata, sessions and history, and content-addressed PDF files beside it. Writes that
+// arrive together share one transaction and one fsync (store/group_commit.h).
 //
 // Layout of `dir`: taicho.db (+ -wal, -shm), blobs/ab/<sha256>.pdf, scratch/ (work files, emptied
 // at open), LOCK (held with flock while open: one process per store directory).

@@ -4,10 +4,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
+#include <chrono>
 #include <fstream>
+#include <optional>
+#include <thread>
+#include <vector>
 
 #include "errors/error.h"
 #include "gtest/gtest.h"
+#include "store/group_commit.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_store.h"
 #include "tests/support/pki_fixture.h"
@@ -308,6 +315,135 @@ TEST(SqliteDbTest, AnUnsyncedTransactionLeavesTheOthersSynced) {
   auto rows = db->Prepare("SELECT group_concat(k) FROM t");
   ASSERT_TRUE(rows.ok() && *rows->Step());
   EXPECT_EQ(rows->Text(0), "1");
+}
+
+// --- group commit: writers queued together share one transaction and one commit ---
+
+class GroupCommitTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = MakeTempDir("group-commit") + "/t.db";
+    absl::StatusOr<SqliteDb> db = SqliteDb::Open(path_);
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_.emplace(*std::move(db));
+    ASSERT_TRUE(db_->Exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+                          "PRAGMA foreign_keys = ON; CREATE TABLE t (k INTEGER PRIMARY KEY); "
+                          "CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child "
+                          "(p INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)")
+                    .ok());
+    group_ = std::make_unique<GroupCommit>(*db_);
+  }
+
+  static absl::Status Insert(SqliteDb& db, int64_t k) {
+    auto s = db.Prepare("INSERT INTO t (k) VALUES (?1)");
+    return s.ok() ? s->Bind(1, k).Run() : s.status();
+  }
+
+  // The keys another connection sees: committed rows only.
+  std::string Committed() {
+    absl::StatusOr<SqliteDb> other = SqliteDb::Open(path_);
+    if (!other.ok()) return "?";
+    auto s =
+        other->Prepare("SELECT coalesce(group_concat(k), '') FROM (SELECT k FROM t ORDER BY k)");
+    if (!s.ok() || !*s->Step()) return "?";
+    return s->Text(0);
+  }
+
+  // Writer A runs `a` and, inside it, waits until B and C queue behind it; B and C then run
+  // theirs. Returns the three statuses.
+  std::array<absl::Status, 3> ThreeQueuedWriters(GroupCommit::Work a, GroupCommit::Work b,
+                                                 GroupCommit::Work c) {
+    std::array<absl::Status, 3> out;
+    std::atomic<bool> a_inside{false};
+    std::thread first([&] {
+      out[0] = group_->Run([&](SqliteDb& db) {
+        a_inside = true;
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (group_->arriving() < 2 && std::chrono::steady_clock::now() < deadline) {
+          std::this_thread::yield();
+        }
+        return a(db);
+      });
+    });
+    while (!a_inside) std::this_thread::yield();
+    std::thread second([&] { out[1] = group_->Run(b); });
+    std::thread third([&] { out[2] = group_->Run(c); });
+    first.join();
+    second.join();
+    third.join();
+    return out;
+  }
+
+  std::string path_;
+  std::optional<SqliteDb> db_;
+  std::unique_ptr<GroupCommit> group_;
+};
+
+TEST_F(GroupCommitTest, WritersQueuedTogetherShareOneCommit) {
+  auto statuses = ThreeQueuedWriters([](SqliteDb& db) { return Insert(db, 1); },
+                                     [](SqliteDb& db) { return Insert(db, 2); },
+                                     [](SqliteDb& db) { return Insert(db, 3); });
+  for (const absl::Status& st : statuses) EXPECT_TRUE(st.ok()) << st;
+  EXPECT_EQ(group_->commits(), 1);
+  EXPECT_EQ(Committed(), "1,2,3");
+  // Alone, a writer commits at once.
+  ASSERT_TRUE(group_->Run([](SqliteDb& db) { return Insert(db, 4); }).ok());
+  EXPECT_EQ(group_->commits(), 2);
+  EXPECT_EQ(Committed(), "1,2,3,4");
+}
+
+TEST_F(GroupCommitTest, AFailedWriterLosesOnlyItsOwnChanges) {
+  auto statuses = ThreeQueuedWriters(
+      [](SqliteDb& db) { return Insert(db, 1); },
+      [](SqliteDb& db) {
+        absl::Status st = Insert(db, 2);  // written, then given up: undone
+        return st.ok() ? Error(ErrorCode::kTransitionInvalid, "changed meanwhile") : st;
+      },
+      [](SqliteDb& db) {
+        // A constraint error inside a writer's work (the key A wrote) undoes only that work.
+        absl::Status st = Insert(db, 3);
+        return st.ok() ? Insert(db, 1) : st;
+      });
+  EXPECT_TRUE(statuses[0].ok()) << statuses[0];
+  EXPECT_TRUE(HasCode(statuses[1], ErrorCode::kTransitionInvalid)) << statuses[1];
+  EXPECT_FALSE(statuses[2].ok());
+  EXPECT_EQ(group_->commits(), 1);
+  EXPECT_EQ(Committed(), "1");
+}
+
+TEST_F(GroupCommitTest, AFailedCommitFailsTheWholeGroupAndTheNextStartsClean) {
+  // B's row breaks a deferred foreign key: every write succeeds, the COMMIT refuses them all.
+  auto statuses =
+      ThreeQueuedWriters([](SqliteDb& db) { return Insert(db, 1); },
+                         [](SqliteDb& db) { return db.Exec("INSERT INTO child (p) VALUES (99)"); },
+                         [](SqliteDb& db) { return Insert(db, 3); });
+  for (const absl::Status& st : statuses) EXPECT_FALSE(st.ok());
+  EXPECT_EQ(Committed(), "");
+  ASSERT_TRUE(group_->Run([](SqliteDb& db) { return Insert(db, 4); }).ok());
+  EXPECT_EQ(Committed(), "4");
+}
+
+// Many writers at once: every one acknowledged is committed, and they shared commits.
+TEST_F(GroupCommitTest, ConcurrentWritersAllLand) {
+  constexpr int kThreads = 8, kEach = 40;
+  std::vector<std::thread> threads;
+  std::atomic<int> failed{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const int64_t k = t * 1000 + i;
+        if (!group_->Run([&](SqliteDb& db) { return Insert(db, k); }).ok()) ++failed;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failed, 0);
+  absl::StatusOr<SqliteDb> other = SqliteDb::Open(path_);
+  ASSERT_TRUE(other.ok());
+  auto count = other->Prepare("SELECT count(*) FROM t");
+  ASSERT_TRUE(count.ok() && *count->Step());
+  EXPECT_EQ(count->Int(0), kThreads * kEach);
+  EXPECT_LE(group_->commits(), kThreads * kEach);
 }
 
 }  // namespace

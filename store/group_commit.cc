@@ -1,0 +1,70 @@
+#include "store/group_commit.h"
+
+#include "errors/error.h"
+
+namespace taicho::store {
+namespace {
+
+absl::Status Step(SqliteDb& db, const char* sql) {
+  absl::StatusOr<SqliteStatement> s = db.Prepare(sql);
+  return s.ok() ? s->Run() : s.status();
+}
+
+}  // namespace
+
+void GroupCommit::Finish(absl::Status status) {
+  open_.reset();  // rolls back unless committed
+  std::shared_ptr<Group> group = std::move(group_);
+  group->done = true;
+  group->status = std::move(status);
+  group->committed.notify_all();
+}
+
+absl::Status GroupCommit::Run(Work work, SqliteTransaction::Sync sync) {
+  arriving_.fetch_add(1);
+  std::unique_lock lock(mu_);
+  arriving_.fetch_sub(1);
+  const bool first = !open_.has_value();
+  if (first) {
+    absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_, sync);
+    if (!tx.ok()) return tx.status();
+    open_.emplace(*std::move(tx));
+    group_ = std::make_shared<Group>();
+  }
+  const std::shared_ptr<Group> group = group_;
+  ++group->joined;
+
+  absl::Status mine = Step(db_, "SAVEPOINT writer");
+  if (mine.ok()) {
+    mine = work(db_);
+    if (sqlite3_get_autocommit(db_.get())) {
+      // SQLite rolled the whole transaction back itself (a full disk, an I/O error): the
+      // group's earlier changes went with it.
+      const absl::Status lost =
+          mine.ok() ? Error(ErrorCode::kIo, "the store's transaction was rolled back") : mine;
+      Finish(lost);
+      return lost;
+    }
+    absl::Status ended = mine.ok() ? Step(db_, "RELEASE writer") : Step(db_, "ROLLBACK TO writer");
+    if (ended.ok() && !mine.ok()) ended = Step(db_, "RELEASE writer");
+    if (!ended.ok()) {
+      Finish(ended);
+      return ended;
+    }
+  }
+
+  // Another writer is queued for the lock: it joins this transaction and decides in turn. An
+  // unsynced writer that opened the transaction commits it at once (no group waits on it).
+  const bool unsynced_alone = first && sync == SqliteTransaction::Sync::kUnsynced;
+  if (!unsynced_alone && arriving_.load() > 0 && group->joined < kMaxGroup) {
+    if (!mine.ok()) return mine;  // nothing of ours to wait for
+    group->committed.wait(lock, [&] { return group->done; });
+    return group->status;
+  }
+  absl::Status committed = open_->Commit();
+  commits_.fetch_add(1);
+  Finish(committed);
+  return mine.ok() ? committed : mine;
+}
+
+}  // namespace taicho::store
