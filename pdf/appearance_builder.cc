@@ -3,6 +3,7 @@
 #include <podofo/podofo.h>
 
 #include <algorithm>
+#include <cctype>
 #include <deque>
 #include <fstream>
 #include <functional>
@@ -11,6 +12,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
@@ -118,7 +122,7 @@ class Renumberer {
       std::vector<PdfReference> refs;
       FindReferences(*object, refs);
       for (const PdfReference& ref : refs) {
-        if (numbers_.count(ref)) continue;
+        if (numbers_.count(ref) || excluded_.count(ref)) continue;
         PdfObject* target = objects_.GetObject(ref);
         if (target == nullptr) return Error(ErrorCode::kInternal, "appearance: dangling ref");
         Number(ref);
@@ -150,6 +154,14 @@ class Renumberer {
   }
 
   int64_t NumberOf(const PdfReference& ref) const { return numbers_.at(ref); }
+
+  // `ref` is copied by other means: Collect does not follow it, and it takes `number` (given
+  // before Serialize) in the references to it.
+  void Exclude(const PdfReference& ref) { excluded_.insert(ref); }
+  void Assign(const PdfReference& ref, int64_t number) { numbers_[ref] = number; }
+  // The number the next collected object would take.
+  int64_t next() const { return next_; }
+  const std::string& tag() const { return tag_; }
 
  private:
   void Number(const PdfReference& ref) { numbers_[ref] = next_++; }
@@ -192,7 +204,80 @@ class Renumberer {
   int64_t next_;
   std::string tag_;
   std::map<PdfReference, int64_t> numbers_;
+  std::set<PdfReference> excluded_;
   std::vector<PdfObject*> order_;
+};
+
+// An object and all it uses (it first), serialized once with stand-in object numbers and subset
+// tag, and written out for each update with its own: the seal's drawing and the digit subsets of
+// the issue fills are the same objects in every seal, and copying them out of PoDoFo again each
+// time (a deep copy and a serialization per object) was most of what drawing them cost.
+class ObjectsTemplate {
+ public:
+  // Serializes `root` of `objects` and what it uses.
+  static absl::StatusOr<ObjectsTemplate> Make(PoDoFo::PdfVecObjects& objects, PdfObject* root) {
+    Renumberer stand_in(objects, kStandIn);
+    absl::Status st = stand_in.Collect(root);
+    if (!st.ok()) return st;
+    ObjectsTemplate t;
+    t.tag_ = stand_in.tag() + "+";
+    t.objects_ = stand_in.Serialize();
+    return t;
+  }
+
+  // The objects numbered from `first` (the root takes `first`), any font subset tagged `tag`.
+  void Write(int64_t first, const std::string& tag, std::vector<NumberedObject>& out) const {
+    for (const NumberedObject& o : objects_) {
+      // Only the dictionary is text: the stream after it is copied as it is.
+      const size_t stream = o.body.find("\nstream\n");
+      const size_t dict_end = stream == std::string::npos ? o.body.size() : stream;
+      out.push_back({first + (o.number - kStandIn),
+                     Substitute(std::string_view(o.body).substr(0, dict_end), first, tag) +
+                         o.body.substr(dict_end)});
+    }
+  }
+
+  size_t size() const { return objects_.size(); }
+
+ private:
+  // Ten digits, far above any object number a file of ours reaches, and written only here.
+  static constexpr int64_t kStandIn = 1'000'000'000;
+
+  // `dict` with every "N 0 R" of a stand-in number renumbered from `first`, and the stand-in
+  // subset tag replaced by `tag`.
+  std::string Substitute(std::string_view dict, int64_t first, const std::string& tag) const {
+    std::string out;
+    out.reserve(dict.size());
+    size_t i = 0;
+    while (i < dict.size()) {
+      if (dict.compare(i, tag_.size(), tag_) == 0) {
+        out += tag + "+";
+        i += tag_.size();
+        continue;
+      }
+      const bool starts_number = std::isdigit(static_cast<unsigned char>(dict[i])) &&
+                                 (i == 0 || !std::isdigit(static_cast<unsigned char>(dict[i - 1])));
+      if (starts_number) {
+        size_t end = i;
+        while (end < dict.size() && std::isdigit(static_cast<unsigned char>(dict[end]))) ++end;
+        const std::string_view digits = dict.substr(i, end - i);
+        int64_t value = 0;
+        const bool small = digits.size() <= 12;
+        for (char c : digits) value = small ? value * 10 + (c - '0') : 0;
+        const bool stand_in = small && value >= kStandIn &&
+                              value < kStandIn + static_cast<int64_t>(objects_.size()) &&
+                              dict.compare(end, 4, " 0 R") == 0;
+        out += stand_in ? std::to_string(first + (value - kStandIn)) : std::string(digits);
+        i = end;
+        continue;
+      }
+      out += dict[i++];
+    }
+    return out;
+  }
+
+  std::string tag_;  // the stand-in tag, with its "+"
+  std::vector<NumberedObject> objects_;
 };
 
 // Scales `image` (pixels) to `target` width and height in points, at (x, y).
@@ -254,9 +339,10 @@ class DrawnCache {
  public:
   struct Entry {
     std::unique_ptr<PoDoFo::PdfMemDocument> doc;
-    PdfObject* root = nullptr;        // the Form XObject, owned by doc
-    PoDoFo::PdfFont* font = nullptr;  // a font to draw more with (owned by doc), if any
-    std::mutex mu;                    // one user of the PoDoFo objects at a time
+    PdfObject* root = nullptr;            // the Form XObject, owned by doc
+    PoDoFo::PdfFont* font = nullptr;      // a font to draw more with (owned by doc), if any
+    std::optional<ObjectsTemplate> copy;  // root's (or font's) objects, once first copied
+    std::mutex mu;                        // one user of the PoDoFo objects at a time
   };
   using Draw = std::function<absl::StatusOr<std::shared_ptr<Entry>>()>;
   using Use = std::function<absl::Status(Entry&)>;
@@ -283,9 +369,14 @@ class DrawnCache {
                                                  const Draw& draw) {
     DrawnAppearance out;
     absl::Status st = With(key, draw, [&](Entry& entry) {
-      absl::StatusOr<DrawnAppearance> copied = CopyObjects(*entry.doc, entry.root, first_number);
-      if (!copied.ok()) return copied.status();
-      out = *std::move(copied);
+      if (!entry.copy) {
+        absl::StatusOr<ObjectsTemplate> made =
+            ObjectsTemplate::Make(entry.doc->GetObjects(), entry.root);
+        if (!made.ok()) return made.status();
+        entry.copy = *std::move(made);
+      }
+      out.xobject_number = first_number;
+      entry.copy->Write(first_number, SubsetTag(first_number), out.objects);
       return absl::OkStatus();
     });
     if (!st.ok()) return st;
@@ -563,13 +654,33 @@ absl::Status DrawFieldGroup(const std::vector<const FieldTextDrawing*>& fields,
     }
   };
   return DrawnCache::With(key, draw, [&](DrawnCache::Entry& entry) {
-    // Drawn in the cached document with its embedded digits, copied, then removed from it
-    // (it keeps only the font).
-    const std::vector<PdfObject*> roots = DrawFields(*entry.doc, entry.font, fields);
-    absl::Status st = CopyRoots(*entry.doc, roots, first_number, out);
-    for (PdfObject* root : roots) {
-      delete entry.doc->GetObjects().RemoveObject(root->Reference(), false);
+    PoDoFo::PdfVecObjects& objects = entry.doc->GetObjects();
+    PdfObject* font_object = entry.font->GetObject();
+    if (!entry.copy) {
+      absl::StatusOr<ObjectsTemplate> made = ObjectsTemplate::Make(objects, font_object);
+      if (!made.ok()) return made.status();
+      entry.copy = *std::move(made);
     }
+    // Drawn in the cached document with its embedded digits; the fields' XObjects are copied
+    // (then removed from it: it keeps only the font), the font's objects come from the
+    // template, numbered after them.
+    const std::vector<PdfObject*> roots = DrawFields(*entry.doc, entry.font, fields);
+    Renumberer renumberer(objects, first_number);
+    renumberer.Exclude(font_object->Reference());
+    absl::Status st;
+    for (PdfObject* root : roots) {
+      if (st.ok()) st = renumberer.Collect(root);
+    }
+    if (st.ok()) {
+      const int64_t font_first = renumberer.next();
+      renumberer.Assign(font_object->Reference(), font_first);
+      for (PdfObject* root : roots) {
+        out.xobject_numbers.push_back(renumberer.NumberOf(root->Reference()));
+      }
+      for (NumberedObject& o : renumberer.Serialize()) out.objects.push_back(std::move(o));
+      entry.copy->Write(font_first, renumberer.tag(), out.objects);
+    }
+    for (PdfObject* root : roots) delete objects.RemoveObject(root->Reference(), false);
     return st;
   });
 }
