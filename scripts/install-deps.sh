@@ -14,6 +14,7 @@ PACKAGES=(
   openssl softhsm2 opensc poppler-utils qpdf libnss3-tools fonts-liberation2 hyperfine zbar-tools
   sqlite3 cups-daemon cups-client faketime
   python3 python3-grpcio python3-protobuf
+  systemd  # systemd-analyze checks server/taichod.service
 )
 
 missing=()
