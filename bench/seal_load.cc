@@ -45,7 +45,7 @@ void Failed(const char* step, const std::string& message) {
 
 struct Options {
   std::string target;
-  std::vector<int> clients = {1, 4, 16};
+  std::vector<int> clients = {1, 4, 8, 16};
   int documents = 192;  // per client count, split between the clients
   std::string key = "serverKeys/seal";
   std::string officer_key, officer_chain;

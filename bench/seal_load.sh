@@ -2,7 +2,7 @@
 # Server-side seal under load (not a test). In one run on this machine:
 #   baseline: `openssl speed -seconds 3 rsa2048`, the raw single-core RSA-2048 sign rate;
 #   taichod (plain text on loopback, then mutual TLS) with the sample seal token in SoftHSM2,
-#   activated from a PIN file; bench/seal_load with 1, 4 and 16 intake clients creating 2-page
+#   activated from a PIN file; bench/seal_load with 1, 4, 8 and 16 intake clients creating 2-page
 #   decisions, an officer approving them, then sealing them server-side.
 # Usage: bash bench/seal_load.sh [BUILD_DIR]   (default build-bench; targets taichod, seal_load,
 #        draw_sample_images must be built). Env: DOCUMENTS (measured seals per client count,

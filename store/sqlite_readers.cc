@@ -18,7 +18,8 @@ absl::StatusOr<SqliteReaders::Lease> SqliteReaders::Borrow() {
   // query_only: a read connection that tried to write would be a bug, and fail rather than take
   // the write lock behind the writer's back. busy_timeout as the writer's: a reader waits only
   // while the WAL is being recovered or reset.
-  absl::Status st = db->Exec("PRAGMA query_only = ON; PRAGMA busy_timeout = 5000;");
+  absl::Status st =
+      db->Exec("PRAGMA query_only = ON; PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY;");
   if (!st.ok()) return st;
   return Lease(this, std::make_unique<SqliteDb>(*std::move(db)));
 }

@@ -670,10 +670,12 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir) {
   absl::StatusOr<SqliteDb> db = SqliteDb::Open(dir + "/taicho.db");
   if (!db.ok()) return fail(db.status());
   // WAL lets readers go on while a writer commits; FULL syncs the WAL at every commit, so an
-  // acknowledged change survives power loss, not only a crash of the process.
+  // acknowledged change survives power loss, not only a crash of the process. Temporary data in
+  // memory: each writer's SAVEPOINT (store/group_commit.h) keeps the pages it changes in a
+  // sub-journal, otherwise a file created in /var/tmp and deleted again for every write.
   absl::Status st = db->Exec(
       "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
-      "PRAGMA busy_timeout = 5000;");
+      "PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY;");
   if (st.ok()) st = db->Exec(kSchema);
   if (st.ok()) st = db->Exec(kRegisterSchema);
   if (st.ok()) st = db->Exec(kPrintSchema);
