@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <vector>
 
 #include "errors/error.h"
@@ -444,9 +445,12 @@ grpc::Status DocumentServiceImpl::SignDocument(grpc::ServerContext* context,
   input.reason = request->reason();
   input.location = request->location();
   input.actor = caller->actor;
-  const FifoGate::Pass pass = seal_gate_.Enter([context] { return context->IsCancelled(); });
-  if (!pass.admitted()) return log.Finish(Error(ErrorCode::kCancelled), context);
-  auto signed_revision = workflow_.SignWith(input, **key);
+  std::optional<FifoGate::Pass> pass(
+      seal_gate_.Enter([context] { return context->IsCancelled(); }));
+  if (!pass->admitted()) return log.Finish(Error(ErrorCode::kCancelled), context);
+  // The slot covers the seal's computing; storing it (fsyncs, the commit) waits outside, so
+  // that the next seal computes meanwhile.
+  auto signed_revision = workflow_.SignWith(input, **key, [&pass] { pass.reset(); });
   if (!signed_revision.ok()) {
     keys_->ReportFailure(*key_name, key->get(), signed_revision.status());
     return log.Finish(signed_revision.status(), context);

@@ -504,8 +504,10 @@ TEST_F(IssueWorkflow, ServerSealIsOnePassAndAFailedOneLeavesAGap) {
   in.document_id = first;
   in.role = workflow::SignatureRole::kSeal;
   in.actor = "clerk";
-  auto failed = workflow_->SignWith(in, wrong);
+  int signed_calls = 0;  // the hook runs once a signed file is complete, before it is stored
+  auto failed = workflow_->SignWith(in, wrong, [&] { ++signed_calls; });
   ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(signed_calls, 0);
   EXPECT_TRUE(HasCode(failed.status(), ErrorCode::kSignatureValueInvalid)) << failed.status();
   auto view = workflow_->Get(first, true);
   ASSERT_TRUE(view.ok());
@@ -516,11 +518,17 @@ TEST_F(IssueWorkflow, ServerSealIsOnePassAndAFailedOneLeavesAGap) {
   // kept between seals — and each update carries one font program per font, not one per field.
   for (const std::string& id : {first, second, third}) {
     in.document_id = id;
-    auto sealed = workflow_->SignWith(in, *seal_);
+    const size_t revisions_before = workflow_->Get(id, true)->revisions.size();
+    auto sealed = workflow_->SignWith(in, *seal_, [&] {
+      ++signed_calls;
+      // Not stored yet when the hook runs.
+      EXPECT_EQ(workflow_->Get(id, true)->revisions.size(), revisions_before);
+    });
     ASSERT_TRUE(sealed.ok()) << sealed.status();
     EXPECT_EQ(sealed->document.state, store::DocumentState::kSealed);
     EXPECT_EQ(sealed->revision.number, 3);
   }
+  EXPECT_EQ(signed_calls, 3);
   const render::IssueDate today = render::IssueDateAt(std::time(nullptr));
   const std::string day = render::DayText(today.day), month = render::MonthText(today.month),
                     year = std::to_string(today.year);

@@ -431,8 +431,8 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const std::string& ses
   return CompleteOutput{*std::move(updated), revision};
 }
 
-absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(PrepareInput input,
-                                                          signer::KeySigner& key) {
+absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(
+    PrepareInput input, signer::KeySigner& key, const std::function<void()>& signed_hook) {
   input.chain = key.CertificateChain();
   input.scheme = key.scheme();
   absl::StatusOr<SigningPlan> plan = Plan(input);
@@ -444,6 +444,7 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(PrepareInput input,
   absl::StatusOr<pades::SignResult> result =
       pades::SignPdf(plan->base_path, signed_file.path(), key, plan->options);
   if (!result.ok()) return plan->Abandon(store_, result.status());
+  if (signed_hook) signed_hook();
   absl::StatusOr<std::string> sha = store_.PutBlob(signed_file.path(), result->file_sha256);
   if (!sha.ok()) return plan->Abandon(store_, sha.status());
 

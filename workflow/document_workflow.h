@@ -136,7 +136,11 @@ class DocumentWorkflow {
   // Server-side signing with a key the server holds (keyring/), in one pass: the same checks,
   // options and issue number as Prepare (both start from Plan), then the signed revision is
   // written and recorded at once (no session). A failure voids the allocated number.
-  absl::StatusOr<CompleteOutput> SignWith(PrepareInput input, signer::KeySigner& key);
+  // `signed_hook`, if set, is called once the signed file is complete, before it is stored: what
+  // follows waits for the disk (fsyncs, the store's commit) more than it computes, so a caller
+  // that bounds how many signatures compute at once can let the next one start.
+  absl::StatusOr<CompleteOutput> SignWith(PrepareInput input, signer::KeySigner& key,
+                                          const std::function<void()>& signed_hook = {});
 
   // The register of issued documents (numbers given at the seal step, gaps with their reason).
   absl::StatusOr<std::vector<store::RegisterEntry>> ListRegister(const store::RegisterFilter& f) {
