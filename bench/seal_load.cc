@@ -55,8 +55,9 @@ struct Options {
   std::string officer_tls_cert, officer_tls_key;
   std::string label = "plain text";
   int server_pid = 0;  // when set, taichod's CPU time per operation is reported too
-  // Seals per client made, and not measured, before the measured seals: the first ones after
-  // the approvals run while the service's threads, heaps and caches settle.
+  // Seals per client made, and not measured, before the measured seals: in every run the seals
+  // of the first ~200 ms after the approvals were slower (up to 75 ms at 16 clients against a
+  // steady 35-50), a start-up effect that a desk working all day does not see.
   int warmup = 4;
   std::string latency_log;  // when set: one line per operation (phase clients client start_ms ms)
 };
