@@ -601,19 +601,29 @@ std::vector<PdfObject*> DrawFields(PoDoFo::PdfMemDocument& doc, PoDoFo::PdfFont*
   return roots;
 }
 
+// A font whose objects are written from a template rather than copied.
+struct TemplatedFont {
+  PdfObject* object = nullptr;  // its font dictionary in the document
+  const ObjectsTemplate* copy = nullptr;
+};
+
 // Copies the XObjects `roots` out of `doc` together, numbered from `first_number`: what they
-// share (the font) once.
+// share (the font) once. A templated `font` is written from its template, numbered after them.
 absl::Status CopyRoots(PoDoFo::PdfMemDocument& doc, const std::vector<PdfObject*>& roots,
-                       int64_t first_number, DrawnFieldTexts& out) {
+                       int64_t first_number, DrawnFieldTexts& out, TemplatedFont font = {}) {
   Renumberer renumberer(doc.GetObjects(), first_number);
+  if (font.object != nullptr) renumberer.Exclude(font.object->Reference());
   for (PdfObject* root : roots) {
     absl::Status st = renumberer.Collect(root);
     if (!st.ok()) return st;
   }
+  const int64_t font_first = renumberer.next();
+  if (font.object != nullptr) renumberer.Assign(font.object->Reference(), font_first);
   for (PdfObject* root : roots) {
     out.xobject_numbers.push_back(renumberer.NumberOf(root->Reference()));
   }
   for (NumberedObject& o : renumberer.Serialize()) out.objects.push_back(std::move(o));
+  if (font.object != nullptr) font.copy->Write(font_first, renumberer.tag(), out.objects);
   return absl::OkStatus();
 }
 
@@ -665,21 +675,7 @@ absl::Status DrawFieldGroup(const std::vector<const FieldTextDrawing*>& fields,
     // (then removed from it: it keeps only the font), the font's objects come from the
     // template, numbered after them.
     const std::vector<PdfObject*> roots = DrawFields(*entry.doc, entry.font, fields);
-    Renumberer renumberer(objects, first_number);
-    renumberer.Exclude(font_object->Reference());
-    absl::Status st;
-    for (PdfObject* root : roots) {
-      if (st.ok()) st = renumberer.Collect(root);
-    }
-    if (st.ok()) {
-      const int64_t font_first = renumberer.next();
-      renumberer.Assign(font_object->Reference(), font_first);
-      for (PdfObject* root : roots) {
-        out.xobject_numbers.push_back(renumberer.NumberOf(root->Reference()));
-      }
-      for (NumberedObject& o : renumberer.Serialize()) out.objects.push_back(std::move(o));
-      entry.copy->Write(font_first, renumberer.tag(), out.objects);
-    }
+    absl::Status st = CopyRoots(*entry.doc, roots, first_number, out, {font_object, &*entry.copy});
     for (PdfObject* root : roots) delete objects.RemoveObject(root->Reference(), false);
     return st;
   });

@@ -3,14 +3,6 @@
 #include "errors/error.h"
 
 namespace taicho::store {
-namespace {
-
-absl::Status Step(SqliteDb& db, const char* sql) {
-  absl::StatusOr<SqliteStatement> s = db.Prepare(sql);
-  return s.ok() ? s->Run() : s.status();
-}
-
-}  // namespace
 
 void GroupCommit::Finish(absl::Status status) {
   open_.reset();  // rolls back unless committed
@@ -34,7 +26,7 @@ absl::Status GroupCommit::Run(Work work, SqliteTransaction::Sync sync) {
   const std::shared_ptr<Group> group = group_;
   ++group->joined;
 
-  absl::Status mine = Step(db_, "SAVEPOINT writer");
+  absl::Status mine = db_.Run("SAVEPOINT writer");
   if (mine.ok()) {
     mine = work(db_);
     if (sqlite3_get_autocommit(db_.get())) {
@@ -45,8 +37,8 @@ absl::Status GroupCommit::Run(Work work, SqliteTransaction::Sync sync) {
       Finish(lost);
       return lost;
     }
-    absl::Status ended = mine.ok() ? Step(db_, "RELEASE writer") : Step(db_, "ROLLBACK TO writer");
-    if (ended.ok() && !mine.ok()) ended = Step(db_, "RELEASE writer");
+    absl::Status ended = mine.ok() ? db_.Run("RELEASE writer") : db_.Run("ROLLBACK TO writer");
+    if (ended.ok() && !mine.ok()) ended = db_.Run("RELEASE writer");
     if (!ended.ok()) {
       Finish(ended);
       return ended;

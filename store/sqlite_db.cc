@@ -120,6 +120,11 @@ absl::StatusOr<SqliteStatement> SqliteDb::Prepare(std::string_view sql) {
   return statement;
 }
 
+absl::Status SqliteDb::Run(std::string_view sql) {
+  absl::StatusOr<SqliteStatement> statement = Prepare(sql);
+  return statement.ok() ? statement->Run() : statement.status();
+}
+
 absl::Status SqliteDb::Exec(const std::string& sql) {
   char* message = nullptr;
   const int rc = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &message);
@@ -129,9 +134,7 @@ absl::Status SqliteDb::Exec(const std::string& sql) {
 }
 
 absl::Status SqliteTransaction::SetSync(SqliteDb& db, Sync sync) {
-  absl::StatusOr<SqliteStatement> pragma =
-      db.Prepare(sync == Sync::kFull ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
-  return pragma.ok() ? pragma->Run() : pragma.status();
+  return db.Run(sync == Sync::kFull ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
 }
 
 absl::StatusOr<SqliteTransaction> SqliteTransaction::Begin(SqliteDb& db, Sync sync) {
@@ -139,9 +142,8 @@ absl::StatusOr<SqliteTransaction> SqliteTransaction::Begin(SqliteDb& db, Sync sy
     absl::Status st = SetSync(db, sync);
     if (!st.ok()) return st;
   }
-  // Prepared (and so cached) rather than Exec'd: parsed once per connection, not per write.
-  absl::StatusOr<SqliteStatement> begin = db.Prepare("BEGIN IMMEDIATE");
-  absl::Status st = begin.ok() ? begin->Run() : begin.status();
+  // Run (cached) rather than Exec'd: parsed once per connection, not per write.
+  absl::Status st = db.Run("BEGIN IMMEDIATE");
   if (!st.ok()) {
     if (sync != Sync::kFull) (void)SetSync(db, Sync::kFull);
     return st;
@@ -159,8 +161,7 @@ SqliteTransaction::~SqliteTransaction() {
 }
 
 absl::Status SqliteTransaction::Commit() {
-  absl::StatusOr<SqliteStatement> commit = db_->Prepare("COMMIT");
-  absl::Status st = commit.ok() ? commit->Run() : commit.status();
+  absl::Status st = db_->Run("COMMIT");
   if (st.ok()) open_ = false;
   if (st.ok() && sync_ != Sync::kFull) {
     st = SetSync(*db_, Sync::kFull);

@@ -89,6 +89,9 @@ class SqliteDb {
   absl::StatusOr<SqliteStatement> Prepare(std::string_view sql);
   // Runs one or more statements that return no rows of interest.
   absl::Status Exec(const std::string& sql);
+  // Runs one statement that returns no rows, prepared once and kept (for the few the store runs
+  // for every write: BEGIN, COMMIT, savepoints, the sync level).
+  absl::Status Run(std::string_view sql);
   // Rows changed by the last INSERT/UPDATE/DELETE.
   int Changes() const { return sqlite3_changes(db_.get()); }
 
