@@ -21,6 +21,10 @@ void FileSha256::Update(std::span<const uint8_t> bytes) {
   EVP_DigestUpdate(ctx_.get(), bytes.data(), bytes.size());
 }
 
+bool FileSha256::CopyStateFrom(const EVP_MD_CTX* sha256) {
+  return EVP_MD_CTX_copy_ex(ctx_.get(), sha256) == 1;
+}
+
 absl::StatusOr<std::string> FileSha256::FinishFrom(const std::string& path, int64_t offset) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return Error(ErrorCode::kIo, "cannot stat " + path);
@@ -49,17 +53,23 @@ absl::StatusOr<Bytes> DigestByteRange(const std::string& path, const pdf::ByteRa
   if (file != nullptr && range[0] != 0) {
     return Error(ErrorCode::kInternal, "the signed ranges do not start the file");
   }
-  // The chunks come in file order, the first range's first.
+  // The chunks come in file order, the first range's first. A SHA-256 signature digest and the
+  // file's SHA-256 are the same state at the end of the first range (nearly the whole file): it
+  // is hashed once and the state copied, not hashed twice.
+  const bool shared_prefix = file != nullptr && md == signer::DigestAlgorithm::kSha256;
   int64_t first_left = range[1];
+  bool copied = shared_prefix && first_left == 0 && file->CopyStateFrom(ctx.get());
   absl::Status st = pdf::StreamByteRange(path, range, [&](std::span<const uint8_t> chunk) {
     EVP_DigestUpdate(ctx.get(), chunk.data(), chunk.size());
-    if (file != nullptr && first_left > 0) {
-      const size_t n = static_cast<size_t>(std::min<int64_t>(first_left, chunk.size()));
-      file->Update(chunk.first(n));
-      first_left -= static_cast<int64_t>(n);
-    }
+    if (file == nullptr || first_left <= 0) return;
+    const size_t n = static_cast<size_t>(std::min<int64_t>(first_left, chunk.size()));
+    if (!shared_prefix) file->Update(chunk.first(n));
+    first_left -= static_cast<int64_t>(n);
+    // A chunk never spans the two ranges (they are apart), so the state here is the prefix's.
+    if (shared_prefix && first_left == 0) copied = file->CopyStateFrom(ctx.get());
   });
   if (!st.ok()) return st;
+  if (shared_prefix && !copied) return Error(ErrorCode::kCrypto, "SHA-256 state copy");
   Bytes out(EVP_MAX_MD_SIZE);
   unsigned int len = 0;
   if (EVP_DigestFinal_ex(ctx.get(), out.data(), &len) != 1) {

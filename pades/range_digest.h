@@ -22,6 +22,8 @@ class FileSha256 {
  public:
   static absl::StatusOr<FileSha256> Start();
   void Update(std::span<const uint8_t> bytes);
+  // Takes over the state of another SHA-256 that has hashed the same bytes so far.
+  bool CopyStateFrom(const EVP_MD_CTX* sha256);
   // Adds the bytes of `path` from `offset` to its end; the lowercase hex digest.
   absl::StatusOr<std::string> FinishFrom(const std::string& path, int64_t offset);
 

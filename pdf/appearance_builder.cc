@@ -13,10 +13,11 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string_view>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "errors/error.h"
 #include "pdf/pdf_text.h"
 #include "pdf/png_image_cache.h"
@@ -122,7 +123,7 @@ class Renumberer {
       std::vector<PdfReference> refs;
       FindReferences(*object, refs);
       for (const PdfReference& ref : refs) {
-        if (numbers_.count(ref) || excluded_.count(ref)) continue;
+        if (numbers_.count(ref)) continue;
         PdfObject* target = objects_.GetObject(ref);
         if (target == nullptr) return Error(ErrorCode::kInternal, "appearance: dangling ref");
         Number(ref);
@@ -155,12 +156,6 @@ class Renumberer {
 
   int64_t NumberOf(const PdfReference& ref) const { return numbers_.at(ref); }
 
-  // `ref` is copied by other means: Collect does not follow it, and it takes `number` (given
-  // before Serialize) in the references to it.
-  void Exclude(const PdfReference& ref) { excluded_.insert(ref); }
-  void Assign(const PdfReference& ref, int64_t number) { numbers_[ref] = number; }
-  // The number the next collected object would take.
-  int64_t next() const { return next_; }
   const std::string& tag() const { return tag_; }
 
  private:
@@ -204,7 +199,6 @@ class Renumberer {
   int64_t next_;
   std::string tag_;
   std::map<PdfReference, int64_t> numbers_;
-  std::set<PdfReference> excluded_;
   std::vector<PdfObject*> order_;
 };
 
@@ -561,6 +555,25 @@ absl::StatusOr<DrawnAppearance> DrawAppearance(const AppearanceSpec& spec, Size 
 
 namespace {
 
+// Where a field's text starts in its rect: x by the field's /Q, and the baseline where the
+// surrounding line's is (the blank was cut from that line, one leading high, with the text's
+// descent below the baseline).
+struct TextOrigin {
+  double x = 0;
+  double baseline = 0;
+};
+TextOrigin PlaceText(PoDoFo::PdfFont* font, const FieldText& text, const std::string& value,
+                     Size size) {
+  const double width = TextWidth(font, value);
+  double x = kPadding;  // /Q 0: left
+  if (text.alignment == 1) x = (size.width - width) / 2;
+  if (text.alignment == 2) x = size.width - kPadding - width;
+  const PoDoFo::PdfFontMetrics* metrics = font->GetFontMetrics();
+  const double descent = -metrics->GetDescent();
+  const double text_height = metrics->GetAscent() + descent;
+  return {x, (size.height - text_height) / 2 + descent};
+}
+
 // Draws `text` into a new Form XObject of `doc` with `font` (of doc).
 PdfObject* DrawTextXObject(PoDoFo::PdfMemDocument& doc, PoDoFo::PdfFont* font,
                            const FieldText& text, Size size) {
@@ -568,21 +581,41 @@ PdfObject* DrawTextXObject(PoDoFo::PdfMemDocument& doc, PoDoFo::PdfFont* font,
   PoDoFo::PdfPainter painter;
   painter.SetPage(&xobject);
   const std::string value = Nfc(text.value);
-  const double width = TextWidth(font, value);
-  double x = kPadding;  // /Q 0: left
-  if (text.alignment == 1) x = (size.width - width) / 2;
-  if (text.alignment == 2) x = size.width - kPadding - width;
-  // The baseline where the surrounding line's is: the blank was cut from that line, one
-  // leading high, with the text's descent below the baseline.
-  const PoDoFo::PdfFontMetrics* metrics = font->GetFontMetrics();
-  const double descent = -metrics->GetDescent();
-  const double text_height = metrics->GetAscent() + descent;
-  const double baseline = (size.height - text_height) / 2 + descent;
+  const TextOrigin origin = PlaceText(font, text, value, size);
   painter.SetFont(font);
   painter.SetColor(0, 0, 0);
-  painter.DrawText(x, baseline, PdfText(value));
+  painter.DrawText(origin.x, origin.baseline, PdfText(value));
   painter.FinishPage();
   return xobject.GetObject();
+}
+
+// A PDF real: fixed notation (PDF has no exponents), at most six decimals, no trailing zeros.
+std::string PdfReal(double value) {
+  std::string text = absl::StrFormat("%.6f", value);
+  text.erase(text.find_last_not_of('0') + 1);
+  if (text.back() == '.') text.pop_back();
+  return text == "-0" ? "0" : text;
+}
+
+// The Form XObject DrawTextXObject would draw for `text`, all digits, written directly: the
+// issue number and date are filled at every seal, and PoDoFo's painter, its stream filter and
+// copying the result out cost more than the rest of the fill. `font` (already subset with the
+// ten digits) is `font_number` in the update.
+std::string DigitsXObject(PoDoFo::PdfFont* font, const FieldText& text, Size size,
+                          int64_t font_number) {
+  const TextOrigin origin = PlaceText(font, text, text.value, size);
+  const PoDoFo::PdfRefCountedBuffer codes =
+      font->GetEncoding()->ConvertToEncoding(PdfText(text.value), font);
+  const std::string hex = absl::BytesToHexString(
+      absl::string_view(codes.GetBuffer(), static_cast<size_t>(codes.GetSize())));
+  const std::string resource = font->GetIdentifier().GetName();
+  const std::string content =
+      absl::StrCat("0 0 0 rg\nBT\n/", resource, " ", PdfReal(text.font_size), " Tf\n",
+                   PdfReal(origin.x), " ", PdfReal(origin.baseline), " Td <", hex, "> Tj\nET\n");
+  return absl::StrCat("<</Type/XObject/Subtype/Form/FormType 1/BBox[0 0 ", PdfReal(size.width), " ",
+                      PdfReal(size.height), "]/Matrix[1 0 0 1 0 0]/Resources<</Font<</", resource,
+                      " ", font_number, " 0 R>>/ProcSet[/PDF/Text]>>/Length ", content.size(),
+                      ">>\nstream\n", content, "\nendstream");
 }
 
 constexpr char kDigits[] = "0123456789";
@@ -601,29 +634,19 @@ std::vector<PdfObject*> DrawFields(PoDoFo::PdfMemDocument& doc, PoDoFo::PdfFont*
   return roots;
 }
 
-// A font whose objects are written from a template rather than copied.
-struct TemplatedFont {
-  PdfObject* object = nullptr;  // its font dictionary in the document
-  const ObjectsTemplate* copy = nullptr;
-};
-
 // Copies the XObjects `roots` out of `doc` together, numbered from `first_number`: what they
-// share (the font) once. A templated `font` is written from its template, numbered after them.
+// share (the font) once.
 absl::Status CopyRoots(PoDoFo::PdfMemDocument& doc, const std::vector<PdfObject*>& roots,
-                       int64_t first_number, DrawnFieldTexts& out, TemplatedFont font = {}) {
+                       int64_t first_number, DrawnFieldTexts& out) {
   Renumberer renumberer(doc.GetObjects(), first_number);
-  if (font.object != nullptr) renumberer.Exclude(font.object->Reference());
   for (PdfObject* root : roots) {
     absl::Status st = renumberer.Collect(root);
     if (!st.ok()) return st;
   }
-  const int64_t font_first = renumberer.next();
-  if (font.object != nullptr) renumberer.Assign(font.object->Reference(), font_first);
   for (PdfObject* root : roots) {
     out.xobject_numbers.push_back(renumberer.NumberOf(root->Reference()));
   }
   for (NumberedObject& o : renumberer.Serialize()) out.objects.push_back(std::move(o));
-  if (font.object != nullptr) font.copy->Write(font_first, renumberer.tag(), out.objects);
   return absl::OkStatus();
 }
 
@@ -664,20 +687,24 @@ absl::Status DrawFieldGroup(const std::vector<const FieldTextDrawing*>& fields,
     }
   };
   return DrawnCache::With(key, draw, [&](DrawnCache::Entry& entry) {
-    PoDoFo::PdfVecObjects& objects = entry.doc->GetObjects();
-    PdfObject* font_object = entry.font->GetObject();
     if (!entry.copy) {
-      absl::StatusOr<ObjectsTemplate> made = ObjectsTemplate::Make(objects, font_object);
+      absl::StatusOr<ObjectsTemplate> made =
+          ObjectsTemplate::Make(entry.doc->GetObjects(), entry.font->GetObject());
       if (!made.ok()) return made.status();
       entry.copy = *std::move(made);
     }
-    // Drawn in the cached document with its embedded digits; the fields' XObjects are copied
-    // (then removed from it: it keeps only the font), the font's objects come from the
-    // template, numbered after them.
-    const std::vector<PdfObject*> roots = DrawFields(*entry.doc, entry.font, fields);
-    absl::Status st = CopyRoots(*entry.doc, roots, first_number, out, {font_object, &*entry.copy});
-    for (PdfObject* root : roots) delete objects.RemoveObject(root->Reference(), false);
-    return st;
+    // The fields' XObjects written directly with the cached font's digits, then the font's
+    // objects from the template, numbered after them.
+    const int64_t font_number = first_number + static_cast<int64_t>(fields.size());
+    int64_t number = first_number;
+    for (const FieldTextDrawing* field : fields) {
+      out.xobject_numbers.push_back(number);
+      out.objects.push_back(
+          {number, DigitsXObject(entry.font, field->text, field->size, font_number)});
+      ++number;
+    }
+    entry.copy->Write(font_number, SubsetTag(first_number), out.objects);
+    return absl::OkStatus();
   });
 }
 

@@ -35,7 +35,7 @@ struct TaichodOptions {
   int max_upload_mb = 256;         // the largest PDF streamed in with VerifyUpload
   int max_concurrent_uploads = 4;  // VerifyUpload calls at once (each may take max_upload_mb)
   int session_ttl_seconds = 900;
-  // Server-side seals running at once (the rest wait their turn); 0: two per CPU core.
+  // Server-side seals running at once (the rest wait their turn); 0: one per core, and one more.
   int seal_concurrency = 0;
   std::string port_file;
   int shutdown_grace_seconds = 10;
