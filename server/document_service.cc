@@ -66,6 +66,13 @@ absl::Status FillChanged(workflow::DocumentWorkflow& workflow, const std::string
   return absl::OkStatus();
 }
 
+// A signature's response: the new revision, and the document as it stands after it (the
+// workflow's own result: no second read of what it just wrote).
+void FillCompleted(const workflow::CompleteOutput& done, v1::CompleteSignatureResponse* out) {
+  FillRevision(done.revision, out->mutable_revision());
+  FillView({done.document, done.revisions, {}}, /*with_data=*/false, out->mutable_document());
+}
+
 // The x509 property gRPC's TLS transport gives for the verified peer certificate.
 constexpr char kPeerCertificatePem[] = "x509_pem_cert";
 
@@ -347,9 +354,8 @@ grpc::Status DocumentServiceImpl::CompleteSignature(grpc::ServerContext* context
       *session, ByteSpan(reinterpret_cast<const uint8_t*>(value.data()), value.size()),
       caller->actor);
   if (!completed.ok()) return log.Finish(completed.status(), context);
-  FillRevision(completed->revision, response->mutable_revision());
-  return log.Finish(FillChanged(workflow_, completed->document.id, response->mutable_document()),
-                    context);
+  FillCompleted(*completed, response);
+  return log.Finish(absl::OkStatus(), context);
 }
 
 grpc::Status DocumentServiceImpl::VerifyDocument(grpc::ServerContext* context,
@@ -455,9 +461,8 @@ grpc::Status DocumentServiceImpl::SignDocument(grpc::ServerContext* context,
     keys_->ReportFailure(*key_name, key->get(), signed_revision.status());
     return log.Finish(signed_revision.status(), context);
   }
-  FillRevision(signed_revision->revision, response->mutable_revision());
-  return log.Finish(
-      FillChanged(workflow_, signed_revision->document.id, response->mutable_document()), context);
+  FillCompleted(*signed_revision, response);
+  return log.Finish(absl::OkStatus(), context);
 }
 
 grpc::Status DocumentServiceImpl::ActivateKey(grpc::ServerContext* context,

@@ -299,7 +299,33 @@ absl::StatusOr<PreparedCms> PrepareCms(const CmsRequest& request) {
   return prepared;
 }
 
+namespace {
+
+// `built` with the signature value over its signed attributes, checked against the signer's
+// certificate, as DER.
+absl::StatusOr<Bytes> FinishCms(const BuiltCms& built, SignatureScheme scheme,
+                                ByteSpan signature_value) {
+  if (signature_value.empty()) return Error(ErrorCode::kSignatureValueInvalid, "empty value");
+  Bytes value = NormaliseSignature(built, scheme, signature_value);
+  if (value.empty()) return Error(ErrorCode::kSignatureValueInvalid, "unusable ECDSA value");
+  if (ASN1_STRING_set(CMS_SignerInfo_get0_signature(built.si), value.data(),
+                      static_cast<int>(value.size())) != 1) {
+    return CryptoError("cannot set the signature value");
+  }
+  if (CMS_SignerInfo_verify(built.si) != 1) {
+    ERR_clear_error();
+    return Error(ErrorCode::kSignatureValueInvalid,
+                 "the value does not verify with the signer certificate");
+  }
+  Bytes der = ossl::ToDer(built.cms.get(), i2d_CMS_ContentInfo);
+  if (der.empty()) return CryptoError("i2d_CMS_ContentInfo failed");
+  return der;
+}
+
+}  // namespace
+
 absl::StatusOr<Bytes> CompleteCms(const PreparedCms& prepared, ByteSpan signature_value) {
+  // Rebuilt from the request: the prepared state is all a later process has.
   absl::StatusOr<BuiltCms> built = BuildCms(prepared.request);
   if (!built.ok()) {
     return Error(ErrorCode::kStateInvalid,
@@ -309,21 +335,7 @@ absl::StatusOr<Bytes> CompleteCms(const PreparedCms& prepared, ByteSpan signatur
     return Error(ErrorCode::kStateInvalid,
                  "the signed attributes differ from the prepared ones (inputs changed)");
   }
-  if (signature_value.empty()) return Error(ErrorCode::kSignatureValueInvalid, "empty value");
-  Bytes value = NormaliseSignature(*built, prepared.request.scheme, signature_value);
-  if (value.empty()) return Error(ErrorCode::kSignatureValueInvalid, "unusable ECDSA value");
-  if (ASN1_STRING_set(CMS_SignerInfo_get0_signature(built->si), value.data(),
-                      static_cast<int>(value.size())) != 1) {
-    return CryptoError("cannot set the signature value");
-  }
-  if (CMS_SignerInfo_verify(built->si) != 1) {
-    ERR_clear_error();
-    return Error(ErrorCode::kSignatureValueInvalid,
-                 "the value does not verify with the signer certificate");
-  }
-  Bytes der = ossl::ToDer(built->cms.get(), i2d_CMS_ContentInfo);
-  if (der.empty()) return CryptoError("i2d_CMS_ContentInfo failed");
-  return der;
+  return FinishCms(*built, prepared.request.scheme, signature_value);
 }
 
 absl::StatusOr<Bytes> SignCms(const CmsRequest& request, KeySigner& key) {
@@ -332,11 +344,12 @@ absl::StatusOr<Bytes> SignCms(const CmsRequest& request, KeySigner& key) {
                  absl::StrCat("the key signs with ", std::string(SchemeName(key.scheme())),
                               ", the request asks for ", std::string(SchemeName(request.scheme))));
   }
-  absl::StatusOr<PreparedCms> prepared = PrepareCms(request);
-  if (!prepared.ok()) return prepared.status();
-  absl::StatusOr<Bytes> value = key.Sign(prepared->signed_attributes, request.digest);
+  // Built once and finished in place: nothing leaves this call between preparing and completing.
+  absl::StatusOr<BuiltCms> built = BuildCms(request);
+  if (!built.ok()) return built.status();
+  absl::StatusOr<Bytes> value = key.Sign(built->signed_attributes, request.digest);
   if (!value.ok()) return value.status();
-  return CompleteCms(*prepared, *value);
+  return FinishCms(*built, request.scheme, *value);
 }
 
 size_t EstimateCmsSize(const std::vector<Bytes>& chain) {

@@ -197,6 +197,8 @@ std::string NewApproved(const Taichod& server, const std::string& dossier) {
   status = officer->CompleteSignature(context.get(), complete, &approved);
   EXPECT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(approved.document().state(), v1::Document::APPROVED);
+  EXPECT_EQ(approved.document().revisions_size(), 2);
+  EXPECT_EQ(approved.document().revisions(1).name(), approved.revision().name());
   return created.name();
 }
 
@@ -418,6 +420,17 @@ TEST(ServiceSeal, SealsServerSideAfterTheOfficerAndCheckersAgree) {
   int prepared = 0;  // the officer's split signature only
   for (const auto& e : got.history()) prepared += e.action() == "signature_prepared" ? 1 : 0;
   EXPECT_EQ(prepared, 1);
+  // The seal's response showed the document as it is stored (built from the workflow's result,
+  // not read again): same state, same revisions, the seal's last.
+  EXPECT_EQ(sealed.document().state(), got.state());
+  EXPECT_EQ(sealed.document().update_time().seconds(), got.update_time().seconds());
+  ASSERT_EQ(sealed.document().revisions_size(), got.revisions_size());
+  for (int i = 0; i < got.revisions_size(); ++i) {
+    EXPECT_EQ(sealed.document().revisions(i).SerializeAsString(),
+              got.revisions(i).SerializeAsString())
+        << i;
+  }
+  EXPECT_EQ(sealed.document().revisions(2).name(), sealed.revision().name());
   const auto& last = got.history(got.history_size() - 1);
   EXPECT_EQ(last.action(), "sealed");
   EXPECT_NE(last.detail().find("UBND huyện Châu Đức"), std::string::npos) << last.detail();

@@ -232,6 +232,7 @@ struct DocumentWorkflow::SigningPlan {
   const RoleStep* step = nullptr;
   store::DocumentRecord doc;
   store::RevisionRecord base;
+  std::vector<store::RevisionRecord> revisions;  // the document's so far, `base` the latest
   std::string base_path;
   signer::CertificateInfo cert;
   signer::SignatureScheme scheme = signer::SignatureScheme::kRsaPkcs1v15;
@@ -287,6 +288,7 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Prepa
   auto base = FindRevision(*revisions, plan.doc.latest_revision, plan.doc.id);
   if (!base.ok()) return base.status();
   plan.base = *std::move(base);
+  plan.revisions = *std::move(revisions);
   absl::StatusOr<std::string> base_path = store_.BlobPath(plan.base.sha256);
   if (!base_path.ok()) return base_path.status();
   plan.base_path = *std::move(base_path);
@@ -321,7 +323,7 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Prepa
   if (in.role == SignatureRole::kSeal) {
     absl::StatusOr<std::shared_ptr<const render::DocumentKind>> kind = kinds_.Get(plan.doc.kind);
     if (!kind.ok()) return kind.status();
-    IssueRequest request{&plan.doc,         kind->get(),     ApproverOf(*revisions),
+    IssueRequest request{&plan.doc,         kind->get(),     ApproverOf(plan.revisions),
                          plan.cert.subject, plan.signing_id, plan.now,
                          in.actor};
     absl::StatusOr<std::optional<IssueAllocation>> allocated = AllocateIssueNumber(store_, request);
@@ -428,7 +430,9 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const std::string& ses
   absl::StatusOr<store::DocumentRecord> updated =
       store_.CompleteSession(session_id, revision, event);
   if (!updated.ok()) return updated.status();
-  return CompleteOutput{*std::move(updated), revision};
+  absl::StatusOr<std::vector<store::RevisionRecord>> revisions = store_.ListRevisions(doc->id);
+  if (!revisions.ok()) return revisions.status();
+  return CompleteOutput{*std::move(updated), revision, *std::move(revisions)};
 }
 
 absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(
@@ -460,7 +464,9 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(
                                       plan->signing_id};
   absl::StatusOr<store::DocumentRecord> updated = store_.AddSignature(commit, revision, event);
   if (!updated.ok()) return plan->Abandon(store_, updated.status());
-  return CompleteOutput{*std::move(updated), revision};
+  // The transaction added it right after the plan's base: the revisions are the plan's and it.
+  plan->revisions.push_back(revision);
+  return CompleteOutput{*std::move(updated), revision, std::move(plan->revisions)};
 }
 
 absl::StatusOr<pades::VerificationReport> DocumentWorkflow::VerifyBytes(std::string_view pdf) {

@@ -85,6 +85,7 @@ struct PrepareOutput {
 struct CompleteOutput {
   store::DocumentRecord document;
   store::RevisionRecord revision;
+  std::vector<store::RevisionRecord> revisions;  // all of the document's, `revision` last
 };
 
 struct PrintInput {
