@@ -1,8 +1,26 @@
 #include "store/group_commit.h"
 
+#include <exception>
+
+#include "absl/strings/str_cat.h"
 #include "errors/error.h"
 
 namespace taicho::store {
+namespace {
+
+// `work`'s status, or an error for what it threw (an allocation failing inside a write): the
+// writer's savepoint is then rolled back like any failed writer's, and the group goes on. Left
+// to unwind, it would leave its half-done changes in the transaction the next writer commits,
+// and this group's writers waiting for a commit no one makes.
+absl::Status RunWork(GroupCommit::Work work, SqliteDb& db) {
+  try {
+    return work(db);
+  } catch (const std::exception& e) {
+    return Error(ErrorCode::kInternal, absl::StrCat("store write failed: ", e.what()));
+  }
+}
+
+}  // namespace
 
 void GroupCommit::Finish(absl::Status status) {
   open_.reset();  // rolls back unless committed
@@ -18,17 +36,18 @@ absl::Status GroupCommit::Run(Work work, SqliteTransaction::Sync sync) {
   arriving_.fetch_sub(1);
   const bool first = !open_.has_value();
   if (first) {
+    auto group = std::make_shared<Group>();  // before BEGIN: nothing to undo should it throw
     absl::StatusOr<SqliteTransaction> tx = SqliteTransaction::Begin(db_, sync);
     if (!tx.ok()) return tx.status();
     open_.emplace(*std::move(tx));
-    group_ = std::make_shared<Group>();
+    group_ = std::move(group);
   }
   const std::shared_ptr<Group> group = group_;
   ++group->joined;
 
   absl::Status mine = db_.Run("SAVEPOINT writer");
   if (mine.ok()) {
-    mine = work(db_);
+    mine = RunWork(work, db_);
     if (sqlite3_get_autocommit(db_.get())) {
       // SQLite rolled the whole transaction back itself (a full disk, an I/O error): the
       // group's earlier changes went with it.

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <new>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -409,6 +410,24 @@ TEST_F(GroupCommitTest, AFailedWriterLosesOnlyItsOwnChanges) {
   EXPECT_FALSE(statuses[2].ok());
   EXPECT_EQ(group_->commits(), 1);
   EXPECT_EQ(Committed(), "1");
+}
+
+TEST_F(GroupCommitTest, AWriterThatThrowsFailsAloneAndTheGroupCommits) {
+  // B writes, then runs out of memory mid-work: its row is undone, A's and C's land, and
+  // nobody waits for ever.
+  auto statuses = ThreeQueuedWriters([](SqliteDb& db) { return Insert(db, 1); },
+                                     [](SqliteDb& db) -> absl::Status {
+                                       absl::Status st = Insert(db, 2);
+                                       if (st.ok()) throw std::bad_alloc();
+                                       return st;
+                                     },
+                                     [](SqliteDb& db) { return Insert(db, 3); });
+  EXPECT_TRUE(statuses[0].ok()) << statuses[0];
+  EXPECT_TRUE(HasCode(statuses[1], ErrorCode::kInternal)) << statuses[1];
+  EXPECT_TRUE(statuses[2].ok()) << statuses[2];
+  EXPECT_EQ(Committed(), "1,3");
+  ASSERT_TRUE(group_->Run([](SqliteDb& db) { return Insert(db, 4); }).ok());
+  EXPECT_EQ(Committed(), "1,3,4");
 }
 
 TEST_F(GroupCommitTest, AFailedCommitFailsTheWholeGroupAndTheNextStartsClean) {
