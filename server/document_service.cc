@@ -451,12 +451,17 @@ grpc::Status DocumentServiceImpl::SignDocument(grpc::ServerContext* context,
   input.reason = request->reason();
   input.location = request->location();
   input.actor = caller->actor;
-  std::optional<FifoGate::Pass> pass(
-      seal_gate_.Enter([context] { return context->IsCancelled(); }));
-  if (!pass->admitted()) return log.Finish(Error(ErrorCode::kCancelled), context);
-  // The slot covers the seal's computing; storing it (fsyncs, the commit) waits outside, so
-  // that the next seal computes meanwhile.
-  auto signed_revision = workflow_.SignWith(input, **key, [&pass] { pass.reset(); });
+  // The gate covers the seal's computing only: planning it (the issue number's allocation can
+  // wait for a group commit's fsync) and storing it (fsyncs, the commit) wait outside, so that
+  // the cores keep computing other seals meanwhile.
+  std::optional<FifoGate::Pass> pass;
+  workflow::ComputeHooks hooks;
+  hooks.computing = [&]() -> absl::Status {
+    pass.emplace(seal_gate_.Enter([context] { return context->IsCancelled(); }));
+    return pass->admitted() ? absl::OkStatus() : Error(ErrorCode::kCancelled);
+  };
+  hooks.computed = [&pass] { pass.reset(); };
+  auto signed_revision = workflow_.SignWith(input, **key, hooks);
   if (!signed_revision.ok()) {
     keys_->ReportFailure(*key_name, key->get(), signed_revision.status());
     return log.Finish(signed_revision.status(), context);

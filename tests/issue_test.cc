@@ -504,9 +504,16 @@ TEST_F(IssueWorkflow, ServerSealIsOnePassAndAFailedOneLeavesAGap) {
   in.document_id = first;
   in.role = workflow::SignatureRole::kSeal;
   in.actor = "clerk";
-  int signed_calls = 0;  // the hook runs once a signed file is complete, before it is stored
-  auto failed = workflow_->SignWith(in, wrong, [&] { ++signed_calls; });
+  int computing_calls = 0, signed_calls = 0;
+  workflow::ComputeHooks counted;
+  counted.computing = [&] {
+    ++computing_calls;
+    return absl::OkStatus();
+  };
+  counted.computed = [&] { ++signed_calls; };  // once a signed file is complete, before storing
+  auto failed = workflow_->SignWith(in, wrong, counted);
   ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(computing_calls, 1);
   EXPECT_EQ(signed_calls, 0);
   EXPECT_TRUE(HasCode(failed.status(), ErrorCode::kSignatureValueInvalid)) << failed.status();
   auto view = workflow_->Get(first, true);
@@ -519,16 +526,23 @@ TEST_F(IssueWorkflow, ServerSealIsOnePassAndAFailedOneLeavesAGap) {
   for (const std::string& id : {first, second, third}) {
     in.document_id = id;
     const size_t revisions_before = workflow_->Get(id, true)->revisions.size();
-    auto sealed = workflow_->SignWith(in, *seal_, [&] {
+    workflow::ComputeHooks hooks;
+    hooks.computing = [&] {
+      ++computing_calls;
+      return absl::OkStatus();
+    };
+    hooks.computed = [&] {
       ++signed_calls;
       // Not stored yet when the hook runs.
       EXPECT_EQ(workflow_->Get(id, true)->revisions.size(), revisions_before);
-    });
+    };
+    auto sealed = workflow_->SignWith(in, *seal_, hooks);
     ASSERT_TRUE(sealed.ok()) << sealed.status();
     EXPECT_EQ(sealed->document.state, store::DocumentState::kSealed);
     EXPECT_EQ(sealed->revision.number, 3);
   }
   EXPECT_EQ(signed_calls, 3);
+  EXPECT_EQ(computing_calls, 4);
   const render::IssueDate today = render::IssueDateAt(std::time(nullptr));
   const std::string day = render::DayText(today.day), month = render::MonthText(today.month),
                     year = std::to_string(today.year);
@@ -558,6 +572,26 @@ TEST_F(IssueWorkflow, ServerSealIsOnePassAndAFailedOneLeavesAGap) {
   EXPECT_NE((*listed)[0].void_reason.find("signing failed"), std::string::npos)
       << (*listed)[0].void_reason;
   for (size_t i = 1; i < 4; ++i) EXPECT_EQ((*listed)[i].state, store::RegisterState::kIssued);
+
+  // A caller that gives up before computing (a cancelled call waiting for taichod's seal gate):
+  // nothing signed or stored, the number it was given becomes a gap with the reason.
+  const std::string fourth = Create("HS-104");
+  Approve(fourth);
+  in.document_id = fourth;
+  workflow::ComputeHooks gave_up;
+  gave_up.computing = [] { return Error(ErrorCode::kCancelled, "the caller went away"); };
+  gave_up.computed = [&] { ++signed_calls; };
+  auto cancelled = workflow_->SignWith(in, *seal_, gave_up);
+  EXPECT_TRUE(HasCode(cancelled.status(), ErrorCode::kCancelled)) << cancelled.status();
+  EXPECT_EQ(signed_calls, 3);
+  EXPECT_EQ(workflow_->Get(fourth, true)->document.state, store::DocumentState::kApproved);
+  EXPECT_EQ(workflow_->Get(fourth, true)->revisions.size(), 2u);
+  listed = store_->ListRegister({});
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 5u);
+  EXPECT_EQ((*listed)[4].state, store::RegisterState::kVoid);
+  EXPECT_NE((*listed)[4].void_reason.find("the caller went away"), std::string::npos)
+      << (*listed)[4].void_reason;
 }
 
 // --- desk statistics: received, returned, on the spot, receipt-to-return percentiles ---

@@ -435,20 +435,24 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const std::string& ses
   return CompleteOutput{*std::move(updated), revision, *std::move(revisions)};
 }
 
-absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(
-    PrepareInput input, signer::KeySigner& key, const std::function<void()>& signed_hook) {
+absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(PrepareInput input,
+                                                          signer::KeySigner& key,
+                                                          const ComputeHooks& hooks) {
   input.chain = key.CertificateChain();
   input.scheme = key.scheme();
   absl::StatusOr<SigningPlan> plan = Plan(input);
   if (!plan.ok()) return plan.status();
   const RoleStep& step = *plan->step;
+  if (hooks.computing) {
+    if (absl::Status st = hooks.computing(); !st.ok()) return plan->Abandon(store_, st);
+  }
   // One pass: the update is written, digested, signed and embedded in one file, with no
   // prepared copy to store, read back and re-digest, and no session to record.
   ScratchFile signed_file(Scratch(".pdf"));
   absl::StatusOr<pades::SignResult> result =
       pades::SignPdf(plan->base_path, signed_file.path(), key, plan->options);
   if (!result.ok()) return plan->Abandon(store_, result.status());
-  if (signed_hook) signed_hook();
+  if (hooks.computed) hooks.computed();
   absl::StatusOr<std::string> sha = store_.PutBlob(signed_file.path(), result->file_sha256);
   if (!sha.ok()) return plan->Abandon(store_, sha.status());
 

@@ -88,6 +88,17 @@ struct CompleteOutput {
   std::vector<store::RevisionRecord> revisions;  // all of the document's, `revision` last
 };
 
+// For a caller that bounds how many signatures compute at once (taichod's seal gate): SignWith's
+// planning (store reads, the issue number's allocation) and storing (fsyncs, the store's commit)
+// mostly wait for the store and the disk, and the part between them is CPU and token work.
+struct ComputeHooks {
+  // Called once the signature is planned, before the PDF and token work; an error stops the
+  // signing there (an allocated issue number then becomes a gap with it as the reason).
+  std::function<absl::Status()> computing;
+  // Called once the signed file is complete, before it is stored; not after a failure.
+  std::function<void()> computed;
+};
+
 struct PrintInput {
   std::string document_id;
   std::string print_id;  // the station's id for this print (at most kMaxKeyLength bytes)
@@ -137,11 +148,9 @@ class DocumentWorkflow {
   // Server-side signing with a key the server holds (keyring/), in one pass: the same checks,
   // options and issue number as Prepare (both start from Plan), then the signed revision is
   // written and recorded at once (no session). A failure voids the allocated number.
-  // `signed_hook`, if set, is called once the signed file is complete, before it is stored: what
-  // follows waits for the disk (fsyncs, the store's commit) more than it computes, so a caller
-  // that bounds how many signatures compute at once can let the next one start.
+  // `hooks` bracket the part that computes (see ComputeHooks).
   absl::StatusOr<CompleteOutput> SignWith(PrepareInput input, signer::KeySigner& key,
-                                          const std::function<void()>& signed_hook = {});
+                                          const ComputeHooks& hooks = {});
 
   // The register of issued documents (numbers given at the seal step, gaps with their reason).
   absl::StatusOr<std::vector<store::RegisterEntry>> ListRegister(const store::RegisterFilter& f) {
