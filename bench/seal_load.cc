@@ -2,11 +2,13 @@
 // 2-page decisions over gRPC, an officer approves each (split signing, the officer's key in this
 // process, untimed as a load), then the clients seal them server-side (SignDocument with the
 // server's seal key). Reports throughput and p50/p99 latency for create and for seal at each
-// client count, and seal throughput against a raw RSA-2048 sign rate given with --rsa-sign-rate
-// (bench/seal_load.sh measures `openssl speed` in the same run).
+// client count, and seal throughput against a raw RSA-2048 sign rate: given with --rsa-sign-rate,
+// or measured right before each seal phase with --baseline-command (bench/seal_load.sh runs
+// `openssl speed` so), in --rounds phases per client count, with their median.
 //
 //   seal_load --target 127.0.0.1:PORT --officer-key K.pem --officer-chain C.pem [--clients 1,4,16]
-//             [--documents 192] [--rsa-sign-rate 1500] [--server-pid PID]
+//             [--documents 192] [--rsa-sign-rate 1500 | --baseline-command CMD] [--rounds 3]
+//             [--server-pid PID]
 //             [--tls-root R --tls-cert C --tls-key K --officer-tls-cert C2 --officer-tls-key K2]
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
@@ -60,7 +62,41 @@ struct Options {
   // steady 35-50), a start-up effect that a desk working all day does not see.
   int warmup = 4;
   std::string latency_log;  // when set: one line per operation (phase clients client start_ms ms)
+  // Measured seal phases per client count, each on documents of its own. This VM's speed drifts
+  // by 10-15% within minutes (the raw RSA rate and taichod's CPU per seal alike), so one phase
+  // is one sample: the ratio is reported per round and as the median.
+  int rounds = 1;
+  // When set (`openssl speed -seconds 2 rsa2048`), run right before each measured seal phase:
+  // that phase's ratio is to the raw rate measured next to it.
+  std::string baseline_command;
 };
+
+// The sign/s of `openssl speed rsa2048`'s result line ("rsa 2048 bits 0.000245s 0.000007s
+// 4081.3 146000.1"), or 0 when the command fails or prints no such line.
+double RunBaseline(const std::string& command) {
+  FILE* pipe = ::popen((command + " 2>/dev/null").c_str(), "r");
+  if (pipe == nullptr) return 0;
+  double rate = 0;
+  char line[512];
+  while (std::fgets(line, sizeof line, pipe) != nullptr) {
+    std::istringstream fields(line);
+    std::string rsa, bits_label, sign_s, verify_s;
+    int bits = 0;
+    double sign_rate = 0;
+    if (fields >> rsa >> bits >> bits_label >> sign_s >> verify_s >> sign_rate && rsa == "rsa" &&
+        bits == 2048 && bits_label == "bits") {
+      rate = sign_rate;
+    }
+  }
+  return ::pclose(pipe) == 0 ? rate : 0;
+}
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
 
 // User + system CPU time of a process so far (ms), from /proc; -1 when unreadable. The machine is
 // shared, so wall-clock rates move with other load; CPU per operation does much less.
@@ -239,6 +275,10 @@ int main(int argc, char** argv) {
   app.add_option("--server-pid", o.server_pid, "taichod's pid, to report its CPU per operation");
   app.add_option("--warmup", o.warmup, "seals per client made before the measured ones")
       ->capture_default_str();
+  app.add_option("--rounds", o.rounds, "measured seal phases per client count")
+      ->capture_default_str();
+  app.add_option("--baseline-command", o.baseline_command,
+                 "prints `openssl speed rsa2048` output; run before each measured seal phase");
   app.add_option("--latency-log", o.latency_log,
                  "file for every operation's timing: phase clients client start_ms latency_ms");
   CLI11_PARSE(app, argc, argv);
@@ -262,16 +302,17 @@ int main(int argc, char** argv) {
     }
   }
   std::printf(
-      "== seal load (%s), %d documents per client count measured, after %d warm-up seals per "
-      "client\n",
-      o.label.c_str(), o.documents, std::max(0, o.warmup));
+      "== seal load (%s), %d documents per client count measured in each of %d rounds, after %d "
+      "warm-up seals per client\n",
+      o.label.c_str(), o.documents, std::max(1, o.rounds), std::max(0, o.warmup));
   int round = 0;
   for (const int clients : o.clients) {
     ++round;
     const int measured = std::max(1, o.documents / clients);
-    // Documents [0, warmup) of each client are sealed first, unmeasured.
+    const int rounds = std::max(1, o.rounds);
+    // Documents [0, warmup) of each client are sealed first, unmeasured, then each round's.
     const int warmup = std::max(0, o.warmup);
-    const int per_client = warmup + measured;
+    const int per_client = warmup + measured * rounds;
     std::vector<std::unique_ptr<v1::DocumentService::Stub>> stubs, officers;
     for (int c = 0; c < clients; ++c) {
       stubs.push_back(v1::DocumentService::NewStub(NewChannel(o, o.tls_cert, o.tls_key)));
@@ -365,12 +406,33 @@ int main(int argc, char** argv) {
       return out.document().state() == v1::Document::SEALED;
     };
     if (warmup > 0) RunPhase("warmup", o.server_pid, clients, warmup, seal_one);
-    const Stats seal = RunPhase("seal", o.server_pid, clients, measured,
-                                [&](int c, int i) { return seal_one(c, warmup + i); });
-    Print("seal", clients, seal);
-    if (o.rsa_sign_rate > 0) {
-      std::printf("seal/raw  clients %2d  %.1f%% of one core's RSA-2048 sign rate (%.0f/s)\n",
-                  clients, 100.0 * seal.throughput / o.rsa_sign_rate, o.rsa_sign_rate);
+    std::vector<double> ratios, p99s;
+    for (int r = 0; r < rounds; ++r) {
+      double rate = o.rsa_sign_rate;
+      if (!o.baseline_command.empty()) {
+        rate = RunBaseline(o.baseline_command);
+        if (rate <= 0) {
+          std::fprintf(stderr, "baseline command failed: %s\n", o.baseline_command.c_str());
+          return 1;
+        }
+      }
+      const int first = warmup + r * measured;
+      const Stats seal = RunPhase("seal", o.server_pid, clients, measured,
+                                  [&](int c, int i) { return seal_one(c, first + i); });
+      Print("seal", clients, seal);
+      p99s.push_back(seal.p99);
+      if (rate > 0) {
+        ratios.push_back(100.0 * seal.throughput / rate);
+        std::printf("seal/raw  clients %2d  %.1f%% of one core's RSA-2048 sign rate (%.0f/s%s)\n",
+                    clients, ratios.back(), rate,
+                    o.baseline_command.empty() ? "" : ", measured right before");
+      }
+    }
+    if (rounds > 1) {
+      std::printf("median    clients %2d  of %d rounds: p99 %.1f ms", clients, rounds,
+                  Median(p99s));
+      if (!ratios.empty()) std::printf(", %.1f%% of the raw RSA rate", Median(ratios));
+      std::printf("\n");
     }
     std::fflush(stdout);
   }

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Server-side seal under load (not a test). In one run on this machine:
-#   baseline: `openssl speed -seconds 3 rsa2048`, the raw single-core RSA-2048 sign rate;
+#   baseline: `openssl speed -seconds 2 rsa2048`, the raw single-core RSA-2048 sign rate,
+#   measured right before each measured seal phase;
 #   taichod (plain text on loopback, then mutual TLS) with the sample seal token in SoftHSM2,
 #   activated from a PIN file; bench/seal_load with 1, 4, 8 and 16 intake clients creating 2-page
 #   decisions, an officer approving them, then sealing them server-side.
 # Usage: bash bench/seal_load.sh [BUILD_DIR]   (default build-bench; targets taichod, seal_load,
-#        draw_sample_images must be built). Env: DOCUMENTS (measured seals per client count,
-#        default 384), WARMUP (unmeasured seals per client before them, default 4),
+#        draw_sample_images must be built). Env: DOCUMENTS (measured seals per client count
+#        per round, default 384), ROUNDS (measured seal phases per client count, default 3),
+#        WARMUP (unmeasured seals per client before them, default 4),
 #        LATENCY_LOG=FILE (every operation's timing, for looking at tails),
 #        SESSIONS (the seal key's PKCS#11 session pool, default 2), MTLS=0 to skip mutual TLS,
 #        SEAL_CONCURRENCY (taichod's seal_concurrency; default: its own), KEEP=1 (see cleanup),
@@ -68,32 +70,25 @@ TOML
 stop_taichod() { kill -TERM "$PID"; wait "$PID" || true; PID=""; }
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-# The raw rate is measured again before each server's run: on a shared machine it drifts by
-# 10-15% within minutes, and each ratio is against the rate measured next to it.
-measure_baseline() {
-  echo "== baseline: openssl speed -seconds 3 rsa2048 (one core)"
-  speed="$(openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $4, $6}')"
-  RATE="${speed#* }"
-  echo "rsa2048 sign: ${speed% *} s/op, $RATE sign/s"
-}
-measure_baseline
 
+# Each measured seal phase gets the raw rate measured right before it (the run's drift is larger
+# than most changes worth measuring), and ROUNDS phases per client count give a median.
 common=(--officer-key "$W/pki/officer-an.key" --officer-chain "$W/pki/officer-an.chain.pem"
-  --documents "$DOCUMENTS" --warmup "${WARMUP:-4}")
+  --documents "$DOCUMENTS" --warmup "${WARMUP:-4}" --rounds "${ROUNDS:-3}"
+  --baseline-command "openssl speed -seconds 2 rsa2048")
 [ -n "${LATENCY_LOG:-}" ] && common+=(--latency-log "$LATENCY_LOG")
 start_taichod plain "insecure_local = true"
-"$B/bench/seal_load" --target "127.0.0.1:$PORT" "${common[@]}" --rsa-sign-rate "$RATE" \
+"$B/bench/seal_load" --target "127.0.0.1:$PORT" "${common[@]}" \
   --server-pid "$PID" --label "plain text, $SESSIONS PKCS#11 sessions"
 stop_taichod
 grep -c "SignDocument .* ok" "$W/plain.log" | sed 's/^/taichod log: SignDocument ok lines: /'
 
 if [ "${MTLS:-1}" != 0 ]; then
-  measure_baseline
   start_taichod mtls "[tls]
 cert = \"$W/pki/tls-server.chain.pem\"
 key = \"$W/pki/tls-server.key\"
 client_ca = \"$W/pki/root.pem\""
-  "$B/bench/seal_load" --target "127.0.0.1:$PORT" "${common[@]}" --rsa-sign-rate "$RATE" \
+  "$B/bench/seal_load" --target "127.0.0.1:$PORT" "${common[@]}" \
     --server-pid "$PID" --label "mutual TLS" \
     --tls-root "$W/pki/root.pem" --tls-cert "$W/pki/client-intake.chain.pem" \
     --tls-key "$W/pki/client-intake.key" --officer-tls-cert "$W/pki/client-officer-an.chain.pem" \
