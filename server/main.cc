@@ -160,10 +160,12 @@ int Serve(const Flags& flags) {
     spdlog::error("cannot activate the server keys: {}", std::string(st.message()));
     return taicho::ExitCodeOf(st);
   }
-  // One per core and one more by default: the gate covers a seal's computing only (storing it,
-  // which waits for the disk, is outside), and the extra one fills a core while a seal waits
-  // for the token's session. bench/seal_load at 16 clients on 2 cores: 3 at once sealed 607 and
-  // 609/s, 4 at once 562 and 582/s, 2 at once 487 and 577/s.
+  // One per core and one more by default: the gate covers a seal's computing only (planning and
+  // storing it, which wait for the store and the disk, are outside), and the extra one fills a
+  // core while a seal reads the approved revision from the disk or waits for the token's
+  // session. bench/seal_load, 16 clients on 2 cores, runs interleaved, median of 3 rounds each:
+  // 3 at once 15.1/12.6/12.7% of the raw RSA rate, 2 at once 12.1/12.4/12.2%; before planning
+  // left the gate, 4 at once was behind 3 too (562 and 582 seals/s against 607 and 609).
   const int seal_concurrency =
       flags.seal_concurrency > 0
           ? flags.seal_concurrency
