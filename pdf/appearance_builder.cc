@@ -589,14 +589,6 @@ PdfObject* DrawTextXObject(PoDoFo::PdfMemDocument& doc, PoDoFo::PdfFont* font,
   return xobject.GetObject();
 }
 
-// A PDF real: fixed notation (PDF has no exponents), at most six decimals, no trailing zeros.
-std::string PdfReal(double value) {
-  std::string text = absl::StrFormat("%.6f", value);
-  text.erase(text.find_last_not_of('0') + 1);
-  if (text.back() == '.') text.pop_back();
-  return text == "-0" ? "0" : text;
-}
-
 // The Form XObject DrawTextXObject would draw for `text`, all digits, written directly: the
 // issue number and date are filled at every seal, and PoDoFo's painter, its stream filter and
 // copying the result out cost more than the rest of the fill. `font` (already subset with the
@@ -609,13 +601,14 @@ std::string DigitsXObject(PoDoFo::PdfFont* font, const FieldText& text, Size siz
   const std::string hex = absl::BytesToHexString(
       absl::string_view(codes.GetBuffer(), static_cast<size_t>(codes.GetSize())));
   const std::string resource = font->GetIdentifier().GetName();
+  // Reals as PoDoFo's painter writes them: fixed notation (PDF has no exponents), 3 decimals.
   const std::string content =
-      absl::StrCat("0 0 0 rg\nBT\n/", resource, " ", PdfReal(text.font_size), " Tf\n",
-                   PdfReal(origin.x), " ", PdfReal(origin.baseline), " Td <", hex, "> Tj\nET\n");
-  return absl::StrCat("<</Type/XObject/Subtype/Form/FormType 1/BBox[0 0 ", PdfReal(size.width), " ",
-                      PdfReal(size.height), "]/Matrix[1 0 0 1 0 0]/Resources<</Font<</", resource,
-                      " ", font_number, " 0 R>>/ProcSet[/PDF/Text]>>/Length ", content.size(),
-                      ">>\nstream\n", content, "\nendstream");
+      absl::StrFormat("0 0 0 rg\nBT\n/%s %.3f Tf\n%.3f %.3f Td <%s> Tj\nET\n", resource,
+                      text.font_size, origin.x, origin.baseline, hex);
+  return absl::StrFormat(
+      "<</Type/XObject/Subtype/Form/FormType 1/BBox[0 0 %.3f %.3f]/Matrix[1 0 0 1 0 0]"
+      "/Resources<</Font<</%s %d 0 R>>/ProcSet[/PDF/Text]>>/Length %d>>\nstream\n%s\nendstream",
+      size.width, size.height, resource, font_number, content.size(), content);
 }
 
 constexpr char kDigits[] = "0123456789";

@@ -13,8 +13,9 @@ class BlobFiles {
   // `root` is created if missing. Not owned state beyond the path: thread-safe.
   static absl::StatusOr<BlobFiles> Open(const std::string& root);
 
-  // fsyncs `path` (a complete file on the same file system), hashes it, renames it to its blob
-  // name and fsyncs the directory. When the blob exists already, `path` is removed instead.
+  // fsyncs `path` (a complete file on the same file system), hashes it, drops it from the page
+  // cache, renames it to its blob name and fsyncs the directory. When the blob exists already,
+  // `path` is removed instead.
   // `sha256`, when not empty, is the file's hash as its writer computed it (then the file is
   // not read back): 64 lowercase hex digits, else kInternal.
   absl::StatusOr<std::string> Adopt(const std::string& path, const std::string& sha256 = {}) const;
