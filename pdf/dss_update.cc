@@ -7,6 +7,7 @@
 #include "errors/error.h"
 #include "pdf/incremental_writer.h"
 #include "pdf/pdf_file.h"
+#include "pdf/pdf_source.h"
 #include "pdf/podofo_document.h"
 
 namespace taicho::pdf {
@@ -79,9 +80,11 @@ absl::StatusOr<DssContent> ReadDss(const ParsedPdf& pdf) {
 
 absl::StatusOr<DssUpdateResult> WriteDssUpdate(const std::string& input_path, int out_fd,
                                                const DssContent& add) {
-  absl::StatusOr<XrefTail> tail = ReadXrefTail(input_path);
+  absl::StatusOr<PdfSource> source = PdfSource::Open(input_path);
+  if (!source.ok()) return source.status();
+  absl::StatusOr<XrefTail> tail = ReadXrefTail(*source);
   if (!tail.ok()) return tail.status();
-  absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> loaded = LoadPdf(input_path);
+  absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> loaded = LoadPdf(*source);
   if (!loaded.ok()) return loaded.status();
   PoDoFo::PdfMemDocument& doc = **loaded;
 
@@ -120,18 +123,9 @@ absl::StatusOr<DssUpdateResult> WriteDssUpdate(const std::string& input_path, in
     return FromPodofoError(e, "prepare DSS update");
   }
 
-  absl::StatusOr<int64_t> copied = CopyFileTo(input_path, out_fd);
-  if (!copied.ok()) return copied.status();
-  int64_t start = *copied;
-  absl::StatusOr<std::string> last = ReadAt(input_path, start - 1, 1);
-  if (!last.ok()) return last.status();
-  if (*last != "\n" && *last != "\r") {
-    absl::Status st =
-        WriteAt(out_fd, start, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>("\n"), 1));
-    if (!st.ok()) return st;
-    ++start;
-  }
-  IncrementalWriter writer(out_fd, start);
+  absl::StatusOr<int64_t> start = source->CopyForUpdate(out_fd);
+  if (!start.ok()) return start.status();
+  IncrementalWriter writer(out_fd, *start);
   int64_t next = trailer.previous_size;
   DssUpdateResult result;
   const std::vector<DerBlob>* adds[3] = {&add.certs, &add.ocsps, &add.crls};
@@ -177,7 +171,7 @@ absl::StatusOr<DssUpdateResult> WriteDssUpdate(const std::string& input_path, in
   absl::StatusOr<int64_t> end = writer.Finish(trailer);
   if (!end.ok()) return end.status();
   result.file_size = *end;
-  result.bytes_added = *end - *copied;
+  result.bytes_added = *end - source->size();
   return result;
 }
 

@@ -152,11 +152,16 @@ absl::Status WriteAt(int fd, int64_t offset, std::span<const uint8_t> data) {
 absl::StatusOr<int64_t> CopyFileTo(const std::string& from_path, int fd) {
   FdCloser in(::open(from_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (in.get() < 0) return IoError("cannot open", from_path);
+  return CopyFileTo(in.get(), from_path, fd);
+}
+
+absl::StatusOr<int64_t> CopyFileTo(int from_fd, const std::string& name, int fd) {
   // In the kernel where it can: the file being extended is most of every signed file, and
   // copy_file_range moves it page cache to page cache, not through a buffer of ours.
+  loff_t read_at = 0;
   loff_t copied = 0;
   for (;;) {
-    const ssize_t got = ::copy_file_range(in.get(), nullptr, fd, &copied, size_t{1} << 30, 0);
+    const ssize_t got = ::copy_file_range(from_fd, &read_at, fd, &copied, size_t{1} << 30, 0);
     if (got > 0) continue;
     if (got == 0) return static_cast<int64_t>(copied);
     if (errno == EINTR) continue;
@@ -166,15 +171,15 @@ absl::StatusOr<int64_t> CopyFileTo(const std::string& from_path, int fd) {
                         errno == EOPNOTSUPP || errno == EBADF)) {
       break;
     }
-    return IoError("cannot copy", from_path);
+    return IoError("cannot copy", name);
   }
   // Not zero-filled: clearing a megabyte per copy cost more than copying a small PDF.
   std::unique_ptr<uint8_t[]> buffer = std::make_unique_for_overwrite<uint8_t[]>(kChunk);
   int64_t total = 0;
   for (;;) {
-    ssize_t got = ::read(in.get(), buffer.get(), kChunk);
+    ssize_t got = ::pread(from_fd, buffer.get(), kChunk, total);
     if (got < 0 && errno == EINTR) continue;
-    if (got < 0) return IoError("cannot read", from_path);
+    if (got < 0) return IoError("cannot read", name);
     if (got == 0) break;
     absl::Status st = WriteAt(fd, total, std::span<const uint8_t>(buffer.get(), got));
     if (!st.ok()) return st;
@@ -203,45 +208,6 @@ absl::StatusOr<int64_t> FileSize(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return IoError("cannot stat", path);
   return static_cast<int64_t>(st.st_size);
-}
-
-absl::StatusOr<XrefTail> ReadXrefTail(const std::string& path) {
-  absl::StatusOr<int64_t> size = FileSize(path);
-  if (!size.ok()) return size.status();
-  const int64_t tail_len = std::min<int64_t>(*size, 2048);
-  absl::StatusOr<std::string> tail = ReadAt(path, *size - tail_len, tail_len);
-  if (!tail.ok()) return tail.status();
-  size_t pos = tail->rfind("startxref");
-  if (pos == std::string::npos) {
-    return Error(ErrorCode::kPdfUnreadable, "no startxref at the end of the file");
-  }
-  pos += 9;
-  while (pos < tail->size() && std::isspace(static_cast<unsigned char>((*tail)[pos]))) ++pos;
-  int64_t value = 0;
-  size_t digits = 0;
-  while (pos < tail->size() && std::isdigit(static_cast<unsigned char>((*tail)[pos])) &&
-         digits < 15) {
-    value = value * 10 + ((*tail)[pos] - '0');
-    ++pos;
-    ++digits;
-  }
-  if (digits == 0 || value >= *size) {
-    return Error(ErrorCode::kPdfUnreadable, "startxref does not point into the file");
-  }
-  absl::StatusOr<std::string> head = ReadAt(path, value, 32);
-  if (!head.ok()) return head.status();
-  size_t i = 0;
-  while (i < head->size() && std::isspace(static_cast<unsigned char>((*head)[i]))) ++i;
-  XrefTail result;
-  result.startxref = value;
-  if (head->compare(i, 4, "xref") == 0) {
-    result.is_stream = false;
-  } else if (i < head->size() && std::isdigit(static_cast<unsigned char>((*head)[i]))) {
-    result.is_stream = true;
-  } else {
-    return Error(ErrorCode::kPdfUnreadable, "startxref points at neither a table nor a stream");
-  }
-  return result;
 }
 
 }  // namespace taicho::pdf

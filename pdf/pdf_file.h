@@ -65,17 +65,18 @@ absl::Status WriteAt(int fd, int64_t offset, std::span<const uint8_t> data);
 
 // Copies all of `from_path` to the start of `fd` (which must be empty) and returns its size.
 absl::StatusOr<int64_t> CopyFileTo(const std::string& from_path, int fd);
+// The same from an open descriptor (read from its start; `name` for errors).
+absl::StatusOr<int64_t> CopyFileTo(int from_fd, const std::string& name, int fd);
 
 // Reads `length` bytes at `offset` (for small reads: tails, /Contents).
 absl::StatusOr<std::string> ReadAt(const std::string& path, int64_t offset, size_t length);
 
 absl::StatusOr<int64_t> FileSize(const std::string& path);
 
-// The value of the last "startxref" of the file and what it points at.
+// The value of the last "startxref" of a file and what it points at (pdf/pdf_source.h reads it).
 struct XrefTail {
   int64_t startxref = 0;
   bool is_stream = false;  // a cross-reference stream ("N G obj"), else a classic "xref" table
 };
-absl::StatusOr<XrefTail> ReadXrefTail(const std::string& path);
 
 }  // namespace taicho::pdf

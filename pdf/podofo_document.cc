@@ -4,8 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
-#include "pdf/pdf_file.h"
-#include "pdf/prefix_document.h"
+#include "pdf/pdf_source.h"
 
 namespace taicho::pdf {
 
@@ -38,16 +37,20 @@ absl::Status FromPodofoError(const PoDoFo::PdfError& e, const char* context) {
 }
 
 absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadPdf(const std::string& path) {
+  absl::StatusOr<PdfSource> source = PdfSource::Open(path);
+  if (!source.ok()) return source.status();
+  return LoadPdf(*source);
+}
+
+absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadPdf(const PdfSource& source) {
   InitPodofo();
-  absl::StatusOr<std::string> head = ReadAt(path, 0, 1024);
+  absl::StatusOr<std::string> head = source.ReadAt(0, 1024);
   if (!head.ok()) return head.status();
   if (head->find("%PDF-") == std::string::npos) {
     return Error(ErrorCode::kPdfUnreadable, "no %PDF- header");
   }
-  absl::StatusOr<int64_t> size = FileSize(path);
-  if (!size.ok()) return size.status();
-  // Through a buffered device: PoDoFo's own file device makes a system call per look-ahead.
-  absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> device = OpenBufferedDevice(path, *size);
+  // Not PoDoFo's own file device: it makes a system call per look-ahead.
+  absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> device = source.Device();
   if (!device.ok()) return device.status();
   auto doc = std::make_unique<PoDoFo::PdfMemDocument>();
   try {

@@ -11,9 +11,14 @@
 
 namespace taicho::pdf {
 
-// Loads lazily (object bodies on first use; the file stays open while the document lives).
+class PdfSource;
+
+// Loads lazily: object bodies are parsed on first use, from the file read whole (up to 1 MiB)
+// or from the file kept open while the document lives.
 // kPdfUnreadable for anything PoDoFo cannot parse, kPdfEncrypted for encrypted files.
 absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadPdf(const std::string& path);
+// The same from a file already open (pdf/pdf_source.h); the document may outlive `source`.
+absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadPdf(const PdfSource& source);
 
 // The status for a PoDoFo exception caught at a module boundary.
 absl::Status FromPodofoError(const PoDoFo::PdfError& e, const char* context);

@@ -9,6 +9,7 @@
 #include <istream>
 #include <memory>
 #include <streambuf>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
@@ -92,18 +93,56 @@ class FilePrefixBuffer : public std::streambuf {
   int64_t window_start_ = 0;
 };
 
+// A whole file already in memory (pdf/pdf_source.h), shared with whoever else holds it.
+class SharedBytesBuffer : public std::streambuf {
+ public:
+  explicit SharedBytesBuffer(std::shared_ptr<const std::string> bytes) : bytes_(std::move(bytes)) {
+    // The get area is only read: std::streambuf wants it non-const.
+    char* begin = const_cast<char*>(bytes_->data());
+    setg(begin, begin, begin + bytes_->size());
+  }
+
+ protected:
+  pos_type seekoff(off_type off, std::ios_base::seekdir dir,
+                   std::ios_base::openmode mode) override {
+    off_type base = 0;
+    if (dir == std::ios_base::cur) base = gptr() - eback();
+    if (dir == std::ios_base::end) base = egptr() - eback();
+    return seekpos(pos_type(base + off), mode);
+  }
+
+  pos_type seekpos(pos_type pos, std::ios_base::openmode) override {
+    const off_type target = static_cast<off_type>(pos);
+    if (target < 0 || target > egptr() - eback()) return pos_type(off_type(-1));
+    setg(eback(), eback() + target, egptr());
+    return pos;
+  }
+
+  std::streamsize showmanyc() override {
+    const std::streamsize left = egptr() - gptr();
+    return left > 0 ? left : -1;
+  }
+
+ private:
+  std::shared_ptr<const std::string> bytes_;
+};
+
 // The buffer and stream are built before the PdfInputDevice base that reads through them
 // (base-from-member), so the device owns everything it uses.
-struct BufferedStream {
-  BufferedStream(int fd, int64_t length) : buffer(fd, length), stream(&buffer) {}
-  FilePrefixBuffer buffer;
+template <class Buffer>
+struct BufferStream {
+  template <class... Args>
+  explicit BufferStream(Args&&... args) : buffer(std::forward<Args>(args)...), stream(&buffer) {}
+  Buffer buffer;
   std::istream stream;
 };
 
-class BufferedFileDevice : private BufferedStream, public PoDoFo::PdfInputDevice {
+template <class Buffer>
+class StreamDevice : private BufferStream<Buffer>, public PoDoFo::PdfInputDevice {
  public:
-  BufferedFileDevice(int fd, int64_t length)
-      : BufferedStream(fd, length), PoDoFo::PdfInputDevice(&stream) {}
+  template <class... Args>
+  explicit StreamDevice(Args&&... args)
+      : BufferStream<Buffer>(std::forward<Args>(args)...), PoDoFo::PdfInputDevice(&this->stream) {}
 };
 
 }  // namespace
@@ -115,7 +154,16 @@ absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> OpenBufferedDevice(const std::s
     return Error(ErrorCode::kIo, absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
   }
   try {
-    return PoDoFo::PdfRefCountedInputDevice(new BufferedFileDevice(fd, length));
+    return PoDoFo::PdfRefCountedInputDevice(new StreamDevice<FilePrefixBuffer>(fd, length));
+  } catch (const PoDoFo::PdfError& e) {
+    return FromPodofoError(e, "open");
+  }
+}
+
+absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> OpenMemoryDevice(
+    std::shared_ptr<const std::string> bytes) {
+  try {
+    return PoDoFo::PdfRefCountedInputDevice(new StreamDevice<SharedBytesBuffer>(std::move(bytes)));
   } catch (const PoDoFo::PdfError& e) {
     return FromPodofoError(e, "open");
   }

@@ -21,6 +21,10 @@ namespace taicho::pdf {
 absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> OpenBufferedDevice(const std::string& path,
                                                                     int64_t length);
 
+// A device reading `bytes` (a whole file in memory), which it shares.
+absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> OpenMemoryDevice(
+    std::shared_ptr<const std::string> bytes);
+
 // The document as it was at byte `length` (a signed revision), loaded lazily.
 // kPdfUnreadable / kPdfEncrypted / kIo.
 absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadRevision(const std::string& path,

@@ -14,6 +14,7 @@
 #include "errors/error.h"
 #include "pdf/appearance_builder.h"
 #include "pdf/incremental_writer.h"
+#include "pdf/pdf_source.h"
 #include "pdf/podofo_document.h"
 
 namespace taicho::pdf {
@@ -524,9 +525,11 @@ absl::StatusOr<PreparedUpdate> WriteSignatureUpdate(const std::string& input_pat
   if (spec.contents_capacity == 0 || spec.contents_capacity > (1u << 20)) {
     return Error(ErrorCode::kUsage, "contents capacity out of range");
   }
-  absl::StatusOr<XrefTail> tail = ReadXrefTail(input_path);
+  absl::StatusOr<PdfSource> source = PdfSource::Open(input_path);
+  if (!source.ok()) return source.status();
+  absl::StatusOr<XrefTail> tail = ReadXrefTail(*source);
   if (!tail.ok()) return tail.status();
-  absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> doc = LoadPdf(input_path);
+  absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> doc = LoadPdf(*source);
   if (!doc.ok()) return doc.status();
 
   absl::StatusOr<UpdatePlan> plan;
@@ -540,20 +543,9 @@ absl::StatusOr<PreparedUpdate> WriteSignatureUpdate(const std::string& input_pat
   }
   if (!plan.ok()) return plan.status();
 
-  absl::StatusOr<int64_t> copied = CopyFileTo(input_path, out_fd);
-  if (!copied.ok()) return copied.status();
-  IncrementalWriter writer(out_fd, *copied);
-  // Start the update on a fresh line whatever the previous revision ended with.
-  absl::StatusOr<std::string> last = ReadAt(input_path, *copied - 1, 1);
-  if (!last.ok()) return last.status();
-  int64_t start = *copied;
-  if (*last != "\n" && *last != "\r") {
-    absl::Status st =
-        WriteAt(out_fd, start, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>("\n"), 1));
-    if (!st.ok()) return st;
-    start += 1;
-    writer = IncrementalWriter(out_fd, start);
-  }
+  absl::StatusOr<int64_t> start = source->CopyForUpdate(out_fd);
+  if (!start.ok()) return start.status();
+  IncrementalWriter writer(out_fd, *start);
 
   for (const ChangedObject& c : plan->changed) {
     absl::StatusOr<int64_t> at =

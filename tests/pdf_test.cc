@@ -131,6 +131,41 @@ TEST_P(PdfUpdateTest, UpdateRedefinesOnlyPageAndFormObjects) {
 
 INSTANTIATE_TEST_SUITE_P(Inputs, PdfUpdateTest, ::testing::Values("plain", "objstm", "linearized"));
 
+// Files up to 1 MiB are read whole, larger ones through the descriptor (pdf/pdf_source.h): both
+// keep the original bytes, start the update on a new line when the file ends without one, and
+// give a file qpdf accepts with the signature over all of it.
+TEST(PdfUpdate, SmallAndLargeInputsEndingWithoutALineBreak) {
+  const std::string dir = MakeTempDir("source");
+  for (const int megabytes : {0, 2}) {
+    const std::string made = dir + "/made" + std::to_string(megabytes) + ".pdf";
+    if (megabytes == 0) {
+      taicho::testing::WriteSamplePdf(made, 1);
+    } else {
+      taicho::testing::WriteLargePdf(made, megabytes);
+    }
+    std::string bytes = Slurp(made);
+    while (!bytes.empty() && (bytes.back() == '\n' || bytes.back() == '\r')) bytes.pop_back();
+    ASSERT_TRUE(bytes.ends_with("%%EOF"));
+    EXPECT_EQ(bytes.size() > (1u << 20), megabytes > 0);
+    const std::string in = dir + "/in" + std::to_string(megabytes) + ".pdf";
+    std::ofstream(in, std::ios::binary) << bytes;
+    const std::string out = dir + "/out" + std::to_string(megabytes) + ".pdf";
+
+    absl::StatusOr<PreparedUpdate> u = AddFakeSignature(in, out);
+    ASSERT_TRUE(u.ok()) << megabytes << " MiB: " << u.status();
+    const std::string written = Slurp(out);
+    EXPECT_EQ(written.substr(0, bytes.size()), bytes) << megabytes;
+    EXPECT_EQ(written[bytes.size()], '\n') << megabytes;
+    EXPECT_EQ(u->byte_range[2] + u->byte_range[3], static_cast<int64_t>(written.size()));
+    std::string check;
+    EXPECT_TRUE(taicho::testing::QpdfCheckPasses(out, &check)) << megabytes << ": " << check;
+    absl::StatusOr<std::vector<EmbeddedSignature>> sigs = ReadSignatures(out);
+    ASSERT_TRUE(sigs.ok()) << sigs.status();
+    ASSERT_EQ(sigs->size(), 1u);
+    EXPECT_TRUE((*sigs)[0].covers_whole_file) << megabytes;
+  }
+}
+
 TEST(PdfUpdate, RejectsBadInputWithoutCrashing) {
   const std::string dir = MakeTempDir("bad");
   struct Case {

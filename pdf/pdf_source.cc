@@ -1,0 +1,152 @@
+#include "pdf/pdf_source.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "errors/error.h"
+#include "pdf/prefix_document.h"
+
+namespace taicho::pdf {
+namespace {
+
+// The size up to which a file is read whole (as the buffered PoDoFo device does).
+constexpr int64_t kWholeFile = 1 << 20;
+
+absl::Status IoError(const char* what, const std::string& path) {
+  return Error(ErrorCode::kIo, absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+}
+
+// pread until `length` bytes or the end of the file; the count read.
+absl::StatusOr<size_t> ReadFully(int fd, char* out, size_t length, int64_t offset,
+                                 const std::string& path) {
+  size_t done = 0;
+  while (done < length) {
+    const ssize_t got = ::pread(fd, out + done, length - done, offset + static_cast<int64_t>(done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return IoError("cannot read", path);
+    if (got == 0) break;
+    done += static_cast<size_t>(got);
+  }
+  return done;
+}
+
+}  // namespace
+
+absl::StatusOr<PdfSource> PdfSource::Open(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return IoError("cannot open", path);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    absl::Status error = IoError("cannot stat", path);
+    ::close(fd);
+    return error;
+  }
+  const int64_t size = st.st_size;
+  if (size > kWholeFile) return PdfSource(path, fd, size, nullptr);
+  auto bytes = std::make_shared<std::string>(static_cast<size_t>(size), '\0');
+  absl::StatusOr<size_t> got = ReadFully(fd, bytes->data(), bytes->size(), 0, path);
+  ::close(fd);
+  if (!got.ok()) return got.status();
+  if (*got != bytes->size()) return Error(ErrorCode::kIo, absl::StrCat("short read of ", path));
+  return PdfSource(path, -1, size, std::move(bytes));
+}
+
+PdfSource::PdfSource(PdfSource&& other) noexcept
+    : path_(std::move(other.path_)),
+      fd_(other.fd_),
+      size_(other.size_),
+      whole_(std::move(other.whole_)) {
+  other.fd_ = -1;
+}
+
+PdfSource::~PdfSource() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+absl::StatusOr<std::string> PdfSource::ReadAt(int64_t offset, size_t length) const {
+  if (offset < 0 || offset > size_) return std::string();
+  length = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(length), size_ - offset));
+  if (whole_ != nullptr) return whole_->substr(static_cast<size_t>(offset), length);
+  std::string out(length, '\0');
+  absl::StatusOr<size_t> got = ReadFully(fd_, out.data(), length, offset, path_);
+  if (!got.ok()) return got.status();
+  out.resize(*got);
+  return out;
+}
+
+absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> PdfSource::Device() const {
+  if (whole_ != nullptr) return OpenMemoryDevice(whole_);
+  return OpenBufferedDevice(path_, size_);
+}
+
+absl::StatusOr<int64_t> PdfSource::CopyForUpdate(int out_fd) const {
+  int64_t end = size_;
+  char last = '\n';
+  if (whole_ != nullptr) {
+    absl::Status st = WriteAt(
+        out_fd, 0, std::span(reinterpret_cast<const uint8_t*>(whole_->data()), whole_->size()));
+    if (!st.ok()) return st;
+    if (!whole_->empty()) last = whole_->back();
+  } else {
+    absl::StatusOr<int64_t> copied = CopyFileTo(fd_, path_, out_fd);
+    if (!copied.ok()) return copied.status();
+    end = *copied;
+    absl::StatusOr<std::string> tail = ReadAt(end - 1, 1);
+    if (!tail.ok()) return tail.status();
+    if (!tail->empty()) last = tail->back();
+  }
+  // The update starts on a fresh line whatever the previous revision ended with.
+  if (last != '\n' && last != '\r') {
+    absl::Status st = WriteAt(out_fd, end, std::span(reinterpret_cast<const uint8_t*>("\n"), 1));
+    if (!st.ok()) return st;
+    ++end;
+  }
+  return end;
+}
+
+absl::StatusOr<XrefTail> ReadXrefTail(const PdfSource& source) {
+  const int64_t size = source.size();
+  const int64_t tail_len = std::min<int64_t>(size, 2048);
+  absl::StatusOr<std::string> tail = source.ReadAt(size - tail_len, static_cast<size_t>(tail_len));
+  if (!tail.ok()) return tail.status();
+  size_t pos = tail->rfind("startxref");
+  if (pos == std::string::npos) {
+    return Error(ErrorCode::kPdfUnreadable, "no startxref at the end of the file");
+  }
+  pos += 9;
+  while (pos < tail->size() && std::isspace(static_cast<unsigned char>((*tail)[pos]))) ++pos;
+  int64_t value = 0;
+  size_t digits = 0;
+  while (pos < tail->size() && std::isdigit(static_cast<unsigned char>((*tail)[pos])) &&
+         digits < 15) {
+    value = value * 10 + ((*tail)[pos] - '0');
+    ++pos;
+    ++digits;
+  }
+  if (digits == 0 || value >= size) {
+    return Error(ErrorCode::kPdfUnreadable, "startxref does not point into the file");
+  }
+  absl::StatusOr<std::string> head = source.ReadAt(value, 32);
+  if (!head.ok()) return head.status();
+  size_t i = 0;
+  while (i < head->size() && std::isspace(static_cast<unsigned char>((*head)[i]))) ++i;
+  XrefTail result;
+  result.startxref = value;
+  if (head->compare(i, 4, "xref") == 0) {
+    result.is_stream = false;
+  } else if (i < head->size() && std::isdigit(static_cast<unsigned char>((*head)[i]))) {
+    result.is_stream = true;
+  } else {
+    return Error(ErrorCode::kPdfUnreadable, "startxref points at neither a table nor a stream");
+  }
+  return result;
+}
+
+}  // namespace taicho::pdf
