@@ -411,18 +411,19 @@ class DrawnCache {
 namespace {
 
 // `path` names the image in errors.
-absl::StatusOr<PngFile> ParsePng(std::string bytes, const std::string& path) {
+absl::StatusOr<PngFile> ParsePng(std::shared_ptr<const std::string> bytes,
+                                 const std::string& path) {
   PngFile png;
   png.bytes = std::move(bytes);
+  const std::string& b = *png.bytes;
   static const std::string kSignature("\x89PNG\r\n\x1a\n", 8);
-  if (png.bytes.size() < 33 || png.bytes.compare(0, 8, kSignature) != 0 ||
-      png.bytes.compare(12, 4, "IHDR") != 0) {
+  if (b.size() < 33 || b.compare(0, 8, kSignature) != 0 || b.compare(12, 4, "IHDR") != 0) {
     return Error(ErrorCode::kUsage,
                  absl::StrCat("tệp ảnh không phải PNG / the image is not a PNG: ", path));
   }
-  png.width = BigEndian32(png.bytes, 16);
-  png.height = BigEndian32(png.bytes, 20);
-  const int bit_depth = static_cast<uint8_t>(png.bytes[24]);
+  png.width = BigEndian32(b, 16);
+  png.height = BigEndian32(b, 20);
+  const int bit_depth = static_cast<uint8_t>(b[24]);
   // PoDoFo 0.9.8 masks palette images below 8 bits wrongly; 16-bit is not worth the risk.
   if (png.width == 0 || png.height == 0 || png.width > 10000 || png.height > 10000 ||
       bit_depth != 8) {
@@ -442,12 +443,14 @@ absl::StatusOr<PngFile> ReadPng(const std::string& path) {
     return Error(ErrorCode::kIo,
                  absl::StrCat("không đọc được tệp ảnh / cannot read the image: ", path));
   }
-  return ParsePng(std::string(std::istreambuf_iterator<char>(in), {}), path);
+  return ParsePng(std::make_shared<const std::string>(std::istreambuf_iterator<char>(in),
+                                                      std::istreambuf_iterator<char>()),
+                  path);
 }
 
 absl::StatusOr<PngFile> SpecPng(const AppearanceSpec& spec) {
   if (spec.image_png != nullptr) {
-    return ParsePng(*spec.image_png, spec.image_path.empty() ? "image_png" : spec.image_path);
+    return ParsePng(spec.image_png, spec.image_path.empty() ? "image_png" : spec.image_path);
   }
   return ReadPng(spec.image_path);
 }
@@ -496,9 +499,9 @@ absl::StatusOr<DrawnAppearance> DrawAppearance(const AppearanceSpec& spec, Size 
       PoDoFo::PdfPainter painter;
       painter.SetPage(&xobject);
       std::unique_ptr<PoDoFo::PdfImage> image;
-      if (!png.bytes.empty()) {
+      if (png.bytes != nullptr) {
         try {
-          image = LoadPngImage(*doc, png.bytes);  // encoded once per PNG, then reused
+          image = LoadPngImage(*doc, *png.bytes);  // encoded once per PNG, then reused
         } catch (const PoDoFo::PdfError&) {
           painter.FinishPage();
           return Error(ErrorCode::kUsage,
@@ -541,7 +544,7 @@ absl::StatusOr<DrawnAppearance> DrawAppearance(const AppearanceSpec& spec, Size 
   if (spec.kind == AppearanceKind::kSeal) {
     // A seal shows its image only: the same drawing for every seal with this image and size.
     const std::string key = absl::StrCat("seal\n", size.width, "\n", size.height, "\n",
-                                         spec.seal_diameter_mm, "\n", png.bytes);
+                                         spec.seal_diameter_mm, "\n", *png.bytes);
     return DrawnCache::CopyOut(key, first_number, draw);
   }
   absl::StatusOr<std::shared_ptr<DrawnCache::Entry>> drawn = draw();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,8 @@ namespace taicho::pdf {
 // A PNG's bytes and pixel size (from its IHDR). kIo when the file cannot be read, kUsage when it
 // is not a PNG.
 struct PngFile {
-  std::string bytes;
+  // Shared, not copied: a seal's PNG (tens of KB) is looked at four times per seal.
+  std::shared_ptr<const std::string> bytes;
   uint32_t width = 0, height = 0;
 };
 absl::StatusOr<PngFile> ReadPng(const std::string& path);
