@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
 
 #include "errors/error.h"
+#include "signer/certificate_info.h"
 #include "signer/cms_builder.h"
 #include "signer/cms_verifier.h"
 #include "signer/key_signer.h"
@@ -202,6 +204,46 @@ TEST_F(SignerTest, Names) {
   EXPECT_EQ(SchemeName(SignatureScheme::kRsaPkcs1v15), "RSA PKCS#1 v1.5");
   EXPECT_EQ(SchemeName(SignatureScheme::kRsaPss), "RSASSA-PSS");
   EXPECT_EQ(SchemeName(SignatureScheme::kEcdsa), "ECDSA");
+}
+
+// Descriptions are kept by the certificate's bytes: the same bytes give the same facts however
+// often and in whatever order they are asked, and a changed byte is described anew.
+TEST_F(SignerTest, DescriptionsFollowTheBytes) {
+  std::vector<Bytes> certs;
+  for (const char* name : {"ca.pem", "rsa.pem", "ec.pem"}) {
+    absl::StatusOr<std::vector<Bytes>> read = ReadCertificates(*dir_ + "/" + name);
+    ASSERT_TRUE(read.ok()) << read.status();
+    certs.push_back(read->front());
+  }
+  std::vector<CertificateInfo> first;
+  for (const Bytes& der : certs) {
+    absl::StatusOr<CertificateInfo> info = DescribeCertificate(der);
+    ASSERT_TRUE(info.ok()) << info.status();
+    first.push_back(*info);
+  }
+  EXPECT_NE(first[0].subject, first[1].subject);
+  EXPECT_EQ(first[1].serial_hex, "1001");
+  EXPECT_EQ(first[2].serial_hex, "1002");
+  EXPECT_TRUE(first[2].is_ec);
+  for (int round = 0; round < 40; ++round) {
+    const size_t i = static_cast<size_t>(round * 7) % certs.size();
+    absl::StatusOr<CertificateInfo> again = DescribeCertificate(certs[i]);
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_EQ(again->subject, first[i].subject);
+    EXPECT_EQ(again->serial_hex, first[i].serial_hex);
+    EXPECT_EQ(again->not_after, first[i].not_after);
+  }
+  // Serial 4097 (02 02 10 01) made 4099 (the signature no longer matches; the facts are read).
+  Bytes changed = certs[1];
+  const Bytes serial = {0x02, 0x02, 0x10, 0x01};
+  auto at = std::search(changed.begin(), changed.end(), serial.begin(), serial.end());
+  ASSERT_NE(at, changed.end());
+  at[3] = 0x03;
+  absl::StatusOr<CertificateInfo> other = DescribeCertificate(changed);
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_EQ(other->serial_hex, "1003");
+  EXPECT_EQ(other->subject, first[1].subject);
+  EXPECT_FALSE(DescribeCertificate(Bytes{0x30, 0x03, 0x02, 0x01, 0x07}).ok());
 }
 
 TEST_F(SignerTest, Pkcs12RsaPkcs1v15) {
