@@ -50,7 +50,8 @@ absl::StatusOr<SignResult> SignPdf(const std::string& input_path, const std::str
     }
     absl::Status st = pdf::EmbedContents(out->fd(), *update, *cms);
     if (!st.ok()) return st;
-    absl::StatusOr<std::string> sha = file_sha->FinishFrom(out->temp_path(), update->byte_range[1]);
+    absl::StatusOr<std::string> sha =
+        file_sha->FinishFrom(out->fd(), out->temp_path(), update->byte_range[1]);
     if (!sha.ok()) return sha.status();
     st = out->Commit();
     if (!st.ok()) return st;

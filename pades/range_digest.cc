@@ -25,13 +25,14 @@ bool FileSha256::CopyStateFrom(const EVP_MD_CTX* sha256) {
   return EVP_MD_CTX_copy_ex(ctx_.get(), sha256) == 1;
 }
 
-absl::StatusOr<std::string> FileSha256::FinishFrom(const std::string& path, int64_t offset) {
+absl::StatusOr<std::string> FileSha256::FinishFrom(int fd, const std::string& path,
+                                                   int64_t offset) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return Error(ErrorCode::kIo, "cannot stat " + path);
+  if (::fstat(fd, &st) != 0) return Error(ErrorCode::kIo, "cannot stat " + path);
   // One range from `offset` to the end, and an empty second one.
   const pdf::ByteRange rest{offset, st.st_size - offset, st.st_size, 0};
   absl::Status read =
-      pdf::StreamByteRange(path, rest, [&](std::span<const uint8_t> chunk) { Update(chunk); });
+      pdf::StreamByteRange(fd, path, rest, [&](std::span<const uint8_t> chunk) { Update(chunk); });
   if (!read.ok()) return read;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -41,7 +42,7 @@ absl::StatusOr<std::string> FileSha256::FinishFrom(const std::string& path, int6
   return absl::BytesToHexString(std::string(reinterpret_cast<const char*>(md), len));
 }
 
-absl::StatusOr<Bytes> DigestByteRange(const std::string& path, const pdf::ByteRange& range,
+absl::StatusOr<Bytes> DigestByteRange(int fd, const std::string& path, const pdf::ByteRange& range,
                                       signer::DigestAlgorithm md, FileSha256* file) {
   const EVP_MD* type = md == signer::DigestAlgorithm::kSha512   ? EVP_sha512()
                        : md == signer::DigestAlgorithm::kSha384 ? EVP_sha384()
@@ -59,7 +60,7 @@ absl::StatusOr<Bytes> DigestByteRange(const std::string& path, const pdf::ByteRa
   const bool shared_prefix = file != nullptr && md == signer::DigestAlgorithm::kSha256;
   int64_t first_left = range[1];
   bool copied = shared_prefix && first_left == 0 && file->CopyStateFrom(ctx.get());
-  absl::Status st = pdf::StreamByteRange(path, range, [&](std::span<const uint8_t> chunk) {
+  absl::Status st = pdf::StreamByteRange(fd, path, range, [&](std::span<const uint8_t> chunk) {
     EVP_DigestUpdate(ctx.get(), chunk.data(), chunk.size());
     if (file == nullptr || first_left <= 0) return;
     const size_t n = static_cast<size_t>(std::min<int64_t>(first_left, chunk.size()));

@@ -24,8 +24,9 @@ class FileSha256 {
   void Update(std::span<const uint8_t> bytes);
   // Takes over the state of another SHA-256 that has hashed the same bytes so far.
   bool CopyStateFrom(const EVP_MD_CTX* sha256);
-  // Adds the bytes of `path` from `offset` to its end; the lowercase hex digest.
-  absl::StatusOr<std::string> FinishFrom(const std::string& path, int64_t offset);
+  // Adds the bytes of the open file `fd` (named `path`) from `offset` to its end; the lowercase
+  // hex digest.
+  absl::StatusOr<std::string> FinishFrom(int fd, const std::string& path, int64_t offset);
 
  private:
   using Ctx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
@@ -33,9 +34,9 @@ class FileSha256 {
   Ctx ctx_;
 };
 
-// The `md` digest of `range` of `path`. When `file` is given, the first range (which must start
-// the file) is fed to it too.
-absl::StatusOr<Bytes> DigestByteRange(const std::string& path, const pdf::ByteRange& range,
+// The `md` digest of `range` of the open file `fd` (named `path` in errors). When `file` is
+// given, the first range (which must start the file) is fed to it too.
+absl::StatusOr<Bytes> DigestByteRange(int fd, const std::string& path, const pdf::ByteRange& range,
                                       signer::DigestAlgorithm md, FileSha256* file = nullptr);
 
 }  // namespace taicho::pades

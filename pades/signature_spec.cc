@@ -59,7 +59,8 @@ absl::StatusOr<DigestedUpdate> WriteDigestedUpdate(const std::string& input_path
   absl::StatusOr<pdf::PreparedUpdate> update =
       pdf::WriteSignatureUpdate(input_path, out.fd(), spec);
   if (!update.ok()) return update.status();
-  absl::StatusOr<Bytes> digest = DigestByteRange(out.temp_path(), update->byte_range, md, file);
+  absl::StatusOr<Bytes> digest =
+      DigestByteRange(out.fd(), out.temp_path(), update->byte_range, md, file);
   if (!digest.ok()) return digest.status();
   return DigestedUpdate{*update, *std::move(digest)};
 }

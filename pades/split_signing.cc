@@ -162,8 +162,8 @@ absl::StatusOr<SignResult> CompleteSignature(const PreparedSignature& prepared,
   copy_view.prepared_pdf = out->temp_path();
   absl::Status st = CheckPlaceholderEmpty(copy_view);
   if (!st.ok()) return st;
-  absl::StatusOr<Bytes> digest =
-      DigestByteRange(out->temp_path(), prepared.update.byte_range, prepared.cms.request.digest);
+  absl::StatusOr<Bytes> digest = DigestByteRange(
+      out->fd(), out->temp_path(), prepared.update.byte_range, prepared.cms.request.digest);
   if (!digest.ok()) return digest.status();
   if (*digest != prepared.cms.request.content_digest) {
     return Error(ErrorCode::kStateInvalid, "the prepared PDF changed since it was prepared");

@@ -107,8 +107,13 @@ absl::Status StreamByteRange(const std::string& path, const ByteRange& range,
                              const std::function<void(std::span<const uint8_t>)>& sink) {
   FdCloser fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return IoError("cannot open", path);
+  return StreamByteRange(fd.get(), path, range, sink);
+}
+
+absl::Status StreamByteRange(int fd, const std::string& path, const ByteRange& range,
+                             const std::function<void(std::span<const uint8_t>)>& sink) {
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return IoError("cannot stat", path);
+  if (::fstat(fd, &st) != 0) return IoError("cannot stat", path);
   const int64_t size = st.st_size;
   for (int r = 0; r < 2; ++r) {
     const int64_t start = range[2 * r];
@@ -127,7 +132,7 @@ absl::Status StreamByteRange(const std::string& path, const ByteRange& range,
     int64_t left = range[2 * r + 1];
     while (left > 0) {
       size_t want = static_cast<size_t>(std::min<int64_t>(left, capacity));
-      ssize_t got = ::pread(fd.get(), buffer.get(), want, offset);
+      ssize_t got = ::pread(fd, buffer.get(), want, offset);
       if (got < 0 && errno == EINTR) continue;
       if (got <= 0) return IoError("cannot read", path);
       sink(std::span<const uint8_t>(buffer.get(), static_cast<size_t>(got)));

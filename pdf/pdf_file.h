@@ -59,6 +59,9 @@ class AtomicFile {
 // whatever the file size). Fails when a range lies outside the file.
 absl::Status StreamByteRange(const std::string& path, const ByteRange& range,
                              const std::function<void(std::span<const uint8_t>)>& sink);
+// The same through an open descriptor (`path` names it in errors).
+absl::Status StreamByteRange(int fd, const std::string& path, const ByteRange& range,
+                             const std::function<void(std::span<const uint8_t>)>& sink);
 
 // Writes all of `data` at `offset` of `fd`.
 absl::Status WriteAt(int fd, int64_t offset, std::span<const uint8_t> data);

@@ -124,12 +124,18 @@ absl::StatusOr<std::string> BlobFiles::Adopt(const std::string& path,
     st = SyncDirectory(root_);
     if (!st.ok()) return st;
   }
-  if (access(final_path->c_str(), F_OK) == 0) {
-    // Same hash, same bytes: keep the existing blob untouched.
-    unlink(path.c_str());
-    return *sha;
+  // Same hash, same bytes: an existing blob is kept untouched (and the new copy removed).
+  // RENAME_NOREPLACE checks and renames in one step; where the file system refuses the flag,
+  // a check then a plain rename.
+  if (renameat2(AT_FDCWD, path.c_str(), AT_FDCWD, final_path->c_str(), RENAME_NOREPLACE) != 0) {
+    const int error = errno;
+    if (error != EEXIST && error != EINVAL) return Errno("rename", *final_path);
+    if (error == EEXIST || access(final_path->c_str(), F_OK) == 0) {
+      unlink(path.c_str());
+      return *sha;
+    }
+    if (rename(path.c_str(), final_path->c_str()) != 0) return Errno("rename", *final_path);
   }
-  if (rename(path.c_str(), final_path->c_str()) != 0) return Errno("rename", *final_path);
   chmod(final_path->c_str(), 0400);  // a reminder that blobs never change, not a protection
   absl::Status st = SyncDirectory(dir);
   if (!st.ok()) return st;

@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <new>
 #include <optional>
@@ -76,10 +77,15 @@ class StoreTest : public ::testing::Test {
 };
 
 TEST_F(StoreTest, BlobsAreNamedByContentAndShared) {
-  auto a = store_->PutBlob(Scratch(*store_, "same bytes"));
-  auto b = store_->PutBlob(Scratch(*store_, "same bytes"));
+  const std::string first = Scratch(*store_, "same bytes");
+  const std::string second = Scratch(*store_, "same bytes");
+  auto a = store_->PutBlob(first);
+  auto b = store_->PutBlob(second);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(*a, *b);
+  // Both scratch files are gone: the first became the blob, the second was removed.
+  EXPECT_FALSE(std::filesystem::exists(first));
+  EXPECT_FALSE(std::filesystem::exists(second));
   EXPECT_EQ(*a, testing::Run("printf 'same bytes' | sha256sum").output.substr(0, 64));
   auto path = store_->BlobPath(*a);
   ASSERT_TRUE(path.ok());
