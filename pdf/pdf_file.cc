@@ -196,10 +196,14 @@ absl::StatusOr<int64_t> CopyFileTo(int from_fd, const std::string& name, int fd)
 absl::StatusOr<std::string> ReadAt(const std::string& path, int64_t offset, size_t length) {
   FdCloser fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return IoError("cannot open", path);
+  return ReadAt(fd.get(), path, offset, length);
+}
+
+absl::StatusOr<std::string> ReadAt(int fd, const std::string& path, int64_t offset, size_t length) {
   std::string out(length, '\0');
   size_t done = 0;
   while (done < length) {
-    ssize_t got = ::pread(fd.get(), out.data() + done, length - done, offset + done);
+    ssize_t got = ::pread(fd, out.data() + done, length - done, offset + done);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) return IoError("cannot read", path);
     if (got == 0) break;

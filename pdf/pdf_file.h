@@ -73,6 +73,8 @@ absl::StatusOr<int64_t> CopyFileTo(int from_fd, const std::string& name, int fd)
 
 // Reads `length` bytes at `offset` (for small reads: tails, /Contents).
 absl::StatusOr<std::string> ReadAt(const std::string& path, int64_t offset, size_t length);
+// The same through an open descriptor (`path` names it in errors); fewer bytes at the end.
+absl::StatusOr<std::string> ReadAt(int fd, const std::string& path, int64_t offset, size_t length);
 
 absl::StatusOr<int64_t> FileSize(const std::string& path);
 

@@ -23,20 +23,6 @@ absl::Status IoError(const char* what, const std::string& path) {
   return Error(ErrorCode::kIo, absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
 }
 
-// pread until `length` bytes or the end of the file; the count read.
-absl::StatusOr<size_t> ReadFully(int fd, char* out, size_t length, int64_t offset,
-                                 const std::string& path) {
-  size_t done = 0;
-  while (done < length) {
-    const ssize_t got = ::pread(fd, out + done, length - done, offset + static_cast<int64_t>(done));
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) return IoError("cannot read", path);
-    if (got == 0) break;
-    done += static_cast<size_t>(got);
-  }
-  return done;
-}
-
 }  // namespace
 
 absl::StatusOr<PdfSource> PdfSource::Open(const std::string& path) {
@@ -50,12 +36,13 @@ absl::StatusOr<PdfSource> PdfSource::Open(const std::string& path) {
   }
   const int64_t size = st.st_size;
   if (size > kWholeFile) return PdfSource(path, fd, size, nullptr);
-  auto bytes = std::make_shared<std::string>(static_cast<size_t>(size), '\0');
-  absl::StatusOr<size_t> got = ReadFully(fd, bytes->data(), bytes->size(), 0, path);
+  absl::StatusOr<std::string> bytes = pdf::ReadAt(fd, path, 0, static_cast<size_t>(size));
   ::close(fd);
-  if (!got.ok()) return got.status();
-  if (*got != bytes->size()) return Error(ErrorCode::kIo, absl::StrCat("short read of ", path));
-  return PdfSource(path, -1, size, std::move(bytes));
+  if (!bytes.ok()) return bytes.status();
+  if (static_cast<int64_t>(bytes->size()) != size) {
+    return Error(ErrorCode::kIo, absl::StrCat("short read of ", path));
+  }
+  return PdfSource(path, -1, size, std::make_shared<const std::string>(*std::move(bytes)));
 }
 
 PdfSource::PdfSource(PdfSource&& other) noexcept
@@ -74,11 +61,7 @@ absl::StatusOr<std::string> PdfSource::ReadAt(int64_t offset, size_t length) con
   if (offset < 0 || offset > size_) return std::string();
   length = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(length), size_ - offset));
   if (whole_ != nullptr) return whole_->substr(static_cast<size_t>(offset), length);
-  std::string out(length, '\0');
-  absl::StatusOr<size_t> got = ReadFully(fd_, out.data(), length, offset, path_);
-  if (!got.ok()) return got.status();
-  out.resize(*got);
-  return out;
+  return pdf::ReadAt(fd_, path_, offset, length);
 }
 
 absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> PdfSource::Device() const {
