@@ -213,6 +213,21 @@ absl::StatusOr<std::string> ReadAt(int fd, const std::string& path, int64_t offs
   return out;
 }
 
+std::optional<int64_t> LastStartXref(std::string_view tail) {
+  size_t pos = tail.rfind("startxref");
+  if (pos == std::string_view::npos) return std::nullopt;
+  pos += 9;
+  while (pos < tail.size() && std::isspace(static_cast<unsigned char>(tail[pos]))) ++pos;
+  int64_t value = 0;
+  size_t digits = 0;
+  while (pos < tail.size() && std::isdigit(static_cast<unsigned char>(tail[pos])) && digits < 15) {
+    value = value * 10 + (tail[pos++] - '0');
+    ++digits;
+  }
+  if (digits == 0) return std::nullopt;
+  return value;
+}
+
 absl::StatusOr<int64_t> FileSize(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return IoError("cannot stat", path);

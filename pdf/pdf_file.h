@@ -5,8 +5,10 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -77,6 +79,10 @@ absl::StatusOr<std::string> ReadAt(const std::string& path, int64_t offset, size
 absl::StatusOr<std::string> ReadAt(int fd, const std::string& path, int64_t offset, size_t length);
 
 absl::StatusOr<int64_t> FileSize(const std::string& path);
+
+// The number after the last "startxref" in `tail` (the end of a file or revision), or nullopt
+// when there is none or no digits follow it.
+std::optional<int64_t> LastStartXref(std::string_view tail);
 
 // The value of the last "startxref" of a file and what it points at (pdf/pdf_source.h reads it).
 struct XrefTail {

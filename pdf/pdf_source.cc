@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
@@ -99,21 +100,10 @@ absl::StatusOr<XrefTail> ReadXrefTail(const PdfSource& source) {
   const int64_t tail_len = std::min<int64_t>(size, 2048);
   absl::StatusOr<std::string> tail = source.ReadAt(size - tail_len, static_cast<size_t>(tail_len));
   if (!tail.ok()) return tail.status();
-  size_t pos = tail->rfind("startxref");
-  if (pos == std::string::npos) {
-    return Error(ErrorCode::kPdfUnreadable, "no startxref at the end of the file");
-  }
-  pos += 9;
-  while (pos < tail->size() && std::isspace(static_cast<unsigned char>((*tail)[pos]))) ++pos;
-  int64_t value = 0;
-  size_t digits = 0;
-  while (pos < tail->size() && std::isdigit(static_cast<unsigned char>((*tail)[pos])) &&
-         digits < 15) {
-    value = value * 10 + ((*tail)[pos] - '0');
-    ++pos;
-    ++digits;
-  }
-  if (digits == 0 || value >= size) {
+  const std::optional<int64_t> startxref = LastStartXref(*tail);
+  if (!startxref) return Error(ErrorCode::kPdfUnreadable, "no startxref at the end of the file");
+  const int64_t value = *startxref;
+  if (value >= size) {
     return Error(ErrorCode::kPdfUnreadable, "startxref does not point into the file");
   }
   absl::StatusOr<std::string> head = source.ReadAt(value, 32);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -253,19 +254,10 @@ absl::StatusOr<int64_t> StartXrefBefore(const std::string& path, int64_t end) {
   const int64_t tail_len = std::min<int64_t>(end, 4096);
   absl::StatusOr<std::string> tail = ReadAt(path, end - tail_len, tail_len);
   if (!tail.ok()) return tail.status();
-  size_t pos = tail->rfind("startxref");
-  if (pos == std::string::npos) return Unreadable("no startxref before the revision's end");
-  pos += 9;
-  while (pos < tail->size() && std::isspace(static_cast<unsigned char>((*tail)[pos]))) ++pos;
-  int64_t value = 0;
-  size_t digits = 0;
-  while (pos < tail->size() && std::isdigit(static_cast<unsigned char>((*tail)[pos])) &&
-         digits < 15) {
-    value = value * 10 + ((*tail)[pos++] - '0');
-    ++digits;
-  }
-  if (digits == 0 || value >= end) return Unreadable("startxref points outside the revision");
-  return value;
+  const std::optional<int64_t> value = LastStartXref(*tail);
+  if (!value) return Unreadable("no startxref before the revision's end");
+  if (*value >= end) return Unreadable("startxref points outside the revision");
+  return *value;
 }
 
 }  // namespace
