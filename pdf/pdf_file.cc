@@ -228,10 +228,4 @@ std::optional<int64_t> LastStartXref(std::string_view tail) {
   return value;
 }
 
-absl::StatusOr<int64_t> FileSize(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return IoError("cannot stat", path);
-  return static_cast<int64_t>(st.st_size);
-}
-
 }  // namespace taicho::pdf

@@ -78,8 +78,6 @@ absl::StatusOr<std::string> ReadAt(const std::string& path, int64_t offset, size
 // The same through an open descriptor (`path` names it in errors); fewer bytes at the end.
 absl::StatusOr<std::string> ReadAt(int fd, const std::string& path, int64_t offset, size_t length);
 
-absl::StatusOr<int64_t> FileSize(const std::string& path);
-
 // The number after the last "startxref" in `tail` (the end of a file or revision), or nullopt
 // when there is none or no digits follow it.
 std::optional<int64_t> LastStartXref(std::string_view tail);

@@ -17,9 +17,6 @@
 namespace taicho::pdf {
 namespace {
 
-// The size up to which a file is read whole (as the buffered PoDoFo device does).
-constexpr int64_t kWholeFile = 1 << 20;
-
 absl::Status IoError(const char* what, const std::string& path) {
   return Error(ErrorCode::kIo, absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
 }
@@ -36,7 +33,7 @@ absl::StatusOr<PdfSource> PdfSource::Open(const std::string& path) {
     return error;
   }
   const int64_t size = st.st_size;
-  if (size > kWholeFile) return PdfSource(path, fd, size, nullptr);
+  if (size > kWholeFileBytes) return PdfSource(path, fd, size, nullptr);
   absl::StatusOr<std::string> bytes = pdf::ReadAt(fd, path, 0, static_cast<size_t>(size));
   ::close(fd);
   if (!bytes.ok()) return bytes.status();

@@ -19,7 +19,7 @@ namespace taicho::pdf {
 namespace {
 
 // Bytes [0, length) of a file, read with pread through a window; seekable. A file of at most
-// kWholeFile bytes is read whole, once: PoDoFo seeks all over a file (the xref at the end, then
+// kWholeFileBytes is read whole, once: PoDoFo seeks all over a file (the xref at the end, then
 // each object), and a 64 KiB window read a 100 KB approved decision four and a half times over
 // per seal. Larger files keep the small window: memory stays flat whatever their size.
 class FilePrefixBuffer : public std::streambuf {
@@ -27,8 +27,8 @@ class FilePrefixBuffer : public std::streambuf {
   FilePrefixBuffer(int fd, int64_t length)
       : fd_(fd),
         length_(length),
-        capacity_(length <= kWholeFile ? static_cast<size_t>(std::max<int64_t>(length, 1))
-                                       : kWindow),
+        capacity_(length <= kWholeFileBytes ? static_cast<size_t>(std::max<int64_t>(length, 1))
+                                            : kWindow),
         window_(std::make_unique_for_overwrite<char[]>(capacity_)) {
     setg(window_.get(), window_.get(), window_.get());
   }
@@ -84,7 +84,6 @@ class FilePrefixBuffer : public std::streambuf {
 
  private:
   int64_t Position() const { return window_start_ + (gptr() - eback()); }
-  static constexpr int64_t kWholeFile = 1 << 20;
   static constexpr size_t kWindow = 1 << 16;
   int fd_;
   int64_t length_;

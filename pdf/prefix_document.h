@@ -16,6 +16,10 @@
 
 namespace taicho::pdf {
 
+// Files (or revisions) up to this size are read whole, with one read, both here and by
+// pdf/pdf_source.h; larger ones through a window, so that memory stays flat.
+inline constexpr int64_t kWholeFileBytes = 1 << 20;
+
 // A device reading bytes [0, length) of `path`. The device owns its file descriptor and buffer
 // and lives as long as PoDoFo holds a reference to it (documents loaded lazily keep one).
 absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> OpenBufferedDevice(const std::string& path,
