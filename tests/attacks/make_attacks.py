@@ -7,6 +7,7 @@ rerunning reproduces the committed files byte for byte (no times, no randomness)
 
   python3 tests/attacks/make_attacks.py            # rewrite the corpus
   python3 tests/attacks/make_attacks.py --check    # exit 1 if a committed file differs
+  python3 tests/attacks/make_attacks.py --out DIR --all   # also the files made at test time
   python3 tests/attacks/make_attacks.py --prepare-shadow DRAFT.pdf OUT.pdf
                                                    # the attacker's draft (used by make_bases.sh)
 Families: isa- (incremental saving), sw- (signature wrapping), usf- (universal signature
@@ -70,12 +71,16 @@ def nums(pdf, v):
 
 
 class Corpus:
+    """The attack files: committed ones, and variants made at test time only (to keep the
+    committed bytes under 6 MB; each such variant's family has a committed file)."""
+
     def __init__(self):
         self.files = {}
+        self.at_test_time = {}
 
-    def add(self, name, data):
-        assert name not in self.files, name
-        self.files[name] = data
+    def add(self, name, data, committed=True):
+        assert name not in self.files and name not in self.at_test_time, name
+        (self.files if committed else self.at_test_time)[name] = data
 
 
 # --- the attacker's draft (before anyone signs) -------------------------------------------------
@@ -269,12 +274,12 @@ def isa(c):
         s = stream(RED_BOX)  # the xref mechanics below: a short content is enough
         # The same through a cross-reference stream after the classic tables.
         c.add("isa-content-redefined-xrefstream.pdf",
-              append_update(data, {num: s}, xref_stream=True))
+              append_update(data, {num: s}, xref_stream=True), committed=False)
         # The same object under generation 1 (the page still says "N 0 R").
         c.add("isa-content-redefined-gen1.pdf",
-              append_update(data, {num: s}, generations={num: 1}))
+              append_update(data, {num: s}, generations={num: 1}), committed=False)
         # The content stream freed: page 1 shows nothing.
-        c.add("isa-content-freed.pdf", append_update(data, {}, deleted=[num]))
+        c.add("isa-content-freed.pdf", append_update(data, {}, deleted=[num]), committed=False)
         # Page 1's dictionary redefined inside an object stream, pointing at a new content.
         n = pdf.size()
         p = dict(p1)
@@ -320,6 +325,15 @@ def isa(c):
         t += (b"xref\n0 1\n0000000000 65535 f\r\n" + b"trailer\n" + ser(tr) +
               b"\nstartxref\n%d\n%%%%EOF\n" % at)
         c.add("isa-hybrid-xrefstm.pdf", bytes(t))
+    # On the sealed document: the catalog's /Perms (which names the certification) removed, or
+    # pointed at the seal's signature instead of the officer's.
+    data = load("sealed.pdf")
+    pdf = Pdf(data)
+    cat = dict(pdf.catalog())
+    cat.pop("Perms")
+    c.add("isa-perms-removed.pdf", append_update(data, {pdf.root_ref().num: cat}))
+    cat = dict(pdf.catalog(), Perms={"DocMDP": pdf.fields()["seal"][1]["V"]})
+    c.add("isa-perms-to-seal.pdf", append_update(data, {pdf.root_ref().num: cat}))
     # On the sealed document: xref-only updates that point objects back at their definitions of
     # an earlier revision (still in the file): the seal's field unsigned again ...
     data = load("sealed.pdf")
@@ -418,7 +432,7 @@ def usf(c):
     c.add("usf-contents-empty.pdf", forged_signature_update(
         data, dict(common, ByteRange="AUTO", Contents=HexStr(b""))))
     c.add("usf-contents-zeros.pdf", forged_signature_update(
-        data, dict(common, ByteRange="AUTO", Contents=HexStr(b"0" * 8192))))
+        data, dict(common, ByteRange="AUTO", Contents=HexStr(b"0" * 8192))), committed=False)
     c.add("usf-contents-not-cms.pdf", forged_signature_update(
         data, dict(common, ByteRange="AUTO",
                    Contents=HexStr(b"This is not a CMS SignedData".hex().encode() + b"0" * 64))))
@@ -427,7 +441,7 @@ def usf(c):
     c.add("usf-byterange-missing.pdf", forged_signature_update(
         data, dict(common, Contents=real)))
     c.add("usf-byterange-zero.pdf", forged_signature_update(
-        data, dict(common, ByteRange=[0, 0, 0, 0], Contents=real)))
+        data, dict(common, ByteRange=[0, 0, 0, 0], Contents=real)), committed=False)
     c.add("usf-x509-no-cert.pdf", forged_signature_update(
         data, dict(common, SubFilter=Name("adbe.x509.rsa_sha1"), ByteRange="AUTO",
                    Contents=HexStr(b"0" * 512))))
@@ -522,6 +536,13 @@ def overlays(c):
     # An empty signature field (permitted under P=2) whose widget appearance covers the text.
     c.add("overlay-empty-signature-field.pdf", overlay("sealed.pdf", {
         "FT": Name("Sig"), "T": b"chu_ky_3", "Subtype": Name("Widget")}, field=True))
+    # The seal's own (unchanged) widget also listed in page 1's /Annots: the seal is drawn on
+    # page 1 too, at its page-2 rectangle (over the heading).
+    data = load("sealed.pdf")
+    pdf = Pdf(data)
+    p1_ref, p1 = pdf.pages()[0]
+    c.add("overlay-seal-widget-on-page1.pdf", append_update(data, {
+        p1_ref.num: dict(p1, Annots=list(p1["Annots"]) + [pdf.fields()["seal"][0]])}))
     c.add("overlay-approval-freetext.pdf", overlay("approval.pdf", freetext))
     c.add("overlay-approval-square.pdf", overlay("approval.pdf", {
         "Subtype": Name("Square"), "C": [1, 1, 1], "IC": [1, 1, 1]}))
@@ -558,6 +579,13 @@ def issue(c):
         g = dict(f, AP={"N": Ref(n)})
         c.add("issue-%s-ap-replaced.pdf" % fname,
               append_update(data, {ref.num: g, n: redraw, n + 1: helv(0)}))
+    # The font that only the number's appearance uses redefined (Courier): /V and /AP unchanged.
+    ap = pdf.get(fields["so"][1]["AP"]["N"])
+    fref = list(pdf.resolve(pdf.resolve(ap.dict["Resources"])["Font"]).values())[0]
+    font = dict(pdf.get(fref), BaseFont=Name("Courier"), Subtype=Name("Type1"),
+                Encoding=Name("WinAnsiEncoding"))
+    font.pop("DescendantFonts", None)
+    c.add("issue-so-ap-font-replaced.pdf", append_update(data, {fref.num: font}))
     # The number field pointed back at its draft definition by an xref-only update: no number.
     so = fields["so"][0].num
     c.add("issue-so-reverted-by-xref.pdf",
@@ -578,12 +606,12 @@ def issue(c):
 def generated():
     """Files made at test time (not committed): {name: bytes}."""
     sealed = load("sealed.pdf")
-    return {
+    return dict(build_corpus().at_test_time, **{
         "issue-trailing-zeros-64k.pdf": sealed + b"\0" * (64 << 10),
         "issue-trailing-zeros-1m.pdf": sealed + b"\0" * (1 << 20),
         "control-trailing-newline.pdf": sealed + b"\n",
         "control-dss.pdf": dss_update(sealed),
-    }
+    })
 
 
 def dss_update(data):
@@ -607,6 +635,11 @@ def dss_update(data):
 
 
 def build():
+    """The committed files: {name: bytes}."""
+    return build_corpus().files
+
+
+def build_corpus():
     c = Corpus()
     isa(c)
     signature_wrapping(c)
@@ -614,7 +647,7 @@ def build():
     shadow(c)
     overlays(c)
     issue(c)
-    return c.files
+    return c
 
 
 def main():
@@ -622,6 +655,8 @@ def main():
     ap.add_argument("--check", action="store_true", help="compare with the committed files")
     ap.add_argument("--prepare-shadow", nargs=2, metavar=("DRAFT", "OUT"))
     ap.add_argument("--out", default=HERE)
+    ap.add_argument("--all", action="store_true",
+                    help="also write the files made at test time (gen: rows of EXPECTED.tsv)")
     a = ap.parse_args()
     if a.prepare_shadow:
         with open(a.prepare_shadow[0], "rb") as f:
@@ -630,6 +665,9 @@ def main():
             f.write(out)
         return 0
     files = build()
+    os.makedirs(a.out, exist_ok=True)
+    if a.all:
+        files.update(generated())
     bad = 0
     for name, data in sorted(files.items()):
         path = os.path.join(a.out, name)
