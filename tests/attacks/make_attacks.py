@@ -447,7 +447,7 @@ def usf(c):
                    Contents=HexStr(b"0" * 512))))
     c.add("usf-filter-unknown.pdf", forged_signature_update(
         data, dict(common, Filter=Name("Forged.Handler"), SubFilter=Name("forged.sub"),
-                   ByteRange="AUTO", Contents=real)))
+                   ByteRange="AUTO", Contents=real)), committed=False)
     # In place, on the signature itself.
     sealed = data
     spdf = pdf
