@@ -325,6 +325,20 @@ def isa(c):
         t += (b"xref\n0 1\n0000000000 65535 f\r\n" + b"trailer\n" + ser(tr) +
               b"\nstartxref\n%d\n%%%%EOF\n" % at)
         c.add("isa-hybrid-xrefstm.pdf", bytes(t))
+    # A signature's appearance replaced (caught: "existing signature modified") ... and the same
+    # with the changed objects also reachable from a new /DSS, which then explains them as
+    # "validation data added" (permitted under any P).
+    fref, fld = pdf.fields()["officer"]
+    ap = pdf.get(fld["AP"]["N"])
+    n = pdf.size()
+    newap = Stream({"Type": Name("XObject"), "Subtype": Name("Form"), "BBox": ap.dict["BBox"],
+                    "Resources": {"Font": {"Hv": Ref(n + 1)}}},
+                   b"q 1 0 0 rg BT /Hv 12 Tf 5 20 Td (KHONG DUYET / REJECTED) Tj ET Q\n")
+    objs = {fref.num: dict(fld, AP={"N": Ref(n)}), n: newap, n + 1: helv(0)}
+    c.add("isa-officer-appearance-replaced.pdf", append_update(data, dict(objs)), committed=False)
+    objs.update({n + 2: {"Certs": [fref]},
+                 pdf.root_ref().num: dict(pdf.catalog(), DSS=Ref(n + 2))})
+    c.add("isa-dss-launders-officer-appearance.pdf", append_update(data, objs))
     # On the sealed document: the catalog's /Perms (which names the certification) removed, or
     # pointed at the seal's signature instead of the officer's.
     data = load("sealed.pdf")
@@ -435,7 +449,7 @@ def usf(c):
         data, dict(common, ByteRange="AUTO", Contents=HexStr(b"0" * 8192))), committed=False)
     c.add("usf-contents-not-cms.pdf", forged_signature_update(
         data, dict(common, ByteRange="AUTO",
-                   Contents=HexStr(b"This is not a CMS SignedData".hex().encode() + b"0" * 64))))
+                   Contents=HexStr(b"This is not a CMS SignedData".hex().encode() + b"0" * 64))), committed=False)
     c.add("usf-contents-copied-cms.pdf", forged_signature_update(
         data, dict(common, ByteRange="AUTO", Contents=real)))
     c.add("usf-byterange-missing.pdf", forged_signature_update(
@@ -547,7 +561,7 @@ def overlays(c):
     c.add("overlay-approval-square.pdf", overlay("approval.pdf", {
         "Subtype": Name("Square"), "C": [1, 1, 1], "IC": [1, 1, 1]}))
     c.add("overlay-approval-stamp.pdf", overlay("approval.pdf", {
-        "Subtype": Name("Stamp"), "Name": Name("Void")}))
+        "Subtype": Name("Stamp"), "Name": Name("Void")}), committed=False)
 
 
 def issue(c):
@@ -586,6 +600,19 @@ def issue(c):
                 Encoding=Name("WinAnsiEncoding"))
     font.pop("DescendantFonts", None)
     c.add("issue-so-ap-font-replaced.pdf", append_update(data, {fref.num: font}))
+    # (i) again, the changed field also reachable from a new /DSS (explained as DSS, see
+    # isa-dss-launders-officer-appearance): /V 99, ReadOnly cleared, /AP redrawn.
+    ref, f = fields["so"]
+    ap = pdf.get(f["AP"]["N"])
+    h = float(pdf.resolve(ap.dict["BBox"][3])) - float(pdf.resolve(ap.dict["BBox"][1]))
+    redraw = Stream({"Type": Name("XObject"), "Subtype": Name("Form"), "BBox": ap.dict["BBox"],
+                     "Resources": {"Font": {"Hv": Ref(n + 1)}}},
+                    b"/Tx BMC q BT /Hv %s Tf 0 g 1 %s Td (99) Tj ET Q EMC\n" % (
+                        fmt(min(h * 0.8, 13)), fmt(h * 0.2)))
+    c.add("issue-so-changed-via-dss.pdf", append_update(data, {
+        ref.num: dict(f, V=text_string("99"), Ff=0, AP={"N": Ref(n)}), n: redraw,
+        n + 1: helv(0), n + 2: {"Certs": [ref]},
+        pdf.root_ref().num: dict(pdf.catalog(), DSS=Ref(n + 2))}))
     # The number field pointed back at its draft definition by an xref-only update: no number.
     so = fields["so"][0].num
     c.add("issue-so-reverted-by-xref.pdf",
