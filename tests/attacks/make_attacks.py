@@ -348,6 +348,22 @@ def isa(c):
     c.add("isa-perms-removed.pdf", append_update(data, {pdf.root_ref().num: cat}))
     cat = dict(pdf.catalog(), Perms={"DocMDP": pdf.fields()["seal"][1]["V"]})
     c.add("isa-perms-to-seal.pdf", append_update(data, {pdf.root_ref().num: cat}))
+    # One xref section that lists page 1's content twice: first its signed offset, then a new
+    # definition. taicho, poppler and qpdf take the first entry (nothing changed); a reader that
+    # lets the later entry win shows the new content. An ambiguous section should not pass.
+    num = first_content(pdf, pdf.pages()[0][1]).num
+    orig = pdf.offset_of(num)
+    body = bytearray(data)
+    evil_at = len(body)
+    body += b"%d 0 obj\n" % num + ser_object_bytes(stream(pdf.get(num).decoded() + RED_BOX))
+    body += b"\nendobj\n"
+    at = len(body)
+    body += b"xref\n0 1\n0000000000 65535 f\r\n"
+    body += b"%d 1\n%010d 00000 n\r\n%d 1\n%010d 00000 n\r\n" % (num, orig, num, evil_at)
+    tr = {k: v for k, v in pdf.trailer.items() if k in ("Root", "Info", "ID")}
+    tr.update({"Size": pdf.size(), "Prev": pdf.startxref})
+    body += b"trailer\n" + ser(tr) + b"\nstartxref\n%d\n%%%%EOF\n" % at
+    c.add("isa-xref-duplicate-entry.pdf", bytes(body), committed=False)
     # On the sealed document: xref-only updates that point objects back at their definitions of
     # an earlier revision (still in the file): the seal's field unsigned again ...
     data = load("sealed.pdf")
