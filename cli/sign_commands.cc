@@ -153,6 +153,8 @@ absl::StatusOr<pades::SignOptions> MakeOptions(const SignArgs& a) {
   absl::StatusOr<std::vector<pdf::FieldFill>> fills = IssueFills(a);
   if (!fills.ok()) return fills.status();
   o.fills = *std::move(fills);
+  // Issuing: the number and date written with this signature are locked by it.
+  o.lock_fields = !o.fills.empty();
   if (*kind == pdf::AppearanceKind::kNone &&
       (!a.image.empty() || !a.doc_number.empty() || a.caption)) {
     return Error(ErrorCode::kUsage,

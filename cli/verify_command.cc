@@ -18,6 +18,11 @@ CLI::App* AddLocalVerifyOptions(CLI::App& app, LocalVerifyArgs& args) {
   verify->add_option("--trust", args.trust,
                      "Chứng thư gốc tin cậy (PEM) / trusted root certificates (PEM)");
   verify->add_flag("--json", args.json, "Báo cáo JSON / JSON report");
+  verify
+      ->add_option("--max-revisions", args.max_revisions,
+                   "Số phiên bản tối đa / most revisions (incremental updates) verified")
+      ->capture_default_str()
+      ->check(CLI::Range(1, pades::kMaxRevisionsCeiling));
   return verify;
 }
 
@@ -28,7 +33,11 @@ int RunLocalVerify(const LocalVerifyArgs& a, const revocation::StatusSource* onl
     if (!in) return Fail(Error(ErrorCode::kIo, absl::StrCat("cannot open ", a.trust)));
     anchors.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
-  absl::StatusOr<pades::VerificationReport> report = pades::VerifyPdf(a.file, anchors, online);
+  pades::VerifyOptions options;
+  options.trust_anchors_pem = std::move(anchors);
+  options.online = online;
+  options.max_revisions = a.max_revisions;
+  absl::StatusOr<pades::VerificationReport> report = pades::VerifyPdf(a.file, options);
   if (!report.ok()) return Fail(report.status());
   const std::string text = a.json ? report->ToJson() + "\n" : report->ToText();
   std::fputs(text.c_str(), stdout);

@@ -13,6 +13,7 @@ struct LocalVerifyArgs {
   std::string file;
   std::string trust;
   bool json = false;
+  int max_revisions = 1000;  // more: PDF_TOO_MANY_REVISIONS
 };
 
 // Adds the "verify" subcommand with FILE, --trust and --json bound to `args`.

@@ -143,6 +143,10 @@ constexpr std::array kEntries = {
     Entry{ErrorCode::kServerBusy, "SERVER_BUSY", absl::StatusCode::kResourceExhausted, 1,
           "Máy chủ đang xử lý tối đa số yêu cầu loại này; hãy thử lại sau",
           "The server is handling as many such requests as it takes at once; try again later"},
+    Entry{ErrorCode::kPdfTooManyRevisions, "PDF_TOO_MANY_REVISIONS",
+          absl::StatusCode::kResourceExhausted, 3,
+          "Tệp PDF có nhiều phiên bản (cập nhật gia tăng) hơn giới hạn cấu hình",
+          "The PDF has more revisions (incremental updates) than the configured limit"},
     // Last: Find() falls back to it.
     Entry{ErrorCode::kInternal, "INTERNAL", absl::StatusCode::kInternal, 7, "Lỗi nội bộ",
           "Internal error"},

@@ -65,6 +65,7 @@ enum class ErrorCode {
   kUploadTooLarge,         // an upload (streamed PDF) is larger than the server's upload cap
   kCancelled,              // the caller cancelled (or its deadline passed) before it was done
   kServerBusy,             // as many such calls as the server takes at once are in progress
+  kPdfTooManyRevisions,    // more incremental updates than the configured limit (max_revisions)
 };
 
 // The stable code, e.g. "PIN_INCORRECT".

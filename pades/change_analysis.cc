@@ -3,26 +3,29 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "errors/error.h"
 #include "pdf/pdf_file.h"
 #include "pdf/revision_diff.h"
 
 namespace taicho::pades {
 
 absl::StatusOr<std::vector<SignatureChanges>> AnalyzeChangesAfterSignatures(
-    const pdf::ParsedPdf& pdf, const std::vector<int64_t>& revision_ends) {
+    const pdf::ParsedPdf& pdf, const std::vector<int64_t>& revision_ends,
+    const std::function<bool()>& cancelled) {
   std::vector<SignatureChanges> out(revision_ends.size());
   if (revision_ends.empty()) return out;
-  const int64_t file_size = pdf.size();
+  const int64_t final_end = pdf.revision_end();
   // A final revision we cannot read leaves every earlier signature unjudged (reported per
   // signature below); the last one, covering the whole file, has nothing after it.
   absl::StatusOr<std::unique_ptr<pdf::RevisionAnalyzer>> analyzer =
       pdf::RevisionAnalyzer::Open(pdf);
   int strictest = 0;  // 0: no certification so far
   for (size_t i = 0; i < revision_ends.size(); ++i) {
+    if (cancelled && cancelled()) return Error(ErrorCode::kCancelled, "change analysis");
     SignatureChanges& s = out[i];
     absl::StatusOr<pdf::ChangesAfterRevision> found =
         analyzer.ok() ? (*analyzer)->ChangesAfter(revision_ends[i])
-        : revision_ends[i] == file_size
+        : revision_ends[i] >= final_end
             ? absl::StatusOr<pdf::ChangesAfterRevision>(pdf::ChangesAfterRevision{})
             : absl::StatusOr<pdf::ChangesAfterRevision>(analyzer.status());
     if (!found.ok()) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,8 +34,10 @@ struct SignatureChanges {
 // order of the file (earliest first). Returns one entry per signature. A revision that cannot
 // be read gives a not-permitted change saying so rather than an error; errors are for a file
 // that cannot be opened at all.
+// `cancelled` (optional) is asked before each signature: kCancelled when it answers true.
 absl::StatusOr<std::vector<SignatureChanges>> AnalyzeChangesAfterSignatures(
-    const pdf::ParsedPdf& pdf, const std::vector<int64_t>& revision_ends);
+    const pdf::ParsedPdf& pdf, const std::vector<int64_t>& revision_ends,
+    const std::function<bool()>& cancelled = {});
 
 // The report lines for one signature (Vietnamese with English alongside, two-space indent):
 // its certification, then each change with [permitted] / [NOT PERMITTED].

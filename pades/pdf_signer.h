@@ -45,6 +45,9 @@ struct SignOptions {
   // Text fields filled in this signature's update (the issue step's number and date), drawn in
   // the fonts their /DA names from `font_dir`.
   std::vector<pdf::FieldFill> fills;
+  // The signature locks every form field (pdf::SignatureFieldSpec::lock_fields). The issue step
+  // sets it with its fills: once issued, the number and date must not change.
+  bool lock_fields = false;
   std::string font_dir = pdf::kDefaultFontDir;
   // Before signing, the signer's certificate must be within its validity (CERT_EXPIRED,
   // CERT_NOT_YET_VALID) and, with `revocation` (not owned, thread-safe), not revoked or unknown

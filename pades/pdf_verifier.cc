@@ -5,10 +5,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "errors/error.h"
 #include "pades/doc_timestamp_check.h"
 #include "pdf/dss_update.h"
 #include "pdf/pdf_file.h"
 #include "pdf/signature_reader.h"
+#include "pdf/trailing_bytes.h"
+#include "pdf/xref_reader.h"
 #include "signer/cms_verifier.h"
 #include "signer/timestamp_attribute.h"
 
@@ -91,7 +94,42 @@ void CheckTimeStamp(const Bytes& cms, const std::string& anchors, SignatureRepor
   r.timestamp_tsa = (*ts)->tsa_subject;
 }
 
+// Bytes after the last revision: a warning for padding, a failure when they hold what a
+// recovering reader would take for part of the document.
+absl::Status ReportTrailingBytes(const pdf::ParsedPdf& parsed,
+                                 const std::function<bool()>& cancelled,
+                                 VerificationReport& report) {
+  absl::StatusOr<pdf::TrailingBytes> trailing = pdf::ReadTrailingBytes(parsed, cancelled);
+  if (!trailing.ok()) return trailing.status();
+  if (trailing->whitespace_only) return absl::OkStatus();
+  const int64_t count = trailing->end - trailing->start;
+  const std::string range = absl::StrCat(trailing->start, "–", trailing->end);
+  if (!trailing->redefined.empty()) {
+    const std::string objects = absl::StrJoin(trailing->redefined, ", ");
+    report.problems.push_back(absl::StrCat(
+        count, " byte sau phiên bản cuối (vị trí ", range,
+        ") không thuộc phiên bản nào nhưng định nghĩa lại đối tượng ", objects, " của tài liệu / ",
+        count, " bytes after the last revision (offsets ", range,
+        ") belong to no revision but redefine object(s) ", objects, " of the document"));
+  } else if (trailing->has_update_structure) {
+    report.problems.push_back(
+        absl::StrCat(count, " byte sau phiên bản cuối (vị trí ", range,
+                     ") chứa bảng tham chiếu chéo hoặc trailer không có %%EOF / ", count,
+                     " bytes after the last revision (offsets ", range,
+                     ") hold a cross-reference or trailer without %%EOF"));
+  } else {
+    report.warnings.push_back(
+        absl::StrCat(count, " byte sau phiên bản cuối (vị trí ", range,
+                     ") không thuộc phiên bản nào và không được chữ ký nào bảo vệ / ", count,
+                     " bytes after the last revision (offsets ", range,
+                     ") belong to no revision and no signature covers them"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+static_assert(kMaxRevisionsCeiling == pdf::kMaxRevisionsRead);
 
 bool VerificationReport::all_passed() const {
   if (signatures.empty() || !problems.empty()) return false;
@@ -104,6 +142,7 @@ bool VerificationReport::all_passed() const {
 std::string VerificationReport::ToText() const {
   std::string out;
   for (const std::string& p : problems) absl::StrAppend(&out, "!! ", p, "\n");
+  for (const std::string& w : warnings) absl::StrAppend(&out, "! ", w, "\n");
   if (signatures.empty()) {
     return out + "Tài liệu không có chữ ký số / The document has no signatures\n";
   }
@@ -173,6 +212,7 @@ std::string VerificationReport::ToJson() const {
   nlohmann::json j;
   j["all_passed"] = all_passed();
   j["problems"] = problems;
+  j["warnings"] = warnings;
   j["signatures"] = nlohmann::json::array();
   for (const SignatureReport& s : signatures) {
     nlohmann::json e;
@@ -223,8 +263,23 @@ std::string VerificationReport::ToJson() const {
 absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
                                              const std::string& trust_anchors_pem,
                                              const revocation::StatusSource* online) {
+  VerifyOptions options;
+  options.trust_anchors_pem = trust_anchors_pem;
+  options.online = online;
+  return VerifyPdf(path, options);
+}
+
+absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
+                                             const VerifyOptions& options) {
+  const std::string& trust_anchors_pem = options.trust_anchors_pem;
+  const revocation::StatusSource* online = options.online;
+  const std::function<bool()>& cancelled = options.cancelled;
+  auto stop = [&]() -> absl::Status {
+    if (cancelled && cancelled()) return Error(ErrorCode::kCancelled, "verification");
+    return absl::OkStatus();
+  };
   // One parse for the DSS, the signatures and the change analysis.
-  absl::StatusOr<pdf::ParsedPdf> parsed = pdf::ParsedPdf::Open(path);
+  absl::StatusOr<pdf::ParsedPdf> parsed = pdf::ParsedPdf::Open(path, options.max_revisions);
   if (!parsed.ok()) return parsed.status();
   absl::StatusOr<pdf::DssContent> dss = pdf::ReadDss(*parsed);
   if (!dss.ok()) return dss.status();
@@ -235,10 +290,13 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
     revision_ends.push_back(sig.byte_range[2] + sig.byte_range[3]);
   }
   absl::StatusOr<std::vector<SignatureChanges>> changes =
-      AnalyzeChangesAfterSignatures(*parsed, revision_ends);
+      AnalyzeChangesAfterSignatures(*parsed, revision_ends, cancelled);
   if (!changes.ok()) return changes.status();
+  if (absl::Status st = stop(); !st.ok()) return st;
   VerificationReport report;
+  if (absl::Status st = ReportTrailingBytes(*parsed, cancelled, report); !st.ok()) return st;
   for (const pdf::EmbeddedSignature& sig : *found) {
+    if (absl::Status st = stop(); !st.ok()) return st;
     SignatureReport r;
     r.field_name = sig.field_name;
     r.sub_filter = sig.sub_filter;
@@ -255,7 +313,7 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
       const pdf::ByteRange range = sig.byte_range;
       signer::ContentStreamer content =
           [&](const std::function<void(ByteSpan)>& sink) -> absl::Status {
-        return pdf::StreamByteRange(path, range, sink);
+        return pdf::StreamByteRange(path, range, sink, cancelled);
       };
       absl::StatusOr<signer::CmsVerification> v =
           signer::VerifyDetachedCms(sig.contents, content, trust_anchors_pem);

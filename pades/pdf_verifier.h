@@ -3,6 +3,7 @@
 // with the long-term validation work.)
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,14 +64,34 @@ struct VerificationReport {
   // About the document as a whole (Vietnamese / English), e.g. a signature of an earlier
   // revision that the final one no longer lists. Any of them fails all_passed().
   std::vector<std::string> problems;
+  // About the document as a whole, worth a reader's attention but no failure (Vietnamese /
+  // English), e.g. padding after the last revision that belongs to no revision.
+  std::vector<std::string> warnings;
   bool all_passed() const;     // at least one signature, all TOTAL-PASSED, no document problem
   std::string ToText() const;  // Vietnamese with English alongside
   std::string ToJson() const;
 };
 
-// `trust_anchors_pem`: PEM bundle of trusted roots; without it the chain is not judged and the
-// best outcome is INDETERMINATE / NO_CERTIFICATE_CHAIN_FOUND.
-// `online` (optional, not owned): revocation data missing from the DSS is fetched with it.
+// The most revisions a configuration may allow (the cross-reference reader follows no more).
+inline constexpr int kMaxRevisionsCeiling = 4096;
+
+struct VerifyOptions {
+  // PEM bundle of trusted roots; without it the chain is not judged and the best outcome is
+  // INDETERMINATE / NO_CERTIFICATE_CHAIN_FOUND.
+  std::string trust_anchors_pem;
+  // Optional, not owned: revocation data missing from the DSS is fetched with it.
+  const revocation::StatusSource* online = nullptr;
+  // More revisions (incremental updates) than this: kPdfTooManyRevisions, before any parsing.
+  int max_revisions = 1000;
+  // Optional: asked between signatures and while reading large files; true stops verifying with
+  // kCancelled (the caller gave up or its deadline passed, or the server is shutting down).
+  std::function<bool()> cancelled;
+};
+
+// Cost: linear in the file's size for each signature (its byte ranges are hashed) and in the
+// number of revisions for each signature (its revision is read and compared with the last).
+absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path, const VerifyOptions& options);
+// The same with the trust anchors and the online source only.
 absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
                                              const std::string& trust_anchors_pem = {},
                                              const revocation::StatusSource* online = nullptr);

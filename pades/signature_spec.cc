@@ -30,6 +30,7 @@ absl::StatusOr<pdf::SignatureFieldSpec> MakeFieldSpec(const std::vector<Bytes>& 
       options.contents_capacity != 0 ? options.contents_capacity : signer::EstimateCmsSize(chain);
   spec.certification = options.certification;
   spec.fills = options.fills;
+  spec.lock_fields = options.lock_fields;
   spec.font_dir = options.font_dir;
   return spec;
 }

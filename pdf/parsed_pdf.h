@@ -14,24 +14,43 @@ class PdfMemDocument;
 
 namespace taicho::pdf {
 
+struct RevisionXref;
+
 class ParsedPdf {
  public:
   // Parsed lazily (object bodies on first use). kPdfUnreadable for anything PoDoFo cannot parse,
-  // kPdfEncrypted for encrypted files, kIo when unreadable.
-  static absl::StatusOr<ParsedPdf> Open(const std::string& path);
+  // kPdfEncrypted for encrypted files, kIo when unreadable, kPdfTooManyRevisions for more than
+  // `max_revisions` revisions (incremental updates).
+  static absl::StatusOr<ParsedPdf> Open(const std::string& path, int max_revisions = 1000);
 
   const std::string& path() const { return path_; }
   int64_t size() const { return size_; }
+  // Where the last revision ends (after its %%EOF line); bytes from here to size() belong to no
+  // revision and were not parsed (pdf/trailing_bytes.h says what they hold).
+  int64_t revision_end() const { return revision_end_; }
   // For pdf/'s readers. Not thread-safe: one reader at a time.
   PoDoFo::PdfMemDocument& document() const { return *document_; }
   const std::shared_ptr<PoDoFo::PdfMemDocument>& shared_document() const { return document_; }
+  // The last revision's cross-reference, as pdf/'s own reader read it (pdf/xref_reader.h).
+  const RevisionXref& xref() const { return *xref_; }
+  int max_revisions() const { return max_revisions_; }
 
  private:
-  ParsedPdf(std::string path, int64_t size, std::shared_ptr<PoDoFo::PdfMemDocument> document)
-      : path_(std::move(path)), size_(size), document_(std::move(document)) {}
+  ParsedPdf(std::string path, int64_t size, int64_t revision_end, int max_revisions,
+            std::shared_ptr<const RevisionXref> xref,
+            std::shared_ptr<PoDoFo::PdfMemDocument> document)
+      : path_(std::move(path)),
+        size_(size),
+        revision_end_(revision_end),
+        max_revisions_(max_revisions),
+        xref_(std::move(xref)),
+        document_(std::move(document)) {}
 
   std::string path_;
   int64_t size_ = 0;
+  int64_t revision_end_ = 0;
+  int max_revisions_ = 0;
+  std::shared_ptr<const RevisionXref> xref_;
   std::shared_ptr<PoDoFo::PdfMemDocument> document_;
 };
 

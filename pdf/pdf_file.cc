@@ -104,14 +104,16 @@ absl::Status AtomicFile::Commit() {
 }
 
 absl::Status StreamByteRange(const std::string& path, const ByteRange& range,
-                             const std::function<void(std::span<const uint8_t>)>& sink) {
+                             const std::function<void(std::span<const uint8_t>)>& sink,
+                             const std::function<bool()>& cancelled) {
   FdCloser fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return IoError("cannot open", path);
-  return StreamByteRange(fd.get(), path, range, sink);
+  return StreamByteRange(fd.get(), path, range, sink, cancelled);
 }
 
 absl::Status StreamByteRange(int fd, const std::string& path, const ByteRange& range,
-                             const std::function<void(std::span<const uint8_t>)>& sink) {
+                             const std::function<void(std::span<const uint8_t>)>& sink,
+                             const std::function<bool()>& cancelled) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return IoError("cannot stat", path);
   const int64_t size = st.st_size;
@@ -131,6 +133,7 @@ absl::Status StreamByteRange(int fd, const std::string& path, const ByteRange& r
     int64_t offset = range[2 * r];
     int64_t left = range[2 * r + 1];
     while (left > 0) {
+      if (cancelled && cancelled()) return Error(ErrorCode::kCancelled, "reading signed bytes");
       size_t want = static_cast<size_t>(std::min<int64_t>(left, capacity));
       ssize_t got = ::pread(fd, buffer.get(), want, offset);
       if (got < 0 && errno == EINTR) continue;

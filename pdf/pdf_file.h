@@ -58,12 +58,15 @@ class AtomicFile {
 };
 
 // Feeds the bytes of both ranges of `path` to `sink` in bounded chunks (memory stays flat
-// whatever the file size). Fails when a range lies outside the file.
+// whatever the file size). Fails when a range lies outside the file. `cancelled` (optional) is
+// asked before each chunk: kCancelled when it answers true (a caller that gave up, a shutdown).
 absl::Status StreamByteRange(const std::string& path, const ByteRange& range,
-                             const std::function<void(std::span<const uint8_t>)>& sink);
+                             const std::function<void(std::span<const uint8_t>)>& sink,
+                             const std::function<bool()>& cancelled = {});
 // The same through an open descriptor (`path` names it in errors).
 absl::Status StreamByteRange(int fd, const std::string& path, const ByteRange& range,
-                             const std::function<void(std::span<const uint8_t>)>& sink);
+                             const std::function<void(std::span<const uint8_t>)>& sink,
+                             const std::function<bool()>& cancelled = {});
 
 // Writes all of `data` at `offset` of `fd`.
 absl::Status WriteAt(int fd, int64_t offset, std::span<const uint8_t> data);

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
@@ -62,9 +63,11 @@ absl::StatusOr<std::string> PdfSource::ReadAt(int64_t offset, size_t length) con
   return pdf::ReadAt(fd_, path_, offset, length);
 }
 
-absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> PdfSource::Device() const {
-  if (whole_ != nullptr) return OpenMemoryDevice(whole_);
-  return OpenBufferedDevice(path_, size_);
+absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> PdfSource::Device(
+    int64_t length, const std::string& suffix) const {
+  if (length < 0 || length > size_) length = size_;
+  if (whole_ != nullptr) return OpenMemoryDevice(whole_, length, suffix);
+  return OpenBufferedDevice(path_, length, suffix);
 }
 
 absl::StatusOr<int64_t> PdfSource::CopyForUpdate(int out_fd) const {
@@ -117,6 +120,32 @@ absl::StatusOr<XrefTail> ReadXrefTail(const PdfSource& source) {
     return Error(ErrorCode::kPdfUnreadable, "startxref points at neither a table nor a stream");
   }
   return result;
+}
+
+absl::StatusOr<int64_t> LastRevisionEnd(const PdfSource& source, int64_t limit) {
+  static constexpr std::string_view kMarker = "%%EOF";
+  static constexpr int64_t kBlock = 1 << 16;
+  limit = std::clamp<int64_t>(limit, 0, source.size());
+  // Blocks overlap by the marker's length less one, so a marker across two blocks is seen.
+  for (int64_t end = limit; end > 0;) {
+    const int64_t start = std::max<int64_t>(0, end - kBlock);
+    absl::StatusOr<std::string> block = source.ReadAt(start, static_cast<size_t>(end - start));
+    if (!block.ok()) return block.status();
+    const size_t at = block->rfind(kMarker);
+    if (at != std::string::npos) {
+      const int64_t after = start + static_cast<int64_t>(at + kMarker.size());
+      // The end-of-line that closes the marker belongs to the revision: CR, LF or CR LF.
+      absl::StatusOr<std::string> eol = source.ReadAt(after, 2);
+      if (!eol.ok()) return eol.status();
+      size_t n = 0;
+      if (n < eol->size() && (*eol)[n] == '\r') ++n;
+      if (n < eol->size() && (*eol)[n] == '\n') ++n;
+      return std::min(after + static_cast<int64_t>(n), limit);
+    }
+    if (start == 0) break;
+    end = start + static_cast<int64_t>(kMarker.size()) - 1;
+  }
+  return Error(ErrorCode::kPdfUnreadable, "no %%EOF marker");
 }
 
 }  // namespace taicho::pdf

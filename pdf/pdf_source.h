@@ -34,9 +34,12 @@ class PdfSource {
   // Up to `length` bytes at `offset` (fewer at the end of the file).
   absl::StatusOr<std::string> ReadAt(int64_t offset, size_t length) const;
 
-  // A PoDoFo device over the file. It shares the bytes read (or opens the file again when it was
-  // too large to read whole), so it may outlive this object, as lazily loaded documents need.
-  absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> Device() const;
+  // A PoDoFo device over bytes [0, length) of the file (the whole file when `length` < 0). It
+  // shares the bytes read (or opens the file again when it was too large to read whole), so it
+  // may outlive this object, as lazily loaded documents need.
+  // `suffix` follows those bytes (pdf::ConsolidatedXrefTail).
+  absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> Device(int64_t length = -1,
+                                                          const std::string& suffix = {}) const;
 
   // Writes the whole file at the start of the empty `out_fd`, then a line break when the file
   // does not end with one; returns the offset where the update starts.
@@ -54,5 +57,12 @@ class PdfSource {
 
 // The value of the file's last "startxref" and what it points at.
 absl::StatusOr<XrefTail> ReadXrefTail(const PdfSource& source);
+
+// Where the last revision of bytes [0, limit) ends: just past its last "%%EOF" marker and the
+// end-of-line after it (ISO 32000-1 §7.5.5). What follows belongs to no revision. Read
+// backwards in large blocks, so the cost is linear in the bytes after the marker — PoDoFo's own
+// search steps back one byte per read, which through a file window cost seconds per MiB of
+// padding. kPdfUnreadable when there is no marker at all.
+absl::StatusOr<int64_t> LastRevisionEnd(const PdfSource& source, int64_t limit);
 
 }  // namespace taicho::pdf

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
 #include "pdf/pdf_source.h"
+#include "pdf/xref_reader.h"
 
 namespace taicho::pdf {
 
@@ -36,33 +37,85 @@ absl::Status FromPodofoError(const PoDoFo::PdfError& e, const char* context) {
   }
 }
 
+absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadDocument(const PdfSource& source,
+                                                                     int64_t length,
+                                                                     const LoadLimits& limits,
+                                                                     const char* what) {
+  InitPodofo();
+  // Not PoDoFo's own file device: it makes a system call per look-ahead.
+  absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> device = source.Device(length);
+  if (!device.ok()) return device.status();
+  auto doc = std::make_unique<PoDoFo::PdfMemDocument>();
+  try {
+    doc->LoadFromDevice(*device);
+  } catch (const PoDoFo::PdfError& e) {
+    // Our own reading of the cross-reference says why: some encryption PoDoFo fails on with
+    // other errors (RC4 through OpenSSL 3, whose legacy provider is not loaded), or more
+    // revisions than its parser follows.
+    absl::StatusOr<RevisionXref> read;
+    if (limits.xref == nullptr) read = ReadRevisionXref(source.path(), length);
+    const RevisionXref* xref = limits.xref != nullptr ? limits.xref : read.ok() ? &*read : nullptr;
+    if (!read.ok() && HasCode(read.status(), ErrorCode::kPdfTooManyRevisions)) return read.status();
+    if (xref == nullptr || xref->encrypted) {
+      return xref ? Error(ErrorCode::kPdfEncrypted, what) : FromPodofoError(e, what);
+    }
+    if (xref->sections > limits.max_revisions) return TooManyRevisions(*xref, limits);
+    if (xref->sections <= kPodofoMaxRevisions) return FromPodofoError(e, what);
+    const std::string tail = ConsolidatedXrefTail(*xref, length);
+    if (tail.empty()) return FromPodofoError(e, what);
+    device = source.Device(length, tail);
+    if (!device.ok()) return device.status();
+    doc = std::make_unique<PoDoFo::PdfMemDocument>();
+    try {
+      doc->LoadFromDevice(*device);
+    } catch (const PoDoFo::PdfError& again) {
+      return FromPodofoError(again, what);
+    } catch (const std::exception& again) {
+      return Error(ErrorCode::kPdfUnreadable, absl::StrCat(what, ": ", again.what()));
+    }
+  } catch (const std::exception& e) {
+    return Error(ErrorCode::kPdfUnreadable, absl::StrCat(what, ": ", e.what()));
+  }
+  try {
+    if (doc->GetEncrypted()) return Error(ErrorCode::kPdfEncrypted);
+    if (doc->GetCatalog() == nullptr) return Error(ErrorCode::kPdfUnreadable, "no catalog");
+  } catch (const PoDoFo::PdfError& e) {
+    return FromPodofoError(e, what);
+  }
+  return doc;
+}
+
+absl::Status TooManyRevisions(const RevisionXref& xref, const LoadLimits& limits) {
+  return Error(ErrorCode::kPdfTooManyRevisions,
+               absl::StrCat(xref.sections, " > max_revisions ", limits.max_revisions));
+}
+
 absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadPdf(const std::string& path) {
   absl::StatusOr<PdfSource> source = PdfSource::Open(path);
   if (!source.ok()) return source.status();
   return LoadPdf(*source);
 }
 
-absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadPdf(const PdfSource& source) {
-  InitPodofo();
+absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadPdf(const PdfSource& source,
+                                                                int64_t length,
+                                                                const LoadLimits& limits) {
   absl::StatusOr<std::string> head = source.ReadAt(0, 1024);
   if (!head.ok()) return head.status();
   if (head->find("%PDF-") == std::string::npos) {
     return Error(ErrorCode::kPdfUnreadable, "no %PDF- header");
   }
-  // Not PoDoFo's own file device: it makes a system call per look-ahead.
-  absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> device = source.Device();
-  if (!device.ok()) return device.status();
-  auto doc = std::make_unique<PoDoFo::PdfMemDocument>();
+  if (length < 0) {
+    absl::StatusOr<int64_t> end = LastRevisionEnd(source, source.size());
+    if (!end.ok()) return end.status();
+    length = *end;
+  }
+  absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> doc =
+      LoadDocument(source, length, limits, "load");
+  if (!doc.ok()) return doc.status();
   try {
-    doc->LoadFromDevice(*device);
-    if (doc->GetEncrypted()) return Error(ErrorCode::kPdfEncrypted);
-    if (doc->GetCatalog() == nullptr || doc->GetPageCount() <= 0) {
-      return Error(ErrorCode::kPdfUnreadable, "no catalog or no pages");
-    }
+    if ((*doc)->GetPageCount() <= 0) return Error(ErrorCode::kPdfUnreadable, "no pages");
   } catch (const PoDoFo::PdfError& e) {
     return FromPodofoError(e, "load");
-  } catch (const std::exception& e) {
-    return Error(ErrorCode::kPdfUnreadable, absl::StrCat("load: ", e.what()));
   }
   return doc;
 }

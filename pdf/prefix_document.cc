@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
+#include "pdf/pdf_source.h"
 #include "pdf/podofo_document.h"
 
 namespace taicho::pdf {
@@ -22,11 +23,14 @@ namespace {
 // kWholeFileBytes is read whole, once: PoDoFo seeks all over a file (the xref at the end, then
 // each object), and a 64 KiB window read a 100 KB approved decision four and a half times over
 // per seal. Larger files keep the small window: memory stays flat whatever their size.
+// `suffix` (pdf::ConsolidatedXrefTail) follows the file's bytes, as if written after them.
 class FilePrefixBuffer : public std::streambuf {
  public:
-  FilePrefixBuffer(int fd, int64_t length)
+  FilePrefixBuffer(int fd, int64_t length, std::string suffix)
       : fd_(fd),
         length_(length),
+        suffix_(std::move(suffix)),
+        total_(length + static_cast<int64_t>(suffix_.size())),
         capacity_(length <= kWholeFileBytes ? static_cast<size_t>(std::max<int64_t>(length, 1))
                                             : kWindow),
         window_(std::make_unique_for_overwrite<char[]>(capacity_)) {
@@ -40,9 +44,28 @@ class FilePrefixBuffer : public std::streambuf {
   int_type underflow() override {
     if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
     const int64_t pos = Position();
-    if (pos >= length_) return traits_type::eof();
+    if (pos >= total_) return traits_type::eof();
+    if (pos >= length_) {
+      char* begin = suffix_.data();
+      window_start_ = length_;
+      setg(begin, begin + (pos - length_), begin + suffix_.size());
+      return traits_type::to_int_type(*gptr());
+    }
+    // Still inside what was read last (a seek moved the get area off it): no read.
+    if (pos >= loaded_start_ && pos < loaded_start_ + static_cast<int64_t>(loaded_size_)) {
+      window_start_ = loaded_start_;
+      setg(window_.get(), window_.get() + (pos - loaded_start_), window_.get() + loaded_size_);
+      return traits_type::to_int_type(*gptr());
+    }
     // A whole-file buffer is filled from the start, so that every later seek lands inside it.
-    const int64_t start = capacity_ >= static_cast<size_t>(length_) ? 0 : pos;
+    int64_t start = capacity_ >= static_cast<size_t>(length_) ? 0 : pos;
+    if (start != 0 && loaded_size_ > 0 && pos < loaded_start_ &&
+        loaded_start_ - pos <= static_cast<int64_t>(capacity_)) {
+      // Stepping backwards (PoDoFo looks for %%EOF and startxref from the end a byte at a time):
+      // a window that ends just after `pos` serves the next steps too, instead of one read of a
+      // whole window per byte.
+      start = std::max<int64_t>(0, pos + kLookAhead - static_cast<int64_t>(capacity_));
+    }
     const size_t want = static_cast<size_t>(std::min<int64_t>(length_ - start, capacity_));
     size_t got = 0;
     while (got < want) {
@@ -51,8 +74,13 @@ class FilePrefixBuffer : public std::streambuf {
       if (n <= 0) break;
       got += static_cast<size_t>(n);
     }
-    if (start + static_cast<int64_t>(got) <= pos) return traits_type::eof();
+    loaded_start_ = start;
+    loaded_size_ = got;
     window_start_ = start;
+    if (start + static_cast<int64_t>(got) <= pos) {
+      setg(window_.get(), window_.get() + got, window_.get() + got);
+      return traits_type::eof();
+    }
     setg(window_.get(), window_.get() + (pos - start), window_.get() + got);
     return traits_type::to_int_type(*gptr());
   }
@@ -61,13 +89,13 @@ class FilePrefixBuffer : public std::streambuf {
                    std::ios_base::openmode mode) override {
     int64_t base = 0;
     if (dir == std::ios_base::cur) base = Position();
-    if (dir == std::ios_base::end) base = length_;
+    if (dir == std::ios_base::end) base = total_;
     return seekpos(pos_type(base + off), mode);
   }
 
   pos_type seekpos(pos_type pos, std::ios_base::openmode) override {
     const int64_t target = static_cast<int64_t>(pos);
-    if (target < 0 || target > length_) return pos_type(off_type(-1));
+    if (target < 0 || target > total_) return pos_type(off_type(-1));
     if (target >= window_start_ && target <= window_start_ + (egptr() - eback())) {
       setg(eback(), eback() + (target - window_start_), egptr());
     } else {
@@ -78,27 +106,35 @@ class FilePrefixBuffer : public std::streambuf {
   }
 
   std::streamsize showmanyc() override {
-    const int64_t left = length_ - Position();
+    const int64_t left = total_ - Position();
     return left > 0 ? static_cast<std::streamsize>(left) : -1;
   }
 
  private:
   int64_t Position() const { return window_start_ + (gptr() - eback()); }
   static constexpr size_t kWindow = 1 << 16;
+  static constexpr int64_t kLookAhead = 256;  // kept after the position when stepping back
   int fd_;
-  int64_t length_;
+  int64_t length_;  // bytes of the file
+  std::string suffix_;
+  int64_t total_;  // length_ and the suffix
   size_t capacity_;
   std::unique_ptr<char[]> window_;
-  int64_t window_start_ = 0;
+  int64_t window_start_ = 0;  // file offset of the get area's start
+  int64_t loaded_start_ = 0;  // file offset and size of the bytes in window_
+  size_t loaded_size_ = 0;
 };
 
 // A whole file already in memory (pdf/pdf_source.h), shared with whoever else holds it.
 class SharedBytesBuffer : public std::streambuf {
  public:
-  explicit SharedBytesBuffer(std::shared_ptr<const std::string> bytes) : bytes_(std::move(bytes)) {
+  SharedBytesBuffer(std::shared_ptr<const std::string> bytes, int64_t length)
+      : bytes_(std::move(bytes)) {
     // The get area is only read: std::streambuf wants it non-const.
     char* begin = const_cast<char*>(bytes_->data());
-    setg(begin, begin, begin + bytes_->size());
+    const size_t size =
+        static_cast<size_t>(std::clamp<int64_t>(length, 0, static_cast<int64_t>(bytes_->size())));
+    setg(begin, begin, begin + size);
   }
 
  protected:
@@ -147,45 +183,47 @@ class StreamDevice : private BufferStream<Buffer>, public PoDoFo::PdfInputDevice
 }  // namespace
 
 absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> OpenBufferedDevice(const std::string& path,
-                                                                    int64_t length) {
+                                                                    int64_t length,
+                                                                    std::string suffix) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     return Error(ErrorCode::kIo, absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
   }
   try {
-    return PoDoFo::PdfRefCountedInputDevice(new StreamDevice<FilePrefixBuffer>(fd, length));
+    return PoDoFo::PdfRefCountedInputDevice(
+        new StreamDevice<FilePrefixBuffer>(fd, length, std::move(suffix)));
   } catch (const PoDoFo::PdfError& e) {
     return FromPodofoError(e, "open");
   }
 }
 
 absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> OpenMemoryDevice(
-    std::shared_ptr<const std::string> bytes) {
+    std::shared_ptr<const std::string> bytes, int64_t length, const std::string& suffix) {
+  if (!suffix.empty()) {  // rare (files of many revisions): a copy with the suffix
+    length = std::clamp<int64_t>(length, 0, static_cast<int64_t>(bytes->size()));
+    auto joined = std::make_shared<std::string>(bytes->substr(0, static_cast<size_t>(length)));
+    joined->append(suffix);
+    length = static_cast<int64_t>(joined->size());
+    bytes = std::move(joined);
+  }
   try {
-    return PoDoFo::PdfRefCountedInputDevice(new StreamDevice<SharedBytesBuffer>(std::move(bytes)));
+    return PoDoFo::PdfRefCountedInputDevice(
+        new StreamDevice<SharedBytesBuffer>(std::move(bytes), length));
   } catch (const PoDoFo::PdfError& e) {
     return FromPodofoError(e, "open");
   }
 }
 
 absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadRevision(const std::string& path,
-                                                                     int64_t length) {
-  InitPodofo();
-  absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> device = OpenBufferedDevice(path, length);
-  if (!device.ok()) return device.status();
-  auto doc = std::make_unique<PoDoFo::PdfMemDocument>();
-  try {
-    doc->LoadFromDevice(*device);
-    if (doc->GetEncrypted()) return Error(ErrorCode::kPdfEncrypted);
-    if (doc->GetCatalog() == nullptr) {
-      return Error(ErrorCode::kPdfUnreadable, "signed revision has no catalog");
-    }
-  } catch (const PoDoFo::PdfError& e) {
-    return FromPodofoError(e, "load signed revision");
-  } catch (const std::exception& e) {
-    return Error(ErrorCode::kPdfUnreadable, absl::StrCat("load signed revision: ", e.what()));
-  }
-  return doc;
+                                                                     int64_t length,
+                                                                     int max_revisions) {
+  absl::StatusOr<PdfSource> source = PdfSource::Open(path);
+  if (!source.ok()) return source.status();
+  absl::StatusOr<int64_t> end = LastRevisionEnd(*source, length);
+  if (!end.ok()) return end.status();
+  LoadLimits limits;
+  limits.max_revisions = max_revisions;
+  return LoadDocument(*source, *end, limits, "load signed revision");
 }
 
 }  // namespace taicho::pdf

@@ -20,18 +20,23 @@ namespace taicho::pdf {
 // pdf/pdf_source.h; larger ones through a window, so that memory stays flat.
 inline constexpr int64_t kWholeFileBytes = 1 << 20;
 
-// A device reading bytes [0, length) of `path`. The device owns its file descriptor and buffer
-// and lives as long as PoDoFo holds a reference to it (documents loaded lazily keep one).
+// A device reading bytes [0, length) of `path`, then `suffix` as if it followed them (a
+// consolidated cross-reference, pdf/xref_reader.h). The device owns its file descriptor and
+// buffer and lives as long as PoDoFo holds a reference to it (documents loaded lazily keep one).
 absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> OpenBufferedDevice(const std::string& path,
-                                                                    int64_t length);
+                                                                    int64_t length,
+                                                                    std::string suffix = {});
 
-// A device reading `bytes` (a whole file in memory), which it shares.
+// A device reading the first `length` of `bytes` (a whole file in memory), which it shares, then
+// `suffix`.
 absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> OpenMemoryDevice(
-    std::shared_ptr<const std::string> bytes);
+    std::shared_ptr<const std::string> bytes, int64_t length, const std::string& suffix = {});
 
-// The document as it was at byte `length` (a signed revision), loaded lazily.
-// kPdfUnreadable / kPdfEncrypted / kIo.
+// The document as it was at byte `length` (a signed revision), loaded lazily; bytes after the
+// last %%EOF before `length` belong to no revision and are not read.
+// kPdfUnreadable / kPdfEncrypted / kIo; kPdfTooManyRevisions past `max_revisions`.
 absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadRevision(const std::string& path,
-                                                                     int64_t length);
+                                                                     int64_t length,
+                                                                     int max_revisions);
 
 }  // namespace taicho::pdf

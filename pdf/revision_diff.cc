@@ -3,6 +3,7 @@
 #include <podofo/podofo.h>
 
 #include <algorithm>
+#include <cmath>
 #include <deque>
 #include <functional>
 #include <limits>
@@ -13,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "errors/error.h"
+#include "pdf/drawn_text.h"
 #include "pdf/pdf_file.h"
 #include "pdf/podofo_document.h"
 #include "pdf/prefix_document.h"
@@ -102,8 +104,9 @@ std::string PageText(int index) { return std::to_string(index + 1); }
 class Analysis {
  public:
   Analysis(PdfMemDocument& old_doc, const RevisionXref& old_x, PdfMemDocument& new_doc,
-           const RevisionXref& new_x, int64_t revision_end)
-      : old_doc_(old_doc),
+           const RevisionXref& new_x, int64_t revision_end, const FieldLock& lock)
+      : lock_(lock),
+        old_doc_(old_doc),
         old_x_(old_x),
         new_doc_(new_doc),
         new_x_(new_x),
@@ -113,15 +116,20 @@ class Analysis {
 
   std::vector<RevisionChange> Run() {
     FindChangedObjects();
-    if (changed_.empty()) return {};
+    // An update may change nothing but the trailer's /Root (to a catalog the signed revision
+    // holds unused): no object changed, yet the document is another one.
+    if (changed_.empty() && old_x_.root_ref == new_x_.root_ref) return {};
     FindPageProtectedObjects();
     ComparePages();
     ReportProtectedChanges();
     CompareCatalog();
-    CompareDss();
     CompareFields();
     CompareAnnotations();
     CompareFormDictionary();
+    CompareMetadata();
+    // Last of the comparisons: what the DSS lists that is also a field, a widget or a page was
+    // judged as such above (an attacker lists a redrawn widget under /DSS /Certs to launder it).
+    CompareDss();
     ReportLeftovers();
     return std::move(changes_);
   }
@@ -229,6 +237,25 @@ class Analysis {
       }
     }
     return found;
+  }
+
+  // The numbers of the objects reachable from `root` in the signed revision.
+  std::set<int64_t> ReachableBefore(const PdfObject* root) const {
+    std::set<int64_t> seen;
+    if (root == nullptr) return seen;
+    std::deque<const PdfObject*> queue = {root};
+    if (Num(root) > 0) seen.insert(Num(root));
+    while (!queue.empty() && seen.size() < kMaxWalk) {
+      const PdfObject* o = queue.front();
+      queue.pop_front();
+      std::vector<PoDoFo::PdfReference> refs;
+      ReferencesOf(*o, {"P", "Parent"}, refs);
+      for (const PoDoFo::PdfReference& r : refs) {
+        if (!seen.insert(r.ObjectNumber()).second) continue;
+        if (const PdfObject* next = old_objects_.GetObject(r)) queue.push_back(next);
+      }
+    }
+    return seen;
   }
 
   void ClaimReachable(const PdfObject* root, size_t change) {
@@ -410,8 +437,9 @@ class Analysis {
     std::optional<size_t> first;
     for (const std::string& key : keys) {
       // /Extensions declares the ESIC/ADBE extension level that comes with a DSS.
-      if (key == "DSS" || key == "AcroForm" || key == "Perms" ||
-          (key == "Extensions" && dss_changed)) {
+      // /Perms is not skipped: it names the certification, which must come first and stay.
+      if (key == "DSS" || key == "AcroForm" || (key == "Extensions" && dss_changed) ||
+          (key == "Metadata" && IsXmpStream(after->GetDictionary().GetKey(key)))) {
         continue;
       }
       const size_t c =
@@ -427,6 +455,45 @@ class Analysis {
     }
   }
 
+  // An XMP metadata stream (ISO 32000-1 §14.3.2).
+  bool IsXmp(const PdfObject* o) const {
+    return o != nullptr && o->HasStream() && NameOf(new_objects_, o, "Type") == "Metadata" &&
+           NameOf(new_objects_, o, "Subtype") == "XML";
+  }
+  bool IsXmpStream(const PdfObject* value) const {
+    return value != nullptr && value->IsReference() && IsXmp(Resolve(new_objects_, value));
+  }
+
+  PdfObject* NewByNumber(int64_t n) const {
+    auto it = new_x_.entries.find(n);
+    if (it == new_x_.entries.end()) return nullptr;
+    const int gen = it->second.type == 'n' ? static_cast<int>(it->second.field3) : 0;
+    return new_objects_.GetObject(PoDoFo::PdfReference(static_cast<uint32_t>(n), gen));
+  }
+
+  // The document information dictionary and the catalog's XMP packet, which signing tools
+  // rewrite with every signature (ModDate, producer). Judged after everything a page, a field or
+  // an annotation uses, so an object that is also one of those was claimed as such already.
+  void CompareMetadata() {
+    std::optional<size_t> c;
+    auto claim = [&](int64_t n, bool info) {
+      if (!IsOpen(n)) return;
+      const PdfObject* o = NewByNumber(n);
+      const bool shaped = info ? o != nullptr && o->IsDictionary() && !o->HasStream() : IsXmp(o);
+      if (!shaped) return;
+      if (!c) {
+        c = Add(ChangeKind::kMetadata, "Cập nhật siêu dữ liệu tài liệu (/Info, XMP)",
+                "Document metadata updated (/Info, XMP)");
+      }
+      Claim(n, *c);
+    };
+    if (!new_x_.info_ref.empty()) claim(std::stoll(new_x_.info_ref), /*info=*/true);
+    if (const PdfObject* xmp = new_doc_.GetCatalog()->GetDictionary().GetKey("Metadata");
+        xmp != nullptr && xmp->IsReference()) {
+      claim(xmp->GetReference().ObjectNumber(), /*info=*/false);
+    }
+  }
+
   void CompareDss() {
     const PdfObject* before = DictValue(old_objects_, old_doc_.GetCatalog(), "DSS");
     const PdfObject* entry = new_doc_.GetCatalog()->GetDictionary().GetKey("DSS");
@@ -439,7 +506,15 @@ class Analysis {
       }
       return;
     }
-    const std::vector<int64_t> reached = Reachable(after);
+    // Only what is new, or was validation data already: an object of the signed revision that
+    // the DSS now lists is something else redefined (reported with the leftovers).
+    const std::set<int64_t> was_dss = ReachableBefore(before);
+    std::vector<int64_t> reached;
+    for (int64_t n : Reachable(after)) {
+      if (changed_.at(n) == How::kAdded || was_dss.count(n) || n == Num(after)) {
+        reached.push_back(n);
+      }
+    }
     if (reached.empty()) return;
     const size_t c =
         before ? Add(ChangeKind::kDss, "Cập nhật dữ liệu xác thực dài hạn (DSS)",
@@ -543,6 +618,38 @@ class Analysis {
     }
   }
 
+  // Whether a widget of `f` has a normal appearance with any content in a visible rectangle.
+  bool DrawsSomething(const FieldNode& f) const {
+    for (const PdfObject* w : f.widgets) {
+      const PdfObject* rect = DictValue(new_objects_, w, "Rect");
+      if (rect == nullptr || !rect->IsArray() || rect->GetArray().size() != 4) continue;
+      const PoDoFo::PdfArray& r = rect->GetArray();
+      if (!std::all_of(r.begin(), r.end(),
+                       [](const PdfObject& v) { return v.IsNumber() || v.IsReal(); })) {
+        continue;
+      }
+      const double width = std::abs(r[2].GetReal() - r[0].GetReal());
+      const double height = std::abs(r[3].GetReal() - r[1].GetReal());
+      if (width < 1 || height < 1) continue;
+      const PdfObject* normal = DictValue(new_objects_, DictValue(new_objects_, w, "AP"), "N");
+      if (normal == nullptr || !normal->HasStream()) continue;
+      char* buffer = nullptr;
+      PoDoFo::pdf_long length = 0;
+      try {
+        normal->GetStream()->GetFilteredCopy(&buffer, &length);
+      } catch (const PoDoFo::PdfError&) {
+        return true;  // undecodable: assume it draws
+      }
+      std::unique_ptr<char, void (*)(void*)> owned(buffer, PoDoFo::podofo_free);
+      if (!WithoutSpace(
+               std::string(buffer, static_cast<size_t>(std::max<PoDoFo::pdf_long>(length, 0))))
+               .empty()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   void CompareSignatureField(const FieldNode& f, const FieldNode* old, const std::string& name) {
     const PdfObject* value = DictValue(new_objects_, f.field, "V");
     const PdfObject* old_value = old ? DictValue(old_objects_, old->field, "V") : nullptr;
@@ -561,6 +668,12 @@ class Analysis {
             ChangeKind::kOther,
             absl::StrCat("Trường chữ ký '", name, "' bị sửa (/", absl::StrJoin(bad, " /"), ")"),
             absl::StrCat("Signature field '", name, "' altered (/", absl::StrJoin(bad, " /"), ")"));
+      } else if (old && lock_.Covers(name)) {
+        c = Add(
+            ChangeKind::kOther,
+            absl::StrCat("Trường chữ ký '", name, "' bị chữ ký khóa (FieldMDP) nhưng đã được ký"),
+            absl::StrCat("Signature field '", name,
+                         "' locked by the signature (FieldMDP) signed afterwards"));
       } else if (NameOf(new_objects_, value, "Type") == "DocTimeStamp") {
         c = Add(ChangeKind::kDocTimeStamp, absl::StrCat("Thêm dấu thời gian tài liệu '", name, "'"),
                 absl::StrCat("Document time-stamp '", name, "' added"));
@@ -572,6 +685,15 @@ class Analysis {
       return;
     }
     if (value == nullptr && old == nullptr) {
+      // An empty field draws nothing until signed; one that draws something is an overlay.
+      if (DrawsSomething(f)) {
+        ClaimField(f, Add(ChangeKind::kOther,
+                          absl::StrCat("Thêm trường chữ ký trống '", name,
+                                       "' có hình hiển thị (vẽ đè lên trang)"),
+                          absl::StrCat("Empty signature field '", name,
+                                       "' added with a visible appearance (an overlay)")));
+        return;
+      }
       ClaimField(
           f, Add(ChangeKind::kNewSignature, absl::StrCat("Thêm trường chữ ký trống '", name, "'"),
                  absl::StrCat("Empty signature field '", name, "' added")));
@@ -581,6 +703,32 @@ class Analysis {
     // A signature that was already there: its value, field or appearance must not change.
     ClaimField(f, Add(ChangeKind::kOther, absl::StrCat("Chữ ký '", name, "' đã có bị sửa"),
                       absl::StrCat("Existing signature '", name, "' modified")));
+  }
+
+  // The field flags (/Ff, inheritable) of a field in a revision.
+  static int64_t FieldFlags(PdfVecObjects& objects, const PdfObject* field) {
+    for (int d = 0; field != nullptr && d < kMaxDepth; ++d) {
+      const PdfObject* ff = DictValue(objects, field, "Ff");
+      if (ff != nullptr && ff->IsNumber()) return ff->GetNumber();
+      field = DictValue(objects, field, "Parent");
+    }
+    return 0;
+  }
+
+  // What a text field's appearance draws when that is not its value `value` (white space aside);
+  // nullopt when they agree or the drawing cannot be read (then nothing is judged). Password and
+  // rich-text fields draw something else by design.
+  std::optional<std::string> ShownOtherThan(const FieldNode& f, int64_t flags,
+                                            const std::string& value) const {
+    static constexpr int64_t kPassword = 1 << 13, kRichText = 1 << 25;
+    if (f.type != "Tx" || (flags & (kPassword | kRichText)) != 0) return std::nullopt;
+    for (const PdfObject* w : f.widgets) {
+      const PdfObject* normal = DictValue(new_objects_, DictValue(new_objects_, w, "AP"), "N");
+      if (normal == nullptr || !normal->HasStream()) continue;
+      const std::optional<std::string> drawn = DrawnText(new_objects_, normal);
+      if (drawn && WithoutSpace(*drawn) != WithoutSpace(value)) return drawn;
+    }
+    return std::nullopt;
   }
 
   void CompareFilledField(const FieldNode& f, const FieldNode& old, const std::string& name) {
@@ -607,27 +755,63 @@ class Analysis {
               absl::StrCat("Form field '", name, "' altered (/", absl::StrJoin(bad, " /"), ")")));
       return;
     }
+    const std::string before = TextValue(old_objects_, old.field->GetDictionary().GetKey("V"));
+    const std::string after = TextValue(new_objects_, f.field->GetDictionary().GetKey("V"));
+    const int64_t old_flags = FieldFlags(old_objects_, old.field);
+    const int64_t new_flags = FieldFlags(new_objects_, f.field);
+    const bool value_changed = before != after;
+    const bool flags_changed = old_flags != new_flags;
     std::string vi, en;
-    if (std::count(keys.begin(), keys.end(), "V")) {
-      const std::string before = TextValue(old_objects_, old.field->GetDictionary().GetKey("V"));
-      const std::string after = TextValue(new_objects_, f.field->GetDictionary().GetKey("V"));
-      if (before.empty()) {
-        vi = absl::StrCat("Điền trường biểu mẫu '", name, "' = '", after, "'");
-        en = absl::StrCat("Form field '", name, "' filled with '", after, "'");
-      } else {
-        vi = absl::StrCat("Đổi giá trị trường biểu mẫu '", name, "' từ '", before, "' thành '",
-                          after, "'");
-        en = absl::StrCat("Form field '", name, "' changed from '", before, "' to '", after, "'");
-      }
-    } else {
-      vi = absl::StrCat("Cập nhật hình thức trường biểu mẫu '", name, "'");
-      en = absl::StrCat("Appearance of form field '", name, "' updated");
+    if (value_changed && before.empty()) {
+      vi = absl::StrCat("Điền trường biểu mẫu '", name, "' = '", after, "'");
+      en = absl::StrCat("Form field '", name, "' filled with '", after, "'");
+    } else if (value_changed) {
+      vi = absl::StrCat("Đổi giá trị trường biểu mẫu '", name, "' từ '", before, "' thành '", after,
+                        "'");
+      en = absl::StrCat("Form field '", name, "' changed from '", before, "' to '", after, "'");
+    } else if (!flags_changed) {
+      // Filling a field redraws it; redrawing it while its value stays changes what the page
+      // shows and nothing the form holds (a shadow "replace" of the field's text).
+      ClaimField(f,
+                 Add(ChangeKind::kOther,
+                     absl::StrCat("Hình thức hiển thị của trường biểu mẫu '", name,
+                                  "' bị thay đổi trong khi giá trị giữ nguyên '", before, "'"),
+                     absl::StrCat("What form field '", name,
+                                  "' displays was changed while its value stayed '", before, "'")));
+      return;
     }
-    if (std::count(keys.begin(), keys.end(), "Ff")) {
-      const PdfObject* ff = f.field->GetDictionary().GetKey("Ff");
-      const bool read_only = ff && ff->IsNumber() && (ff->GetNumber() & 1);
-      absl::StrAppend(&vi, read_only ? ", đặt chỉ đọc" : ", đổi cờ");
-      absl::StrAppend(&en, read_only ? ", set read-only" : ", flags changed");
+    if (flags_changed) {
+      const bool read_only = new_flags & 1;
+      absl::StrAppend(&vi, vi.empty() ? "Trường biểu mẫu '" + name + "': " : ", ",
+                      read_only ? "đặt chỉ đọc" : "đổi cờ");
+      absl::StrAppend(&en, en.empty() ? "Form field '" + name + "': " : ", ",
+                      read_only ? "set read-only" : "flags changed");
+    }
+    // A field read-only when signed, or one the signature locks, must stay as it was signed:
+    // the issue number and date are the document's legal identity.
+    if (old_flags & 1) {
+      ClaimField(f, Add(ChangeKind::kOther,
+                        absl::StrCat("Trường chỉ đọc '", name, "' bị sửa sau khi ký: ", vi),
+                        absl::StrCat("Read-only field '", name, "' changed after signing: ", en)));
+      return;
+    }
+    if (value_changed) {
+      if (std::optional<std::string> shown = ShownOtherThan(f, new_flags, after)) {
+        ClaimField(f, Add(ChangeKind::kOther,
+                          absl::StrCat("Trường biểu mẫu '", name, "' hiển thị '", *shown,
+                                       "' nhưng giá trị là '", after, "'"),
+                          absl::StrCat("Form field '", name, "' shows '", *shown,
+                                       "' but its value is '", after, "'")));
+        return;
+      }
+    }
+    if (lock_.Covers(name)) {
+      ClaimField(
+          f,
+          Add(ChangeKind::kOther,
+              absl::StrCat("Trường '", name, "' bị chữ ký khóa (FieldMDP) nhưng bị sửa: ", vi),
+              absl::StrCat("Field '", name, "' locked by the signature (FieldMDP) changed: ", en)));
+      return;
     }
     ClaimField(f, Add(ChangeKind::kFormFill, std::move(vi), std::move(en)));
   }
@@ -657,7 +841,14 @@ class Analysis {
         const std::string subtype = NameOf(new_objects_, a, "Subtype");
         const bool added = !before.count(n);
         if (subtype == "Widget") {
-          if (added && IsOpen(n)) {
+          if (added && !IsChanged(n)) {
+            // A widget of the signed revision put on another page too: the same drawing shown
+            // again where the signer did not see it (e.g. the seal over the decision's heading).
+            Add(ChangeKind::kOther,
+                absl::StrCat("Widget có sẵn (đối tượng ", n, ") được đặt thêm lên trang ",
+                             PageText(i)),
+                absl::StrCat("Existing widget (object ", n, ") placed on page ", PageText(i)));
+          } else if (added && IsOpen(n)) {
             Claim(n, Add(ChangeKind::kOther,
                          absl::StrCat("Thêm widget không thuộc biểu mẫu trên trang ", PageText(i),
                                       " (đối tượng ", n, ")"),
@@ -781,6 +972,7 @@ class Analysis {
     for (int64_t n : dangling) Claim(n, c);
   }
 
+  const FieldLock& lock_;
   PdfMemDocument& old_doc_;
   const RevisionXref& old_x_;
   PdfMemDocument& new_doc_;
@@ -795,7 +987,28 @@ class Analysis {
   std::vector<RevisionChange> changes_;
 };
 
-// DocMDP of the signature whose ByteRange ends at `end`, read in the signed revision.
+// The fields a FieldMDP transform's parameters or a signature field's /Lock name.
+FieldLock LockFrom(PdfVecObjects& objects, const PdfObject* params) {
+  FieldLock lock;
+  const std::string action = NameOf(objects, params, "Action");
+  if (action == "All") {
+    lock.action = FieldLock::Action::kAll;
+  } else if (action == "Include") {
+    lock.action = FieldLock::Action::kInclude;
+  } else if (action == "Exclude") {
+    lock.action = FieldLock::Action::kExclude;
+  } else {
+    return lock;
+  }
+  const PdfObject* fields = DictValue(objects, params, "Fields");
+  if (fields != nullptr && fields->IsArray()) {
+    for (const PdfObject& f : fields->GetArray()) lock.fields.push_back(TextValue(objects, &f));
+  }
+  return lock;
+}
+
+// DocMDP and FieldMDP of the signature whose ByteRange ends at `end`, read in the signed
+// revision.
 void ReadDocMdp(PdfMemDocument& doc, int64_t end, ChangesAfterRevision& out) {
   PdfVecObjects& objects = doc.GetObjects();
   const PdfObject* form = DictValue(objects, doc.GetCatalog(), "AcroForm");
@@ -817,16 +1030,26 @@ void ReadDocMdp(PdfMemDocument& doc, int64_t end, ChangesAfterRevision& out) {
     const PoDoFo::PdfArray& a = br->GetArray();
     if (!a[2].IsNumber() || !a[3].IsNumber() || a[2].GetNumber() + a[3].GetNumber() != end)
       continue;
-    const PdfObject* refs = DictValue(objects, sig, "Reference");
-    if (refs == nullptr || !refs->IsArray()) return;
-    for (const PdfObject& r : refs->GetArray()) {
-      const PdfObject* ref = Resolve(objects, &r);
-      if (NameOf(objects, ref, "TransformMethod") != "DocMDP") continue;
-      const PdfObject* params = DictValue(objects, ref, "TransformParams");
-      const PdfObject* p = DictValue(objects, params, "P");
-      // ISO 32000-1 Table 254: /P defaults to 2; other values are treated as the strictest.
-      int64_t value = p && p->IsNumber() ? p->GetNumber() : 2;
-      out.certification_p = value >= 1 && value <= 3 ? static_cast<int>(value) : 1;
+    if (const PdfObject* refs = DictValue(objects, sig, "Reference"); refs && refs->IsArray()) {
+      for (const PdfObject& r : refs->GetArray()) {
+        const PdfObject* ref = Resolve(objects, &r);
+        const std::string method = NameOf(objects, ref, "TransformMethod");
+        const PdfObject* params = DictValue(objects, ref, "TransformParams");
+        if (method == "FieldMDP") {
+          out.lock = LockFrom(objects, params);
+          continue;
+        }
+        if (method != "DocMDP") continue;
+        const PdfObject* p = DictValue(objects, params, "P");
+        // ISO 32000-1 Table 254: /P defaults to 2; other values are treated as the strictest.
+        int64_t value = p && p->IsNumber() ? p->GetNumber() : 2;
+        out.certification_p = value >= 1 && value <= 3 ? static_cast<int>(value) : 1;
+      }
+    }
+    // A field's /Lock says what signing it locks, for writers that put no FieldMDP reference in
+    // the signature itself.
+    if (out.lock.action == FieldLock::Action::kNone) {
+      out.lock = LockFrom(objects, DictValue(objects, field, "Lock"));
     }
     const PdfObject* perms = DictValue(objects, doc.GetCatalog(), "Perms");
     const PdfObject* docmdp = perms ? perms->GetDictionary().GetKey("DocMDP") : nullptr;
@@ -839,6 +1062,24 @@ void ReadDocMdp(PdfMemDocument& doc, int64_t end, ChangesAfterRevision& out) {
 
 }  // namespace
 
+bool FieldLock::Covers(const std::string& name) const {
+  const auto under = [&](const std::string& f) {
+    return name == f ||
+           (name.size() > f.size() && name.compare(0, f.size(), f) == 0 && name[f.size()] == '.');
+  };
+  switch (action) {
+    case Action::kNone:
+      return false;
+    case Action::kAll:
+      return true;
+    case Action::kInclude:
+      return std::any_of(fields.begin(), fields.end(), under);
+    case Action::kExclude:
+      return std::none_of(fields.begin(), fields.end(), under);
+  }
+  return false;
+}
+
 const char* ChangeKindCode(ChangeKind kind) {
   switch (kind) {
     case ChangeKind::kNewSignature:
@@ -849,6 +1090,8 @@ const char* ChangeKindCode(ChangeKind kind) {
       return "doc_timestamp";
     case ChangeKind::kFormFill:
       return "form_fill";
+    case ChangeKind::kMetadata:
+      return "metadata";
     case ChangeKind::kAnnotation:
       return "annotation";
     case ChangeKind::kOther:
@@ -862,6 +1105,8 @@ bool ChangePermitted(ChangeKind kind, int docmdp_p) {
     case ChangeKind::kDss:
     case ChangeKind::kDocTimeStamp:
       return true;  // ISO 32000-2 §12.8.4.3: allowed whatever the DocMDP level
+    case ChangeKind::kMetadata:
+      return true;  // what every signing tool rewrites; nothing a page shows
     case ChangeKind::kNewSignature:
     case ChangeKind::kFormFill:
       return docmdp_p == 0 || docmdp_p >= 2;
@@ -876,6 +1121,8 @@ bool ChangePermitted(ChangeKind kind, int docmdp_p) {
 struct RevisionAnalyzer::State {
   std::string path;
   int64_t file_size = 0;
+  int64_t final_end = 0;  // where the final revision ends (pdf::ParsedPdf::revision_end)
+  int max_revisions = 0;
   RevisionXref final_xref;
   std::shared_ptr<PdfMemDocument> final_doc;
 };
@@ -887,9 +1134,9 @@ absl::StatusOr<std::unique_ptr<RevisionAnalyzer>> RevisionAnalyzer::Open(const P
   auto state = std::make_unique<State>();
   state->path = pdf.path();
   state->file_size = pdf.size();
-  absl::StatusOr<RevisionXref> xref = ReadRevisionXref(pdf.path(), pdf.size());
-  if (!xref.ok()) return xref.status();
-  state->final_xref = *std::move(xref);
+  state->final_end = pdf.revision_end();
+  state->final_xref = pdf.xref();
+  state->max_revisions = pdf.max_revisions();
   state->final_doc = pdf.shared_document();
   return std::unique_ptr<RevisionAnalyzer>(new RevisionAnalyzer(std::move(state)));
 }
@@ -901,18 +1148,20 @@ absl::StatusOr<ChangesAfterRevision> RevisionAnalyzer::ChangesAfter(int64_t revi
     return Error(ErrorCode::kPdfUnreadable, "signed revision lies outside the file");
   }
   try {
-    if (revision_end == s.file_size) {
+    // A signature covering bytes after the last %%EOF signed the final revision and bytes that
+    // belong to none (reported by the verifier as such).
+    if (revision_end >= s.final_end) {
       ReadDocMdp(*s.final_doc, revision_end, out);
       return out;
     }
     absl::StatusOr<RevisionXref> xref = ReadRevisionXref(s.path, revision_end);
     if (!xref.ok()) return xref.status();
     absl::StatusOr<std::unique_ptr<PdfMemDocument>> signed_revision =
-        LoadRevision(s.path, revision_end);
+        LoadRevision(s.path, revision_end, s.max_revisions);
     if (!signed_revision.ok()) return signed_revision.status();
     PdfMemDocument& before = **signed_revision;
     ReadDocMdp(before, revision_end, out);
-    Analysis analysis(before, *xref, *s.final_doc, s.final_xref, revision_end);
+    Analysis analysis(before, *xref, *s.final_doc, s.final_xref, revision_end, out.lock);
     out.changes = analysis.Run();
   } catch (const PoDoFo::PdfError& e) {
     return FromPodofoError(e, "change analysis");

@@ -19,12 +19,13 @@ enum class ChangeKind {
   kDss,           // the catalog's /DSS and the validation data under it
   kDocTimeStamp,  // a /Type /DocTimeStamp field
   kFormFill,      // a non-signature field's value, appearance or flags
+  kMetadata,      // the document information dictionary (/Info) or the XMP metadata stream
   kAnnotation,    // a non-widget annotation added, changed or removed
   kOther,         // anything else (content, pages, catalog, shadow redefinitions, …)
 };
 
-// Stable code for reports: "new_signature", "dss", "doc_timestamp", "form_fill", "annotation",
-// "other".
+// Stable code for reports: "new_signature", "dss", "doc_timestamp", "form_fill", "metadata",
+// "annotation", "other".
 const char* ChangeKindCode(ChangeKind kind);
 
 struct RevisionChange {
@@ -34,17 +35,31 @@ struct RevisionChange {
   std::vector<int64_t> objects;  // object numbers it accounts for
 };
 
+// The form fields a signature locks (ISO 32000-1 §12.8.2.4 FieldMDP, in its /Reference, and
+// §12.7.4.5 the /Lock of its field): after it, their values, flags and appearances must not
+// change.
+struct FieldLock {
+  enum class Action { kNone, kAll, kInclude, kExclude };
+  Action action = Action::kNone;
+  std::vector<std::string> fields;  // fully qualified names, for kInclude and kExclude
+  // Whether the field `name` (fully qualified) is locked; a locked parent locks its kids.
+  bool Covers(const std::string& name) const;
+};
+
 struct ChangesAfterRevision {
   // DocMDP (ISO 32000-1 §12.8.2.2) of the signature that ends the revision: 1, 2 or 3 when its
   // /Reference holds a DocMDP transform (a certification signature), 0 otherwise.
   int certification_p = 0;
   bool perms_names_signature = false;  // the signed revision's /Perms /DocMDP is this signature
+  FieldLock lock;                      // the fields this signature locks
   std::vector<RevisionChange> changes;
 };
 
 // Whether a change of `kind` is allowed after a signature under DocMDP permission `docmdp_p`
 // (1–3; 0 for no certification in force, i.e. approval signatures only: new signatures, DSS,
-// document time-stamps and form filling, but no annotations).
+// document time-stamps and form filling, but no annotations). Metadata updates (Adobe Reader,
+// iText and pyHanko rewrite /Info and the XMP packet with every signature) are allowed at every
+// level, as pyHanko allows them.
 bool ChangePermitted(ChangeKind kind, int docmdp_p);
 
 // Holds the whole file's final revision (loaded lazily by PoDoFo: object headers only, the file

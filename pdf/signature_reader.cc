@@ -5,7 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
+#include "pdf/pdf_file.h"
 #include "pdf/podofo_document.h"
+#include "pdf/xref_reader.h"
 
 namespace taicho::pdf {
 namespace {
@@ -121,8 +123,27 @@ void ReadContents(const std::string& path, int64_t file_size, const PoDoFo::PdfD
   out.contents = std::move(bytes);
 }
 
-void CollectSignatures(PoDoFo::PdfMemDocument& doc, PdfObject* field, const std::string& prefix,
-                       const std::string& path, int64_t file_size,
+// The signature dictionary must hold the hex string its ByteRange leaves out: from where the
+// object that holds it starts to the gap, no "endobj". A dictionary that copies another
+// signature's /ByteRange and /Contents (a cloned signature) points at that one's bytes.
+void CheckContentsAreOwn(const std::string& path, const RevisionXref& xref, int64_t holder,
+                         EmbeddedSignature& s) {
+  if (!s.byte_range_problem.empty()) return;
+  auto entry = xref.entries.find(holder);
+  const int64_t start =
+      entry != xref.entries.end() && entry->second.type == 'n' ? entry->second.field2 : -1;
+  const int64_t gap = s.byte_range[1];
+  absl::StatusOr<std::string> bytes = start >= 0 && start < gap && gap - start <= (1 << 20)
+                                          ? ReadAt(path, start, static_cast<size_t>(gap - start))
+                                          : absl::StatusOr<std::string>(std::string("endobj"));
+  if (!bytes.ok() || bytes->find("endobj") != std::string::npos) {
+    s.byte_range_problem = "ByteRange leaves out another object's /Contents, not this signature's";
+    s.contents.clear();
+  }
+}
+
+void CollectSignatures(PoDoFo::PdfMemDocument& doc, const RevisionXref& xref, PdfObject* field,
+                       const std::string& prefix, const std::string& path, int64_t file_size,
                        std::vector<EmbeddedSignature>& out, std::set<const PdfObject*>& seen,
                        int depth) {
   PoDoFo::PdfVecObjects& objects = doc.GetObjects();
@@ -137,7 +158,7 @@ void CollectSignatures(PoDoFo::PdfMemDocument& doc, PdfObject* field, const std:
   PdfObject* kids = Resolve(objects, const_cast<PdfObject*>(dict.GetKey("Kids")));
   if (kids && kids->IsArray()) {
     for (PdfObject& kid : kids->GetArray()) {
-      CollectSignatures(doc, &kid, name, path, file_size, out, seen, depth + 1);
+      CollectSignatures(doc, xref, &kid, name, path, file_size, out, seen, depth + 1);
     }
   }
   const PdfObject* ft = dict.GetKey("FT");
@@ -165,6 +186,11 @@ void CollectSignatures(PoDoFo::PdfMemDocument& doc, PdfObject* field, const std:
       s.byte_range[i] = n.IsNumber() ? n.GetNumber() : -1;
     }
     ReadContents(path, file_size, sig, s);
+    const PdfObject* v = dict.GetKey("V");
+    CheckContentsAreOwn(path, xref,
+                        v != nullptr && v->IsReference() ? v->GetReference().ObjectNumber()
+                                                         : field->Reference().ObjectNumber(),
+                        s);
   } else {
     s.byte_range_problem = "no ByteRange";
   }
@@ -203,10 +229,24 @@ absl::StatusOr<std::vector<EmbeddedSignature>> ReadSignatures(const ParsedPdf& p
     if (fields == nullptr || !fields->IsArray()) return out;
     std::set<const PdfObject*> seen;
     for (PdfObject& f : fields->GetArray()) {
-      CollectSignatures(doc, &f, "", path, size, out, seen, 0);
+      CollectSignatures(doc, pdf.xref(), &f, "", path, size, out, seen, 0);
     }
   } catch (const PoDoFo::PdfError& e) {
     return FromPodofoError(e, "read signatures");
+  }
+  // One signature value listed by two fields: the second field shows a signature nobody made
+  // for it. Neither can be told from the other, so both are reported.
+  for (size_t i = 0; i < out.size(); ++i) {
+    for (size_t j = i + 1; j < out.size(); ++j) {
+      if (out[i].byte_range != out[j].byte_range || !out[i].byte_range_problem.empty() ||
+          !out[j].byte_range_problem.empty()) {
+        continue;
+      }
+      for (EmbeddedSignature* s : {&out[i], &out[j]}) {
+        s->byte_range_problem = absl::StrCat("the same signature is listed by the fields '",
+                                             out[i].field_name, "' and '", out[j].field_name, "'");
+      }
+    }
   }
   std::stable_sort(out.begin(), out.end(),
                    [](const EmbeddedSignature& a, const EmbeddedSignature& b) {

@@ -463,28 +463,44 @@ absl::StatusOr<UpdatePlan> PlanUpdate(PoDoFo::PdfMemDocument& doc, const Signatu
       ap_dict.AddKey("N", PdfReference(static_cast<uint32_t>(plan.appearance.front().number), 0));
       dict.AddKey("AP", ap_dict);
     }
+    if (spec.lock_fields) {
+      PdfDictionary lock;
+      lock.AddKey("Type", PoDoFo::PdfName("SigFieldLock"));
+      lock.AddKey("Action", PoDoFo::PdfName("All"));
+      dict.AddKey("Lock", lock);
+    }
     if (field->HasStream()) return Error(ErrorCode::kPdfUnreadable, "field object has a stream");
     plan.changed.push_back({field_ref, Serialize(*field)});
   } else {
     plan.field_body = absl::StrCat(
         "<< /Type /Annot /Subtype /Widget /FT /Sig /F 4 /T ", TextString(plan.field_name), " /V ",
-        sig_ref, " /P ", RefString(page->Reference()), " /Rect ", RectString(plan.rect), ap, " >>");
+        sig_ref, " /P ", RefString(page->Reference()), " /Rect ", RectString(plan.rect), ap,
+        spec.lock_fields ? " /Lock << /Type /SigFieldLock /Action /All >>" : "", " >>");
   }
   return plan;
 }
 
-std::string SignatureBody(const SignatureFieldSpec& spec) {
+// `catalog_ref`: "N G R" of the document catalog, the /Data a FieldMDP reference names.
+std::string SignatureBody(const SignatureFieldSpec& spec, const std::string& catalog_ref) {
   std::string body = absl::StrCat("<< /Type /", spec.type, " /Filter /Adobe.PPKLite /SubFilter /",
                                   spec.sub_filter);
   if (!spec.signing_time.empty()) absl::StrAppend(&body, " /M (", spec.signing_time, ")");
   if (!spec.signer_name.empty()) absl::StrAppend(&body, " /Name ", TextString(spec.signer_name));
   if (!spec.reason.empty()) absl::StrAppend(&body, " /Reason ", TextString(spec.reason));
   if (!spec.location.empty()) absl::StrAppend(&body, " /Location ", TextString(spec.location));
-  if (spec.certification != 0) {
-    absl::StrAppend(&body,
-                    " /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams"
-                    " << /Type /TransformParams /P ",
-                    spec.certification, " /V /1.2 >> >>]");
+  if (spec.certification != 0 || spec.lock_fields) {
+    absl::StrAppend(&body, " /Reference [");
+    if (spec.certification != 0) {
+      absl::StrAppend(&body,
+                      "<< /Type /SigRef /TransformMethod /DocMDP /TransformParams"
+                      " << /Type /TransformParams /P ",
+                      spec.certification, " /V /1.2 >> >>");
+    }
+    if (spec.lock_fields) {
+      absl::StrAppend(&body, "<< /Type /SigRef /TransformMethod /FieldMDP /Data ", catalog_ref,
+                      " /TransformParams << /Type /TransformParams /Action /All /V /1.2 >> >>");
+    }
+    absl::StrAppend(&body, "]");
   }
   absl::StrAppend(&body, " /ByteRange [", std::string(kByteRangeWidth - 2, ' '), "]");
   absl::StrAppend(&body, " /Contents <", std::string(spec.contents_capacity * 2, '0'), "> >>");
@@ -557,7 +573,7 @@ absl::StatusOr<PreparedUpdate> WriteSignatureUpdate(const std::string& input_pat
     at = writer.AddObject(plan->field_number, 0, plan->field_body);
     if (!at.ok()) return at.status();
   }
-  const std::string sig_body = SignatureBody(spec);
+  const std::string sig_body = SignatureBody(spec, RefString((*doc)->GetCatalog()->Reference()));
   absl::StatusOr<int64_t> sig_at = writer.AddObject(plan->sig_number, 0, sig_body);
   if (!sig_at.ok()) return sig_at.status();
   if (plan->acroform_number != 0) {

@@ -50,6 +50,11 @@ struct SignatureFieldSpec {
   // document's first signature may certify (kUsage otherwise).
   int certification = 0;
   std::vector<FieldFill> fills;  // text fields filled in this update (empty ones only)
+  // The signature locks every field of the form (FieldMDP /Action /All in its /Reference, ISO
+  // 32000-1 §12.8.2.4, and the field's /Lock, §12.7.4.5): a later change of any field's value,
+  // flags or appearance invalidates it. The issue step sets it: the number and date it fills
+  // are the document's legal identity.
+  bool lock_fields = false;
   std::string font_dir = kDefaultFontDir;
 };
 

@@ -18,7 +18,6 @@ namespace {
 
 using PoDoFo::PdfObject;
 
-constexpr int kMaxSections = 4096;
 constexpr int64_t kMaxObjectNumber = 8388607;  // ISO 32000-1 Annex C
 
 absl::Status Unreadable(const std::string& what) {
@@ -121,8 +120,10 @@ class SectionReader {
     int64_t next = start;
     bool newest = true;
     while (next >= 0) {
-      if (static_cast<int>(visited_.size()) >= kMaxSections || !visited_.insert(next).second) {
-        return Unreadable("the /Prev chain loops or is too long");
+      if (!visited_.insert(next).second) return Unreadable("the /Prev chain loops");
+      if (++out.sections > kMaxRevisionsRead) {
+        return Error(ErrorCode::kPdfTooManyRevisions,
+                     absl::StrCat("more than ", kMaxRevisionsRead, " revisions"));
       }
       if (next >= limit_) return Unreadable("a section lies after the revision's end");
       absl::StatusOr<int64_t> prev = ReadSection(next, out, newest);
@@ -139,9 +140,13 @@ class SectionReader {
   }
 
   void TakeTrailer(const PoDoFo::PdfDictionary& d, RevisionXref& out, bool newest) {
+    if (d.HasKey("Encrypt")) out.encrypted = true;
     if (!newest) return;
     out.root_ref = RefText(d.GetKey("Root"));
     out.info_ref = RefText(d.GetKey("Info"));
+    if (const PdfObject* id = d.GetKey("ID"); id != nullptr && id->IsArray()) {
+      out.id = Serialize(*id);
+    }
   }
 
   // Returns the /Prev offset, -1 when none.
@@ -275,6 +280,35 @@ absl::StatusOr<RevisionXref> ReadRevisionXref(const std::string& path, int64_t r
     return FromPodofoError(e, "cross-reference");
   }
   return out;
+}
+
+std::string ConsolidatedXrefTail(const RevisionXref& xref, int64_t at) {
+  const int64_t self = (xref.entries.empty() ? 0 : xref.entries.rbegin()->first) + 1;
+  const int64_t size = self + 1;
+  const int64_t stream_at = at + 1;  // after the line break that starts the tail
+  if (stream_at > 0xFFFFFFFFLL || xref.root_ref.empty()) return {};
+  // /W [1 4 2]: type, offset or object stream, generation or index.
+  std::string rows(static_cast<size_t>(size) * 7, '\0');
+  auto put = [&](int64_t number, int type, int64_t field2, int64_t field3) {
+    char* row = rows.data() + number * 7;
+    row[0] = static_cast<char>(type);
+    for (int i = 0; i < 4; ++i) row[1 + i] = static_cast<char>((field2 >> (8 * (3 - i))) & 0xFF);
+    row[5] = static_cast<char>((field3 >> 8) & 0xFF);
+    row[6] = static_cast<char>(field3 & 0xFF);
+  };
+  put(0, 0, 0, 0xFFFF);
+  for (const auto& [number, e] : xref.entries) {
+    if (e.field2 < 0 || e.field2 > 0xFFFFFFFFLL || e.field3 < 0 || e.field3 > 0xFFFF) return {};
+    put(number, e.type == 'n' ? 1 : e.type == 'c' ? 2 : 0, e.field2, e.field3);
+  }
+  put(self, 1, stream_at, 0);
+  std::string tail = absl::StrCat("\n", self, " 0 obj\n<< /Type /XRef /Size ", size,
+                                  " /W [1 4 2] /Root ", xref.root_ref, " R");
+  if (!xref.info_ref.empty()) absl::StrAppend(&tail, " /Info ", xref.info_ref, " R");
+  if (!xref.id.empty()) absl::StrAppend(&tail, " /ID ", xref.id);
+  absl::StrAppend(&tail, " /Length ", rows.size(), " >>\nstream\n", rows,
+                  "\nendstream\nendobj\nstartxref\n", stream_at, "\n%%EOF\n");
+  return tail;
 }
 
 }  // namespace taicho::pdf

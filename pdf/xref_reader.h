@@ -28,6 +28,9 @@ struct RevisionXref {
   std::map<int64_t, XrefEntry> entries;  // newest definition of each object number
   std::string root_ref;                  // trailer /Root, "N G"
   std::string info_ref;                  // trailer /Info, "N G" or ""
+  std::string id;                        // trailer /ID as PDF syntax, or ""
+  bool encrypted = false;                // a trailer of the chain names /Encrypt
+  int sections = 0;                      // sections along the /Prev chain: the revisions
   std::set<int64_t> xref_streams;        // object numbers of the xref streams read
   std::set<int64_t> object_streams;      // object streams that hold compressed entries
 };
@@ -36,6 +39,17 @@ struct RevisionXref {
 // lies before that offset; `revision_end` = file size gives the whole file). Sections are read
 // newest first; an object's newest entry wins. kPdfUnreadable when a section cannot be parsed
 // or the /Prev chain loops.
+// kPdfTooManyRevisions past kMaxRevisionsRead sections.
 absl::StatusOr<RevisionXref> ReadRevisionXref(const std::string& path, int64_t revision_end);
+
+// The most sections ReadRevisionXref follows, whatever a caller's own limit.
+inline constexpr int kMaxRevisionsRead = 4096;
+
+// The bytes that, appended right after a revision's bytes (which end at `at`), make one
+// cross-reference stream describing every object of `xref` the file's last section. PoDoFo's
+// parser recurses twice per /Prev link and stops at depth 256, so it cannot open a file of more
+// than 127 revisions; through this tail (in memory: the file is never changed) it reads one
+// section. Empty when an entry does not fit the stream's fields (offsets past 4 GiB).
+std::string ConsolidatedXrefTail(const RevisionXref& xref, int64_t at);
 
 }  // namespace taicho::pdf

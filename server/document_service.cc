@@ -373,10 +373,11 @@ grpc::Status DocumentServiceImpl::VerifyDocument(grpc::ServerContext* context,
     auto name = ParseDocumentName(request->name(), /*allow_revision=*/true);
     if (!name.ok()) return log.Finish(name.status(), context);
     log.set_resource(request->name());
-    report = workflow_.VerifyRevision(name->first, name->second);
+    report = workflow_.VerifyRevision(name->first, name->second,
+                                      [context] { return context->IsCancelled(); });
   } else {
     log.set_resource("(uploaded PDF)");
-    report = workflow_.VerifyBytes(request->pdf());
+    report = workflow_.VerifyBytes(request->pdf(), [context] { return context->IsCancelled(); });
   }
   if (!report.ok()) return log.Finish(report.status(), context);
   FillReport(*report, response);

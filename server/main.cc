@@ -23,6 +23,7 @@
 #include "absl/synchronization/mutex.h"
 #include "errors/error.h"
 #include "keyring/key_ring.h"
+#include "pades/pdf_verifier.h"
 #include "render/document_kind.h"
 #include "revocation/revocation_client.h"
 #include "server/document_service.h"
@@ -122,6 +123,7 @@ int Serve(const Flags& flags) {
   config.font_dir = flags.font_dir;
   config.session_ttl_ms = static_cast<int64_t>(flags.session_ttl_seconds) * 1000;
   config.max_upload_bytes = static_cast<int64_t>(flags.max_upload_mb) * kMiB;
+  config.max_revisions = flags.max_revisions;
   if (!flags.trust.empty()) {
     bool ok = false;
     config.trust_anchors_pem = ReadAll(flags.trust, &ok);
@@ -286,6 +288,10 @@ int main(int argc, char** argv) {
                  "cỡ tệp tải lên tối đa / largest PDF VerifyUpload accepts, streamed (MiB)")
       ->capture_default_str()
       ->check(CLI::Range(1, taicho::server::kMaxUploadMb));
+  app.add_option("--max-revisions", flags.max_revisions,
+                 "số phiên bản tối đa của PDF được kiểm tra / most revisions of a PDF verified")
+      ->capture_default_str()
+      ->check(CLI::Range(1, taicho::pades::kMaxRevisionsCeiling));
   app.add_option("--max-concurrent-uploads", flags.max_concurrent_uploads,
                  "số tệp tải lên đồng thời / VerifyUpload calls at once")
       ->capture_default_str()

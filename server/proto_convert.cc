@@ -278,6 +278,7 @@ void FillReport(const pades::VerificationReport& report, v1::VerificationReport*
     if (s.chain_trusted.has_value()) r->set_chain_trusted(*s.chain_trusted);
     r->set_chain_validated_at(s.chain_validated_at);
     for (const std::string& p : s.problems) r->add_problems(p);
+    for (const std::string& n : s.notes) r->add_notes(n);
     r->set_indication(s.indication);
     r->set_sub_indication(s.sub_indication);
     if (s.timestamp_ok.has_value()) r->set_timestamp_ok(*s.timestamp_ok);
@@ -299,6 +300,7 @@ void FillReport(const pades::VerificationReport& report, v1::VerificationReport*
     r->set_changes_permitted(s.changes_permitted);
   }
   for (const std::string& p : report.problems) out->add_problems(p);
+  for (const std::string& w : report.warnings) out->add_warnings(w);
 }
 
 std::string DocumentName(const std::string& id) { return "documents/" + id; }

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "errors/error.h"
+#include "pades/pdf_verifier.h"
 
 namespace taicho::server {
 namespace {
@@ -155,12 +156,12 @@ absl::Status LoadConfigFile(const std::string& path, TaichodOptions* options) {
                                                          ": ", std::string(e.description())));
   }
   Reader reader(path);
-  reader.OnlyKnown(
-      root,
-      {"listen", "store_dir", "kinds_dir", "font_dir", "trust", "insecure_local", "max_receive_mb",
-       "max_upload_mb", "max_concurrent_uploads", "session_ttl_seconds", "seal_concurrency",
-       "shutdown_grace_seconds", "port_file", "log_format", "tls", "verify", "keys"},
-      "");
+  reader.OnlyKnown(root,
+                   {"listen", "store_dir", "kinds_dir", "font_dir", "trust", "insecure_local",
+                    "max_receive_mb", "max_upload_mb", "max_concurrent_uploads", "max_revisions",
+                    "session_ttl_seconds", "seal_concurrency", "shutdown_grace_seconds",
+                    "port_file", "log_format", "tls", "verify", "keys"},
+                   "");
   TaichodOptions& o = *options;
   reader.Get(root, "listen", &o.listen, "");
   reader.Get(root, "store_dir", &o.store_dir, "");
@@ -171,6 +172,7 @@ absl::Status LoadConfigFile(const std::string& path, TaichodOptions* options) {
   reader.Get(root, "max_receive_mb", &o.max_receive_mb, "", 1, 1024);
   reader.Get(root, "max_upload_mb", &o.max_upload_mb, "", 1, kMaxUploadMb);
   reader.Get(root, "max_concurrent_uploads", &o.max_concurrent_uploads, "", 1, 1024);
+  reader.Get(root, "max_revisions", &o.max_revisions, "", 1, pades::kMaxRevisionsCeiling);
   reader.Get(root, "session_ttl_seconds", &o.session_ttl_seconds, "", 1, 7 * 24 * 3600);
   reader.Get(root, "seal_concurrency", &o.seal_concurrency, "", 0, 1024);
   reader.Get(root, "shutdown_grace_seconds", &o.shutdown_grace_seconds, "", 0, 3600);

@@ -34,6 +34,8 @@ struct TaichodOptions {
   int max_receive_mb = 32;         // the largest message (a unary VerifyDocument's PDF, …)
   int max_upload_mb = 256;         // the largest PDF streamed in with VerifyUpload
   int max_concurrent_uploads = 4;  // VerifyUpload calls at once (each may take max_upload_mb)
+  // A PDF with more revisions (incremental updates) is not verified (PDF_TOO_MANY_REVISIONS).
+  int max_revisions = 1000;
   int session_ttl_seconds = 900;
   // Server-side seals running at once (the rest wait their turn); 0: one per core, and one more.
   int seal_concurrency = 0;

@@ -52,7 +52,8 @@ grpc::Status DocumentServiceImpl::VerifyUpload(grpc::ServerContext* context,
   if (context->IsCancelled()) {
     return log.Finish(Error(ErrorCode::kCancelled, "the client cancelled the upload"), context);
   }
-  absl::StatusOr<pades::VerificationReport> report = workflow_.VerifyUploaded(file);
+  absl::StatusOr<pades::VerificationReport> report =
+      workflow_.VerifyUploaded(file, [context] { return context->IsCancelled(); });
   if (!report.ok()) return log.Finish(report.status(), context);
   FillReport(*report, response);
   return log.Finish(absl::OkStatus(), context);

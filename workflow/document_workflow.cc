@@ -329,7 +329,11 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Prepa
     absl::StatusOr<std::optional<IssueAllocation>> allocated = AllocateIssueNumber(store_, request);
     if (!allocated.ok()) return allocated.status();
     plan.issue = *std::move(allocated);
-    if (plan.issue) options.fills = plan.issue->fills;
+    if (plan.issue) {
+      options.fills = plan.issue->fills;
+      // Once issued, the number and date are the document's legal identity: the seal locks them.
+      options.lock_fields = true;
+    }
   }
   return plan;
 }
@@ -473,29 +477,41 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(PrepareInput input,
   return CompleteOutput{*std::move(updated), revision, std::move(plan->revisions)};
 }
 
-absl::StatusOr<pades::VerificationReport> DocumentWorkflow::VerifyBytes(std::string_view pdf) {
+pades::VerifyOptions DocumentWorkflow::VerifyOptionsFor(const std::function<bool()>& cancelled,
+                                                        bool online) const {
+  pades::VerifyOptions options;
+  options.trust_anchors_pem = config_.trust_anchors_pem;
+  options.online = online ? config_.online_revocation : nullptr;
+  options.max_revisions = config_.max_revisions;
+  options.cancelled = cancelled;
+  return options;
+}
+
+absl::StatusOr<pades::VerificationReport> DocumentWorkflow::VerifyBytes(
+    std::string_view pdf, const std::function<bool()>& cancelled) {
   if (pdf.empty()) return Error(ErrorCode::kPdfUnreadable, "empty");
   ScratchFile file(Scratch(".pdf"));
   absl::Status st = WriteFile(file.path(), pdf);
   if (!st.ok()) return st;
-  return pades::VerifyPdf(file.path(), config_.trust_anchors_pem, config_.online_revocation);
+  return pades::VerifyPdf(file.path(), VerifyOptionsFor(cancelled, /*online=*/true));
 }
 
 absl::StatusOr<std::unique_ptr<PdfUpload>> DocumentWorkflow::BeginUpload() {
   return PdfUpload::Create(Scratch(".upload.pdf"), config_.max_upload_bytes);
 }
 
-absl::StatusOr<pades::VerificationReport> DocumentWorkflow::VerifyUploaded(PdfUpload& upload) {
+absl::StatusOr<pades::VerificationReport> DocumentWorkflow::VerifyUploaded(
+    PdfUpload& upload, const std::function<bool()>& cancelled) {
   if (absl::Status st = upload.Finish(); !st.ok()) return st;
   // The verifier reads the file from disk (memory-flat), as for a stored revision.
-  return pades::VerifyPdf(upload.path(), config_.trust_anchors_pem);
+  return pades::VerifyPdf(upload.path(), VerifyOptionsFor(cancelled, /*online=*/false));
 }
 
-absl::StatusOr<pades::VerificationReport> DocumentWorkflow::VerifyRevision(const std::string& id,
-                                                                           int number) {
+absl::StatusOr<pades::VerificationReport> DocumentWorkflow::VerifyRevision(
+    const std::string& id, int number, const std::function<bool()>& cancelled) {
   auto revision = OpenRevision(id, number);
   if (!revision.ok()) return revision.status();
-  return pades::VerifyPdf(revision->second, config_.trust_anchors_pem, config_.online_revocation);
+  return pades::VerifyPdf(revision->second, VerifyOptionsFor(cancelled, /*online=*/true));
 }
 
 }  // namespace taicho::workflow

@@ -35,7 +35,8 @@ struct WorkflowConfig {
   const revocation::StatusSource* online_revocation = nullptr;
   int64_t session_ttl_ms = 15 * 60 * 1000;
   int64_t max_upload_bytes = 256LL * 1024 * 1024;  // the largest PDF BeginUpload accepts
-  std::function<int64_t()> now_ms;                 // Unix milliseconds; the system clock when empty
+  int max_revisions = 1000;         // more revisions: the verifier refuses (PDF_TOO_MANY_REVISIONS)
+  std::function<int64_t()> now_ms;  // Unix milliseconds; the system clock when empty
 };
 
 struct CreateInput {
@@ -161,14 +162,18 @@ class DocumentWorkflow {
     return ComputeDeskStatistics(store_, query, Now());
   }
 
-  absl::StatusOr<pades::VerificationReport> VerifyBytes(std::string_view pdf);
-  absl::StatusOr<pades::VerificationReport> VerifyRevision(const std::string& id, int number);
+  // `cancelled` (optional) is asked while verifying: the caller gave up or the server stops.
+  absl::StatusOr<pades::VerificationReport> VerifyBytes(std::string_view pdf,
+                                                        const std::function<bool()>& cancelled);
+  absl::StatusOr<pades::VerificationReport> VerifyRevision(const std::string& id, int number,
+                                                           const std::function<bool()>& cancelled);
 
   // A PDF streamed in (VerifyUpload): a private work file, capped at config.max_upload_bytes,
   // that the caller appends to; kIo when it cannot be created.
   absl::StatusOr<std::unique_ptr<PdfUpload>> BeginUpload();
   // Finishes the upload and verifies the file from disk; the same errors as VerifyBytes.
-  absl::StatusOr<pades::VerificationReport> VerifyUploaded(PdfUpload& upload);
+  absl::StatusOr<pades::VerificationReport> VerifyUploaded(PdfUpload& upload,
+                                                           const std::function<bool()>& cancelled);
 
   // The print station (workflow/document_printing.cc). Pending print jobs of a desk after a
   // cursor, oldest first; waiting up to `max_wait_ms` for one when there is none yet.
@@ -184,6 +189,7 @@ class DocumentWorkflow {
   absl::StatusOr<std::vector<store::PrintRecord>> ListPrints(const std::string& id);
 
  private:
+  pades::VerifyOptions VerifyOptionsFor(const std::function<bool()>& cancelled, bool online) const;
   struct SigningPlan;
   // Checks the role's signature may be added now and fixes its options; at the seal step,
   // allocates the issue number.
