@@ -96,37 +96,38 @@ void CheckTimeStamp(const Bytes& cms, const std::string& anchors, SignatureRepor
 // the signature is no less the signer's. Empty for a baseline signature.
 std::vector<std::string> BaselineNotes(const std::string& sub_filter,
                                        const signer::CmsVerification& v) {
-  std::vector<std::string> reasons;  // "vi / en"
+  struct Reason {
+    std::string vi, en;
+  };
+  std::vector<Reason> reasons;
   if (sub_filter != "ETSI.CAdES.detached") {
-    reasons.push_back(absl::StrCat("SubFilter ", sub_filter, " thay cho ETSI.CAdES.detached / ",
-                                   sub_filter, " instead of ETSI.CAdES.detached"));
+    reasons.push_back({absl::StrCat("SubFilter ", sub_filter, " thay cho ETSI.CAdES.detached"),
+                       absl::StrCat("SubFilter ", sub_filter, " instead of ETSI.CAdES.detached")});
   }
   if (!v.has_signed_attributes) {
-    reasons.push_back(
-        "không có thuộc tính được ký, chữ ký phủ trực tiếp giá trị băm của tài liệu / no signed "
-        "attributes: the signature covers the document digest directly");
+    reasons.push_back({"không có thuộc tính được ký, chữ ký phủ trực tiếp giá trị băm của tài liệu",
+                       "no signed attributes, the signature covers the document digest directly"});
   } else if (v.signing_certificate_version == 1) {
-    reasons.push_back(
-        "thuộc tính signing-certificate phiên bản 1 (SHA-1) thay cho phiên bản 2 / ESS "
-        "signing-certificate v1 (SHA-1) instead of v2");
+    reasons.push_back({"thuộc tính signing-certificate phiên bản 1 (SHA-1) thay cho phiên bản 2",
+                       "ESS signing-certificate v1 (SHA-1) instead of v2"});
   } else if (v.signing_certificate_version == 0) {
     reasons.push_back(
-        "không có thuộc tính signing-certificate, người ký chỉ được xác định qua SignerIdentifier "
-        "/ no ESS signing-certificate attribute: the signer is named by the SignerIdentifier "
-        "alone");
+        {"không có thuộc tính signing-certificate, người ký chỉ được xác định qua SignerIdentifier",
+         "no ESS signing-certificate attribute, the signer is named by the SignerIdentifier "
+         "alone"});
   }
   if (v.has_signing_time && sub_filter != "ETSI.CAdES.detached") {
-    reasons.push_back(
-        "có thuộc tính signing-time / a signing-time attribute (the claimed time is not proven)");
+    reasons.push_back({"có thuộc tính signing-time (thời điểm khai báo, không được chứng minh)",
+                       "a signing-time attribute (a claimed time, not a proven one)"});
   }
   std::vector<std::string> notes;
-  for (const std::string& reason : reasons) {
-    notes.push_back(absl::StrCat(
-        "Không phải chữ ký PAdES baseline / Not a PAdES baseline signature: ", reason));
+  for (const Reason& r : reasons) {
+    notes.push_back(absl::StrCat("Không phải chữ ký PAdES baseline: ", r.vi,
+                                 " / Not a PAdES baseline signature: ", r.en));
   }
   if (!notes.empty() && v.signer_identified_by == "subjectKeyIdentifier") {
     notes.push_back(
-        "Người ký được xác định bằng subjectKeyIdentifier / The signer is identified by "
+        "Người ký được xác định bằng subjectKeyIdentifier / The signer is identified by its "
         "subjectKeyIdentifier");
   }
   return notes;
