@@ -127,6 +127,48 @@ absl::Status ReportTrailingBytes(const pdf::ParsedPdf& parsed,
   return absl::OkStatus();
 }
 
+// What makes a signature that verifies as CMS (RFC 5652) fall short of a PAdES baseline one
+// (ETSI EN 319 142-1 §6.3, B-B): reported as information, since other tools sign that way and
+// the signature is no less the signer's. Empty for a baseline signature.
+std::vector<std::string> BaselineNotes(const std::string& sub_filter,
+                                       const signer::CmsVerification& v) {
+  struct Reason {
+    std::string vi, en;
+  };
+  std::vector<Reason> reasons;
+  if (sub_filter != "ETSI.CAdES.detached") {
+    reasons.push_back({absl::StrCat("SubFilter ", sub_filter, " thay cho ETSI.CAdES.detached"),
+                       absl::StrCat("SubFilter ", sub_filter, " instead of ETSI.CAdES.detached")});
+  }
+  if (!v.has_signed_attributes) {
+    reasons.push_back({"không có thuộc tính được ký, chữ ký phủ trực tiếp giá trị băm của tài liệu",
+                       "no signed attributes, the signature covers the document digest directly"});
+  } else if (v.signing_certificate_version == 1) {
+    reasons.push_back({"thuộc tính signing-certificate phiên bản 1 (SHA-1) thay cho phiên bản 2",
+                       "ESS signing-certificate v1 (SHA-1) instead of v2"});
+  } else if (v.signing_certificate_version == 0) {
+    reasons.push_back(
+        {"không có thuộc tính signing-certificate, người ký chỉ được xác định qua SignerIdentifier",
+         "no ESS signing-certificate attribute, the signer is named by the SignerIdentifier "
+         "alone"});
+  }
+  if (v.has_signing_time && sub_filter != "ETSI.CAdES.detached") {
+    reasons.push_back({"có thuộc tính signing-time (thời điểm khai báo, không được chứng minh)",
+                       "a signing-time attribute (a claimed time, not a proven one)"});
+  }
+  std::vector<std::string> notes;
+  for (const Reason& r : reasons) {
+    notes.push_back(absl::StrCat("Không phải chữ ký PAdES baseline: ", r.vi,
+                                 " / Not a PAdES baseline signature: ", r.en));
+  }
+  if (!notes.empty() && v.signer_identified_by == "subjectKeyIdentifier") {
+    notes.push_back(
+        "Người ký được xác định bằng subjectKeyIdentifier / The signer is identified by its "
+        "subjectKeyIdentifier");
+  }
+  return notes;
+}
+
 }  // namespace
 
 static_assert(kMaxRevisionsCeiling == pdf::kMaxRevisionsRead);
@@ -204,6 +246,9 @@ std::string VerificationReport::ToText() const {
     if (!s.sub_indication.empty()) absl::StrAppend(&out, " (", s.sub_indication, ")");
     absl::StrAppend(&out, "\n");
     for (const std::string& p : s.problems) absl::StrAppend(&out, "  ! ", p, "\n");
+    for (const std::string& n : s.notes) {
+      absl::StrAppend(&out, "  i Thông tin / Information: ", n, "\n");
+    }
   }
   return out;
 }
@@ -255,6 +300,7 @@ std::string VerificationReport::ToJson() const {
     e["indication"] = s.indication;
     e["sub_indication"] = s.sub_indication;
     e["problems"] = s.problems;
+    e["notes"] = s.notes;
     j["signatures"].push_back(e);
   }
   return j.dump(2);
@@ -331,7 +377,11 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
       signer_cert = v->signer_certificate_der;
       carried = std::move(v->certificates_der);
       for (const std::string& p : v->problems) r.problems.push_back(p);
-      if (v->has_signing_time) r.problems.push_back("CMS carries signing-time (not PAdES)");
+      // PAdES forbids signing-time in a CAdES signature; in the PDF-native CMS it is common.
+      if (v->has_signing_time && r.sub_filter == "ETSI.CAdES.detached") {
+        r.problems.push_back("CMS carries signing-time (not PAdES)");
+      }
+      if (v->parsed) r.notes = BaselineNotes(r.sub_filter, *v);
       // Parsing the CMS again for a time-stamp it does not have costs more than the rest of a
       // small file's checks (OpenSSL 3.0 decodes each certificate's key through its decoders).
       if (r.signature_ok && !trust_anchors_pem.empty() && v->has_signature_timestamp)

@@ -52,6 +52,9 @@ struct SignatureReport {
   std::vector<DetectedChange> changes_after;
   bool changes_permitted = true;
   std::vector<std::string> problems;  // English, for operators
+  // Information that fails nothing (Vietnamese / English): e.g. a valid CMS signature that is not
+  // a PAdES baseline one (ESS signing-certificate v1, no signed attributes, adbe.pkcs7.detached).
+  std::vector<std::string> notes;
 
   // ETSI EN 319 102-1 style: "TOTAL-PASSED", "TOTAL-FAILED" or "INDETERMINATE", with a
   // sub-indication such as "HASH_FAILURE" (empty when passed).

@@ -37,6 +37,39 @@ std::string SignatureAlgorithmName(int nid) {
   }
 }
 
+// A SigningCertificate(V2) reduced to its first ESSCertID(v2), as DER; empty when `value` is not
+// one. RFC 5035 §5.4.1: the first names the signer's certificate; further ones serve
+// authorization policies (which taicho does not apply) and may name certificates the CMS does
+// not carry. OpenSSL's check wants every one found among the certificates it is given (the first
+// as the first of them), so it is given this and the signer's certificate alone.
+Bytes FirstCertIdOnly(const ASN1_STRING* value) {
+  const unsigned char* const begin = ASN1_STRING_get0_data(value);
+  const unsigned char* const end = begin + ASN1_STRING_length(value);
+  const unsigned char* p = begin;
+  long length = 0;
+  int tag = 0, cls = 0;
+  // SigningCertificate ::= SEQUENCE { certs SEQUENCE OF ESSCertID, policies … OPTIONAL }
+  for (int depth = 0; depth < 2; ++depth) {
+    if (ASN1_get_object(&p, &length, &tag, &cls, end - p) != V_ASN1_CONSTRUCTED ||
+        tag != V_ASN1_SEQUENCE || cls != V_ASN1_UNIVERSAL) {
+      return {};
+    }
+  }
+  const unsigned char* const first = p;
+  if (ASN1_get_object(&p, &length, &tag, &cls, end - p) != V_ASN1_CONSTRUCTED ||
+      tag != V_ASN1_SEQUENCE) {
+    return {};
+  }
+  const int first_size = static_cast<int>(p - first + length);
+  const int certs_size = ASN1_object_size(1, first_size, V_ASN1_SEQUENCE);
+  Bytes out(static_cast<size_t>(ASN1_object_size(1, certs_size, V_ASN1_SEQUENCE)));
+  unsigned char* w = out.data();
+  ASN1_put_object(&w, 1, certs_size, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+  ASN1_put_object(&w, 1, first_size, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+  std::copy(first, first + first_size, w);
+  return out;
+}
+
 // `at`: Unix time to judge the chain at; 0 for now.
 void CheckChain(const std::string& trust_anchors_pem, X509* signer, STACK_OF(X509) * certs,
                 int64_t at, CmsVerification* result) {
@@ -109,7 +142,8 @@ void Verify(ByteSpan cms_der, const ContentStreamer& content, const std::string&
   CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, 0);
   result->parsed = true;
 
-  // Signer certificate, among the CMS certificates.
+  // The signer's certificate, among the CMS certificates, as the SignerIdentifier names it:
+  // CMS_SignerInfo_cert_cmp compares issuerAndSerialNumber or subjectKeyIdentifier, whichever.
   ossl::X509StackPtr certs(CMS_get1_certs(cms.get()));
   X509* signer = nullptr;
   for (int i = 0; certs && i < sk_X509_num(certs.get()); ++i) {
@@ -119,6 +153,12 @@ void Verify(ByteSpan cms_der, const ContentStreamer& content, const std::string&
   }
   result->has_signature_timestamp =
       CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1) >= 0;
+  ASN1_OCTET_STRING* key_id = nullptr;
+  X509_NAME* issuer = nullptr;
+  ASN1_INTEGER* serial = nullptr;
+  if (CMS_SignerInfo_get0_signer_id(si, &key_id, &issuer, &serial) == 1) {
+    result->signer_identified_by = key_id ? "subjectKeyIdentifier" : "issuerAndSerialNumber";
+  }
   if (signer) {
     CMS_SignerInfo_set1_signer_cert(si, signer);
     result->signer_certificate_der = ossl::ToDer(signer, i2d_X509);
@@ -145,64 +185,106 @@ void Verify(ByteSpan cms_der, const ContentStreamer& content, const std::string&
   if (digest_alg) X509_ALGOR_get0(&digest_obj, nullptr, nullptr, digest_alg);
   const EVP_MD* md = AcceptedDigest(OBJ_obj2nid(digest_obj), &result->digest_algorithm);
 
-  // Content digest against message-digest.
-  if (CMS_signed_get_attr_count(si) <= 0) {
-    problem("the SignerInfo has no signed attributes");
-  } else if (!md) {
+  // The content digest, streamed once.
+  unsigned char actual[EVP_MAX_MD_SIZE];
+  unsigned int actual_len = 0;
+  ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
+  bool digested = false;
+  if (!md) {
     problem(absl::StrCat("digest algorithm not accepted: ", result->digest_algorithm));
   } else {
-    const auto* expected = static_cast<const ASN1_OCTET_STRING*>(CMS_signed_get0_data_by_OBJ(
-        si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING));
-    ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
     bool digest_ok = ctx && EVP_DigestInit_ex(ctx.get(), md, nullptr) == 1;
     absl::Status read = content([&](ByteSpan chunk) {
       if (digest_ok && !chunk.empty()) {
         digest_ok = EVP_DigestUpdate(ctx.get(), chunk.data(), chunk.size()) == 1;
       }
     });
-    unsigned char actual[EVP_MAX_MD_SIZE];
-    unsigned int actual_len = 0;
     if (!read.ok()) {
       problem(absl::StrCat("the signed content could not be read: ", read.message()));
-    } else if (!digest_ok || EVP_DigestFinal_ex(ctx.get(), actual, &actual_len) != 1) {
+    } else if (!digest_ok) {
       problem("the content digest could not be computed");
-    } else if (!expected) {
-      problem("no (single) message-digest attribute");
     } else {
+      digested = true;
+    }
+  }
+
+  result->has_signed_attributes = CMS_signed_get_attr_count(si) > 0;
+  if (result->has_signed_attributes) {
+    // §5.4: the signature is over the signed attributes; message-digest carries the content's.
+    const auto* expected = static_cast<const ASN1_OCTET_STRING*>(CMS_signed_get0_data_by_OBJ(
+        si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING));
+    if (digested && EVP_DigestFinal_ex(ctx.get(), actual, &actual_len) != 1) {
+      problem("the content digest could not be computed");
+    } else if (digested && !expected) {
+      problem("no (single) message-digest attribute");
+    } else if (digested) {
       result->digest_matches =
           static_cast<unsigned int>(ASN1_STRING_length(expected)) == actual_len &&
           std::equal(actual, actual + actual_len, ASN1_STRING_get0_data(expected));
       if (!result->digest_matches) problem("the content does not match the message-digest");
     }
-  }
-
-  if (signer) {
-    result->signature_valid = CMS_SignerInfo_verify(si) == 1;
-    if (!result->signature_valid) problem("the signature does not verify");
-  }
-
-  // signing-certificate-v2 must name the signer certificate (hash and issuerSerial).
-  const auto* ess_value = static_cast<const ASN1_STRING*>(CMS_signed_get0_data_by_OBJ(
-      si, OBJ_nid2obj(NID_id_smime_aa_signingCertificateV2), -3, V_ASN1_SEQUENCE));
-  if (!ess_value) {
-    problem("no (single) signing-certificate-v2 attribute");
-  } else if (signer) {
-    const unsigned char* q = ASN1_STRING_get0_data(ess_value);
-    ossl::EssCertV2Ptr ess(d2i_ESS_SIGNING_CERT_V2(nullptr, &q, ASN1_STRING_length(ess_value)));
-    ossl::X509StackPtr only_signer(sk_X509_new_null());
-    if (ess && only_signer && X509_up_ref(signer) == 1) {
-      if (sk_X509_push(only_signer.get(), signer) <= 0) X509_free(signer);
-      // Every ESSCertIDv2 must name the signer: ours carries exactly one.
-      result->signing_certificate_matches =
-          OSSL_ESS_check_signing_certs(nullptr, ess.get(), only_signer.get(), 1) > 0;
+    if (signer) {
+      result->signature_valid = CMS_SignerInfo_verify(si) == 1;
+      if (!result->signature_valid) problem("the signature does not verify");
     }
-    if (!result->signing_certificate_matches) {
-      problem("signing-certificate-v2 does not match the signer certificate");
+  } else if (signer && digested) {
+    // §5.4 without signed attributes: the signature is over the content digest itself (for RSA
+    // PKCS#1 v1.5, its DigestInfo). OpenSSL's own check reads the digest from an md BIO; ours
+    // already holds it, streamed above, so it is handed over in one.
+    ossl::BioPtr md_bio(BIO_new(BIO_f_md()));
+    EVP_MD_CTX* bio_ctx = nullptr;
+    const bool ready = md_bio && BIO_set_md(md_bio.get(), md) == 1 &&
+                       BIO_get_md_ctx(md_bio.get(), &bio_ctx) == 1 && bio_ctx != nullptr &&
+                       EVP_MD_CTX_copy_ex(bio_ctx, ctx.get()) == 1;
+    result->signature_valid = ready && CMS_SignerInfo_verify_content(si, md_bio.get()) == 1;
+    result->digest_matches = result->signature_valid;
+    if (!result->signature_valid) {
+      problem("the signature over the content digest does not verify (no signed attributes)");
     }
   }
+
+  // ESS signing-certificate (RFC 2634, SHA-1) and -v2 (RFC 5035): in each one present, the first
+  // ESSCertID must name the signer's certificate, by its hash and, when given, its issuerSerial.
+  // Neither present is valid CMS: the signer is then named by the SignerIdentifier alone.
+  bool ess_ok = signer != nullptr;
+  ossl::X509StackPtr only_signer(sk_X509_new_null());
+  const bool listed = only_signer && signer && X509_up_ref(signer) == 1 &&
+                      (sk_X509_push(only_signer.get(), signer) > 0 || (X509_free(signer), false));
+  auto check_ess = [&](int nid, const char* name, bool v2) {
+    if (CMS_signed_get_attr_by_NID(si, nid, -1) < 0) return;
+    result->signing_certificate_version = std::max(result->signing_certificate_version, v2 ? 2 : 1);
+    const auto* value = static_cast<const ASN1_STRING*>(
+        CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(nid), -3, V_ASN1_SEQUENCE));
+    if (!value) {
+      ess_ok = false;
+      return problem(absl::StrCat("more than one ", name, " attribute, or one of several values"));
+    }
+    if (!signer) return;
+    const Bytes first = FirstCertIdOnly(value);
+    const unsigned char* q = first.data();
+    const long size = static_cast<long>(first.size());
+    bool matches = false;
+    if (!listed) {
+      problem("cannot list the signer certificate to check the ESS attribute against");
+    } else if (first.empty()) {
+      problem(absl::StrCat(name, " is not a SigningCertificate structure"));
+    } else if (v2) {
+      ossl::EssCertV2Ptr ess(d2i_ESS_SIGNING_CERT_V2(nullptr, &q, size));
+      matches = ess && OSSL_ESS_check_signing_certs(nullptr, ess.get(), only_signer.get(), 1) > 0;
+    } else {
+      ossl::EssCertPtr ess(d2i_ESS_SIGNING_CERT(nullptr, &q, size));
+      matches = ess && OSSL_ESS_check_signing_certs(ess.get(), nullptr, only_signer.get(), 1) > 0;
+    }
+    if (!matches) {
+      ess_ok = false;
+      problem(absl::StrCat(name, " does not name the signer certificate"));
+    }
+  };
+  check_ess(NID_id_smime_aa_signingCertificateV2, "signing-certificate-v2", /*v2=*/true);
+  check_ess(NID_id_smime_aa_signingCertificate, "signing-certificate", /*v2=*/false);
+  result->signing_certificate_matches = ess_ok;
 
   result->has_signing_time = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1) >= 0;
-  if (result->has_signing_time) problem("a signing-time attribute is present (PAdES forbids it)");
 
   if (!trust_anchors_pem.empty()) {
     if (signer) {

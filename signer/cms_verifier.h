@@ -14,17 +14,29 @@ namespace taicho::signer {
 // Streams the signed content to `sink` in chunks; returns an error if it cannot be read.
 using ContentStreamer = std::function<absl::Status(const std::function<void(ByteSpan)>& sink)>;
 
+// What RFC 5652 (§5.3–5.6) allows is verified, not only the PAdES baseline shape; the facts a
+// PAdES profile judges (signed attributes, ESS version, signing-time, how the signer is named)
+// are reported for the caller, not turned into failures here.
 struct CmsVerification {
-  bool parsed = false;                       // a SignedData with exactly one SignerInfo
-  bool digest_matches = false;               // message-digest == digest of the content
-  bool signature_valid = false;              // signature over the signed attributes verifies
-  bool signing_certificate_matches = false;  // signing-certificate-v2 names the signer's cert
-  bool has_signing_time = false;             // PAdES forbids it; reported, not fatal
-  std::optional<bool> chain_trusted;         // set when trust anchors were given
-  std::string chain_error;                   // why the chain did not verify
-  bool chain_expired = false;                // ... because a certificate has expired by now
-  std::string signer_subject;                // RFC 2253, UTF-8
-  std::string signer_common_name;            // UTF-8
+  bool parsed = false;  // a SignedData with exactly one SignerInfo
+  // With signed attributes: message-digest == digest of the content. Without: the same as
+  // signature_valid (the signature is over the content digest itself, so one check proves both).
+  bool digest_matches = false;
+  bool signature_valid = false;  // over the signed attributes, or else over the content digest
+  // The signer's certificate was found among the CMS certificates by the SignerIdentifier, and
+  // every ESS signing-certificate attribute present (v1: SHA-1, v2: any accepted hash; the
+  // issuerSerial when given) names that certificate. No such attribute at all is allowed by CMS.
+  bool signing_certificate_matches = false;
+  // "issuerAndSerialNumber" or "subjectKeyIdentifier" (RFC 5652 §5.3 SignerIdentifier).
+  std::string signer_identified_by;
+  bool has_signed_attributes = false;
+  int signing_certificate_version = 0;  // ESS attribute present: 2 (v2, or v1 and v2), 1, else 0
+  bool has_signing_time = false;        // a signing-time signed attribute (PAdES forbids it)
+  std::optional<bool> chain_trusted;    // set when trust anchors were given
+  std::string chain_error;              // why the chain did not verify
+  bool chain_expired = false;           // ... because a certificate has expired by now
+  std::string signer_subject;           // RFC 2253, UTF-8
+  std::string signer_common_name;       // UTF-8
   std::string signer_serial_hex;
   std::string signer_issuer;
   std::string digest_algorithm;       // e.g. "SHA-256"
