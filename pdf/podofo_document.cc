@@ -1,6 +1,9 @@
 #include "pdf/podofo_document.h"
 
 #include <mutex>
+#include <set>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
@@ -60,7 +63,9 @@ absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadDocument(const PdfSo
       return xref ? Error(ErrorCode::kPdfEncrypted, what) : FromPodofoError(e, what);
     }
     if (xref->sections > limits.max_revisions) return TooManyRevisions(*xref, limits);
-    if (xref->sections <= kPodofoMaxRevisions) return FromPodofoError(e, what);
+    // Our reader understood the cross-reference where PoDoFo did not (more than 127 revisions,
+    // or a cross-reference stream PoDoFo 0.9.8 misreads, as other writers make them): PoDoFo
+    // reads the objects again through one section of ours.
     const std::string tail = ConsolidatedXrefTail(*xref, length);
     if (tail.empty()) return FromPodofoError(e, what);
     device = source.Device(length, tail);
@@ -84,6 +89,36 @@ absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadDocument(const PdfSo
   }
   return doc;
 }
+
+namespace {
+
+// The page tree from the catalog: a node listed twice (a loop, or a page under two parents) is
+// refused, as other readers refuse it; signing such a file made one qpdf rejects.
+absl::Status CheckPageTree(PoDoFo::PdfMemDocument& doc) {
+  PoDoFo::PdfVecObjects& objects = doc.GetObjects();
+  auto resolve = [&](const PoDoFo::PdfObject* o) -> const PoDoFo::PdfObject* {
+    return o != nullptr && o->IsReference() ? objects.GetObject(o->GetReference()) : o;
+  };
+  const PoDoFo::PdfObject* root = resolve(doc.GetCatalog()->GetDictionary().GetKey("Pages"));
+  std::set<const PoDoFo::PdfObject*> seen;
+  std::vector<std::pair<const PoDoFo::PdfObject*, int>> stack = {{root, 0}};
+  while (!stack.empty()) {
+    auto [node, depth] = stack.back();
+    stack.pop_back();
+    if (node == nullptr || !node->IsDictionary()) continue;
+    if (!seen.insert(node).second || depth > 256) {
+      return Error(ErrorCode::kPdfUnreadable, "the page tree loops or lists a node twice");
+    }
+    const PoDoFo::PdfObject* kids = resolve(node->GetDictionary().GetKey("Kids"));
+    if (kids == nullptr || !kids->IsArray()) continue;
+    for (const PoDoFo::PdfObject& kid : kids->GetArray())
+      stack.push_back({resolve(&kid), depth + 1});
+    if (seen.size() > 1000000) break;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::Status TooManyRevisions(const RevisionXref& xref, const LoadLimits& limits) {
   return Error(ErrorCode::kPdfTooManyRevisions,
@@ -113,6 +148,7 @@ absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadPdf(const PdfSource&
       LoadDocument(source, length, limits, "load");
   if (!doc.ok()) return doc.status();
   try {
+    if (absl::Status st = CheckPageTree(**doc); !st.ok()) return st;
     if ((*doc)->GetPageCount() <= 0) return Error(ErrorCode::kPdfUnreadable, "no pages");
   } catch (const PoDoFo::PdfError& e) {
     return FromPodofoError(e, "load");

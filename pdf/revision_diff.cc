@@ -618,6 +618,103 @@ class Analysis {
     }
   }
 
+  // Where the signed revision refers to each object: referrer number (0: the trailer) and the
+  // key path in it, pyHanko-style (".AP.N"). Built on first use.
+  const std::multimap<int64_t, std::pair<int64_t, std::string>>& OldReferrers() {
+    if (old_referrers_built_) return old_referrers_;
+    old_referrers_built_ = true;
+    std::function<void(const PdfObject&, int64_t, const std::string&, int)> walk =
+        [&](const PdfObject& o, int64_t from, const std::string& path, int depth) {
+          if (depth > kMaxDepth || old_referrers_.size() > kMaxWalk) return;
+          if (o.IsReference()) {
+            old_referrers_.emplace(o.GetReference().ObjectNumber(), std::make_pair(from, path));
+          } else if (o.IsDictionary()) {
+            for (const auto& [k, v] : o.GetDictionary().GetKeys()) {
+              walk(*v, from, path + "." + k.GetName(), depth + 1);
+            }
+          } else if (o.IsArray()) {
+            for (const PdfObject& item : o.GetArray()) walk(item, from, path, depth + 1);
+          }
+        };
+    for (PdfObject* o : old_objects_) {
+      if (o != nullptr) walk(*o, Num(o), "", 0);
+    }
+    if (const PdfObject* trailer = old_doc_.GetTrailer()) walk(*trailer, 0, "", 0);
+    return old_referrers_;
+  }
+
+  // Objects of the signed revision that `f`'s change redefines (an appearance stream or /AP
+  // dictionary overridden in place) while something outside the field also uses them: the
+  // override changes that too (pyHanko's "sneaky" form updates). Empty when there is none.
+  std::vector<std::string> SharedElsewhere(const FieldNode& f) {
+    std::set<int64_t> own = {Num(f.field)};
+    for (const PdfObject* w : f.widgets) own.insert(Num(w));
+    std::vector<int64_t> redefined;
+    // What the field and its widgets use, as signed and as now.
+    for (const PdfObject* root : f.widgets) {
+      for (int64_t n : Reachable(root)) own.insert(n);
+      for (int64_t n : ReachableBefore(OldByNumber(Num(root)))) own.insert(n);
+    }
+    for (int64_t n : Reachable(f.field)) own.insert(n);
+    for (int64_t n : ReachableBefore(OldByNumber(Num(f.field)))) own.insert(n);
+    for (int64_t n : own) {
+      if (IsChanged(n) && changed_.at(n) == How::kRedefined && n != Num(f.field) &&
+          std::none_of(f.widgets.begin(), f.widgets.end(),
+                       [&](const PdfObject* w) { return Num(w) == n; })) {
+        redefined.push_back(n);
+      }
+    }
+    // An /AP (or its /N) that the update stopped using: replaced, not overridden, yet what
+    // else used it may have depended on it being the field's (pyHanko refuses that too).
+    std::vector<const PdfObject*> holders(f.widgets.begin(), f.widgets.end());
+    holders.push_back(f.field);
+    for (const PdfObject* h : holders) {
+      const PdfObject* before = OldByNumber(Num(h));
+      if (before == nullptr || !before->IsDictionary() || Num(h) <= 0) continue;
+      const PdfObject* old_ap = before->GetDictionary().GetKey("AP");
+      const PdfObject* new_ap = h->GetDictionary().GetKey("AP");
+      if (old_ap == nullptr || Syntax(old_ap) == Syntax(new_ap)) continue;
+      std::vector<PoDoFo::PdfReference> refs;
+      ReferencesOf(*old_ap, {}, refs);
+      if (const PdfObject* resolved = Resolve(old_objects_, old_ap)) {
+        ReferencesOf(*resolved, {}, refs);
+      }
+      for (const auto& r : refs) {
+        const int64_t n = r.ObjectNumber();
+        if (std::find(redefined.begin(), redefined.end(), n) == redefined.end()) {
+          redefined.push_back(n);
+        }
+      }
+    }
+    std::vector<std::string> out;
+    const auto& referrers = OldReferrers();
+    std::set<int64_t> roots = {Num(f.field)};
+    for (const PdfObject* w : f.widgets) roots.insert(Num(w));
+    for (int64_t n : redefined) {
+      // Up from the overridden object to whatever uses it; the field and its widgets are its
+      // rightful users, anything else reached on the way shares it (directly or through an /AP
+      // dictionary that is also referenced elsewhere).
+      std::set<int64_t> seen = {n};
+      std::deque<int64_t> queue = {n};
+      while (!queue.empty() && seen.size() < kMaxWalk) {
+        const int64_t at = queue.front();
+        queue.pop_front();
+        auto [begin, end] = referrers.equal_range(at);
+        for (auto it = begin; it != end; ++it) {
+          const auto& [from, path] = it->second;
+          if (from != 0 && roots.count(from)) continue;
+          if (from != 0 && own.count(from)) {
+            if (seen.insert(from).second) queue.push_back(from);
+            continue;
+          }
+          out.push_back(absl::StrCat(n, " (", from == 0 ? "trailer" : absl::StrCat("object ", from),
+                                     " ", path, ")"));
+        }
+      }
+    }
+    return out;
+  }
+
   // Whether a widget of `f` has a normal appearance with any content in a visible rectangle.
   bool DrawsSomething(const FieldNode& f) const {
     for (const PdfObject* w : f.widgets) {
@@ -668,6 +765,13 @@ class Analysis {
             ChangeKind::kOther,
             absl::StrCat("Trường chữ ký '", name, "' bị sửa (/", absl::StrJoin(bad, " /"), ")"),
             absl::StrCat("Signature field '", name, "' altered (/", absl::StrJoin(bad, " /"), ")"));
+      } else if (const std::vector<std::string> shared = SharedElsewhere(f); !shared.empty()) {
+        c = Add(
+            ChangeKind::kOther,
+            absl::StrCat("Trường chữ ký '", name,
+                         "' ghi đè đối tượng mà chỗ khác cũng dùng: ", absl::StrJoin(shared, ", ")),
+            absl::StrCat("Signature field '", name,
+                         "' overrides objects used elsewhere too: ", absl::StrJoin(shared, ", ")));
       } else if (old && lock_.Covers(name)) {
         c = Add(
             ChangeKind::kOther,
@@ -793,6 +897,16 @@ class Analysis {
       ClaimField(f, Add(ChangeKind::kOther,
                         absl::StrCat("Trường chỉ đọc '", name, "' bị sửa sau khi ký: ", vi),
                         absl::StrCat("Read-only field '", name, "' changed after signing: ", en)));
+      return;
+    }
+    if (const std::vector<std::string> shared = SharedElsewhere(f); !shared.empty()) {
+      ClaimField(f,
+                 Add(ChangeKind::kOther,
+                     absl::StrCat(
+                         "Trường biểu mẫu '", name,
+                         "' ghi đè đối tượng mà chỗ khác cũng dùng: ", absl::StrJoin(shared, ", ")),
+                     absl::StrCat("Form field '", name, "' overrides objects used elsewhere too: ",
+                                  absl::StrJoin(shared, ", "))));
       return;
     }
     if (value_changed) {
@@ -981,6 +1095,8 @@ class Analysis {
   PdfVecObjects& old_objects_;
   PdfVecObjects& new_objects_;
   std::map<int64_t, How> changed_;
+  std::multimap<int64_t, std::pair<int64_t, std::string>> old_referrers_;
+  bool old_referrers_built_ = false;
   std::set<int64_t> explained_;
   std::map<int64_t, int> protected_;        // object → first page whose display uses it
   std::map<int64_t, int> content_streams_;  // content stream → page
