@@ -213,7 +213,9 @@ class Analysis {
   // Every changed object reachable from `root` in the final revision (not following /P or
   // /Parent back up), except objects the page content uses. Returns the numbers claimed.
   std::vector<int64_t> Reachable(const PdfObject* root) const {
-    static const std::set<std::string> kSkip = {"P", "Parent"};
+    // Back references, and a signature reference's /Data (the document itself: through it a new
+    // signature would reach, and be credited with, every object of its update).
+    static const std::set<std::string> kSkip = {"P", "Parent", "Data"};
     std::vector<int64_t> found;
     if (root == nullptr) return found;
     std::set<int64_t> seen;
@@ -249,7 +251,7 @@ class Analysis {
       const PdfObject* o = queue.front();
       queue.pop_front();
       std::vector<PoDoFo::PdfReference> refs;
-      ReferencesOf(*o, {"P", "Parent"}, refs);
+      ReferencesOf(*o, {"P", "Parent", "Data"}, refs);
       for (const PoDoFo::PdfReference& r : refs) {
         if (!seen.insert(r.ObjectNumber()).second) continue;
         if (const PdfObject* next = old_objects_.GetObject(r)) queue.push_back(next);
