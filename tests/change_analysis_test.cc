@@ -790,5 +790,73 @@ TEST_F(ChangeAnalysis, FieldFilledWithAnAppearanceShowingAnotherValueFails) {
   }
 }
 
+// Verification stops when its caller gives up (a cancelled gRPC call, a deadline, a shutdown):
+// the callback is asked between signatures and while reading large files.
+TEST_F(ChangeAnalysis, VerificationStopsWhenCancelled) {
+  const std::string signed_pdf = dir_ + "/signed.pdf";
+  Sign(plain_, signed_pdf, {});
+  const std::string padded = Copy(signed_pdf, "padded.pdf");
+  std::ofstream(padded, std::ios::binary | std::ios::app) << std::string(8 << 20, '\0');
+  for (const int answer_after : {0, 1, 3}) {
+    SCOPED_TRACE(answer_after);
+    int asked = 0;
+    VerifyOptions options;
+    options.trust_anchors_pem = anchors_;
+    options.cancelled = [&] { return ++asked > answer_after; };
+    absl::StatusOr<VerificationReport> report = VerifyPdf(padded, options);
+    EXPECT_TRUE(HasCode(report.status(), ErrorCode::kCancelled)) << report.status();
+  }
+  VerifyOptions never;
+  never.trust_anchors_pem = anchors_;
+  int asked = 0;
+  never.cancelled = [&] { return ++asked < 0; };
+  absl::StatusOr<VerificationReport> report = VerifyPdf(padded, never);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->all_passed()) << report->ToText();
+  EXPECT_GT(asked, 8) << "asked per MiB of the padding, at least";
+}
+
+// Adobe Reader, iText and pyHanko rewrite /Info (ModDate) and the XMP packet with every
+// signature: permitted metadata, whatever the DocMDP level (issue 23). The same update that
+// also redefines a page's content still fails.
+TEST_F(ChangeAnalysis, InfoAndXmpUpdatedBetweenSignaturesArePermitted) {
+  const std::string certified = dir_ + "/certified.pdf";
+  SignOptions options;
+  options.certification = 1;
+  Sign(plain_, certified, options);
+  const auto facts = ReadRevisionFacts(certified);
+  const std::string xmp_packet =
+      "<?xpacket begin=\"\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?><x:xmpmeta xmlns:x=\"adobe:ns:meta/\">"
+      "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"/></x:xmpmeta>"
+      "<?xpacket end=\"w\"?>";
+  for (const bool also_content : {false, true}) {
+    SCOPED_TRACE(also_content);
+    const std::string path =
+        Copy(certified, also_content ? "metadata-and-content.pdf" : "metadata.pdf");
+    // As Adobe Reader does: the /Info dictionary redefined in place, a new XMP stream.
+    const std::string bytes = ReadFileBytes(path);
+    const size_t key = bytes.rfind("/Info ");
+    ASSERT_NE(key, std::string::npos);
+    const int info = std::stoi(bytes.substr(key + 6));
+    const int xmp = facts.size;
+    std::map<int, std::string> o;
+    o[info] = "<< /Producer (Adobe Acrobat) /ModDate (D:20261204100000+07'00') >>";
+    o[xmp] = StreamObject(xmp_packet, "/Type /Metadata /Subtype /XML");
+    o[facts.catalog] = EditedObject(path, facts.catalog, [&](PoDoFo::PdfObject& c) {
+      c.GetDictionary().AddKey("Metadata", PoDoFo::PdfReference(xmp, 0));
+    });
+    if (also_content) o[facts.contents[0]] = StreamObject("BT /F1 40 Tf 100 400 Td (X) Tj ET");
+    AppendUpdate(path, o);
+    VerificationReport report = Verify(path);
+    ASSERT_EQ(report.signatures.size(), 1u);
+    const SignatureReport& s = report.signatures[0];
+    const DetectedChange* metadata = Find(s, "Document metadata updated (/Info, XMP)");
+    ASSERT_NE(metadata, nullptr) << report.ToText();
+    EXPECT_TRUE(metadata->permitted);
+    EXPECT_EQ(metadata->kind, "metadata");
+    EXPECT_EQ(s.indication, also_content ? "TOTAL-FAILED" : "TOTAL-PASSED") << report.ToText();
+  }
+}
+
 }  // namespace
 }  // namespace taicho::pades
