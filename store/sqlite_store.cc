@@ -81,6 +81,17 @@ CREATE INDEX IF NOT EXISTS history_by_document ON history (document_id, seq);
 PRAGMA user_version = 1;
 )sql";
 
+// Sessions gained superseded_by after version 1: added on open when missing (old and new stores
+// take the same path).
+absl::Status AddSupersededColumn(SqliteDb& db) {
+  auto has = db.Prepare("SELECT 1 FROM pragma_table_info('sessions') WHERE name = 'superseded_by'");
+  if (!has.ok()) return has.status();
+  absl::StatusOr<bool> row = has->Step();
+  if (!row.ok()) return row.status();
+  if (*row) return absl::OkStatus();
+  return db.Exec("ALTER TABLE sessions ADD COLUMN superseded_by TEXT NOT NULL DEFAULT ''");
+}
+
 constexpr char kDocumentColumns[] =
     "id, kind, dossier_code, request_id, request_hash, procedure, desk, title, data_json, state, "
     "create_time, update_time, latest_revision";
@@ -303,11 +314,18 @@ class SqliteStore final : public Store {
         return Error(ErrorCode::kSessionCompleted,
                      absl::StrCat("revision ", session->completed_revision));
       }
-      auto s = db.Prepare("UPDATE sessions SET completed_revision = ?2 WHERE id = ?1");
+      if (!session->superseded_by.empty()) {
+        return Error(ErrorCode::kSessionSuperseded,
+                     "prepared again as signingSessions/" + session->superseded_by);
+      }
+      auto s = db.Prepare(
+          "UPDATE sessions SET completed_revision = ?2 "
+          "WHERE id = ?1 AND completed_revision = 0 AND superseded_by = ''");
       absl::Status closed =
           s.ok() ? s->Bind(1, session_id).Bind(2, static_cast<int64_t>(revision.number)).Run()
                  : s.status();
       if (!closed.ok()) return closed;
+      if (db.Changes() != 1) return RowsChanged("closing signingSessions/" + session_id, db);
       const SignatureCommit commit{session->document_id, session->base_revision, session->from,
                                    session->to, session_id};
       return WriteSignature(commit, revision, event, out);
@@ -478,6 +496,17 @@ class SqliteStore final : public Store {
         .Bind(10, r.create_time_ms)
         .Bind(11, r.expire_time_ms);
     absl::Status st = s->Run();
+    if (!st.ok()) return st;
+    // Only the newest preparation may complete: an earlier one completed after it would sign
+    // what the newer one replaced (at the seal, a number the register has voided).
+    auto supersede = db_.Prepare(
+        "UPDATE sessions SET superseded_by = ?1 WHERE document_id = ?2 AND purpose = ?3 "
+        "AND id <> ?1 AND completed_revision = 0 AND superseded_by = ''");
+    if (!supersede.ok()) return supersede.status();
+    st = supersede->Bind(1, r.id)
+             .Bind(2, r.document_id)
+             .Bind(3, static_cast<int64_t>(r.purpose))
+             .Run();
     if (st.ok()) st = InsertEvent(event);
     return st;
   }
@@ -510,8 +539,8 @@ class SqliteStore final : public Store {
   static absl::StatusOr<SessionRecord> GetSessionIn(SqliteDb& db, const std::string& id) {
     auto s = db.Prepare(
         "SELECT id, document_id, base_revision, from_state, to_state, purpose, prepared_json, "
-        "prepared_sha256, signer, create_time, expire_time, completed_revision FROM sessions "
-        "WHERE id = ?1");
+        "prepared_sha256, signer, create_time, expire_time, completed_revision, superseded_by "
+        "FROM sessions WHERE id = ?1");
     if (!s.ok()) return s.status();
     s->Bind(1, id);
     absl::StatusOr<bool> row = s->Step();
@@ -530,6 +559,7 @@ class SqliteStore final : public Store {
     r.create_time_ms = s->Int(9);
     r.expire_time_ms = s->Int(10);
     r.completed_revision = static_cast<int>(s->Int(11));
+    r.superseded_by = s->Text(12);
     return r;
   }
 
@@ -567,11 +597,21 @@ class SqliteStore final : public Store {
     auto s = db_.Prepare(
         "UPDATE documents SET state = ?2, latest_revision = ?3, update_time = ?4 WHERE id = ?1");
     if (!s.ok()) return s.status();
-    return s->Bind(1, id)
-        .Bind(2, static_cast<int64_t>(state))
-        .Bind(3, static_cast<int64_t>(latest_revision))
-        .Bind(4, time_ms)
-        .Run();
+    absl::Status st = s->Bind(1, id)
+                          .Bind(2, static_cast<int64_t>(state))
+                          .Bind(3, static_cast<int64_t>(latest_revision))
+                          .Bind(4, time_ms)
+                          .Run();
+    if (!st.ok()) return st;
+    if (db_.Changes() != 1) return RowsChanged("updating documents/" + id, db_);
+    return absl::OkStatus();
+  }
+
+  // A write that must change exactly one row changed another number: the transaction is undone
+  // rather than committed half-done.
+  static absl::Status RowsChanged(const std::string& what, SqliteDb& db) {
+    return Error(ErrorCode::kInternal,
+                 absl::StrCat(what, ": ", db.Changes(), " rows changed where one must"));
   }
 
   // What a signature's transaction leaves for after its commit.
@@ -677,6 +717,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir) {
       "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
       "PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY;");
   if (st.ok()) st = db->Exec(kSchema);
+  if (st.ok()) st = AddSupersededColumn(*db);
   if (st.ok()) st = db->Exec(kRegisterSchema);
   if (st.ok()) st = db->Exec(kPrintSchema);
   if (st.ok()) st = BackfillPrintJobs(*db);

@@ -891,6 +891,58 @@ TEST(ServiceIssue, SealNumbersAndDatesAndTheRegisterKeepsGapsThroughKillNine) {
   EXPECT_NE(r.output.find("LỖI / ERROR"), std::string::npos) << r.output;
 }
 
+// Issue 21: the seal prepared twice, the first session completed → SESSION_SUPERSEDED and nothing
+// changes; the second completes with the number the register shows as issued, none left
+// allocated. (Before: the document became SEALED with number 01, which the register had voided,
+// and 02 stayed allocated for ever.)
+TEST(ServiceIssue, ASupersededSealSessionCannotComplete) {
+  GetSamplePki();
+  Taichod server(MakeTempDir("supersede-store"));
+  server.Start();
+  v1::Document doc;
+  ASSERT_TRUE(Create(server, BlankNumberRequest("HS-SUPERSEDE"), &doc).status.ok());
+  SignStep(server, doc.name(), v1::APPROVER, Images().signature);
+  v1::PrepareSignatureResponse first, second;
+  ASSERT_TRUE(Prepare(server, PrepareRequest(doc.name(), v1::SEAL), &first).status.ok());
+  ASSERT_TRUE(Prepare(server, PrepareRequest(doc.name(), v1::SEAL), &second).status.ok());
+
+  v1::CompleteSignatureResponse completed;
+  Call call =
+      Complete(server, first.session(), SignOnToken(kSealToken, first.to_be_signed()), &completed);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << call.status.error_message();
+  EXPECT_EQ(call.code, "SESSION_SUPERSEDED");
+  v1::Document now;
+  ASSERT_TRUE(Get(server, doc.name(), &now).status.ok());
+  EXPECT_EQ(now.state(), v1::Document::APPROVED);
+  EXPECT_EQ(now.revisions_size(), 2);
+
+  call = Complete(server, second.session(), SignOnToken(kSealToken, second.to_be_signed()),
+                  &completed);
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message();
+  EXPECT_EQ(completed.document().state(), v1::Document::SEALED);
+  const std::vector<v1::RegisterEntry> entries = ListRegister(server);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].number(), 1);
+  EXPECT_EQ(entries[0].state(), v1::RegisterEntry::VOID);
+  EXPECT_EQ(entries[1].number(), 2);
+  EXPECT_EQ(entries[1].state(), v1::RegisterEntry::ISSUED);
+  EXPECT_EQ(entries[1].document(), doc.name());
+  for (const v1::RegisterEntry& e : entries) {
+    EXPECT_NE(e.state(), v1::RegisterEntry::ALLOCATED) << e.number();
+  }
+  // The number printed is the one issued.
+  const std::string dir = MakeTempDir("supersede");
+  WriteBytes(dir + "/sealed.pdf", Download(server, doc.name()));
+  const IssueDay today = TodayInVietnam();
+  testing::ExpectNumberAndDateInPlace(dir + "/sealed.pdf", "02", today.day, today.month,
+                                      today.year);
+  // And the superseded session stays refused after the seal.
+  call =
+      Complete(server, first.session(), SignOnToken(kSealToken, first.to_be_signed()), &completed);
+  EXPECT_EQ(call.code, "SESSION_SUPERSEDED");
+}
+
 // --- the officer's agent: lists the waiting drafts, approves with the token, never retries a PIN
 // ---
 
