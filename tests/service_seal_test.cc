@@ -301,6 +301,17 @@ TEST(ServiceSeal, WrongPinIsReportedOnceAndTheRightOneThenActivates) {
   EXPECT_NE(key.signer().find("UBND huyện Châu Đức"), std::string::npos) << key.signer();
   EXPECT_TRUE(key.has_activate_time());
   EXPECT_EQ(key.last_error_code(), "");
+  // Issue 21: a wrong PIN on the active key is not "activated", and is not tried (no second
+  // failed activation; the key stays active with no error).
+  call = Activate(*op, kWrongPin, &key);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << call.status.error_message();
+  EXPECT_EQ(call.code, "KEY_ALREADY_ACTIVATED");
+  EXPECT_EQ(Count(server.log(), "activation failed"), 1u) << server.log();
+  keys = ListKeys(*op);
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_TRUE(keys[0].activated());
+  EXPECT_EQ(keys[0].last_error_code(), "");
   call = Activate(*op, "", &key, "serverKeys/nosuch");
   EXPECT_EQ(call.code, "KEY_NOT_FOUND");
   // PINs reach neither the log nor the record.
