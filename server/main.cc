@@ -23,6 +23,7 @@
 #include "absl/synchronization/mutex.h"
 #include "errors/error.h"
 #include "keyring/key_ring.h"
+#include "pkcs11/memory_protection.h"
 #include "render/document_kind.h"
 #include "revocation/revocation_client.h"
 #include "server/document_service.h"
@@ -235,6 +236,12 @@ int main(int argc, char** argv) {
   auto logger = spdlog::stderr_color_mt("taichod");
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+  // Before any PIN is read (PIN files, ActivateKey): no core file and no same-user ptrace can see
+  // one, nor the copies gRPC and TLS keep in buffers we cannot wipe.
+  if (absl::Status st = taicho::pkcs11::ProtectProcessMemory(); !st.ok()) {
+    spdlog::error("cannot protect the process's memory: {}", st.ToString());
+    return taicho::ExitCodeOf(st);
+  }
 
   // The file first, so flags given on the command line override what it says.
   Flags flags;
