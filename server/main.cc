@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -223,6 +224,10 @@ int Serve(const Flags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Files taichod creates (the store's database, WAL, blobs and scratch files, the port file) hold
+  // citizens' names and addresses: readable by the service user only, whatever umask it inherits.
+  // The store also sets its modes explicitly and refuses a store others can read.
+  umask(077);
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);

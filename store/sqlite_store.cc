@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -682,12 +683,61 @@ absl::Status Errno(const char* what, const std::string& path) {
   return Error(ErrorCode::kIo, absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
 }
 
+// kStoreInsecure unless `info` (of `path`) is owned by this process's user with no group or other
+// permission bits.
+absl::Status CheckPrivate(const std::string& path, const struct stat& info, const char* fix) {
+  if (info.st_uid != geteuid()) {
+    return Error(ErrorCode::kStoreInsecure,
+                 absl::StrCat(path, ": owned by uid ", info.st_uid,
+                              ", not by the service user (uid ", geteuid(), ")"));
+  }
+  if ((info.st_mode & 077) != 0) {
+    char mode[8];
+    snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
+    return Error(ErrorCode::kStoreInsecure,
+                 absl::StrCat(path, ": mode ", mode, "; allow only its owner (", fix,
+                              ") / chỉ chủ sở hữu được truy cập"));
+  }
+  return absl::OkStatus();
+}
+
+// Creates the store's directory 0700 when missing (its parents as usual) and checks it.
+absl::Status PrivateDirectory(std::string dir) {
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();  // "store/" names "store"
+  std::error_code ec;
+  const std::filesystem::path parent = std::filesystem::path(dir).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) return Error(ErrorCode::kIo, absl::StrCat("mkdir ", parent.string(), ": ", ec.message()));
+  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Errno("mkdir", dir);
+  struct stat info {};
+  if (stat(dir.c_str(), &info) != 0) return Errno("stat", dir);
+  if (!S_ISDIR(info.st_mode)) return Error(ErrorCode::kIo, dir + ": not a directory");
+  return CheckPrivate(dir, info, "chmod 700");
+}
+
+// Creates the database file 0600 when missing, before SQLite does (with the umask's mode), and
+// checks it and any -wal/-shm beside it.
+absl::Status PrivateDatabase(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("open", path);
+  struct stat info {};
+  const int stat_rc = fstat(fd, &info);
+  close(fd);
+  if (stat_rc != 0) return Errno("stat", path);
+  absl::Status st = CheckPrivate(path, info, "chmod 600");
+  for (const char* suffix : {"-wal", "-shm"}) {
+    if (!st.ok()) break;
+    const std::string beside = path + suffix;
+    if (lstat(beside.c_str(), &info) == 0) st = CheckPrivate(beside, info, "chmod 600");
+  }
+  return st;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir) {
+  if (absl::Status st = PrivateDirectory(dir); !st.ok()) return st;
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Error(ErrorCode::kIo, absl::StrCat("mkdir ", dir, ": ", ec.message()));
   const std::string lock_path = dir + "/LOCK";
   const int lock_fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock_fd < 0) return Errno("open", lock_path);
@@ -703,10 +753,11 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir) {
   // Scratch files belong to requests that never finished: no row names them.
   const std::string scratch = dir + "/scratch";
   std::filesystem::remove_all(scratch, ec);
-  std::filesystem::create_directories(scratch, ec);
-  if (ec) return fail(Error(ErrorCode::kIo, absl::StrCat("mkdir ", scratch, ": ", ec.message())));
+  if (ec) return fail(Error(ErrorCode::kIo, absl::StrCat("rm -r ", scratch, ": ", ec.message())));
+  if (mkdir(scratch.c_str(), 0700) != 0) return fail(Errno("mkdir", scratch));
   absl::StatusOr<BlobFiles> blobs = BlobFiles::Open(dir + "/blobs");
   if (!blobs.ok()) return fail(blobs.status());
+  if (absl::Status st = PrivateDatabase(dir + "/taicho.db"); !st.ok()) return fail(st);
   absl::StatusOr<SqliteDb> db = SqliteDb::Open(dir + "/taicho.db");
   if (!db.ok()) return fail(db.status());
   // WAL lets readers go on while a writer commits; FULL syncs the WAL at every commit, so an

@@ -371,6 +371,35 @@ TEST(ServiceSeal, PinFileActivatesOnlyWhenOnlyItsOwnerCanReadIt) {
   EXPECT_EQ(wrong.log().find(kWrongPin), std::string::npos);
 }
 
+// Issue 21: a store others can read is refused at start-up (exit 6, STORE_INSECURE, the fix
+// named in both languages); one taichod creates is 0700 with a 0600 database, whatever the umask
+// it was started with.
+TEST(ServiceStore, StoreOthersCanReadIsRefusedAndANewOneIsPrivate) {
+  Taichod server;
+  const std::string store = server.dir() + "/store";
+  ASSERT_EQ(mkdir(store.c_str(), 0755), 0);
+  ASSERT_EQ(chmod(store.c_str(), 0755), 0);  // whatever this test's umask
+  EXPECT_FALSE(server.Start(SealConfig()));
+  EXPECT_TRUE(WIFEXITED(server.exit_status()) && WEXITSTATUS(server.exit_status()) == 6)
+      << server.log();
+  EXPECT_NE(server.log().find("STORE_INSECURE"), std::string::npos) << server.log();
+  EXPECT_NE(server.log().find("chmod 700"), std::string::npos) << server.log();
+  EXPECT_NE(server.log().find("Kho lưu trữ không an toàn"), std::string::npos) << server.log();
+
+  ASSERT_EQ(rmdir(store.c_str()), 0);
+  const mode_t old_umask = umask(0);  // taichod inherits the loosest umask there is
+  const bool started = server.Start(SealConfig());
+  umask(old_umask);
+  ASSERT_TRUE(started) << server.log();
+  struct stat info {};
+  ASSERT_EQ(stat(store.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0700u);
+  ASSERT_EQ(stat((store + "/taicho.db").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0600u);
+  ASSERT_EQ(stat((store + "/taicho.db-wal").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0600u);
+}
+
 // --- sealing ------------------------------------------------------------------------------
 
 TEST(ServiceSeal, SealsServerSideAfterTheOfficerAndCheckersAgree) {

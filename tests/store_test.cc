@@ -299,6 +299,55 @@ TEST(StoreUpgrade, SessionsGainSupersededBy) {
   EXPECT_EQ(old->superseded_by, "");
 }
 
+mode_t ModeOf(const std::string& path) {
+  struct stat info {};
+  EXPECT_EQ(stat(path.c_str(), &info), 0) << path;
+  return info.st_mode & 07777;
+}
+
+// Issue 21: the store holds citizens' names and addresses. Opened under a usual umask (022) its
+// directory is 0700 and its files 0600, the WAL and shared-memory files included.
+TEST(StorePermissions, PrivateWhateverTheUmask) {
+  const mode_t old_umask = umask(022);
+  const std::string dir = MakeTempDir("store-modes") + "/store";
+  {
+    auto store = OpenSqliteStore(dir);
+    ASSERT_TRUE(store.ok()) << store.status();
+    DocumentRecord d = Doc(Id(1), "HS-1", 1000);
+    auto sha = (*store)->PutBlob(Scratch(**store, "%PDF private"));
+    ASSERT_TRUE(sha.ok()) << sha.status();
+    ASSERT_TRUE((*store)
+                    ->CreateDocument(d, {d.id, 1, RevisionPurpose::kDraft, *sha, 12, "", 1000},
+                                     {d.id, 1000, "test", "created", "", 1})
+                    .ok());
+    EXPECT_EQ(ModeOf(dir), 0700u);
+    EXPECT_EQ(ModeOf(dir + "/scratch"), 0700u);
+    EXPECT_EQ(ModeOf(dir + "/blobs"), 0700u);
+    for (const char* file : {"/taicho.db", "/taicho.db-wal", "/taicho.db-shm", "/LOCK"}) {
+      EXPECT_EQ(ModeOf(dir + file), 0600u) << file;
+    }
+  }
+  umask(old_umask);
+}
+
+// A store others can read is refused (STORE_INSECURE, naming the fix), not opened or fixed.
+TEST(StorePermissions, RefusesAStoreOthersCanRead) {
+  const std::string dir = MakeTempDir("store-open");
+  ASSERT_TRUE(OpenSqliteStore(dir).ok());  // made private by the test support (mkdtemp)
+  ASSERT_EQ(chmod(dir.c_str(), 0755), 0);
+  auto refused = OpenSqliteStore(dir);
+  EXPECT_TRUE(HasCode(refused.status(), ErrorCode::kStoreInsecure)) << refused.status();
+  EXPECT_NE(refused.status().message().find("chmod 700"), std::string::npos) << refused.status();
+  ASSERT_EQ(chmod(dir.c_str(), 0700), 0);
+  for (mode_t mode : {0640, 0604}) {
+    ASSERT_EQ(chmod((dir + "/taicho.db").c_str(), mode), 0);
+    refused = OpenSqliteStore(dir);
+    EXPECT_TRUE(HasCode(refused.status(), ErrorCode::kStoreInsecure)) << refused.status();
+  }
+  ASSERT_EQ(chmod((dir + "/taicho.db").c_str(), 0600), 0);
+  EXPECT_TRUE(OpenSqliteStore(dir).ok());
+}
+
 TEST_F(StoreTest, TransitionsAreCheckedInsideTheTransaction) {
   DocumentRecord d = AddDraft(1);
   auto cancelled = store_->Transition(d.id, {DocumentState::kDraft}, DocumentState::kCancelled,
