@@ -474,7 +474,7 @@ TEST_F(Service, OnlyLegalTransitions) {
   EXPECT_EQ(call.code, "STATE_TRANSITION_INVALID");
   EXPECT_NE(call.status.error_message().find("DRAFT"), std::string::npos);
 
-  // Two sessions on one draft: the first to complete wins, the other is refused.
+  // Two sessions on one draft: only the newest completes (issue 21), the earlier is superseded.
   v1::PrepareSignatureResponse first, second;
   ASSERT_TRUE(Prepare(*server_, PrepareRequest(doc.name(), v1::APPROVER), &first).status.ok());
   ASSERT_TRUE(Prepare(*server_, PrepareRequest(doc.name(), v1::APPROVER), &second).status.ok());
@@ -482,21 +482,25 @@ TEST_F(Service, OnlyLegalTransitions) {
   // A value from another key is refused and leaves the session usable.
   const auto& pki = GetSamplePki();
   const std::string dir = MakeTempDir("wrong");
-  WriteBytes(dir + "/tbs.bin", first.to_be_signed());
+  WriteBytes(dir + "/tbs.bin", second.to_be_signed());
   ASSERT_EQ(Sh("openssl dgst -sha256 -sign " + pki.dir + "/seal.key -out " + Quote(dir + "/w.bin") +
                " " + Quote(dir + "/tbs.bin"))
                 .exit_code,
             0);
-  call = Complete(*server_, first.session(), Slurp(dir + "/w.bin"), &done);
+  call = Complete(*server_, second.session(), Slurp(dir + "/w.bin"), &done);
   EXPECT_EQ(call.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(call.code, "SIGNATURE_VALUE_INVALID");
   call =
       Complete(*server_, first.session(), SignOnToken(kOfficerToken, first.to_be_signed()), &done);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(call.code, "SESSION_SUPERSEDED");
+  call = Complete(*server_, second.session(), SignOnToken(kOfficerToken, second.to_be_signed()),
+                  &done);
   ASSERT_TRUE(call.status.ok()) << call.status.error_message();
   call = Complete(*server_, second.session(), SignOnToken(kOfficerToken, second.to_be_signed()),
                   &done);
   EXPECT_EQ(call.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_EQ(call.code, "STATE_TRANSITION_INVALID");
+  EXPECT_EQ(call.code, "SESSION_COMPLETED");
   v1::Document got;
   ASSERT_TRUE(Get(*server_, doc.name(), &got).status.ok());
   EXPECT_EQ(got.state(), v1::Document::APPROVED);
