@@ -20,6 +20,7 @@
 #include "cli/key_source.h"
 #include "cli/service_connection.h"
 #include "errors/error.h"
+#include "pkcs11/memory_protection.h"
 #include "signer/certificate_info.h"
 #include "taicho/v1/document_service.grpc.pb.h"
 
@@ -263,6 +264,11 @@ class Agent {
 }  // namespace taicho::agent
 
 int main(int argc, char** argv) {
+  // Before the PIN is asked: no core file and no same-user ptrace can read it (or the token
+  // library's copies of it) out of this process.
+  if (absl::Status st = taicho::pkcs11::ProtectProcessMemory(); !st.ok()) {
+    return taicho::agent::Fail(st);
+  }
   // Line by line also into a file or a journal: whoever watches the agent sees each step as it
   // happens, not when a buffer fills.
   std::setvbuf(stdout, nullptr, _IOLBF, 0);

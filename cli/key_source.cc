@@ -78,8 +78,10 @@ absl::StatusOr<OpenKey> OpenSigningKey(const KeyOptions& o) {
     absl::StatusOr<pkcs11::SecretString> password =
         ReadSecret(o.pin_stdin, "Mật khẩu tệp PKCS#12 / PKCS#12 password: ");
     if (!password.ok()) return password.status();
+    // The SecretString's own buffer, not a copy: PKCS12_parse keeps nothing, so the Wipe below
+    // leaves the password nowhere in our memory.
     absl::StatusOr<std::unique_ptr<signer::KeySigner>> s =
-        signer::LoadPkcs12Signer(o.p12, std::string(password->view()), o.pss);
+        signer::LoadPkcs12Signer(o.p12, password->str(), o.pss);
     password->Wipe();
     if (!s.ok()) return s.status();
     key.signer = *std::move(s);

@@ -65,6 +65,9 @@ enum class ErrorCode {
   kUploadTooLarge,         // an upload (streamed PDF) is larger than the server's upload cap
   kCancelled,              // the caller cancelled (or its deadline passed) before it was done
   kServerBusy,             // as many such calls as the server takes at once are in progress
+  kSessionSuperseded,      // the signature was prepared again: only the newest session completes
+  kKeyAlreadyActivated,    // ActivateKey on a key that is active (its PIN is not used)
+  kStoreInsecure,          // the store's directory or database others than its owner could read
   kPdfTooManyRevisions,    // more incremental updates than the configured limit (max_revisions)
 };
 

@@ -128,7 +128,8 @@ absl::Status KeyRing::Activate(const std::string& name, pkcs11::SecretString& pi
     std::lock_guard<std::mutex> lock(mu_);
     if (slots_[name].active) {
       spdlog::info("key {}: already activated; the PIN given was not used", name);
-      return absl::OkStatus();
+      return Error(ErrorCode::kKeyAlreadyActivated,
+                   absl::StrCat("key '", name, "': the PIN given was not used"));
     }
   }
   const auto start = std::chrono::steady_clock::now();

@@ -64,7 +64,9 @@ class KeyRing {
 
   // Logs the key's token in with `pin` (wiped before returning, whatever happens), finds the key
   // and its certificate chain and opens the session pool. Once: a wrong PIN is PIN_INCORRECT and
-  // the key stays as it was. An already activated key is kept (OK) and the PIN not used.
+  // the key stays as it was. An already activated key is kept and the PIN not used (no login,
+  // so a wrong one costs the token no try): KEY_ALREADY_ACTIVATED, so an operator is never told
+  // a PIN worked that was never checked.
   // KEY_NOT_FOUND for an unconfigured name.
   absl::Status Activate(const std::string& name, pkcs11::SecretString& pin);
 

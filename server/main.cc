@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -24,6 +25,7 @@
 #include "errors/error.h"
 #include "keyring/key_ring.h"
 #include "pades/pdf_verifier.h"
+#include "pkcs11/memory_protection.h"
 #include "render/document_kind.h"
 #include "revocation/revocation_client.h"
 #include "server/document_service.h"
@@ -224,6 +226,10 @@ int Serve(const Flags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Files taichod creates (the store's database, WAL, blobs and scratch files, the port file) hold
+  // citizens' names and addresses: readable by the service user only, whatever umask it inherits.
+  // The store also sets its modes explicitly and refuses a store others can read.
+  umask(077);
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
@@ -237,6 +243,12 @@ int main(int argc, char** argv) {
   auto logger = spdlog::stderr_color_mt("taichod");
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+  // Before any PIN is read (PIN files, ActivateKey): no core file and no same-user ptrace can see
+  // one, nor the copies gRPC and TLS keep in buffers we cannot wipe.
+  if (absl::Status st = taicho::pkcs11::ProtectProcessMemory(); !st.ok()) {
+    spdlog::error("cannot protect the process's memory: {}", st.ToString());
+    return taicho::ExitCodeOf(st);
+  }
 
   // The file first, so flags given on the command line override what it says.
   Flags flags;

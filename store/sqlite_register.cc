@@ -125,10 +125,36 @@ absl::Status VoidAllocated(SqliteDb& db, const std::string& agency, int year, in
 }
 
 absl::Status MarkIssued(SqliteDb& db, const std::string& session_id, int64_t time_ms) {
+  // A session given no number (the document's data carries its own) has no row; a row, once
+  // written, is never deleted, so "no row" cannot hide a number voided meanwhile.
+  int64_t number = 0;
+  int64_t year = 0;
+  {
+    auto find =
+        db.Prepare("SELECT number, year, state, void_reason FROM register WHERE session_id = ?1");
+    if (!find.ok()) return find.status();
+    find->Bind(1, session_id);
+    absl::StatusOr<bool> row = find->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::OkStatus();
+    number = find->Int(0);
+    year = find->Int(1);
+    if (static_cast<RegisterState>(find->Int(2)) != RegisterState::kAllocated) {
+      return Error(ErrorCode::kSessionSuperseded,
+                   absl::StrCat("its number ", number, "/", year,
+                                " is no longer allocated to it: ", find->Text(3)));
+    }
+  }  // the lookup's statement is reset before the update
   auto update = db.Prepare(
       "UPDATE register SET state = 2, issue_time = ?2 WHERE session_id = ?1 AND state = 1");
   if (!update.ok()) return update.status();
-  return update->Bind(1, session_id).Bind(2, time_ms).Run();
+  absl::Status st = update->Bind(1, session_id).Bind(2, time_ms).Run();
+  if (!st.ok()) return st;
+  if (db.Changes() != 1) {
+    return Error(ErrorCode::kInternal, absl::StrCat("register: issuing ", number, "/", year,
+                                                    " changed ", db.Changes(), " rows"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<RegisterEntry>> SelectRegister(SqliteDb& db,

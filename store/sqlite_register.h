@@ -17,7 +17,9 @@ extern const char kRegisterSchema[];
 absl::StatusOr<RegisterEntry> InsertNextNumber(SqliteDb& db, const RegisterEntry& entry);
 absl::Status VoidAllocated(SqliteDb& db, const std::string& agency, int year, int number,
                            const std::string& reason);
-// The number allocated to the session, if any, becomes issued at `time_ms`.
+// The number allocated to the session, if any, becomes issued at `time_ms`. kSessionSuperseded
+// when that number is no longer allocated (voided: prepared again, or its signing abandoned), so a
+// document never carries a number the register does not show as issued to it.
 absl::Status MarkIssued(SqliteDb& db, const std::string& session_id, int64_t time_ms);
 absl::StatusOr<std::vector<RegisterEntry>> SelectRegister(SqliteDb& db,
                                                           const RegisterFilter& filter);

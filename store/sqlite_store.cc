@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -80,6 +81,17 @@ CREATE TABLE IF NOT EXISTS history (
 CREATE INDEX IF NOT EXISTS history_by_document ON history (document_id, seq);
 PRAGMA user_version = 1;
 )sql";
+
+// Sessions gained superseded_by after version 1: added on open when missing (old and new stores
+// take the same path).
+absl::Status AddSupersededColumn(SqliteDb& db) {
+  auto has = db.Prepare("SELECT 1 FROM pragma_table_info('sessions') WHERE name = 'superseded_by'");
+  if (!has.ok()) return has.status();
+  absl::StatusOr<bool> row = has->Step();
+  if (!row.ok()) return row.status();
+  if (*row) return absl::OkStatus();
+  return db.Exec("ALTER TABLE sessions ADD COLUMN superseded_by TEXT NOT NULL DEFAULT ''");
+}
 
 constexpr char kDocumentColumns[] =
     "id, kind, dossier_code, request_id, request_hash, procedure, desk, title, data_json, state, "
@@ -303,11 +315,18 @@ class SqliteStore final : public Store {
         return Error(ErrorCode::kSessionCompleted,
                      absl::StrCat("revision ", session->completed_revision));
       }
-      auto s = db.Prepare("UPDATE sessions SET completed_revision = ?2 WHERE id = ?1");
+      if (!session->superseded_by.empty()) {
+        return Error(ErrorCode::kSessionSuperseded,
+                     "prepared again as signingSessions/" + session->superseded_by);
+      }
+      auto s = db.Prepare(
+          "UPDATE sessions SET completed_revision = ?2 "
+          "WHERE id = ?1 AND completed_revision = 0 AND superseded_by = ''");
       absl::Status closed =
           s.ok() ? s->Bind(1, session_id).Bind(2, static_cast<int64_t>(revision.number)).Run()
                  : s.status();
       if (!closed.ok()) return closed;
+      if (db.Changes() != 1) return RowsChanged("closing signingSessions/" + session_id, db);
       const SignatureCommit commit{session->document_id, session->base_revision, session->from,
                                    session->to, session_id};
       return WriteSignature(commit, revision, event, out);
@@ -478,6 +497,17 @@ class SqliteStore final : public Store {
         .Bind(10, r.create_time_ms)
         .Bind(11, r.expire_time_ms);
     absl::Status st = s->Run();
+    if (!st.ok()) return st;
+    // Only the newest preparation may complete: an earlier one completed after it would sign
+    // what the newer one replaced (at the seal, a number the register has voided).
+    auto supersede = db_.Prepare(
+        "UPDATE sessions SET superseded_by = ?1 WHERE document_id = ?2 AND purpose = ?3 "
+        "AND id <> ?1 AND completed_revision = 0 AND superseded_by = ''");
+    if (!supersede.ok()) return supersede.status();
+    st = supersede->Bind(1, r.id)
+             .Bind(2, r.document_id)
+             .Bind(3, static_cast<int64_t>(r.purpose))
+             .Run();
     if (st.ok()) st = InsertEvent(event);
     return st;
   }
@@ -510,8 +540,8 @@ class SqliteStore final : public Store {
   static absl::StatusOr<SessionRecord> GetSessionIn(SqliteDb& db, const std::string& id) {
     auto s = db.Prepare(
         "SELECT id, document_id, base_revision, from_state, to_state, purpose, prepared_json, "
-        "prepared_sha256, signer, create_time, expire_time, completed_revision FROM sessions "
-        "WHERE id = ?1");
+        "prepared_sha256, signer, create_time, expire_time, completed_revision, superseded_by "
+        "FROM sessions WHERE id = ?1");
     if (!s.ok()) return s.status();
     s->Bind(1, id);
     absl::StatusOr<bool> row = s->Step();
@@ -530,6 +560,7 @@ class SqliteStore final : public Store {
     r.create_time_ms = s->Int(9);
     r.expire_time_ms = s->Int(10);
     r.completed_revision = static_cast<int>(s->Int(11));
+    r.superseded_by = s->Text(12);
     return r;
   }
 
@@ -567,11 +598,21 @@ class SqliteStore final : public Store {
     auto s = db_.Prepare(
         "UPDATE documents SET state = ?2, latest_revision = ?3, update_time = ?4 WHERE id = ?1");
     if (!s.ok()) return s.status();
-    return s->Bind(1, id)
-        .Bind(2, static_cast<int64_t>(state))
-        .Bind(3, static_cast<int64_t>(latest_revision))
-        .Bind(4, time_ms)
-        .Run();
+    absl::Status st = s->Bind(1, id)
+                          .Bind(2, static_cast<int64_t>(state))
+                          .Bind(3, static_cast<int64_t>(latest_revision))
+                          .Bind(4, time_ms)
+                          .Run();
+    if (!st.ok()) return st;
+    if (db_.Changes() != 1) return RowsChanged("updating documents/" + id, db_);
+    return absl::OkStatus();
+  }
+
+  // A write that must change exactly one row changed another number: the transaction is undone
+  // rather than committed half-done.
+  static absl::Status RowsChanged(const std::string& what, SqliteDb& db) {
+    return Error(ErrorCode::kInternal,
+                 absl::StrCat(what, ": ", db.Changes(), " rows changed where one must"));
   }
 
   // What a signature's transaction leaves for after its commit.
@@ -642,12 +683,61 @@ absl::Status Errno(const char* what, const std::string& path) {
   return Error(ErrorCode::kIo, absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
 }
 
+// kStoreInsecure unless `info` (of `path`) is owned by this process's user with no group or other
+// permission bits.
+absl::Status CheckPrivate(const std::string& path, const struct stat& info, const char* fix) {
+  if (info.st_uid != geteuid()) {
+    return Error(ErrorCode::kStoreInsecure,
+                 absl::StrCat(path, ": owned by uid ", info.st_uid,
+                              ", not by the service user (uid ", geteuid(), ")"));
+  }
+  if ((info.st_mode & 077) != 0) {
+    char mode[8];
+    snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
+    return Error(ErrorCode::kStoreInsecure,
+                 absl::StrCat(path, ": mode ", mode, "; allow only its owner (", fix,
+                              ") / chỉ chủ sở hữu được truy cập"));
+  }
+  return absl::OkStatus();
+}
+
+// Creates the store's directory 0700 when missing (its parents as usual) and checks it.
+absl::Status PrivateDirectory(std::string dir) {
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();  // "store/" names "store"
+  std::error_code ec;
+  const std::filesystem::path parent = std::filesystem::path(dir).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) return Error(ErrorCode::kIo, absl::StrCat("mkdir ", parent.string(), ": ", ec.message()));
+  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Errno("mkdir", dir);
+  struct stat info {};
+  if (stat(dir.c_str(), &info) != 0) return Errno("stat", dir);
+  if (!S_ISDIR(info.st_mode)) return Error(ErrorCode::kIo, dir + ": not a directory");
+  return CheckPrivate(dir, info, "chmod 700");
+}
+
+// Creates the database file 0600 when missing, before SQLite does (with the umask's mode), and
+// checks it and any -wal/-shm beside it.
+absl::Status PrivateDatabase(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("open", path);
+  struct stat info {};
+  const int stat_rc = fstat(fd, &info);
+  close(fd);
+  if (stat_rc != 0) return Errno("stat", path);
+  absl::Status st = CheckPrivate(path, info, "chmod 600");
+  for (const char* suffix : {"-wal", "-shm"}) {
+    if (!st.ok()) break;
+    const std::string beside = path + suffix;
+    if (lstat(beside.c_str(), &info) == 0) st = CheckPrivate(beside, info, "chmod 600");
+  }
+  return st;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir) {
+  if (absl::Status st = PrivateDirectory(dir); !st.ok()) return st;
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Error(ErrorCode::kIo, absl::StrCat("mkdir ", dir, ": ", ec.message()));
   const std::string lock_path = dir + "/LOCK";
   const int lock_fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock_fd < 0) return Errno("open", lock_path);
@@ -663,10 +753,11 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir) {
   // Scratch files belong to requests that never finished: no row names them.
   const std::string scratch = dir + "/scratch";
   std::filesystem::remove_all(scratch, ec);
-  std::filesystem::create_directories(scratch, ec);
-  if (ec) return fail(Error(ErrorCode::kIo, absl::StrCat("mkdir ", scratch, ": ", ec.message())));
+  if (ec) return fail(Error(ErrorCode::kIo, absl::StrCat("rm -r ", scratch, ": ", ec.message())));
+  if (mkdir(scratch.c_str(), 0700) != 0) return fail(Errno("mkdir", scratch));
   absl::StatusOr<BlobFiles> blobs = BlobFiles::Open(dir + "/blobs");
   if (!blobs.ok()) return fail(blobs.status());
+  if (absl::Status st = PrivateDatabase(dir + "/taicho.db"); !st.ok()) return fail(st);
   absl::StatusOr<SqliteDb> db = SqliteDb::Open(dir + "/taicho.db");
   if (!db.ok()) return fail(db.status());
   // WAL lets readers go on while a writer commits; FULL syncs the WAL at every commit, so an
@@ -677,6 +768,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir) {
       "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
       "PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY;");
   if (st.ok()) st = db->Exec(kSchema);
+  if (st.ok()) st = AddSupersededColumn(*db);
   if (st.ok()) st = db->Exec(kRegisterSchema);
   if (st.ok()) st = db->Exec(kPrintSchema);
   if (st.ok()) st = BackfillPrintJobs(*db);

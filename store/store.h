@@ -71,6 +71,9 @@ struct SessionRecord {
   int64_t create_time_ms = 0;
   int64_t expire_time_ms = 0;
   int completed_revision = 0;  // 0 while open
+  // The id of the session of the same document and purpose stored after this one while it was
+  // open; empty otherwise. A superseded session never completes (kSessionSuperseded).
+  std::string superseded_by;
 };
 
 // The state change a signature makes: from `from` at `base_revision` to `to` at the next one.
@@ -202,16 +205,19 @@ class Store {
   // Newest first ((create_time, id) descending).
   virtual absl::StatusOr<std::vector<DocumentRecord>> ListDocuments(const ListFilter& filter) = 0;
 
-  // Stores an open session and its history event.
+  // Stores an open session and its history event. Every other open session of the same document
+  // and purpose becomes superseded by it (only the newest preparation may complete).
   virtual absl::Status PutSession(const SessionRecord& session, const HistoryEvent& event) = 0;
 
   // kSessionNotFound when absent.
   virtual absl::StatusOr<SessionRecord> GetSession(const std::string& id) = 0;
 
-  // Completes a session, all or nothing: checks it is still open (kSessionCompleted) and that
-  // the document is still in session.from at session.base_revision (kTransitionInvalid), then
-  // adds `revision` (number base_revision + 1), moves the document to session.to, closes the
-  // session, marks the register number allocated to this session issued, and records `event`.
+  // Completes a session, all or nothing: checks it is still open (kSessionCompleted), not
+  // superseded (kSessionSuperseded) and that the document is still in session.from at
+  // session.base_revision (kTransitionInvalid), then adds `revision` (number base_revision + 1),
+  // moves the document to session.to, closes the session, marks the register number allocated to
+  // this session issued (kSessionSuperseded when that number was voided meanwhile), and records
+  // `event`.
   virtual absl::StatusOr<DocumentRecord> CompleteSession(const std::string& session_id,
                                                          const RevisionRecord& revision,
                                                          const HistoryEvent& event) = 0;
@@ -219,7 +225,8 @@ class Store {
   // A signature made in one step by a key the server holds: what CompleteSession does, for a
   // session never stored. Checks the document is still in commit.from at commit.base_revision
   // (kTransitionInvalid), adds `revision`, moves the document to commit.to, marks the register
-  // number allocated to commit.signing_id issued and records `event`, all or nothing.
+  // number allocated to commit.signing_id issued (kSessionSuperseded when it was voided) and
+  // records `event`, all or nothing.
   virtual absl::StatusOr<DocumentRecord> AddSignature(const SignatureCommit& commit,
                                                       const RevisionRecord& revision,
                                                       const HistoryEvent& event) = 0;

@@ -19,5 +19,16 @@ TEST(Errors, CodeMessageAndExitCode) {
   EXPECT_EQ(ExitCodeOf(Error(ErrorCode::kPdfUnreadable)), 3);
 }
 
+// Codes added for issue 21: stable names, gRPC FAILED_PRECONDITION (taichod maps the absl code).
+TEST(Errors, RecordAndSecretCodes) {
+  EXPECT_EQ(CodeName(ErrorCode::kSessionSuperseded), "SESSION_SUPERSEDED");
+  EXPECT_EQ(CodeName(ErrorCode::kKeyAlreadyActivated), "KEY_ALREADY_ACTIVATED");
+  EXPECT_EQ(CodeName(ErrorCode::kStoreInsecure), "STORE_INSECURE");
+  for (ErrorCode code : {ErrorCode::kSessionSuperseded, ErrorCode::kKeyAlreadyActivated,
+                         ErrorCode::kStoreInsecure}) {
+    EXPECT_EQ(Error(code).code(), absl::StatusCode::kFailedPrecondition) << CodeName(code);
+  }
+}
+
 }  // namespace
 }  // namespace taicho

@@ -130,10 +130,16 @@ TEST(KeyRing, WrongPinOnceThenRightPinThenManyThreadsSignThroughThePool) {
   EXPECT_EQ(good.load(), 80);
   EXPECT_EQ(bad.load(), 0);
 
-  // Activating again keeps the key (the PIN is not used).
+  // Activating again (issue 21: with a wrong PIN) keeps the key and says so: the PIN is not
+  // tried (no failure recorded) and is wiped.
   pkcs11::SecretString again(std::string("000000"));
-  EXPECT_TRUE(ring.Activate("seal", again).ok());
+  absl::Status twice = ring.Activate("seal", again);
+  EXPECT_TRUE(HasCode(twice, ErrorCode::kKeyAlreadyActivated)) << twice;
+  EXPECT_EQ(twice.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(again.empty());
+  EXPECT_TRUE(ring.List()[0].activated);
+  EXPECT_EQ(ring.List()[0].last_error, "");
+  EXPECT_TRUE(ring.Get("seal").ok());
   // A failure that is not a pulled token leaves the key active; a pulled token deactivates it.
   ring.ReportFailure("seal", key->get(), Error(ErrorCode::kPdfUnreadable));
   EXPECT_TRUE(ring.Get("seal").ok());

@@ -15,7 +15,10 @@
 #include <openssl/x509.h>
 #include <p11-kit/pkcs11.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -29,6 +32,7 @@
 #include "errors/error.h"
 #include "gtest/gtest.h"
 #include "pkcs11/ck_errors.h"
+#include "pkcs11/memory_protection.h"
 #include "pkcs11/module.h"
 #include "pkcs11/secret.h"
 #include "pkcs11/session.h"
@@ -357,6 +361,57 @@ TEST(SecretStringTest, MoveAndWipe) {
   c.Wipe();
   EXPECT_TRUE(c.empty());
   EXPECT_EQ(c.view(), "");
+}
+
+// Issue 21: a PIN read from a descriptor takes the line and nothing after it (no stdio read-ahead
+// keeping a copy, and the rest of the input stays for the next reader).
+TEST(SecretStringTest, ReadSecretLineTakesOneLineWithRead) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const std::string input = "246813\r\nthe rest\n";
+  ASSERT_EQ(write(fds[1], input.data(), input.size()), static_cast<ssize_t>(input.size()));
+  close(fds[1]);
+  absl::StatusOr<SecretString> pin = ReadSecretLine(fds[0]);
+  ASSERT_TRUE(pin.ok()) << pin.status();
+  EXPECT_EQ(pin->view(), "246813");
+  char rest[32] = {};
+  EXPECT_EQ(read(fds[0], rest, sizeof rest), 9);
+  EXPECT_STREQ(rest, "the rest\n");
+  // End of input ends the line too; an empty input is an empty secret (Login refuses it).
+  pin = ReadSecretLine(fds[0]);
+  ASSERT_TRUE(pin.ok());
+  EXPECT_TRUE(pin->empty());
+  close(fds[0]);
+
+  ASSERT_EQ(pipe(fds), 0);
+  const std::string long_line(100, '7');
+  ASSERT_EQ(write(fds[1], long_line.data(), long_line.size()), 100);
+  close(fds[1]);
+  EXPECT_TRUE(HasCode(ReadSecretLine(fds[0], 64).status(), ErrorCode::kPinInvalid));
+  close(fds[0]);
+  EXPECT_TRUE(HasCode(ReadSecretLine(-1).status(), ErrorCode::kIo));  // a bad descriptor
+}
+
+// Issue 21: after ProtectProcessMemory the process writes no core file and cannot be traced by
+// its user (checked in a child, so the test process keeps its settings).
+TEST(MemoryProtectionTest, NoCoreFileAndNotDumpable) {
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 1) _exit(10);  // the default, so the test means it
+    if (!ProtectProcessMemory().ok()) _exit(11);
+    if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0) _exit(12);
+    rlimit core{};
+    if (getrlimit(RLIMIT_CORE, &core) != 0 || core.rlim_cur != 0 || core.rlim_max != 0) _exit(13);
+    // Not even raised again: the hard limit is 0 too (root could; then EPERM is not expected).
+    const rlimit more{1 << 20, 1 << 20};
+    if (geteuid() != 0 && setrlimit(RLIMIT_CORE, &more) == 0) _exit(14);
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 // ---- Slots and sessions ---------------------------------------------------------------------

@@ -124,6 +124,7 @@ class Taichod {
   }
 
   const std::string& dir() const { return dir_; }
+  pid_t pid() const { return process_.pid(); }
   std::string log() const { return process_.log(); }
   int exit_status() const { return process_.exit_status(); }
 
@@ -261,9 +262,26 @@ TEST(ServiceSeal, SealingNeedsAnActivatedKey) {
   EXPECT_FALSE(keys[0].activated());
 }
 
+// The "Max core file size" line of /proc/PID/limits: soft and hard.
+std::string CoreLimits(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/limits");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Max core file size", 0) != 0) continue;
+    std::istringstream fields(line.substr(std::string("Max core file size").size()));
+    std::string soft, hard;
+    fields >> soft >> hard;
+    return soft + " " + hard;
+  }
+  return "";
+}
+
 TEST(ServiceSeal, WrongPinIsReportedOnceAndTheRightOneThenActivates) {
   Taichod server;
   ASSERT_TRUE(server.Start(SealConfig())) << server.log();
+  // Issue 21: PINs pass through taichod's memory (and stay in gRPC's buffers): it writes no core
+  // file (and is not dumpable: checked in pkcs11_test, invisible to a root test here).
+  EXPECT_EQ(CoreLimits(server.pid()), "0 0");
   auto op = server.As("client-operator");
   v1::ServerKey key;
   Call call = Activate(*op, kWrongPin, &key);
@@ -301,6 +319,17 @@ TEST(ServiceSeal, WrongPinIsReportedOnceAndTheRightOneThenActivates) {
   EXPECT_NE(key.signer().find("UBND huyện Châu Đức"), std::string::npos) << key.signer();
   EXPECT_TRUE(key.has_activate_time());
   EXPECT_EQ(key.last_error_code(), "");
+  // Issue 21: a wrong PIN on the active key is not "activated", and is not tried (no second
+  // failed activation; the key stays active with no error).
+  call = Activate(*op, kWrongPin, &key);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << call.status.error_message();
+  EXPECT_EQ(call.code, "KEY_ALREADY_ACTIVATED");
+  EXPECT_EQ(Count(server.log(), "activation failed"), 1u) << server.log();
+  keys = ListKeys(*op);
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_TRUE(keys[0].activated());
+  EXPECT_EQ(keys[0].last_error_code(), "");
   call = Activate(*op, "", &key, "serverKeys/nosuch");
   EXPECT_EQ(call.code, "KEY_NOT_FOUND");
   // PINs reach neither the log nor the record.
@@ -340,6 +369,35 @@ TEST(ServiceSeal, PinFileActivatesOnlyWhenOnlyItsOwnerCanReadIt) {
   EXPECT_FALSE(wrong.Start(SealConfig("pin_file = \"" + wrong_file + "\"\n")));
   EXPECT_NE(wrong.log().find("PIN_INCORRECT"), std::string::npos) << wrong.log();
   EXPECT_EQ(wrong.log().find(kWrongPin), std::string::npos);
+}
+
+// Issue 21: a store others can read is refused at start-up (exit 6, STORE_INSECURE, the fix
+// named in both languages); one taichod creates is 0700 with a 0600 database, whatever the umask
+// it was started with.
+TEST(ServiceStore, StoreOthersCanReadIsRefusedAndANewOneIsPrivate) {
+  Taichod server;
+  const std::string store = server.dir() + "/store";
+  ASSERT_EQ(mkdir(store.c_str(), 0755), 0);
+  ASSERT_EQ(chmod(store.c_str(), 0755), 0);  // whatever this test's umask
+  EXPECT_FALSE(server.Start(SealConfig()));
+  EXPECT_TRUE(WIFEXITED(server.exit_status()) && WEXITSTATUS(server.exit_status()) == 6)
+      << server.log();
+  EXPECT_NE(server.log().find("STORE_INSECURE"), std::string::npos) << server.log();
+  EXPECT_NE(server.log().find("chmod 700"), std::string::npos) << server.log();
+  EXPECT_NE(server.log().find("Kho lưu trữ không an toàn"), std::string::npos) << server.log();
+
+  ASSERT_EQ(rmdir(store.c_str()), 0);
+  const mode_t old_umask = umask(0);  // taichod inherits the loosest umask there is
+  const bool started = server.Start(SealConfig());
+  umask(old_umask);
+  ASSERT_TRUE(started) << server.log();
+  struct stat info {};
+  ASSERT_EQ(stat(store.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0700u);
+  ASSERT_EQ(stat((store + "/taicho.db").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0600u);
+  ASSERT_EQ(stat((store + "/taicho.db-wal").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0600u);
 }
 
 // --- sealing ------------------------------------------------------------------------------

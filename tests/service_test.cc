@@ -474,7 +474,7 @@ TEST_F(Service, OnlyLegalTransitions) {
   EXPECT_EQ(call.code, "STATE_TRANSITION_INVALID");
   EXPECT_NE(call.status.error_message().find("DRAFT"), std::string::npos);
 
-  // Two sessions on one draft: the first to complete wins, the other is refused.
+  // Two sessions on one draft: only the newest completes (issue 21), the earlier is superseded.
   v1::PrepareSignatureResponse first, second;
   ASSERT_TRUE(Prepare(*server_, PrepareRequest(doc.name(), v1::APPROVER), &first).status.ok());
   ASSERT_TRUE(Prepare(*server_, PrepareRequest(doc.name(), v1::APPROVER), &second).status.ok());
@@ -482,21 +482,25 @@ TEST_F(Service, OnlyLegalTransitions) {
   // A value from another key is refused and leaves the session usable.
   const auto& pki = GetSamplePki();
   const std::string dir = MakeTempDir("wrong");
-  WriteBytes(dir + "/tbs.bin", first.to_be_signed());
+  WriteBytes(dir + "/tbs.bin", second.to_be_signed());
   ASSERT_EQ(Sh("openssl dgst -sha256 -sign " + pki.dir + "/seal.key -out " + Quote(dir + "/w.bin") +
                " " + Quote(dir + "/tbs.bin"))
                 .exit_code,
             0);
-  call = Complete(*server_, first.session(), Slurp(dir + "/w.bin"), &done);
+  call = Complete(*server_, second.session(), Slurp(dir + "/w.bin"), &done);
   EXPECT_EQ(call.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(call.code, "SIGNATURE_VALUE_INVALID");
   call =
       Complete(*server_, first.session(), SignOnToken(kOfficerToken, first.to_be_signed()), &done);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(call.code, "SESSION_SUPERSEDED");
+  call = Complete(*server_, second.session(), SignOnToken(kOfficerToken, second.to_be_signed()),
+                  &done);
   ASSERT_TRUE(call.status.ok()) << call.status.error_message();
   call = Complete(*server_, second.session(), SignOnToken(kOfficerToken, second.to_be_signed()),
                   &done);
   EXPECT_EQ(call.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_EQ(call.code, "STATE_TRANSITION_INVALID");
+  EXPECT_EQ(call.code, "SESSION_COMPLETED");
   v1::Document got;
   ASSERT_TRUE(Get(*server_, doc.name(), &got).status.ok());
   EXPECT_EQ(got.state(), v1::Document::APPROVED);
@@ -889,6 +893,58 @@ TEST(ServiceIssue, SealNumbersAndDatesAndTheRegisterKeepsGapsThroughKillNine) {
   r = Sh(Quote(TAICHO_CLI_PATH) + " register --insecure-local --server 127.0.0.1:1 --year 2026");
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("LỖI / ERROR"), std::string::npos) << r.output;
+}
+
+// Issue 21: the seal prepared twice, the first session completed → SESSION_SUPERSEDED and nothing
+// changes; the second completes with the number the register shows as issued, none left
+// allocated. (Before: the document became SEALED with number 01, which the register had voided,
+// and 02 stayed allocated for ever.)
+TEST(ServiceIssue, ASupersededSealSessionCannotComplete) {
+  GetSamplePki();
+  Taichod server(MakeTempDir("supersede-store"));
+  server.Start();
+  v1::Document doc;
+  ASSERT_TRUE(Create(server, BlankNumberRequest("HS-SUPERSEDE"), &doc).status.ok());
+  SignStep(server, doc.name(), v1::APPROVER, Images().signature);
+  v1::PrepareSignatureResponse first, second;
+  ASSERT_TRUE(Prepare(server, PrepareRequest(doc.name(), v1::SEAL), &first).status.ok());
+  ASSERT_TRUE(Prepare(server, PrepareRequest(doc.name(), v1::SEAL), &second).status.ok());
+
+  v1::CompleteSignatureResponse completed;
+  Call call =
+      Complete(server, first.session(), SignOnToken(kSealToken, first.to_be_signed()), &completed);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << call.status.error_message();
+  EXPECT_EQ(call.code, "SESSION_SUPERSEDED");
+  v1::Document now;
+  ASSERT_TRUE(Get(server, doc.name(), &now).status.ok());
+  EXPECT_EQ(now.state(), v1::Document::APPROVED);
+  EXPECT_EQ(now.revisions_size(), 2);
+
+  call = Complete(server, second.session(), SignOnToken(kSealToken, second.to_be_signed()),
+                  &completed);
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message();
+  EXPECT_EQ(completed.document().state(), v1::Document::SEALED);
+  const std::vector<v1::RegisterEntry> entries = ListRegister(server);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].number(), 1);
+  EXPECT_EQ(entries[0].state(), v1::RegisterEntry::VOID);
+  EXPECT_EQ(entries[1].number(), 2);
+  EXPECT_EQ(entries[1].state(), v1::RegisterEntry::ISSUED);
+  EXPECT_EQ(entries[1].document(), doc.name());
+  for (const v1::RegisterEntry& e : entries) {
+    EXPECT_NE(e.state(), v1::RegisterEntry::ALLOCATED) << e.number();
+  }
+  // The number printed is the one issued.
+  const std::string dir = MakeTempDir("supersede");
+  WriteBytes(dir + "/sealed.pdf", Download(server, doc.name()));
+  const IssueDay today = TodayInVietnam();
+  testing::ExpectNumberAndDateInPlace(dir + "/sealed.pdf", "02", today.day, today.month,
+                                      today.year);
+  // And the superseded session stays refused after the seal.
+  call =
+      Complete(server, first.session(), SignOnToken(kSealToken, first.to_be_signed()), &completed);
+  EXPECT_EQ(call.code, "SESSION_SUPERSEDED");
 }
 
 // --- the officer's agent: lists the waiting drafts, approves with the token, never retries a PIN

@@ -110,24 +110,38 @@ TEST_F(StoreTest, CreateIsIdempotentOnDossierAndRequest) {
   EXPECT_EQ((*found)->id, first.id);
 }
 
+SessionRecord OpenSession(const std::string& id, const DocumentRecord& d, int base_revision = 1,
+                          RevisionPurpose purpose = RevisionPurpose::kApproval) {
+  SessionRecord s;
+  s.id = id;
+  s.document_id = d.id;
+  s.base_revision = base_revision;
+  s.purpose = purpose;
+  if (purpose == RevisionPurpose::kSeal) {
+    s.from = DocumentState::kApproved;
+    s.to = DocumentState::kSealed;
+  }
+  s.prepared_json = "{}";
+  s.prepared_sha256 = std::string(64, 'b');
+  s.expire_time_ms = 1'000'000;
+  return s;
+}
+
 TEST_F(StoreTest, SessionsCompleteOnceAndOnlyOnTheirRevision) {
   DocumentRecord d = AddDraft(1);
-  for (const char* id : {"s1", "s2"}) {
-    SessionRecord s;
-    s.id = id;
-    s.document_id = d.id;
-    s.base_revision = 1;
-    s.prepared_json = "{}";
-    s.prepared_sha256 = std::string(64, 'b');
-    s.expire_time_ms = 1'000'000;
-    ASSERT_TRUE(store_->PutSession(s, {d.id, 1100, "test", "signature_prepared", "", 1}).ok());
-  }
+  ASSERT_TRUE(
+      store_->PutSession(OpenSession("s1", d), {d.id, 1100, "test", "signature_prepared", "", 1})
+          .ok());
   const RevisionRecord rev{d.id,    2,   RevisionPurpose::kApproval, std::string(64, 'c'), 5,
                            "CN=An", 1200};
   auto done = store_->CompleteSession("s1", rev, {d.id, 1200, "test", "approved", "", 2});
   ASSERT_TRUE(done.ok()) << done.status();
   EXPECT_EQ(done->state, DocumentState::kApproved);
   EXPECT_EQ(done->latest_revision, 2);
+  // A session prepared on revision 1 late (a client that read the document before the approval).
+  ASSERT_TRUE(
+      store_->PutSession(OpenSession("s2", d), {d.id, 1250, "test", "signature_prepared", "", 1})
+          .ok());
   // The same session again, and the other session prepared on revision 1: both refused, and
   // nothing of theirs is written.
   EXPECT_TRUE(
@@ -143,6 +157,195 @@ TEST_F(StoreTest, SessionsCompleteOnceAndOnlyOnTheirRevision) {
   auto history = store_->ListHistory(d.id);
   ASSERT_TRUE(history.ok());
   EXPECT_EQ(history->size(), 4u);  // created, 2 × prepared, approved
+}
+
+// Issue 21: preparing again makes the earlier open session of the document and purpose
+// uncompletable; completing it changes nothing, and the newest one completes.
+TEST_F(StoreTest, PreparingAgainSupersedesTheEarlierSession) {
+  DocumentRecord d = AddDraft(1);
+  ASSERT_TRUE(store_->PutSession(OpenSession("s1", d), {d.id, 1100, "t", "prepared", "", 1}).ok());
+  ASSERT_TRUE(store_->PutSession(OpenSession("s2", d), {d.id, 1150, "t", "prepared", "", 1}).ok());
+  auto first = store_->GetSession("s1");
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->superseded_by, "s2");
+  EXPECT_EQ(store_->GetSession("s2")->superseded_by, "");
+  const RevisionRecord rev{d.id,    2,   RevisionPurpose::kApproval, std::string(64, 'c'), 5,
+                           "CN=An", 1200};
+  auto refused = store_->CompleteSession("s1", rev, {d.id, 1200, "t", "approved", "", 2});
+  EXPECT_TRUE(HasCode(refused.status(), ErrorCode::kSessionSuperseded)) << refused.status();
+  EXPECT_EQ(store_->GetDocument(d.id)->state, DocumentState::kDraft);
+  EXPECT_EQ(store_->ListRevisions(d.id)->size(), 1u);
+  EXPECT_EQ(store_->ListHistory(d.id)->size(), 3u);  // created, 2 × prepared
+  EXPECT_EQ(store_->GetSession("s1")->completed_revision, 0);
+
+  auto done = store_->CompleteSession("s2", rev, {d.id, 1300, "t", "approved", "", 2});
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->state, DocumentState::kApproved);
+  // A completed session is not superseded by a later preparation (of the next role here, or a
+  // stray one): it stays completed.
+  ASSERT_TRUE(
+      store_->PutSession(OpenSession("s3", d, 2), {d.id, 1400, "t", "prepared", "", 2}).ok());
+  EXPECT_EQ(store_->GetSession("s2")->superseded_by, "");
+  EXPECT_EQ(store_->GetSession("s2")->completed_revision, 2);
+}
+
+// Sessions of another purpose or document are left alone.
+TEST_F(StoreTest, SupersedingIsPerDocumentAndPurpose) {
+  DocumentRecord a = AddDraft(1);
+  DocumentRecord b = AddDraft(2);
+  ASSERT_TRUE(store_->PutSession(OpenSession("a1", a), {a.id, 1100, "t", "prepared", "", 1}).ok());
+  ASSERT_TRUE(store_->PutSession(OpenSession("b1", b), {b.id, 1100, "t", "prepared", "", 1}).ok());
+  ASSERT_TRUE(store_
+                  ->PutSession(OpenSession("a-seal", a, 1, RevisionPurpose::kSeal),
+                               {a.id, 1150, "t", "prepared", "", 1})
+                  .ok());
+  EXPECT_EQ(store_->GetSession("a1")->superseded_by, "");
+  EXPECT_EQ(store_->GetSession("b1")->superseded_by, "");
+}
+
+// The register's side (issue 21): the seal prepared twice voids the first number; completing the
+// first session is refused and leaves the register as it was; the second issues its number and
+// leaves nothing allocated. A signature whose number was voided meanwhile (AddSignature, no
+// session) is refused too.
+TEST_F(StoreTest, ASupersededSealNeverIssuesAVoidNumber) {
+  DocumentRecord d = AddDraft(1);
+  ASSERT_TRUE(store_
+                  ->Transition(d.id, {DocumentState::kDraft}, DocumentState::kApproved,
+                               {d.id, 1050, "t", "approved", "", 1})
+                  .ok());
+  auto allocate = [&](const std::string& session) {
+    RegisterEntry e;
+    e.agency = "UBND XÃ A";
+    e.year = 2026;
+    e.document_id = d.id;
+    e.session_id = session;
+    auto out = store_->AllocateNumber(e, {d.id, 1100, "t", "number_allocated", "", 1});
+    EXPECT_TRUE(out.ok()) << out.status();
+    return out.ok() ? out->number : 0;
+  };
+  const RevisionRecord rev{d.id,           2,   RevisionPurpose::kSeal, std::string(64, 'c'), 5,
+                           "CN=UBND XÃ A", 1200};
+  auto sessions = [&](const std::string& id) {
+    return store_->PutSession(OpenSession(id, d, 1, RevisionPurpose::kSeal),
+                              {d.id, 1100, "t", "prepared", "", 1});
+  };
+  EXPECT_EQ(allocate("seal1"), 1);
+  ASSERT_TRUE(sessions("seal1").ok());
+  EXPECT_EQ(allocate("seal2"), 2);
+  // Completing the first session while its successor is being prepared (its number voided, the
+  // session not stored yet) is refused by the register.
+  auto early = store_->CompleteSession("seal1", rev, {d.id, 1200, "t", "sealed", "", 2});
+  EXPECT_TRUE(HasCode(early.status(), ErrorCode::kSessionSuperseded)) << early.status();
+  ASSERT_TRUE(sessions("seal2").ok());
+  auto late = store_->CompleteSession("seal1", rev, {d.id, 1200, "t", "sealed", "", 2});
+  EXPECT_TRUE(HasCode(late.status(), ErrorCode::kSessionSuperseded)) << late.status();
+  EXPECT_EQ(store_->GetDocument(d.id)->state, DocumentState::kApproved);
+  EXPECT_EQ(store_->ListRevisions(d.id)->size(), 1u);
+  EXPECT_TRUE(store_->ListPrintJobs("", 0, 10)->empty());
+
+  auto sealed = store_->CompleteSession("seal2", rev, {d.id, 1300, "t", "sealed", "", 2});
+  ASSERT_TRUE(sealed.ok()) << sealed.status();
+  EXPECT_EQ(sealed->state, DocumentState::kSealed);
+  auto entries = store_->ListRegister({});
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ((*entries)[0].state, RegisterState::kVoid);
+  EXPECT_EQ((*entries)[1].state, RegisterState::kIssued);
+  EXPECT_EQ((*entries)[1].session_id, "seal2");
+
+  // One step (server key): its number voided before it commits → refused, nothing written.
+  DocumentRecord e = AddDraft(2);
+  ASSERT_TRUE(store_
+                  ->Transition(e.id, {DocumentState::kDraft}, DocumentState::kApproved,
+                               {e.id, 1050, "t", "approved", "", 1})
+                  .ok());
+  RegisterEntry entry;
+  entry.agency = "UBND XÃ A";
+  entry.year = 2026;
+  entry.document_id = e.id;
+  entry.session_id = "one-step";
+  auto number = store_->AllocateNumber(entry, {e.id, 1100, "t", "number_allocated", "", 1});
+  ASSERT_TRUE(number.ok());
+  ASSERT_TRUE(store_->VoidNumber("UBND XÃ A", 2026, number->number, "test").ok());
+  const RevisionRecord erev{e.id, 2, RevisionPurpose::kSeal, std::string(64, 'd'), 5, "CN=X", 1400};
+  auto one =
+      store_->AddSignature({e.id, 1, DocumentState::kApproved, DocumentState::kSealed, "one-step"},
+                           erev, {e.id, 1400, "t", "sealed", "", 2});
+  EXPECT_TRUE(HasCode(one.status(), ErrorCode::kSessionSuperseded)) << one.status();
+  EXPECT_EQ(store_->GetDocument(e.id)->state, DocumentState::kApproved);
+}
+
+// A store made before sessions had superseded_by gains the column when opened.
+TEST(StoreUpgrade, SessionsGainSupersededBy) {
+  const std::string dir = MakeTempDir("store-v1");
+  {
+    auto db = SqliteDb::Open(dir + "/taicho.db");
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->Exec("CREATE TABLE sessions (id TEXT PRIMARY KEY, document_id TEXT NOT NULL, "
+                         "base_revision INTEGER NOT NULL, from_state INTEGER NOT NULL, to_state "
+                         "INTEGER NOT NULL, purpose INTEGER NOT NULL, prepared_json TEXT NOT NULL, "
+                         "prepared_sha256 TEXT NOT NULL, signer TEXT NOT NULL, create_time INTEGER "
+                         "NOT NULL, expire_time INTEGER NOT NULL, completed_revision INTEGER NOT "
+                         "NULL DEFAULT 0); "
+                         "INSERT INTO sessions VALUES ('old', 'd', 1, 1, 2, 2, '{}', 'x', 'CN=A', "
+                         "1, 2, 0);")
+                    .ok());
+  }
+  ASSERT_EQ(chmod((dir + "/taicho.db").c_str(), 0600), 0);  // as taichod made it
+  auto store = OpenSqliteStore(dir);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto old = (*store)->GetSession("old");
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->superseded_by, "");
+}
+
+mode_t ModeOf(const std::string& path) {
+  struct stat info {};
+  EXPECT_EQ(stat(path.c_str(), &info), 0) << path;
+  return info.st_mode & 07777;
+}
+
+// Issue 21: the store holds citizens' names and addresses. Opened under a usual umask (022) its
+// directory is 0700 and its files 0600, the WAL and shared-memory files included.
+TEST(StorePermissions, PrivateWhateverTheUmask) {
+  const mode_t old_umask = umask(022);
+  const std::string dir = MakeTempDir("store-modes") + "/store";
+  {
+    auto store = OpenSqliteStore(dir);
+    ASSERT_TRUE(store.ok()) << store.status();
+    DocumentRecord d = Doc(Id(1), "HS-1", 1000);
+    auto sha = (*store)->PutBlob(Scratch(**store, "%PDF private"));
+    ASSERT_TRUE(sha.ok()) << sha.status();
+    ASSERT_TRUE((*store)
+                    ->CreateDocument(d, {d.id, 1, RevisionPurpose::kDraft, *sha, 12, "", 1000},
+                                     {d.id, 1000, "test", "created", "", 1})
+                    .ok());
+    EXPECT_EQ(ModeOf(dir), 0700u);
+    EXPECT_EQ(ModeOf(dir + "/scratch"), 0700u);
+    EXPECT_EQ(ModeOf(dir + "/blobs"), 0700u);
+    for (const char* file : {"/taicho.db", "/taicho.db-wal", "/taicho.db-shm", "/LOCK"}) {
+      EXPECT_EQ(ModeOf(dir + file), 0600u) << file;
+    }
+  }
+  umask(old_umask);
+}
+
+// A store others can read is refused (STORE_INSECURE, naming the fix), not opened or fixed.
+TEST(StorePermissions, RefusesAStoreOthersCanRead) {
+  const std::string dir = MakeTempDir("store-open");
+  ASSERT_TRUE(OpenSqliteStore(dir).ok());  // made private by the test support (mkdtemp)
+  ASSERT_EQ(chmod(dir.c_str(), 0755), 0);
+  auto refused = OpenSqliteStore(dir);
+  EXPECT_TRUE(HasCode(refused.status(), ErrorCode::kStoreInsecure)) << refused.status();
+  EXPECT_NE(refused.status().message().find("chmod 700"), std::string::npos) << refused.status();
+  ASSERT_EQ(chmod(dir.c_str(), 0700), 0);
+  for (mode_t mode : {0640, 0604}) {
+    ASSERT_EQ(chmod((dir + "/taicho.db").c_str(), mode), 0);
+    refused = OpenSqliteStore(dir);
+    EXPECT_TRUE(HasCode(refused.status(), ErrorCode::kStoreInsecure)) << refused.status();
+  }
+  ASSERT_EQ(chmod((dir + "/taicho.db").c_str(), 0600), 0);
+  EXPECT_TRUE(OpenSqliteStore(dir).ok());
 }
 
 TEST_F(StoreTest, TransitionsAreCheckedInsideTheTransaction) {

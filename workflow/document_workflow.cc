@@ -396,6 +396,11 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const std::string& ses
     return Error(ErrorCode::kSessionCompleted,
                  absl::StrCat("revision ", session->completed_revision));
   }
+  // Checked again inside the store's transaction, like the document's state below.
+  if (!session->superseded_by.empty()) {
+    return Error(ErrorCode::kSessionSuperseded,
+                 "prepared again as signingSessions/" + session->superseded_by);
+  }
   const int64_t now = Now();
   if (now >= session->expire_time_ms) return Error(ErrorCode::kSessionExpired);
   // Checked again inside the store's transaction; checking here first saves the PDF work.

@@ -135,14 +135,16 @@ class DocumentWorkflow {
   absl::StatusOr<store::DocumentRecord> Cancel(const std::string& id, const std::string& reason,
                                                const std::string& actor);
 
-  // Prepares the latest revision for the role's signature and stores the session.
+  // Prepares the latest revision for the role's signature and stores the session; the
+  // document's earlier open sessions for that role can no longer complete (kSessionSuperseded).
   absl::StatusOr<PrepareOutput> Prepare(const PrepareInput& input);
 
   // A stored session (kSessionNotFound when absent), so a caller can be checked against its
   // signer and role before completing it.
   absl::StatusOr<store::SessionRecord> GetSession(const std::string& session_id);
 
-  // Embeds the value, stores the new revision and moves the document on.
+  // Embeds the value, stores the new revision and moves the document on. kSessionSuperseded when
+  // the role's signature was prepared again since (nothing is changed).
   absl::StatusOr<CompleteOutput> Complete(const std::string& session_id, ByteSpan signature_value,
                                           const std::string& actor);
 
