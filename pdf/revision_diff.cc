@@ -666,8 +666,8 @@ class Analysis {
         redefined.push_back(n);
       }
     }
-    // An /AP (or its /N) that the update stopped using: replaced, not overridden, yet what
-    // else used it may have depended on it being the field's (pyHanko refuses that too).
+    // An /AP dictionary object that the update stopped using (replaced, not overridden): what
+    // else used it may have relied on it being the field's (pyHanko refuses that too).
     std::vector<const PdfObject*> holders(f.widgets.begin(), f.widgets.end());
     holders.push_back(f.field);
     for (const PdfObject* h : holders) {
@@ -675,17 +675,10 @@ class Analysis {
       if (before == nullptr || !before->IsDictionary() || Num(h) <= 0) continue;
       const PdfObject* old_ap = before->GetDictionary().GetKey("AP");
       const PdfObject* new_ap = h->GetDictionary().GetKey("AP");
-      if (old_ap == nullptr || Syntax(old_ap) == Syntax(new_ap)) continue;
-      std::vector<PoDoFo::PdfReference> refs;
-      ReferencesOf(*old_ap, {}, refs);
-      if (const PdfObject* resolved = Resolve(old_objects_, old_ap)) {
-        ReferencesOf(*resolved, {}, refs);
-      }
-      for (const auto& r : refs) {
-        const int64_t n = r.ObjectNumber();
-        if (std::find(redefined.begin(), redefined.end(), n) == redefined.end()) {
-          redefined.push_back(n);
-        }
+      if (old_ap == nullptr || !old_ap->IsReference() || Syntax(old_ap) == Syntax(new_ap)) continue;
+      const int64_t n = old_ap->GetReference().ObjectNumber();
+      if (std::find(redefined.begin(), redefined.end(), n) == redefined.end()) {
+        redefined.push_back(n);
       }
     }
     std::vector<std::string> out;

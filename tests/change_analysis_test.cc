@@ -109,6 +109,22 @@ std::string TextAppearance(const std::string& text) {
                       "/Helv << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>");
 }
 
+// An update filling text field `field` of `path` with `value` and an appearance that draws
+// `shown` (a new object numbered after the file's last).
+std::map<int, std::string> FieldFill(const std::string& path, int field, const std::string& value,
+                                     const std::string& shown) {
+  const int next = ReadRevisionFacts(path).size;
+  std::map<int, std::string> o;
+  o[next] = TextAppearance(shown);
+  o[field] = EditedObject(path, field, [&](PoDoFo::PdfObject& f) {
+    f.GetDictionary().AddKey("V", PoDoFo::PdfString(value));
+    PoDoFo::PdfDictionary ap;
+    ap.AddKey("N", PoDoFo::PdfReference(next, 0));
+    f.GetDictionary().AddKey("AP", ap);
+  });
+  return o;
+}
+
 class ChangeAnalysis : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -504,18 +520,7 @@ TEST_F(ChangeAnalysis, IssueNumberChangedAfterTheSealFails) {
     std::string expected;  // in the seal's change list, not permitted
   };
   const std::vector<Attack> attacks = {
-      {"refilled",
-       [&](const std::string& path, int next) {
-         std::map<int, std::string> o;
-         o[next] = TextAppearance("06");
-         o[so] = EditedObject(path, so, [&](PoDoFo::PdfObject& f) {
-           f.GetDictionary().AddKey("V", PoDoFo::PdfString("06"));
-           PoDoFo::PdfDictionary ap;
-           ap.AddKey("N", PoDoFo::PdfReference(next, 0));
-           f.GetDictionary().AddKey("AP", ap);
-         });
-         return o;
-       },
+      {"refilled", [&](const std::string& path, int) { return FieldFill(path, so, "06", "06"); },
        "Read-only field 'so' changed after signing: Form field 'so' changed from '05' to '06'"},
       {"read-only-cleared",
        [&](const std::string& path, int) {
@@ -527,16 +532,8 @@ TEST_F(ChangeAnalysis, IssueNumberChangedAfterTheSealFails) {
        },
        "Read-only field 'so' changed after signing: Form field 'so': flags changed"},
       {"other-field-filled",
-       [&](const std::string& path, int next) {
-         std::map<int, std::string> o;
-         o[next] = TextAppearance("da thu hoi");
-         o[note] = EditedObject(path, note, [&](PoDoFo::PdfObject& f) {
-           f.GetDictionary().AddKey("V", PoDoFo::PdfString("da thu hoi"));
-           PoDoFo::PdfDictionary ap;
-           ap.AddKey("N", PoDoFo::PdfReference(next, 0));
-           f.GetDictionary().AddKey("AP", ap);
-         });
-         return o;
+       [&](const std::string& path, int) {
+         return FieldFill(path, note, "da thu hoi", "da thu hoi");
        },
        "Field 'ghichu' locked by the signature (FieldMDP) changed"},
   };
@@ -563,18 +560,7 @@ TEST_F(ChangeAnalysis, IssueNumberChangedAfterTheSealFails) {
 TEST_F(ChangeAnalysis, FieldAppearanceChangedWithoutItsValueFails) {
   const std::string draft = Copy(plain_, "draft.pdf");
   const int so = AddEmptyTextField(draft);
-  {  // filled by hand, not read-only
-    const int next = ReadRevisionFacts(draft).size;
-    std::map<int, std::string> o;
-    o[next] = TextAppearance("05");
-    o[so] = EditedObject(draft, so, [&](PoDoFo::PdfObject& f) {
-      f.GetDictionary().AddKey("V", PoDoFo::PdfString("05"));
-      PoDoFo::PdfDictionary ap;
-      ap.AddKey("N", PoDoFo::PdfReference(next, 0));
-      f.GetDictionary().AddKey("AP", ap);
-    });
-    AppendUpdate(draft, o);
-  }
+  AppendUpdate(draft, FieldFill(draft, so, "05", "05"));  // filled by hand, not read-only
   for (const int certification : {0, 2}) {
     const std::string signed_pdf = dir_ + "/signed-" + std::to_string(certification) + ".pdf";
     SignOptions options;
@@ -765,16 +751,7 @@ TEST_F(ChangeAnalysis, FieldFilledWithAnAppearanceShowingAnotherValueFails) {
   for (const std::string shown : {"05", "06"}) {
     SCOPED_TRACE(shown);
     const std::string path = Copy(signed_pdf, "filled-" + shown + ".pdf");
-    const int next = ReadRevisionFacts(path).size;
-    std::map<int, std::string> o;
-    o[next] = TextAppearance(shown);
-    o[so] = EditedObject(path, so, [&](PoDoFo::PdfObject& f) {
-      f.GetDictionary().AddKey("V", PoDoFo::PdfString("05"));
-      PoDoFo::PdfDictionary ap;
-      ap.AddKey("N", PoDoFo::PdfReference(next, 0));
-      f.GetDictionary().AddKey("AP", ap);
-    });
-    AppendUpdate(path, o);
+    AppendUpdate(path, FieldFill(path, so, "05", shown));
     VerificationReport report = Verify(path);
     ASSERT_EQ(report.signatures.size(), 1u);
     const SignatureReport& s = report.signatures[0];
@@ -855,6 +832,106 @@ TEST_F(ChangeAnalysis, InfoAndXmpUpdatedBetweenSignaturesArePermitted) {
     EXPECT_TRUE(metadata->permitted);
     EXPECT_EQ(metadata->kind, "metadata");
     EXPECT_EQ(s.indication, also_content ? "TOTAL-FAILED" : "TOTAL-PASSED") << report.ToText();
+  }
+}
+
+// A cross-reference stream with 8-byte offsets (/W [1 8 2], as pdfstamp writes them; PoDoFo
+// 0.9.8 reads at most 4 bytes a field and called the file unreadable): signed twice, the original
+// bytes kept, each signature checked by qpdf, pdfsig and taicho (issue 23: sign what other tools
+// write).
+TEST_F(ChangeAnalysis, CrossReferenceStreamWithWideFieldsIsSigned) {
+  const std::vector<std::string> bodies = {
+      "<< /Type /Catalog /Pages 3 0 R >>",
+      "<< /Producer (pdfstamp) >>",
+      "<< /Type /Pages /Count 1 /Kids [5 0 R] >>",
+      StreamObject("BT /F1 18 Tf 20 60 Td (Hello world) Tj ET"),
+      "<< /Type /Page /MediaBox [0 0 300 144] /Parent 3 0 R /Contents 4 0 R /Resources << /Font "
+      "<< /F1 << /Type /Font /Subtype /Type1 /BaseFont /Courier >> >> >> >>",
+  };
+  std::string file = "%PDF-1.7\n";
+  std::vector<int64_t> offsets;
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    offsets.push_back(static_cast<int64_t>(file.size()));
+    file += std::to_string(i + 1) + " 0 obj\n" + bodies[i] + "\nendobj\n";
+  }
+  const int64_t xref_at = static_cast<int64_t>(file.size());
+  offsets.push_back(xref_at);
+  std::string rows;
+  auto row = [&](int type, int64_t field2, int field3) {
+    rows.push_back(static_cast<char>(type));
+    for (int b = 7; b >= 0; --b) rows.push_back(static_cast<char>((field2 >> (8 * b)) & 0xFF));
+    rows.push_back(static_cast<char>((field3 >> 8) & 0xFF));
+    rows.push_back(static_cast<char>(field3 & 0xFF));
+  };
+  row(0, 0, 65535);
+  for (int64_t o : offsets) row(1, o, 0);
+  file += "6 0 obj\n<< /Type /XRef /W [1 8 2] /Size 7 /Root 1 0 R /Info 2 0 R /Length " +
+          std::to_string(rows.size()) + " >>\nstream\n" + rows +
+          "\nendstream\nendobj\nstartxref\n" + std::to_string(xref_at) + "\n%%EOF\n";
+  const std::string wide = dir_ + "/wide-xref.pdf";
+  std::ofstream(wide, std::ios::binary) << file;
+  std::string check;
+  ASSERT_TRUE(taicho::testing::QpdfCheckPasses(wide, &check)) << check;
+
+  const std::string once = dir_ + "/wide-once.pdf", twice = dir_ + "/wide-twice.pdf";
+  Sign(wide, once, {});
+  EXPECT_EQ(ReadFileBytes(once).substr(0, file.size()), file) << "the original bytes are kept";
+  Sign(once, twice, {}, /*seal=*/true);
+  ExpectPdfsigStillValid(twice, 2);
+  VerificationReport report = Verify(twice);
+  ASSERT_EQ(report.signatures.size(), 2u);
+  EXPECT_TRUE(report.all_passed()) << report.ToText();
+}
+
+// A field's appearance stream that something else also uses (here the catalog's /FooBar, as in
+// pyHanko's "sneaky" files): overriding it in place to fill the field changes that too, and is
+// not permitted, naming where else it is used (issue 23).
+TEST_F(ChangeAnalysis, OverridingAnAppearanceUsedElsewhereFails) {
+  const std::string draft = Copy(plain_, "draft.pdf");
+  const int so = AddEmptyTextField(draft);
+  const auto facts = ReadRevisionFacts(draft);
+  const int shared = facts.size;
+  {
+    std::map<int, std::string> o;
+    o[shared] = TextAppearance("");
+    o[so] = EditedObject(draft, so, [&](PoDoFo::PdfObject& f) {
+      PoDoFo::PdfDictionary ap;
+      ap.AddKey("N", PoDoFo::PdfReference(shared, 0));
+      f.GetDictionary().AddKey("AP", ap);
+    });
+    o[facts.catalog] = EditedObject(draft, facts.catalog, [&](PoDoFo::PdfObject& c) {
+      c.GetDictionary().AddKey("FooBar", PoDoFo::PdfReference(shared, 0));
+    });
+    AppendUpdate(draft, o);
+  }
+  const std::string signed_pdf = dir_ + "/signed.pdf";
+  Sign(draft, signed_pdf, {});
+  for (const bool sneaky : {false, true}) {
+    SCOPED_TRACE(sneaky);
+    const std::string path = Copy(signed_pdf, sneaky ? "override.pdf" : "new-appearance.pdf");
+    std::map<int, std::string> o;
+    if (sneaky) {
+      o[shared] = TextAppearance("05");  // the shared stream itself redefined
+      o[so] = EditedObject(path, so, [&](PoDoFo::PdfObject& f) {
+        f.GetDictionary().AddKey("V", PoDoFo::PdfString("05"));
+      });
+    } else {
+      o = FieldFill(path, so, "05", "05");  // a new stream: what /FooBar names is unchanged
+    }
+    AppendUpdate(path, o);
+    VerificationReport report = Verify(path);
+    ASSERT_EQ(report.signatures.size(), 1u);
+    const SignatureReport& s = report.signatures[0];
+    if (!sneaky) {
+      EXPECT_EQ(s.indication, "TOTAL-PASSED") << report.ToText();
+      continue;
+    }
+    EXPECT_EQ(s.indication, "TOTAL-FAILED") << report.ToText();
+    const DetectedChange* c =
+        Find(s, "overrides objects used elsewhere too: " + std::to_string(shared) + " (object " +
+                    std::to_string(facts.catalog) + " .FooBar)");
+    ASSERT_NE(c, nullptr) << report.ToText();
+    EXPECT_FALSE(c->permitted);
   }
 }
 
