@@ -682,6 +682,7 @@ class Analysis {
       }
     }
     std::vector<std::string> out;
+    if (redefined.empty()) return out;  // the common case: nothing to look up
     const auto& referrers = OldReferrers();
     std::set<int64_t> roots = {Num(f.field)};
     for (const PdfObject* w : f.widgets) roots.insert(Num(w));
