@@ -141,6 +141,15 @@ def check_unsigned(taicho, pdf, trust, p12, checks, workdir):
                 failures.append(f"taicho sign failed (exit {p.returncode}): {err}")
                 continue
             failures += check_signed(taicho, out, trust, ["signatures=1", "intact"])
+            # And by tools we did not write: qpdf's structure check, poppler's signature check.
+            q = run(["qpdf", "--check", out])
+            if q is None or q.returncode not in (0, 3):
+                failures.append(f"qpdf --check rejects the signed file: "
+                                f"{q.stdout.decode(errors='replace').strip() if q else 'timeout'}")
+            ps = run(["pdfsig", "-nocert", out])
+            said = ps.stdout.decode(errors="replace") if ps is not None else ""
+            if "Signature is Valid" not in said:
+                failures.append(f"pdfsig does not call the signature valid: {said.strip()}")
         elif name == "refused":
             if p.returncode == 0:
                 failures.append("taicho sign succeeded, expected a refusal")
