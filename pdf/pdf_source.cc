@@ -126,6 +126,15 @@ absl::StatusOr<int64_t> LastRevisionEnd(const PdfSource& source, int64_t limit) 
   static constexpr std::string_view kMarker = "%%EOF";
   static constexpr int64_t kBlock = 1 << 16;
   limit = std::clamp<int64_t>(limit, 0, source.size());
+  if (const std::string* whole = source.whole()) {  // in memory already: no copies
+    const std::string_view bytes(whole->data(), static_cast<size_t>(limit));
+    const size_t at = bytes.rfind(kMarker);
+    if (at == std::string_view::npos) return Error(ErrorCode::kPdfUnreadable, "no %%EOF marker");
+    size_t end = at + kMarker.size();
+    if (end < bytes.size() && bytes[end] == '\r') ++end;
+    if (end < bytes.size() && bytes[end] == '\n') ++end;
+    return static_cast<int64_t>(end);
+  }
   // Blocks overlap by the marker's length less one, so a marker across two blocks is seen.
   for (int64_t end = limit; end > 0;) {
     const int64_t start = std::max<int64_t>(0, end - kBlock);

@@ -33,6 +33,8 @@ class PdfSource {
 
   // Up to `length` bytes at `offset` (fewer at the end of the file).
   absl::StatusOr<std::string> ReadAt(int64_t offset, size_t length) const;
+  // The whole file when it was read whole (at most kWholeFileBytes), else null.
+  const std::string* whole() const { return whole_.get(); }
 
   // A PoDoFo device over bytes [0, length) of the file (the whole file when `length` < 0). It
   // shares the bytes read (or opens the file again when it was too large to read whole), so it
