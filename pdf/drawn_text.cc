@@ -25,7 +25,9 @@ const PdfObject* Key(PoDoFo::PdfVecObjects& objects, const PdfObject* dict, cons
   return Resolve(objects, dict->GetDictionary().GetKey(key));
 }
 
-std::optional<std::string> Decoded(const PdfObject* stream) {
+}  // namespace
+
+std::optional<std::string> DecodedStream(const PdfObject* stream) {
   if (stream == nullptr || !stream->HasStream()) return std::nullopt;
   char* buffer = nullptr;
   PoDoFo::pdf_long length = 0;
@@ -38,6 +40,8 @@ std::optional<std::string> Decoded(const PdfObject* stream) {
   if (length < 0 || static_cast<size_t>(length) > kMaxStream) return std::nullopt;
   return std::string(buffer, static_cast<size_t>(length));
 }
+
+namespace {
 
 void AppendUtf8(uint32_t cp, std::string& out) {
   if (cp < 0x80) {
@@ -169,7 +173,7 @@ class Reader {
 
   bool Read(const PdfObject* xobject, int depth, std::string& out) {
     if (depth > kMaxDepth || xobject == nullptr || !xobject->IsDictionary()) return false;
-    const std::optional<std::string> content = Decoded(xobject);
+    const std::optional<std::string> content = DecodedStream(xobject);
     if (!content) return false;
     const PdfObject* resources = Key(objects_, xobject, "Resources");
     PoDoFo::PdfContentsTokenizer tokens(content->data(), static_cast<long>(content->size()));
@@ -225,7 +229,7 @@ class Reader {
     const PdfObject* subtype = Key(objects_, dict, "Subtype");
     font.code_bytes =
         subtype != nullptr && subtype->IsName() && subtype->GetName() == "Type0" ? 2 : 1;
-    if (const std::optional<std::string> cmap = Decoded(Key(objects_, dict, "ToUnicode"))) {
+    if (const std::optional<std::string> cmap = DecodedStream(Key(objects_, dict, "ToUnicode"))) {
       font.has_map = font.map.Parse(*cmap);
     }
     // A composite font's codes mean nothing without its map.

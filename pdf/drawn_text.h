@@ -18,6 +18,9 @@ namespace taicho::pdf {
 std::optional<std::string> DrawnText(PoDoFo::PdfVecObjects& objects,
                                      const PoDoFo::PdfObject* xobject);
 
+// The decoded bytes of a (small) stream; nullopt when it cannot be decoded or is over 1 MiB.
+std::optional<std::string> DecodedStream(const PoDoFo::PdfObject* stream);
+
 // `text` without white space, to compare drawn text with a value however lines were broken.
 std::string WithoutSpace(const std::string& text);
 

@@ -18,6 +18,14 @@
 namespace taicho::pdf {
 namespace {
 
+// The length of the end-of-line that `text` starts with: CR, LF or CR LF (0 for none).
+size_t EndOfLine(std::string_view text) {
+  size_t n = 0;
+  if (n < text.size() && text[n] == '\r') ++n;
+  if (n < text.size() && text[n] == '\n') ++n;
+  return n;
+}
+
 absl::Status IoError(const char* what, const std::string& path) {
   return Error(ErrorCode::kIo, absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
 }
@@ -130,10 +138,8 @@ absl::StatusOr<int64_t> LastRevisionEnd(const PdfSource& source, int64_t limit) 
     const std::string_view bytes(whole->data(), static_cast<size_t>(limit));
     const size_t at = bytes.rfind(kMarker);
     if (at == std::string_view::npos) return Error(ErrorCode::kPdfUnreadable, "no %%EOF marker");
-    size_t end = at + kMarker.size();
-    if (end < bytes.size() && bytes[end] == '\r') ++end;
-    if (end < bytes.size() && bytes[end] == '\n') ++end;
-    return static_cast<int64_t>(end);
+    const size_t after = at + kMarker.size();
+    return static_cast<int64_t>(after + EndOfLine(bytes.substr(after)));
   }
   // Blocks overlap by the marker's length less one, so a marker across two blocks is seen.
   for (int64_t end = limit; end > 0;) {
@@ -146,10 +152,7 @@ absl::StatusOr<int64_t> LastRevisionEnd(const PdfSource& source, int64_t limit) 
       // The end-of-line that closes the marker belongs to the revision: CR, LF or CR LF.
       absl::StatusOr<std::string> eol = source.ReadAt(after, 2);
       if (!eol.ok()) return eol.status();
-      size_t n = 0;
-      if (n < eol->size() && (*eol)[n] == '\r') ++n;
-      if (n < eol->size() && (*eol)[n] == '\n') ++n;
-      return std::min(after + static_cast<int64_t>(n), limit);
+      return std::min(after + static_cast<int64_t>(EndOfLine(*eol)), limit);
     }
     if (start == 0) break;
     end = start + static_cast<int64_t>(kMarker.size()) - 1;

@@ -185,12 +185,15 @@ class Analysis {
   bool IsChanged(int64_t n) const { return n > 0 && changed_.count(n); }
   bool IsOpen(int64_t n) const { return IsChanged(n) && !explained_.count(n); }
 
-  PdfObject* OldByNumber(int64_t n) const {
-    auto it = old_x_.entries.find(n);
-    if (it == old_x_.entries.end()) return nullptr;
+  // Object `n` of a revision, at the generation its cross-reference gives.
+  static PdfObject* ByNumber(const RevisionXref& x, PdfVecObjects& objects, int64_t n) {
+    auto it = x.entries.find(n);
+    if (it == x.entries.end()) return nullptr;
     const int gen = it->second.type == 'n' ? static_cast<int>(it->second.field3) : 0;
-    return old_objects_.GetObject(PoDoFo::PdfReference(static_cast<uint32_t>(n), gen));
+    return objects.GetObject(PoDoFo::PdfReference(static_cast<uint32_t>(n), gen));
   }
+  PdfObject* OldByNumber(int64_t n) const { return ByNumber(old_x_, old_objects_, n); }
+  PdfObject* NewByNumber(int64_t n) const { return ByNumber(new_x_, new_objects_, n); }
 
   // --- changes and what they account for ----------------------------------------------------
 
@@ -466,13 +469,6 @@ class Analysis {
     return value != nullptr && value->IsReference() && IsXmp(Resolve(new_objects_, value));
   }
 
-  PdfObject* NewByNumber(int64_t n) const {
-    auto it = new_x_.entries.find(n);
-    if (it == new_x_.entries.end()) return nullptr;
-    const int gen = it->second.type == 'n' ? static_cast<int>(it->second.field3) : 0;
-    return new_objects_.GetObject(PoDoFo::PdfReference(static_cast<uint32_t>(n), gen));
-  }
-
   // The document information dictionary and the catalog's XMP packet, which signing tools
   // rewrite with every signature (ModDate, producer). Judged after everything a page, a field or
   // an annotation uses, so an object that is also one of those was claimed as such already.
@@ -726,19 +722,8 @@ class Analysis {
       if (width < 1 || height < 1) continue;
       const PdfObject* normal = DictValue(new_objects_, DictValue(new_objects_, w, "AP"), "N");
       if (normal == nullptr || !normal->HasStream()) continue;
-      char* buffer = nullptr;
-      PoDoFo::pdf_long length = 0;
-      try {
-        normal->GetStream()->GetFilteredCopy(&buffer, &length);
-      } catch (const PoDoFo::PdfError&) {
-        return true;  // undecodable: assume it draws
-      }
-      std::unique_ptr<char, void (*)(void*)> owned(buffer, PoDoFo::podofo_free);
-      if (!WithoutSpace(
-               std::string(buffer, static_cast<size_t>(std::max<PoDoFo::pdf_long>(length, 0))))
-               .empty()) {
-        return true;
-      }
+      const std::optional<std::string> content = DecodedStream(normal);
+      if (!content || !WithoutSpace(*content).empty()) return true;  // undecodable: it may draw
     }
     return false;
   }
