@@ -216,13 +216,11 @@ absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> OpenMemoryDevice(
 
 absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadRevision(const std::string& path,
                                                                      int64_t length,
-                                                                     int max_revisions) {
+                                                                     const LoadLimits& limits) {
   absl::StatusOr<PdfSource> source = PdfSource::Open(path);
   if (!source.ok()) return source.status();
   absl::StatusOr<int64_t> end = LastRevisionEnd(*source, length);
   if (!end.ok()) return end.status();
-  LoadLimits limits;
-  limits.max_revisions = max_revisions;
   return LoadDocument(*source, *end, limits, "load signed revision");
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "pdf/podofo_document.h"
 
 namespace taicho::pdf {
 
@@ -34,9 +35,10 @@ absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> OpenMemoryDevice(
 
 // The document as it was at byte `length` (a signed revision), loaded lazily; bytes after the
 // last %%EOF before `length` belong to no revision and are not read.
-// kPdfUnreadable / kPdfEncrypted / kIo; kPdfTooManyRevisions past `max_revisions`.
+// kPdfUnreadable / kPdfEncrypted / kIo; kPdfTooManyRevisions past `limits.max_revisions`.
+// `limits.xref`, when given, is that revision's cross-reference, already read.
 absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadRevision(const std::string& path,
                                                                      int64_t length,
-                                                                     int max_revisions);
+                                                                     const LoadLimits& limits);
 
 }  // namespace taicho::pdf

@@ -1254,7 +1254,7 @@ absl::StatusOr<ChangesAfterRevision> RevisionAnalyzer::ChangesAfter(int64_t revi
     absl::StatusOr<RevisionXref> xref = ReadRevisionXref(s.path, revision_end);
     if (!xref.ok()) return xref.status();
     absl::StatusOr<std::unique_ptr<PdfMemDocument>> signed_revision =
-        LoadRevision(s.path, revision_end, s.max_revisions);
+        LoadRevision(s.path, revision_end, LoadLimits{s.max_revisions, &*xref});
     if (!signed_revision.ok()) return signed_revision.status();
     PdfMemDocument& before = **signed_revision;
     ReadDocMdp(before, revision_end, out);
