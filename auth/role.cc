@@ -3,7 +3,6 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include <array>
 #include <memory>
 #include <utility>
 
@@ -13,15 +12,6 @@
 
 namespace taicho::auth {
 namespace {
-
-constexpr std::array<std::pair<Role, std::string_view>, 6> kNames = {{
-    {Role::kIntake, "intake"},
-    {Role::kOfficer, "officer"},
-    {Role::kSealClerk, "seal-clerk"},
-    {Role::kPrintStation, "print-station"},
-    {Role::kAuditor, "auditor"},
-    {Role::kOperator, "operator"},
-}};
 
 struct X509Free {
   void operator()(X509* x) const { X509_free(x); }
@@ -53,24 +43,6 @@ std::optional<Role> RoleOf(X509* cert) {
 }
 
 }  // namespace
-
-std::string_view RoleName(Role role) {
-  for (const auto& [r, name] : kNames) {
-    if (r == role) return name;
-  }
-  return "unknown";
-}
-
-std::optional<Role> ParseRole(std::string_view name) {
-  for (const auto& [r, n] : kNames) {
-    if (n == name) return r;
-  }
-  return std::nullopt;
-}
-
-std::string Principal::Actor() const {
-  return absl::StrCat(role ? std::string(RoleName(*role)) : "no-role", ": ", subject);
-}
 
 absl::StatusOr<Principal> PrincipalFromCertificatePem(std::string_view pem) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(

@@ -12,25 +12,19 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "domain/principal.h"
 
 namespace taicho::auth {
 
-enum class Role { kIntake, kOfficer, kSealClerk, kPrintStation, kAuditor, kOperator };
-
-// "intake", "officer", "seal-clerk", "print-station", "auditor", "operator".
-std::string_view RoleName(Role role);
-std::optional<Role> ParseRole(std::string_view name);
+// The role and principal are the domain's (domain/principal.h); this module reads them from a
+// client certificate. Thread-safe (no state).
+using domain::ParseRole;
+using domain::Principal;
+using domain::Role;
+using domain::RoleName;
 
 // The SAN URI prefix naming a role.
 inline constexpr std::string_view kRoleUriPrefix = "urn:taicho:role:";
-
-struct Principal {
-  std::optional<Role> role;  // unset: the certificate names no (or more than one, or no known) role
-  std::string subject;       // RFC 2253, UTF-8, as signer::DescribeCertificate writes it
-
-  // What the record keeps as "who": "ROLE: SUBJECT" ("no-role: SUBJECT" without a role).
-  std::string Actor() const;
-};
 
 // The principal of a client certificate (PEM, the leaf first). kCertificateInvalid when it
 // cannot be read.

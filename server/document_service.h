@@ -1,10 +1,15 @@
 // taicho.v1.DocumentService over a DocumentWorkflow: translates messages, maps errors to gRPC
 // statuses (the taicho code in the "taicho-error-code" trailer), logs each call without content.
+// Every rule (who may do what, with which certificate or key, from which state) is the
+// workflow's; every handler runs inside one prologue (Serve) that identifies the caller, logs the
+// call and maps its outcome. Thread-safe: gRPC calls the handlers on many threads; the workflow
+// and the gates are thread-safe.
 #pragma once
 
 #include <optional>
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "auth/access_policy.h"
 #include "auth/role.h"
 #include "keyring/key_ring.h"
@@ -13,6 +18,8 @@
 #include "workflow/document_workflow.h"
 
 namespace taicho::server {
+
+class CallLog;
 
 // The trailing metadata key carrying the stable taicho error code.
 inline constexpr char kErrorCodeTrailer[] = "taicho-error-code";
@@ -27,14 +34,13 @@ struct ServiceLimits {
 class DocumentServiceImpl final : public v1::DocumentService::Service {
  public:
   // `workflow` must outlive the service. With `authenticate_clients` (mutual TLS), every call
-  // needs a client certificate whose role auth/access_policy.h allows, and the record names the
-  // certificate; without it every call is allowed and the record names the peer address.
-  // `keys` (may be null: no server-side signing) must outlive the service too.
+  // needs a client certificate whose role domain/access_policy.h allows, and the record names the
+  // certificate; without it every call is allowed and the record names the peer address. The
+  // server's keys are the workflow's (WorkflowConfig::keys).
   DocumentServiceImpl(workflow::DocumentWorkflow& workflow, bool authenticate_clients,
-                      keyring::KeyRing* keys = nullptr, ServiceLimits limits = {})
+                      ServiceLimits limits = {})
       : workflow_(workflow),
         authenticate_clients_(authenticate_clients),
-        keys_(keys),
         seal_gate_(limits.seal_concurrency),
         upload_gate_(limits.concurrent_uploads) {}
 
@@ -51,6 +57,9 @@ class DocumentServiceImpl final : public v1::DocumentService::Service {
   grpc::Status CancelDocument(grpc::ServerContext* context,
                               const v1::CancelDocumentRequest* request,
                               v1::Document* response) override;
+  grpc::Status WithdrawDocument(grpc::ServerContext* context,
+                                const v1::WithdrawDocumentRequest* request,
+                                v1::Document* response) override;
   grpc::Status PrepareSignature(grpc::ServerContext* context,
                                 const v1::PrepareSignatureRequest* request,
                                 v1::PrepareSignatureResponse* response) override;
@@ -91,19 +100,24 @@ class DocumentServiceImpl final : public v1::DocumentService::Service {
                                  v1::DeskStatistics* response) override;
 
  private:
-  struct Caller {
-    std::string actor;                         // who the record names
-    std::optional<auth::Principal> principal;  // unset without client authentication
+  // What a handler's body gets from the prologue.
+  struct Call {
+    const workflow::Caller& caller;
+    CallLog& log;  // the body names the resource it acts on (set_resource)
   };
-  // Who is calling (kRoleNotAllowed when client authentication is on and no certificate came).
-  absl::StatusOr<Caller> Identify(grpc::ServerContext* context) const;
-  // OK when the caller may perform `operation` (always, without client authentication). Checked
-  // before anything is read from the store, so a refused caller learns nothing from it.
-  static absl::Status Allow(const Caller& caller, auth::Operation operation);
+  // The one prologue of every call: identifies the caller (kRoleNotAllowed when client
+  // authentication is on and no certificate came), refuses it early when it may not perform
+  // `operation` (the call's fixed operation, if it has one; the use case checks again, and is
+  // the only check for calls whose operation depends on the request), runs `body`, logs one line
+  // and returns the gRPC status with the taicho code in the trailers.
+  grpc::Status Serve(const char* method, grpc::ServerContext* context,
+                     std::optional<domain::Operation> operation,
+                     absl::FunctionRef<absl::Status(Call)> body);
+  // Who is calling.
+  absl::StatusOr<workflow::Caller> Identify(grpc::ServerContext* context) const;
 
   workflow::DocumentWorkflow& workflow_;
   const bool authenticate_clients_;
-  keyring::KeyRing* const keys_;
   FifoGate seal_gate_;    // server-side seals at once
   FifoGate upload_gate_;  // uploads at once
 };

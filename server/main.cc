@@ -156,7 +156,6 @@ int Serve(const Flags& flags) {
     spdlog::error("cannot open the store: {}", store.status().ToString());
     return taicho::ExitCodeOf(store.status());
   }
-  taicho::workflow::DocumentWorkflow workflow(**store, config);
   // Keys with a PIN file are activated before serving; one that fails stops the start-up (an
   // operator would rather see it now than at the first seal).
   taicho::keyring::KeyRing keys(flags.keys);
@@ -164,6 +163,8 @@ int Serve(const Flags& flags) {
     spdlog::error("cannot activate the server keys: {}", std::string(st.message()));
     return taicho::ExitCodeOf(st);
   }
+  config.keys = &keys;
+  taicho::workflow::DocumentWorkflow workflow(**store, config);
   // One per core and one more by default: the gate covers a seal's computing only (planning and
   // storing it, which wait for the store and the disk, are outside), and the extra one fills a
   // core while a seal reads the approved revision from the disk or waits for the token's
@@ -174,9 +175,9 @@ int Serve(const Flags& flags) {
       flags.seal_concurrency > 0
           ? flags.seal_concurrency
           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) + 1;
-  taicho::server::DocumentServiceImpl service(
-      workflow, /*authenticate_clients=*/!flags.client_ca.empty(), &keys,
-      {seal_concurrency, flags.max_concurrent_uploads});
+  taicho::server::DocumentServiceImpl service(workflow,
+                                              /*authenticate_clients=*/!flags.client_ca.empty(),
+                                              {seal_concurrency, flags.max_concurrent_uploads});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "errors/error.h"
 #include "render/document_data.h"
 
@@ -194,6 +195,8 @@ v1::Document::State ToProto(store::DocumentState state) {
       return v1::Document::ISSUED;
     case store::DocumentState::kCancelled:
       return v1::Document::CANCELLED;
+    case store::DocumentState::kWithdrawn:
+      return v1::Document::WITHDRAWN;
   }
   return v1::Document::STATE_UNSPECIFIED;
 }
@@ -210,9 +213,36 @@ std::optional<store::DocumentState> FromProto(v1::Document::State state) {
       return store::DocumentState::kIssued;
     case v1::Document::CANCELLED:
       return store::DocumentState::kCancelled;
+    case v1::Document::WITHDRAWN:
+      return store::DocumentState::kWithdrawn;
     default:
       return std::nullopt;
   }
+}
+
+namespace {
+
+std::string VietnamIso8601(int64_t ms) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%S+07:00", absl::FromUnixMillis(ms),
+                          absl::FixedTimeZone(7 * 3600));
+}
+
+}  // namespace
+
+void FillWithdrawal(const domain::Withdrawal& w, v1::Withdrawal* out) {
+  out->set_reason(w.reason);
+  out->set_actor(w.actor);
+  *out->mutable_withdraw_time() =
+      google::protobuf::util::TimeUtil::MillisecondsToTimestamp(w.time_ms);
+}
+
+void FillWithdrawal(const domain::Withdrawal& w, v1::VerificationReport* out) {
+  out->set_withdrawn(true);
+  out->set_withdraw_reason(w.reason);
+  out->set_withdraw_time(VietnamIso8601(w.time_ms));
+  // The report people read says it first: valid signatures do not make a withdrawn document valid.
+  out->set_text(absl::StrCat("VĂN BẢN ĐÃ BỊ THU HỒI / THE DOCUMENT WAS WITHDRAWN (",
+                             out->withdraw_time(), "): ", w.reason, "\n", out->text()));
 }
 
 void FillDocument(const store::DocumentRecord& r, bool with_data, v1::Document* out) {

@@ -28,6 +28,9 @@ void FillDocument(const store::DocumentRecord& record, bool with_data, v1::Docum
 void FillRevision(const store::RevisionRecord& record, v1::Revision* out);
 void FillHistory(const store::HistoryEvent& event, v1::HistoryEvent* out);
 void FillReport(const pades::VerificationReport& report, v1::VerificationReport* out);
+void FillWithdrawal(const domain::Withdrawal& withdrawal, v1::Withdrawal* out);
+// Marks a stored document's report withdrawn (after FillReport: its text gains a first line).
+void FillWithdrawal(const domain::Withdrawal& withdrawal, v1::VerificationReport* out);
 
 // Resource names.
 std::string DocumentName(const std::string& id);

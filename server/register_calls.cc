@@ -34,6 +34,10 @@ void ToProto(const store::RegisterEntry& e, v1::RegisterEntry* out) {
     *out->mutable_issue_time() = TimeUtil::MillisecondsToTimestamp(e.issue_time_ms);
   }
   out->set_void_reason(e.void_reason);
+  out->set_withdraw_reason(e.withdraw_reason);
+  if (e.withdraw_time_ms != 0) {
+    *out->mutable_withdraw_time() = TimeUtil::MillisecondsToTimestamp(e.withdraw_time_ms);
+  }
 }
 
 absl::StatusOr<store::RegisterFilter> FilterOf(const std::string& agency, int year) {
@@ -49,66 +53,57 @@ absl::StatusOr<store::RegisterFilter> FilterOf(const std::string& agency, int ye
 grpc::Status DocumentServiceImpl::ListRegister(grpc::ServerContext* context,
                                                const v1::ListRegisterRequest* request,
                                                v1::ListRegisterResponse* response) {
-  CallLog log("ListRegister", context);
-  absl::StatusOr<Caller> caller = Identify(context);
-  if (!caller.ok()) return log.Finish(caller.status(), context);
-  log.set_caller(caller->actor);
-  if (absl::Status allowed = Allow(*caller, auth::Operation::kReadRegister); !allowed.ok()) {
-    return log.Finish(allowed, context);
-  }
-  absl::StatusOr<store::RegisterFilter> filter = FilterOf(request->agency(), request->year());
-  if (!filter.ok()) return log.Finish(filter.status(), context);
-  if (request->page_size() < 0) {
-    return log.Finish(Error(ErrorCode::kUsage, "page_size: âm / negative"), context);
-  }
-  filter->limit = request->page_size() == 0 ? kDefaultRegisterPage
-                                            : std::min(request->page_size(), kMaxRegisterPage);
-  if (request->state() != v1::RegisterEntry::STATE_UNSPECIFIED) {
-    if (!v1::RegisterEntry::State_IsValid(request->state())) {
-      return log.Finish(Error(ErrorCode::kUsage, "state"), context);
-    }
-    filter->state = static_cast<store::RegisterState>(static_cast<int>(request->state()));
-  }
-  // The token is the offset of the next entry (the register only grows at its end).
-  if (!request->page_token().empty() &&
-      (!absl::SimpleAtoi(request->page_token(), &filter->offset) || filter->offset < 0)) {
-    return log.Finish(Error(ErrorCode::kUsage, "page_token"), context);
-  }
-  ++filter->limit;  // one more than asked tells whether another page exists
-  auto entries = workflow_.ListRegister(*filter);
-  if (!entries.ok()) return log.Finish(entries.status(), context);
-  const size_t page = static_cast<size_t>(filter->limit - 1);
-  if (entries->size() > page) {
-    entries->resize(page);
-    response->set_next_page_token(std::to_string(filter->offset + static_cast<int>(page)));
-  }
-  for (const store::RegisterEntry& e : *entries) ToProto(e, response->add_entries());
-  return log.Finish(absl::OkStatus(), context);
+  return Serve(
+      "ListRegister", context, auth::Operation::kReadRegister, [&](Call call) -> absl::Status {
+        absl::StatusOr<store::RegisterFilter> filter = FilterOf(request->agency(), request->year());
+        if (!filter.ok()) return filter.status();
+        if (request->page_size() < 0) return Error(ErrorCode::kUsage, "page_size: âm / negative");
+        filter->limit = request->page_size() == 0
+                            ? kDefaultRegisterPage
+                            : std::min(request->page_size(), kMaxRegisterPage);
+        if (request->state() != v1::RegisterEntry::STATE_UNSPECIFIED) {
+          if (!v1::RegisterEntry::State_IsValid(request->state())) {
+            return Error(ErrorCode::kUsage, "state");
+          }
+          filter->state = static_cast<store::RegisterState>(static_cast<int>(request->state()));
+        }
+        // The token is the offset of the next entry (the register only grows at its end).
+        if (!request->page_token().empty() &&
+            (!absl::SimpleAtoi(request->page_token(), &filter->offset) || filter->offset < 0)) {
+          return Error(ErrorCode::kUsage, "page_token");
+        }
+        ++filter->limit;  // one more than asked tells whether another page exists
+        auto entries = workflow_.ListRegister(call.caller, *filter);
+        if (!entries.ok()) return entries.status();
+        const size_t page = static_cast<size_t>(filter->limit - 1);
+        if (entries->size() > page) {
+          entries->resize(page);
+          response->set_next_page_token(std::to_string(filter->offset + static_cast<int>(page)));
+        }
+        for (const store::RegisterEntry& e : *entries) ToProto(e, response->add_entries());
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status DocumentServiceImpl::ExportRegister(
     grpc::ServerContext* context, const v1::ExportRegisterRequest* request,
     grpc::ServerWriter<v1::ExportRegisterChunk>* writer) {
-  CallLog log("ExportRegister", context);
-  absl::StatusOr<Caller> caller = Identify(context);
-  if (!caller.ok()) return log.Finish(caller.status(), context);
-  log.set_caller(caller->actor);
-  if (absl::Status allowed = Allow(*caller, auth::Operation::kReadRegister); !allowed.ok()) {
-    return log.Finish(allowed, context);
-  }
-  absl::StatusOr<store::RegisterFilter> filter = FilterOf(request->agency(), request->year());
-  if (!filter.ok()) return log.Finish(filter.status(), context);
-  // A register holds at most a few thousand entries a year: one query, then chunks.
-  filter->limit = 1 << 20;
-  auto entries = workflow_.ListRegister(*filter);
-  if (!entries.ok()) return log.Finish(entries.status(), context);
-  const std::string csv = workflow::RegisterCsv(*entries);
-  for (size_t at = 0; at < csv.size() && !context->IsCancelled(); at += kCsvChunkBytes) {
-    v1::ExportRegisterChunk chunk;
-    chunk.set_data(csv.substr(at, kCsvChunkBytes));
-    if (!writer->Write(chunk)) break;
-  }
-  return log.Finish(absl::OkStatus(), context);
+  return Serve(
+      "ExportRegister", context, auth::Operation::kReadRegister, [&](Call call) -> absl::Status {
+        absl::StatusOr<store::RegisterFilter> filter = FilterOf(request->agency(), request->year());
+        if (!filter.ok()) return filter.status();
+        // A register holds at most a few thousand entries a year: one query, then chunks.
+        filter->limit = 1 << 20;
+        auto entries = workflow_.ListRegister(call.caller, *filter);
+        if (!entries.ok()) return entries.status();
+        const std::string csv = workflow::RegisterCsv(*entries);
+        for (size_t at = 0; at < csv.size() && !context->IsCancelled(); at += kCsvChunkBytes) {
+          v1::ExportRegisterChunk chunk;
+          chunk.set_data(csv.substr(at, kCsvChunkBytes));
+          if (!writer->Write(chunk)) break;
+        }
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace taicho::server

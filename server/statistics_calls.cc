@@ -24,34 +24,32 @@ void ToProto(const workflow::ProcedureStatistics& s, v1::ProcedureStatistics* ou
 grpc::Status DocumentServiceImpl::GetDeskStatistics(grpc::ServerContext* context,
                                                     const v1::GetDeskStatisticsRequest* request,
                                                     v1::DeskStatistics* response) {
-  CallLog log("GetDeskStatistics", context);
-  absl::StatusOr<Caller> caller = Identify(context);
-  if (!caller.ok()) return log.Finish(caller.status(), context);
-  log.set_caller(caller->actor);
-  if (absl::Status allowed = Allow(*caller, auth::Operation::kReadStatistics); !allowed.ok()) {
-    return log.Finish(allowed, context);
-  }
-  using google::protobuf::util::TimeUtil;
-  workflow::StatisticsQuery query;
-  query.desk = request->desk();
-  query.procedure = request->procedure();
-  if (request->has_period_start()) {
-    query.from_ms = TimeUtil::TimestampToMilliseconds(request->period_start());
-  }
-  if (request->has_period_end()) {
-    query.to_ms = TimeUtil::TimestampToMilliseconds(request->period_end());
-  }
-  if (request->on_the_spot_minutes() < 0 || request->on_the_spot_minutes() > 7 * 24 * 60) {
-    return log.Finish(Error(ErrorCode::kUsage, "on_the_spot_minutes: 0..10080"), context);
-  }
-  if (request->on_the_spot_minutes() > 0) {
-    query.on_the_spot_ms = int64_t{request->on_the_spot_minutes()} * 60 * 1000;
-  }
-  auto stats = workflow_.DeskStatistics(query);
-  if (!stats.ok()) return log.Finish(stats.status(), context);
-  for (size_t i = 0; i + 1 < stats->size(); ++i) ToProto((*stats)[i], response->add_procedures());
-  ToProto(stats->back(), response->mutable_total());
-  return log.Finish(absl::OkStatus(), context);
+  return Serve(
+      "GetDeskStatistics", context, auth::Operation::kReadStatistics,
+      [&](Call call) -> absl::Status {
+        using google::protobuf::util::TimeUtil;
+        workflow::StatisticsQuery query;
+        query.desk = request->desk();
+        query.procedure = request->procedure();
+        if (request->has_period_start()) {
+          query.from_ms = TimeUtil::TimestampToMilliseconds(request->period_start());
+        }
+        if (request->has_period_end()) {
+          query.to_ms = TimeUtil::TimestampToMilliseconds(request->period_end());
+        }
+        if (request->on_the_spot_minutes() < 0 || request->on_the_spot_minutes() > 7 * 24 * 60) {
+          return Error(ErrorCode::kUsage, "on_the_spot_minutes: 0..10080");
+        }
+        if (request->on_the_spot_minutes() > 0) {
+          query.on_the_spot_ms = int64_t{request->on_the_spot_minutes()} * 60 * 1000;
+        }
+        auto stats = workflow_.DeskStatistics(call.caller, query);
+        if (!stats.ok()) return stats.status();
+        for (size_t i = 0; i + 1 < stats->size(); ++i)
+          ToProto((*stats)[i], response->add_procedures());
+        ToProto(stats->back(), response->mutable_total());
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace taicho::server

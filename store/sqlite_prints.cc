@@ -19,6 +19,12 @@ CREATE TABLE IF NOT EXISTS print_jobs (
 );
 CREATE INDEX IF NOT EXISTS print_jobs_by_desk ON print_jobs (desk, seq);
 CREATE INDEX IF NOT EXISTS print_jobs_by_document ON print_jobs (document_id, seq);
+CREATE TABLE IF NOT EXISTS print_job_closures (
+  seq INTEGER PRIMARY KEY REFERENCES print_jobs (seq),
+  reason TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  time INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS prints (
   document_id TEXT NOT NULL REFERENCES documents (id),
   print_id TEXT NOT NULL,
@@ -36,7 +42,8 @@ CREATE TABLE IF NOT EXISTS prints (
 namespace {
 
 constexpr char kSealed[] = "3";  // DocumentState::kSealed
-constexpr char kCancelled[] = "5";
+// Documents whose jobs are never pending: cancelled (5) or withdrawn (6).
+constexpr char kEnded[] = "(5, 6)";
 
 // A job is pending while no print of its document fulfilled it (a print fulfils every job of the
 // document up to the newest one when it was recorded).
@@ -95,8 +102,8 @@ absl::StatusOr<std::vector<PrintJob>> SelectPendingJobs(SqliteDb& db, const std:
   auto s = db.Prepare(
       absl::StrCat("SELECT j.seq, j.document_id, j.desk, j.revision, j.reason, j.actor, j.time "
                    "FROM print_jobs j JOIN documents d ON d.id = j.document_id "
-                   "WHERE j.seq > ?1 AND (?2 = '' OR j.desk = ?2) AND d.state <> ",
-                   kCancelled, " AND ", kPending, " ORDER BY j.seq LIMIT ?3"));
+                   "WHERE j.seq > ?1 AND (?2 = '' OR j.desk = ?2) AND d.state NOT IN ",
+                   kEnded, " AND ", kPending, " ORDER BY j.seq LIMIT ?3"));
   if (!s.ok()) return s.status();
   s->Bind(1, after_sequence).Bind(2, desk).Bind(3, static_cast<int64_t>(limit));
   std::vector<PrintJob> out;
@@ -119,6 +126,17 @@ absl::StatusOr<int64_t> NewestPendingJob(SqliteDb& db, const std::string& docume
   absl::StatusOr<bool> row = s->Step();
   if (!row.ok()) return row.status();
   return *row ? s->Int(0) : 0;  // MAX of nothing is NULL, read as 0
+}
+
+absl::Status ClosePendingJobs(SqliteDb& db, const std::string& document_id,
+                              const std::string& reason, const std::string& actor,
+                              int64_t time_ms) {
+  auto s = db.Prepare(
+      absl::StrCat("INSERT OR IGNORE INTO print_job_closures (seq, reason, actor, time) "
+                   "SELECT j.seq, ?2, ?3, ?4 FROM print_jobs j WHERE j.document_id = ?1 AND ",
+                   kPending));
+  if (!s.ok()) return s.status();
+  return s->Bind(1, document_id).Bind(2, reason).Bind(3, actor).Bind(4, time_ms).Run();
 }
 
 absl::StatusOr<std::optional<PrintRecord>> SelectPrint(SqliteDb& db, const std::string& document_id,

@@ -30,6 +30,11 @@ absl::StatusOr<std::vector<PrintJob>> SelectPendingJobs(SqliteDb& db, const std:
 // The newest pending job of the document (0 when none).
 absl::StatusOr<int64_t> NewestPendingJob(SqliteDb& db, const std::string& document_id);
 
+// Closes the document's pending jobs with `reason` (a withdrawal): recorded in
+// print_job_closures, the jobs then never list again (the document's state keeps them out).
+absl::Status ClosePendingJobs(SqliteDb& db, const std::string& document_id,
+                              const std::string& reason, const std::string& actor, int64_t time_ms);
+
 absl::StatusOr<std::optional<PrintRecord>> SelectPrint(SqliteDb& db, const std::string& document_id,
                                                        const std::string& print_id);
 absl::Status InsertPrint(SqliteDb& db, const PrintRecord& print);

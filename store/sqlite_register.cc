@@ -35,6 +35,11 @@ namespace {
 constexpr char kColumns[] =
     "agency, year, number, state, document_id, session_id, issue_date, kind, symbol, summary, "
     "signer, sealer, dossier_code, void_reason, allocate_time, issue_time";
+// What a listing reads: the inserted columns and those added later (AddWithdrawColumns).
+constexpr char kReadColumns[] =
+    "agency, year, number, state, document_id, session_id, issue_date, kind, symbol, summary, "
+    "signer, sealer, dossier_code, void_reason, allocate_time, issue_time, withdraw_reason, "
+    "withdraw_time";
 
 RegisterEntry ReadEntry(const SqliteStatement& s) {
   RegisterEntry e;
@@ -54,6 +59,8 @@ RegisterEntry ReadEntry(const SqliteStatement& s) {
   e.void_reason = s.Text(13);
   e.allocate_time_ms = s.Int(14);
   e.issue_time_ms = s.Int(15);
+  e.withdraw_reason = s.Text(16);
+  e.withdraw_time_ms = s.Int(17);
   return e;
 }
 
@@ -157,10 +164,30 @@ absl::Status MarkIssued(SqliteDb& db, const std::string& session_id, int64_t tim
   return absl::OkStatus();
 }
 
+absl::Status AddWithdrawColumns(SqliteDb& db) {
+  auto has = db.Prepare("SELECT 1 FROM pragma_table_info('register') WHERE name = 'withdraw_time'");
+  if (!has.ok()) return has.status();
+  absl::StatusOr<bool> row = has->Step();
+  if (!row.ok()) return row.status();
+  if (*row) return absl::OkStatus();
+  return db.Exec(
+      "ALTER TABLE register ADD COLUMN withdraw_reason TEXT NOT NULL DEFAULT ''; "
+      "ALTER TABLE register ADD COLUMN withdraw_time INTEGER NOT NULL DEFAULT 0;");
+}
+
+absl::Status MarkWithdrawn(SqliteDb& db, const std::string& document_id, const std::string& reason,
+                           int64_t time_ms) {
+  auto update = db.Prepare(
+      "UPDATE register SET state = 4, withdraw_reason = ?2, withdraw_time = ?3 "
+      "WHERE document_id = ?1 AND state = 2");
+  if (!update.ok()) return update.status();
+  return update->Bind(1, document_id).Bind(2, reason).Bind(3, time_ms).Run();
+}
+
 absl::StatusOr<std::vector<RegisterEntry>> SelectRegister(SqliteDb& db,
                                                           const RegisterFilter& filter) {
   auto select = db.Prepare(
-      absl::StrCat("SELECT ", kColumns,
+      absl::StrCat("SELECT ", kReadColumns,
                    " FROM register WHERE (?1 = '' OR agency = ?1) AND (?2 = 0 OR year = ?2) "
                    "AND (?3 = 0 OR state = ?3) ORDER BY agency, year, number LIMIT ?5 OFFSET ?4"));
   if (!select.ok()) return select.status();

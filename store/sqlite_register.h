@@ -21,6 +21,13 @@ absl::Status VoidAllocated(SqliteDb& db, const std::string& agency, int year, in
 // when that number is no longer allocated (voided: prepared again, or its signing abandoned), so a
 // document never carries a number the register does not show as issued to it.
 absl::Status MarkIssued(SqliteDb& db, const std::string& session_id, int64_t time_ms);
+// The withdrawal's columns came after the table: added on open when missing (old and new stores
+// take the same path).
+absl::Status AddWithdrawColumns(SqliteDb& db);
+// The document's issued number (if any: its data may carry its own) becomes kWithdrawn with the
+// reason and time. The number stays in the register, never given again.
+absl::Status MarkWithdrawn(SqliteDb& db, const std::string& document_id, const std::string& reason,
+                           int64_t time_ms);
 absl::StatusOr<std::vector<RegisterEntry>> SelectRegister(SqliteDb& db,
                                                           const RegisterFilter& filter);
 

@@ -453,6 +453,34 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  absl::StatusOr<DocumentRecord> Withdraw(const std::string& id,
+                                          const std::vector<DocumentState>& allowed_from,
+                                          const Withdrawal& withdrawal,
+                                          const HistoryEvent& event) override {
+    DocumentRecord out;
+    absl::Status st = writes_.Run([&](SqliteDb& db) -> absl::Status {
+      absl::StatusOr<DocumentRecord> doc = GetDocumentIn(db, id);
+      if (!doc.ok()) return doc.status();
+      if (std::find(allowed_from.begin(), allowed_from.end(), doc->state) == allowed_from.end()) {
+        return Error(ErrorCode::kTransitionInvalid,
+                     absl::StrCat("state ", static_cast<int>(doc->state)));
+      }
+      absl::Status written =
+          UpdateDocument(id, DocumentState::kWithdrawn, doc->latest_revision, withdrawal.time_ms);
+      if (written.ok()) written = MarkWithdrawn(db, id, withdrawal.reason, withdrawal.time_ms);
+      if (written.ok()) {
+        written = ClosePendingJobs(db, id, withdrawal.reason, withdrawal.actor, withdrawal.time_ms);
+      }
+      if (written.ok()) written = InsertEvent(event);
+      out = *std::move(doc);
+      out.state = DocumentState::kWithdrawn;
+      out.update_time_ms = withdrawal.time_ms;
+      return written;
+    });
+    if (!st.ok()) return st;
+    return out;
+  }
+
  private:
   absl::Status InsertDocument(const DocumentRecord& d, const RevisionRecord& draft,
                               const HistoryEvent& event) {
@@ -770,6 +798,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir) {
   if (st.ok()) st = db->Exec(kSchema);
   if (st.ok()) st = AddSupersededColumn(*db);
   if (st.ok()) st = db->Exec(kRegisterSchema);
+  if (st.ok()) st = AddWithdrawColumns(*db);
   if (st.ok()) st = db->Exec(kPrintSchema);
   if (st.ok()) st = BackfillPrintJobs(*db);
   if (st.ok()) st = SyncDirectory(dir);

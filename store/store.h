@@ -1,6 +1,9 @@
 // What taichod keeps: documents, their revisions (PDF files, never changed once written), signing
-// sessions and the history. One interface, so a PostgreSQL backend can follow the embedded SQLite
-// one (store/sqlite_store.h).
+// sessions, the register, the print queue and the history. The records are the domain's
+// (domain/records.h); here are the ports the use cases (workflow/) need — blobs, documents,
+// sessions, the register, the print queue — each an interface, and Store, all of them at once,
+// which a backend implements (the embedded SQLite one: store/sqlite_store.h; a PostgreSQL one can
+// follow). A use case that needs only the register takes only RegisterStore.
 //
 // Contract of every implementation: each mutating call is one transaction; when it returns OK the
 // change is durable (it survives a crash or power loss), and when it fails or the process dies
@@ -16,65 +19,22 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "domain/records.h"
 
 namespace taicho::store {
 
-// The stored values are part of the on-disk format: never renumber.
-enum class DocumentState { kDraft = 1, kApproved = 2, kSealed = 3, kIssued = 4, kCancelled = 5 };
-enum class RevisionPurpose { kDraft = 1, kApproval = 2, kSeal = 3 };
-
-struct DocumentRecord {
-  std::string id;  // random, 32 lowercase hex digits
-  std::string kind;
-  std::string dossier_code;
-  std::string request_id;
-  std::string request_hash;  // SHA-256 hex of the create request's content (idempotency check)
-  std::string procedure;
-  std::string desk;
-  std::string title;
-  std::string data_json;  // the document data as render/ reads it
-  DocumentState state = DocumentState::kDraft;
-  int64_t create_time_ms = 0;  // Unix milliseconds
-  int64_t update_time_ms = 0;
-  int latest_revision = 0;
-};
-
-struct RevisionRecord {
-  std::string document_id;
-  int number = 0;  // 1 = the draft
-  RevisionPurpose purpose = RevisionPurpose::kDraft;
-  std::string sha256;  // the blob holding the PDF
-  int64_t size = 0;
-  std::string signer;  // certificate subject; empty for the draft
-  int64_t create_time_ms = 0;
-};
-
-struct HistoryEvent {
-  std::string document_id;
-  int64_t time_ms = 0;
-  std::string actor;
-  std::string action;
-  std::string detail;  // never document content, never secrets
-  int revision = 0;
-};
-
-struct SessionRecord {
-  std::string id;  // random, 32 lowercase hex digits
-  std::string document_id;
-  int base_revision = 0;                       // the revision the signature is added to
-  DocumentState from = DocumentState::kDraft;  // the state the document must still be in
-  DocumentState to = DocumentState::kApproved;
-  RevisionPurpose purpose = RevisionPurpose::kApproval;
-  std::string prepared_json;    // pades::PreparedSignature::ToJson(), every input fixed
-  std::string prepared_sha256;  // the blob holding the prepared PDF
-  std::string signer;           // the certificate subject
-  int64_t create_time_ms = 0;
-  int64_t expire_time_ms = 0;
-  int completed_revision = 0;  // 0 while open
-  // The id of the session of the same document and purpose stored after this one while it was
-  // open; empty otherwise. A superseded session never completes (kSessionSuperseded).
-  std::string superseded_by;
-};
+// The domain's records under their old names, so callers written against store:: keep compiling.
+using domain::DocumentRecord;
+using domain::DocumentState;
+using domain::HistoryEvent;
+using domain::PrintJob;
+using domain::PrintRecord;
+using domain::RegisterEntry;
+using domain::RegisterState;
+using domain::RevisionPurpose;
+using domain::RevisionRecord;
+using domain::SessionRecord;
+using domain::Withdrawal;
 
 // The state change a signature makes: from `from` at `base_revision` to `to` at the next one.
 struct SignatureCommit {
@@ -101,31 +61,6 @@ struct CreateOutcome {
   bool created = false;  // false: the dossier code + request id already named this document
 };
 
-// The register of issued documents (sổ đăng ký văn bản đi), per issuing agency and year: numbers
-// from 1 on 1 January, each given once. A number is allocated when the seal step prepares the
-// issue; it becomes kIssued when that seal completes, or kVoid with the reason when the attempt
-// is abandoned — the register keeps the gap and why, and never gives the number again.
-enum class RegisterState { kAllocated = 1, kIssued = 2, kVoid = 3 };
-
-struct RegisterEntry {
-  std::string agency;  // the issuing agency as the document names it
-  int year = 0;
-  int number = 0;
-  RegisterState state = RegisterState::kAllocated;
-  std::string document_id;
-  std::string session_id;  // the seal session that will write the number
-  std::string issue_date;  // YYYY-MM-DD, Vietnam time: the date written into the document
-  std::string kind;
-  std::string symbol;  // "QĐ-UBND"
-  std::string summary;
-  std::string signer;  // the approving officer's certificate subject
-  std::string sealer;  // the agency certificate's subject
-  std::string dossier_code;
-  std::string void_reason;
-  int64_t allocate_time_ms = 0;
-  int64_t issue_time_ms = 0;  // when the seal completed (kIssued)
-};
-
 struct RegisterFilter {
   std::string agency;  // empty: any
   std::optional<int> year;
@@ -134,42 +69,16 @@ struct RegisterFilter {
   int offset = 0;  // skip this many (paging)
 };
 
-// The print station's queue: a job for each document that became SEALED (first print) and for
-// each reprint asked for, numbered by one sequence that only grows, in commit order — a cursor
-// into it resumes a watch with nothing missed. A job is pending until a print of its document
-// is recorded after it.
-struct PrintJob {
-  int64_t sequence = 0;
-  std::string document_id;
-  std::string desk;
-  int revision = 0;    // the revision to print
-  std::string reason;  // empty for the first print; the reprint's reason
-  std::string actor;   // who asked (the sealer, or who asked for the reprint)
-  int64_t time_ms = 0;
-};
-
-// One recorded print (a rendition on paper): who printed which revision, when, how many copies.
-struct PrintRecord {
-  std::string document_id;
-  std::string print_id;      // the station's id for this print: the idempotency key
-  int64_t job_sequence = 0;  // the newest job this print fulfilled
-  int revision = 0;
-  std::string printer;
-  int copies = 1;
-  std::string officer;  // the converting officer named on the rendition
-  std::string actor;    // the print station's identity
-  int64_t time_ms = 0;
-};
-
 struct PrintOutcome {
   DocumentRecord document;
   PrintRecord print;
   bool recorded = false;  // false: this print id was already recorded (nothing changed)
 };
 
-class Store {
+// Content-addressed files (the PDFs of revisions and prepared signatures).
+class BlobStore {
  public:
-  virtual ~Store() = default;
+  virtual ~BlobStore() = default;
 
   // A fresh path in the store's scratch directory, on the same file system as the blobs, for a
   // file the caller writes and then hands to PutBlob (or removes).
@@ -186,6 +95,12 @@ class Store {
 
   // A readable local path of the blob (kDocumentNotFound when missing).
   virtual absl::StatusOr<std::string> BlobPath(const std::string& sha256) = 0;
+};
+
+// Documents, their revisions and history, and the state changes that are not signatures.
+class DocumentStore {
+ public:
+  virtual ~DocumentStore() = default;
 
   // The document created for (dossier_code, request_id), if any.
   virtual absl::StatusOr<std::optional<DocumentRecord>> FindByRequest(
@@ -204,6 +119,29 @@ class Store {
 
   // Newest first ((create_time, id) descending).
   virtual absl::StatusOr<std::vector<DocumentRecord>> ListDocuments(const ListFilter& filter) = 0;
+
+  // Moves the document from one of `allowed_from` to `to` and records `event`, all or nothing
+  // (kTransitionInvalid when the document is in another state).
+  virtual absl::StatusOr<DocumentRecord> Transition(const std::string& id,
+                                                    const std::vector<DocumentState>& allowed_from,
+                                                    DocumentState to,
+                                                    const HistoryEvent& event) = 0;
+
+  // Withdraws (thu hồi) the document, all or nothing: checks it is in one of `allowed_from`
+  // (kTransitionInvalid), moves it to kWithdrawn, marks its issued register number withdrawn with
+  // `withdrawal`'s reason and time (the number stays given), closes its pending print jobs with
+  // the reason, and records `event`. Spans the register and the print queue in one transaction:
+  // a withdrawn document never leaves a job to print or a register line saying "issued".
+  virtual absl::StatusOr<DocumentRecord> Withdraw(const std::string& id,
+                                                  const std::vector<DocumentState>& allowed_from,
+                                                  const Withdrawal& withdrawal,
+                                                  const HistoryEvent& event) = 0;
+};
+
+// Signing sessions (split signing) and the state change every signature makes.
+class SessionStore {
+ public:
+  virtual ~SessionStore() = default;
 
   // Stores an open session and its history event. Every other open session of the same document
   // and purpose becomes superseded by it (only the newest preparation may complete).
@@ -230,6 +168,12 @@ class Store {
   virtual absl::StatusOr<DocumentRecord> AddSignature(const SignatureCommit& commit,
                                                       const RevisionRecord& revision,
                                                       const HistoryEvent& event) = 0;
+};
+
+// The register of issued documents.
+class RegisterStore {
+ public:
+  virtual ~RegisterStore() = default;
 
   // Gives `entry` (its number ignored) the next number of (agency, year), all or nothing, and
   // records `event` (its detail prefixed with "number N/YEAR"). Earlier allocations of the same
@@ -245,9 +189,15 @@ class Store {
                                   const std::string& reason) = 0;
   // Agency, year, number ascending.
   virtual absl::StatusOr<std::vector<RegisterEntry>> ListRegister(const RegisterFilter& filter) = 0;
+};
+
+// The print station's queue (see PrintJob) and the recorded prints.
+class PrintQueue {
+ public:
+  virtual ~PrintQueue() = default;
 
   // Pending print jobs with a sequence above `after_sequence`, of `desk` (empty: every desk) and
-  // of documents not cancelled, oldest first, at most `limit`.
+  // of documents neither cancelled nor withdrawn, oldest first, at most `limit`.
   virtual absl::StatusOr<std::vector<PrintJob>> ListPrintJobs(const std::string& desk,
                                                               int64_t after_sequence,
                                                               int limit) = 0;
@@ -269,13 +219,13 @@ class Store {
                                                  const HistoryEvent& event) = 0;
   // The document's recorded prints, oldest first.
   virtual absl::StatusOr<std::vector<PrintRecord>> ListPrints(const std::string& document_id) = 0;
-
-  // Moves the document from one of `allowed_from` to `to` and records `event`, all or nothing
-  // (kTransitionInvalid when the document is in another state).
-  virtual absl::StatusOr<DocumentRecord> Transition(const std::string& id,
-                                                    const std::vector<DocumentState>& allowed_from,
-                                                    DocumentState to,
-                                                    const HistoryEvent& event) = 0;
 };
+
+// Every port at once: what a backend implements and what taichod opens.
+class Store : public BlobStore,
+              public DocumentStore,
+              public SessionStore,
+              public RegisterStore,
+              public PrintQueue {};
 
 }  // namespace taicho::store

@@ -31,6 +31,10 @@
 namespace taicho {
 namespace {
 
+// Callers of a workflow that authenticates no one (the rules of roles are workflow_test's).
+workflow::Caller TestCaller() { return workflow::Caller::Unauthenticated("test"); }
+workflow::Caller Clerk() { return workflow::Caller::Unauthenticated("clerk"); }
+
 using testing::ExpectAllSignaturesValid;
 using testing::ExpectNumberAndDateInPlace;
 using testing::FindOnLine;
@@ -371,8 +375,7 @@ class IssueWorkflow : public ::testing::Test {
     in.procedure = "1.001612";
     in.desk = "mot-cua";
     in.data_json = BlankDecisionJson();
-    in.actor = "intake";
-    auto out = workflow_->Create(in);
+    auto out = workflow_->Create(workflow::Caller::Unauthenticated("intake"), in);
     EXPECT_TRUE(out.ok()) << out.status();
     return out.ok() ? out->document.id : "";
   }
@@ -384,15 +387,14 @@ class IssueWorkflow : public ::testing::Test {
     in.document_id = id;
     in.role = role;
     in.chain = key.CertificateChain();
-    in.actor = "test";
-    return workflow_->Prepare(in);
+    return workflow_->Prepare(TestCaller(), in);
   }
 
   absl::StatusOr<workflow::CompleteOutput> Complete(const workflow::PrepareOutput& p,
                                                     signer::KeySigner& key) {
     auto value = key.Sign(p.to_be_signed, p.digest);
     if (!value.ok()) return value.status();
-    return workflow_->Complete(p.session.id, *value, "test");
+    return workflow_->Complete(TestCaller(), p.session.id, *value);
   }
 
   void Approve(const std::string& id) {
@@ -403,7 +405,7 @@ class IssueWorkflow : public ::testing::Test {
   }
 
   std::string LatestPdf(const std::string& id) {
-    auto rev = workflow_->OpenRevision(id, 0);
+    auto rev = workflow_->OpenRevision(TestCaller(), id, 0);
     EXPECT_TRUE(rev.ok()) << rev.status();
     return rev.ok() ? rev->second : "";
   }
@@ -503,7 +505,6 @@ TEST_F(IssueWorkflow, ServerSealIsOnePassAndAFailedOneLeavesAGap) {
   workflow::PrepareInput in;
   in.document_id = first;
   in.role = workflow::SignatureRole::kSeal;
-  in.actor = "clerk";
   int computing_calls = 0, signed_calls = 0;
   workflow::ComputeHooks counted;
   counted.computing = [&] {
@@ -511,12 +512,12 @@ TEST_F(IssueWorkflow, ServerSealIsOnePassAndAFailedOneLeavesAGap) {
     return absl::OkStatus();
   };
   counted.computed = [&] { ++signed_calls; };  // once a signed file is complete, before storing
-  auto failed = workflow_->SignWith(in, wrong, counted);
+  auto failed = workflow_->SignWith(Clerk(), in, wrong, counted);
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(computing_calls, 1);
   EXPECT_EQ(signed_calls, 0);
   EXPECT_TRUE(HasCode(failed.status(), ErrorCode::kSignatureValueInvalid)) << failed.status();
-  auto view = workflow_->Get(first, true);
+  auto view = workflow_->Get(TestCaller(), first, true);
   ASSERT_TRUE(view.ok());
   EXPECT_EQ(view->document.state, store::DocumentState::kApproved);
   EXPECT_EQ(view->revisions.size(), 2u);
@@ -525,7 +526,7 @@ TEST_F(IssueWorkflow, ServerSealIsOnePassAndAFailedOneLeavesAGap) {
   // kept between seals — and each update carries one font program per font, not one per field.
   for (const std::string& id : {first, second, third}) {
     in.document_id = id;
-    const size_t revisions_before = workflow_->Get(id, true)->revisions.size();
+    const size_t revisions_before = workflow_->Get(TestCaller(), id, true)->revisions.size();
     workflow::ComputeHooks hooks;
     hooks.computing = [&] {
       ++computing_calls;
@@ -534,9 +535,9 @@ TEST_F(IssueWorkflow, ServerSealIsOnePassAndAFailedOneLeavesAGap) {
     hooks.computed = [&] {
       ++signed_calls;
       // Not stored yet when the hook runs.
-      EXPECT_EQ(workflow_->Get(id, true)->revisions.size(), revisions_before);
+      EXPECT_EQ(workflow_->Get(TestCaller(), id, true)->revisions.size(), revisions_before);
     };
-    auto sealed = workflow_->SignWith(in, *seal_, hooks);
+    auto sealed = workflow_->SignWith(Clerk(), in, *seal_, hooks);
     ASSERT_TRUE(sealed.ok()) << sealed.status();
     EXPECT_EQ(sealed->document.state, store::DocumentState::kSealed);
     EXPECT_EQ(sealed->revision.number, 3);
@@ -559,7 +560,7 @@ TEST_F(IssueWorkflow, ServerSealIsOnePassAndAFailedOneLeavesAGap) {
   EXPECT_EQ(FontProgramsAfter(LatestPdf(first), approved_size), 2);
 
   // The record: no session for a one-pass seal, the number's allocation and the seal.
-  view = workflow_->Get(first, true);
+  view = workflow_->Get(TestCaller(), first, true);
   ASSERT_TRUE(view.ok());
   std::vector<std::string> actions;
   for (const store::HistoryEvent& e : view->history) actions.push_back(e.action);
@@ -581,11 +582,12 @@ TEST_F(IssueWorkflow, ServerSealIsOnePassAndAFailedOneLeavesAGap) {
   workflow::ComputeHooks gave_up;
   gave_up.computing = [] { return Error(ErrorCode::kCancelled, "the caller went away"); };
   gave_up.computed = [&] { ++signed_calls; };
-  auto cancelled = workflow_->SignWith(in, *seal_, gave_up);
+  auto cancelled = workflow_->SignWith(Clerk(), in, *seal_, gave_up);
   EXPECT_TRUE(HasCode(cancelled.status(), ErrorCode::kCancelled)) << cancelled.status();
   EXPECT_EQ(signed_calls, 3);
-  EXPECT_EQ(workflow_->Get(fourth, true)->document.state, store::DocumentState::kApproved);
-  EXPECT_EQ(workflow_->Get(fourth, true)->revisions.size(), 2u);
+  EXPECT_EQ(workflow_->Get(TestCaller(), fourth, true)->document.state,
+            store::DocumentState::kApproved);
+  EXPECT_EQ(workflow_->Get(TestCaller(), fourth, true)->revisions.size(), 2u);
   listed = store_->ListRegister({});
   ASSERT_TRUE(listed.ok());
   ASSERT_EQ(listed->size(), 5u);
@@ -617,7 +619,7 @@ TEST(DeskStatistics, CountsSharesAndPercentilesPerProcedure) {
     in.procedure = procedure;
     in.desk = "Quầy 1";
     in.data_json = BlankDecisionJson();
-    auto out = wf.Create(in);
+    auto out = wf.Create(TestCaller(), in);
     EXPECT_TRUE(out.ok()) << out.status();
     return out.ok() ? out->document.id : "";
   };
@@ -636,7 +638,7 @@ TEST(DeskStatistics, CountsSharesAndPercentilesPerProcedure) {
   now = t0 + 24 * 60 * kMinute;
   (void)a4;  // still a draft: received, not returned
 
-  auto stats = wf.DeskStatistics({});
+  auto stats = wf.DeskStatistics(TestCaller(), {});
   ASSERT_TRUE(stats.ok()) << stats.status();
   ASSERT_EQ(stats->size(), 3u);
   const workflow::ProcedureStatistics& a = (*stats)[0];
@@ -658,12 +660,12 @@ TEST(DeskStatistics, CountsSharesAndPercentilesPerProcedure) {
   // A period that ends before the dossiers came, and another desk: nothing.
   workflow::StatisticsQuery before;
   before.to_ms = t0 - 1;
-  stats = wf.DeskStatistics(before);
+  stats = wf.DeskStatistics(TestCaller(), before);
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->back().received, 0);
   workflow::StatisticsQuery other;
   other.desk = "Quầy 2";
-  stats = wf.DeskStatistics(other);
+  stats = wf.DeskStatistics(TestCaller(), other);
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->back().received, 0);
 }

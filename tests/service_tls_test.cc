@@ -382,6 +382,14 @@ TEST_F(ServiceMtls, EachRoleCallsOnlyWhatItMay) {
         return Finish(stub.GetDeskStatistics(context.get(), v1::GetDeskStatisticsRequest(), &out),
                       *context);
       }
+      case Operation::kWithdrawDocument: {
+        // A name that does not exist: an allowed caller gets NOT_FOUND, nothing is withdrawn.
+        v1::WithdrawDocumentRequest request;
+        request.set_name("documents/00000000000000000000000000000000");
+        request.set_reason("test");
+        v1::Document out;
+        return Finish(stub.WithdrawDocument(context.get(), request, &out), *context);
+      }
     }
     return {};
   };

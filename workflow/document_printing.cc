@@ -19,10 +19,14 @@ absl::Status CheckText(const std::string& value, const char* what, bool required
 
 }  // namespace
 
-absl::StatusOr<std::vector<store::PrintJob>> DocumentWorkflow::ReadyToPrint(const std::string& desk,
+absl::StatusOr<std::vector<store::PrintJob>> DocumentWorkflow::ReadyToPrint(const Caller& caller,
+                                                                            const std::string& desk,
                                                                             int64_t after_sequence,
                                                                             int limit,
                                                                             int64_t max_wait_ms) {
+  if (absl::Status st = domain::Authorize(caller, domain::Operation::kWatchReady); !st.ok()) {
+    return st;
+  }
   if (absl::Status st = CheckText(desk, "desk", false); !st.ok()) return st;
   if (after_sequence < 0 || limit <= 0) return Error(ErrorCode::kUsage, "cursor or limit");
   absl::StatusOr<std::vector<store::PrintJob>> jobs =
@@ -32,7 +36,15 @@ absl::StatusOr<std::vector<store::PrintJob>> DocumentWorkflow::ReadyToPrint(cons
   return store_.ListPrintJobs(desk, after_sequence, limit);
 }
 
-absl::StatusOr<store::PrintOutcome> DocumentWorkflow::MarkPrinted(const PrintInput& in) {
+absl::StatusOr<store::PrintOutcome> DocumentWorkflow::MarkPrinted(const Caller& caller,
+                                                                  const PrintInput& in) {
+  if (absl::Status st = domain::Authorize(caller, domain::Operation::kMarkPrinted); !st.ok()) {
+    return st;
+  }
+  // The station names the revision it printed in full: one of another document is a mix-up.
+  if (in.revision_document_id != in.document_id) {
+    return Error(ErrorCode::kUsage, "revision of another document");
+  }
   for (absl::Status st :
        {CheckText(in.print_id, "print_id", true), CheckText(in.printer, "printer", true),
         CheckText(in.officer, "officer", false)}) {
@@ -50,42 +62,38 @@ absl::StatusOr<store::PrintOutcome> DocumentWorkflow::MarkPrinted(const PrintInp
   print.printer = in.printer;
   print.copies = in.copies;
   print.officer = in.officer;
-  print.actor = in.actor;
+  print.actor = caller.actor;
   print.time_ms = now;
   // History detail: English, no document content; the officer's name is who converted, as the
   // paper copy itself states.
   const store::HistoryEvent event{
       in.document_id,
       now,
-      in.actor,
+      caller.actor,
       "printed",
       absl::StrCat("print ", in.print_id, ": ", in.copies, " copies on ", in.printer,
                    in.officer.empty() ? "" : ", converted by " + in.officer),
       in.revision};
   // SEALED: the first print issues it. ISSUED: only a queued reprint (the store checks one is
   // pending), so a station cannot print an issued document twice by inventing a new print id.
-  return store_.RecordPrint(print, {store::DocumentState::kSealed, store::DocumentState::kIssued},
+  return store_.RecordPrint(print, domain::StatesAllowing(domain::Action::kPrint),
                             store::DocumentState::kIssued, event);
 }
 
-absl::StatusOr<store::PrintJob> DocumentWorkflow::RequestReprint(const std::string& id,
-                                                                 const std::string& reason,
-                                                                 const std::string& actor) {
+absl::StatusOr<store::PrintJob> DocumentWorkflow::RequestReprint(const Caller& caller,
+                                                                 const std::string& id,
+                                                                 const std::string& reason) {
+  if (absl::Status st = domain::Authorize(caller, domain::Operation::kRequestReprint); !st.ok()) {
+    return st;
+  }
   if (reason.empty() || reason.size() > 1024) {
     return Error(ErrorCode::kUsage,
                  "lý do in lại (bắt buộc, tối đa 1024 byte) / reprint reason "
                  "(required, at most 1024 bytes)");
   }
-  const store::HistoryEvent event{id, Now(), actor, "reprint_requested", reason, 0};
-  return store_.AddReprintJob(id, {store::DocumentState::kIssued}, reason, event);
-}
-
-absl::StatusOr<std::vector<store::PrintRecord>> DocumentWorkflow::ListPrints(
-    const std::string& id) {
-  if (absl::StatusOr<store::DocumentRecord> doc = store_.GetDocument(id); !doc.ok()) {
-    return doc.status();
-  }
-  return store_.ListPrints(id);
+  const store::HistoryEvent event{id, Now(), caller.actor, "reprint_requested", reason, 0};
+  return store_.AddReprintJob(id, domain::StatesAllowing(domain::Action::kRequestReprint), reason,
+                              event);
 }
 
 }  // namespace taicho::workflow

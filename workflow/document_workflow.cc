@@ -21,6 +21,13 @@
 namespace taicho::workflow {
 namespace {
 
+using domain::Action;
+using domain::Authorize;
+using domain::AuthorizeSigner;
+using domain::Operation;
+
+constexpr char kWithdrawnAction[] = "withdrawn";
+
 // A work file removed when the scope ends, unless the store adopted (moved) it already.
 class ScratchFile {
  public:
@@ -104,7 +111,8 @@ int64_t DocumentWorkflow::Now() const {
       .count();
 }
 
-absl::StatusOr<CreateOutput> DocumentWorkflow::Create(const CreateInput& in) {
+absl::StatusOr<CreateOutput> DocumentWorkflow::Create(const Caller& caller, const CreateInput& in) {
+  if (absl::Status st = Authorize(caller, Operation::kCreateDocument); !st.ok()) return st;
   struct Key {
     const char* name;
     const std::string& value;
@@ -169,7 +177,7 @@ absl::StatusOr<CreateOutput> DocumentWorkflow::Create(const CreateInput& in) {
   const store::HistoryEvent event{
       doc.id,
       now,
-      in.actor,
+      caller.actor,
       "created",
       absl::StrCat("kind ", in.kind, ", ", rendered->page_count, " pages"),
       1};
@@ -182,7 +190,9 @@ absl::StatusOr<CreateOutput> DocumentWorkflow::Create(const CreateInput& in) {
   return CreateOutput{std::move(outcome->document), outcome->created};
 }
 
-absl::StatusOr<DocumentView> DocumentWorkflow::Get(const std::string& id, bool with_history) {
+absl::StatusOr<DocumentView> DocumentWorkflow::Get(const Caller& caller, const std::string& id,
+                                                   bool with_history) {
+  if (absl::Status st = Authorize(caller, Operation::kGetDocument); !st.ok()) return st;
   DocumentView view;
   absl::StatusOr<store::DocumentRecord> doc = store_.GetDocument(id);
   if (!doc.ok()) return doc.status();
@@ -195,15 +205,38 @@ absl::StatusOr<DocumentView> DocumentWorkflow::Get(const std::string& id, bool w
     if (!history.ok()) return history.status();
     view.history = *std::move(history);
   }
+  auto withdrawal = WithdrawalOf(view.document);
+  if (!withdrawal.ok()) return withdrawal.status();
+  view.withdrawal = *std::move(withdrawal);
   return view;
 }
 
+absl::StatusOr<std::optional<domain::Withdrawal>> DocumentWorkflow::WithdrawalOf(
+    const store::DocumentRecord& doc) {
+  if (doc.state != store::DocumentState::kWithdrawn) return std::optional<domain::Withdrawal>();
+  auto history = store_.ListHistory(doc.id);
+  if (!history.ok()) return history.status();
+  for (auto e = history->rbegin(); e != history->rend(); ++e) {
+    if (e->action == kWithdrawnAction) {
+      return std::optional<domain::Withdrawal>(domain::Withdrawal{e->detail, e->actor, e->time_ms});
+    }
+  }
+  return Error(ErrorCode::kInternal, "documents/" + doc.id + ": withdrawn without its event");
+}
+
 absl::StatusOr<std::vector<store::DocumentRecord>> DocumentWorkflow::List(
-    const store::ListFilter& filter) {
+    const Caller& caller, const store::ListFilter& filter) {
+  if (absl::Status st = Authorize(caller, Operation::kListDocuments); !st.ok()) return st;
   return store_.ListDocuments(filter);
 }
 
 absl::StatusOr<std::pair<store::RevisionRecord, std::string>> DocumentWorkflow::OpenRevision(
+    const Caller& caller, const std::string& id, int number) {
+  if (absl::Status st = Authorize(caller, Operation::kDownloadRevision); !st.ok()) return st;
+  return OpenRevisionOf(id, number);
+}
+
+absl::StatusOr<std::pair<store::RevisionRecord, std::string>> DocumentWorkflow::OpenRevisionOf(
     const std::string& id, int number) {
   absl::StatusOr<store::DocumentRecord> doc = store_.GetDocument(id);
   if (!doc.ok()) return doc.status();
@@ -216,15 +249,46 @@ absl::StatusOr<std::pair<store::RevisionRecord, std::string>> DocumentWorkflow::
   return std::make_pair(*std::move(revision), *std::move(path));
 }
 
-absl::StatusOr<store::DocumentRecord> DocumentWorkflow::Cancel(const std::string& id,
-                                                               const std::string& reason,
-                                                               const std::string& actor) {
+absl::Status DocumentWorkflow::CheckNext(const std::string& id, Action action) {
+  absl::StatusOr<store::DocumentRecord> doc = store_.GetDocument(id);
+  if (!doc.ok()) return doc.status();
+  return domain::Next(doc->state, action).status();
+}
+
+namespace {
+
+absl::Status CheckReason(const std::string& reason) {
   if (reason.empty() || reason.size() > 2000) {
     return Error(ErrorCode::kUsage,
                  "reason: bắt buộc, tối đa 2000 byte / required, at most 2000 bytes");
   }
-  const store::HistoryEvent event{id, Now(), actor, "cancelled", reason, 0};
-  return store_.Transition(id, CancellableStates(), store::DocumentState::kCancelled, event);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<store::DocumentRecord> DocumentWorkflow::Cancel(const Caller& caller,
+                                                               const std::string& id,
+                                                               const std::string& reason) {
+  if (absl::Status st = Authorize(caller, Operation::kCancelDocument); !st.ok()) return st;
+  if (absl::Status st = CheckReason(reason); !st.ok()) return st;
+  // Checked first for the table's message; again inside the store's transaction.
+  if (absl::Status st = CheckNext(id, Action::kCancel); !st.ok()) return st;
+  const store::HistoryEvent event{id, Now(), caller.actor, "cancelled", reason, 0};
+  return store_.Transition(id, domain::StatesAllowing(Action::kCancel),
+                           store::DocumentState::kCancelled, event);
+}
+
+absl::StatusOr<store::DocumentRecord> DocumentWorkflow::Withdraw(const Caller& caller,
+                                                                 const std::string& id,
+                                                                 const std::string& reason) {
+  if (absl::Status st = Authorize(caller, Operation::kWithdrawDocument); !st.ok()) return st;
+  if (absl::Status st = CheckReason(reason); !st.ok()) return st;
+  if (absl::Status st = CheckNext(id, Action::kWithdraw); !st.ok()) return st;
+  const domain::Withdrawal withdrawal{reason, caller.actor, Now()};
+  const store::HistoryEvent event{id, withdrawal.time_ms, caller.actor, kWithdrawnAction, reason,
+                                  0};
+  return store_.Withdraw(id, domain::StatesAllowing(Action::kWithdraw), withdrawal, event);
 }
 
 // What both ways of signing decide before any PDF work.
@@ -255,16 +319,16 @@ struct DocumentWorkflow::SigningPlan {
   }
 };
 
-absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const PrepareInput& in) {
+absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Caller& caller,
+                                                                     const PrepareInput& in) {
   SigningPlan plan;
   plan.step = &StepOf(in.role);
   const RoleStep& step = *plan.step;
   absl::StatusOr<store::DocumentRecord> doc = store_.GetDocument(in.document_id);
   if (!doc.ok()) return doc.status();
-  if (doc->state != step.from) {
-    return Error(ErrorCode::kTransitionInvalid,
-                 absl::StrCat("the document is ", StateName(doc->state), "; this signature needs ",
-                              StateName(step.from)));
+  if (absl::StatusOr<store::DocumentState> next = domain::Next(doc->state, step.transition);
+      !next.ok()) {
+    return next.status();
   }
   plan.doc = *std::move(doc);
   if (in.chain.empty() || in.chain.size() > kMaxChainCertificates) {
@@ -325,7 +389,7 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Prepa
     if (!kind.ok()) return kind.status();
     IssueRequest request{&plan.doc,         kind->get(),     ApproverOf(plan.revisions),
                          plan.cert.subject, plan.signing_id, plan.now,
-                         in.actor};
+                         caller.actor};
     absl::StatusOr<std::optional<IssueAllocation>> allocated = AllocateIssueNumber(store_, request);
     if (!allocated.ok()) return allocated.status();
     plan.issue = *std::move(allocated);
@@ -338,8 +402,25 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Prepa
   return plan;
 }
 
-absl::StatusOr<PrepareOutput> DocumentWorkflow::Prepare(const PrepareInput& in) {
-  absl::StatusOr<SigningPlan> plan = Plan(in);
+namespace {
+
+Operation PrepareOperation(SignatureRole role) {
+  return role == SignatureRole::kSeal ? Operation::kPrepareSeal : Operation::kPrepareApproval;
+}
+
+}  // namespace
+
+absl::StatusOr<PrepareOutput> DocumentWorkflow::Prepare(const Caller& caller,
+                                                        const PrepareInput& in) {
+  const Operation operation = PrepareOperation(in.role);
+  if (absl::Status st = Authorize(caller, operation); !st.ok()) return st;
+  if (caller.principal && !in.chain.empty()) {
+    // An officer prepares only with their own certificate (Plan rejects an empty chain).
+    absl::StatusOr<signer::CertificateInfo> signer = signer::DescribeCertificate(in.chain.front());
+    if (!signer.ok()) return signer.status();
+    if (absl::Status st = AuthorizeSigner(caller, operation, signer->subject); !st.ok()) return st;
+  }
+  absl::StatusOr<SigningPlan> plan = Plan(caller, in);
   if (!plan.ok()) return plan.status();
   const RoleStep& step = *plan->step;
 
@@ -366,7 +447,7 @@ absl::StatusOr<PrepareOutput> DocumentWorkflow::Prepare(const PrepareInput& in) 
   const store::HistoryEvent event{
       plan->doc.id,
       plan->now,
-      in.actor,
+      caller.actor,
       "signature_prepared",
       absl::StrCat("field ", step.field, " for ", plan->cert.subject, ", session ", session.id),
       plan->base.number};
@@ -383,15 +464,21 @@ absl::StatusOr<PrepareOutput> DocumentWorkflow::Prepare(const PrepareInput& in) 
   return out;
 }
 
-absl::StatusOr<store::SessionRecord> DocumentWorkflow::GetSession(const std::string& session_id) {
-  return store_.GetSession(session_id);
-}
-
-absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const std::string& session_id,
-                                                          ByteSpan signature_value,
-                                                          const std::string& actor) {
+absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const Caller& caller,
+                                                          const std::string& session_id,
+                                                          ByteSpan signature_value) {
+  // Refused before the lookup when no completion is allowed, so a caller without a signing role
+  // learns nothing about which sessions exist.
+  absl::Status approval = Authorize(caller, Operation::kCompleteApproval);
+  if (!approval.ok() && !Authorize(caller, Operation::kCompleteSeal).ok()) return approval;
   absl::StatusOr<store::SessionRecord> session = store_.GetSession(session_id);
   if (!session.ok()) return session.status();
+  const Operation operation = session->purpose == store::RevisionPurpose::kSeal
+                                  ? Operation::kCompleteSeal
+                                  : Operation::kCompleteApproval;
+  if (absl::Status st = Authorize(caller, operation); !st.ok()) return st;
+  // An officer completes only a session opened with their own signing certificate.
+  if (absl::Status st = AuthorizeSigner(caller, operation, session->signer); !st.ok()) return st;
   if (session->completed_revision != 0) {
     return Error(ErrorCode::kSessionCompleted,
                  absl::StrCat("revision ", session->completed_revision));
@@ -408,7 +495,7 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const std::string& ses
   if (!doc.ok()) return doc.status();
   if (doc->state != session->from || doc->latest_revision != session->base_revision) {
     return Error(ErrorCode::kTransitionInvalid,
-                 absl::StrCat("the document is ", StateName(doc->state), " at revision ",
+                 absl::StrCat("the document is ", domain::StateName(doc->state), " at revision ",
                               doc->latest_revision, " since this signature was prepared"));
   }
   absl::StatusOr<pades::PreparedSignature> prepared =
@@ -434,7 +521,7 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const std::string& ses
   const store::RevisionRecord revision{
       doc->id, session->base_revision + 1, session->purpose, *sha, *size, session->signer, now};
   const store::HistoryEvent event{
-      doc->id,        now, actor, step.action, absl::StrCat("signed by ", session->signer),
+      doc->id,        now, caller.actor, step.action, absl::StrCat("signed by ", session->signer),
       revision.number};
   absl::StatusOr<store::DocumentRecord> updated =
       store_.CompleteSession(session_id, revision, event);
@@ -444,12 +531,15 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const std::string& ses
   return CompleteOutput{*std::move(updated), revision, *std::move(revisions)};
 }
 
-absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(PrepareInput input,
+absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(const Caller& caller, PrepareInput input,
                                                           signer::KeySigner& key,
                                                           const ComputeHooks& hooks) {
+  // A key the server holds signs only as the agency's seal (never as an officer).
+  if (input.role != SignatureRole::kSeal) return Error(ErrorCode::kUsage, "role: SEAL");
+  if (absl::Status st = Authorize(caller, Operation::kServerSeal); !st.ok()) return st;
   input.chain = key.CertificateChain();
   input.scheme = key.scheme();
-  absl::StatusOr<SigningPlan> plan = Plan(input);
+  absl::StatusOr<SigningPlan> plan = Plan(caller, input);
   if (!plan.ok()) return plan.status();
   const RoleStep& step = *plan->step;
   if (hooks.computing) {
@@ -469,7 +559,7 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(PrepareInput input,
                                        result->file_size, plan->cert.subject,    plan->now};
   const store::HistoryEvent event{plan->doc.id,
                                   plan->now,
-                                  input.actor,
+                                  caller.actor,
                                   step.action,
                                   absl::StrCat("signed by ", plan->cert.subject),
                                   revision.number};
@@ -480,6 +570,76 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(PrepareInput input,
   // The transaction added it right after the plan's base: the revisions are the plan's and it.
   plan->revisions.push_back(revision);
   return CompleteOutput{*std::move(updated), revision, std::move(plan->revisions)};
+}
+
+namespace {
+
+absl::Status NoKeys() {
+  return Error(ErrorCode::kKeyNotFound, "taichod is configured with no server keys");
+}
+
+}  // namespace
+
+absl::StatusOr<CompleteOutput> DocumentWorkflow::SealWithServerKey(const Caller& caller,
+                                                                   const ServerSealInput& in,
+                                                                   const ComputeHooks& hooks) {
+  if (in.role != SignatureRole::kSeal) return Error(ErrorCode::kUsage, "role: SEAL");
+  if (absl::Status st = Authorize(caller, Operation::kServerSeal); !st.ok()) return st;
+  keyring::KeyRing* keys = config_.keys;
+  if (keys == nullptr) return NoKeys();
+  absl::StatusOr<std::shared_ptr<keyring::ActiveKey>> key = keys->Get(in.key_name);
+  if (!key.ok()) return key.status();
+  const keyring::KeyConfig* config = keys->Find(in.key_name);
+
+  PrepareInput input;
+  input.document_id = in.document_id;
+  input.role = SignatureRole::kSeal;
+  // The key's own seal image and size: the agency's seal is configured, never sent by a caller.
+  if (config != nullptr && !config->seal_image.empty()) {
+    // Read when the key was activated (keyring/key_ring.h), not per seal.
+    const absl::StatusOr<std::shared_ptr<const std::string>>& image = (*key)->seal_image();
+    if (!image.ok()) return image.status();
+    input.image_png = *image;
+    input.seal_diameter_mm = config->seal_diameter_mm;
+  }
+  input.reason = in.reason;
+  input.location = in.location;
+  absl::StatusOr<CompleteOutput> done = SignWith(caller, std::move(input), **key, hooks);
+  // The key ring decides whether the failure was the token's (then the key is deactivated and
+  // must be activated again) or the document's.
+  if (!done.ok()) keys->ReportFailure(in.key_name, key->get(), done.status());
+  return done;
+}
+
+absl::StatusOr<keyring::KeyStatus> DocumentWorkflow::ActivateKey(const Caller& caller,
+                                                                 const std::string& name,
+                                                                 pkcs11::SecretString& pin) {
+  if (absl::Status st = Authorize(caller, Operation::kActivateKey); !st.ok()) return st;
+  if (config_.keys == nullptr) return NoKeys();
+  if (absl::Status st = config_.keys->Activate(name, pin); !st.ok()) return st;
+  for (keyring::KeyStatus& key : config_.keys->List()) {
+    if (key.name == name) return std::move(key);
+  }
+  return Error(ErrorCode::kKeyNotFound, "serverKeys/" + name);
+}
+
+absl::StatusOr<std::vector<keyring::KeyStatus>> DocumentWorkflow::ListServerKeys(
+    const Caller& caller) {
+  if (absl::Status st = Authorize(caller, Operation::kListServerKeys); !st.ok()) return st;
+  if (config_.keys == nullptr) return std::vector<keyring::KeyStatus>();
+  return config_.keys->List();
+}
+
+absl::StatusOr<std::vector<store::RegisterEntry>> DocumentWorkflow::ListRegister(
+    const Caller& caller, const store::RegisterFilter& f) {
+  if (absl::Status st = Authorize(caller, Operation::kReadRegister); !st.ok()) return st;
+  return store_.ListRegister(f);
+}
+
+absl::StatusOr<std::vector<ProcedureStatistics>> DocumentWorkflow::DeskStatistics(
+    const Caller& caller, const StatisticsQuery& query) {
+  if (absl::Status st = Authorize(caller, Operation::kReadStatistics); !st.ok()) return st;
+  return ComputeDeskStatistics(store_, query, Now());
 }
 
 pades::VerifyOptions DocumentWorkflow::VerifyOptionsFor(const std::function<bool()>& cancelled,
@@ -493,7 +653,8 @@ pades::VerifyOptions DocumentWorkflow::VerifyOptionsFor(const std::function<bool
 }
 
 absl::StatusOr<pades::VerificationReport> DocumentWorkflow::VerifyBytes(
-    std::string_view pdf, const std::function<bool()>& cancelled) {
+    const Caller& caller, std::string_view pdf, const std::function<bool()>& cancelled) {
+  if (absl::Status st = Authorize(caller, Operation::kVerifyDocument); !st.ok()) return st;
   if (pdf.empty()) return Error(ErrorCode::kPdfUnreadable, "empty");
   ScratchFile file(Scratch(".pdf"));
   absl::Status st = WriteFile(file.path(), pdf);
@@ -501,7 +662,8 @@ absl::StatusOr<pades::VerificationReport> DocumentWorkflow::VerifyBytes(
   return pades::VerifyPdf(file.path(), VerifyOptionsFor(cancelled, /*online=*/true));
 }
 
-absl::StatusOr<std::unique_ptr<PdfUpload>> DocumentWorkflow::BeginUpload() {
+absl::StatusOr<std::unique_ptr<PdfUpload>> DocumentWorkflow::BeginUpload(const Caller& caller) {
+  if (absl::Status st = Authorize(caller, Operation::kVerifyDocument); !st.ok()) return st;
   return PdfUpload::Create(Scratch(".upload.pdf"), config_.max_upload_bytes);
 }
 
@@ -512,11 +674,21 @@ absl::StatusOr<pades::VerificationReport> DocumentWorkflow::VerifyUploaded(
   return pades::VerifyPdf(upload.path(), VerifyOptionsFor(cancelled, /*online=*/false));
 }
 
-absl::StatusOr<pades::VerificationReport> DocumentWorkflow::VerifyRevision(
-    const std::string& id, int number, const std::function<bool()>& cancelled) {
-  auto revision = OpenRevision(id, number);
+absl::StatusOr<StoredVerification> DocumentWorkflow::VerifyRevision(
+    const Caller& caller, const std::string& id, int number,
+    const std::function<bool()>& cancelled) {
+  if (absl::Status st = Authorize(caller, Operation::kVerifyDocument); !st.ok()) return st;
+  auto revision = OpenRevisionOf(id, number);
   if (!revision.ok()) return revision.status();
-  return pades::VerifyPdf(revision->second, VerifyOptionsFor(cancelled, /*online=*/true));
+  absl::StatusOr<pades::VerificationReport> report =
+      pades::VerifyPdf(revision->second, VerifyOptionsFor(cancelled, /*online=*/true));
+  if (!report.ok()) return report.status();
+  // Read after the verification: a withdrawal committed meanwhile is reported too.
+  absl::StatusOr<store::DocumentRecord> doc = store_.GetDocument(id);
+  if (!doc.ok()) return doc.status();
+  auto withdrawal = WithdrawalOf(*doc);
+  if (!withdrawal.ok()) return withdrawal.status();
+  return StoredVerification{*std::move(report), *std::move(withdrawal)};
 }
 
 }  // namespace taicho::workflow

@@ -1,9 +1,14 @@
-// The document lifecycle over a Store: render a draft, prepare and complete signatures with keys
-// held elsewhere, cancel, read, verify. All PDF and signing work is done by render/ and pades/;
-// this module decides what is allowed and records it. The service (server/) only translates.
+// The document lifecycle's use cases over a Store: render a draft, prepare and complete signatures
+// with keys held elsewhere, seal with a key the server holds, cancel, withdraw, print, read,
+// verify. Every use case takes the caller (domain::Caller) and enforces every rule, so any front
+// end (the gRPC service in server/, a web page later) only translates: who may do what
+// (domain/access_policy.h), which state may move where (domain/transitions.h), that an officer
+// signs and completes only with their own certificate, that a server key signs only as the seal
+// and with its configured image, and what a token failure does to the key. All PDF and signing
+// work is done by render/ and pades/.
 //
-// Thread-safe (the store serialises its own writes; nothing else is shared). Every error is a
-// taicho::Error status whose code maps to a gRPC status.
+// Thread-safe (the store serialises its own writes; the key ring is thread-safe; nothing else is
+// shared). Every error is a taicho::Error status whose code maps to a gRPC status.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +21,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "domain/access_policy.h"
+#include "domain/principal.h"
+#include "domain/transitions.h"
+#include "keyring/key_ring.h"
 #include "pades/pdf_verifier.h"
 #include "render/kind_cache.h"
 #include "signer/bytes.h"
@@ -27,6 +36,8 @@
 
 namespace taicho::workflow {
 
+using domain::Caller;
+
 struct WorkflowConfig {
   std::string kinds_dir;          // document kinds (render/kinds format)
   std::string font_dir;           // Liberation Serif, for drafts and signature captions
@@ -37,6 +48,9 @@ struct WorkflowConfig {
   int64_t max_upload_bytes = 256LL * 1024 * 1024;  // the largest PDF BeginUpload accepts
   int max_revisions = 1000;         // more revisions: the verifier refuses (PDF_TOO_MANY_REVISIONS)
   std::function<int64_t()> now_ms;  // Unix milliseconds; the system clock when empty
+  // The keys the server holds (not owned; must outlive the workflow); null: no server-side
+  // signing (SealWithServerKey, ActivateKey: kKeyNotFound).
+  keyring::KeyRing* keys = nullptr;
 };
 
 struct CreateInput {
@@ -46,7 +60,6 @@ struct CreateInput {
   std::string procedure;
   std::string desk;
   std::string data_json;  // render/document_data.h's JSON
-  std::string actor;
 };
 
 struct CreateOutput {
@@ -57,7 +70,8 @@ struct CreateOutput {
 struct DocumentView {
   store::DocumentRecord document;
   std::vector<store::RevisionRecord> revisions;
-  std::vector<store::HistoryEvent> history;  // only when asked for
+  std::vector<store::HistoryEvent> history;      // only when asked for
+  std::optional<domain::Withdrawal> withdrawal;  // set when the document is WITHDRAWN
 };
 
 struct PrepareInput {
@@ -72,7 +86,22 @@ struct PrepareInput {
   double seal_diameter_mm = 0;  // 0: the default
   std::string reason;
   std::string location;
-  std::string actor;
+};
+
+// A seal with a key the server holds (SealWithServerKey): the key's configured seal image and
+// diameter apply, not the caller's.
+struct ServerSealInput {
+  std::string document_id;
+  SignatureRole role = SignatureRole::kSeal;  // a server key signs only as the seal
+  std::string key_name;                       // as configured ("seal")
+  std::string reason;
+  std::string location;
+};
+
+// A verification of a stored revision, and whether its document was withdrawn since.
+struct StoredVerification {
+  pades::VerificationReport report;
+  std::optional<domain::Withdrawal> withdrawal;
 };
 
 struct PrepareOutput {
@@ -103,11 +132,13 @@ struct ComputeHooks {
 struct PrintInput {
   std::string document_id;
   std::string print_id;  // the station's id for this print (at most kMaxKeyLength bytes)
-  int revision = 0;      // the revision printed: must be the latest
-  std::string printer;   // the queue or folder it went to
-  int copies = 1;        // 1 … kMaxCopies
-  std::string officer;   // the converting officer named on the rendition
-  std::string actor;
+  // The revision printed, named by its document and number: the document must be document_id
+  // (kUsage otherwise) and the number the latest.
+  std::string revision_document_id;
+  int revision = 0;
+  std::string printer;  // the queue or folder it went to
+  int copies = 1;       // 1 … kMaxCopies
+  std::string officer;  // the converting officer named on the rendition
 };
 inline constexpr int kMaxCopies = 100;
 
@@ -121,81 +152,109 @@ class DocumentWorkflow {
   // `store` must outlive this object.
   DocumentWorkflow(store::Store& store, WorkflowConfig config);
 
+  // Each use case first checks the caller may perform it (kRoleNotAllowed), before it reads
+  // anything, so a refused caller learns nothing from the store.
+
   // Renders and stores the draft as revision 1. Idempotent on (dossier_code, request_id);
   // kRequestIdReused when the pair comes back with other content.
-  absl::StatusOr<CreateOutput> Create(const CreateInput& input);
+  absl::StatusOr<CreateOutput> Create(const Caller& caller, const CreateInput& input);
 
-  absl::StatusOr<DocumentView> Get(const std::string& id, bool with_history);
-  absl::StatusOr<std::vector<store::DocumentRecord>> List(const store::ListFilter& filter);
+  absl::StatusOr<DocumentView> Get(const Caller& caller, const std::string& id, bool with_history);
+  absl::StatusOr<std::vector<store::DocumentRecord>> List(const Caller& caller,
+                                                          const store::ListFilter& filter);
 
   // A revision (0: the latest) and a local path to read its PDF from.
-  absl::StatusOr<std::pair<store::RevisionRecord, std::string>> OpenRevision(const std::string& id,
+  absl::StatusOr<std::pair<store::RevisionRecord, std::string>> OpenRevision(const Caller& caller,
+                                                                             const std::string& id,
                                                                              int number);
 
-  absl::StatusOr<store::DocumentRecord> Cancel(const std::string& id, const std::string& reason,
-                                               const std::string& actor);
+  // Ends a DRAFT or APPROVED document (kTransitionInvalid otherwise: a sealed one is withdrawn).
+  absl::StatusOr<store::DocumentRecord> Cancel(const Caller& caller, const std::string& id,
+                                               const std::string& reason);
+  // Withdraws (thu hồi) a SEALED or ISSUED document: its register number is marked withdrawn
+  // with the reason (required) and time, its pending print jobs are closed, the history names
+  // the caller (Store::Withdraw).
+  absl::StatusOr<store::DocumentRecord> Withdraw(const Caller& caller, const std::string& id,
+                                                 const std::string& reason);
 
   // Prepares the latest revision for the role's signature and stores the session; the
   // document's earlier open sessions for that role can no longer complete (kSessionSuperseded).
-  absl::StatusOr<PrepareOutput> Prepare(const PrepareInput& input);
+  // An officer prepares only with their own certificate (kSignerMismatch).
+  absl::StatusOr<PrepareOutput> Prepare(const Caller& caller, const PrepareInput& input);
 
-  // A stored session (kSessionNotFound when absent), so a caller can be checked against its
-  // signer and role before completing it.
-  absl::StatusOr<store::SessionRecord> GetSession(const std::string& session_id);
-
-  // Embeds the value, stores the new revision and moves the document on. kSessionSuperseded when
-  // the role's signature was prepared again since (nothing is changed).
-  absl::StatusOr<CompleteOutput> Complete(const std::string& session_id, ByteSpan signature_value,
-                                          const std::string& actor);
+  // Embeds the value, stores the new revision and moves the document on. Only a caller whose
+  // role may complete the session's purpose, and for an officer only a session of their own
+  // certificate (kSignerMismatch). kSessionSuperseded when the role's signature was prepared
+  // again since (nothing is changed).
+  absl::StatusOr<CompleteOutput> Complete(const Caller& caller, const std::string& session_id,
+                                          ByteSpan signature_value);
 
   // Server-side signing with a key the server holds (keyring/), in one pass: the same checks,
   // options and issue number as Prepare (both start from Plan), then the signed revision is
   // written and recorded at once (no session). A failure voids the allocated number.
   // `hooks` bracket the part that computes (see ComputeHooks).
-  absl::StatusOr<CompleteOutput> SignWith(PrepareInput input, signer::KeySigner& key,
-                                          const ComputeHooks& hooks = {});
+  absl::StatusOr<CompleteOutput> SignWith(const Caller& caller, PrepareInput input,
+                                          signer::KeySigner& key, const ComputeHooks& hooks = {});
+  // SignWith with the configured key `input.key_name`, as the seal only (kUsage for another
+  // role), with the key's seal image and diameter. A failure the token caused is reported to the
+  // key ring (which may deactivate the key: KeyRing::ReportFailure).
+  absl::StatusOr<CompleteOutput> SealWithServerKey(const Caller& caller,
+                                                   const ServerSealInput& input,
+                                                   const ComputeHooks& hooks = {});
+  // The server's keys: an operator logs one in (the PIN is wiped by the key ring), or lists them.
+  absl::StatusOr<keyring::KeyStatus> ActivateKey(const Caller& caller, const std::string& name,
+                                                 pkcs11::SecretString& pin);
+  absl::StatusOr<std::vector<keyring::KeyStatus>> ListServerKeys(const Caller& caller);
 
   // The register of issued documents (numbers given at the seal step, gaps with their reason).
-  absl::StatusOr<std::vector<store::RegisterEntry>> ListRegister(const store::RegisterFilter& f) {
-    return store_.ListRegister(f);
-  }
+  absl::StatusOr<std::vector<store::RegisterEntry>> ListRegister(const Caller& caller,
+                                                                 const store::RegisterFilter& f);
 
-  absl::StatusOr<std::vector<ProcedureStatistics>> DeskStatistics(const StatisticsQuery& query) {
-    return ComputeDeskStatistics(store_, query, Now());
-  }
+  absl::StatusOr<std::vector<ProcedureStatistics>> DeskStatistics(const Caller& caller,
+                                                                  const StatisticsQuery& query);
 
   // `cancelled` (optional) is asked while verifying: the caller gave up or the server stops.
-  absl::StatusOr<pades::VerificationReport> VerifyBytes(std::string_view pdf,
+  absl::StatusOr<pades::VerificationReport> VerifyBytes(const Caller& caller, std::string_view pdf,
                                                         const std::function<bool()>& cancelled);
-  absl::StatusOr<pades::VerificationReport> VerifyRevision(const std::string& id, int number,
-                                                           const std::function<bool()>& cancelled);
+  // A stored revision, and the withdrawal of its document if it was withdrawn.
+  absl::StatusOr<StoredVerification> VerifyRevision(const Caller& caller, const std::string& id,
+                                                    int number,
+                                                    const std::function<bool()>& cancelled);
 
   // A PDF streamed in (VerifyUpload): a private work file, capped at config.max_upload_bytes,
-  // that the caller appends to; kIo when it cannot be created.
-  absl::StatusOr<std::unique_ptr<PdfUpload>> BeginUpload();
+  // that the caller appends to; kIo when it cannot be created. Authorized here, before a byte
+  // is written.
+  absl::StatusOr<std::unique_ptr<PdfUpload>> BeginUpload(const Caller& caller);
   // Finishes the upload and verifies the file from disk; the same errors as VerifyBytes.
   absl::StatusOr<pades::VerificationReport> VerifyUploaded(PdfUpload& upload,
                                                            const std::function<bool()>& cancelled);
 
   // The print station (workflow/document_printing.cc). Pending print jobs of a desk after a
   // cursor, oldest first; waiting up to `max_wait_ms` for one when there is none yet.
-  absl::StatusOr<std::vector<store::PrintJob>> ReadyToPrint(const std::string& desk,
+  absl::StatusOr<std::vector<store::PrintJob>> ReadyToPrint(const Caller& caller,
+                                                            const std::string& desk,
                                                             int64_t after_sequence, int limit,
                                                             int64_t max_wait_ms);
   // Records a print: SEALED → ISSUED for the first, ISSUED stays ISSUED for a reprint asked for.
   // Idempotent on (document, print id).
-  absl::StatusOr<store::PrintOutcome> MarkPrinted(const PrintInput& input);
+  absl::StatusOr<store::PrintOutcome> MarkPrinted(const Caller& caller, const PrintInput& input);
   // Queues a reprint of an ISSUED document; the reason (required) goes into the history.
-  absl::StatusOr<store::PrintJob> RequestReprint(const std::string& id, const std::string& reason,
-                                                 const std::string& actor);
-  absl::StatusOr<std::vector<store::PrintRecord>> ListPrints(const std::string& id);
+  absl::StatusOr<store::PrintJob> RequestReprint(const Caller& caller, const std::string& id,
+                                                 const std::string& reason);
 
  private:
   pades::VerifyOptions VerifyOptionsFor(const std::function<bool()>& cancelled, bool online) const;
   struct SigningPlan;
   // Checks the role's signature may be added now and fixes its options; at the seal step,
   // allocates the issue number.
-  absl::StatusOr<SigningPlan> Plan(const PrepareInput& input);
+  absl::StatusOr<SigningPlan> Plan(const Caller& caller, const PrepareInput& input);
+  // The document's withdrawal, when it is WITHDRAWN (from its history's "withdrawn" event).
+  absl::StatusOr<std::optional<domain::Withdrawal>> WithdrawalOf(const store::DocumentRecord& doc);
+  // OpenRevision without its authorization (for a use case that authorized its caller already).
+  absl::StatusOr<std::pair<store::RevisionRecord, std::string>> OpenRevisionOf(
+      const std::string& id, int number);
+  // OK when `action` may happen to the document now (the table's message otherwise).
+  absl::Status CheckNext(const std::string& id, domain::Action action);
   int64_t Now() const;
   // A fresh work-file path in the store's scratch directory.
   std::string Scratch(const std::string& suffix) { return store_.NewScratchPath(suffix); }

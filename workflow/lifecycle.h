@@ -1,9 +1,9 @@
-// The document lifecycle (Decree 30/2020: the authority signs, then the agency seals; then the
-// desk issues): DRAFT → APPROVED → SEALED → ISSUED, and CANCELLED from any state before ISSUED.
+// What each signature role needs and does. Which state may move where is the domain's one table
+// (domain/transitions.h); this adds what the PDF side needs for the two signatures. Constant
+// data; thread-safe.
 #pragma once
 
-#include <vector>
-
+#include "domain/transitions.h"
 #include "pdf/signature_appearance.h"
 #include "store/store.h"
 
@@ -19,15 +19,10 @@ struct RoleStep {
   const char* field;               // the draft's signature field it fills
   pdf::AppearanceKind appearance;  // when an image is given
   const char* action;              // the history's word for it
+  domain::Action transition;       // its row in the transitions table
 };
 const RoleStep& StepOf(SignatureRole role);
 
-// True for the transitions the lifecycle allows.
-bool CanTransition(store::DocumentState from, store::DocumentState to);
-
-// The states a document may be cancelled from.
-std::vector<store::DocumentState> CancellableStates();
-
-const char* StateName(store::DocumentState state);  // "DRAFT", …
+using domain::StateName;
 
 }  // namespace taicho::workflow

@@ -52,6 +52,8 @@ const char* StateText(store::RegisterState state) {
       return "Đã ban hành / issued";
     case store::RegisterState::kVoid:
       return "Bỏ số / void";
+    case store::RegisterState::kWithdrawn:
+      return "Đã thu hồi / withdrawn";
     case store::RegisterState::kAllocated:
       break;
   }
@@ -72,7 +74,8 @@ std::string RegisterCsv(const std::vector<store::RegisterEntry>& entries) {
                                            "Mã hồ sơ",     "Cơ quan ban hành",
                                            "Năm",          "Số",
                                            "Trạng thái",   "Lý do bỏ số",
-                                           "Mã văn bản"};
+                                           "Mã văn bản",   "Lý do thu hồi",
+                                           "Thu hồi lúc"};
   std::vector<std::string> quoted;
   for (const std::string& h : header) quoted.push_back(Quoted(h));
   absl::StrAppend(&out, absl::StrJoin(quoted, ","), "\r\n");
@@ -89,7 +92,9 @@ std::string RegisterCsv(const std::vector<store::RegisterEntry>& entries) {
                                           std::to_string(e.number),
                                           StateText(e.state),
                                           e.void_reason,
-                                          e.document_id};
+                                          e.document_id,
+                                          e.withdraw_reason,
+                                          VietnamTime(e.withdraw_time_ms)};
     quoted.clear();
     for (const std::string& f : row) quoted.push_back(Quoted(f));
     absl::StrAppend(&out, absl::StrJoin(quoted, ","), "\r\n");

@@ -1,4 +1,4 @@
-#include "auth/access_policy.h"
+#include "domain/access_policy.h"
 
 #include <algorithm>
 #include <array>
@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
 
-namespace taicho::auth {
+namespace taicho::domain {
 namespace {
 
 using enum Role;
@@ -18,8 +18,8 @@ struct Rule {
 };
 
 // The one place permissions are decided.
-const std::array<Rule, 18>& Rules() {
-  static const auto* const rules = new std::array<Rule, 18>{{
+const std::array<Rule, 19>& Rules() {
+  static const auto* const rules = new std::array<Rule, 19>{{
       {Operation::kCreateDocument, "CreateDocument", {kIntake}},
       {Operation::kGetDocument,
        "GetDocument",
@@ -50,6 +50,8 @@ const std::array<Rule, 18>& Rules() {
       // The clerk (văn thư) keeps the register; auditors and the one-stop-shop read it.
       {Operation::kReadRegister, "ListRegister/ExportRegister", {kSealClerk, kAuditor, kIntake}},
       {Operation::kReadStatistics, "GetDeskStatistics", {kAuditor, kIntake, kOperator}},
+      // Who may give the number (seal) may record its withdrawal (see Operation).
+      {Operation::kWithdrawDocument, "WithdrawDocument", {kSealClerk, kIntake}},
   }};
   return *rules;
 }
@@ -102,4 +104,15 @@ absl::Status AuthorizeSigner(const Principal& principal, Operation operation,
   return Error(ErrorCode::kSignerMismatch, absl::StrCat("signer ", std::string(signer_subject)));
 }
 
-}  // namespace taicho::auth
+absl::Status Authorize(const Caller& caller, Operation operation) {
+  if (!caller.principal) return absl::OkStatus();
+  return Authorize(*caller.principal, operation);
+}
+
+absl::Status AuthorizeSigner(const Caller& caller, Operation operation,
+                             std::string_view signer_subject) {
+  if (!caller.principal) return absl::OkStatus();
+  return AuthorizeSigner(*caller.principal, operation, signer_subject);
+}
+
+}  // namespace taicho::domain
