@@ -35,6 +35,8 @@ const char* StateText(v1::RegisterEntry::State state) {
       return "đã ban hành / issued";
     case v1::RegisterEntry::VOID:
       return "bỏ số / void";
+    case v1::RegisterEntry::WITHDRAWN:
+      return "đã thu hồi / withdrawn";
     default:
       return "chờ đóng dấu / awaiting the seal";
   }
@@ -84,11 +86,12 @@ absl::Status PrintTable(v1::DocumentService::Stub& stub, const RegisterArgs& a) 
         std::printf("\n%s\n", agency.c_str());
         last_agency = agency;
       }
-      std::printf(
-          "  %-14s %-10s %s\n      %s | %s | %s\n", e.number_symbol().c_str(),
-          e.issue_date().c_str(), StateText(e.state()), e.summary().c_str(),
-          e.dossier_code().c_str(),
-          e.state() == v1::RegisterEntry::VOID ? e.void_reason().c_str() : e.signer().c_str());
+      std::printf("  %-14s %-10s %s\n      %s | %s | %s\n", e.number_symbol().c_str(),
+                  e.issue_date().c_str(), StateText(e.state()), e.summary().c_str(),
+                  e.dossier_code().c_str(),
+                  e.state() == v1::RegisterEntry::VOID        ? e.void_reason().c_str()
+                  : e.state() == v1::RegisterEntry::WITHDRAWN ? e.withdraw_reason().c_str()
+                                                              : e.signer().c_str());
       ++count;
     }
     request.set_page_token(response.next_page_token());

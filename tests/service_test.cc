@@ -3,6 +3,7 @@
 // pdfsig, openssl) on what it hands out. Also restarts, SIGTERM and kill -9 under load.
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
+#include <google/protobuf/util/time_util.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -688,7 +690,11 @@ TEST(ServiceRestart, DocumentsSurviveRestartAndSessionsExpire) {
   v1::PrepareSignatureResponse prepared;
   ASSERT_TRUE(Prepare(server, PrepareRequest(doc.name(), v1::SEAL), &prepared).status.ok());
   const std::string value = SignOnToken(kSealToken, prepared.to_be_signed());
-  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  // Until the expiry the server itself announced has passed (its clock is this machine's).
+  std::this_thread::sleep_until(
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(
+          google::protobuf::util::TimeUtil::TimestampToMilliseconds(prepared.expire_time()))) +
+      std::chrono::milliseconds(50));
   v1::CompleteSignatureResponse done;
   Call call = Complete(server, prepared.session(), value, &done);
   EXPECT_EQ(call.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
@@ -708,6 +714,7 @@ TEST(ServiceRestart, KillNineUnderLoadLosesNothingAcknowledged) {
   ASSERT_TRUE(Prepare(server, PrepareRequest(pending.name(), v1::APPROVER), &prepared).status.ok());
   const std::string value = SignOnToken(kOfficerToken, prepared.to_be_signed());
   std::mutex mu;
+  std::condition_variable more_acknowledged;
   std::vector<std::string> acknowledged;
   std::atomic<bool> stop{false};
   std::vector<std::thread> clients;
@@ -722,10 +729,17 @@ TEST(ServiceRestart, KillNineUnderLoadLosesNothingAcknowledged) {
         if (!call.status.ok()) return;  // the server is gone
         std::lock_guard lock(mu);
         acknowledged.push_back(doc.name());
+        more_acknowledged.notify_all();
       }
     });
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // The kill lands while the clients are writing: once a fair number were acknowledged (a sync
+  // point, however fast the machine is), not after a guessed time.
+  {
+    std::unique_lock lock(mu);
+    more_acknowledged.wait_for(lock, std::chrono::seconds(60),
+                               [&] { return acknowledged.size() >= 30; });
+  }
   server.Kill(SIGKILL);
   stop = true;
   for (auto& t : clients) t.join();
@@ -893,6 +907,75 @@ TEST(ServiceIssue, SealNumbersAndDatesAndTheRegisterKeepsGapsThroughKillNine) {
   r = Sh(Quote(TAICHO_CLI_PATH) + " register --insecure-local --server 127.0.0.1:1 --year 2026");
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("LỖI / ERROR"), std::string::npos) << r.output;
+}
+
+// Issue 17: once sealed, the number is a legal fact. CancelDocument refuses and points to
+// WithdrawDocument; the withdrawal needs a reason, keeps the number in the register as withdrawn,
+// and GetDocument, VerifyDocument and the CSV say so.
+TEST(ServiceIssue, ASealedDocumentIsWithdrawnNotCancelled) {
+  GetSamplePki();
+  Taichod server(MakeTempDir("withdraw-store"));
+  server.Start();
+  v1::Document doc;
+  ASSERT_TRUE(Create(server, BlankNumberRequest("HS-W"), &doc).status.ok());
+  SignStep(server, doc.name(), v1::APPROVER, Images().signature);
+  SignStep(server, doc.name(), v1::SEAL, Images().seal);
+
+  v1::CancelDocumentRequest cancel;
+  cancel.set_name(doc.name());
+  cancel.set_reason("rút hồ sơ");
+  v1::Document got;
+  Call call = Unary(server.stub(), &v1::DocumentService::Stub::CancelDocument, cancel, &got);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(call.code, "STATE_TRANSITION_INVALID");
+  EXPECT_NE(call.status.error_message().find("WithdrawDocument"), std::string::npos)
+      << call.status.error_message();
+
+  v1::WithdrawDocumentRequest withdraw;
+  withdraw.set_name(doc.name());
+  call = Unary(server.stub(), &v1::DocumentService::Stub::WithdrawDocument, withdraw, &got);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);  // no reason
+  const std::string reason = "Quyết định thu hồi số 12/QĐ-UBND";
+  withdraw.set_reason(reason);
+  call = Unary(server.stub(), &v1::DocumentService::Stub::WithdrawDocument, withdraw, &got);
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message();
+  EXPECT_EQ(got.state(), v1::Document::WITHDRAWN);
+  EXPECT_EQ(got.withdrawal().reason(), reason);
+  call = Unary(server.stub(), &v1::DocumentService::Stub::WithdrawDocument, withdraw, &got);
+  EXPECT_EQ(call.code, "STATE_TRANSITION_INVALID");
+
+  ASSERT_TRUE(Get(server, doc.name(), &got).status.ok());
+  EXPECT_EQ(got.state(), v1::Document::WITHDRAWN);
+  EXPECT_EQ(got.withdrawal().reason(), reason);
+  EXPECT_TRUE(got.withdrawal().has_withdraw_time());
+  ASSERT_GT(got.history_size(), 0);
+  EXPECT_EQ(got.history(got.history_size() - 1).action(), "withdrawn");
+
+  const std::vector<v1::RegisterEntry> entries = ListRegister(server);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].number_symbol(), "01/QĐ-UBND");
+  EXPECT_EQ(entries[0].state(), v1::RegisterEntry::WITHDRAWN);
+  EXPECT_EQ(entries[0].withdraw_reason(), reason);
+
+  v1::VerifyDocumentRequest verify;
+  verify.set_name(doc.name());
+  v1::VerificationReport report;
+  call = Unary(server.stub(), &v1::DocumentService::Stub::VerifyDocument, verify, &report);
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message();
+  EXPECT_TRUE(report.all_passed());  // the signatures are still valid …
+  EXPECT_TRUE(report.withdrawn());   // … and the document withdrawn
+  EXPECT_EQ(report.withdraw_reason(), reason);
+  EXPECT_NE(report.text().find("THU HỒI"), std::string::npos) << report.text();
+
+  v1::ExportRegisterRequest request;
+  grpc::ClientContext context;
+  auto reader = server.stub().ExportRegister(&context, request);
+  std::string csv;
+  v1::ExportRegisterChunk chunk;
+  while (reader->Read(&chunk)) csv += chunk.data();
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_NE(csv.find("Đã thu hồi / withdrawn"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(reason), std::string::npos) << csv;
 }
 
 // Issue 21: the seal prepared twice, the first session completed → SESSION_SUPERSEDED and nothing

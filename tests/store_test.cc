@@ -398,9 +398,14 @@ TEST_F(StoreTest, OneProcessPerDirectoryAndReopenKeepsEverything) {
 // A process killed in the middle of a transaction leaves nothing of it behind.
 TEST_F(StoreTest, KilledMidTransactionLeavesNothing) {
   store_.reset();
+  // The child says when it has committed some documents (a sync point, not a guess of how long
+  // that takes), then goes on writing until the kill lands in the middle of a transaction.
+  int committed[2];
+  ASSERT_EQ(pipe(committed), 0);
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
+    close(committed[0]);
     auto store = OpenSqliteStore(dir_);
     if (!store.ok()) _exit(2);
     // Many documents, each its own transaction, until killed.
@@ -410,9 +415,13 @@ TEST_F(StoreTest, KilledMidTransactionLeavesNothing) {
       if (!sha.ok()) _exit(3);
       (void)(*store)->CreateDocument(d, {d.id, 1, RevisionPurpose::kDraft, *sha, 5, "", i},
                                      {d.id, i, "test", "created", "", 1});
+      if (i == 20 && write(committed[1], "c", 1) != 1) _exit(4);
     }
   }
-  usleep(400 * 1000);
+  close(committed[1]);
+  char byte = 0;
+  ASSERT_EQ(read(committed[0], &byte, 1), 1) << "the writer died before committing";
+  close(committed[0]);
   kill(child, SIGKILL);
   int status = 0;
   waitpid(child, &status, 0);
