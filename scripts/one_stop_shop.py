@@ -8,6 +8,9 @@ proto/ with protoc and grpc_python_plugin into a temp dir at start.
       prints the document name
   one_stop_shop.py … seal NAME      seals with the server's key "serverKeys/seal" (SignDocument)
   one_stop_shop.py … download NAME OUT.pdf
+  one_stop_shop.py … withdraw NAME REASON
+      withdraws (thu hồi) a sealed or issued document: its register number stays, marked
+      withdrawn with the reason (WithdrawDocument; roles intake and seal-clerk)
 
 Also imported by tests/python/intake_client.py.
 """
@@ -91,7 +94,7 @@ def main():
     parser.add_argument("--pki", required=True)
     parser.add_argument("--client", default="client-intake")
     parser.add_argument("--desk", default="Quầy 1")
-    parser.add_argument("command", choices=["create", "seal", "download"])
+    parser.add_argument("command", choices=["create", "seal", "download", "withdraw"])
     parser.add_argument("args", nargs="*")
     a = parser.parse_args()
     generate_stubs()
@@ -106,6 +109,10 @@ def main():
             reason="Đóng dấu phát hành")
         done = stub.SignDocument(request, timeout=120)
         print("sealed", done.document.name, "revision", done.revision.number)
+    elif a.command == "withdraw":
+        doc = stub.WithdrawDocument(document_service_pb2.WithdrawDocumentRequest(
+            name=a.args[0], reason=a.args[1]), timeout=60)
+        print("withdrawn", doc.name, doc.withdrawal.reason)
     else:
         pdf = b"".join(c.data for c in stub.DownloadRevision(
             document_service_pb2.DownloadRevisionRequest(name=a.args[0]), timeout=60))

@@ -478,9 +478,18 @@ TEST_F(ServiceMtls, HistoryNamesTheCertificates) {
 // The one-stop-shop software in another language: Python's grpcio (Debian's python3-grpcio) over
 // mutual TLS with the intake certificate, stubs generated from proto/ (tests/python/).
 TEST_F(ServiceMtls, PythonOneStopShopClient) {
+  // A sealed document for the client to withdraw.
+  const std::string sealed = NewApproved();
+  auto clerk = As("client-seal-clerk");
+  v1::PrepareSignatureResponse prepared;
+  ASSERT_TRUE(Prepare(*clerk, sealed, v1::SEAL, "seal", &prepared).status.ok());
+  ASSERT_TRUE(Complete(*clerk, prepared.session(),
+                       SignOnToken("Con dấu UBND Châu Đức", prepared.to_be_signed()))
+                  .status.ok());
   auto r = testing::Run("/usr/bin/python3 " +
                         Quote(testing::SourceDir() + "/tests/python/intake_client.py") +
-                        " --target " + server_->target() + " --pki " + Quote(GetSamplePki().dir));
+                        " --target " + server_->target() + " --pki " + Quote(GetSamplePki().dir) +
+                        " --sealed " + sealed);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const size_t brace = r.output.rfind('{');
   ASSERT_NE(brace, std::string::npos) << r.output;
@@ -493,6 +502,15 @@ TEST_F(ServiceMtls, PythonOneStopShopClient) {
   EXPECT_EQ(seen["unknown_kind"], "KIND_UNKNOWN");
   EXPECT_EQ(seen["wrong_role"], "ROLE_NOT_ALLOWED");
   EXPECT_EQ(seen["received"], 1);
+  // Thu hồi from Python: a draft is cancelled, not withdrawn; a reason is required; the print
+  // station may not; the sealed document is withdrawn with the reason.
+  EXPECT_EQ(seen["withdraw_draft"], "STATE_TRANSITION_INVALID");
+  EXPECT_EQ(seen["withdraw_no_reason"], "USAGE");
+  EXPECT_EQ(seen["withdraw_by_print_station"], "ROLE_NOT_ALLOWED");
+  EXPECT_EQ(seen["withdrawn_state"], "WITHDRAWN");
+  EXPECT_EQ(seen["withdrawn_reason"], "Quyết định thu hồi số 12/QĐ-UBND");
+  // (These drafts carry their own number: no register entry. The register's side of a
+  // withdrawal is service_test's ServiceIssue.ASealedDocumentIsWithdrawnNotCancelled.)
 }
 
 }  // namespace

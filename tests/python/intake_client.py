@@ -6,10 +6,11 @@ Uses scripts/one_stop_shop.py's stubs (generated from proto/ at start) and helpe
 creates a decision from the sample data (a dossier received at the desk), repeats the request
 (idempotent: the same document), reads it back, lists the desk's drafts, streams the draft back
 to VerifyUpload, checks that bad data and a wrong role get their status and stable code, and reads
-the register and statistics. Prints one JSON object with what it saw; exits non-zero on the first
-unexpected answer.
+the register and statistics. With --sealed NAME, withdraws that sealed document (thu hồi); a draft cannot be withdrawn, a withdrawal needs a
+reason, and the print station may not withdraw. Prints one JSON object with what it saw; exits
+non-zero on the first unexpected answer.
 
-Usage: intake_client.py --target 127.0.0.1:PORT --pki DIR
+Usage: intake_client.py --target 127.0.0.1:PORT --pki DIR [--sealed documents/ID]
 """
 import argparse
 import json
@@ -31,6 +32,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--target", required=True)
     parser.add_argument("--pki", required=True)
+    parser.add_argument("--sealed", default="")
     args = parser.parse_args()
 
     one_stop_shop.generate_stubs()
@@ -103,6 +105,25 @@ def main():
     except grpc.RpcError as e:
         assert e.code() == grpc.StatusCode.PERMISSION_DENIED, e.code()
         seen["wrong_role"] = error_code(e)
+
+    # Withdrawal (thu hồi): only of a sealed document, with a reason, by whoever may seal.
+    def withdraw_code(stub, name, reason):
+        try:
+            stub.WithdrawDocument(document_service_pb2.WithdrawDocumentRequest(
+                name=name, reason=reason), timeout=60)
+            return "OK"
+        except grpc.RpcError as e:
+            return error_code(e)
+
+    seen["withdraw_draft"] = withdraw_code(intake, created.name, "sai sót")
+    seen["withdraw_no_reason"] = withdraw_code(intake, created.name, "")
+    seen["withdraw_by_print_station"] = withdraw_code(
+        stub_as("client-print-station"), created.name, "sai sót")
+    if args.sealed:
+        withdrawn = intake.WithdrawDocument(document_service_pb2.WithdrawDocumentRequest(
+            name=args.sealed, reason="Quyết định thu hồi số 12/QĐ-UBND"), timeout=60)
+        seen["withdrawn_state"] = document_pb2.Document.State.Name(withdrawn.state)
+        seen["withdrawn_reason"] = withdrawn.withdrawal.reason
 
     register = intake.ListRegister(register_pb2.ListRegisterRequest(), timeout=60)
     seen["register_entries"] = len(register.entries)
