@@ -14,6 +14,7 @@
 #include "pdf/xref_reader.h"
 #include "signer/cms_verifier.h"
 #include "signer/timestamp_attribute.h"
+#include "vntime/vntime.h"
 
 namespace taicho::pades {
 namespace {
@@ -391,7 +392,7 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
       if (v->chain_expired && r.timestamp_ok.value_or(false)) {
         std::string error;
         if (signer::SignerChainTrustedAt(sig.contents, trust_anchors_pem,
-                                         ParseIsoTime(r.timestamp_time), &error)) {
+                                         vntime::ParseIsoUtc(r.timestamp_time), &error)) {
           r.chain_trusted = true;
           r.chain_validated_at = r.timestamp_time;
         } else {
