@@ -15,6 +15,7 @@
 #include "signer/certificate_info.h"
 #include "signer/openssl_ptr.h"
 #include "signer/timestamp_attribute.h"
+#include "vntime/vntime.h"
 
 namespace taicho::pades {
 namespace {
@@ -29,22 +30,7 @@ using signer::ossl::X509Ptr;
 using signer::ossl::X509StackPtr;
 using signer::ossl::X509StackView;
 
-std::string Iso(int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 }  // namespace
-
-int64_t ParseIsoTime(const std::string& text) {
-  std::tm tm{};
-  if (strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) return 0;
-  return static_cast<int64_t>(timegm(&tm));
-}
 
 void CheckDocumentTimeStamp(const std::string& path, const pdf::EmbeddedSignature& sig,
                             const std::string& anchors, SignatureReport& r, Bytes* tsa_cert) {
@@ -165,7 +151,7 @@ void CheckRevocation(const pdf::DssContent& dss, const std::vector<Bytes>& carri
     return;
   }
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
-  int64_t at = ParseIsoTime(r.timestamp_time);
+  int64_t at = vntime::ParseIsoUtc(r.timestamp_time);
   if (at == 0) at = now;
   std::optional<revocation::StatusAnswer> answer;
   for (const Bytes& ocsp : dss.ocsps) {
@@ -197,7 +183,7 @@ void CheckRevocation(const pdf::DssContent& dss, const std::vector<Bytes>& carri
   }
   if (!answer) return;
   r.revocation_status = std::string(revocation::StatusName(answer->status));
-  if (answer->revocation_time != 0) r.revocation_time = Iso(answer->revocation_time);
+  if (answer->revocation_time != 0) r.revocation_time = vntime::IsoUtc(answer->revocation_time);
   if (answer->status == revocation::CertStatus::kRevoked) {
     r.problems.push_back(absl::StrCat("the certificate was revoked at ", r.revocation_time,
                                       answer->reason_text.empty() ? "" : ", ",

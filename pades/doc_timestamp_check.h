@@ -28,9 +28,6 @@ void CheckDocumentTimeStamp(const std::string& path, const pdf::EmbeddedSignatur
 void CheckRevocation(const pdf::DssContent& dss, const std::vector<Bytes>& carried,
                      const Bytes& cert, const revocation::StatusSource* online, SignatureReport& r);
 
-// "2026-11-29T07:00:00Z" (as the reports write times) to Unix seconds; 0 when unparsable.
-int64_t ParseIsoTime(const std::string& text);
-
 // The certificates a CMS SignedData (a signature or a time-stamp token) carries, DER.
 std::vector<Bytes> CarriedCertificates(const Bytes& cms_der);
 

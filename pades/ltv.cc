@@ -18,6 +18,7 @@
 #include "pdf/signature_update.h"
 #include "signer/certificate_info.h"
 #include "signer/openssl_ptr.h"
+#include "vntime/vntime.h"
 
 namespace taicho::pades {
 namespace {
@@ -67,15 +68,6 @@ void CollectCmsCerts(ByteSpan der, std::vector<Bytes>& out, int depth) {
 std::string SubjectOf(const Bytes& der) {
   absl::StatusOr<signer::CertificateInfo> info = signer::DescribeCertificate(der);
   return info.ok() ? info->subject : "?";
-}
-
-std::string Iso(int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 }  // namespace
@@ -141,7 +133,7 @@ absl::StatusOr<LtvResult> AddValidationData(const std::string& input_path,
     if (answer->from_cache) line.source += " (cache)";
     if (answer->status == revocation::CertStatus::kRevoked) {
       result.problems.push_back(
-          absl::StrCat(line.subject, ": revoked at ", Iso(answer->revocation_time)));
+          absl::StrCat(line.subject, ": revoked at ", vntime::IsoUtc(answer->revocation_time)));
     }
     result.statuses.push_back(line);
     if (answer->kind == revocation::EvidenceKind::kOcsp) {

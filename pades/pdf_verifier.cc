@@ -14,14 +14,20 @@
 #include "pdf/xref_reader.h"
 #include "signer/cms_verifier.h"
 #include "signer/timestamp_attribute.h"
+#include "vntime/vntime.h"
 
 namespace taicho::pades {
 namespace {
 
-void Conclude(SignatureReport& r) {
+// `digest_unknown`: the signature's digest could not be computed (an algorithm the verifier
+// neither accepts nor has), so whether the bytes are intact is not known.
+void Conclude(SignatureReport& r, bool digest_unknown = false) {
   if (!r.byte_range_ok) {
     r.indication = "TOTAL-FAILED";
     r.sub_indication = "FORMAT_FAILURE";
+  } else if (digest_unknown && !r.refused_algorithms.empty()) {
+    r.indication = "INDETERMINATE";
+    r.sub_indication = "CRYPTO_CONSTRAINTS_FAILURE";
   } else if (!r.digest_ok) {
     r.indication = "TOTAL-FAILED";
     r.sub_indication = "HASH_FAILURE";
@@ -40,6 +46,11 @@ void Conclude(SignatureReport& r) {
   } else if (r.revocation_status == "revoked") {
     r.indication = "TOTAL-FAILED";
     r.sub_indication = "REVOKED";
+  } else if (!r.refused_algorithms.empty()) {
+    // Intact, but made with an algorithm no longer trusted to prove it (EN 319 102-1 §5.2.8):
+    // not a failure of the signature, and not a pass either.
+    r.indication = "INDETERMINATE";
+    r.sub_indication = "CRYPTO_CONSTRAINTS_FAILURE";
   } else if (!r.signing_certificate_ok) {
     r.indication = "INDETERMINATE";
     r.sub_indication = "NO_SIGNING_CERTIFICATE_FOUND";
@@ -204,6 +215,10 @@ std::string VerificationReport::ToText() const {
     absl::StrAppend(
         &out, "  Toàn vẹn dữ liệu / Integrity: ",
         s.byte_range_ok && s.digest_ok && s.signature_ok ? "đúng / intact" : "SAI / BROKEN", "\n");
+    if (!s.refused_algorithms.empty()) {
+      absl::StrAppend(&out, "  Thuật toán không còn được chấp nhận / Refused algorithm: ",
+                      absl::StrJoin(s.refused_algorithms, ", "), "\n");
+    }
     absl::StrAppend(
         &out, "  Bao phủ toàn bộ tệp / Covers the whole file: ", YesNo(s.covers_whole_file), "\n");
     if (s.chain_trusted.has_value()) {
@@ -275,6 +290,7 @@ std::string VerificationReport::ToJson() const {
     e["signature_ok"] = s.signature_ok;
     e["signing_certificate_ok"] = s.signing_certificate_ok;
     e["covers_whole_file"] = s.covers_whole_file;
+    if (!s.refused_algorithms.empty()) e["refused_algorithms"] = s.refused_algorithms;
     if (s.chain_trusted.has_value()) e["chain_trusted"] = *s.chain_trusted;
     if (!s.chain_validated_at.empty()) e["chain_validated_at"] = s.chain_validated_at;
     if (s.timestamp_ok.has_value()) {
@@ -350,6 +366,7 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
     r.covers_whole_file = sig.covers_whole_file;
     r.byte_range_ok = sig.byte_range_problem.empty();
     if (!r.byte_range_ok) r.problems.push_back(sig.byte_range_problem);
+    bool digest_unknown = false;
     Bytes signer_cert;           // whose revocation status is reported
     std::vector<Bytes> carried;  // the certificates the signature or token carries
     if (sig.type == "DocTimeStamp" && r.byte_range_ok) {
@@ -374,6 +391,11 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
       r.signer_serial = v->signer_serial_hex;
       r.digest_algorithm = v->digest_algorithm;
       r.signature_algorithm = v->signature_algorithm;
+      r.refused_algorithms = v->refused_algorithms;
+      for (const std::string& a : r.refused_algorithms) {
+        r.problems.push_back("algorithm refused by the validation policy: " + a);
+      }
+      digest_unknown = v->parsed && !v->digest_computed;
       signer_cert = v->signer_certificate_der;
       carried = std::move(v->certificates_der);
       for (const std::string& p : v->problems) r.problems.push_back(p);
@@ -391,7 +413,7 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
       if (v->chain_expired && r.timestamp_ok.value_or(false)) {
         std::string error;
         if (signer::SignerChainTrustedAt(sig.contents, trust_anchors_pem,
-                                         ParseIsoTime(r.timestamp_time), &error)) {
+                                         vntime::ParseIsoUtc(r.timestamp_time), &error)) {
           r.chain_trusted = true;
           r.chain_validated_at = r.timestamp_time;
         } else {
@@ -406,7 +428,7 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
     }
     if (r.signature_ok) CheckRevocation(*dss, carried, signer_cert, online, r);
     ApplyChanges((*changes)[report.signatures.size()], r);
-    Conclude(r);
+    Conclude(r, digest_unknown);
     report.signatures.push_back(std::move(r));
   }
   // A signature an update took out of the form is invisible to ReadSignatures, which reads the

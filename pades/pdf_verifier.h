@@ -29,6 +29,11 @@ struct SignatureReport {
   bool signature_ok = false;
   bool signing_certificate_ok = false;
   bool covers_whole_file = false;
+  // Algorithms of the signature that the verifier refuses (ETSI TS 119 312: SHA-1, MD5… as the
+  // digest or in the signature algorithm), e.g. "SHA-1 (digest)". The bytes are still checked
+  // with them when OpenSSL can: intact but refused is INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE,
+  // not a broken signature.
+  std::vector<std::string> refused_algorithms;
   std::optional<bool> chain_trusted;  // set when trust anchors were configured
   // Set when a certificate of the chain has expired by now but the chain held at the time the
   // signature time-stamp proves (ISO 8601 UTC): the chain was judged then (long-term validation).

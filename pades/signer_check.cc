@@ -11,20 +11,9 @@
 #include "revocation/revocation_client.h"
 #include "signer/certificate_info.h"
 #include "signer/openssl_ptr.h"
+#include "vntime/vntime.h"
 
 namespace taicho::pades {
-namespace {
-
-std::string Iso(int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-}  // namespace
 
 absl::StatusOr<SignerCheck> CheckSignerCertificate(const std::vector<Bytes>& chain,
                                                    const SignOptions& options, int64_t now) {
@@ -68,7 +57,7 @@ absl::StatusOr<SignerCheck> CheckSignerCertificate(const std::vector<Bytes>& cha
   switch (answer->status) {
     case revocation::CertStatus::kRevoked:
       return Error(ErrorCode::kCertRevoked,
-                   absl::StrCat(who, ": revoked at ", Iso(answer->revocation_time),
+                   absl::StrCat(who, ": revoked at ", vntime::IsoUtc(answer->revocation_time),
                                 answer->reason_text.empty() ? "" : ", ", answer->reason_text, " (",
                                 check.source, ")"));
     case revocation::CertStatus::kUnknown:

@@ -16,6 +16,7 @@
 #include "pdf/incremental_writer.h"
 #include "pdf/pdf_source.h"
 #include "pdf/podofo_document.h"
+#include "vntime/vntime.h"
 
 namespace taicho::pdf {
 namespace {
@@ -528,13 +529,7 @@ absl::StatusOr<TrailerInfo> ReadTrailer(PoDoFo::PdfMemDocument& doc, const XrefT
 
 }  // namespace
 
-std::string PdfDateVietnam(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds + 7 * 3600);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return absl::StrFormat("D:%04d%02d%02d%02d%02d%02d+07'00'", tm.tm_year + 1900, tm.tm_mon + 1,
-                         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
+std::string PdfDateVietnam(int64_t unix_seconds) { return vntime::PdfDateVietnam(unix_seconds); }
 
 absl::StatusOr<PreparedUpdate> WriteSignatureUpdate(const std::string& input_path, int out_fd,
                                                     const SignatureFieldSpec& spec) {

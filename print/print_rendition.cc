@@ -18,6 +18,7 @@
 #include "pdf/pdf_text.h"
 #include "pdf/podofo_document.h"
 #include "render/qr_code.h"
+#include "vntime/vntime.h"
 
 // How the rendition is made, and why this way.
 //
@@ -386,15 +387,6 @@ absl::StatusOr<PrintRendition> Render(const std::string& signed_pdf, const std::
 
 }  // namespace
 
-std::string VietnamIso8601(int64_t unix_ms) {
-  const time_t t = static_cast<time_t>(unix_ms / 1000) + 7 * 3600;
-  struct tm tm {};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S+07:00", &tm);
-  return buf;
-}
-
 absl::StatusOr<PrintRendition> MakePrintRendition(const std::string& signed_pdf,
                                                   const std::string& out_pdf,
                                                   const ConversionMark& mark,
@@ -414,7 +406,7 @@ absl::StatusOr<PrintRendition> MakePrintRendition(const std::string& signed_pdf,
                               : std::chrono::duration_cast<std::chrono::milliseconds>(
                                     std::chrono::system_clock::now().time_since_epoch())
                                     .count();
-  const std::string time_iso = VietnamIso8601(time_ms);
+  const std::string time_iso = vntime::IsoVietnam(time_ms / 1000);
   static std::atomic<unsigned> counter{0};
   const std::string tmp = absl::StrCat(out_pdf, ".tmp.", getpid(), ".", counter.fetch_add(1));
   absl::StatusOr<PrintRendition> out = Render(signed_pdf, tmp, mark, options, time_iso);

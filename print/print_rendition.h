@@ -59,7 +59,4 @@ absl::StatusOr<PrintRendition> MakePrintRendition(const std::string& signed_pdf,
                                                   const ConversionMark& mark,
                                                   const PrintOptions& options = {});
 
-// ISO 8601 in Vietnam time, e.g. "2026-11-29T09:30:45+07:00".
-std::string VietnamIso8601(int64_t unix_ms);
-
 }  // namespace taicho::print

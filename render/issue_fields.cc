@@ -1,14 +1,12 @@
 #include "render/issue_fields.h"
 
-#include <ctime>
+#include "vntime/vntime.h"
 
 namespace taicho::render {
 
 IssueDate IssueDateAt(int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds + 7 * 3600);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+  const vntime::CivilTime c = vntime::VietnamCivil(unix_seconds);
+  return {c.year, c.month, c.day};
 }
 
 std::string NumberText(int number) {

@@ -1,6 +1,5 @@
 #include "revocation/revocation_client.h"
 
-#include <curl/curl.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ocsp.h>
@@ -14,25 +13,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "errors/error.h"
+#include "http/http_client.h"
 #include "signer/openssl_ptr.h"
-#include "tsa/tsa_client.h"
 
 namespace taicho::revocation {
 namespace {
 
-using signer::ossl::Deleter;
 using CertIdPtr = signer::ossl::OcspCertIdPtr;
 using OcspReqPtr = signer::ossl::OcspRequestPtr;
-using CurlPtr = std::unique_ptr<CURL, Deleter<curl_easy_cleanup>>;
-using CurlListPtr = std::unique_ptr<curl_slist, Deleter<curl_slist_free_all>>;
 
 // An OCSP GET URL must stay short (RFC 5019 §5: 255 bytes); longer requests are POSTed.
 constexpr size_t kMaxGetUrl = 255;
-
-void InitCurlOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
 
@@ -46,69 +37,18 @@ std::string Hex(const unsigned char* p, size_t n) {
   return out;
 }
 
-struct HttpReply {
-  CURLcode code = CURLE_OK;
-  long status = 0;
-  Bytes body;
-  std::string error;
-};
-
-struct Sink {
-  Bytes* body;
-  size_t cap;
-};
-
-size_t WriteBody(char* data, size_t size, size_t count, void* user) {
-  auto* sink = static_cast<Sink*>(user);
-  const size_t n = size * count;
-  if (sink->body->size() + n > sink->cap) return 0;  // aborts the transfer
-  sink->body->insert(sink->body->end(), data, data + n);
-  return n;
-}
-
 // GET when `post_body` is null, else POST it as an OCSP request.
-HttpReply Fetch(const std::string& url, const Bytes* post_body, const RevocationPolicy& policy) {
-  InitCurlOnce();
-  HttpReply reply;
-  CurlPtr curl(curl_easy_init());
-  CurlListPtr headers(curl_slist_append(nullptr, "Content-Type: application/ocsp-request"));
-  if (headers) headers.reset(curl_slist_append(headers.release(), "Expect:"));
-  if (!curl || !headers) {
-    reply.code = CURLE_OUT_OF_MEMORY;
-    reply.error = "curl initialisation failed";
-    return reply;
-  }
-  char error_buffer[CURL_ERROR_SIZE] = {};
-  Sink sink{&reply.body, policy.max_response_bytes};
-  CURL* c = curl.get();
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  if (post_body != nullptr) {
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, post_body->data());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(post_body->size()));
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-  }
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "taicho-revocation/1");
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(policy.connect_timeout.count()));
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(policy.timeout.count()));
-  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
-                   static_cast<curl_off_t>(policy.max_response_bytes));
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, WriteBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer);
-  reply.code = curl_easy_perform(c);
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply.status);
-  if (reply.code != CURLE_OK) {
-    reply.error = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(reply.code);
-  } else if (reply.status != 200) {
-    reply.error = absl::StrCat("HTTP ", reply.status);
-  }
-  return reply;
+http::Reply Fetch(const std::string& url, const Bytes* post_body, const RevocationPolicy& policy) {
+  http::Request request;
+  request.url = url;
+  request.post = post_body;
+  if (post_body != nullptr) request.headers = {"Content-Type: application/ocsp-request"};
+  request.user_agent = "taicho-revocation/1";
+  request.connect_timeout = policy.connect_timeout;
+  request.timeout = policy.timeout;
+  request.max_reply_bytes = policy.max_response_bytes;
+  return http::Fetch(request);
 }
-
-bool FetchOk(const HttpReply& r) { return r.code == CURLE_OK && r.status == 200; }
 
 }  // namespace
 
@@ -180,10 +120,7 @@ absl::StatusOr<RevocationPolicy> PolicyFromSettings(std::chrono::seconds timeout
 // --- client --------------------------------------------------------------------------------
 
 std::string RevocationClient::Rewrite(const std::string& url) const {
-  for (const auto& [from, to] : policy_.url_rewrites) {
-    if (absl::StartsWith(url, from)) return to + url.substr(from.size());
-  }
-  return url;
+  return http::RewriteUrl(url, policy_.url_rewrites);
 }
 
 absl::StatusOr<StatusAnswer> RevocationClient::FromOcsp(ByteSpan cert_der, ByteSpan issuer_der,
@@ -255,7 +192,7 @@ absl::StatusOr<StatusAnswer> RevocationClient::FromOcsp(ByteSpan cert_der, ByteS
   }
 
   for (const std::string& url : urls) {
-    const std::string shown = tsa::RedactUrl(url);
+    const std::string shown = http::RedactUrl(url);
     std::string get_url = url;
     if (!absl::EndsWith(get_url, "/")) get_url.push_back('/');
     get_url += escaped;
@@ -265,11 +202,10 @@ absl::StatusOr<StatusAnswer> RevocationClient::FromOcsp(ByteSpan cert_der, ByteS
     for (const auto& [target, body] : tries) {
       const char* method = body ? "POST" : "GET";
       requests_.fetch_add(1);
-      HttpReply reply = Fetch(target, body, policy_);
-      if (!FetchOk(reply)) {
+      const http::Reply reply = Fetch(target, body, policy_);
+      if (!reply.ok()) {
         problems.push_back(absl::StrCat("OCSP ", method, " ", shown, ": ", reply.error));
-        if (reply.code != CURLE_OK && reply.code != CURLE_WRITE_ERROR &&
-            reply.code != CURLE_FILESIZE_EXCEEDED) {
+        if (!reply.completed && !reply.too_large) {
           break;  // unreachable: POST to the same place would fail the same way
         }
         continue;
@@ -299,7 +235,7 @@ absl::StatusOr<StatusAnswer> RevocationClient::FromCrl(ByteSpan cert_der, ByteSp
   if (urls.empty()) problems.push_back("the certificate names no CRL distribution point");
   for (const std::string& named : urls) {
     const std::string url = Rewrite(named);
-    const std::string shown = tsa::RedactUrl(url);
+    const std::string shown = http::RedactUrl(url);
     const std::string key = "crl:" + named;
     if (cache_ != nullptr) {
       if (std::optional<Bytes> hit = cache_->Get(key, Now())) {
@@ -312,8 +248,8 @@ absl::StatusOr<StatusAnswer> RevocationClient::FromCrl(ByteSpan cert_der, ByteSp
       }
     }
     requests_.fetch_add(1);
-    HttpReply reply = Fetch(url, nullptr, policy_);
-    if (!FetchOk(reply)) {
+    const http::Reply reply = Fetch(url, nullptr, policy_);
+    if (!reply.ok()) {
       problems.push_back(absl::StrCat("CRL ", shown, ": ", reply.error));
       continue;
     }

@@ -15,6 +15,9 @@ const EVP_MD* AcceptedDigest(int nid, std::string* name) {
     case NID_sha512:
       *name = "SHA-512";
       return EVP_sha512();
+    case NID_sha1:  // refused (ETSI TS 119 312), named as people write it
+      *name = "SHA-1";
+      return nullptr;
     default:
       *name = (nid != NID_undef && OBJ_nid2sn(nid)) ? OBJ_nid2sn(nid) : "unknown";
       return nullptr;

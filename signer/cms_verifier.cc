@@ -183,7 +183,23 @@ void Verify(ByteSpan cms_der, const ContentStreamer& content, const std::string&
   result->signature_algorithm = SignatureAlgorithmName(OBJ_obj2nid(sig_obj));
   const ASN1_OBJECT* digest_obj = nullptr;
   if (digest_alg) X509_ALGOR_get0(&digest_obj, nullptr, nullptr, digest_alg);
-  const EVP_MD* md = AcceptedDigest(OBJ_obj2nid(digest_obj), &result->digest_algorithm);
+  const int digest_nid = OBJ_obj2nid(digest_obj);
+  const EVP_MD* md = AcceptedDigest(digest_nid, &result->digest_algorithm);
+  if (!md) {
+    // Refused is not broken: whether the bytes are intact is still worth knowing (an old SHA-1
+    // signature that matches is INDETERMINATE, one that does not is a HASH_FAILURE).
+    result->refused_algorithms.push_back(absl::StrCat(result->digest_algorithm, " (digest)"));
+    md = digest_nid == NID_undef ? nullptr : EVP_get_digestbynid(digest_nid);
+  }
+  // The signature algorithm may name a digest of its own (sha1WithRSAEncryption, ecdsa-with-SHA1).
+  int sig_digest_nid = NID_undef;
+  std::string sig_digest_name;
+  if (sig_obj && OBJ_find_sigid_algs(OBJ_obj2nid(sig_obj), &sig_digest_nid, nullptr) == 1 &&
+      sig_digest_nid != NID_undef && !AcceptedDigest(sig_digest_nid, &sig_digest_name)) {
+    const char* long_name = OBJ_nid2ln(OBJ_obj2nid(sig_obj));
+    result->refused_algorithms.push_back(
+        absl::StrCat(long_name ? long_name : "unknown", " (signature algorithm)"));
+  }
 
   // The content digest, streamed once.
   unsigned char actual[EVP_MAX_MD_SIZE];
@@ -191,7 +207,8 @@ void Verify(ByteSpan cms_der, const ContentStreamer& content, const std::string&
   ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
   bool digested = false;
   if (!md) {
-    problem(absl::StrCat("digest algorithm not accepted: ", result->digest_algorithm));
+    problem(absl::StrCat("digest algorithm unknown, the content cannot be digested: ",
+                         result->digest_algorithm));
   } else {
     bool digest_ok = ctx && EVP_DigestInit_ex(ctx.get(), md, nullptr) == 1;
     absl::Status read = content([&](ByteSpan chunk) {
@@ -207,6 +224,7 @@ void Verify(ByteSpan cms_der, const ContentStreamer& content, const std::string&
       digested = true;
     }
   }
+  result->digest_computed = digested;
 
   result->has_signed_attributes = CMS_signed_get_attr_count(si) > 0;
   if (result->has_signed_attributes) {

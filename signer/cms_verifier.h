@@ -46,7 +46,16 @@ struct CmsVerification {
   Bytes signer_certificate_der;
   std::vector<Bytes> certificates_der;   // every certificate the CMS carries (issuer lookups)
   bool has_signature_timestamp = false;  // an unsigned signature-time-stamp attribute (B-T)
+  // Algorithms the signature uses that the PAdES profile refuses (ETSI TS 119 312: SHA-1, MD5…
+  // as the digest or inside the signature algorithm), named ("SHA-1 (digest)"…). A refused
+  // digest OpenSSL still provides is computed all the same, so that digest_matches and
+  // signature_valid tell whether the bytes are intact; one it does not provide leaves
+  // digest_computed false and both unknown.
+  std::vector<std::string> refused_algorithms;
+  bool digest_computed = false;
 
+  // The content and the signed attributes are what the signer signed. Says nothing of whether
+  // the algorithms are still accepted (refused_algorithms) nor of who the signer is.
   bool intact() const { return parsed && digest_matches && signature_valid; }
 };
 

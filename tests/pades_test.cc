@@ -582,6 +582,109 @@ TEST(OtherToolsCms, EncapsulatedContentStaysRejected) {
   EXPECT_FALSE(s.digest_ok);
 }
 
+// `openssl cms -sign` run as an outside tool (the command line, not our code), detached, over
+// `content`, with `-md digest`; the signer is the sample officer An.
+Bytes OpensslCliCms(const std::string& dir, const Bytes& content, const std::string& digest,
+                    const std::string& extra = {}) {
+  const auto& pki = GetSamplePki();
+  const std::string in = dir + "/content.bin", out = dir + "/cms.der";
+  std::ofstream(in, std::ios::binary)
+      .write(reinterpret_cast<const char*>(content.data()),
+             static_cast<std::streamsize>(content.size()));
+  auto r = Sh("openssl cms -sign -binary -outform DER -md " + digest + " " + extra + " -signer " +
+              Quote(pki.dir + "/officer-an.pem") + " -inkey " + Quote(pki.dir + "/officer-an.key") +
+              " -certfile " + Quote(pki.dir + "/subca.pem") + " -in " + Quote(in) + " -out " +
+              Quote(out) + " 2>&1");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const std::string der = Slurp(out);
+  return Bytes(der.begin(), der.end());
+}
+
+// Issue 17: a SHA-1 signature whose digest matches is not "Integrity BROKEN / HASH_FAILURE": the
+// bytes are intact, the algorithm is refused: INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE, naming
+// it. A changed byte is still a HASH_FAILURE. pdfsig reads the same file.
+TEST(RefusedAlgorithms, Sha1DigestIsIndeterminateNotBroken) {
+  const std::string dir = MakeTempDir("sha1");
+  const std::string pdf = SignWithForeignCms(
+      dir, "adbe.pkcs7.detached", [&](const Bytes& c) { return OpensslCliCms(dir, c, "sha1"); });
+  const taicho::testing::PdfsigReport pdfsig = taicho::testing::RunPdfsig(pdf);
+  EXPECT_EQ(pdfsig.signatures, 1) << pdfsig.output;
+  EXPECT_NE(pdfsig.output.find("SHA1"), std::string::npos) << pdfsig.output;
+
+  auto report = VerifyPdf(pdf, Slurp(GetSamplePki().dir + "/ca-bundle.pem"));
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->signatures.size(), 1u);
+  const SignatureReport& s = report->signatures[0];
+  SCOPED_TRACE(report->ToText());
+  EXPECT_TRUE(s.digest_ok);
+  EXPECT_TRUE(s.signature_ok);
+  EXPECT_EQ(s.indication, "INDETERMINATE");
+  EXPECT_EQ(s.sub_indication, "CRYPTO_CONSTRAINTS_FAILURE");
+  EXPECT_EQ(s.refused_algorithms, std::vector<std::string>{"SHA-1 (digest)"});
+  const std::string text = report->ToText();
+  EXPECT_EQ(text.find("BROKEN"), std::string::npos);
+  EXPECT_NE(text.find("Integrity: đúng / intact"), std::string::npos);
+  EXPECT_NE(text.find("Refused algorithm: SHA-1 (digest)"), std::string::npos);
+  EXPECT_NE(report->ToJson().find("\"refused_algorithms\""), std::string::npos);
+  // Still a valid PDF signature otherwise: the chain and the signer are judged.
+  EXPECT_EQ(s.chain_trusted, std::optional<bool>(true));
+  EXPECT_EQ(s.signer_name, "Nguyễn Văn An");
+
+  std::string bytes = Slurp(pdf);
+  const size_t at = bytes.find("/MediaBox");
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 1] = 'N';
+  const std::string bad = dir + "/bad.pdf";
+  std::ofstream(bad, std::ios::binary) << bytes;
+  const SignatureReport b = VerifyOne(bad);
+  EXPECT_EQ(b.indication, "TOTAL-FAILED");
+  EXPECT_EQ(b.sub_indication, "HASH_FAILURE");
+}
+
+// A SHA-256 digest under a signature algorithm that names SHA-1 (sha1WithRSAEncryption, which
+// OpenSSL accepts in place of rsaEncryption): the signature algorithm is refused, named.
+TEST(RefusedAlgorithms, Sha1SignatureAlgorithmIsNamed) {
+  ForeignKey k = LoadForeignKey("officer-an");
+  const SignatureReport s = VerifyOne(
+      SignWithForeignCms(MakeTempDir("sha1rsa"), "adbe.pkcs7.detached", [&](const Bytes& c) {
+        const Bytes der = OpensslSignCms(c, k, CMS_DETACHED);
+        const unsigned char* p = der.data();
+        signer::ossl::CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
+        if (!cms) return Bytes{};
+        CMS_SignerInfo* si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms.get()), 0);
+        X509_ALGOR* sig_alg = nullptr;
+        CMS_SignerInfo_get0_algs(si, nullptr, nullptr, nullptr, &sig_alg);
+        // Not covered by the signature: changing it keeps the signature value valid.
+        if (!sig_alg || X509_ALGOR_set0(sig_alg, OBJ_nid2obj(NID_sha1WithRSAEncryption),
+                                        V_ASN1_NULL, nullptr) != 1) {
+          return Bytes{};
+        }
+        return ContentInfoDer(cms.get());
+      }));
+  EXPECT_TRUE(s.digest_ok && s.signature_ok) << ::testing::PrintToString(s.problems);
+  EXPECT_EQ(s.digest_algorithm, "SHA-256");
+  EXPECT_EQ(s.refused_algorithms,
+            std::vector<std::string>{"sha1WithRSAEncryption (signature algorithm)"});
+  EXPECT_EQ(s.indication, "INDETERMINATE");
+  EXPECT_EQ(s.sub_indication, "CRYPTO_CONSTRAINTS_FAILURE");
+}
+
+// Issue 17: adbe.pkcs7.detached without ESS signing-certificate(-v2), made by `openssl cms -sign`
+// (the command line): a valid PDF signature (integrity, chain, signer), TOTAL-PASSED, with a note
+// that it is not PAdES baseline; pdfsig finds it valid too.
+TEST(OtherToolsCms, OpensslCommandLinePkcs7WithoutEss) {
+  const std::string dir = MakeTempDir("p7cli");
+  const std::string pdf = SignWithForeignCms(
+      dir, "adbe.pkcs7.detached", [&](const Bytes& c) { return OpensslCliCms(dir, c, "sha256"); });
+  const taicho::testing::PdfsigReport pdfsig = taicho::testing::RunPdfsig(pdf);
+  EXPECT_EQ(pdfsig.signatures, 1) << pdfsig.output;
+  EXPECT_EQ(pdfsig.valid, 1) << pdfsig.output;
+  const SignatureReport s = VerifyOne(pdf);
+  ExpectValidNotBaseline(s, "no ESS signing-certificate attribute");
+  EXPECT_TRUE(HasNote(s, "adbe.pkcs7.detached instead of ETSI.CAdES.detached"));
+  EXPECT_TRUE(s.refused_algorithms.empty());
+}
+
 // taicho's own signatures are PAdES baseline: no note, no problem.
 TEST(OtherToolsCms, TaichoSignaturesCarryNoNote) {
   const std::string dir = MakeTempDir("own");

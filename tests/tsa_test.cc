@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "errors/error.h"
+#include "http/http_client.h"
 #include "signer/cms_builder.h"
 #include "signer/cms_verifier.h"
 #include "signer/key_signer.h"
@@ -470,10 +471,10 @@ TEST(TsaClient, OversizedReplyIsRefused) {
 }
 
 TEST(TsaClient, SecretsInUrlsNeverShown) {
-  EXPECT_EQ(RedactUrl("https://user:s3cret@tsa.example.vn:8443/ts?apikey=k3y#x"),
+  EXPECT_EQ(http::RedactUrl("https://user:s3cret@tsa.example.vn:8443/ts?apikey=k3y#x"),
             "https://tsa.example.vn:8443/ts");
-  EXPECT_EQ(RedactUrl("http://tsa.example.vn/"), "http://tsa.example.vn/");
-  EXPECT_EQ(RedactUrl("http://tsa.example.vn/a@b"), "http://tsa.example.vn/a@b");
+  EXPECT_EQ(http::RedactUrl("http://tsa.example.vn/"), "http://tsa.example.vn/");
+  EXPECT_EQ(http::RedactUrl("http://tsa.example.vn/a@b"), "http://tsa.example.vn/a@b");
   const std::string dead = UnusedLoopbackUrl();  // http://127.0.0.1:PORT/tsa
   const std::string with_secrets = "http://user:s3cret@" + dead.substr(7) + "?apikey=k3y";
   absl::StatusOr<TimeStampOutcome> out =

@@ -1,6 +1,5 @@
 #include "tsa/tsa_client.h"
 
-#include <curl/curl.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -18,14 +17,17 @@
 #include <optional>
 #include <thread>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "errors/error.h"
+#include "http/http_client.h"
 #include "signer/openssl_ptr.h"
+#include "tsa/tsa_reply.h"
 
 namespace taicho::tsa {
+
+using http::RedactUrl;
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -33,7 +35,6 @@ using std::chrono::milliseconds;
 
 using signer::ossl::Deleter;
 using TsReqPtr = std::unique_ptr<TS_REQ, Deleter<TS_REQ_free>>;
-using TsRespPtr = std::unique_ptr<TS_RESP, Deleter<TS_RESP_free>>;
 using TsImprintPtr = std::unique_ptr<TS_MSG_IMPRINT, Deleter<TS_MSG_IMPRINT_free>>;
 using signer::ossl::AlgorPtr;
 using Asn1ObjectPtr = std::unique_ptr<ASN1_OBJECT, Deleter<ASN1_OBJECT_free>>;
@@ -41,14 +42,6 @@ using signer::ossl::Asn1IntegerPtr;
 using signer::ossl::BioPtr;
 using signer::ossl::BnPtr;
 using signer::ossl::X509Ptr;
-using CurlPtr = std::unique_ptr<CURL, Deleter<curl_easy_cleanup>>;
-using CurlListPtr = std::unique_ptr<curl_slist, Deleter<curl_slist_free_all>>;
-
-// curl_global_init is not thread-safe and must run before any other curl call in the process.
-void InitCurlOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 // Requests in flight per URL, for the whole process: a TSA that is slow under load (the
 // government TSA has been seen taking minutes) should not be sent every signing at once. Each
@@ -96,12 +89,6 @@ class Slot {
  private:
   std::string url_;
   bool held_;
-};
-
-struct Request {
-  Bytes der;
-  Bytes digest;  // SHA-256 of the data
-  Asn1IntegerPtr nonce;
 };
 
 absl::StatusOr<Request> BuildRequest(ByteSpan data, const std::string& policy_oid) {
@@ -153,167 +140,6 @@ absl::StatusOr<Request> BuildRequest(ByteSpan data, const std::string& policy_oi
   return out;
 }
 
-enum class Failure {
-  kTransient,    // connection, timeout, HTTP 5xx/408/429, no free slot: worth another attempt
-  kUnavailable,  // an HTTP answer that is not a reply (e.g. 404): next TSA
-  kRejected,     // the TSA answered and refused (PKIStatus)
-  kInvalid,      // a reply that does not verify: next TSA, never trusted
-};
-
-struct AttemptResult {
-  std::optional<Failure> failure;  // unset: success
-  std::string reason;
-  Bytes token;
-  signer::TimeStampInfo info;
-};
-
-AttemptResult Fail(Failure failure, std::string reason) {
-  AttemptResult r;
-  r.failure = failure;
-  r.reason = std::move(reason);
-  return r;
-}
-
-struct HttpReply {
-  CURLcode code = CURLE_OK;
-  long status = 0;
-  Bytes body;
-  bool too_large = false;
-  std::string error;
-};
-
-struct Sink {
-  Bytes* body;
-  size_t cap;
-  bool* too_large;
-};
-
-size_t WriteBody(char* data, size_t size, size_t count, void* user) {
-  auto* sink = static_cast<Sink*>(user);
-  const size_t n = size * count;
-  if (sink->body->size() + n > sink->cap) {
-    *sink->too_large = true;
-    return 0;  // makes curl abort the transfer with CURLE_WRITE_ERROR
-  }
-  sink->body->insert(sink->body->end(), data, data + n);
-  return n;
-}
-
-HttpReply Post(const std::string& url, const Bytes& body, milliseconds connect_timeout,
-               milliseconds timeout, size_t max_bytes) {
-  HttpReply reply;
-  CurlPtr curl(curl_easy_init());
-  CurlListPtr headers(curl_slist_append(nullptr, "Content-Type: application/timestamp-query"));
-  if (headers) {
-    curl_slist* more = curl_slist_append(headers.get(), "Accept: application/timestamp-reply");
-    // No "Expect: 100-continue" round trip: the request is a few dozen bytes.
-    if (more) more = curl_slist_append(more, "Expect:");
-    if (!more) headers.reset();
-  }
-  if (!curl || !headers) {
-    reply.code = CURLE_OUT_OF_MEMORY;
-    reply.error = "curl initialisation failed";
-    return reply;
-  }
-  char error_buffer[CURL_ERROR_SIZE] = {};
-  Sink sink{&reply.body, max_bytes, &reply.too_large};
-  CURL* c = curl.get();
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM: required with threads
-  curl_easy_setopt(c, CURLOPT_POST, 1L);
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "taicho-tsa/1");
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout.count()));
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_bytes));
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, WriteBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer);
-  reply.code = curl_easy_perform(c);
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply.status);
-  if (reply.code != CURLE_OK) {
-    reply.error = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(reply.code);
-  }
-  return reply;
-}
-
-std::string StatusText(TS_STATUS_INFO* info) {
-  std::string text;
-  const STACK_OF(ASN1_UTF8STRING)* strings = TS_STATUS_INFO_get0_text(info);
-  for (int i = 0; strings != nullptr && i < sk_ASN1_UTF8STRING_num(strings); ++i) {
-    const ASN1_UTF8STRING* s = sk_ASN1_UTF8STRING_value(strings, i);
-    if (i > 0) text += "; ";
-    text.append(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
-                static_cast<size_t>(ASN1_STRING_length(s)));
-  }
-  return text;
-}
-
-// Checks what only the requester knows (status, nonce, imprint, policy), then the token itself
-// with the same verification a verifier will later run on the embedded attribute.
-AttemptResult CheckReply(const HttpReply& http, const Request& request, ByteSpan data,
-                         const TsaPolicy& policy) {
-  const unsigned char* p = http.body.data();
-  TsRespPtr resp;
-  if (!http.body.empty()) {
-    resp.reset(d2i_TS_RESP(nullptr, &p, static_cast<long>(http.body.size())));
-  }
-  if (!resp || p != http.body.data() + http.body.size()) {
-    ERR_clear_error();
-    return Fail(Failure::kInvalid, "the reply is not a DER TimeStampResp");
-  }
-  TS_STATUS_INFO* status_info = TS_RESP_get_status_info(resp.get());
-  const long status = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(status_info));
-  if (status != TS_STATUS_GRANTED && status != TS_STATUS_GRANTED_WITH_MODS) {
-    std::string text = StatusText(status_info);
-    return Fail(Failure::kRejected,
-                absl::StrCat("PKIStatus ", status, text.empty() ? "" : ": ", text));
-  }
-  PKCS7* token = TS_RESP_get_token(resp.get());
-  TS_TST_INFO* tst = TS_RESP_get_tst_info(resp.get());
-  if (token == nullptr || tst == nullptr) {
-    return Fail(Failure::kInvalid, "granted reply without a token");
-  }
-  const ASN1_INTEGER* nonce = TS_TST_INFO_get_nonce(tst);
-  if (nonce == nullptr || ASN1_INTEGER_cmp(nonce, request.nonce.get()) != 0) {
-    return Fail(Failure::kInvalid, "the reply's nonce is not the request's (replayed reply?)");
-  }
-  TS_MSG_IMPRINT* imprint = TS_TST_INFO_get_msg_imprint(tst);
-  const ASN1_OBJECT* algo = nullptr;
-  X509_ALGOR_get0(&algo, nullptr, nullptr, TS_MSG_IMPRINT_get_algo(imprint));
-  const ASN1_OCTET_STRING* msg = TS_MSG_IMPRINT_get_msg(imprint);
-  if (algo == nullptr || OBJ_obj2nid(algo) != NID_sha256 || msg == nullptr ||
-      static_cast<size_t>(ASN1_STRING_length(msg)) != request.digest.size() ||
-      !std::equal(request.digest.begin(), request.digest.end(), ASN1_STRING_get0_data(msg))) {
-    return Fail(Failure::kInvalid, "the reply's message imprint is not the request's");
-  }
-  if (!policy.policy_oid.empty()) {
-    char oid[128] = {};
-    const ASN1_OBJECT* got = TS_TST_INFO_get_policy_id(tst);
-    if (got == nullptr || OBJ_obj2txt(oid, sizeof oid, got, 1) <= 0 || policy.policy_oid != oid) {
-      return Fail(Failure::kInvalid,
-                  absl::StrCat("the reply's policy is ", oid, ", not ", policy.policy_oid));
-    }
-  }
-  AttemptResult result;
-  unsigned char* der = nullptr;
-  const int len = i2d_PKCS7(token, &der);
-  if (len <= 0) {
-    ERR_clear_error();
-    return Fail(Failure::kInvalid, "the token cannot be encoded");
-  }
-  result.token.assign(der, der + len);
-  OPENSSL_free(der);
-  absl::StatusOr<signer::TimeStampInfo> info =
-      signer::VerifyTimeStampToken(result.token, data, policy.trust);
-  if (!info.ok()) return Fail(Failure::kInvalid, std::string(info.status().message()));
-  result.info = std::move(*info);
-  return result;
-}
-
 AttemptResult Attempt(const std::string& url, const Request& request, ByteSpan data,
                       const TsaPolicy& policy, Clock::time_point until) {
   Slot slot(url, policy.max_in_flight_per_tsa, until);
@@ -323,25 +149,27 @@ AttemptResult Attempt(const std::string& url, const Request& request, ByteSpan d
   }
   const auto left = std::chrono::duration_cast<milliseconds>(until - Clock::now());
   if (left.count() <= 0) return Fail(Failure::kTransient, "no time left after waiting for a slot");
-  HttpReply http = Post(url, request.der, std::min(policy.connect_timeout, left), left,
-                        policy.max_response_bytes);
-  if (http.too_large || http.code == CURLE_FILESIZE_EXCEEDED) {
+  http::Request post;
+  post.url = url;
+  post.post = &request.der;
+  post.headers = {"Content-Type: application/timestamp-query",
+                  "Accept: application/timestamp-reply"};
+  post.user_agent = "taicho-tsa/1";
+  post.connect_timeout = std::min(policy.connect_timeout, left);
+  post.timeout = left;
+  post.max_reply_bytes = policy.max_response_bytes;
+  const http::Reply http = http::Fetch(post);
+  if (http.too_large) {
     return Fail(Failure::kInvalid,
                 absl::StrCat("the reply exceeds ", policy.max_response_bytes, " bytes"));
   }
-  if (http.code != CURLE_OK) return Fail(Failure::kTransient, http.error);
+  if (!http.completed) return Fail(Failure::kTransient, http.error);
   if (http.status != 200) {
     const bool transient = http.status >= 500 || http.status == 408 || http.status == 429;
     return Fail(transient ? Failure::kTransient : Failure::kUnavailable,
                 absl::StrCat("HTTP ", http.status));
   }
-  return CheckReply(http, request, data, policy);
-}
-
-bool IsHttpUrl(const std::string& url) {
-  const std::string lower = absl::AsciiStrToLower(url);
-  return (absl::StartsWith(lower, "http://") && lower.size() > 7) ||
-         (absl::StartsWith(lower, "https://") && lower.size() > 8);
+  return CheckReply(http.body, request, data, policy);
 }
 
 bool PemHasCertificate(const std::string& pem) {
@@ -353,20 +181,10 @@ bool PemHasCertificate(const std::string& pem) {
 
 }  // namespace
 
-std::string RedactUrl(std::string_view url) {
-  std::string out(url.substr(0, url.find_first_of("?#")));
-  const size_t scheme = out.find("://");
-  const size_t host = scheme == std::string::npos ? 0 : scheme + 3;
-  const size_t path = out.find('/', host);
-  const size_t at = out.rfind('@', path == std::string::npos ? out.size() : path);
-  if (at != std::string::npos && at >= host) out.erase(host, at + 1 - host);
-  return out;
-}
-
 absl::StatusOr<TsaClient> TsaClient::Create(TsaPolicy policy) {
   if (policy.urls.empty()) return Error(ErrorCode::kUsage, "no TSA URL");
   for (const std::string& url : policy.urls) {
-    if (!IsHttpUrl(url)) {
+    if (!http::IsHttpUrl(url)) {
       return Error(ErrorCode::kUsage, absl::StrCat("not an http(s) TSA URL: ", RedactUrl(url)));
     }
   }
@@ -389,7 +207,6 @@ absl::StatusOr<TsaClient> TsaClient::Create(TsaPolicy policy) {
     ERR_clear_error();
     if (!oid) return Error(ErrorCode::kUsage, "the TSA policy is not a dotted OID");
   }
-  InitCurlOnce();
   return TsaClient(std::move(policy));
 }
 

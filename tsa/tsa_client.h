@@ -80,7 +80,4 @@ class TsaClient {
   TsaPolicy policy_;
 };
 
-// A URL as it may appear in errors and logs: user info and query string removed.
-std::string RedactUrl(std::string_view url);
-
 }  // namespace taicho::tsa

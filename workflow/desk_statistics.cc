@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <map>
 
+#include "vntime/vntime.h"
+
 namespace taicho::workflow {
 namespace {
-
-constexpr int64_t kDayMs = 24 * 60 * 60 * 1000;
-constexpr int64_t kVietnamOffsetMs = 7 * 60 * 60 * 1000;
 
 struct Tally {
   ProcedureStatistics stats;
@@ -29,8 +28,8 @@ void Add(Tally& t, const store::DocumentRecord& d, const StatisticsQuery& q) {
   const int64_t took = d.update_time_ms - d.create_time_ms;
   ++t.stats.issued;
   t.durations.push_back(took);
-  const bool same_day = (d.create_time_ms + kVietnamOffsetMs) / kDayMs ==
-                        (d.update_time_ms + kVietnamOffsetMs) / kDayMs;
+  const bool same_day =
+      vntime::VietnamDayNumber(d.create_time_ms) == vntime::VietnamDayNumber(d.update_time_ms);
   if (same_day && took <= q.on_the_spot_ms) ++t.stats.issued_on_the_spot;
 }
 

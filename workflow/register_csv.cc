@@ -1,18 +1,26 @@
 #include "workflow/register_csv.h"
 
 #include <ctime>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "render/issue_fields.h"
+#include "vntime/vntime.h"
 
 namespace taicho::workflow {
 namespace {
 
+// One CSV field (RFC 4180). A field a spreadsheet would read as a formula (OWASP "CSV
+// injection": a first character of =, +, -, @, tab or CR) gets a single quote in front, so that
+// it shows as the text it is, and is quoted: the register holds what officers typed (summaries,
+// void reasons), and opening it must never run any of it.
 std::string Quoted(const std::string& field) {
-  if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
-  std::string out = "\"";
+  const bool formula_like =
+      !field.empty() && std::string_view("=+-@\t\r").find(field[0]) != std::string_view::npos;
+  if (!formula_like && field.find_first_of(",\"\r\n") == std::string::npos) return field;
+  std::string out = formula_like ? "\"'" : "\"";
   for (char c : field) {
     if (c == '"') out += '"';
     out += c;
@@ -37,14 +45,7 @@ std::string CommonName(const std::string& subject) {
   return cn;
 }
 
-std::string VietnamTime(int64_t ms) {
-  if (ms == 0) return "";
-  const std::time_t t = static_cast<std::time_t>(ms / 1000 + 7 * 3600);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02d+07:00", tm.tm_year + 1900, tm.tm_mon + 1,
-                         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
+std::string VietnamTime(int64_t ms) { return ms == 0 ? "" : vntime::IsoVietnam(ms / 1000); }
 
 const char* StateText(store::RegisterState state) {
   switch (state) {

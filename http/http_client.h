@@ -1,0 +1,61 @@
+// One HTTP exchange over libcurl, for the clients that talk to PKI services (tsa/: RFC 3161
+// time-stamps; revocation/: OCSP and CRLs): a GET or a POST with time-outs, a cap on the reply's
+// size and http(s) only; plus the URL helpers they share (redaction for logs, prefix rewrites).
+// What a reply means (retry, next server, trust) is the caller's business, not this module's.
+//
+// Ownership: every call owns its curl handle and header list (RAII) for the call's duration;
+// nothing is kept between calls. Thread-safe: Fetch may run on many threads at once (libcurl's
+// global initialisation runs once, before the first request, and timeouts use no signals).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "signer/bytes.h"
+
+namespace taicho::http {
+
+struct Request {
+  std::string url;  // http:// or https://; other schemes fail the transfer
+  const Bytes* post =
+      nullptr;  // POST these bytes when set (not owned; live for the call), else GET
+  std::vector<std::string> headers;  // "Name: value", e.g. the POST's Content-Type
+  std::string user_agent;
+  std::chrono::milliseconds connect_timeout{5'000};
+  std::chrono::milliseconds timeout{60'000};  // connection to the reply's last byte
+  size_t max_reply_bytes = 64 * 1024;         // a larger reply is cut off: too_large
+};
+
+struct Reply {
+  // An HTTP answer arrived whole (any status). False: no connection, a time-out, a reply over
+  // the cap, or a transfer error; `error` says which.
+  bool completed = false;
+  bool too_large = false;  // the reply passed Request::max_reply_bytes (completed is false)
+  long status = 0;         // the HTTP status, when one was received
+  Bytes body;
+  // Why the exchange failed (libcurl's message), or "HTTP <status>" for a completed exchange
+  // whose status is not 200; empty for a 200. English, no secrets beyond what the URL holds.
+  std::string error;
+
+  bool ok() const { return completed && status == 200; }
+};
+
+// Performs `request`, blocking for up to its time-outs.
+Reply Fetch(const Request& request);
+
+// A URL as it may appear in errors and logs: user info, query string and fragment removed.
+std::string RedactUrl(std::string_view url);
+
+// Whether `url` is http:// or https:// (any case) with something after the scheme.
+bool IsHttpUrl(std::string_view url);
+
+// `url` with the first matching prefix of `rewrites` (from → to) replaced; unchanged when none
+// matches. Lets a deployment (or a test) reach a service the certificates name elsewhere.
+std::string RewriteUrl(const std::string& url,
+                       const std::vector<std::pair<std::string, std::string>>& rewrites);
+
+}  // namespace taicho::http

@@ -1,0 +1,46 @@
+// Fuzz target: a TSA's HTTP reply body (DER TimeStampResp) as tsa/ reads it against its request
+// (tsa/tsa_reply.h). The request's nonce and imprint are taken from the reply when it has them,
+// so that the fuzzer reaches past those equality checks into the token's verification.
+// Replayed over tests/fuzz/tsa_reply/ by ctest; a libFuzzer binary with -DTAICHO_FUZZ=ON.
+#include <openssl/err.h>
+#include <openssl/ts.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "signer/openssl_ptr.h"
+#include "tsa/tsa_reply.h"
+
+namespace {
+using TsRespPtr = std::unique_ptr<TS_RESP, taicho::signer::ossl::Deleter<TS_RESP_free>>;
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const taicho::ByteSpan body(data, size);
+  static const uint8_t kData[] = "taicho fuzz: the signature value";
+  taicho::tsa::Request request;
+  request.digest.assign(32, 0x5a);
+  request.nonce.reset(ASN1_INTEGER_new());
+  if (!request.nonce || ASN1_INTEGER_set(request.nonce.get(), 0x1234) != 1) return 0;
+  const unsigned char* p = data;
+  TsRespPtr resp(size > 0 ? d2i_TS_RESP(nullptr, &p, static_cast<long>(size)) : nullptr);
+  TS_TST_INFO* tst = resp ? TS_RESP_get_tst_info(resp.get()) : nullptr;
+  if (tst != nullptr) {
+    if (const ASN1_INTEGER* nonce = TS_TST_INFO_get_nonce(tst)) {
+      request.nonce.reset(ASN1_INTEGER_dup(nonce));
+    }
+    const ASN1_OCTET_STRING* msg = TS_MSG_IMPRINT_get_msg(TS_TST_INFO_get_msg_imprint(tst));
+    if (msg != nullptr) {
+      request.digest.assign(ASN1_STRING_get0_data(msg),
+                            ASN1_STRING_get0_data(msg) + ASN1_STRING_length(msg));
+    }
+  }
+  ERR_clear_error();
+  if (!request.nonce) return 0;
+  taicho::tsa::TsaPolicy policy;
+  (void)taicho::tsa::CheckReply(body, request, taicho::ByteSpan(kData, sizeof kData - 1), policy);
+  policy.policy_oid = "1.2.3.4.1";
+  (void)taicho::tsa::CheckReply(body, request, taicho::ByteSpan(kData, sizeof kData - 1), policy);
+  return 0;
+}
