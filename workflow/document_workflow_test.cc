@@ -439,5 +439,60 @@ TEST_F(WorkflowTest, AnIssuedDocumentIsWithdrawnWithItsPendingReprint) {
   EXPECT_EQ((*entries)[0].state, store::RegisterState::kWithdrawn);
 }
 
+// A key the server holds (SoftHSM2, the sample seal token): the operator activates it, it seals
+// only as the seal, for the roles that may seal; a failure that is the document's leaves the key
+// active (only a token that is gone deactivates it: KeyRing::ReportFailure).
+TEST_F(WorkflowTest, AServerKeySealsOnlyAsTheSealAndADocumentsFailureKeepsItActive) {
+  keyring::KeyConfig seal;
+  seal.name = "seal";
+  seal.module = testing::GetSamplePki().module_path;
+  seal.token_label = "Con dấu UBND Châu Đức";
+  seal.key_label = "seal";
+  seal.key_id_hex = "01";
+  seal.sessions = 1;
+  keyring::KeyRing ring({seal});
+  WorkflowConfig config;
+  config.kinds_dir = render::DefaultKindsDir();
+  config.font_dir = pdf::kDefaultFontDir;
+  config.keys = &ring;
+  DocumentWorkflow wf(*store_, config);
+
+  const std::string approved = DocumentIn(kApproved);
+  ServerSealInput in;
+  in.document_id = approved;
+  in.key_name = "seal";
+  EXPECT_TRUE(
+      HasCodeOf(wf.SealWithServerKey(As(Role::kIntake), in).status(), ErrorCode::kKeyNotActivated));
+  pkcs11::SecretString pin(std::string("123456"));
+  EXPECT_TRUE(HasCodeOf(wf.ActivateKey(As(Role::kIntake), "seal", pin).status(),
+                        ErrorCode::kRoleNotAllowed));
+  auto activated = wf.ActivateKey(As(Role::kOperator), "seal", pin);
+  ASSERT_TRUE(activated.ok()) << activated.status();
+  EXPECT_TRUE(activated->activated);
+  EXPECT_TRUE(pin.empty());  // wiped
+  auto keys = wf.ListServerKeys(As(Role::kOperator));
+  ASSERT_TRUE(keys.ok());
+  ASSERT_EQ(keys->size(), 1u);
+
+  EXPECT_TRUE(HasCodeOf(wf.SealWithServerKey(an_, in).status(), ErrorCode::kRoleNotAllowed));
+  ServerSealInput as_approver = in;
+  as_approver.role = SignatureRole::kApprover;
+  EXPECT_TRUE(
+      HasCodeOf(wf.SealWithServerKey(As(Role::kIntake), as_approver).status(), ErrorCode::kUsage));
+  // The document's failure (a draft cannot be sealed): the key stays active.
+  ServerSealInput draft = in;
+  draft.document_id = Create();
+  EXPECT_TRUE(HasCodeOf(wf.SealWithServerKey(As(Role::kIntake), draft).status(),
+                        ErrorCode::kTransitionInvalid));
+  EXPECT_TRUE(ring.List()[0].activated);
+
+  auto sealed = wf.SealWithServerKey(As(Role::kIntake), in);
+  ASSERT_TRUE(sealed.ok()) << sealed.status();
+  EXPECT_EQ(sealed->document.state, kSealed);
+  auto path = wf.OpenRevision(As(Role::kAuditor), approved, 0);
+  ASSERT_TRUE(path.ok());
+  testing::ExpectAllSignaturesValid(path->second, 2);
+}
+
 }  // namespace
 }  // namespace taicho::workflow
