@@ -10,6 +10,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <future>
 #include <memory>
 #include <set>
 #include <thread>
@@ -122,8 +124,10 @@ class PrintStation : public ::testing::Test {
   }
 
   // Reads a watch until `count` jobs came or `seconds` passed.
-  static std::vector<v1::ReadyDocument> Watch(const std::string& desk, int64_t after, size_t count,
-                                              int seconds) {
+  // `on_read` (optional) runs on each document as it arrives, on the calling thread.
+  static std::vector<v1::ReadyDocument> Watch(
+      const std::string& desk, int64_t after, size_t count, int seconds,
+      const std::function<void(const v1::ReadyDocument&)>& on_read = {}) {
     auto stub = As("client-print-station");
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
@@ -133,7 +137,10 @@ class PrintStation : public ::testing::Test {
     auto reader = stub->WatchReady(&context, request);
     std::vector<v1::ReadyDocument> out;
     v1::ReadyDocument ready;
-    while (out.size() < count && reader->Read(&ready)) out.push_back(ready);
+    while (out.size() < count && reader->Read(&ready)) {
+      out.push_back(ready);
+      if (on_read) on_read(ready);
+    }
     context.TryCancel();
     reader->Finish();
     return out;
@@ -179,18 +186,30 @@ std::string PrintStation::store_;
 
 TEST_F(PrintStation, WatchDeliversADocumentWhenItIsSealed) {
   const std::string desk = "Quầy W1";
-  // The watch is open before the seal: the job is pushed, not found by polling later.
+  // The watch is open before the seal: the job is pushed on the open stream, not found by a
+  // later call. The sync point is the stream's first document (one sealed before): once it has
+  // arrived, the stream is open and the server is watching.
+  const v1::Document earlier = Sealed(desk);
+  std::promise<void> open;
+  std::future<void> opened = open.get_future();
   std::vector<v1::ReadyDocument> got;
-  std::thread watcher([&] { got = Watch(desk, 0, 1, 60); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::thread watcher([&] {
+    got = Watch(desk, 0, 2, 60, [&](const v1::ReadyDocument& ready) {
+      if (ready.document().name() == earlier.name()) open.set_value();
+    });
+  });
+  const bool watching = opened.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  EXPECT_TRUE(watching) << "the watch did not deliver the earlier document";
   const v1::Document sealed = Sealed(desk);
   watcher.join();
-  ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0].document().name(), sealed.name());
-  EXPECT_EQ(got[0].document().state(), v1::Document::SEALED);
-  EXPECT_EQ(got[0].revision(), sealed.name() + "/revisions/3");
-  EXPECT_TRUE(got[0].reprint_reason().empty());
-  EXPECT_GT(got[0].sequence(), 0);
+  ASSERT_TRUE(watching);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].document().name(), earlier.name());
+  EXPECT_EQ(got[1].document().name(), sealed.name());
+  EXPECT_EQ(got[1].document().state(), v1::Document::SEALED);
+  EXPECT_EQ(got[1].revision(), sealed.name() + "/revisions/3");
+  EXPECT_TRUE(got[1].reprint_reason().empty());
+  EXPECT_GT(got[1].sequence(), got[0].sequence());
   // Another desk's watch does not see it.
   EXPECT_TRUE(Watch("Quầy khác", 0, 1, 2).empty());
 }

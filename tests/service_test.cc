@@ -1094,10 +1094,13 @@ TEST(ServiceAgent, PulledTokenIsWaitedForAndNothingIsLost) {
   WriteBytes(dir + "/softhsm2.conf",
              "directories.tokendir = " + dir + "/tokens\nobjectstore.backend = file\n");
   ASSERT_EQ(Sh("mkfifo " + Quote(dir + "/stdin")).exit_code, 0);
-  const std::string agent =
-      "SOFTHSM2_CONF=" + Quote(dir + "/softhsm2.conf") + " " + Quote(TAICHO_AGENT_PATH) +
-      " --insecure-local --server " + server.target() + " --module " + kModule + " --token " +
-      Quote(kOfficerToken) + " --pin-stdin --yes --poll-seconds 1 --desk " + Quote("Quầy 9");
+  const std::string agent = "export SOFTHSM2_CONF=" + Quote(dir + "/softhsm2.conf") + "; exec " +
+                            Quote(TAICHO_AGENT_PATH) + " --insecure-local --server " +
+                            server.target() + " --module " + kModule + " --token " +
+                            Quote(kOfficerToken) + " --pin-stdin --yes --poll-seconds 1 --desk " +
+                            Quote("Quầy 9");
+  // `exec`: the background subshell becomes the agent, so $! is the agent's own PID, the one
+  // process the test kills at the end.
   const std::string background = "(" + agent + " < " + Quote(dir + "/stdin") + " > " +
                                  Quote(dir + "/out") + " 2>&1) > /dev/null 2>&1 & echo $! > " +
                                  Quote(dir + "/pid");
@@ -1133,8 +1136,9 @@ TEST(ServiceAgent, PulledTokenIsWaitedForAndNothingIsLost) {
   EXPECT_TRUE(wait_for([&] {
     return Get(server, draft.name(), &doc).status.ok() && doc.state() == v1::Document::APPROVED;
   })) << output();
-  Sh("kill $(cat " + Quote(dir + "/pid") + ") 2>/dev/null; pkill -f -- " + Quote("--desk Quầy 9") +
-     " 2>/dev/null");
+  const pid_t agent_pid = std::atoi(Slurp(dir + "/pid").c_str());
+  EXPECT_GT(agent_pid, 0);
+  if (agent_pid > 0) kill(agent_pid, SIGTERM);
   pins.close();
   EXPECT_EQ(doc.revisions_size(), 2);
   WriteBytes(dir + "/approved.pdf", Download(server, draft.name()));
