@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "pdf/drawing_cache.h"
 #include "pdf/signature_appearance.h"
 
 namespace taicho::pdf {
@@ -51,9 +52,11 @@ struct DrawnAppearance {
 // Draws `spec` into a Form XObject of `size` and numbers it and everything it uses (image, soft
 // mask, font, font program…) from `first_number` on. The embedded font subset gets a tag made
 // from its object number, so it cannot collide with a subset of an earlier revision.
+// `drawings` (optional, not owned) keeps what can be drawn once for the next signatures.
 // Errors: kIo (image or font unreadable), kUsage (not a PNG, nothing to draw), kInternal.
 absl::StatusOr<DrawnAppearance> DrawAppearance(const AppearanceSpec& spec, Size size,
-                                               const AppearanceText& text, int64_t first_number);
+                                               const AppearanceText& text, int64_t first_number,
+                                               DrawingCache* drawings = nullptr);
 
 // A form field's value as its appearance: one line in the font file and size the field's /DA
 // names, aligned as its /Q says (0 left, 1 centre, 2 right), vertically centred on the rect.
@@ -75,8 +78,10 @@ struct DrawnFieldTexts {
 
 // Draws each field's value into a Form XObject of its size, all numbered from `first_number`;
 // fields in the same font file and size share one embedded subset (one copy in the update).
+// `drawings` (optional, not owned) keeps the digit subsets for the next signatures.
 // Errors: kIo (font unreadable), kPdfUnsupported (empty rect, absurd size), kInternal.
 absl::StatusOr<DrawnFieldTexts> DrawFieldTexts(const std::vector<FieldTextDrawing>& fields,
-                                               int64_t first_number);
+                                               int64_t first_number,
+                                               DrawingCache* drawings = nullptr);
 
 }  // namespace taicho::pdf

@@ -281,7 +281,7 @@ absl::Status PlanFills(PoDoFo::PdfVecObjects& objects,
   }
   if (filled.empty()) return absl::OkStatus();
   // Drawn together: the fields in one font share its embedded subset.
-  absl::StatusOr<DrawnFieldTexts> drawn = DrawFieldTexts(drawings, next);
+  absl::StatusOr<DrawnFieldTexts> drawn = DrawFieldTexts(drawings, next, spec.drawings);
   if (!drawn.ok()) return drawn.status();
   next += static_cast<int64_t>(drawn->objects.size());
   for (size_t i = 0; i < filled.size(); ++i) {
@@ -438,7 +438,7 @@ absl::StatusOr<UpdatePlan> PlanUpdate(PoDoFo::PdfMemDocument& doc, const Signatu
     plan.rect = *rect;
     absl::StatusOr<DrawnAppearance> drawn = DrawAppearance(
         spec.appearance, {plan.rect.right - plan.rect.left, plan.rect.top - plan.rect.bottom},
-        {spec.signer_name, *time_iso}, next);
+        {spec.signer_name, *time_iso}, next, spec.drawings);
     if (!drawn.ok()) return drawn.status();
     plan.appearance = std::move(drawn->objects);
     next += static_cast<int64_t>(plan.appearance.size());
