@@ -1,6 +1,7 @@
 // Private to pades/: what every signature fixes once, before any file is written — the signer's
 // certificate described, the one signing time, the PDF field spec (appearance, fills) and the
 // check of the certificate — and the small steps one-pass and split signing share around it.
+// Threads: any; a SealPlan is a plain value owned by the signature being made.
 #pragma once
 
 #include <cstdint>

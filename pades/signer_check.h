@@ -1,4 +1,5 @@
 // Private to pades/: the checks on the signer's certificate before anything is signed.
+// Threads: any; the revocation client in the options is shared and thread-safe.
 #pragma once
 
 #include <cstdint>

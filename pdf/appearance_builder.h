@@ -1,6 +1,9 @@
 // Private to pdf/: draws a signature appearance as a Form XObject and hands it back as the objects
 // an incremental update appends. The drawing happens in a scratch PoDoFo document, never in the
 // document being updated, so no object of an earlier revision can become dirty through it.
+//
+// Threads: the functions may run on many threads at once; what they keep between calls lives in
+// the DrawingCache the caller passes (drawing_cache.h), never in statics.
 #pragma once
 
 #include <cstdint>

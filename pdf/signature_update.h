@@ -1,5 +1,9 @@
 // Adds a signature field to a PDF in an incremental update, with a /Contents placeholder, and
-// later fills the placeholder. Knows PDF objects and bytes, nothing of CMS.
+// later fills the placeholder. Knows PDF objects and bytes, nothing of CMS. Most callers want
+// pdf::SignatureFile (signature_file.h), which runs these steps on a file it owns.
+//
+// Threads: the functions may run on many threads at once on different files; a spec's
+// `drawings` is shared safely. The caller owns the descriptors it passes.
 #pragma once
 
 #include <cstdint>
