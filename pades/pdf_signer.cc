@@ -1,67 +1,128 @@
+// One pipeline for every signature, in three steps:
+//   1. Open: the plan (seal_plan.h: certificate, time, appearance, fills, check) and the update
+//      with its placeholder written and digested by pdf::SignatureFile;
+//   2. the CMS over that digest: with the key at hand (SignPdf) or by the caller between
+//      PrepareSignature and CompleteSignature;
+//   3. Finish: the CMS (time-stamped) embedded, the file hashed and committed by pdf/.
+// One-pass signing is steps 1-3 in one call on one open file; split signing commits the file of
+// step 1 empty and reopens a checked copy of it for step 3.
 #include "pades/pdf_signer.h"
 
-#include <unistd.h>
-
-#include <ctime>
-
 #include "errors/error.h"
-#include "pades/range_digest.h"
-#include "pades/signature_spec.h"
-#include "pades/signer_check.h"
-#include "pdf/pdf_file.h"
+#include "pades/seal_plan.h"
+#include "pdf/signature_file.h"
 
 namespace taicho::pades {
+namespace {
+
+struct OpenedSignature {
+  SealPlan plan;
+  pdf::SignatureFile file;
+};
+
+absl::StatusOr<OpenedSignature> Open(const std::string& input_path, const std::string& output_path,
+                                     const std::vector<Bytes>& chain, const SignOptions& options,
+                                     bool hash_file) {
+  absl::StatusOr<SealPlan> plan = PlanSeal(chain, options);
+  if (!plan.ok()) return plan.status();
+  absl::StatusOr<pdf::SignatureFile> file =
+      pdf::SignatureFile::Write(input_path, output_path, options.output_durability, plan->spec,
+                                RangeDigestOf(options.digest), hash_file);
+  if (!file.ok()) return file.status();
+  return OpenedSignature{*std::move(plan), *std::move(file)};
+}
+
+// `cms` (time-stamped as `stamp` records) into the placeholder, the file committed.
+absl::StatusOr<SignResult> Finish(pdf::SignatureFile& file, const Bytes& cms,
+                                  const SignResult& stamp, const std::string& signing_time,
+                                  pdf::AppearanceKind appearance) {
+  absl::StatusOr<std::string> sha = file.Commit(cms);
+  if (!sha.ok()) return sha.status();
+  SignResult result = MakeResult(file.update(), signing_time, appearance, cms.size());
+  result.file_sha256 = *std::move(sha);
+  CopyTimeStamp(stamp, &result);
+  return result;
+}
+
+}  // namespace
 
 absl::StatusOr<SignResult> SignPdf(const std::string& input_path, const std::string& output_path,
                                    signer::KeySigner& key, const SignOptions& options) {
   const std::vector<Bytes>& chain = key.CertificateChain();
-  if (chain.empty()) return Error(ErrorCode::kCertificateNotFound);
-  absl::StatusOr<pdf::SignatureFieldSpec> spec = MakeFieldSpec(chain, options);
-  if (!spec.ok()) return spec.status();
-  absl::StatusOr<SignerCheck> check =
-      CheckSignerCertificate(chain, options, static_cast<int64_t>(std::time(nullptr)));
-  if (!check.ok()) return check.status();
-
-  absl::StatusOr<pdf::AtomicFile> out =
-      pdf::AtomicFile::Create(output_path, options.output_durability);
-  if (!out.ok()) return out.status();
+  absl::StatusOr<OpenedSignature> opened =
+      Open(input_path, output_path, chain, options, /*hash_file=*/true);
+  if (!opened.ok()) return opened.status();
+  SealPlan& plan = opened->plan;
+  pdf::SignatureFile& file = opened->file;
   // At most two passes: the second only when the CMS outgrew the estimate.
   for (int pass = 0; pass < 2; ++pass) {
-    // Only a second pass truncates: on ext4 a truncated file is flushed when it is closed
-    // (auto_da_alloc), a write-out per signature the new, empty file does not need.
-    if (pass > 0 && ::ftruncate(out->fd(), 0) != 0) {
-      return Error(ErrorCode::kIo, "cannot truncate output");
+    if (pass > 0) {
+      absl::Status st = file.Rewrite(input_path, plan.spec);
+      if (!st.ok()) return st;
     }
-    absl::StatusOr<FileSha256> file_sha = FileSha256::Start();
-    if (!file_sha.ok()) return file_sha.status();
-    absl::StatusOr<DigestedUpdate> written =
-        WriteDigestedUpdate(input_path, *out, *spec, options.digest, &*file_sha);
-    if (!written.ok()) return written.status();
-    const pdf::PreparedUpdate* update = &written->update;
-    signer::CmsRequest request{chain, options.digest, key.scheme(), written->digest};
+    // The key is here: the CMS is built once, signed and finished in one call (PrepareCms and
+    // CompleteCms would build it twice).
+    signer::CmsRequest request{chain, options.digest, key.scheme(), file.digest()};
     absl::StatusOr<Bytes> signed_cms = signer::SignCms(request, key);
     if (!signed_cms.ok()) return signed_cms.status();
     SignResult stamp;
     absl::StatusOr<Bytes> cms = AddTimeStamp(*std::move(signed_cms), options.tsa, &stamp);
     if (!cms.ok()) return cms.status();
-    if (cms->size() > update->contents_capacity) {
-      spec->contents_capacity = cms->size() + 4096;
+    if (cms->size() > file.update().contents_capacity) {
+      plan.spec.contents_capacity = cms->size() + 4096;
       continue;
     }
-    absl::Status st = pdf::EmbedContents(out->fd(), *update, *cms);
-    if (!st.ok()) return st;
-    absl::StatusOr<std::string> sha =
-        file_sha->FinishFrom(out->fd(), out->temp_path(), update->byte_range[1]);
-    if (!sha.ok()) return sha.status();
-    st = out->Commit();
-    if (!st.ok()) return st;
-    SignResult result = MakeResult(*update, spec->signing_time, spec->appearance.kind, cms->size());
-    result.file_sha256 = *std::move(sha);
-    CopyTimeStamp(stamp, &result);
-    CopySignerCheck(*check, &result);
+    absl::StatusOr<SignResult> result =
+        Finish(file, *cms, stamp, plan.spec.signing_time, plan.spec.appearance.kind);
+    if (!result.ok()) return result.status();
+    CopySignerCheck(plan.check, &*result);
     return result;
   }
   return Error(ErrorCode::kSignatureTooLarge);
+}
+
+absl::StatusOr<PreparedSignature> PrepareSignature(const std::string& input_path,
+                                                   const std::string& prepared_pdf_path,
+                                                   std::vector<Bytes> chain,
+                                                   signer::SignatureScheme scheme,
+                                                   const SignOptions& options) {
+  absl::StatusOr<OpenedSignature> opened =
+      Open(input_path, prepared_pdf_path, chain, options, /*hash_file=*/false);
+  if (!opened.ok()) return opened.status();
+  pdf::SignatureFile& file = opened->file;
+  absl::StatusOr<signer::PreparedCms> cms =
+      signer::PrepareCms({std::move(chain), options.digest, scheme, file.digest()});
+  if (!cms.ok()) return cms.status();
+  absl::Status st = file.CommitPrepared();
+  if (!st.ok()) return st;
+  PreparedSignature prepared;
+  prepared.prepared_pdf = prepared_pdf_path;
+  prepared.update = file.update();
+  prepared.cms = *std::move(cms);
+  prepared.signing_time = opened->plan.spec.signing_time;
+  prepared.appearance = opened->plan.spec.appearance.kind;
+  return prepared;
+}
+
+absl::StatusOr<SignResult> CompleteSignature(const PreparedSignature& prepared,
+                                             ByteSpan signature_value,
+                                             const std::string& output_path,
+                                             const tsa::TsaClient* tsa,
+                                             pdf::Durability output_durability) {
+  // Check the value first: a wrong key must not cost a file copy.
+  absl::StatusOr<Bytes> completed = signer::CompleteCms(prepared.cms, signature_value);
+  if (!completed.ok()) return completed.status();
+  SignResult stamp;
+  absl::StatusOr<Bytes> cms = AddTimeStamp(*std::move(completed), tsa, &stamp);
+  if (!cms.ok()) return cms.status();
+  if (cms->size() > prepared.update.contents_capacity) {
+    return Error(ErrorCode::kSignatureTooLarge, "prepare again");
+  }
+  absl::StatusOr<pdf::SignatureFile> file = pdf::SignatureFile::Reopen(
+      prepared.prepared_pdf, prepared.update, output_path, output_durability,
+      RangeDigestOf(prepared.cms.request.digest), prepared.cms.request.content_digest);
+  if (!file.ok()) return file.status();
+  return Finish(*file, *cms, stamp, prepared.signing_time, prepared.appearance);
 }
 
 }  // namespace taicho::pades

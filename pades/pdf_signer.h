@@ -1,6 +1,12 @@
-// PAdES signing of a PDF: the orchestration of pdf/ (placeholder, byte ranges, update) and
-// signer/ (CMS). One-shot with a KeySigner, or split in two steps (prepare, complete) that may run
-// in different processes with the key somewhere else.
+// PAdES signing of a PDF: one pipeline joining pdf/ (pdf::SignatureFile: the update with its
+// placeholder, the digest of the signed ranges, embedding, the file's hash, the commit) and
+// signer/ (the CMS). One-shot with a KeySigner (SignPdf), or split in two steps
+// (PrepareSignature, CompleteSignature) that may run in different processes with the key
+// somewhere else; SignPdf is those same steps on one open file, with the key at hand.
+//
+// Threads: the functions may run on any number of threads at once; what SignOptions points to
+// (tsa, revocation, env, drawings) must be thread-safe and outlive the call. A KeySigner is used
+// by one thread at a time (signer/key_signer.h).
 #pragma once
 
 #include <cstdint>
@@ -9,6 +15,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "env/env.h"
+#include "pdf/drawing_cache.h"
 #include "pdf/pdf_file.h"
 #include "pdf/signature_appearance.h"
 #include "pdf/signature_update.h"
@@ -27,7 +35,7 @@ struct SignOptions {
   std::string reason;    // UTF-8 (Vietnamese), optional
   std::string location;  // UTF-8, optional
   signer::DigestAlgorithm digest = signer::DigestAlgorithm::kSha256;
-  std::optional<int64_t> signing_time;  // Unix seconds; now when unset. Written as /M.
+  std::optional<int64_t> signing_time;  // Unix seconds; `env`'s now when unset. Written as /M.
   pdf::Rect rect;  // new field; zero: invisible (or, for an attachment, top right)
   // What the widget shows; drawn at prepare time with the same name (certificate CN) and time
   // as the signature's /Name and /M.
@@ -59,6 +67,12 @@ struct SignOptions {
   // How the output file is committed: kAtomicOnly when the caller makes it durable itself (the
   // workflow's scratch files, which the store fsyncs when it adopts them).
   pdf::Durability output_durability = pdf::Durability::kSynced;
+  // The clock, read once per signature: the signing time when `signing_time` is unset and the
+  // time the certificate is checked at (not owned). nullptr: Env::Default().
+  const Env* env = nullptr;
+  // Drawings kept between signatures (seal image, digit subsets of the fills; not owned,
+  // pdf/drawing_cache.h). nullptr: every signature draws afresh (the same bytes, more CPU).
+  pdf::DrawingCache* drawings = nullptr;
 };
 
 struct SignResult {

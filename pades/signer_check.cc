@@ -16,6 +16,7 @@
 namespace taicho::pades {
 
 absl::StatusOr<SignerCheck> CheckSignerCertificate(const std::vector<Bytes>& chain,
+                                                   const signer::CertificateInfo& info,
                                                    const SignOptions& options, int64_t now) {
   if (chain.empty()) return Error(ErrorCode::kCertificateNotFound);
   signer::ossl::X509Ptr cert = signer::ossl::ParseCertificatePrefix(chain[0]);
@@ -24,15 +25,12 @@ absl::StatusOr<SignerCheck> CheckSignerCertificate(const std::vector<Bytes>& cha
     return Error(ErrorCode::kCertificateInvalid, "the signer's certificate cannot be parsed");
   }
   std::time_t t = static_cast<std::time_t>(now);
-  absl::StatusOr<signer::CertificateInfo> info = signer::DescribeCertificate(chain[0]);
-  const std::string who = info.ok() ? info->common_name : "";
+  const std::string& who = info.common_name;
   if (X509_cmp_time(X509_get0_notAfter(cert.get()), &t) < 0) {
-    return Error(ErrorCode::kCertExpired,
-                 absl::StrCat(who, ": notAfter ", info.ok() ? info->not_after : ""));
+    return Error(ErrorCode::kCertExpired, absl::StrCat(who, ": notAfter ", info.not_after));
   }
   if (X509_cmp_time(X509_get0_notBefore(cert.get()), &t) > 0) {
-    return Error(ErrorCode::kCertNotYetValid,
-                 absl::StrCat(who, ": notBefore ", info.ok() ? info->not_before : ""));
+    return Error(ErrorCode::kCertNotYetValid, absl::StrCat(who, ": notBefore ", info.not_before));
   }
   SignerCheck check;
   check.status = "not checked";

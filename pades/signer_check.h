@@ -1,4 +1,5 @@
 // Private to pades/: the checks on the signer's certificate before anything is signed.
+// Threads: any; the revocation client in the options is shared and thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "pades/pdf_signer.h"
+#include "signer/certificate_info.h"
 
 namespace taicho::pades {
 
@@ -16,10 +18,12 @@ struct SignerCheck {
   std::vector<std::string> problems;  // why it could not be checked (English)
 };
 
-// `chain` starts with the signer's certificate, then its issuer. At `now`: CERT_EXPIRED,
+// `chain` starts with the signer's certificate, then its issuer; `info` describes the first
+// (named in the errors). At `now`: CERT_EXPIRED,
 // CERT_NOT_YET_VALID; with options.revocation: CERT_REVOKED, CERT_STATUS_UNKNOWN, and
 // REVOCATION_UNAVAILABLE unless options.sign_when_revocation_unavailable.
 absl::StatusOr<SignerCheck> CheckSignerCertificate(const std::vector<Bytes>& chain,
+                                                   const signer::CertificateInfo& info,
                                                    const SignOptions& options, int64_t now);
 
 // Copies a check into the result of the signature.

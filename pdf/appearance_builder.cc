@@ -324,11 +324,14 @@ absl::StatusOr<DrawnAppearance> CopyObjects(PoDoFo::PdfMemDocument& doc, PdfObje
   return out;
 }
 
+}  // namespace
+
 // Scratch documents already drawn, font subsets embedded, kept to be copied out again: the
 // agency's seal is the same for every seal, and the issue number and date are drawn with one
 // digit subset per font, while loading and subsetting a font or placing an image is most of
 // what drawing them costs. Each copy is renumbered, and its subset retagged, for its update:
 // the same objects drawing afresh would give. A few dozen entries; the least recently used go.
+// Owned by a DrawingCache (drawing_cache.h); thread-safe.
 class DrawnCache {
  public:
   struct Entry {
@@ -342,13 +345,12 @@ class DrawnCache {
   using Use = std::function<absl::Status(Entry&)>;
 
   // Runs `use` on the entry `key` names (`draw` makes it on a miss), one thread at a time.
-  static absl::Status With(const std::string& key, const Draw& draw, const Use& use) {
-    static DrawnCache* cache = new DrawnCache;  // never destroyed: used until exit
-    std::shared_ptr<Entry> entry = cache->Find(key);
+  absl::Status With(const std::string& key, const Draw& draw, const Use& use) {
+    std::shared_ptr<Entry> entry = Find(key);
     if (entry == nullptr) {
       absl::StatusOr<std::shared_ptr<Entry>> drawn = draw();
       if (!drawn.ok()) return drawn.status();
-      entry = cache->Put(key, *std::move(drawn));
+      entry = Put(key, *std::move(drawn));
     }
     std::lock_guard lock(entry->mu);
     try {
@@ -359,8 +361,8 @@ class DrawnCache {
   }
 
   // The drawing `key` names, copied out from `first_number`.
-  static absl::StatusOr<DrawnAppearance> CopyOut(const std::string& key, int64_t first_number,
-                                                 const Draw& draw) {
+  absl::StatusOr<DrawnAppearance> CopyOut(const std::string& key, int64_t first_number,
+                                          const Draw& draw) {
     DrawnAppearance out;
     absl::Status st = With(key, draw, [&](Entry& entry) {
       if (!entry.copy) {
@@ -406,7 +408,9 @@ class DrawnCache {
   std::list<std::pair<std::string, std::shared_ptr<Entry>>> entries_;  // most recent first
 };
 
-}  // namespace
+DrawingCache::DrawingCache()
+    : drawn_(std::make_unique<DrawnCache>()), images_(std::make_unique<PngImageCache>()) {}
+DrawingCache::~DrawingCache() = default;
 
 namespace {
 
@@ -479,7 +483,8 @@ absl::StatusOr<Size> MinimumAppearanceSize(const AppearanceSpec& spec,
 }
 
 absl::StatusOr<DrawnAppearance> DrawAppearance(const AppearanceSpec& spec, Size size,
-                                               const AppearanceText& text, int64_t first_number) {
+                                               const AppearanceText& text, int64_t first_number,
+                                               DrawingCache* drawings) {
   if (spec.kind == AppearanceKind::kNone || size.width <= 0 || size.height <= 0) {
     return Error(ErrorCode::kUsage, "nothing to draw: no appearance or an empty rect");
   }
@@ -501,7 +506,7 @@ absl::StatusOr<DrawnAppearance> DrawAppearance(const AppearanceSpec& spec, Size 
       std::unique_ptr<PoDoFo::PdfImage> image;
       if (png.bytes != nullptr) {
         try {
-          image = LoadPngImage(*doc, *png.bytes);  // encoded once per PNG, then reused
+          image = LoadPngImage(*doc, *png.bytes, drawings ? &drawings->images() : nullptr);
         } catch (const PoDoFo::PdfError&) {
           painter.FinishPage();
           return Error(ErrorCode::kUsage,
@@ -545,7 +550,9 @@ absl::StatusOr<DrawnAppearance> DrawAppearance(const AppearanceSpec& spec, Size 
     // A seal shows its image only: the same drawing for every seal with this image and size.
     const std::string key = absl::StrCat("seal\n", size.width, "\n", size.height, "\n",
                                          spec.seal_diameter_mm, "\n", *png.bytes);
-    return DrawnCache::CopyOut(key, first_number, draw);
+    // Without an owner's cache, a cache for this one drawing: the same objects either way.
+    DrawnCache once;
+    return (drawings ? drawings->drawn() : once).CopyOut(key, first_number, draw);
   }
   absl::StatusOr<std::shared_ptr<DrawnCache::Entry>> drawn = draw();
   if (!drawn.ok()) return drawn.status();
@@ -649,7 +656,7 @@ absl::Status CopyRoots(PoDoFo::PdfMemDocument& doc, const std::vector<PdfObject*
 // One group: a cached document with the ten digits' subset when every value is digits (the
 // issue number and date), else a scratch document with a subset of exactly what is drawn.
 absl::Status DrawFieldGroup(const std::vector<const FieldTextDrawing*>& fields,
-                            int64_t first_number, DrawnFieldTexts& out) {
+                            int64_t first_number, DrawingCache* drawings, DrawnFieldTexts& out) {
   const FieldText& first = fields.front()->text;
   const bool digits = std::all_of(fields.begin(), fields.end(), [](const FieldTextDrawing* f) {
     return AllDigits(f->text.value);
@@ -682,7 +689,8 @@ absl::Status DrawFieldGroup(const std::vector<const FieldTextDrawing*>& fields,
       return FromPodofoError(e, "draw field text");
     }
   };
-  return DrawnCache::With(key, draw, [&](DrawnCache::Entry& entry) {
+  DrawnCache once;  // without an owner's cache: the same objects, drawn for this fill only
+  return (drawings ? drawings->drawn() : once).With(key, draw, [&](DrawnCache::Entry& entry) {
     if (!entry.copy) {
       absl::StatusOr<ObjectsTemplate> made =
           ObjectsTemplate::Make(entry.doc->GetObjects(), entry.font->GetObject());
@@ -707,7 +715,7 @@ absl::Status DrawFieldGroup(const std::vector<const FieldTextDrawing*>& fields,
 }  // namespace
 
 absl::StatusOr<DrawnFieldTexts> DrawFieldTexts(const std::vector<FieldTextDrawing>& fields,
-                                               int64_t first_number) {
+                                               int64_t first_number, DrawingCache* drawings) {
   // Grouped by font file and size, in order of first appearance.
   std::vector<std::vector<const FieldTextDrawing*>> groups;
   for (const FieldTextDrawing& field : fields) {
@@ -729,7 +737,7 @@ absl::StatusOr<DrawnFieldTexts> DrawFieldTexts(const std::vector<FieldTextDrawin
   try {
     for (const auto& group : groups) {
       const int64_t next = first_number + static_cast<int64_t>(out.objects.size());
-      absl::Status st = DrawFieldGroup(group, next, out);
+      absl::Status st = DrawFieldGroup(group, next, drawings, out);
       if (!st.ok()) return st;
     }
   } catch (const PoDoFo::PdfError& e) {

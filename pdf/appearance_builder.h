@@ -1,6 +1,9 @@
 // Private to pdf/: draws a signature appearance as a Form XObject and hands it back as the objects
 // an incremental update appends. The drawing happens in a scratch PoDoFo document, never in the
 // document being updated, so no object of an earlier revision can become dirty through it.
+//
+// Threads: the functions may run on many threads at once; what they keep between calls lives in
+// the DrawingCache the caller passes (drawing_cache.h), never in statics.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "pdf/drawing_cache.h"
 #include "pdf/signature_appearance.h"
 
 namespace taicho::pdf {
@@ -51,9 +55,11 @@ struct DrawnAppearance {
 // Draws `spec` into a Form XObject of `size` and numbers it and everything it uses (image, soft
 // mask, font, font program…) from `first_number` on. The embedded font subset gets a tag made
 // from its object number, so it cannot collide with a subset of an earlier revision.
+// `drawings` (optional, not owned) keeps what can be drawn once for the next signatures.
 // Errors: kIo (image or font unreadable), kUsage (not a PNG, nothing to draw), kInternal.
 absl::StatusOr<DrawnAppearance> DrawAppearance(const AppearanceSpec& spec, Size size,
-                                               const AppearanceText& text, int64_t first_number);
+                                               const AppearanceText& text, int64_t first_number,
+                                               DrawingCache* drawings = nullptr);
 
 // A form field's value as its appearance: one line in the font file and size the field's /DA
 // names, aligned as its /Q says (0 left, 1 centre, 2 right), vertically centred on the rect.
@@ -75,8 +81,10 @@ struct DrawnFieldTexts {
 
 // Draws each field's value into a Form XObject of its size, all numbered from `first_number`;
 // fields in the same font file and size share one embedded subset (one copy in the update).
+// `drawings` (optional, not owned) keeps the digit subsets for the next signatures.
 // Errors: kIo (font unreadable), kPdfUnsupported (empty rect, absurd size), kInternal.
 absl::StatusOr<DrawnFieldTexts> DrawFieldTexts(const std::vector<FieldTextDrawing>& fields,
-                                               int64_t first_number);
+                                               int64_t first_number,
+                                               DrawingCache* drawings = nullptr);
 
 }  // namespace taicho::pdf

@@ -1,7 +1,5 @@
 #include "pdf/png_image_cache.h"
 
-#include <map>
-#include <mutex>
 #include <optional>
 
 #include "pdf/podofo_init.h"
@@ -15,10 +13,14 @@ struct EncodedStream {
   std::string data;
 };
 
-struct EncodedImage {
+}  // namespace
+
+struct EncodedPng {
   EncodedStream image;
   std::optional<EncodedStream> mask;
 };
+
+namespace {
 
 constexpr size_t kMaxImages = 16;  // a server seals with one or two images; officers add theirs
 
@@ -35,13 +37,13 @@ EncodedStream Capture(PoDoFo::PdfObject& object) {
   return out;
 }
 
-std::shared_ptr<const EncodedImage> Encode(const std::string& png) {
+std::shared_ptr<const EncodedPng> Encode(const std::string& png) {
   InitPodofo();
   PoDoFo::PdfMemDocument scratch;
   PoDoFo::PdfImage image(&scratch);
   image.LoadFromPngData(reinterpret_cast<const unsigned char*>(png.data()),
                         static_cast<PoDoFo::pdf_long>(png.size()));
-  auto out = std::make_shared<EncodedImage>();
+  auto out = std::make_shared<EncodedPng>();
   PoDoFo::PdfObject* object = image.GetObject();
   if (const PoDoFo::PdfObject* key = object->GetDictionary().GetKey("SMask");
       key != nullptr && key->IsReference()) {
@@ -63,26 +65,27 @@ PoDoFo::PdfObject* Place(PoDoFo::PdfVecObjects& objects, const EncodedStream& st
   return object;
 }
 
-std::shared_ptr<const EncodedImage> Lookup(const std::string& png) {
-  static std::mutex mu;
-  static auto* cache = new std::map<std::string, std::shared_ptr<const EncodedImage>>;
+}  // namespace
+
+PngImageCache::PngImageCache() = default;
+PngImageCache::~PngImageCache() = default;
+
+std::shared_ptr<const EncodedPng> PngImageCache::Get(const std::string& png) {
   {
-    std::lock_guard<std::mutex> lock(mu);
-    auto it = cache->find(png);
-    if (it != cache->end()) return it->second;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = images_.find(png);
+    if (it != images_.end()) return it->second;
   }
-  std::shared_ptr<const EncodedImage> encoded = Encode(png);  // outside the lock: slow
-  std::lock_guard<std::mutex> lock(mu);
-  if (cache->size() >= kMaxImages) cache->clear();
-  cache->emplace(png, encoded);
+  std::shared_ptr<const EncodedPng> encoded = Encode(png);  // outside the lock: slow
+  std::lock_guard<std::mutex> lock(mu_);
+  if (images_.size() >= kMaxImages) images_.clear();
+  images_.emplace(png, encoded);
   return encoded;
 }
 
-}  // namespace
-
-std::unique_ptr<PoDoFo::PdfImage> LoadPngImage(PoDoFo::PdfMemDocument& doc,
-                                               const std::string& png) {
-  std::shared_ptr<const EncodedImage> encoded = Lookup(png);
+std::unique_ptr<PoDoFo::PdfImage> LoadPngImage(PoDoFo::PdfMemDocument& doc, const std::string& png,
+                                               PngImageCache* cache) {
+  std::shared_ptr<const EncodedPng> encoded = cache != nullptr ? cache->Get(png) : Encode(png);
   PoDoFo::PdfObject* mask =
       encoded->mask ? Place(doc.GetObjects(), *encoded->mask, nullptr) : nullptr;
   return std::make_unique<PoDoFo::PdfImage>(Place(doc.GetObjects(), encoded->image, mask));

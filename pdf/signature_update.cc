@@ -282,7 +282,7 @@ absl::Status PlanFills(PoDoFo::PdfVecObjects& objects,
   }
   if (filled.empty()) return absl::OkStatus();
   // Drawn together: the fields in one font share its embedded subset.
-  absl::StatusOr<DrawnFieldTexts> drawn = DrawFieldTexts(drawings, next);
+  absl::StatusOr<DrawnFieldTexts> drawn = DrawFieldTexts(drawings, next, spec.drawings);
   if (!drawn.ok()) return drawn.status();
   next += static_cast<int64_t>(drawn->objects.size());
   for (size_t i = 0; i < filled.size(); ++i) {
@@ -318,6 +318,188 @@ absl::Status CheckCanCertify(const PdfObject& catalog, PoDoFo::PdfVecObjects& ob
   return absl::OkStatus();
 }
 
+// The document's form: its AcroForm (an indirect object, a direct dictionary inside the
+// catalog, or none) and its fields by fully qualified name.
+struct Form {
+  PdfObject* entry = nullptr;         // the catalog's /AcroForm as written
+  PdfObject* acroform = nullptr;      // resolved; nullptr when none
+  PdfObject* fields = nullptr;        // its /Fields as written
+  PdfObject* fields_array = nullptr;  // resolved
+  std::map<std::string, PdfObject*> by_name;
+};
+
+Form ReadForm(PoDoFo::PdfVecObjects& objects, PdfObject& catalog) {
+  Form form;
+  form.entry = catalog.GetDictionary().GetKey("AcroForm");
+  form.acroform = Resolve(objects, form.entry);
+  if (form.acroform && !form.acroform->IsDictionary()) form.acroform = nullptr;
+  form.fields = form.acroform ? form.acroform->GetDictionary().GetKey("Fields") : nullptr;
+  form.fields_array = Resolve(objects, form.fields);
+  if (form.fields_array && form.fields_array->IsArray()) {
+    std::set<const PdfObject*> seen;
+    for (PdfObject& f : form.fields_array->GetArray()) {
+      CollectFields(objects, &f, "", form.by_name, seen, 0);
+    }
+  }
+  return form;
+}
+
+// The signature field: the existing empty one the spec names (returned), or a new one numbered
+// `next` (nullptr returned). Sets the plan's field name, page, rect; `field_ref` names it.
+absl::StatusOr<PdfObject*> PlanField(PoDoFo::PdfMemDocument& doc, const Form& form,
+                                     const SignatureFieldSpec& spec, int64_t& next,
+                                     PdfReference& field_ref, UpdatePlan& plan) {
+  absl::StatusOr<PdfObject*> existing =
+      FieldToFill(doc.GetObjects(), form.by_name, spec.field_name);
+  if (!existing.ok()) return existing.status();
+  PdfObject* field = *existing;
+  plan.fills_existing_field = field != nullptr;
+  if (field) {
+    plan.field_name = spec.field_name;
+    plan.page_index = PageIndexOf(doc, field);
+    if (plan.page_index < 0) {
+      return Error(ErrorCode::kPdfUnsupported, "the empty signature field is on no page");
+    }
+    field_ref = field->Reference();
+    plan.rect = RectOf(field->GetDictionary().GetKey("Rect"));
+    return field;
+  }
+  if (spec.page_index < 0 || spec.page_index >= doc.GetPageCount()) {
+    return Error(ErrorCode::kPdfPageOutOfRange,
+                 absl::StrCat("page ", spec.page_index + 1, " of ", doc.GetPageCount()));
+  }
+  plan.page_index = spec.page_index;
+  plan.field_name = spec.field_name;
+  for (int n = 1; plan.field_name.empty(); ++n) {
+    std::string candidate = absl::StrCat("Signature", n);
+    if (!form.by_name.count(candidate)) plan.field_name = candidate;
+  }
+  plan.field_number = next++;
+  field_ref = PdfReference(static_cast<uint32_t>(plan.field_number), 0);
+  plan.rect = spec.rect;
+  return nullptr;
+}
+
+// The AcroForm lists a new field and says signatures exist (/SigFlags 3), or a new AcroForm
+// (numbered `next`) is made. Sets `catalog_changed` when the catalog must be written again.
+void PlanAcroForm(PdfObject& catalog, const Form& form, bool new_field,
+                  const PdfReference& field_ref, int64_t& next, UpdatePlan& plan,
+                  bool& catalog_changed) {
+  if (form.acroform == nullptr) {
+    plan.acroform_number = next++;
+    plan.acroform_body = absl::StrCat("<< /Fields [", RefString(field_ref), "] /SigFlags 3 >>");
+    catalog.GetDictionary().AddKey("AcroForm",
+                                   PdfReference(static_cast<uint32_t>(plan.acroform_number), 0));
+    catalog_changed = true;
+    return;
+  }
+  PdfObject* acroform = form.acroform;
+  bool acroform_changed = false;
+  if (new_field) {
+    if (form.fields && form.fields->IsReference() && form.fields_array &&
+        form.fields_array->IsArray()) {
+      // /Fields is its own object: only that array changes.
+      form.fields_array->GetArray().push_back(PdfObject(field_ref));
+      plan.changed.push_back({form.fields_array->Reference(), Serialize(*form.fields_array)});
+    } else {
+      PdfArray array;
+      if (form.fields_array && form.fields_array->IsArray()) array = form.fields_array->GetArray();
+      array.push_back(PdfObject(field_ref));
+      acroform->GetDictionary().AddKey("Fields", array);
+      acroform_changed = true;
+    }
+  }
+  // SignaturesExist | AppendOnly. A draft that already says so is left alone when filled.
+  const int64_t flags = acroform->GetDictionary().GetKeyAsLong("SigFlags", 0);
+  if ((flags & 3) != 3) {
+    acroform->GetDictionary().AddKey("SigFlags", static_cast<PoDoFo::pdf_int64>(flags | 3));
+    acroform_changed = true;
+  }
+  if (acroform_changed) {
+    if (form.entry->IsReference()) {
+      plan.changed.push_back({acroform->Reference(), Serialize(*acroform)});
+    } else {
+      catalog_changed = true;  // a direct AcroForm lives in the catalog
+    }
+  }
+}
+
+// A certification signature: the catalog's /Perms names it (DocMDP).
+absl::Status PlanCertification(PdfObject& catalog, PoDoFo::PdfVecObjects& objects, const Form& form,
+                               const SignatureFieldSpec& spec, UpdatePlan& plan,
+                               bool& catalog_changed) {
+  if (spec.certification == 0) return absl::OkStatus();
+  if (spec.certification < 1 || spec.certification > 3) {
+    return Error(ErrorCode::kUsage, "certification: P is 1, 2 or 3");
+  }
+  absl::Status st = CheckCanCertify(catalog, objects, form.by_name);
+  if (!st.ok()) return st;
+  PdfDictionary perms;
+  perms.AddKey("DocMDP", PdfReference(static_cast<uint32_t>(plan.sig_number), 0));
+  catalog.GetDictionary().AddKey("Perms", perms);
+  catalog_changed = true;
+  return absl::OkStatus();
+}
+
+// The widget's appearance, drawn and numbered from `next`; its final rect into the plan.
+// Returns the " /AP << ... >>" entry of a new field ("" when invisible).
+absl::StatusOr<std::string> PlanAppearance(const SignatureFieldSpec& spec, PoDoFo::PdfPage& page,
+                                           int64_t& next, UpdatePlan& plan) {
+  if (spec.appearance.kind == AppearanceKind::kNone) return std::string();
+  absl::StatusOr<std::string> time_iso = Iso8601FromPdfDate(spec.signing_time);
+  if (!time_iso.ok()) return time_iso.status();
+  absl::StatusOr<Rect> rect = AppearanceRect(spec, plan.rect, page, *time_iso);
+  if (!rect.ok()) return rect.status();
+  plan.rect = *rect;
+  absl::StatusOr<DrawnAppearance> drawn = DrawAppearance(
+      spec.appearance, {plan.rect.right - plan.rect.left, plan.rect.top - plan.rect.bottom},
+      {spec.signer_name, *time_iso}, next, spec.drawings);
+  if (!drawn.ok()) return drawn.status();
+  plan.appearance = std::move(drawn->objects);
+  next += static_cast<int64_t>(plan.appearance.size());
+  return absl::StrCat(" /AP << /N ", drawn->xobject_number, " 0 R >>");
+}
+
+// The signature field itself: the existing one with /V, /Rect, /AP and /Lock added (redefined),
+// or the body of a new merged field and widget.
+absl::Status PlanFieldObject(PdfObject* field, const PdfReference& field_ref, PdfObject& page,
+                             const SignatureFieldSpec& spec, const std::string& ap,
+                             UpdatePlan& plan) {
+  if (!field) {
+    plan.field_body = absl::StrCat(
+        "<< /Type /Annot /Subtype /Widget /FT /Sig /F 4 /T ", TextString(plan.field_name), " /V ",
+        plan.sig_number, " 0 R /P ", RefString(page.Reference()), " /Rect ", RectString(plan.rect),
+        ap, spec.lock_fields ? " /Lock << /Type /SigFieldLock /Action /All >>" : "", " >>");
+    return absl::OkStatus();
+  }
+  PdfDictionary& dict = field->GetDictionary();
+  dict.AddKey("V", PdfReference(static_cast<uint32_t>(plan.sig_number), 0));
+  dict.AddKey("F", static_cast<PoDoFo::pdf_int64>(4));
+  if (!IsEmpty(plan.rect)) {
+    PdfArray rect;
+    for (double v : {plan.rect.left, plan.rect.bottom, plan.rect.right, plan.rect.top}) {
+      rect.push_back(PdfObject(v));
+    }
+    dict.AddKey("Rect", rect);
+  }
+  if (!plan.appearance.empty()) {
+    PdfDictionary ap_dict;
+    ap_dict.AddKey("N", PdfReference(static_cast<uint32_t>(plan.appearance.front().number), 0));
+    dict.AddKey("AP", ap_dict);
+  }
+  if (spec.lock_fields) {
+    PdfDictionary lock;
+    lock.AddKey("Type", PoDoFo::PdfName("SigFieldLock"));
+    lock.AddKey("Action", PoDoFo::PdfName("All"));
+    dict.AddKey("Lock", lock);
+  }
+  if (field->HasStream()) return Error(ErrorCode::kPdfUnreadable, "field object has a stream");
+  plan.changed.push_back({field_ref, Serialize(*field)});
+  return absl::OkStatus();
+}
+
+// The whole update, in the order its new objects are numbered: the field, the signature
+// dictionary, the AcroForm, the appearance, the filled fields' appearances.
 absl::StatusOr<UpdatePlan> PlanUpdate(PoDoFo::PdfMemDocument& doc, const SignatureFieldSpec& spec,
                                       int64_t first_new_number) {
   UpdatePlan plan;
@@ -327,47 +509,10 @@ absl::StatusOr<UpdatePlan> PlanUpdate(PoDoFo::PdfMemDocument& doc, const Signatu
     return Error(ErrorCode::kPdfUnreadable, "catalog is not a dictionary");
   }
   int64_t next = first_new_number;
-
-  // AcroForm: an indirect object, a direct dictionary inside the catalog, or none.
-  PdfObject* acroform_entry = catalog->GetDictionary().GetKey("AcroForm");
-  PdfObject* acroform = Resolve(objects, acroform_entry);
-  if (acroform && !acroform->IsDictionary()) acroform = nullptr;
-  PdfObject* fields = acroform ? acroform->GetDictionary().GetKey("Fields") : nullptr;
-  PdfObject* fields_array = Resolve(objects, fields);
-  std::map<std::string, PdfObject*> by_name;
-  if (fields_array && fields_array->IsArray()) {
-    std::set<const PdfObject*> seen;
-    for (PdfObject& f : fields_array->GetArray()) CollectFields(objects, &f, "", by_name, seen, 0);
-  }
-
-  absl::StatusOr<PdfObject*> existing = FieldToFill(objects, by_name, spec.field_name);
-  if (!existing.ok()) return existing.status();
-  PdfObject* field = *existing;
-  plan.fills_existing_field = field != nullptr;
+  const Form form = ReadForm(objects, *catalog);
   PdfReference field_ref;
-  if (field) {
-    plan.field_name = spec.field_name;
-    plan.page_index = PageIndexOf(doc, field);
-    if (plan.page_index < 0) {
-      return Error(ErrorCode::kPdfUnsupported, "the empty signature field is on no page");
-    }
-    field_ref = field->Reference();
-    plan.rect = RectOf(field->GetDictionary().GetKey("Rect"));
-  } else {
-    if (spec.page_index < 0 || spec.page_index >= doc.GetPageCount()) {
-      return Error(ErrorCode::kPdfPageOutOfRange,
-                   absl::StrCat("page ", spec.page_index + 1, " of ", doc.GetPageCount()));
-    }
-    plan.page_index = spec.page_index;
-    plan.field_name = spec.field_name;
-    for (int n = 1; plan.field_name.empty(); ++n) {
-      std::string candidate = absl::StrCat("Signature", n);
-      if (!by_name.count(candidate)) plan.field_name = candidate;
-    }
-    plan.field_number = next++;
-    field_ref = PdfReference(static_cast<uint32_t>(plan.field_number), 0);
-    plan.rect = spec.rect;
-  }
+  absl::StatusOr<PdfObject*> field = PlanField(doc, form, spec, next, field_ref, plan);
+  if (!field.ok()) return field.status();
   plan.sig_number = next++;
   // PoDoFo returns no page for a broken page tree whose /Count promises more.
   PoDoFo::PdfPage* page_element = doc.GetPage(plan.page_index);
@@ -377,107 +522,21 @@ absl::StatusOr<UpdatePlan> PlanUpdate(PoDoFo::PdfMemDocument& doc, const Signatu
   }
 
   bool catalog_changed = false;
-  if (acroform) {
-    bool acroform_changed = false;
-    if (!field) {
-      if (fields && fields->IsReference() && fields_array && fields_array->IsArray()) {
-        // /Fields is its own object: only that array changes.
-        fields_array->GetArray().push_back(PdfObject(field_ref));
-        plan.changed.push_back({fields_array->Reference(), Serialize(*fields_array)});
-      } else {
-        PdfArray array;
-        if (fields_array && fields_array->IsArray()) array = fields_array->GetArray();
-        array.push_back(PdfObject(field_ref));
-        acroform->GetDictionary().AddKey("Fields", array);
-        acroform_changed = true;
-      }
-    }
-    // SignaturesExist | AppendOnly. A draft that already says so is left alone when filled.
-    const int64_t flags = acroform->GetDictionary().GetKeyAsLong("SigFlags", 0);
-    if ((flags & 3) != 3) {
-      acroform->GetDictionary().AddKey("SigFlags", static_cast<PoDoFo::pdf_int64>(flags | 3));
-      acroform_changed = true;
-    }
-    if (acroform_changed) {
-      if (acroform_entry->IsReference()) {
-        plan.changed.push_back({acroform->Reference(), Serialize(*acroform)});
-      } else {
-        catalog_changed = true;  // a direct AcroForm lives in the catalog
-      }
-    }
-  } else {
-    plan.acroform_number = next++;
-    plan.acroform_body = absl::StrCat("<< /Fields [", RefString(field_ref), "] /SigFlags 3 >>");
-    catalog->GetDictionary().AddKey("AcroForm",
-                                    PdfReference(static_cast<uint32_t>(plan.acroform_number), 0));
-    catalog_changed = true;
-  }
-
-  if (!field || !AnnotsContain(objects, page, field_ref)) {
+  PlanAcroForm(*catalog, form, *field == nullptr, field_ref, next, plan, catalog_changed);
+  if (!*field || !AnnotsContain(objects, page, field_ref)) {
     absl::Status st = AddToAnnots(objects, page, field_ref, plan);
     if (!st.ok()) return st;
   }
-  if (spec.certification != 0) {
-    if (spec.certification < 1 || spec.certification > 3) {
-      return Error(ErrorCode::kUsage, "certification: P is 1, 2 or 3");
-    }
-    absl::Status st = CheckCanCertify(*catalog, objects, by_name);
-    if (!st.ok()) return st;
-    PdfDictionary perms;
-    perms.AddKey("DocMDP", PdfReference(static_cast<uint32_t>(plan.sig_number), 0));
-    catalog->GetDictionary().AddKey("Perms", perms);
-    catalog_changed = true;
-  }
+  absl::Status st = PlanCertification(*catalog, objects, form, spec, plan, catalog_changed);
+  if (!st.ok()) return st;
   if (catalog_changed) plan.changed.push_back({catalog->Reference(), Serialize(*catalog)});
 
-  std::string ap;
-  if (spec.appearance.kind != AppearanceKind::kNone) {
-    absl::StatusOr<std::string> time_iso = Iso8601FromPdfDate(spec.signing_time);
-    if (!time_iso.ok()) return time_iso.status();
-    absl::StatusOr<Rect> rect = AppearanceRect(spec, plan.rect, *page_element, *time_iso);
-    if (!rect.ok()) return rect.status();
-    plan.rect = *rect;
-    absl::StatusOr<DrawnAppearance> drawn = DrawAppearance(
-        spec.appearance, {plan.rect.right - plan.rect.left, plan.rect.top - plan.rect.bottom},
-        {spec.signer_name, *time_iso}, next);
-    if (!drawn.ok()) return drawn.status();
-    plan.appearance = std::move(drawn->objects);
-    next += static_cast<int64_t>(plan.appearance.size());
-    ap = absl::StrCat(" /AP << /N ", drawn->xobject_number, " 0 R >>");
-  }
-  if (absl::Status st = PlanFills(objects, by_name, spec, next, plan); !st.ok()) return st;
-
-  const std::string sig_ref = absl::StrCat(plan.sig_number, " 0 R");
-  if (field) {
-    PdfDictionary& dict = field->GetDictionary();
-    dict.AddKey("V", PdfReference(static_cast<uint32_t>(plan.sig_number), 0));
-    dict.AddKey("F", static_cast<PoDoFo::pdf_int64>(4));
-    if (!IsEmpty(plan.rect)) {
-      PdfArray rect;
-      for (double v : {plan.rect.left, plan.rect.bottom, plan.rect.right, plan.rect.top}) {
-        rect.push_back(PdfObject(v));
-      }
-      dict.AddKey("Rect", rect);
-    }
-    if (!plan.appearance.empty()) {
-      PdfDictionary ap_dict;
-      ap_dict.AddKey("N", PdfReference(static_cast<uint32_t>(plan.appearance.front().number), 0));
-      dict.AddKey("AP", ap_dict);
-    }
-    if (spec.lock_fields) {
-      PdfDictionary lock;
-      lock.AddKey("Type", PoDoFo::PdfName("SigFieldLock"));
-      lock.AddKey("Action", PoDoFo::PdfName("All"));
-      dict.AddKey("Lock", lock);
-    }
-    if (field->HasStream()) return Error(ErrorCode::kPdfUnreadable, "field object has a stream");
-    plan.changed.push_back({field_ref, Serialize(*field)});
-  } else {
-    plan.field_body = absl::StrCat(
-        "<< /Type /Annot /Subtype /Widget /FT /Sig /F 4 /T ", TextString(plan.field_name), " /V ",
-        sig_ref, " /P ", RefString(page->Reference()), " /Rect ", RectString(plan.rect), ap,
-        spec.lock_fields ? " /Lock << /Type /SigFieldLock /Action /All >>" : "", " >>");
-  }
+  absl::StatusOr<std::string> ap = PlanAppearance(spec, *page_element, next, plan);
+  if (!ap.ok()) return ap.status();
+  st = PlanFills(objects, form.by_name, spec, next, plan);
+  if (!st.ok()) return st;
+  st = PlanFieldObject(*field, field_ref, *page, spec, *ap, plan);
+  if (!st.ok()) return st;
   return plan;
 }
 

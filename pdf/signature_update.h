@@ -1,5 +1,9 @@
 // Adds a signature field to a PDF in an incremental update, with a /Contents placeholder, and
-// later fills the placeholder. Knows PDF objects and bytes, nothing of CMS.
+// later fills the placeholder. Knows PDF objects and bytes, nothing of CMS. Most callers want
+// pdf::SignatureFile (signature_file.h), which runs these steps on a file it owns.
+//
+// Threads: the functions may run on many threads at once on different files; a spec's
+// `drawings` is shared safely. The caller owns the descriptors it passes.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +13,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "pdf/drawing_cache.h"
+#include "pdf/field_fill.h"
 #include "pdf/pdf_file.h"
 #include "pdf/signature_appearance.h"
 
@@ -17,17 +23,6 @@ namespace taicho::pdf {
 struct Rect {
   double left = 0, bottom = 0, right = 0, top = 0;  // PDF user space; all zero = invisible
 };
-
-// A text field of the document filled in the same update as the signature: the issue step's
-// number and date go into the approved document together with the agency's signature (Decree
-// 30/2020). The value is drawn in the font and size the field's /DA names, a TrueType file of
-// that name in `SignatureFieldSpec::font_dir` (e.g. /LiberationSerif-Italic → …-Italic.ttf).
-struct FieldFill {
-  std::string name;   // fully qualified field name, e.g. "so"
-  std::string value;  // UTF-8
-};
-
-inline constexpr char kDefaultFontDir[] = "/usr/share/fonts/truetype/liberation2";
 
 struct SignatureFieldSpec {
   int page_index = 0;  // 0-based page that holds a new widget (an existing field keeps its page)
@@ -56,6 +51,8 @@ struct SignatureFieldSpec {
   // are the document's legal identity.
   bool lock_fields = false;
   std::string font_dir = kDefaultFontDir;
+  // Drawings kept for the next signatures (not owned; drawing_cache.h); nullptr: drawn afresh.
+  DrawingCache* drawings = nullptr;
 };
 
 // Where the placeholder of a written update is.

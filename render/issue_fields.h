@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "pdf/signature_update.h"
+#include "pdf/field_fill.h"
 
 namespace taicho::render {
 

@@ -12,8 +12,6 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <utility>
 #include <vector>
 
@@ -80,44 +78,12 @@ absl::StatusOr<CertificateInfo> Describe(ByteSpan der) {
   return info;
 }
 
-// The last few certificates described, by their bytes. A server describes the same ones over
-// and over (its seal key's, three times per seal; its officers'): formatting the names again
-// each time was ~1.5% of a server-side seal's CPU (perf, bench/seal_load.sh).
-class DescribedCache {
- public:
-  std::optional<CertificateInfo> Find(ByteSpan der) {
-    std::lock_guard lock(mu_);
-    for (const auto& [bytes, info] : entries_) {
-      if (std::equal(bytes.begin(), bytes.end(), der.begin(), der.end())) return info;
-    }
-    return std::nullopt;
-  }
-  void Put(ByteSpan der, const CertificateInfo& info) {
-    std::lock_guard lock(mu_);
-    if (entries_.size() < kSize) {
-      entries_.emplace_back(Bytes(der.begin(), der.end()), info);
-    } else {
-      entries_[next_] = {Bytes(der.begin(), der.end()), info};
-      next_ = (next_ + 1) % kSize;
-    }
-  }
-
- private:
-  static constexpr size_t kSize = 16;
-  std::mutex mu_;
-  std::vector<std::pair<Bytes, CertificateInfo>> entries_;
-  size_t next_ = 0;  // the oldest entry once full
-};
-
 }  // namespace
 
-absl::StatusOr<CertificateInfo> DescribeCertificate(ByteSpan der) {
-  static DescribedCache* cache = new DescribedCache;  // never destroyed: used until exit
-  if (std::optional<CertificateInfo> known = cache->Find(der)) return *std::move(known);
-  absl::StatusOr<CertificateInfo> info = Describe(der);
-  if (info.ok()) cache->Put(der, *info);
-  return info;
-}
+// Not cached: a signature describes its certificate once (pades::PlanSeal), and the parsed
+// certificate comes from ossl::ParseCertificate's cache, so what is left is formatting a few
+// names.
+absl::StatusOr<CertificateInfo> DescribeCertificate(ByteSpan der) { return Describe(der); }
 
 absl::StatusOr<std::vector<Bytes>> ReadCertificates(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -272,6 +272,31 @@ TEST_F(Appearance, OfficerThenSealFillTheDraftFields) {
   EXPECT_NE(text.find(kSigningTimeIso), std::string::npos) << text;
 }
 
+// A DrawingCache only saves work: a seal drawn from it (cold, then warm) is the same bytes as
+// a seal drawn afresh.
+TEST_F(Appearance, KeptDrawingsGiveTheSameBytesAsDrawingAfresh) {
+  auto officer = P12("officer-an");
+  auto seal = P12("seal");
+  ASSERT_TRUE(officer && seal);
+  const std::string approved = dir_ + "/approved.pdf";
+  ASSERT_TRUE(SignPdf(draft_, approved, *officer, OfficerOptions()).ok());
+  pdf::DrawingCache drawings;
+  std::vector<std::string> sealed;
+  for (pdf::DrawingCache* cache :
+       {static_cast<pdf::DrawingCache*>(nullptr), &drawings, &drawings}) {
+    SignOptions o = SealOptions();
+    o.drawings = cache;
+    sealed.push_back(dir_ + "/sealed-" + std::to_string(sealed.size()) + ".pdf");
+    auto r = SignPdf(approved, sealed.back(), *seal, o);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->appearance, pdf::AppearanceKind::kSeal);
+  }
+  const std::string afresh = Slurp(sealed[0]);
+  EXPECT_EQ(Slurp(sealed[1]), afresh) << "cold cache";
+  EXPECT_EQ(Slurp(sealed[2]), afresh) << "warm cache";
+  ExpectAllSignaturesValid(sealed[2], 2);
+}
+
 TEST_F(Appearance, DraftWithoutSigFlagsAlsoGetsItsAcroFormUpdated) {
   const std::string draft = dir_ + "/noflags.pdf", out = dir_ + "/out.pdf";
   auto numbers = taicho::testing::WriteSamplePdfWithEmptyFields(draft, 1, DraftFields(), 0);

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "env/env.h"
 #include "errors/error.h"
 #include "gtest/gtest.h"
 #include "pades/pdf_signer.h"
@@ -261,6 +262,41 @@ TEST(Signing, FailedSigningLeavesNoOutput) {
   EXPECT_TRUE(HasCode(r.status(), ErrorCode::kPdfUnreadable)) << r.status();
   auto ls = Sh("ls -A " + Quote(dir));
   EXPECT_EQ(ls.output, "in.pdf\n") << "no output and no temp file left";
+}
+
+// The clock is a seam (env/env.h): a test chooses the second a signature is made at. One
+// reading gives the signing time (/M, the result) and the time the certificate is checked at.
+TEST(Signing, TheEnvClockGivesTheSigningTimeAndTheCheckTime) {
+  const auto& pki = GetSamplePki();
+  const std::string dir = MakeTempDir("env-clock");
+  const std::string in = dir + "/in.pdf";
+  taicho::testing::WriteSamplePdf(in, 1);
+  auto key = signer::LoadPkcs12Signer(pki.dir + "/officer-an.p12", "taicho");
+  ASSERT_TRUE(key.ok()) << key.status();
+  // An hour ago: inside the certificate's validity (it starts a day ago), and not the real now.
+  const int64_t at = Env::Default().NowUnixSeconds() - 3600;
+  ManualEnv env(at * 1000);
+  SignOptions options;
+  options.env = &env;
+  auto r = SignPdf(in, dir + "/one-pass.pdf", **key, options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->signing_time, pdf::PdfDateVietnam(at));
+  ExpectAllValid(dir + "/one-pass.pdf", 1);
+  auto prepared = PrepareSignature(in, dir + "/prepared.pdf", (*key)->CertificateChain(),
+                                   (*key)->scheme(), options);
+  ASSERT_TRUE(prepared.ok()) << prepared.status();
+  EXPECT_EQ(prepared->signing_time, pdf::PdfDateVietnam(at));
+
+  // The same key at a time past its notAfter, and before its notBefore.
+  env.SetUnixMillis(int64_t{4102444800} * 1000);  // 2100-01-01
+  r = SignPdf(in, dir + "/late.pdf", **key, options);
+  EXPECT_TRUE(HasCode(r.status(), ErrorCode::kCertExpired)) << r.status();
+  env.SetUnixMillis(int64_t{946684800} * 1000);  // 2000-01-01
+  prepared = PrepareSignature(in, dir + "/early.pdf", (*key)->CertificateChain(), (*key)->scheme(),
+                              options);
+  EXPECT_TRUE(HasCode(prepared.status(), ErrorCode::kCertNotYetValid)) << prepared.status();
+  auto ls = Sh("ls -A " + Quote(dir));
+  EXPECT_EQ(ls.output, "in.pdf\none-pass.pdf\nprepared.pdf\n") << "refused: no file written";
 }
 
 // ---- CMS shapes other tools sign (issue 23): valid CMS (RFC 5652 §5.3–5.6), not PAdES baseline.

@@ -363,6 +363,7 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Calle
   // agency's signature are then permitted changes.
   if (in.role == SignatureRole::kApprover) options.certification = 2;
   options.font_dir = config_.font_dir;
+  options.drawings = &drawings_;
   options.field_name = step.field;
   options.reason = in.reason;
   options.location = in.location;

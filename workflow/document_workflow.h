@@ -26,6 +26,7 @@
 #include "domain/transitions.h"
 #include "keyring/key_ring.h"
 #include "pades/pdf_verifier.h"
+#include "pdf/drawing_cache.h"
 #include "render/kind_cache.h"
 #include "signer/bytes.h"
 #include "signer/key_signer.h"
@@ -262,6 +263,8 @@ class DocumentWorkflow {
   store::Store& store_;
   const WorkflowConfig config_;
   render::KindCache kinds_;  // config_.kinds_dir's kinds
+  // The seal image and the fills' digit subsets, drawn once for every signature of this workflow.
+  pdf::DrawingCache drawings_;
 };
 
 // 32 lowercase hex digits from the OS's random source.

@@ -1,38 +1,61 @@
-#include "pades/signature_spec.h"
+#include "pades/seal_plan.h"
 
-#include <ctime>
-
-#include "pades/range_digest.h"
-#include "signer/certificate_info.h"
+#include "env/env.h"
+#include "errors/error.h"
 #include "signer/timestamp_attribute.h"
 
 namespace taicho::pades {
 
-absl::StatusOr<pdf::SignatureFieldSpec> MakeFieldSpec(const std::vector<Bytes>& chain,
-                                                      const SignOptions& options) {
+absl::StatusOr<SealPlan> PlanSeal(const std::vector<Bytes>& chain, const SignOptions& options) {
+  if (chain.empty()) return Error(ErrorCode::kCertificateNotFound);
+  // Checked before any file is written: the image and the font too.
   absl::Status checked = pdf::CheckAppearanceSpec(options.appearance);
   if (!checked.ok()) return checked;
+  SealPlan plan;
   absl::StatusOr<signer::CertificateInfo> info = signer::DescribeCertificate(chain.front());
   if (!info.ok()) return info.status();
-  pdf::SignatureFieldSpec spec;
+  plan.certificate = *std::move(info);
+  // One reading of the clock for the whole signature: the time it claims and the time its
+  // certificate is checked at cannot straddle a second (or a notAfter).
+  const Env& env = options.env != nullptr ? *options.env : Env::Default();
+  const int64_t now = env.NowUnixSeconds();
+  plan.signing_time = options.signing_time.value_or(now);
+
+  pdf::SignatureFieldSpec& spec = plan.spec;
   spec.page_index = options.page_index;
   spec.field_name = options.field_name.empty()
                         ? std::string(pdf::DefaultFieldName(options.appearance.kind))
                         : options.field_name;
   spec.reason = options.reason;
   spec.location = options.location;
-  spec.signer_name = info->common_name;
+  spec.signer_name = plan.certificate.common_name;
   spec.rect = options.rect;
   spec.appearance = options.appearance;
-  spec.signing_time =
-      pdf::PdfDateVietnam(options.signing_time.value_or(static_cast<int64_t>(std::time(nullptr))));
+  spec.signing_time = pdf::PdfDateVietnam(plan.signing_time);
   spec.contents_capacity =
       options.contents_capacity != 0 ? options.contents_capacity : signer::EstimateCmsSize(chain);
   spec.certification = options.certification;
   spec.fills = options.fills;
   spec.lock_fields = options.lock_fields;
   spec.font_dir = options.font_dir;
-  return spec;
+  spec.drawings = options.drawings;
+
+  absl::StatusOr<SignerCheck> check = CheckSignerCertificate(chain, plan.certificate, options, now);
+  if (!check.ok()) return check.status();
+  plan.check = *std::move(check);
+  return plan;
+}
+
+pdf::RangeDigest RangeDigestOf(signer::DigestAlgorithm md) {
+  switch (md) {
+    case signer::DigestAlgorithm::kSha256:
+      return pdf::RangeDigest::kSha256;
+    case signer::DigestAlgorithm::kSha384:
+      return pdf::RangeDigest::kSha384;
+    case signer::DigestAlgorithm::kSha512:
+      return pdf::RangeDigest::kSha512;
+  }
+  return pdf::RangeDigest::kSha256;
 }
 
 SignResult MakeResult(const pdf::PreparedUpdate& update, const std::string& signing_time,
@@ -51,19 +74,6 @@ SignResult MakeResult(const pdf::PreparedUpdate& update, const std::string& sign
   r.filled_fields = update.filled_fields;
   r.certification = update.certification;
   return r;
-}
-
-absl::StatusOr<DigestedUpdate> WriteDigestedUpdate(const std::string& input_path,
-                                                   const pdf::AtomicFile& out,
-                                                   const pdf::SignatureFieldSpec& spec,
-                                                   signer::DigestAlgorithm md, FileSha256* file) {
-  absl::StatusOr<pdf::PreparedUpdate> update =
-      pdf::WriteSignatureUpdate(input_path, out.fd(), spec);
-  if (!update.ok()) return update.status();
-  absl::StatusOr<Bytes> digest =
-      DigestByteRange(out.fd(), out.temp_path(), update->byte_range, md, file);
-  if (!digest.ok()) return digest.status();
-  return DigestedUpdate{*update, *std::move(digest)};
 }
 
 absl::StatusOr<Bytes> AddTimeStamp(Bytes cms, const tsa::TsaClient* tsa, SignResult* result) {

@@ -1,4 +1,4 @@
-#include "pades/range_digest.h"
+#include "pdf/range_digest.h"
 
 #include <sys/stat.h>
 
@@ -7,14 +7,14 @@
 #include "absl/strings/escaping.h"
 #include "errors/error.h"
 
-namespace taicho::pades {
+namespace taicho::pdf {
 
-absl::StatusOr<FileSha256> FileSha256::Start() {
+absl::StatusOr<std::unique_ptr<FileSha256>> FileSha256::Start() {
   Ctx ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
     return Error(ErrorCode::kCrypto, "SHA-256 init");
   }
-  return FileSha256(std::move(ctx));
+  return std::unique_ptr<FileSha256>(new FileSha256(std::move(ctx)));
 }
 
 void FileSha256::Update(std::span<const uint8_t> bytes) {
@@ -30,9 +30,9 @@ absl::StatusOr<std::string> FileSha256::FinishFrom(int fd, const std::string& pa
   struct stat st {};
   if (::fstat(fd, &st) != 0) return Error(ErrorCode::kIo, "cannot stat " + path);
   // One range from `offset` to the end, and an empty second one.
-  const pdf::ByteRange rest{offset, st.st_size - offset, st.st_size, 0};
+  const ByteRange rest{offset, st.st_size - offset, st.st_size, 0};
   absl::Status read =
-      pdf::StreamByteRange(fd, path, rest, [&](std::span<const uint8_t> chunk) { Update(chunk); });
+      StreamByteRange(fd, path, rest, [&](std::span<const uint8_t> chunk) { Update(chunk); });
   if (!read.ok()) return read;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -42,11 +42,12 @@ absl::StatusOr<std::string> FileSha256::FinishFrom(int fd, const std::string& pa
   return absl::BytesToHexString(std::string(reinterpret_cast<const char*>(md), len));
 }
 
-absl::StatusOr<Bytes> DigestByteRange(int fd, const std::string& path, const pdf::ByteRange& range,
-                                      signer::DigestAlgorithm md, FileSha256* file) {
-  const EVP_MD* type = md == signer::DigestAlgorithm::kSha512   ? EVP_sha512()
-                       : md == signer::DigestAlgorithm::kSha384 ? EVP_sha384()
-                                                                : EVP_sha256();
+absl::StatusOr<std::vector<uint8_t>> DigestByteRange(int fd, const std::string& path,
+                                                     const ByteRange& range, RangeDigest md,
+                                                     FileSha256* file) {
+  const EVP_MD* type = md == RangeDigest::kSha512   ? EVP_sha512()
+                       : md == RangeDigest::kSha384 ? EVP_sha384()
+                                                    : EVP_sha256();
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   if (!ctx || EVP_DigestInit_ex(ctx.get(), type, nullptr) != 1) {
     return Error(ErrorCode::kCrypto, "digest init");
@@ -57,10 +58,10 @@ absl::StatusOr<Bytes> DigestByteRange(int fd, const std::string& path, const pdf
   // The chunks come in file order, the first range's first. A SHA-256 signature digest and the
   // file's SHA-256 are the same state at the end of the first range (nearly the whole file): it
   // is hashed once and the state copied, not hashed twice.
-  const bool shared_prefix = file != nullptr && md == signer::DigestAlgorithm::kSha256;
+  const bool shared_prefix = file != nullptr && md == RangeDigest::kSha256;
   int64_t first_left = range[1];
   bool copied = shared_prefix && first_left == 0 && file->CopyStateFrom(ctx.get());
-  absl::Status st = pdf::StreamByteRange(fd, path, range, [&](std::span<const uint8_t> chunk) {
+  absl::Status st = StreamByteRange(fd, path, range, [&](std::span<const uint8_t> chunk) {
     EVP_DigestUpdate(ctx.get(), chunk.data(), chunk.size());
     if (file == nullptr || first_left <= 0) return;
     const size_t n = static_cast<size_t>(std::min<int64_t>(first_left, chunk.size()));
@@ -71,7 +72,7 @@ absl::StatusOr<Bytes> DigestByteRange(int fd, const std::string& path, const pdf
   });
   if (!st.ok()) return st;
   if (shared_prefix && !copied) return Error(ErrorCode::kCrypto, "SHA-256 state copy");
-  Bytes out(EVP_MAX_MD_SIZE);
+  std::vector<uint8_t> out(EVP_MAX_MD_SIZE);
   unsigned int len = 0;
   if (EVP_DigestFinal_ex(ctx.get(), out.data(), &len) != 1) {
     return Error(ErrorCode::kCrypto, "digest final");
@@ -80,4 +81,4 @@ absl::StatusOr<Bytes> DigestByteRange(int fd, const std::string& path, const pdf
   return out;
 }
 
-}  // namespace taicho::pades
+}  // namespace taicho::pdf
