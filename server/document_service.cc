@@ -452,6 +452,7 @@ grpc::Status DocumentServiceImpl::SignDocument(grpc::ServerContext* context,
   input.reason = request->reason();
   input.location = request->location();
   input.actor = caller->actor;
+  input.key_agency = config->agency;
   // The gate covers the seal's computing only: planning it (the issue number's allocation can
   // wait for a group commit's fsync) and storing it (fsyncs, the commit) wait outside, so that
   // the cores keep computing other seals meanwhile.

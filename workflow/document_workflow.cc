@@ -17,6 +17,7 @@
 #include "render/document_renderer.h"
 #include "signer/certificate_info.h"
 #include "workflow/issue_numbering.h"
+#include "workflow/signature_names.h"
 
 namespace taicho::workflow {
 namespace {
@@ -274,6 +275,11 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Prepa
   absl::StatusOr<signer::CertificateInfo> cert = signer::DescribeCertificate(in.chain.front());
   if (!cert.ok()) return cert.status();
   plan.cert = *std::move(cert);
+  // The names on the page must be the certificates' (issue 17; workflow/signature_names.h).
+  if (absl::Status st = CheckSignatureNames(plan.doc, kinds_, in.role, plan.cert, in.key_agency);
+      !st.ok()) {
+    return st;
+  }
   plan.scheme =
       plan.cert.is_ec ? signer::SignatureScheme::kEcdsa : signer::SignatureScheme::kRsaPkcs1v15;
   if (in.scheme) {

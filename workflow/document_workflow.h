@@ -73,6 +73,9 @@ struct PrepareInput {
   std::string reason;
   std::string location;
   std::string actor;
+  // SEAL with a server key: the agency the key belongs to (keyring::KeyConfig::agency); empty:
+  // the seal certificate's organisation (O) must name the document's agency.
+  std::string key_agency;
 };
 
 struct PrepareOutput {
