@@ -76,7 +76,7 @@ issue CA_root subca v3_subca -startdate "$ca_start" -enddate 20340101000000Z
 end_entities=(officer-an officer-binh officer-expired officer-revoked seal tsa ocsp)
 
 rsa_key officer-an
-csr officer-an "/C=VN/O=UBND huyện Châu Đức/title=Chủ tịch/CN=Nguyễn Văn An"
+csr officer-an "/C=VN/O=UBND xã Long Phước/title=Chủ tịch/CN=Nguyễn Văn An"
 issue CA_subca officer-an v3_signer -startdate "$ee_start"
 
 ec_key officer-binh
@@ -84,15 +84,15 @@ csr officer-binh "/C=VN/O=UBND xã Long Phước/CN=Trần Thị Bình"
 issue CA_subca officer-binh v3_signer -startdate "$ee_start"
 
 rsa_key officer-expired
-csr officer-expired "/C=VN/O=UBND huyện Châu Đức/CN=Lê Văn Cũ"
+csr officer-expired "/C=VN/O=UBND xã Long Phước/CN=Lê Văn Cũ"
 issue CA_subca officer-expired v3_signer -startdate 20200101000000Z -enddate 20210101000000Z
 
 rsa_key officer-revoked
-csr officer-revoked "/C=VN/O=UBND huyện Châu Đức/CN=Phạm Văn Thu"
+csr officer-revoked "/C=VN/O=UBND xã Long Phước/CN=Phạm Văn Thu"
 issue CA_subca officer-revoked v3_signer -startdate "$ee_start"
 
 rsa_key seal
-csr seal "/C=VN/O=UBND tỉnh Bà Rịa - Vũng Tàu/CN=UBND huyện Châu Đức"
+csr seal "/C=VN/O=UBND xã Long Phước/CN=UBND xã Long Phước"
 issue CA_subca seal v3_signer -startdate "$ee_start"
 
 rsa_key tsa
@@ -149,29 +149,29 @@ client_ext() { # ROLE (empty: no role)
   [[ -z "$1" ]] || echo "subjectAltName = URI:urn:taicho:role:$1"
 }
 
-issue_tls tls-server "/C=VN/O=UBND huyện Châu Đức/CN=localhost" "${tls_common[@]}" \
+issue_tls tls-server "/C=VN/O=UBND xã Long Phước/CN=localhost" "${tls_common[@]}" \
   "extendedKeyUsage = serverAuth" "subjectAltName = DNS:localhost, IP:127.0.0.1"
 
 mapfile -t ext <<<"$(client_ext intake)"
-issue_tls client-intake "/C=VN/O=UBND huyện Châu Đức/OU=Bộ phận một cửa/CN=Phần mềm một cửa" \
+issue_tls client-intake "/C=VN/O=UBND xã Long Phước/OU=Bộ phận một cửa/CN=Phần mềm một cửa" \
   "${ext[@]}"
 # The officers' client certificates carry their signing certificates' subjects.
 mapfile -t ext <<<"$(client_ext officer)"
-issue_tls client-officer-an "/C=VN/O=UBND huyện Châu Đức/title=Chủ tịch/CN=Nguyễn Văn An" \
+issue_tls client-officer-an "/C=VN/O=UBND xã Long Phước/title=Chủ tịch/CN=Nguyễn Văn An" \
   "${ext[@]}"
 issue_tls client-officer-binh "/C=VN/O=UBND xã Long Phước/CN=Trần Thị Bình" "${ext[@]}"
 mapfile -t ext <<<"$(client_ext seal-clerk)"
-issue_tls client-seal-clerk "/C=VN/O=UBND huyện Châu Đức/OU=Văn thư/CN=Đỗ Thị Văn Thư" "${ext[@]}"
+issue_tls client-seal-clerk "/C=VN/O=UBND xã Long Phước/OU=Văn thư/CN=Đỗ Thị Văn Thư" "${ext[@]}"
 mapfile -t ext <<<"$(client_ext print-station)"
-issue_tls client-print-station "/C=VN/O=UBND huyện Châu Đức/OU=Bộ phận một cửa/CN=Máy in Quầy 1" \
+issue_tls client-print-station "/C=VN/O=UBND xã Long Phước/OU=Bộ phận một cửa/CN=Máy in Quầy 1" \
   "${ext[@]}"
 mapfile -t ext <<<"$(client_ext auditor)"
-issue_tls client-auditor "/C=VN/O=UBND huyện Châu Đức/OU=Thanh tra/CN=Hoàng Văn Kiểm" "${ext[@]}"
+issue_tls client-auditor "/C=VN/O=UBND xã Long Phước/OU=Thanh tra/CN=Hoàng Văn Kiểm" "${ext[@]}"
 mapfile -t ext <<<"$(client_ext operator)"
-issue_tls client-operator "/C=VN/O=UBND huyện Châu Đức/OU=Quản trị/CN=Vận hành taichod" \
+issue_tls client-operator "/C=VN/O=UBND xã Long Phước/OU=Quản trị/CN=Vận hành taichod" \
   "${ext[@]}"
 mapfile -t ext <<<"$(client_ext "")"
-issue_tls client-no-role "/C=VN/O=UBND huyện Châu Đức/CN=Không có vai trò" "${ext[@]}"
+issue_tls client-no-role "/C=VN/O=UBND xã Long Phước/CN=Không có vai trò" "${ext[@]}"
 rm -f "$tls_ext"
 
 # A CA nobody trusts, and an intake client certificate from it (for refusal tests).

@@ -82,9 +82,9 @@ void AddDocumentOptions(CLI::App& cmd, SignArgs& a) {
                  "filled and further signatures follow")
       ->check(CLI::Range(1, 3));
   cmd.add_option("--issue-number", a.issue_number,
-                 "Điền số văn bản vào trường 'so' và ngày ban hành vào 'ngay/thang/nam' trong "
-                 "cùng lần ký / fill the number into field 'so' and the date of issue into "
-                 "'ngay/thang/nam' in this signature's update")
+                 "Điền số văn bản vào dòng 'so' và ngày ban hành vào dòng 'ngay' trong cùng lần "
+                 "ký / fill the number into the line field 'so' and the date of issue into "
+                 "'ngay' in this signature's update")
       ->check(CLI::Range(1, 999999));
   cmd.add_option("--issue-date", a.issue_date,
                  "Ngày ban hành YYYY-MM-DD (mặc định hôm nay) / date of issue (default today)");

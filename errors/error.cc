@@ -157,6 +157,13 @@ constexpr std::array kEntries = {
           absl::StatusCode::kResourceExhausted, 3,
           "Tệp PDF có nhiều phiên bản (cập nhật gia tăng) hơn giới hạn cấu hình",
           "The PDF has more revisions (incremental updates) than the configured limit"},
+    Entry{ErrorCode::kSignerNameMismatch, "SIGNER_NAME_MISMATCH",
+          absl::StatusCode::kFailedPrecondition, 5,
+          "Tên người ký trong văn bản khác tên trên chứng thư số",
+          "The signer named in the document is not the certificate's name"},
+    Entry{ErrorCode::kAgencyMismatch, "AGENCY_MISMATCH", absl::StatusCode::kFailedPrecondition, 5,
+          "Khóa con dấu không thuộc cơ quan ban hành văn bản",
+          "The seal key does not belong to the document's issuing agency"},
     // Last: Find() falls back to it.
     Entry{ErrorCode::kInternal, "INTERNAL", absl::StatusCode::kInternal, 7, "Lỗi nội bộ",
           "Internal error"},

@@ -69,6 +69,8 @@ enum class ErrorCode {
   kKeyAlreadyActivated,    // ActivateKey on a key that is active (its PIN is not used)
   kStoreInsecure,          // the store's directory or database others than its owner could read
   kPdfTooManyRevisions,    // more incremental updates than the configured limit (max_revisions)
+  kSignerNameMismatch,     // the signer named in the document is not the certificate's name
+  kAgencyMismatch,         // the seal key does not belong to the document's issuing agency
 };
 
 // The stable code, e.g. "PIN_INCORRECT".

@@ -41,6 +41,9 @@ struct KeyConfig {
   double seal_diameter_mm = 0;  // 0: the default (36 mm)
   bool pss = false;             // RSASSA-PSS instead of PKCS#1 v1.5
   int sessions = 2;             // the session pool's size (1 for a USB token)
+  // The issuing agency whose seal this key is ("ỦY BAN NHÂN DÂN XÃ XUYÊN MỘC"): it seals only
+  // that agency's documents (AGENCY_MISMATCH otherwise). Empty: the certificate's O decides.
+  std::string agency;
 };
 
 struct KeyStatus {

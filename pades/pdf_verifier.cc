@@ -6,7 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "errors/error.h"
+#include "identity/names.h"
 #include "pades/doc_timestamp_check.h"
+#include "pdf/drawn_names.h"
 #include "pdf/dss_update.h"
 #include "pdf/pdf_file.h"
 #include "pdf/signature_reader.h"
@@ -192,6 +194,21 @@ bool VerificationReport::all_passed() const {
   return true;
 }
 
+namespace {
+
+// Fills each report's page_name and page_name_check from what the pages draw.
+void ComparePageNames(const std::vector<pdf::DrawnName>& drawn, VerificationReport& report) {
+  for (SignatureReport& r : report.signatures) {
+    for (const pdf::DrawnName& d : drawn) {
+      if (d.field_name != r.field_name || d.text.empty() || r.signer_name.empty()) continue;
+      r.page_name = d.text;
+      r.page_name_check = identity::SamePersonName(d.text, r.signer_name) ? "match" : "mismatch";
+    }
+  }
+}
+
+}  // namespace
+
 std::string VerificationReport::ToText() const {
   std::string out;
   for (const std::string& p : problems) absl::StrAppend(&out, "!! ", p, "\n");
@@ -205,6 +222,13 @@ std::string VerificationReport::ToText() const {
     ++n;
     absl::StrAppend(&out, "\nChữ ký #", n, " / Signature #", n, " (", s.field_name, ")\n");
     absl::StrAppend(&out, "  Người ký / Signer: ", s.signer_name, "\n");
+    if (s.page_name_check == "match") {
+      absl::StrAppend(&out, "  Tên trên văn bản / Name on the page: ", s.page_name,
+                      " — khớp chứng thư / matches the certificate\n");
+    } else if (s.page_name_check == "mismatch") {
+      absl::StrAppend(&out, "  Tên trên văn bản / Name on the page: ", s.page_name,
+                      " — KHÔNG KHỚP chứng thư / DOES NOT MATCH the certificate\n");
+    }
     absl::StrAppend(&out, "  Chủ thể / Subject: ", s.signer_subject, "\n");
     absl::StrAppend(&out, "  Cơ quan cấp / Issuer: ", s.signer_issuer, "\n");
     absl::StrAppend(&out, "  Số hiệu chứng thư / Serial: ", s.signer_serial, "\n");
@@ -317,6 +341,8 @@ std::string VerificationReport::ToJson() const {
     e["sub_indication"] = s.sub_indication;
     e["problems"] = s.problems;
     e["notes"] = s.notes;
+    e["page_name_check"] = s.page_name_check;
+    e["page_name"] = s.page_name;
     j["signatures"].push_back(e);
   }
   return j.dump(2);
@@ -430,6 +456,11 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
     ApplyChanges((*changes)[report.signatures.size()], r);
     Conclude(r, digest_unknown);
     report.signatures.push_back(std::move(r));
+  }
+  // The name each signature's page draws against its certificate (information only).
+  if (absl::StatusOr<std::vector<pdf::DrawnName>> drawn = pdf::ReadDrawnNames(*parsed);
+      drawn.ok()) {
+    ComparePageNames(*drawn, report);
   }
   // A signature an update took out of the form is invisible to ReadSignatures, which reads the
   // final revision: its dictionary's bytes are still in the file, so look for them there.

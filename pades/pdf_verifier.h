@@ -60,6 +60,12 @@ struct SignatureReport {
   // Information that fails nothing (Vietnamese / English): e.g. a valid CMS signature that is not
   // a PAdES baseline one (ESS signing-certificate v1, no signed attributes, adbe.pkcs7.detached).
   std::vector<std::string> notes;
+  // The name the page draws for this signature (pdf/drawn_names.h: its caption, else the signer
+  // block's name centred under its field) against signer_name (identity/names.h): "match",
+  // "mismatch", or "none" when the page draws no name for it (a seal, an invisible signature).
+  // Information: it changes no indication.
+  std::string page_name_check = "none";
+  std::string page_name;
 
   // ETSI EN 319 102-1 style: "TOTAL-PASSED", "TOTAL-FAILED" or "INDETERMINATE", with a
   // sub-indication such as "HASH_FAILURE" (empty when passed).

@@ -1,5 +1,7 @@
 #include "pdf/drawn_text.h"
 
+#include <array>
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -42,6 +44,10 @@ std::optional<std::string> DecodedStream(const PdfObject* stream) {
 }
 
 namespace {
+
+// A literal "(…)" or a hex "<…>" string: PoDoFo 0.9.8 tells them apart (IsString() is only the
+// literal), PDF does not; PoDoFo itself writes ToUnicode maps and shown text as hex strings.
+bool IsText(const PoDoFo::PdfVariant& v) { return v.IsString() || v.IsHexString(); }
 
 void AppendUtf8(uint32_t cp, std::string& out) {
   if (cp < 0x80) {
@@ -105,7 +111,7 @@ class UnicodeMap {
           operands.clear();
         } else if (word == "endbfchar") {
           for (size_t i = 0; i + 1 < operands.size(); i += 2) {
-            if (!operands[i].IsString() || !operands[i + 1].IsString()) return false;
+            if (!IsText(operands[i]) || !IsText(operands[i + 1])) return false;
             map_[CodeOf(Raw(operands[i]))] = Utf16ToUtf8(Raw(operands[i + 1]));
           }
           mode.clear();
@@ -136,18 +142,18 @@ class UnicodeMap {
 
   bool Range(const PoDoFo::PdfVariant& lo, const PoDoFo::PdfVariant& hi,
              const PoDoFo::PdfVariant& dst) {
-    if (!lo.IsString() || !hi.IsString()) return false;
+    if (!IsText(lo) || !IsText(hi)) return false;
     const uint32_t first = CodeOf(Raw(lo)), last = CodeOf(Raw(hi));
     if (last < first || last - first > 0xFFFF) return false;
     if (dst.IsArray()) {
       const PoDoFo::PdfArray& a = dst.GetArray();
       for (uint32_t c = first; c <= last && c - first < a.size(); ++c) {
-        if (!a[c - first].IsString()) return false;
+        if (!IsText(a[c - first])) return false;
         map_[c] = Utf16ToUtf8(Raw(a[c - first]));
       }
       return true;
     }
-    if (!dst.IsString()) return false;
+    if (!IsText(dst)) return false;
     std::string base = Raw(dst);
     if (base.size() < 2) return false;
     for (uint32_t c = first; c <= last; ++c) {
@@ -171,12 +177,20 @@ class Reader {
  public:
   explicit Reader(PoDoFo::PdfVecObjects& objects) : objects_(objects) {}
 
+  // With `placed`, each string shown is also noted with where it starts (ReadPlaced).
+  Reader(PoDoFo::PdfVecObjects& objects, std::vector<PlacedText>* placed)
+      : objects_(objects), placed_(placed) {}
+
   bool Read(const PdfObject* xobject, int depth, std::string& out) {
     if (depth > kMaxDepth || xobject == nullptr || !xobject->IsDictionary()) return false;
     const std::optional<std::string> content = DecodedStream(xobject);
     if (!content) return false;
-    const PdfObject* resources = Key(objects_, xobject, "Resources");
-    PoDoFo::PdfContentsTokenizer tokens(content->data(), static_cast<long>(content->size()));
+    return ReadContent(*content, Key(objects_, xobject, "Resources"), depth, out);
+  }
+
+  bool ReadContent(const std::string& content, const PdfObject* resources, int depth,
+                   std::string& out) {
+    PoDoFo::PdfContentsTokenizer tokens(content.data(), static_cast<long>(content.size()));
     std::vector<PoDoFo::PdfVariant> operands;
     PoDoFo::EPdfContentsType type;
     const char* keyword = nullptr;
@@ -190,18 +204,24 @@ class Reader {
         }
         if (type != PoDoFo::ePdfContentsType_Keyword) continue;
         const std::string op = keyword;
+        if (placed_ != nullptr) Position(op, operands);
         if (op == "Tf" && operands.size() >= 2 && operands[operands.size() - 2].IsName()) {
           font = FontNamed(resources, operands[operands.size() - 2].GetName().GetName());
           if (font == nullptr) return false;
         } else if (op == "Tj" || op == "'" || op == "\"") {
-          if (operands.empty() || !operands.back().IsString() || font == nullptr) return false;
+          if (operands.empty() || !IsText(operands.back()) || font == nullptr) return false;
+          const size_t before = out.size();
           if (!Show(*font, operands.back().GetString(), out)) return false;
+          Place(out.substr(before));
         } else if (op == "TJ") {
           if (operands.empty() || !operands.back().IsArray() || font == nullptr) return false;
+          const size_t before = out.size();
           for (const PdfObject& item : operands.back().GetArray()) {
-            if (item.IsString() && !Show(*font, item.GetString(), out)) return false;
+            if (IsText(item) && !Show(*font, item.GetString(), out)) return false;
           }
-        } else if (op == "Do" && !operands.empty() && operands.back().IsName()) {
+          Place(out.substr(before));
+        } else if (op == "Do" && placed_ == nullptr && !operands.empty() &&
+                   operands.back().IsName()) {
           const PdfObject* forms = Key(objects_, resources, "XObject");
           const PdfObject* form = Key(objects_, forms, operands.back().GetName().GetName().c_str());
           const PdfObject* subtype = Key(objects_, form, "Subtype");
@@ -219,6 +239,57 @@ class Reader {
   }
 
  private:
+  // Affine matrices [a b c d e f] (ISO 32000-1 §8.3.4); Multiply(m, n) is m × n.
+  using Matrix = std::array<double, 6>;
+  static constexpr Matrix kIdentity = {1, 0, 0, 1, 0, 0};
+  static Matrix Multiply(const Matrix& m, const Matrix& n) {
+    return {m[0] * n[0] + m[1] * n[2],        m[0] * n[1] + m[1] * n[3],
+            m[2] * n[0] + m[3] * n[2],        m[2] * n[1] + m[3] * n[3],
+            m[4] * n[0] + m[5] * n[2] + n[4], m[4] * n[1] + m[5] * n[3] + n[5]};
+  }
+  static bool Numbers(const std::vector<PoDoFo::PdfVariant>& operands, size_t n, double* v) {
+    if (operands.size() < n) return false;
+    for (size_t i = 0; i < n; ++i) {
+      const PoDoFo::PdfVariant& o = operands[operands.size() - n + i];
+      if (!o.IsNumber() && !o.IsReal()) return false;
+      v[i] = o.GetReal();
+    }
+    return true;
+  }
+
+  // The text and graphics state operators that move where text starts (no glyph advances: a
+  // string's start is what ReadPlaced reports).
+  void Position(const std::string& op, const std::vector<PoDoFo::PdfVariant>& operands) {
+    double v[6];
+    if (op == "q") {
+      ctm_stack_.push_back(ctm_);
+    } else if (op == "Q" && !ctm_stack_.empty()) {
+      ctm_ = ctm_stack_.back();
+      ctm_stack_.pop_back();
+    } else if (op == "cm" && Numbers(operands, 6, v)) {
+      ctm_ = Multiply({v[0], v[1], v[2], v[3], v[4], v[5]}, ctm_);
+    } else if (op == "BT") {
+      tm_ = tlm_ = kIdentity;
+    } else if ((op == "Td" || op == "TD") && Numbers(operands, 2, v)) {
+      if (op == "TD") leading_ = -v[1];
+      tm_ = tlm_ = Multiply({1, 0, 0, 1, v[0], v[1]}, tlm_);
+    } else if (op == "Tm" && Numbers(operands, 6, v)) {
+      tm_ = tlm_ = {v[0], v[1], v[2], v[3], v[4], v[5]};
+    } else if (op == "TL" && Numbers(operands, 1, v)) {
+      leading_ = v[0];
+    } else if (op == "T*" || op == "'" || op == "\"") {
+      tm_ = tlm_ = Multiply({1, 0, 0, 1, 0, -leading_}, tlm_);
+    } else if (op == "Tf" && Numbers(operands, 1, v)) {
+      size_ = v[0];
+    }
+  }
+
+  void Place(const std::string& text) {
+    if (placed_ == nullptr || text.empty()) return;
+    const Matrix m = Multiply(tm_, ctm_);
+    placed_->push_back({m[4], m[5], size_ * std::abs(m[3] != 0 ? m[3] : m[1]), text});
+  }
+
   const Font* FontNamed(const PdfObject* resources, const std::string& name) {
     const PdfObject* fonts = Key(objects_, resources, "Font");
     const PdfObject* dict = Key(objects_, fonts, name.c_str());
@@ -255,6 +326,10 @@ class Reader {
 
   PoDoFo::PdfVecObjects& objects_;
   std::map<const PdfObject*, Font> fonts_;
+  std::vector<PlacedText>* placed_ = nullptr;
+  Matrix ctm_ = kIdentity, tm_ = kIdentity, tlm_ = kIdentity;
+  std::vector<Matrix> ctm_stack_;
+  double leading_ = 0, size_ = 0;
 };
 
 }  // namespace
@@ -264,6 +339,33 @@ std::optional<std::string> DrawnText(PoDoFo::PdfVecObjects& objects, const PdfOb
   Reader reader(objects);
   if (!reader.Read(Resolve(objects, xobject), 0, out)) return std::nullopt;
   return out;
+}
+
+std::optional<std::vector<PlacedText>> ReadPlaced(PoDoFo::PdfVecObjects& objects,
+                                                  PoDoFo::PdfPage& page) {
+  std::string content;
+  const PdfObject* contents =
+      Resolve(objects, page.GetObject()->GetDictionary().GetKey("Contents"));
+  if (contents != nullptr && contents->IsArray()) {
+    for (const PdfObject& part : contents->GetArray()) {
+      const std::optional<std::string> bytes = DecodedStream(Resolve(objects, &part));
+      if (!bytes) return std::nullopt;
+      content += *bytes;
+      content += '\n';
+    }
+  } else {
+    const std::optional<std::string> bytes = DecodedStream(contents);
+    if (!bytes) return std::nullopt;
+    content = *bytes;
+  }
+  std::vector<PlacedText> placed;
+  std::string text;
+  Reader reader(objects, &placed);
+  // Form XObjects the page draws are not read for positions: a field's appearance is the
+  // field's, read by DrawnText.
+  const PdfObject* resources = Resolve(objects, page.GetResources());
+  if (!reader.ReadContent(content, resources, 0, text)) return std::nullopt;
+  return placed;
 }
 
 std::string WithoutSpace(const std::string& text) {

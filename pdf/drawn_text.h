@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace taicho::pdf {
 
@@ -20,6 +21,19 @@ std::optional<std::string> DrawnText(PoDoFo::PdfVecObjects& objects,
 
 // The decoded bytes of a (small) stream; nullopt when it cannot be decoded or is over 1 MiB.
 std::optional<std::string> DecodedStream(const PoDoFo::PdfObject* stream);
+
+// A string a page's content shows, where it starts in user space (the CTM and text matrix at its
+// first glyph), and its font size there.
+struct PlacedText {
+  double x = 0, y = 0, size = 0;
+  std::string text;  // UTF-8
+};
+
+// The strings a page's content shows with where each starts (ISO 32000-1 §9.4: BT, Td, TD, Tm,
+// T*, TL, cm, q/Q), in drawing order; form XObjects it draws are not entered. nullopt when its
+// text cannot be told (as DrawnText).
+std::optional<std::vector<PlacedText>> ReadPlaced(PoDoFo::PdfVecObjects& objects,
+                                                  PoDoFo::PdfPage& page);
 
 // `text` without white space, to compare drawn text with a value however lines were broken.
 std::string WithoutSpace(const std::string& text);

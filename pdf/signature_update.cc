@@ -276,6 +276,14 @@ absl::Status PlanFills(PoDoFo::PdfVecObjects& objects,
     absl::StatusOr<FieldText> text = FontOfField(*field, spec.font_dir);
     if (!text.ok()) return text.status();
     text->value = fill.value;
+    if (const PdfObject* line = field->GetDictionary().GetKey(kFieldLineTemplateKey)) {
+      const std::string t = line->IsString() ? line->GetString().GetStringUtf8() : "";
+      const size_t at = t.find("{}");
+      if (at == std::string::npos) {
+        return Error(ErrorCode::kPdfUnsupported, "text field: line template without {}");
+      }
+      text->value = absl::StrCat(t.substr(0, at), fill.value, t.substr(at + 2));
+    }
     const Rect rect = RectOf(field->GetDictionary().GetKey("Rect"));
     drawings.push_back({*std::move(text), {rect.right - rect.left, rect.top - rect.bottom}});
     filled.push_back(field);

@@ -32,8 +32,14 @@ Align AlignOf(TextAlign a) {
 
 class BlockPainter {
  public:
-  BlockPainter(Layout& layout, Fonts& fonts, const DocumentKind& kind, const DocumentData& data)
-      : L(layout), fonts_(fonts), kind_(kind), d_(data), s_(kind.style) {}
+  BlockPainter(Layout& layout, Fonts& fonts, const DocumentKind& kind, const DocumentData& data,
+               std::vector<IssueLine>* issue_lines)
+      : L(layout),
+        fonts_(fonts),
+        kind_(kind),
+        d_(data),
+        s_(kind.style),
+        issue_lines_(issue_lines) {}
 
   void Header(const Block& b);
   void Title(const Block& b);
@@ -51,6 +57,7 @@ class BlockPainter {
   const DocumentKind& kind_;
   const DocumentData& d_;
   const KindStyle& s_;
+  std::vector<IssueLine>* issue_lines_;
 };
 
 void BlockPainter::Header(const Block& b) {
@@ -83,24 +90,41 @@ void BlockPainter::Header(const Block& b) {
   page->rules.push_back(
       {right_x + (right_w - motto_w) / 2, right_x + (right_w + motto_w) / 2, rule_r});
 
-  // Number and symbol (left), place and date (right), on one line.
-  double line = std::max(rule_l, rule_r) + 8;
+  // Number and symbol (left), place and date (right), on one line. A line the issue step
+  // completes is laid out with its blanks on a scratch list: a form field draws it (IssueLine).
+  const double line = std::max(rule_l, rule_r) + 8;
+  const int page_index = static_cast<int>(L.pages().size()) - 1;
+  auto place = [&](std::vector<Piece> pieces, double size, double x, double w, Face face,
+                   const char* field, std::string line_template) {
+    double t = line;
+    if (line_template.empty()) {
+      L.PlaceBlock(page, pieces, size, x, w, Align::kCenter, &t);
+      return t;
+    }
+    PageList scratch;
+    L.PlaceBlock(&scratch, pieces, size, x, w, Align::kCenter, &t);
+    issue_lines_->push_back({field, face, size, TopRect{page_index, x, line, w, t - line},
+                             std::move(line_template), std::move(scratch.runs)});
+    return t;
+  };
   double below = line + L.Leading(s_.number_size);
   if (b.number_line) {
     const std::string& symbol = d_.symbol.empty() ? kind_.symbol : d_.symbol;
     std::vector<Piece> number = {{kRegular, "Số:"}};
+    std::string line_template;
     if (d_.number.empty()) {
       number.push_back({kRegular, "", 2.5 * s_.number_size, kNumberBlank, false});
       number.push_back({kRegular, "/" + symbol, 0, -1, true});
+      line_template = absl::StrCat("Số: {}/", symbol);
     } else {
       const std::string n = d_.number.size() == 1 ? "0" + d_.number : d_.number;
       number.push_back({kRegular, n + "/" + symbol});
     }
-    double t = line;
-    L.PlaceBlock(page, number, s_.number_size, left_x, left_w, Align::kCenter, &t);
-    below = std::max(below, t);
+    below = std::max(below, place(std::move(number), s_.number_size, left_x, left_w, kRegular,
+                                  kNumberField, std::move(line_template)));
   }
   std::vector<Piece> date = {{kItalic, d_.place + ", ngày"}};
+  std::string date_template;
   if (d_.date.empty()) {
     const double blank = 2.2 * s_.place_date_size;
     date.push_back({kItalic, "", blank, kDateBlank});
@@ -108,11 +132,12 @@ void BlockPainter::Header(const Block& b) {
     date.push_back({kItalic, "", blank, kDateBlank});
     date.push_back({kItalic, "năm"});
     date.push_back({kItalic, "", blank * 1.3, kDateBlank});
+    date_template = absl::StrCat(d_.place, ", {}");
   } else {
     date.back().text = d_.place + ", " + VietnameseDate(d_.date);
   }
-  double t = line;
-  L.PlaceBlock(page, date, s_.place_date_size, right_x, right_w, Align::kCenter, &t);
+  const double t = place(std::move(date), s_.place_date_size, right_x, right_w, kItalic, kDateField,
+                         std::move(date_template));
   L.set_cursor(std::max(below, t) + 14);
 }
 
@@ -245,10 +270,8 @@ TopRect BlockPainter::Signature(const Block& b) {
 
 std::string VietnameseDate(const std::string& iso_date) {
   if (iso_date.size() != 10) return "ngày … tháng … năm …";
-  const int year = std::stoi(iso_date.substr(0, 4));
-  const int month = std::stoi(iso_date.substr(5, 2));
-  const int day = std::stoi(iso_date.substr(8, 2));
-  return absl::StrCat("ngày ", DayText(day), " tháng ", MonthText(month), " năm ", year);
+  return DateText({std::stoi(iso_date.substr(0, 4)), std::stoi(iso_date.substr(5, 2)),
+                   std::stoi(iso_date.substr(8, 2))});
 }
 
 std::optional<std::string> ExpandTemplate(const std::string& text, const DocumentData& data) {
@@ -288,8 +311,8 @@ absl::StatusOr<BlockLayoutResult> LayOutBlocks(Layout& layout, Fonts& fonts,
                                                const DocumentKind& kind, const DocumentData& data) {
   DocumentData d = data;
   if (d.type.empty()) d.type = kind.type;
-  BlockPainter painter(layout, fonts, kind, d);
   BlockLayoutResult result;
+  BlockPainter painter(layout, fonts, kind, d, &result.issue_lines);
   for (const Block& b : kind.blocks) {
     switch (b.type) {
       case BlockType::kHeader:

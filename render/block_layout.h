@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -20,8 +21,21 @@ struct TopRect {
   double x = 0, top = 0, width = 0, height = 0;
 };
 
+// A header line the issue step completes (the number's, the place and date's), left out of the
+// page's content: a form field over the whole line draws it, with blanks in the draft and the
+// whole line typed in once filled (render/issue_fields.h).
+struct IssueLine {
+  std::string field;  // kNumberField, kDateField
+  Face face = kRegular;
+  double size = 13;
+  TopRect rect;                 // the column's width, one line's leading high
+  std::string line_template;    // the filled line, "{}" where the fill's value goes
+  std::vector<Run> draft_runs;  // the line with its blanks, in page coordinates
+};
+
 struct BlockLayoutResult {
   TopRect signature_area;  // between the signer's title and name, in the right column
+  std::vector<IssueLine> issue_lines;
 };
 
 // `data` must be normalised (NFC, capitals where the decree wants them) and checked against the

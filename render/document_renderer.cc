@@ -138,38 +138,37 @@ absl::Status CheckOptions(const RenderOptions& o) {
 
 namespace {
 
-// The number's blank and the date's three (day, month, year) as text fields for the issue step,
-// each in the face and size of the line it sits in; also noted in `out`.
-std::vector<DraftTextField> IssueTextFields(Layout& layout, const Fonts& fonts,
+// The number's and the date's lines as text fields for the issue step, each in the face and size
+// of its line, with a draft appearance drawing the line and its blanks (render/issue_fields.h);
+// their rects also noted in `out`.
+std::vector<DraftTextField> IssueTextFields(PoDoFo::PdfMemDocument* doc, Fonts& fonts,
+                                            const std::vector<IssueLine>& lines,
                                             RenderedDocument* out) {
-  static constexpr const char* kDateFields[] = {kDayField, kMonthField, kYearField};
   std::vector<DraftTextField> fields;
-  size_t date_blanks = 0;
-  for (const Blank& b : layout.blanks()) {
-    const PageRect r{0, b.x, kA4Height - b.top - layout.Leading(b.size), b.width,
-                     layout.Leading(b.size)};
-    const bool number = b.id == kNumberBlank;
-    if (!number && date_blanks >= std::size(kDateFields)) continue;
+  for (const IssueLine& line : lines) {
+    const PageRect r = ToPdf(line.rect);
     DraftTextField f;
-    f.where = {number ? kNumberField : kDateFields[date_blanks++],
-               r.page_index,
-               r.x,
-               r.y,
-               r.width,
-               r.height};
-    f.font = number ? "LiberationSerif-Regular" : "LiberationSerif-Italic";
-    f.font_object = fonts.font(number ? kRegular : kItalic);
-    f.font_size = b.size;
-    // "Số: 05/QĐ-UBND": the number ends where the symbol's slash begins.
-    f.alignment = number ? 2 : 1;
-    fields.push_back(f);
-    if (number) {
-      out->number_blank = r;
-    } else if (!out->date_blank) {
-      out->date_blank = r;
-    } else {
-      out->date_blank->width = b.x + b.width - out->date_blank->x;
+    f.where = {line.field, r.page_index, r.x, r.y, r.width, r.height};
+    f.font = line.face == kItalic ? "LiberationSerif-Italic" : "LiberationSerif-Regular";
+    f.font_object = fonts.font(line.face);
+    f.font_size = line.size;
+    f.alignment = 1;  // centred in its column, as the decree places both lines
+    f.line_template = line.line_template;
+    PoDoFo::PdfXObject xobject(PoDoFo::PdfRect(0, 0, r.width, r.height), doc);
+    PoDoFo::PdfPainter painter;
+    painter.SetPage(&xobject);
+    std::vector<Run> runs = line.draft_runs;
+    // Into the field's space: PaintRuns draws at y = kA4Height - baseline, the field starts at
+    // (r.x, r.y) of the page.
+    for (Run& run : runs) {
+      run.x -= r.x;
+      run.baseline += r.y;
     }
+    PaintRuns(painter, fonts, runs);
+    painter.FinishPage();
+    f.appearance = xobject.GetObject();
+    fields.push_back(f);
+    (line.field == kNumberField ? out->number_blank : out->date_blank) = r;
   }
   return fields;
 }
@@ -228,7 +227,7 @@ absl::StatusOr<RenderedDocument> RenderDocument(const DocumentKind& kind, const 
                      out.signature_area.y, out.signature_area.width, out.signature_area.height},
                     {kSealField, out.seal_area.page_index, out.seal_area.x, out.seal_area.y,
                      out.seal_area.width, out.seal_area.height}},
-                   IssueTextFields(layout, fonts, &out));
+                   IssueTextFields(&doc, fonts, laid->issue_lines, &out));
 
     const std::string type = d.type.empty() ? kind.type : d.type;
     const std::string title =

@@ -1,6 +1,7 @@
 #include "render/draft_fields.h"
 
 #include "absl/strings/str_format.h"
+#include "pdf/signature_update.h"
 
 namespace taicho::render {
 namespace {
@@ -44,6 +45,16 @@ void AddDraftFields(PoDoFo::PdfMemDocument* doc, const std::vector<DraftField>& 
     PoDoFo::PdfDictionary& dict = AddWidget(doc, t.where, "Tx", form_fields)->GetDictionary();
     dict.AddKey("DA", PoDoFo::PdfString(absl::StrFormat("/%s %.2f Tf 0 g", t.font, t.font_size)));
     dict.AddKey("Q", static_cast<PoDoFo::pdf_int64>(t.alignment));
+    if (t.appearance) {
+      PoDoFo::PdfDictionary ap;
+      ap.AddKey("N", t.appearance->Reference());
+      dict.AddKey("AP", ap);
+    }
+    if (!t.line_template.empty()) {
+      dict.AddKey(
+          PdfName(pdf::kFieldLineTemplateKey),
+          PoDoFo::PdfString(reinterpret_cast<const PoDoFo::pdf_utf8*>(t.line_template.c_str())));
+    }
     if (t.font_object) fonts.AddKey(PdfName(t.font), t.font_object->GetObject()->Reference());
   }
   PdfObject* form = doc->GetObjects().CreateObject();

@@ -23,10 +23,15 @@ struct DraftTextField {
   PoDoFo::PdfFont* font_object = nullptr;  // the page's font of that face, for /DR
   double font_size = 13;
   int alignment = 1;  // /Q: 0 left, 1 centre, 2 right
+  // The draft's appearance (/AP /N, a Form XObject of `where`'s size), or none.
+  PoDoFo::PdfObject* appearance = nullptr;
+  // The filled line with "{}" for the value (pdf::kFieldLineTemplateKey), or none.
+  std::string line_template;
 };
 
 // Adds unsigned signature fields (merged field + widget, /FT /Sig, Print flag, no /V) and empty
-// text fields (/FT /Tx, Print flag, no /V, aligned by /Q) to the pages' /Annots and a new AcroForm.
+// text fields (/FT /Tx, Print flag, no /V, aligned by /Q, with their draft appearance and line
+// template when given) to the pages' /Annots and a new AcroForm.
 // Call on a new document after its pages exist. May throw PdfError.
 void AddDraftFields(PoDoFo::PdfMemDocument* doc, const std::vector<DraftField>& signatures,
                     const std::vector<DraftTextField>& texts);

@@ -2,6 +2,8 @@
 
 #include "vntime/vntime.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace taicho::render {
 
 IssueDate IssueDateAt(int64_t unix_seconds) {
@@ -17,11 +19,13 @@ std::string DayText(int day) { return NumberText(day); }
 
 std::string MonthText(int month) { return month < 3 ? NumberText(month) : std::to_string(month); }
 
+std::string DateText(const IssueDate& date) {
+  return absl::StrCat("ngày ", DayText(date.day), " tháng ", MonthText(date.month), " năm ",
+                      date.year);
+}
+
 std::vector<pdf::FieldFill> IssueFills(int number, const IssueDate& date) {
-  return {{kNumberField, NumberText(number)},
-          {kDayField, DayText(date.day)},
-          {kMonthField, MonthText(date.month)},
-          {kYearField, std::to_string(date.year)}};
+  return {{kNumberField, NumberText(number)}, {kDateField, DateText(date)}};
 }
 
 }  // namespace taicho::render

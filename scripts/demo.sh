@@ -63,7 +63,7 @@ echo "Kết quả / Result: $OUT/da-dong-dau.pdf"
 pdftoppm -r 60 -png -f 2 -l 2 "$OUT/da-dong-dau.pdf" "$OUT/trang-ky"
 echo "Trang có chữ ký và con dấu / page with signature and seal: $OUT/trang-ky-2.png"
 echo "== Số và ngày ban hành trên trang 1 / number and date of issue on page 1:"
-pdftotext -f 1 -l 1 -layout "$OUT/da-dong-dau.pdf" - | grep -m1 "Số:"
+pdftotext -f 1 -l 1 "$OUT/da-dong-dau.pdf" - | grep -m2 -E "^Số: |, ngày "
 
 echo
 echo "================================================================================"
@@ -89,6 +89,8 @@ key_id = "01"
 pin_file = "$OUT/seal.pin"
 seal_image = "$OUT/seal.png"
 sessions = 1
+# The seal of this agency only: its documents' header must name it (AGENCY_MISMATCH otherwise).
+agency = "ỦY BAN NHÂN DÂN XÃ LONG PHƯỚC"
 TOML
 "$ROOT/build/server/taichod" --config "$OUT/taichod.toml" > "$OUT/taichod.log" 2>&1 &
 TAICHOD_PID=$!

@@ -309,6 +309,8 @@ void FillReport(const pades::VerificationReport& report, v1::VerificationReport*
     r->set_chain_validated_at(s.chain_validated_at);
     for (const std::string& p : s.problems) r->add_problems(p);
     for (const std::string& n : s.notes) r->add_notes(n);
+    r->set_page_name_check(s.page_name_check);
+    r->set_page_name(s.page_name);
     r->set_indication(s.indication);
     r->set_sub_indication(s.sub_indication);
     if (s.timestamp_ok.has_value()) r->set_timestamp_ok(*s.timestamp_ok);

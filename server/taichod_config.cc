@@ -117,7 +117,7 @@ void ReadKey(Reader& reader, const std::string& name, const toml::node& node,
   }
   reader.OnlyKnown(*table,
                    {"module", "token_label", "token_serial", "key_label", "key_id", "chain",
-                    "pin_file", "seal_image", "seal_diameter_mm", "pss", "sessions"},
+                    "pin_file", "seal_image", "seal_diameter_mm", "pss", "sessions", "agency"},
                    where);
   keyring::KeyConfig key;
   key.name = name;
@@ -129,6 +129,7 @@ void ReadKey(Reader& reader, const std::string& name, const toml::node& node,
   reader.Get(*table, "chain", &key.chain_file, where);
   reader.Get(*table, "pin_file", &key.pin_file, where);
   reader.Get(*table, "seal_image", &key.seal_image, where);
+  reader.Get(*table, "agency", &key.agency, where);
   reader.Get(*table, "seal_diameter_mm", &key.seal_diameter_mm, where, 0, 100);
   reader.Get(*table, "pss", &key.pss, where);
   reader.Get(*table, "sessions", &key.sessions, where, 1, 64);

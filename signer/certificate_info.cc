@@ -37,8 +37,8 @@ std::string NameToUtf8(const X509_NAME* name) {
   return std::string(data, static_cast<size_t>(len));
 }
 
-std::string CommonName(const X509_NAME* name) {
-  int idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+std::string NameEntry(const X509_NAME* name, int nid) {
+  int idx = X509_NAME_get_index_by_NID(name, nid, -1);
   if (idx < 0) return {};
   const ASN1_STRING* value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx));
   unsigned char* utf8 = nullptr;
@@ -61,7 +61,8 @@ absl::StatusOr<CertificateInfo> Describe(ByteSpan der) {
   ossl::X509Ptr cert = ossl::ParseCertificatePrefix(der);
   if (!cert) return Error(ErrorCode::kCertificateInvalid, "not a DER certificate");
   CertificateInfo info;
-  info.common_name = CommonName(X509_get_subject_name(cert.get()));
+  info.common_name = NameEntry(X509_get_subject_name(cert.get()), NID_commonName);
+  info.organisation = NameEntry(X509_get_subject_name(cert.get()), NID_organizationName);
   info.subject = NameToUtf8(X509_get_subject_name(cert.get()));
   info.issuer = NameToUtf8(X509_get_issuer_name(cert.get()));
   BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert.get()), nullptr);

@@ -9,9 +9,10 @@
 namespace taicho::signer {
 
 struct CertificateInfo {
-  std::string common_name;  // UTF-8
-  std::string subject;      // RFC 2253, UTF-8
-  std::string issuer;       // RFC 2253, UTF-8
+  std::string common_name;   // UTF-8
+  std::string organisation;  // O, UTF-8; "" when absent
+  std::string subject;       // RFC 2253, UTF-8
+  std::string issuer;        // RFC 2253, UTF-8
   std::string serial_hex;
   std::string not_before, not_after;  // ISO 8601 UTC
   bool is_ec = false;

@@ -566,7 +566,43 @@ TEST(RenderedDecision, SignatureAndSealDrawnWhereTheDecreePutsThem) {
   // Between the signer's title and name: nothing else on the page moved.
   EXPECT_EQ(ChangedOutside(unsigned_page, p, {ToBox(officer_rect, 1), ToBox(seal_rect, 1)}), 0);
   const std::string text = PdfToText(sealed, "", page);
-  EXPECT_NE(text.find("Nguyễn Văn Bình"), std::string::npos) << text;
+  EXPECT_NE(text.find("Nguyễn Văn An"), std::string::npos) << text;
+
+  // The verifier reads the name the signer block draws under the officer's signature and finds
+  // it is the certificate's; the seal has no name of its own on the page.
+  auto report = pades::VerifyPdf(sealed);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->signatures.size(), 2u);
+  EXPECT_EQ(report->signatures[0].page_name_check, "match") << report->ToText();
+  EXPECT_EQ(report->signatures[0].page_name, "Nguyễn Văn An");
+  EXPECT_EQ(report->signatures[1].page_name_check, "none") << report->signatures[1].page_name;
+  EXPECT_NE(report->ToJson().find("\"page_name_check\": \"match\""), std::string::npos);
+
+  // A page that names another signer than the certificate (the command line signs what it is
+  // given; the service refuses it at PrepareSignature): the verifier says so.
+  nlohmann::json data = nlohmann::json::parse(taicho::testing::ReadFileBytes(
+      taicho::testing::SourceDir() + "/render/samples/quyet-dinh-ubnd.json"));
+  data["signer"]["name"] = "Nguyễn Văn Bình";
+  const std::string other_data = dir + "/other.json", other = dir + "/other.pdf",
+                    other_signed = dir + "/other-signed.pdf";
+  std::ofstream(other_data) << data.dump();
+  r = Sh(Taicho("render --kind quyet-dinh-ubnd --data " + Quote(other_data) + " --out " +
+                Quote(other)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = Sh("echo 123456 | " +
+         Taicho("sign --in " + Quote(other) + " --out " + Quote(other_signed) + " --module " +
+                module + " --token " + Quote("Nguyễn Văn An") +
+                " --pin-stdin --appearance officer --image " + Quote(Images().signature)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = Sh(Taicho("verify " + Quote(other_signed)));
+  EXPECT_NE(r.output.find("Nguyễn Văn Bình — KHÔNG KHỚP chứng thư / DOES NOT MATCH"),
+            std::string::npos)
+      << r.output;
+  auto mismatch = pades::VerifyPdf(other_signed);
+  ASSERT_TRUE(mismatch.ok()) << mismatch.status();
+  ASSERT_EQ(mismatch->signatures.size(), 1u);
+  EXPECT_EQ(mismatch->signatures[0].page_name_check, "mismatch");
+  EXPECT_EQ(mismatch->signatures[0].page_name, "Nguyễn Văn Bình");
 }
 
 TEST_F(Appearance, CommandLineErrors) {

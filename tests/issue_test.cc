@@ -75,6 +75,63 @@ const SampleImages& Images() {
   return images;
 }
 
+// The issued lines read as typed text: pdftotext finds "Số: 05/QĐ-UBND" and the whole place and
+// date line contiguous, and every word of both lines sits where a document rendered with the
+// number and date given up front puts it (pdftotext's word boxes, within 0.5 pt).
+void ExpectLinesAsTyped(const std::string& issued, const std::string& dir,
+                        const std::string& number, const std::string& iso_date) {
+  SCOPED_TRACE(issued);
+  nlohmann::json j = nlohmann::json::parse(BlankDecisionJson());
+  j["number"] = number;
+  j["date"] = iso_date;
+  const std::string data = dir + "/typed.json", typed = dir + "/typed.pdf";
+  std::ofstream(data) << j.dump();
+  auto r =
+      Sh(Taicho("render --kind quyet-dinh-ubnd --data " + Quote(data) + " --out " + Quote(typed)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto text = Sh("pdftotext -f 1 -l 1 " + Quote(issued) + " -");
+  ASSERT_EQ(text.exit_code, 0) << text.output;
+  auto typed_text = Sh("pdftotext -f 1 -l 1 " + Quote(typed) + " -");
+  const std::string n = number.size() == 1 ? "0" + number : number;
+  const std::string number_line = "Số: " + n + "/QĐ-UBND";
+  EXPECT_NE(text.output.find(number_line), std::string::npos) << text.output;
+  EXPECT_NE(typed_text.output.find(number_line), std::string::npos) << typed_text.output;
+  // The date line as the typed document writes it, found whole in the issued one.
+  const size_t at = typed_text.output.find("Long Phước, ngày");
+  ASSERT_NE(at, std::string::npos) << typed_text.output;
+  const std::string date_line = typed_text.output.substr(at, typed_text.output.find('\n', at) - at);
+  EXPECT_NE(date_line.find(" năm " + iso_date.substr(0, 4)), std::string::npos) << date_line;
+  EXPECT_NE(text.output.find(date_line), std::string::npos) << date_line << "\n" << text.output;
+
+  // Word by word, in the header (above the title), the same boxes.
+  auto header = [](const std::vector<testing::Word>& words) {
+    std::vector<testing::Word> out;
+    for (const testing::Word& w : words) {
+      if (w.y0 < 200) out.push_back(w);
+    }
+    return out;
+  };
+  const std::vector<testing::Word> a = header(WordsOfPage1(issued));
+  const std::vector<testing::Word> b = header(WordsOfPage1(typed));
+  ASSERT_EQ(a.size(), b.size());
+  int compared = 0;
+  for (const testing::Word& wa : a) {
+    const testing::Word* match = nullptr;
+    for (const testing::Word& wb : b) {
+      if (wb.text == wa.text && std::abs(wb.y0 - wa.y0) < 3 && std::abs(wb.x0 - wa.x0) < 3) {
+        match = &wb;
+      }
+    }
+    ASSERT_NE(match, nullptr) << "'" << wa.text << "' at " << wa.x0 << "," << wa.y0;
+    EXPECT_NEAR(wa.x0, match->x0, 0.5) << wa.text;
+    EXPECT_NEAR(wa.x1, match->x1, 0.5) << wa.text;
+    EXPECT_NEAR(wa.y0, match->y0, 0.5) << wa.text;
+    EXPECT_NEAR(wa.y1, match->y1, 0.5) << wa.text;
+    ++compared;
+  }
+  EXPECT_GE(compared, 12);  // the agency, the national title, the motto, the number, the date
+}
+
 // --- the command line: render, certify with the officer's token, fill + seal with the agency's ---
 
 TEST(IssueStep, CertifiedDraftGetsNumberAndDateWithTheSeal) {
@@ -102,9 +159,10 @@ TEST(IssueStep, CertifiedDraftGetsNumberAndDateWithTheSeal) {
                 " --pin-stdin --appearance seal --image " + Quote(Images().seal) +
                 " --issue-number 5 --issue-date 2026-03-05"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("4 trường / fields"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("2 trường / fields"), std::string::npos) << r.output;
   ExpectAllSignaturesValid(sealed, 2);
   ExpectNumberAndDateInPlace(sealed, "05", "05", "3", "2026");
+  ExpectLinesAsTyped(sealed, dir, "5", "2026-03-05");
 
   // The fill went into the seal's update: the certified revision has no number, the certifying
   // signature covers it, and the sealed file only adds to it.
@@ -124,10 +182,11 @@ TEST(IssueStep, CertifiedDraftGetsNumberAndDateWithTheSeal) {
     EXPECT_TRUE(c.permitted) << c.text_en;
     if (c.kind == "form_fill") ++fills;
     if (c.text_en.find("'so'") != std::string::npos) {
-      EXPECT_NE(c.text_en.find("'05'"), std::string::npos) << c.text_en;
+      // The field holds the whole line it draws.
+      EXPECT_NE(c.text_en.find("'Số: 05/QĐ-UBND'"), std::string::npos) << c.text_en;
     }
   }
-  EXPECT_EQ(fills, 4) << report->ToText();
+  EXPECT_EQ(fills, 2) << report->ToText();
   EXPECT_NE(report->ToText().find("Điền trường biểu mẫu 'so'"), std::string::npos)
       << report->ToText();
 
@@ -244,7 +303,7 @@ TEST_F(IssueLibrary, OnlyEmptyTextFieldsAreFilled) {
   }
   auto filled = Sign(a, b, *seal_, "seal", 0, render::IssueFills(7, {2026, 12, 31}));
   ASSERT_TRUE(filled.ok()) << filled.status();
-  EXPECT_EQ(filled->filled_fields, 4u);
+  EXPECT_EQ(filled->filled_fields, 2u);
   ExpectAllSignaturesValid(b, 2);
   ExpectNumberAndDateInPlace(b, "07", "31", "12", "2026");
   // Once filled, the number is never written again.
@@ -367,14 +426,14 @@ class IssueWorkflow : public ::testing::Test {
     workflow_ = std::make_unique<workflow::DocumentWorkflow>(*store_, config_);
   }
 
-  std::string Create(const std::string& dossier) {
+  std::string Create(const std::string& dossier, const std::string& data = BlankDecisionJson()) {
     workflow::CreateInput in;
     in.kind = "quyet-dinh-ubnd";
     in.dossier_code = dossier;
     in.request_id = "1";
     in.procedure = "1.001612";
     in.desk = "mot-cua";
-    in.data_json = BlankDecisionJson();
+    in.data_json = data;
     auto out = workflow_->Create(workflow::Caller::Unauthenticated("intake"), in);
     EXPECT_TRUE(out.ok()) << out.status();
     return out.ok() ? out->document.id : "";
@@ -594,6 +653,74 @@ TEST_F(IssueWorkflow, ServerSealIsOnePassAndAFailedOneLeavesAGap) {
   EXPECT_EQ((*listed)[4].state, store::RegisterState::kVoid);
   EXPECT_NE((*listed)[4].void_reason.find("the caller went away"), std::string::npos)
       << (*listed)[4].void_reason;
+}
+
+// The sample decision with its signer's name or its issuing agency replaced.
+std::string DecisionWith(const std::string& signer, const std::string& agency) {
+  nlohmann::json j = nlohmann::json::parse(BlankDecisionJson());
+  if (!signer.empty()) j["signer"]["name"] = signer;
+  if (!agency.empty()) j["agency"]["name"] = agency;
+  return j.dump();
+}
+
+// Issue 17: the officer's certificate must name the document's signer (NFC, exact diacritics),
+// checked before anything is prepared.
+TEST_F(IssueWorkflow, OfficerMustBeTheSignerTheDocumentNames) {
+  // "Nguyễn Văn An" written decomposed (NFD): the same name.
+  const std::string nfd = "Nguye\xcc\x82\xcc\x83n Va\xcc\x86n An";
+  const std::string same = Create("HS-201", DecisionWith(nfd, ""));
+  auto ok = Prepare(same, workflow::SignatureRole::kApprover, *officer_);
+  EXPECT_TRUE(ok.ok()) << ok.status();
+  for (const char* other : {"Nguyễn Văn Bình", "Nguyễn Văn Ân", "nguyễn văn an"}) {
+    SCOPED_TRACE(other);
+    const std::string id = Create(std::string("HS-202-") + other, DecisionWith(other, ""));
+    auto refused = Prepare(id, workflow::SignatureRole::kApprover, *officer_);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_TRUE(HasCode(refused.status(), ErrorCode::kSignerNameMismatch)) << refused.status();
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_NE(refused.status().message().find(other), std::string::npos) << refused.status();
+    EXPECT_NE(refused.status().message().find("Nguyễn Văn An"), std::string::npos);
+    // Nothing prepared: the document stays a draft with its one revision, no session.
+    auto view = workflow_->Get(TestCaller(), id, true);
+    ASSERT_TRUE(view.ok());
+    EXPECT_EQ(view->document.state, store::DocumentState::kDraft);
+    EXPECT_EQ(view->history.size(), 1u);
+  }
+}
+
+// Issue 17: the seal must be the issuing agency's — the agency its server key is configured for,
+// else the seal certificate's O ("UBND xã Long Phước") — checked before a number is allocated.
+TEST_F(IssueWorkflow, SealMustBelongToTheIssuingAgency) {
+  const std::string own = Create("HS-301");
+  const std::string other = Create("HS-302", DecisionWith("", "ỦY BAN NHÂN DÂN XÃ XUYÊN MỘC"));
+  Approve(own);
+  Approve(other);
+  // Another agency's document, sealed with a certificate whose O is Long Phước.
+  auto refused = Prepare(other, workflow::SignatureRole::kSeal, *seal_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(HasCode(refused.status(), ErrorCode::kAgencyMismatch)) << refused.status();
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  // A server key configured for Xuyên Mộc seals Xuyên Mộc's document, not Long Phước's, whatever
+  // its certificate's O says.
+  workflow::PrepareInput in;
+  in.role = workflow::SignatureRole::kSeal;
+  in.key_agency = "ỦY BAN NHÂN DÂN XÃ XUYÊN MỘC";
+  in.document_id = own;
+  auto wrong_key = workflow_->SignWith(Clerk(), in, *seal_);
+  ASSERT_FALSE(wrong_key.ok());
+  EXPECT_TRUE(HasCode(wrong_key.status(), ErrorCode::kAgencyMismatch)) << wrong_key.status();
+  auto listed = store_->ListRegister({});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_TRUE(listed->empty()) << "no number is allocated for a refused seal";
+  in.document_id = other;
+  auto sealed = workflow_->SignWith(Clerk(), in, *seal_);
+  ASSERT_TRUE(sealed.ok()) << sealed.status();
+  ExpectAllSignaturesValid(LatestPdf(other), 2);
+  // Its own agency's document, by the certificate's O ("UBND" read as "ỦY BAN NHÂN DÂN").
+  auto p = Prepare(own, workflow::SignatureRole::kSeal, *seal_);
+  ASSERT_TRUE(p.ok()) << p.status();
+  ASSERT_TRUE(Complete(*p, *seal_).ok());
+  ExpectAllSignaturesValid(LatestPdf(own), 2);
 }
 
 // --- desk statistics: received, returned, on the spot, receipt-to-return percentiles ---

@@ -316,7 +316,7 @@ TEST(ServiceSeal, WrongPinIsReportedOnceAndTheRightOneThenActivates) {
   call = Activate(*op, kRightPin, &key);
   ASSERT_TRUE(call.status.ok()) << call.status.error_message() << "\n" << server.log();
   EXPECT_TRUE(key.activated());
-  EXPECT_NE(key.signer().find("UBND huyện Châu Đức"), std::string::npos) << key.signer();
+  EXPECT_NE(key.signer().find("UBND xã Long Phước"), std::string::npos) << key.signer();
   EXPECT_TRUE(key.has_activate_time());
   EXPECT_EQ(key.last_error_code(), "");
   // Issue 21: a wrong PIN on the active key is not "activated", and is not tried (no second
@@ -439,7 +439,7 @@ TEST(ServiceSeal, SealsServerSideAfterTheOfficerAndCheckersAgree) {
   EXPECT_EQ(sealed.document().state(), v1::Document::SEALED);
   EXPECT_EQ(sealed.revision().number(), 3);
   EXPECT_EQ(sealed.revision().purpose(), v1::Revision::SEAL);
-  EXPECT_NE(sealed.revision().signer().find("UBND huyện Châu Đức"), std::string::npos);
+  EXPECT_NE(sealed.revision().signer().find("UBND xã Long Phước"), std::string::npos);
   // Sealing twice is a state error, not a second seal.
   v1::CompleteSignatureResponse again;
   call = Seal(*server.As("client-seal-clerk"), name, &again);
@@ -491,7 +491,7 @@ TEST(ServiceSeal, SealsServerSideAfterTheOfficerAndCheckersAgree) {
   EXPECT_EQ(sealed.document().revisions(2).name(), sealed.revision().name());
   const auto& last = got.history(got.history_size() - 1);
   EXPECT_EQ(last.action(), "sealed");
-  EXPECT_NE(last.detail().find("UBND huyện Châu Đức"), std::string::npos) << last.detail();
+  EXPECT_NE(last.detail().find("UBND xã Long Phước"), std::string::npos) << last.detail();
   EXPECT_NE(last.actor().find("intake"), std::string::npos) << last.actor();
 
   // The seal clerk may seal server-side too. This second seal reuses the seal image encoded for

@@ -449,6 +449,14 @@ TEST_F(Service, CreateApproveSealVerify) {
     EXPECT_TRUE(kinds.count("new_signature")) << report.text();
     EXPECT_EQ(report.signatures(1).changes_after_size(), 0);
     EXPECT_EQ(report.problems_size(), 0);
+    // The name the signer block draws under the officer's signature is the certificate's; the
+    // seal has no name of its own on the page.
+    EXPECT_EQ(officer.page_name_check(), "match") << report.text();
+    EXPECT_EQ(officer.page_name(), "Nguyễn Văn An");
+    EXPECT_EQ(report.signatures(1).page_name_check(), "none") << report.signatures(1).page_name();
+    EXPECT_NE(report.text().find("Name on the page: Nguyễn Văn An — khớp chứng thư / matches"),
+              std::string::npos)
+        << report.text();
   }
 
   // The record says who did what, in order.
@@ -457,7 +465,7 @@ TEST_F(Service, CreateApproveSealVerify) {
   for (const auto& e : got.history()) actions.push_back(e.action());
   EXPECT_EQ(actions, (std::vector<std::string>{"created", "signature_prepared", "approved",
                                                "signature_prepared", "sealed"}));
-  EXPECT_NE(got.history(4).detail().find("UBND huyện Châu Đức"), std::string::npos);
+  EXPECT_NE(got.history(4).detail().find("UBND xã Long Phước"), std::string::npos);
   EXPECT_EQ(got.revisions_size(), 3);
 
   // Only legal transitions: a sealed document cannot be approved again.
@@ -465,6 +473,33 @@ TEST_F(Service, CreateApproveSealVerify) {
   call = Prepare(*server_, PrepareRequest(doc.name(), v1::APPROVER), &late);
   EXPECT_EQ(call.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(call.code, "STATE_TRANSITION_INVALID");
+}
+
+// Issue 17 over the socket: a document naming another signer than the officer's certificate, or
+// another agency than the seal's, is refused at PrepareSignature with a clear code.
+TEST_F(Service, NamesOnThePageMustBeTheCertificates) {
+  auto request = CreateRequest("HS-2026-000171", "names-1");
+  request.mutable_document()->mutable_data()->mutable_signer()->set_name("Nguyễn Văn Bình");
+  v1::Document doc;
+  ASSERT_TRUE(Create(*server_, request, &doc).status.ok());
+  v1::PrepareSignatureResponse prepared;
+  Call call = Prepare(*server_, PrepareRequest(doc.name(), v1::APPROVER), &prepared);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(call.code, "SIGNER_NAME_MISMATCH");
+  EXPECT_NE(call.status.error_message().find("Nguyễn Văn Bình"), std::string::npos)
+      << call.status.error_message();
+
+  request = CreateRequest("HS-2026-000172", "names-2");
+  request.mutable_document()->mutable_data()->mutable_agency()->set_name(
+      "ỦY BAN NHÂN DÂN XÃ XUYÊN MỘC");
+  ASSERT_TRUE(Create(*server_, request, &doc).status.ok());
+  SignStep(*server_, doc.name(), v1::APPROVER, Images().signature);
+  call = Prepare(*server_, PrepareRequest(doc.name(), v1::SEAL), &prepared);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(call.code, "AGENCY_MISMATCH");
+  v1::Document got;
+  ASSERT_TRUE(Get(*server_, doc.name(), &got).status.ok());
+  EXPECT_EQ(got.state(), v1::Document::APPROVED);
 }
 
 TEST_F(Service, OnlyLegalTransitions) {

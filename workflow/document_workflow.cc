@@ -17,6 +17,7 @@
 #include "render/document_renderer.h"
 #include "signer/certificate_info.h"
 #include "workflow/issue_numbering.h"
+#include "workflow/signature_names.h"
 
 namespace taicho::workflow {
 namespace {
@@ -338,6 +339,11 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Calle
   absl::StatusOr<signer::CertificateInfo> cert = signer::DescribeCertificate(in.chain.front());
   if (!cert.ok()) return cert.status();
   plan.cert = *std::move(cert);
+  // The names on the page must be the certificates' (issue 17; workflow/signature_names.h).
+  if (absl::Status st = CheckSignatureNames(plan.doc, kinds_, in.role, plan.cert, in.key_agency);
+      !st.ok()) {
+    return st;
+  }
   plan.scheme =
       plan.cert.is_ec ? signer::SignatureScheme::kEcdsa : signer::SignatureScheme::kRsaPkcs1v15;
   if (in.scheme) {
@@ -603,6 +609,7 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::SealWithServerKey(const Caller&
     input.image_png = *image;
     input.seal_diameter_mm = config->seal_diameter_mm;
   }
+  if (config != nullptr) input.key_agency = config->agency;
   input.reason = in.reason;
   input.location = in.location;
   absl::StatusOr<CompleteOutput> done = SignWith(caller, std::move(input), **key, hooks);

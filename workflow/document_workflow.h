@@ -87,6 +87,9 @@ struct PrepareInput {
   double seal_diameter_mm = 0;  // 0: the default
   std::string reason;
   std::string location;
+  // SEAL with a server key: the agency the key belongs to (keyring::KeyConfig::agency); empty:
+  // the seal certificate's organisation (O) must name the document's agency.
+  std::string key_agency;
 };
 
 // A seal with a key the server holds (SealWithServerKey): the key's configured seal image and

@@ -84,10 +84,10 @@ void ExpectNumberAndDateInPlace(const std::string& pdf, const std::string& numbe
     if (w.text == "Số:") so = &w;
   }
   ASSERT_NE(so, nullptr);
+  // One word, as typed: "05/QĐ-UBND", not "05" and "/QĐ-UBND" apart.
   const Word* n = FindOnLine(words, "Số:", number + "/QĐ-UBND");
-  const Word* n_alone = FindOnLine(words, "Số:", number);
-  ASSERT_TRUE(n != nullptr || n_alone != nullptr) << "the number follows 'Số:'";
-  const Word& num = n ? *n : *n_alone;
+  ASSERT_NE(n, nullptr) << "the number and symbol follow 'Số:' as one word";
+  const Word& num = *n;
   EXPECT_LT(num.x1, kPageWidth / 2) << "left column";
   EXPECT_LT(num.y0, 200) << "in the header";
   const Word* d = FindOnLine(words, "ngày", day);
