@@ -18,8 +18,8 @@ struct Rule {
 };
 
 // The one place permissions are decided.
-const std::array<Rule, 18>& Rules() {
-  static const auto* const rules = new std::array<Rule, 18>{{
+const std::array<Rule, 19>& Rules() {
+  static const auto* const rules = new std::array<Rule, 19>{{
       {Operation::kCreateDocument, "CreateDocument", {kIntake}},
       {Operation::kGetDocument,
        "GetDocument",
@@ -50,6 +50,7 @@ const std::array<Rule, 18>& Rules() {
       // The clerk (văn thư) keeps the register; auditors and the one-stop-shop read it.
       {Operation::kReadRegister, "ListRegister/ExportRegister", {kSealClerk, kAuditor, kIntake}},
       {Operation::kReadStatistics, "GetDeskStatistics", {kAuditor, kIntake, kOperator}},
+      {Operation::kReportPrintFailure, "ReportPrintFailure", {kPrintStation}},
   }};
   return *rules;
 }

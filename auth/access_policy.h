@@ -21,15 +21,16 @@ enum class Operation {
   kCompleteApproval,
   kPrepareSeal,
   kCompleteSeal,
-  kVerifyDocument,  // VerifyDocument, VerifyUpload
-  kServerSeal,      // SignDocument(SEAL): the seal with a key the server holds
-  kActivateKey,     // ActivateKey: an operator logs a server key in
-  kListServerKeys,  // ListServerKeys
-  kWatchReady,      // WatchReady: a desk's print jobs
-  kMarkPrinted,     // MarkPrinted
-  kRequestReprint,  // RequestReprint
-  kReadRegister,    // ListRegister, ExportRegister: the register of issued documents
-  kReadStatistics,  // GetDeskStatistics
+  kVerifyDocument,      // VerifyDocument, VerifyUpload
+  kServerSeal,          // SignDocument(SEAL): the seal with a key the server holds
+  kActivateKey,         // ActivateKey: an operator logs a server key in
+  kListServerKeys,      // ListServerKeys
+  kWatchReady,          // WatchReady: a desk's print jobs
+  kMarkPrinted,         // MarkPrinted
+  kRequestReprint,      // RequestReprint
+  kReadRegister,        // ListRegister, ExportRegister: the register of issued documents
+  kReadStatistics,      // GetDeskStatistics
+  kReportPrintFailure,  // ReportPrintFailure: a print the printer did not finish
 };
 
 std::string_view OperationName(Operation operation);

@@ -157,6 +157,9 @@ constexpr std::array kEntries = {
           absl::StatusCode::kResourceExhausted, 3,
           "Tệp PDF có nhiều phiên bản (cập nhật gia tăng) hơn giới hạn cấu hình",
           "The PDF has more revisions (incremental updates) than the configured limit"},
+    Entry{ErrorCode::kPrintFailed, "PRINT_FAILED", absl::StatusCode::kUnavailable, 6,
+          "Máy in không in xong lệnh in (dừng, hủy, lỗi hoặc quá thời gian chờ)",
+          "The printer did not finish the print job (stopped, aborted, cancelled or timed out)"},
     // Last: Find() falls back to it.
     Entry{ErrorCode::kInternal, "INTERNAL", absl::StatusCode::kInternal, 7, "Lỗi nội bộ",
           "Internal error"},

@@ -69,6 +69,7 @@ enum class ErrorCode {
   kKeyAlreadyActivated,    // ActivateKey on a key that is active (its PIN is not used)
   kStoreInsecure,          // the store's directory or database others than its owner could read
   kPdfTooManyRevisions,    // more incremental updates than the configured limit (max_revisions)
+  kPrintFailed,  // the printer did not finish a print job (stopped, aborted, cancelled, timed out)
 };
 
 // The stable code, e.g. "PIN_INCORRECT".

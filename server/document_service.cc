@@ -521,6 +521,40 @@ namespace {
 constexpr int64_t kWatchPollMs = 1000;
 constexpr int kWatchBatch = 100;
 
+void FillPrint(const store::PrintRecord& p, v1::PrintRecord* print) {
+  print->set_print_id(p.print_id);
+  print->set_revision(RevisionName(p.document_id, p.revision));
+  print->set_printer(p.printer);
+  print->set_copies(p.copies);
+  print->set_officer(p.officer);
+  print->set_actor(p.actor);
+  *print->mutable_print_time() =
+      google::protobuf::util::TimeUtil::MillisecondsToTimestamp(p.time_ms);
+  print->set_sequence(p.job_sequence);
+  print->set_status(p.status == store::PrintStatus::kFailed ? v1::FAILED : v1::PRINTED);
+  print->set_failure_reason(p.failure_reason);
+}
+
+// The failed print as the station described it.
+absl::StatusOr<workflow::PrintInput> PrintInputOf(const v1::ReportPrintFailureRequest& request,
+                                                  const std::string& actor) {
+  auto name = ParseDocumentName(request.name(), /*allow_revision=*/false);
+  if (!name.ok()) return name.status();
+  auto revision = ParseDocumentName(request.revision(), /*allow_revision=*/true);
+  if (!revision.ok()) return revision.status();
+  if (revision->first != name->first)
+    return Error(ErrorCode::kUsage, "revision of another document");
+  workflow::PrintInput in;
+  in.document_id = name->first;
+  in.print_id = request.print_id();
+  in.revision = revision->second;
+  in.printer = request.printer();
+  in.copies = request.copies();
+  in.officer = request.officer();
+  in.actor = actor;
+  return in;
+}
+
 absl::Status FillReady(workflow::DocumentWorkflow& workflow, const store::PrintJob& job,
                        v1::ReadyDocument* out) {
   out->set_sequence(job.sequence);
@@ -531,6 +565,7 @@ absl::Status FillReady(workflow::DocumentWorkflow& workflow, const store::PrintJ
   out->set_reprint_reason(job.reason);
   *out->mutable_ready_time() =
       google::protobuf::util::TimeUtil::MillisecondsToTimestamp(job.time_ms);
+  if (job.last_failure) FillPrint(*job.last_failure, out->mutable_last_failure());
   return absl::OkStatus();
 }
 
@@ -603,8 +638,37 @@ grpc::Status DocumentServiceImpl::MarkPrinted(grpc::ServerContext* context,
   *print->mutable_print_time() =
       google::protobuf::util::TimeUtil::MillisecondsToTimestamp(p.time_ms);
   print->set_sequence(p.job_sequence);
+  print->set_status(v1::PRINTED);  // a print id reported failed is refused by the workflow
   response->set_already_recorded(!outcome->recorded);
   return log.Finish(FillChanged(workflow_, name->first, response->mutable_document()), context);
+}
+
+grpc::Status DocumentServiceImpl::ReportPrintFailure(grpc::ServerContext* context,
+                                                     const v1::ReportPrintFailureRequest* request,
+                                                     v1::ReportPrintFailureResponse* response) {
+  CallLog log("ReportPrintFailure", context);
+  absl::StatusOr<Caller> caller = Identify(context);
+  if (!caller.ok()) return log.Finish(caller.status(), context);
+  log.set_caller(caller->actor);
+  if (absl::Status allowed = Allow(*caller, auth::Operation::kReportPrintFailure); !allowed.ok()) {
+    return log.Finish(allowed, context);
+  }
+  auto in = PrintInputOf(*request, caller->actor);
+  if (!in.ok()) return log.Finish(in.status(), context);
+  log.set_resource(request->name());
+  workflow::PrintFailureInput failure{*std::move(in), request->job_state(), request->reason()};
+  auto outcome = workflow_.ReportPrintFailure(failure);
+  if (!outcome.ok()) return log.Finish(outcome.status(), context);
+  FillPrint(outcome->failure, response->mutable_failure());
+  response->set_already_recorded(!outcome->recorded);
+  if (outcome->recorded) {
+    if (absl::Status st = FillReady(workflow_, outcome->retry, response->mutable_retry());
+        !st.ok()) {
+      return log.Finish(st, context);
+    }
+  }
+  return log.Finish(FillChanged(workflow_, failure.print.document_id, response->mutable_document()),
+                    context);
 }
 
 grpc::Status DocumentServiceImpl::RequestReprint(grpc::ServerContext* context,

@@ -134,21 +134,12 @@ struct RegisterFilter {
   int offset = 0;  // skip this many (paging)
 };
 
-// The print station's queue: a job for each document that became SEALED (first print) and for
-// each reprint asked for, numbered by one sequence that only grows, in commit order — a cursor
-// into it resumes a watch with nothing missed. A job is pending until a print of its document
-// is recorded after it.
-struct PrintJob {
-  int64_t sequence = 0;
-  std::string document_id;
-  std::string desk;
-  int revision = 0;    // the revision to print
-  std::string reason;  // empty for the first print; the reprint's reason
-  std::string actor;   // who asked (the sealer, or who asked for the reprint)
-  int64_t time_ms = 0;
-};
+// What became of a print: the printer finished it, or did not (stopped, aborted, cancelled, or
+// not done within the station's wait). Stored as these numbers.
+enum class PrintStatus { kPrinted = 1, kFailed = 2 };
 
-// One recorded print (a rendition on paper): who printed which revision, when, how many copies.
+// One recorded print (a rendition on paper): who printed which revision, when, how many copies —
+// or an attempt the printer did not finish, and why.
 struct PrintRecord {
   std::string document_id;
   std::string print_id;      // the station's id for this print: the idempotency key
@@ -159,12 +150,37 @@ struct PrintRecord {
   std::string officer;  // the converting officer named on the rendition
   std::string actor;    // the print station's identity
   int64_t time_ms = 0;
+  PrintStatus status = PrintStatus::kPrinted;
+  std::string failure_reason;  // kFailed: how the job ended and the printer's reason
+};
+
+// The print station's queue: a job for each document that became SEALED (first print) and for
+// each reprint asked for, numbered by one sequence that only grows, in commit order — a cursor
+// into it resumes a watch with nothing missed. A job is pending until a print of its document
+// is recorded after it; a failed print closes it too and queues a new job offering it again.
+struct PrintJob {
+  int64_t sequence = 0;
+  std::string document_id;
+  std::string desk;
+  int revision = 0;    // the revision to print
+  std::string reason;  // empty for the first print; the reprint's reason
+  std::string actor;   // who asked (the sealer, or who asked for the reprint)
+  int64_t time_ms = 0;
+  // A job that offers again a print that failed: that failed print (status kFailed).
+  std::optional<PrintRecord> last_failure;
 };
 
 struct PrintOutcome {
   DocumentRecord document;
   PrintRecord print;
   bool recorded = false;  // false: this print id was already recorded (nothing changed)
+};
+
+struct PrintFailureOutcome {
+  DocumentRecord document;
+  PrintRecord failure;  // as recorded (or the earlier record of this print id)
+  PrintJob retry;       // the job offering the print again (sequence 0 when not recorded now)
+  bool recorded = false;
 };
 
 class Store {
@@ -255,12 +271,22 @@ class Store {
   // `max_wait_ms` (callers poll again then: another instance may have added one).
   virtual void WaitForPrintJobs(int64_t after_sequence, int64_t max_wait_ms) = 0;
   // Records a print, all or nothing. The same (document, print id) again returns the first
-  // record (recorded = false). Otherwise the document must be in one of `allowed_from` at
-  // `print.revision` as its latest revision, with a pending job (kTransitionInvalid); the print
-  // fulfils every job of the document up to now, the document moves to `to`, `event` is recorded.
+  // record (recorded = false; it may be a failure). Otherwise the document must be in one of
+  // `allowed_from` at `print.revision` as its latest revision, with a pending job
+  // (kTransitionInvalid); the print fulfils every job of the document up to now, the document moves
+  // to `to`, `event` is recorded.
   virtual absl::StatusOr<PrintOutcome> RecordPrint(const PrintRecord& print,
                                                    const std::vector<DocumentState>& allowed_from,
                                                    DocumentState to, const HistoryEvent& event) = 0;
+  // Records a print the printer did not finish (`failure.status` kFailed), all or nothing. The
+  // same (document, print id) again returns the first record (recorded = false). Otherwise the
+  // document must be in one of `allowed_from` at `failure.revision` as its latest revision, with
+  // a pending job (kTransitionInvalid); the failure closes the document's pending jobs, a new job
+  // (same reason, `last_failure` this failure) offers the print again, the document's state does
+  // not change, `event` is recorded.
+  virtual absl::StatusOr<PrintFailureOutcome> RecordPrintFailure(
+      const PrintRecord& failure, const std::vector<DocumentState>& allowed_from,
+      const HistoryEvent& event) = 0;
   // Queues a reprint of the document's latest revision, all or nothing: the document must be in
   // one of `allowed_from` (kTransitionInvalid); `event` is recorded.
   virtual absl::StatusOr<PrintJob> AddReprintJob(const std::string& document_id,

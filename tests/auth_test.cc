@@ -86,6 +86,7 @@ TEST(AuthPolicy, EveryOperationHasANameAndTheTableIsAsDocumented) {
       {kRequestReprint, {kPrintStation}},
       {kReadRegister, {kSealClerk, kAuditor, kIntake}},
       {kReadStatistics, {kAuditor, kIntake, kOperator}},
+      {kReportPrintFailure, {kPrintStation}},
   };
   ASSERT_EQ(AllOperations().size(), expected.size());
   for (Operation op : AllOperations()) {
