@@ -1,7 +1,14 @@
 // taicho print-station: the desk's printing PC. Watches the desk's print queue on taichod
 // (WatchReady), fetches each ready document, verifies it, prints its print rendition (the
-// conversion mark of the Law on Electronic Transactions 2023, Art. 12) through CUPS `lp` or into
-// a folder, and confirms (MarkPrinted).
+// conversion mark of the Law on Electronic Transactions 2023, Art. 12) on a CUPS queue or into
+// a folder, and confirms (MarkPrinted) only what the printer finished.
+//
+// Printed means the printer finished: a CUPS job is followed (printer/cups_queue.h) until it
+// completes, is aborted or cancelled, or the wait (--job-wait) runs out; only a completed job is
+// confirmed. Any other end is a failed print, reported with the printer's reason
+// (ReportPrintFailure): the document is not issued and the server offers the print again as a
+// new job, which the station takes up after --retry-delay. A job given up on is cancelled first,
+// so that its paper cannot come out later unrecorded.
 //
 // No document missed or printed twice, across restarts and lost connections:
 //  - the cursor advances only after a job is confirmed (or abandoned), so every unconfirmed job
@@ -11,13 +18,16 @@
 //    MarkPrinted is idempotent on it) instead of being printed again;
 //  - folder output is written through a temporary file and renamed, so after a crash in the
 //    "printing" stage the file's presence says whether it was written.
-// A `lp` job interrupted in the "printing" stage cannot be told apart from one that reached the
-// printer: the station then prints nothing and says so (the officer checks the tray and asks
-// for a reprint if needed) — a second legal copy is worse than a visible missing one.
+//  - a CUPS job's id is saved before its document is sent: after a restart in the "printing"
+//    stage the station follows that job (confirming it, or reporting and cancelling it) instead
+//    of submitting again; without a saved id no document reached the scheduler, so it prints.
+// A job the scheduler no longer knows cannot be told apart from one that reached the paper: the
+// station then prints nothing and says so (the officer checks the tray and asks for a reprint if
+// needed) — a second legal copy is worse than a visible missing one.
+#include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -37,6 +47,7 @@
 #include "errors/error.h"
 #include "pades/pdf_verifier.h"
 #include "print/print_rendition.h"
+#include "printer/cups_queue.h"
 #include "taicho/v1/document_service.grpc.pb.h"
 
 namespace taicho::cli {
@@ -60,7 +71,12 @@ struct StationArgs {
   std::string url_prefix;
   std::string font_dir = print::PrintOptions().font_dir;
   double idle_exit_s = 0;
+  double job_wait_s = 300;    // how long a CUPS job may take before it is a failed print
+  double retry_delay_s = 60;  // how long after a failed print it is tried again
 };
+
+// How often a CUPS job's state is read while waiting for it.
+constexpr std::chrono::milliseconds kJobPoll{250};
 
 std::string Slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -100,23 +116,6 @@ bool Transient(const absl::Status& status) {
          status.code() == absl::StatusCode::kAborted;
 }
 
-// Runs `argv` (no shell) and returns its exit status.
-int Spawn(const std::vector<std::string>& argv) {
-  const pid_t pid = fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 // Copies `from` into `to` through a temporary file renamed into place, made durable.
 absl::Status PublishFile(const std::string& from, const std::string& to) {
   const std::string tmp = to + ".tmp";
@@ -133,7 +132,8 @@ absl::Status PublishFile(const std::string& from, const std::string& to) {
 }
 
 // Fault injection for tests: dies at the named point (TAICHO_PRINT_STATION_FAULT) as a kill -9
-// would there. Points: after-publish, before-confirm, after-confirm.
+// would there. Points: after-publish, after-create-job, after-submit, before-confirm,
+// after-confirm.
 void FaultPoint(const char* point) {
   static const char* const fault = std::getenv("TAICHO_PRINT_STATION_FAULT");
   if (fault != nullptr && std::strcmp(fault, point) == 0) _exit(86);
@@ -176,6 +176,11 @@ class PrintStation {
     for (;;) {
       bool got_any = false;
       absl::Status st = WatchOnce(&got_any);
+      if (deferred_) {
+        std::printf(
+            "Lệnh in lỗi sẽ được thử lại sau / a failed print is due again later; stopping\n");
+        return 0;
+      }
       if (st.code() == absl::StatusCode::kDeadlineExceeded && a_.idle_exit_s > 0 && !got_any) {
         std::printf("Không còn văn bản chờ in / nothing more to print\n");
         return 0;
@@ -227,6 +232,11 @@ class PrintStation {
     while (reader->Read(&ready)) {
       *got_any = true;
       absl::Status st = Handle(ready);
+      if (deferred_) {
+        context.TryCancel();
+        reader->Finish();
+        return absl::OkStatus();
+      }
       if (!st.ok() && Transient(st)) {
         context.TryCancel();
         reader->Finish();
@@ -261,6 +271,11 @@ class PrintStation {
                 ready.reprint_reason().empty()
                     ? ""
                     : absl::StrCat(" — in lại / reprint: ", ready.reprint_reason()).c_str());
+    if (ready.has_last_failure()) {
+      std::printf("  Lần in trước lỗi / the last print failed: %s\n",
+                  ready.last_failure().failure_reason().c_str());
+      if (!WaitBeforeRetry(ready.last_failure())) return absl::OkStatus();  // deferred
+    }
     auto it = state_.in_flight.find(name);
     if (it != state_.in_flight.end() && it->second.revision == ready.revision() &&
         it->second.sequence == ready.sequence()) {
@@ -276,17 +291,38 @@ class PrintStation {
             f.print_id.c_str());
         return Confirm(name, ready.sequence());
       }
-      if (!a_.printer.empty()) {
-        std::printf(
-            "  CẢNH BÁO / WARNING: lệnh in %s bị ngắt giữa chừng; không in lại để tránh "
-            "in hai lần. Kiểm tra máy in và yêu cầu in lại nếu cần / the print was "
-            "interrupted; not printing again to avoid a double print. Check the printer "
-            "and ask for a reprint if needed\n",
-            f.print_id.c_str());
-        state_.cursor = std::max(state_.cursor, ready.sequence());
-        return Save();
+      if (!a_.printer.empty() && f.cups_job != 0) {
+        // A job was created for this print before the restart: follow it, never submit again.
+        absl::StatusOr<printer::CupsQueue*> queue = Queue();
+        if (!queue.ok()) return queue.status();
+        absl::StatusOr<printer::JobStatus> job = (*queue)->Status(f.cups_job);
+        if (!job.ok() && HasCode(job.status(), ErrorCode::kPrintFailed)) {
+          std::printf(
+              "  CẢNH BÁO / WARNING: lệnh in %s (CUPS %d) bị ngắt giữa chừng và máy in không còn "
+              "biết nó; không in lại để tránh in hai lần. Kiểm tra máy in và yêu cầu in lại nếu "
+              "cần / the print was interrupted and the scheduler no longer knows its job; not "
+              "printing again to avoid a double print. Check the printer and ask for a reprint "
+              "if needed\n",
+              f.print_id.c_str(), f.cups_job);
+          state_.cursor = std::max(state_.cursor, ready.sequence());
+          return Save();
+        }
+        if (!job.ok()) return job.status();
+        if (!job->incoming) {
+          std::printf(
+              "  Theo dõi lệnh in CUPS %d từ trước / following CUPS job %d from before the "
+              "restart (%s)\n",
+              f.cups_job, f.cups_job, printer::JobStateName(job->state));
+          return FollowJob(ready, f);
+        }
+        // Its document never fully reached the scheduler: nothing of it can print. Cancel it
+        // and print now with the same print id.
+        if (absl::StatusOr<printer::JobStatus> c = (*queue)->Cancel(f.cups_job); !c.ok()) {
+          return c.status();
+        }
+        f.cups_job = 0;
       }
-      // Folder mode, file absent: it never got there; print it now with the same print id.
+      // No document reached the printer or the folder: print it now with the same print id.
     } else {
       InFlightPrint f;
       f.print_id = RandomHex(16);
@@ -295,6 +331,36 @@ class PrintStation {
       it = state_.in_flight.insert_or_assign(name, f).first;
     }
     return PrintAndConfirm(ready, it->second);
+  }
+
+  // A print that failed is tried again --retry-delay after the failure (a jammed printer needs a
+  // person first). Returns false when the station should stop instead (with --idle-exit, a retry
+  // due after the idle time): the cursor stays before the job, so the next run takes it up.
+  bool WaitBeforeRetry(const v1::PrintRecord& failure) {
+    const auto failed_at = std::chrono::system_clock::time_point(std::chrono::milliseconds(
+        google::protobuf::util::TimeUtil::TimestampToMilliseconds(failure.print_time())));
+    const auto due =
+        failed_at + std::chrono::milliseconds(static_cast<int64_t>(a_.retry_delay_s * 1000));
+    const auto now = std::chrono::system_clock::now();
+    if (due <= now) return true;
+    const double wait_s = std::chrono::duration<double>(due - now).count();
+    if (a_.idle_exit_s > 0 && wait_s > a_.idle_exit_s) {
+      deferred_ = true;
+      return false;
+    }
+    std::printf("  Thử lại sau %.0f giây / retrying in %.0f s\n", wait_s, wait_s);
+    std::this_thread::sleep_until(due);
+    return true;
+  }
+
+  absl::StatusOr<printer::CupsQueue*> Queue() {
+    if (queue_ == nullptr) {
+      absl::StatusOr<std::unique_ptr<printer::CupsQueue>> opened =
+          printer::CupsQueue::Open(a_.printer);
+      if (!opened.ok()) return opened.status();
+      queue_ = *std::move(opened);
+    }
+    return queue_.get();
   }
 
   absl::StatusOr<std::string> Download(const v1::ReadyDocument& ready) {
@@ -388,23 +454,25 @@ class PrintStation {
                               id.substr(0, 8), "_", f.print_id.substr(0, 8), ".pdf");
     }
     f.stage = InFlightPrint::Stage::kPrinting;
+    f.cups_job = 0;
     if (absl::Status st = Save(); !st.ok()) return st;
-    absl::Status printed;
-    if (!a_.out_dir.empty()) {
-      printed = PublishFile(rendition, f.output);
-      if (printed.ok()) FaultPoint("after-publish");
-    } else {
-      const int rc = Spawn(
-          {"lp", "-d", a_.printer, "-n", std::to_string(a_.copies), "-t",
-           absl::StrCat("taicho ", ready.document().dossier_code(), " ", f.print_id.substr(0, 8)),
-           "--", rendition});
-      if (rc != 0) {
-        printed = Error(ErrorCode::kIo, absl::StrCat("lp thoát với mã / exited with ", rc));
+    if (!a_.printer.empty()) {
+      absl::Status submitted = Submit(ready, f, rendition);
+      std::remove(rendition.c_str());
+      if (!submitted.ok()) {
+        // No document reached the scheduler: forget this attempt, try again next time.
+        state_.in_flight.erase(name);
+        if (absl::Status st = Save(); !st.ok()) return st;
+        return submitted;
       }
+      FaultPoint("after-submit");
+      return FollowJob(ready, f);
     }
+    absl::Status printed = PublishFile(rendition, f.output);
+    if (printed.ok()) FaultPoint("after-publish");
     std::remove(rendition.c_str());
     if (!printed.ok()) {
-      // Nothing reached the printer or the folder: forget this attempt, try again next time.
+      // Nothing reached the folder: forget this attempt, try again next time.
       state_.in_flight.erase(name);
       if (absl::Status st = Save(); !st.ok()) return st;
       return printed;
@@ -412,9 +480,107 @@ class PrintStation {
     f.stage = InFlightPrint::Stage::kPrinted;
     if (absl::Status st = Save(); !st.ok()) return st;
     FaultPoint("before-confirm");
-    std::printf("  Đã in / printed: %s\n",
-                a_.out_dir.empty() ? ("máy in / printer " + a_.printer).c_str() : f.output.c_str());
+    std::printf("  Đã in / printed: %s\n", f.output.c_str());
     return Confirm(name, ready.sequence());
+  }
+
+  // Creates the CUPS job, saves its id, then sends the rendition. On failure the job (if any)
+  // holds no complete document and is cancelled.
+  absl::Status Submit(const v1::ReadyDocument& ready, InFlightPrint& f,
+                      const std::string& rendition) {
+    absl::StatusOr<printer::CupsQueue*> queue = Queue();
+    if (!queue.ok()) return queue.status();
+    absl::StatusOr<int> job = (*queue)->CreateJob(
+        absl::StrCat("taicho ", ready.document().dossier_code(), " ", f.print_id.substr(0, 8)),
+        a_.copies);
+    if (!job.ok()) {
+      queue_.reset();  // reconnect next time
+      return job.status();
+    }
+    f.cups_job = *job;
+    if (absl::Status st = Save(); !st.ok()) return st;
+    FaultPoint("after-create-job");
+    if (absl::Status sent = (*queue)->SendDocument(*job, rendition); !sent.ok()) {
+      (void)(*queue)->Cancel(*job);
+      queue_.reset();
+      return sent;
+    }
+    std::printf("  Đã gửi máy in / sent to %s: CUPS job %d\n", a_.printer.c_str(), *job);
+    return absl::OkStatus();
+  }
+
+  // Waits (bounded) for the print's CUPS job to end; confirms a completed job, reports any other
+  // end as a failed print after cancelling the job.
+  absl::Status FollowJob(const v1::ReadyDocument& ready, InFlightPrint& f) {
+    const std::string name = ready.document().name();
+    absl::StatusOr<printer::CupsQueue*> queue = Queue();
+    if (!queue.ok()) return queue.status();
+    absl::StatusOr<printer::JobStatus> job = (*queue)->WaitUntilFinished(
+        f.cups_job, std::chrono::milliseconds(static_cast<int64_t>(a_.job_wait_s * 1000)),
+        kJobPoll);
+    // Unreachable scheduler: the job comes again after the reconnect and is followed again.
+    if (!job.ok()) {
+      queue_.reset();
+      return job.status();
+    }
+    std::string job_state = printer::JobStateName(job->state);
+    std::string reason = job->reason;
+    if (!job->Finished()) {
+      // Given up on: cancelled, so that it cannot come out later unrecorded.
+      job_state =
+          job->state == printer::JobState::kStopped || job->printer_stopped ? "stopped" : "timeout";
+      reason = absl::StrCat(reason, reason.empty() ? "" : "; ", "not done within ", a_.job_wait_s,
+                            " s (", printer::JobStateName(job->state), "), cancelled");
+      absl::StatusOr<printer::JobStatus> after = (*queue)->Cancel(f.cups_job);
+      if (!after.ok()) {
+        queue_.reset();
+        return after.status();  // not reported: the job may still print; followed again
+      }
+      if (after->state == printer::JobState::kCompleted) job = after;  // finished meanwhile
+    }
+    if (job->state == printer::JobState::kCompleted) {
+      f.stage = InFlightPrint::Stage::kPrinted;
+      if (absl::Status st = Save(); !st.ok()) return st;
+      FaultPoint("before-confirm");
+      std::printf("  Đã in / printed: máy in / printer %s, CUPS job %d\n", a_.printer.c_str(),
+                  f.cups_job);
+      return Confirm(name, ready.sequence());
+    }
+    return ReportFailure(ready, f, job_state, reason);
+  }
+
+  absl::Status ReportFailure(const v1::ReadyDocument& ready, const InFlightPrint& f,
+                             const std::string& job_state, const std::string& reason) {
+    const std::string name = ready.document().name();
+    std::printf(
+        "  LỖI / ERROR [%s]: lệnh in CUPS %d không xong / CUPS job %d did not finish: "
+        "%s%s%s\n",
+        std::string(CodeName(ErrorCode::kPrintFailed)).c_str(), f.cups_job, f.cups_job,
+        job_state.c_str(), reason.empty() ? "" : ": ", reason.c_str());
+    auto context = Context(60);
+    v1::ReportPrintFailureRequest request;
+    request.set_name(name);
+    request.set_print_id(f.print_id);
+    request.set_revision(f.revision);
+    request.set_printer(a_.printer.size() > 128 ? a_.printer.substr(0, 128) : a_.printer);
+    request.set_copies(a_.copies);
+    request.set_officer(a_.officer);
+    request.set_job_state(job_state);
+    request.set_reason(reason.size() > 1024 ? reason.substr(0, 1024) : reason);
+    v1::ReportPrintFailureResponse response;
+    grpc::Status status = stub_->ReportPrintFailure(context.get(), request, &response);
+    if (!status.ok()) {
+      absl::Status st = FromGrpc(status, "ReportPrintFailure");
+      if (Transient(st)) return st;  // reported after the reconnect (the job is followed again)
+      if (absl::Status saved = Done(name, ready.sequence()); !saved.ok()) return saved;
+      return st;
+    }
+    std::printf(
+        "  Đã báo lỗi in, văn bản chưa được trả / print failure reported, not issued "
+        "(trạng thái / state %s); in lại ở lệnh / offered again as job %lld\n",
+        v1::Document::State_Name(response.document().state()).c_str(),
+        static_cast<long long>(response.retry().sequence()));
+    return Done(name, ready.sequence());
   }
 
   absl::Status Confirm(const std::string& name, int64_t sequence) {
@@ -450,6 +616,8 @@ class PrintStation {
   StationState state_;
   std::string work_dir_;
   std::unique_ptr<v1::DocumentService::Stub> stub_;
+  std::unique_ptr<printer::CupsQueue> queue_;  // opened on first use, reopened after an error
+  bool deferred_ = false;  // a retry is due after the idle time: stop (see WaitBeforeRetry)
 };
 
 }  // namespace
@@ -477,7 +645,15 @@ void AddPrintStationCommand(CLI::App& app, Runner& run) {
                   "Tệp trạng thái (vị trí, lệnh in dở) / state file (cursor, prints in flight)")
       ->required();
   cmd->add_option("--out-dir", args->out_dir, "In ra thư mục / print into this folder");
-  cmd->add_option("--printer", args->printer, "Máy in CUPS (lp -d) / CUPS queue");
+  cmd->add_option("--printer", args->printer, "Máy in (hàng đợi CUPS) / CUPS queue");
+  cmd->add_option("--job-wait", args->job_wait_s,
+                  "Chờ máy in in xong tối đa chừng ấy giây, quá thì hủy và báo lỗi / wait at most "
+                  "this many seconds for the printer to finish a job, then cancel and report it")
+      ->capture_default_str();
+  cmd->add_option("--retry-delay", args->retry_delay_s,
+                  "Thử in lại sau lần lỗi chừng ấy giây / retry a failed print after this many "
+                  "seconds")
+      ->capture_default_str();
   cmd->add_option("--copies", args->copies, "Số bản / copies")->capture_default_str();
   cmd->add_option("--officer", args->officer,
                   "Họ tên người chuyển đổi (in trên bản in) / converting officer's name")

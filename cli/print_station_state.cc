@@ -50,6 +50,7 @@ absl::StatusOr<StationState> LoadStationState(const std::string& path) {
                                                               : InFlightPrint::Stage::kPrinting;
       f.output = p.value("output", "");
       f.sequence = p.value("sequence", int64_t{0});
+      f.cups_job = p.value("cups_job", 0);
       state.in_flight.emplace(name, std::move(f));
     }
   } catch (const nlohmann::json::exception& e) {
@@ -69,7 +70,8 @@ absl::Status SaveStationState(const std::string& path, const StationState& state
         {"revision", f.revision},
         {"stage", f.stage == InFlightPrint::Stage::kPrinted ? "printed" : "printing"},
         {"output", f.output},
-        {"sequence", f.sequence}};
+        {"sequence", f.sequence},
+        {"cups_job", f.cups_job}};
   }
   const std::string tmp = path + ".tmp";
   const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

@@ -24,6 +24,10 @@ struct InFlightPrint {
   Stage stage = Stage::kPrinting;
   std::string output;  // the file written (folder mode); empty for a printer
   int64_t sequence = 0;
+  // The CUPS job (printer mode), recorded before its document is sent: 0 means no document of
+  // this print ever reached the scheduler, so it may be submitted; otherwise that job is
+  // followed, never submitted again.
+  int cups_job = 0;
 };
 
 struct StationState {

@@ -18,8 +18,8 @@ struct Rule {
 };
 
 // The one place permissions are decided.
-const std::array<Rule, 19>& Rules() {
-  static const auto* const rules = new std::array<Rule, 19>{{
+const std::array<Rule, 20>& Rules() {
+  static const auto* const rules = new std::array<Rule, 20>{{
       {Operation::kCreateDocument, "CreateDocument", {kIntake}},
       {Operation::kGetDocument,
        "GetDocument",
@@ -52,6 +52,7 @@ const std::array<Rule, 19>& Rules() {
       {Operation::kReadStatistics, "GetDeskStatistics", {kAuditor, kIntake, kOperator}},
       // Who may give the number (seal) may record its withdrawal (see Operation).
       {Operation::kWithdrawDocument, "WithdrawDocument", {kSealClerk, kIntake}},
+      {Operation::kReportPrintFailure, "ReportPrintFailure", {kPrintStation}},
   }};
   return *rules;
 }

@@ -36,6 +36,7 @@ enum class Operation {
   // withdrawal — the clerk (văn thư) who keeps the register, and the one-stop-shop software that
   // seals with the server's key (SignDocument).
   kWithdrawDocument,
+  kReportPrintFailure,  // ReportPrintFailure: a print the printer did not finish
 };
 
 std::string_view OperationName(Operation operation);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace taicho::domain {
@@ -103,21 +104,12 @@ struct RegisterEntry {
   int64_t withdraw_time_ms = 0;  // kWithdrawn only
 };
 
-// The print station's queue: a job for each document that became SEALED (first print) and for
-// each reprint asked for, numbered by one sequence that only grows, in commit order — a cursor
-// into it resumes a watch with nothing missed. A job is pending until a print of its document
-// is recorded after it.
-struct PrintJob {
-  int64_t sequence = 0;
-  std::string document_id;
-  std::string desk;
-  int revision = 0;    // the revision to print
-  std::string reason;  // empty for the first print; the reprint's reason
-  std::string actor;   // who asked (the sealer, or who asked for the reprint)
-  int64_t time_ms = 0;
-};
+// What became of a print: the printer finished it, or did not (stopped, aborted, cancelled, or
+// not done within the station's wait). Stored as these numbers.
+enum class PrintStatus { kPrinted = 1, kFailed = 2 };
 
-// One recorded print (a rendition on paper): who printed which revision, when, how many copies.
+// One recorded print (a rendition on paper): who printed which revision, when, how many copies —
+// or an attempt the printer did not finish, and why.
 struct PrintRecord {
   std::string document_id;
   std::string print_id;      // the station's id for this print: the idempotency key
@@ -128,6 +120,24 @@ struct PrintRecord {
   std::string officer;  // the converting officer named on the rendition
   std::string actor;    // the print station's identity
   int64_t time_ms = 0;
+  PrintStatus status = PrintStatus::kPrinted;
+  std::string failure_reason;  // kFailed: how the job ended and the printer's reason
+};
+
+// The print station's queue: a job for each document that became SEALED (first print) and for
+// each reprint asked for, numbered by one sequence that only grows, in commit order — a cursor
+// into it resumes a watch with nothing missed. A job is pending until a print of its document
+// is recorded after it; a failed print closes it too and queues a new job offering it again.
+struct PrintJob {
+  int64_t sequence = 0;
+  std::string document_id;
+  std::string desk;
+  int revision = 0;    // the revision to print
+  std::string reason;  // empty for the first print; the reprint's reason
+  std::string actor;   // who asked (the sealer, or who asked for the reprint)
+  int64_t time_ms = 0;
+  // A job that offers again a print that failed: that failed print (status kFailed).
+  std::optional<PrintRecord> last_failure;
 };
 
 // Why, when and by whom an issued document was withdrawn (thu hồi). The history's "withdrawn"

@@ -164,6 +164,9 @@ constexpr std::array kEntries = {
     Entry{ErrorCode::kAgencyMismatch, "AGENCY_MISMATCH", absl::StatusCode::kFailedPrecondition, 5,
           "Khóa con dấu không thuộc cơ quan ban hành văn bản",
           "The seal key does not belong to the document's issuing agency"},
+    Entry{ErrorCode::kPrintFailed, "PRINT_FAILED", absl::StatusCode::kUnavailable, 6,
+          "Máy in không in xong lệnh in (dừng, hủy, lỗi hoặc quá thời gian chờ)",
+          "The printer did not finish the print job (stopped, aborted, cancelled or timed out)"},
     // Last: Find() falls back to it.
     Entry{ErrorCode::kInternal, "INTERNAL", absl::StatusCode::kInternal, 7, "Lỗi nội bộ",
           "Internal error"},

@@ -326,6 +326,42 @@ void WrapContents(PoDoFo::PdfMemDocument& doc, PoDoFo::PdfPage& page, const std:
   dict.AddKey("Contents", contents);
 }
 
+// Removes every object the written file would not reach from its trailer (/Root, /Info): the
+// signature dictionaries, fields and widgets left behind once the form is gone, old
+// cross-reference streams, anything the signed file's updates superseded. The rendition then
+// holds only what it draws — no /ByteRange a verifier could take for a removed signature.
+// PoDoFo's own CollectGarbage drops only objects nothing names, in one pass: a widget it drops
+// would still keep its signature dictionary.
+int DropUnreachable(PoDoFo::PdfMemDocument& doc) {
+  PoDoFo::PdfVecObjects& objects = doc.GetObjects();
+  std::set<PdfReference> reached;
+  std::vector<const PdfObject*> todo{doc.GetTrailer()};
+  // What the writer names in the new trailer, whether or not the loaded trailer did.
+  for (const PdfObject* root : {doc.GetCatalog(), doc.GetInfo()->GetObject()}) {
+    if (root != nullptr && reached.insert(root->Reference()).second) todo.push_back(root);
+  }
+  while (!todo.empty()) {
+    const PdfObject* o = todo.back();
+    todo.pop_back();
+    if (o == nullptr) continue;
+    if (o->IsReference()) {
+      if (reached.insert(o->GetReference()).second) {
+        todo.push_back(objects.GetObject(o->GetReference()));
+      }
+    } else if (o->IsDictionary()) {
+      for (const auto& [key, value] : o->GetDictionary().GetKeys()) todo.push_back(value);
+    } else if (o->IsArray()) {
+      for (const PdfObject& item : o->GetArray()) todo.push_back(&item);
+    }
+  }
+  std::vector<PdfReference> unreached;
+  for (PdfObject* o : objects) {
+    if (reached.count(o->Reference()) == 0) unreached.push_back(o->Reference());
+  }
+  for (const PdfReference& ref : unreached) delete objects.RemoveObject(ref, /*bMarkAsFree=*/true);
+  return static_cast<int>(unreached.size());
+}
+
 absl::StatusOr<PrintRendition> Render(const std::string& signed_pdf, const std::string& tmp,
                                       const ConversionMark& mark, const PrintOptions& options,
                                       const std::string& time_iso) {
@@ -376,6 +412,7 @@ absl::StatusOr<PrintRendition> Render(const std::string& signed_pdf, const std::
     doc.SetPdfVersion(PoDoFo::ePdfVersion_1_7);
     doc.GetInfo()->SetTitle(PdfText(Nfc(mark.wording + " — " + mark.reference)));
     doc.GetInfo()->SetProducer(PdfText("taicho print rendition"));
+    out.dropped_objects = DropUnreachable(doc);
     doc.Write(tmp.c_str());
   } catch (const PoDoFo::PdfError& e) {
     return pdf::FromPodofoError(e, "print rendition");

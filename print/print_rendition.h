@@ -4,6 +4,10 @@
 // and when — with a QR code of the verification reference. The signed PDF is only read, never
 // changed.
 //
+// The rendition holds only what it draws: the signed file's signature dictionaries, form fields
+// and every other object its pages and catalog no longer reach are left out (a verifier finds no
+// /ByteRange in it to report as a removed signature).
+//
 // The mark is one Form XObject drawn on every page in the bottom margin, right-aligned to the
 // right margin (Decree 30: bottom ≥ 20 mm, right ≥ 15 mm), so it stays outside the text area and
 // clear of the draft's own QR code at the bottom left of the last page. Text is Liberation Serif,
@@ -46,7 +50,10 @@ struct PrintRendition {
   std::string path;
   int page_count = 0;
   int flattened_appearances = 0;  // printable annotation appearances drawn into the pages
-  std::string time_iso;           // the conversion time as drawn
+  // Objects of the signed file the rendition does not draw or need (signature dictionaries,
+  // fields, superseded objects), left out of it.
+  int dropped_objects = 0;
+  std::string time_iso;  // the conversion time as drawn
   uint64_t file_size = 0;
 };
 

@@ -8,7 +8,7 @@ PACKAGES=(
   libpodofo-dev libssl-dev libabsl-dev libp11-kit-dev libcli11-dev nlohmann-json3-dev libicu-dev
   libqrencode-dev libcairo2-dev libcurl4-openssl-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libsqlite3-dev libspdlog-dev
-  libtomlplusplus-dev
+  libtomlplusplus-dev libcups2-dev
   libgtest-dev libbenchmark-dev
   # run and test: tokens, independent checkers, fonts
   openssl softhsm2 opensc poppler-utils qpdf libnss3-tools fonts-liberation2 hyperfine zbar-tools

@@ -461,6 +461,39 @@ namespace {
 constexpr int64_t kWatchPollMs = 1000;
 constexpr int kWatchBatch = 100;
 
+void FillPrint(const store::PrintRecord& p, v1::PrintRecord* print) {
+  print->set_print_id(p.print_id);
+  print->set_revision(RevisionName(p.document_id, p.revision));
+  print->set_printer(p.printer);
+  print->set_copies(p.copies);
+  print->set_officer(p.officer);
+  print->set_actor(p.actor);
+  *print->mutable_print_time() =
+      google::protobuf::util::TimeUtil::MillisecondsToTimestamp(p.time_ms);
+  print->set_sequence(p.job_sequence);
+  print->set_status(p.status == store::PrintStatus::kFailed ? v1::FAILED : v1::PRINTED);
+  print->set_failure_reason(p.failure_reason);
+}
+
+// A print as the station names it: the document, and the revision it printed in full (the
+// workflow refuses a revision of another document).
+template <typename Request>
+absl::StatusOr<workflow::PrintInput> PrintInputOf(const Request& request) {
+  auto name = ParseDocumentName(request.name(), /*allow_revision=*/false);
+  if (!name.ok()) return name.status();
+  auto revision = ParseDocumentName(request.revision(), /*allow_revision=*/true);
+  if (!revision.ok()) return revision.status();
+  workflow::PrintInput in;
+  in.document_id = name->first;
+  in.print_id = request.print_id();
+  in.revision_document_id = revision->first;
+  in.revision = revision->second;
+  in.printer = request.printer();
+  in.copies = request.copies();
+  in.officer = request.officer();
+  return in;
+}
+
 absl::Status FillReady(workflow::DocumentWorkflow& workflow, const workflow::Caller& caller,
                        const store::PrintJob& job, v1::ReadyDocument* out) {
   out->set_sequence(job.sequence);
@@ -472,6 +505,7 @@ absl::Status FillReady(workflow::DocumentWorkflow& workflow, const workflow::Cal
   out->set_reprint_reason(job.reason);
   *out->mutable_ready_time() =
       google::protobuf::util::TimeUtil::MillisecondsToTimestamp(job.time_ms);
+  if (job.last_failure) FillPrint(*job.last_failure, out->mutable_last_failure());
   return absl::OkStatus();
 }
 
@@ -504,35 +538,41 @@ grpc::Status DocumentServiceImpl::MarkPrinted(grpc::ServerContext* context,
                                               v1::MarkPrintedResponse* response) {
   return Serve(
       "MarkPrinted", context, auth::Operation::kMarkPrinted, [&](Call call) -> absl::Status {
-        auto name = ParseDocumentName(request->name(), /*allow_revision=*/false);
-        if (!name.ok()) return name.status();
-        auto revision = ParseDocumentName(request->revision(), /*allow_revision=*/true);
-        if (!revision.ok()) return revision.status();
+        absl::StatusOr<workflow::PrintInput> in = PrintInputOf(*request);
+        if (!in.ok()) return in.status();
         call.log.set_resource(request->name());
-        workflow::PrintInput in;
-        in.document_id = name->first;
-        in.print_id = request->print_id();
-        in.revision_document_id = revision->first;
-        in.revision = revision->second;
-        in.printer = request->printer();
-        in.copies = request->copies();
-        in.officer = request->officer();
-        auto outcome = workflow_.MarkPrinted(call.caller, in);
+        auto outcome = workflow_.MarkPrinted(call.caller, *in);
         if (!outcome.ok()) return outcome.status();
-        const store::PrintRecord& p = outcome->print;
-        v1::PrintRecord* print = response->mutable_print();
-        print->set_print_id(p.print_id);
-        print->set_revision(RevisionName(p.document_id, p.revision));
-        print->set_printer(p.printer);
-        print->set_copies(p.copies);
-        print->set_officer(p.officer);
-        print->set_actor(p.actor);
-        *print->mutable_print_time() =
-            google::protobuf::util::TimeUtil::MillisecondsToTimestamp(p.time_ms);
-        print->set_sequence(p.job_sequence);
+        FillPrint(outcome->print, response->mutable_print());
         response->set_already_recorded(!outcome->recorded);
-        return FillChanged(workflow_, call.caller, name->first, response->mutable_document());
+        return FillChanged(workflow_, call.caller, in->document_id, response->mutable_document());
       });
+}
+
+grpc::Status DocumentServiceImpl::ReportPrintFailure(grpc::ServerContext* context,
+                                                     const v1::ReportPrintFailureRequest* request,
+                                                     v1::ReportPrintFailureResponse* response) {
+  return Serve("ReportPrintFailure", context, auth::Operation::kReportPrintFailure,
+               [&](Call call) -> absl::Status {
+                 absl::StatusOr<workflow::PrintInput> in = PrintInputOf(*request);
+                 if (!in.ok()) return in.status();
+                 call.log.set_resource(request->name());
+                 const workflow::PrintFailureInput failure{*std::move(in), request->job_state(),
+                                                           request->reason()};
+                 auto outcome = workflow_.ReportPrintFailure(call.caller, failure);
+                 if (!outcome.ok()) return outcome.status();
+                 FillPrint(outcome->failure, response->mutable_failure());
+                 response->set_already_recorded(!outcome->recorded);
+                 if (outcome->recorded) {
+                   if (absl::Status st = FillReady(workflow_, call.caller, outcome->retry,
+                                                   response->mutable_retry());
+                       !st.ok()) {
+                     return st;
+                   }
+                 }
+                 return FillChanged(workflow_, call.caller, failure.print.document_id,
+                                    response->mutable_document());
+               });
 }
 
 grpc::Status DocumentServiceImpl::RequestReprint(grpc::ServerContext* context,

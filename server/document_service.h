@@ -85,6 +85,9 @@ class DocumentServiceImpl final : public v1::DocumentService::Service {
                           grpc::ServerWriter<v1::ReadyDocument>* writer) override;
   grpc::Status MarkPrinted(grpc::ServerContext* context, const v1::MarkPrintedRequest* request,
                            v1::MarkPrintedResponse* response) override;
+  grpc::Status ReportPrintFailure(grpc::ServerContext* context,
+                                  const v1::ReportPrintFailureRequest* request,
+                                  v1::ReportPrintFailureResponse* response) override;
   grpc::Status RequestReprint(grpc::ServerContext* context,
                               const v1::RequestReprintRequest* request,
                               v1::ReadyDocument* response) override;

@@ -41,30 +41,76 @@ CREATE TABLE IF NOT EXISTS prints (
 
 namespace {
 
+absl::Status AddColumn(SqliteDb& db, const char* table, const char* column, const char* type) {
+  auto has = db.Prepare(
+      absl::StrCat("SELECT 1 FROM pragma_table_info('", table, "') WHERE name = '", column, "'"));
+  if (!has.ok()) return has.status();
+  absl::StatusOr<bool> row = has->Step();
+  if (!row.ok()) return row.status();
+  if (*row) return absl::OkStatus();
+  return db.Exec(absl::StrCat("ALTER TABLE ", table, " ADD COLUMN ", column, " ", type));
+}
+
+}  // namespace
+
+absl::Status MigratePrintSchema(SqliteDb& db) {
+  // status: 1 printed, 2 failed (PrintStatus); a print recorded before the column was printed.
+  for (absl::Status st : {AddColumn(db, "prints", "status", "INTEGER NOT NULL DEFAULT 1"),
+                          AddColumn(db, "prints", "failure_reason", "TEXT NOT NULL DEFAULT ''"),
+                          AddColumn(db, "print_jobs", "retry_of", "TEXT NOT NULL DEFAULT ''")}) {
+    if (!st.ok()) return st;
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
 constexpr char kSealed[] = "3";  // DocumentState::kSealed
 // Documents whose jobs are never pending: cancelled (5) or withdrawn (6).
 constexpr char kEnded[] = "(5, 6)";
 
 // A job is pending while no print of its document fulfilled it (a print fulfils every job of the
-// document up to the newest one when it was recorded).
+// document up to the newest one when it was recorded; a failed print closes them the same way,
+// and its retry job comes after).
 constexpr char kPending[] =
     "NOT EXISTS (SELECT 1 FROM prints p WHERE p.document_id = j.document_id AND p.job_seq >= "
     "j.seq)";
 
-PrintJob ReadJob(const SqliteStatement& s) {
-  return {s.Int(0),  s.Text(1), s.Text(2), static_cast<int>(s.Int(3)),
-          s.Text(4), s.Text(5), s.Int(6)};
+constexpr char kPrintColumns[] =
+    "document_id, print_id, job_seq, revision, printer, copies, officer, actor, time, status, "
+    "failure_reason";
+
+PrintRecord ReadPrint(const SqliteStatement& s, int at = 0) {
+  PrintRecord p;
+  p.document_id = s.Text(at);
+  p.print_id = s.Text(at + 1);
+  p.job_sequence = s.Int(at + 2);
+  p.revision = static_cast<int>(s.Int(at + 3));
+  p.printer = s.Text(at + 4);
+  p.copies = static_cast<int>(s.Int(at + 5));
+  p.officer = s.Text(at + 6);
+  p.actor = s.Text(at + 7);
+  p.time_ms = s.Int(at + 8);
+  p.status = s.Int(at + 9) == static_cast<int64_t>(PrintStatus::kFailed) ? PrintStatus::kFailed
+                                                                         : PrintStatus::kPrinted;
+  p.failure_reason = s.Text(at + 10);
+  return p;
 }
 
-constexpr char kPrintColumns[] =
-    "document_id, print_id, job_seq, revision, printer, copies, officer, actor, time";
+// A job's columns, then its failed print's (all NULL when it is not a retry).
+constexpr char kJobSelect[] =
+    "SELECT j.seq, j.document_id, j.desk, j.revision, j.reason, j.actor, j.time, "
+    "f.document_id, f.print_id, f.job_seq, f.revision, f.printer, f.copies, f.officer, f.actor, "
+    "f.time, f.status, f.failure_reason "
+    "FROM print_jobs j LEFT JOIN prints f ON j.retry_of <> '' AND f.document_id = j.document_id "
+    "AND f.print_id = j.retry_of ";
+constexpr int kJobColumnCount = 7;
 
-PrintRecord ReadPrint(const SqliteStatement& s) {
-  return {s.Text(0), s.Text(1),
-          s.Int(2),  static_cast<int>(s.Int(3)),
-          s.Text(4), static_cast<int>(s.Int(5)),
-          s.Text(6), s.Text(7),
-          s.Int(8)};
+PrintJob ReadJob(const SqliteStatement& s) {
+  PrintJob job{s.Int(0),  s.Text(1), s.Text(2), static_cast<int>(s.Int(3)),
+               s.Text(4), s.Text(5), s.Int(6),  std::nullopt};
+  if (!s.Text(kJobColumnCount + 1).empty()) job.last_failure = ReadPrint(s, kJobColumnCount);
+  return job;
 }
 
 }  // namespace
@@ -81,29 +127,41 @@ absl::Status BackfillPrintJobs(SqliteDb& db) {
 
 absl::StatusOr<PrintJob> InsertPrintJob(SqliteDb& db, const std::string& document_id,
                                         const std::string& reason, const std::string& actor,
-                                        int64_t time_ms) {
+                                        int64_t time_ms, const std::string& retry_of) {
   auto s = db.Prepare(
-      "INSERT INTO print_jobs (document_id, desk, revision, reason, actor, time) "
-      "SELECT id, desk, latest_revision, ?2, ?3, ?4 FROM documents WHERE id = ?1 "
-      "RETURNING seq, document_id, desk, revision, reason, actor, time");
+      "INSERT INTO print_jobs (document_id, desk, revision, reason, actor, time, retry_of) "
+      "SELECT id, desk, latest_revision, ?2, ?3, ?4, ?5 FROM documents WHERE id = ?1 "
+      "RETURNING seq");
   if (!s.ok()) return s.status();
-  s->Bind(1, document_id).Bind(2, reason).Bind(3, actor).Bind(4, time_ms);
+  s->Bind(1, document_id).Bind(2, reason).Bind(3, actor).Bind(4, time_ms).Bind(5, retry_of);
   absl::StatusOr<bool> row = s->Step();
   if (!row.ok()) return row.status();
   if (!*row) return Error(ErrorCode::kDocumentNotFound, "documents/" + document_id);
-  PrintJob job = ReadJob(*s);
+  const int64_t seq = s->Int(0);
   absl::StatusOr<bool> done = s->Step();
   if (!done.ok()) return done.status();
-  return job;
+  absl::StatusOr<std::optional<PrintJob>> job = SelectJob(db, seq);
+  if (!job.ok()) return job.status();
+  if (!job->has_value()) return Error(ErrorCode::kInternal, "print job vanished");
+  return **job;
+}
+
+absl::StatusOr<std::optional<PrintJob>> SelectJob(SqliteDb& db, int64_t sequence) {
+  auto s = db.Prepare(absl::StrCat(kJobSelect, "WHERE j.seq = ?1"));
+  if (!s.ok()) return s.status();
+  s->Bind(1, sequence);
+  absl::StatusOr<bool> row = s->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<PrintJob>();
+  return std::optional<PrintJob>(ReadJob(*s));
 }
 
 absl::StatusOr<std::vector<PrintJob>> SelectPendingJobs(SqliteDb& db, const std::string& desk,
                                                         int64_t after_sequence, int limit) {
-  auto s = db.Prepare(
-      absl::StrCat("SELECT j.seq, j.document_id, j.desk, j.revision, j.reason, j.actor, j.time "
-                   "FROM print_jobs j JOIN documents d ON d.id = j.document_id "
-                   "WHERE j.seq > ?1 AND (?2 = '' OR j.desk = ?2) AND d.state NOT IN ",
-                   kEnded, " AND ", kPending, " ORDER BY j.seq LIMIT ?3"));
+  auto s = db.Prepare(absl::StrCat(kJobSelect,
+                                   "JOIN documents d ON d.id = j.document_id "
+                                   "WHERE j.seq > ?1 AND (?2 = '' OR j.desk = ?2) AND d.state NOT IN ",
+                                   kEnded, " AND ", kPending, " ORDER BY j.seq LIMIT ?3"));
   if (!s.ok()) return s.status();
   s->Bind(1, after_sequence).Bind(2, desk).Bind(3, static_cast<int64_t>(limit));
   std::vector<PrintJob> out;
@@ -153,7 +211,7 @@ absl::StatusOr<std::optional<PrintRecord>> SelectPrint(SqliteDb& db, const std::
 
 absl::Status InsertPrint(SqliteDb& db, const PrintRecord& p) {
   auto s = db.Prepare(absl::StrCat("INSERT INTO prints (", kPrintColumns,
-                                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+                                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
   if (!s.ok()) return s.status();
   return s->Bind(1, p.document_id)
       .Bind(2, p.print_id)
@@ -164,6 +222,8 @@ absl::Status InsertPrint(SqliteDb& db, const PrintRecord& p) {
       .Bind(7, p.officer)
       .Bind(8, p.actor)
       .Bind(9, p.time_ms)
+      .Bind(10, static_cast<int64_t>(p.status))
+      .Bind(11, p.failure_reason)
       .Run();
 }
 

@@ -16,17 +16,25 @@ namespace taicho::store {
 // Its own tables, created with the rest of the schema (additive: older stores gain them on open).
 extern const char kPrintSchema[];
 
+// Columns added after the first print schema (print status and failure reason, a retry job's
+// failed print): added on open when missing, so stores made before them stay readable (their
+// prints read as printed). Idempotent; run at open after kPrintSchema.
+absl::Status MigratePrintSchema(SqliteDb& db);
+
 // Queues a first print for every SEALED document without a job: a store made before the queue
 // existed loses no document to print. Idempotent; run at open.
 absl::Status BackfillPrintJobs(SqliteDb& db);
 
 // Queues the document's latest revision (desk from the document); returns the job.
+// `retry_of`: the failed print this job offers again (empty for a first print or a reprint).
 absl::StatusOr<PrintJob> InsertPrintJob(SqliteDb& db, const std::string& document_id,
                                         const std::string& reason, const std::string& actor,
-                                        int64_t time_ms);
+                                        int64_t time_ms, const std::string& retry_of = "");
 
 absl::StatusOr<std::vector<PrintJob>> SelectPendingJobs(SqliteDb& db, const std::string& desk,
                                                         int64_t after_sequence, int limit);
+// The job (pending or not) with this sequence.
+absl::StatusOr<std::optional<PrintJob>> SelectJob(SqliteDb& db, int64_t sequence);
 // The newest pending job of the document (0 when none).
 absl::StatusOr<int64_t> NewestPendingJob(SqliteDb& db, const std::string& document_id);
 

@@ -400,6 +400,52 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  absl::StatusOr<PrintFailureOutcome> RecordPrintFailure(
+      const PrintRecord& failure, const std::vector<DocumentState>& allowed_from,
+      const HistoryEvent& event) override {
+    PrintFailureOutcome out;
+    absl::Status st = writes_.Run([&](SqliteDb& db) -> absl::Status {
+      absl::StatusOr<DocumentRecord> doc = GetDocumentIn(db, failure.document_id);
+      if (!doc.ok()) return doc.status();
+      auto known = SelectPrint(db, failure.document_id, failure.print_id);
+      if (!known.ok()) return known.status();
+      if (known->has_value()) {
+        out = PrintFailureOutcome{*std::move(doc), **known, PrintJob{}, false};
+        return absl::OkStatus();
+      }
+      if (std::find(allowed_from.begin(), allowed_from.end(), doc->state) == allowed_from.end()) {
+        return Error(ErrorCode::kTransitionInvalid,
+                     absl::StrCat("state ", static_cast<int>(doc->state)));
+      }
+      if (failure.revision != doc->latest_revision) {
+        return Error(ErrorCode::kTransitionInvalid,
+                     absl::StrCat("revision ", failure.revision, " is not the latest (",
+                                  doc->latest_revision, ")"));
+      }
+      absl::StatusOr<int64_t> newest = NewestPendingJob(db, failure.document_id);
+      if (!newest.ok()) return newest.status();
+      if (*newest == 0) {
+        return Error(ErrorCode::kTransitionInvalid, "no print is pending for this document");
+      }
+      absl::StatusOr<std::optional<PrintJob>> failed_job = SelectJob(db, *newest);
+      if (!failed_job.ok()) return failed_job.status();
+      PrintRecord recorded = failure;
+      recorded.status = PrintStatus::kFailed;
+      recorded.job_sequence = *newest;
+      if (absl::Status written = InsertPrint(db, recorded); !written.ok()) return written;
+      // The retry keeps the job's reason (a reprint stays a reprint) and names this failure.
+      absl::StatusOr<PrintJob> retry =
+          InsertPrintJob(db, failure.document_id, *failed_job ? (*failed_job)->reason : "",
+                         event.actor, event.time_ms, recorded.print_id);
+      if (!retry.ok()) return retry.status();
+      out = PrintFailureOutcome{*std::move(doc), recorded, *std::move(retry), true};
+      return InsertEvent(event);
+    });
+    if (!st.ok()) return st;
+    if (out.recorded) AnnounceJob(out.retry.sequence);  // committed: a woken watcher finds it
+    return out;
+  }
+
   absl::StatusOr<PrintJob> AddReprintJob(const std::string& document_id,
                                          const std::vector<DocumentState>& allowed_from,
                                          const std::string& reason,
@@ -800,6 +846,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir) {
   if (st.ok()) st = db->Exec(kRegisterSchema);
   if (st.ok()) st = AddWithdrawColumns(*db);
   if (st.ok()) st = db->Exec(kPrintSchema);
+  if (st.ok()) st = MigratePrintSchema(*db);
   if (st.ok()) st = BackfillPrintJobs(*db);
   if (st.ok()) st = SyncDirectory(dir);
   if (!st.ok()) return fail(st);

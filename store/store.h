@@ -28,6 +28,7 @@ using domain::DocumentRecord;
 using domain::DocumentState;
 using domain::HistoryEvent;
 using domain::PrintJob;
+using domain::PrintStatus;
 using domain::PrintRecord;
 using domain::RegisterEntry;
 using domain::RegisterState;
@@ -73,6 +74,13 @@ struct PrintOutcome {
   DocumentRecord document;
   PrintRecord print;
   bool recorded = false;  // false: this print id was already recorded (nothing changed)
+};
+
+struct PrintFailureOutcome {
+  DocumentRecord document;
+  PrintRecord failure;  // as recorded (or the earlier record of this print id)
+  PrintJob retry;       // the job offering the print again (sequence 0 when not recorded now)
+  bool recorded = false;
 };
 
 // Content-addressed files (the PDFs of revisions and prepared signatures).
@@ -205,12 +213,22 @@ class PrintQueue {
   // `max_wait_ms` (callers poll again then: another instance may have added one).
   virtual void WaitForPrintJobs(int64_t after_sequence, int64_t max_wait_ms) = 0;
   // Records a print, all or nothing. The same (document, print id) again returns the first
-  // record (recorded = false). Otherwise the document must be in one of `allowed_from` at
-  // `print.revision` as its latest revision, with a pending job (kTransitionInvalid); the print
-  // fulfils every job of the document up to now, the document moves to `to`, `event` is recorded.
+  // record (recorded = false; it may be a failure). Otherwise the document must be in one of
+  // `allowed_from` at `print.revision` as its latest revision, with a pending job
+  // (kTransitionInvalid); the print fulfils every job of the document up to now, the document moves
+  // to `to`, `event` is recorded.
   virtual absl::StatusOr<PrintOutcome> RecordPrint(const PrintRecord& print,
                                                    const std::vector<DocumentState>& allowed_from,
                                                    DocumentState to, const HistoryEvent& event) = 0;
+  // Records a print the printer did not finish (`failure.status` kFailed), all or nothing. The
+  // same (document, print id) again returns the first record (recorded = false). Otherwise the
+  // document must be in one of `allowed_from` at `failure.revision` as its latest revision, with
+  // a pending job (kTransitionInvalid); the failure closes the document's pending jobs, a new job
+  // (same reason, `last_failure` this failure) offers the print again, the document's state does
+  // not change, `event` is recorded.
+  virtual absl::StatusOr<PrintFailureOutcome> RecordPrintFailure(
+      const PrintRecord& failure, const std::vector<DocumentState>& allowed_from,
+      const HistoryEvent& event) = 0;
   // Queues a reprint of the document's latest revision, all or nothing: the document must be in
   // one of `allowed_from` (kTransitionInvalid); `event` is recorded.
   virtual absl::StatusOr<PrintJob> AddReprintJob(const std::string& document_id,

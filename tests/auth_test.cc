@@ -87,6 +87,7 @@ TEST(AuthPolicy, EveryOperationHasANameAndTheTableIsAsDocumented) {
       {kReadRegister, {kSealClerk, kAuditor, kIntake}},
       {kReadStatistics, {kAuditor, kIntake, kOperator}},
       {kWithdrawDocument, {kSealClerk, kIntake}},
+      {kReportPrintFailure, {kPrintStation}},
   };
   ASSERT_EQ(AllOperations().size(), expected.size());
   for (Operation op : AllOperations()) {

@@ -145,5 +145,111 @@ TEST(PrintQueueStore, PrintsAreIdempotentAndAReprintIsANewJob) {
   EXPECT_EQ(prints->size(), 2u);
 }
 
+TEST(PrintQueueStore, AFailedPrintKeepsTheStateAndQueuesTheJobAgain) {
+  auto opened = OpenSqliteStore(MakeTempDir("store-print-failure"));
+  ASSERT_TRUE(opened.ok());
+  Store& store = **opened;
+  const DocumentRecord sealed = Doc(1, DocumentState::kSealed, "Quầy 1");
+  Add(store, sealed);
+  auto job = store.AddReprintJob(sealed.id, kPrintable, "", {sealed.id, 5000, "a", "x", "", 0});
+  ASSERT_TRUE(job.ok()) << job.status();
+  PrintRecord failed = Print(sealed, "f1", 6000);
+  failed.status = PrintStatus::kFailed;
+  failed.failure_reason = "aborted: Paper jam (media-jam-error)";
+  int64_t retry_sequence = 0;
+  for (int i = 0; i < 2; ++i) {  // the same report again changes nothing
+    auto out = store.RecordPrintFailure(failed, kPrintable,
+                                        {sealed.id, 6000, "a", "print_failed", "jam", 1});
+    ASSERT_TRUE(out.ok()) << out.status();
+    EXPECT_EQ(out->recorded, i == 0);
+    EXPECT_EQ(out->document.state, DocumentState::kSealed);
+    EXPECT_EQ(out->failure.status, PrintStatus::kFailed);
+    EXPECT_EQ(out->failure.job_sequence, job->sequence);
+    if (i == 0) {
+      retry_sequence = out->retry.sequence;
+      EXPECT_GT(out->retry.sequence, job->sequence);
+      ASSERT_TRUE(out->retry.last_failure.has_value());
+      EXPECT_EQ(out->retry.last_failure->failure_reason, failed.failure_reason);
+    }
+  }
+  // Only the retry is pending; it names the failure.
+  auto pending = store.ListPrintJobs("", 0, 10);
+  ASSERT_TRUE(pending.ok());
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ((*pending)[0].sequence, retry_sequence);
+  ASSERT_TRUE((*pending)[0].last_failure.has_value());
+  EXPECT_EQ((*pending)[0].last_failure->print_id, "f1");
+  EXPECT_EQ((*pending)[0].last_failure->printer, "q");
+  // A print id reported failed stays failed (the record comes back as it was).
+  auto again = store.RecordPrint(Print(sealed, "f1", 7000), kPrintable, DocumentState::kIssued,
+                                 {sealed.id, 7000, "a", "printed", "", 1});
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->recorded);
+  EXPECT_EQ(again->print.status, PrintStatus::kFailed);
+  EXPECT_EQ(again->document.state, DocumentState::kSealed);
+  // A new attempt that completes fulfils the retry and issues the document.
+  auto printed = store.RecordPrint(Print(sealed, "p2", 8000), kPrintable, DocumentState::kIssued,
+                                   {sealed.id, 8000, "a", "printed", "", 1});
+  ASSERT_TRUE(printed.ok()) << printed.status();
+  EXPECT_EQ(printed->print.job_sequence, retry_sequence);
+  EXPECT_EQ(printed->document.state, DocumentState::kIssued);
+  auto prints = store.ListPrints(sealed.id);
+  ASSERT_TRUE(prints.ok());
+  ASSERT_EQ(prints->size(), 2u);
+  EXPECT_EQ((*prints)[0].status, PrintStatus::kFailed);
+  EXPECT_EQ((*prints)[1].status, PrintStatus::kPrinted);
+  pending = store.ListPrintJobs("", 0, 10);
+  ASSERT_TRUE(pending.ok());
+  EXPECT_TRUE(pending->empty());
+  // Nothing pending: a failure report without a job is refused.
+  PrintRecord late = failed;
+  late.print_id = "f3";
+  EXPECT_TRUE(HasCode(
+      store.RecordPrintFailure(late, kPrintable, {sealed.id, 9000, "a", "print_failed", "", 1})
+          .status(),
+      ErrorCode::kTransitionInvalid));
+}
+
+TEST(PrintQueueStore, AStoreFromBeforePrintStatusReadsItsPrintsAsPrinted) {
+  const std::string dir = MakeTempDir("store-print-status-upgrade");
+  const DocumentRecord sealed = Doc(1, DocumentState::kSealed, "Quầy 1");
+  {
+    auto store = OpenSqliteStore(dir);
+    ASSERT_TRUE(store.ok()) << store.status();
+    Add(**store, sealed);
+  }
+  // The tables as the first print queue made them, with one print and one pending reprint.
+  auto r = testing::Run(
+      "sqlite3 " + Quote(dir + "/taicho.db") +
+      " \"DROP TABLE print_jobs; DROP TABLE prints; "
+      "CREATE TABLE print_jobs (seq INTEGER PRIMARY KEY AUTOINCREMENT, document_id TEXT NOT NULL "
+      "REFERENCES documents (id), desk TEXT NOT NULL, revision INTEGER NOT NULL, reason TEXT NOT "
+      "NULL, actor TEXT NOT NULL, time INTEGER NOT NULL); "
+      "CREATE TABLE prints (document_id TEXT NOT NULL REFERENCES documents (id), print_id TEXT "
+      "NOT NULL, job_seq INTEGER NOT NULL, revision INTEGER NOT NULL, printer TEXT NOT NULL, "
+      "copies INTEGER NOT NULL, officer TEXT NOT NULL, actor TEXT NOT NULL, time INTEGER NOT "
+      "NULL, PRIMARY KEY (document_id, print_id)); "
+      "INSERT INTO print_jobs (document_id, desk, revision, reason, actor, time) VALUES ('" +
+      sealed.id + "', 'Quầy 1', 1, '', 'a', 2000); INSERT INTO prints VALUES ('" + sealed.id +
+      "', 'old', 1, 1, 'q', 1, 'o', 'a', 3000); "
+      "INSERT INTO print_jobs (document_id, desk, revision, reason, actor, time) VALUES ('" +
+      sealed.id + "', 'Quầy 1', 1, 'torn', 'a', 4000);\"");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (int open = 0; open < 2; ++open) {  // the migration runs at every open, once
+    auto store = OpenSqliteStore(dir);
+    ASSERT_TRUE(store.ok()) << store.status();
+    auto prints = (*store)->ListPrints(sealed.id);
+    ASSERT_TRUE(prints.ok()) << prints.status();
+    ASSERT_EQ(prints->size(), 1u);
+    EXPECT_EQ((*prints)[0].status, PrintStatus::kPrinted);
+    EXPECT_EQ((*prints)[0].failure_reason, "");
+    auto pending = (*store)->ListPrintJobs("", 0, 10);
+    ASSERT_TRUE(pending.ok()) << pending.status();
+    ASSERT_EQ(pending->size(), 1u);
+    EXPECT_EQ((*pending)[0].reason, "torn");
+    EXPECT_FALSE((*pending)[0].last_failure.has_value());
+  }
+}
+
 }  // namespace
 }  // namespace taicho::store

@@ -1,7 +1,7 @@
 // The print station over the wire: taichod as a real process with mutual TLS, the sample client
 // certificates for each role, real SoftHSM2 tokens for the officer's approval and the agency's
 // seal; WatchReady, MarkPrinted and RequestReprint, then `taicho print-station` printing into a
-// folder, killed and restarted.
+// folder, killed and restarted (through CUPS: print_cups_test.cc).
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -446,129 +446,7 @@ TEST_F(PrintStation, StationSurvivesTheServerRestarting) {
   }
 }
 
-// A private CUPS scheduler (Debian's cupsd) on a loopback port with its own configuration, and
-// a queue whose backend (a few lines of shell, below) writes each job into a folder. CUPS's own
-// file: device is not used: a raw queue (no PPD, no cups-filters) sends nothing to it.
-class PrivateCups {
- public:
-  // In its own directory that the scheduler's unprivileged user can enter (test temp dirs are
-  // private to root).
-  bool Start() {
-    char pattern[] = "/tmp/taicho-cups-XXXXXX";
-    if (mkdtemp(pattern) == nullptr) return false;
-    const std::string dir = pattern;
-    dir_ = dir;
-    std::filesystem::permissions(
-        dir, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
-                 std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
-                 std::filesystem::perms::others_exec);
-    port_ = 20000 + getpid() % 20000;
-    for (const char* sub : {"spool/tmp", "tmp", "state", "cache", "out", "bin/backend"}) {
-      std::filesystem::create_directories(dir + "/" + sub);
-    }
-    // The backend runs as the scheduler's unprivileged user when the scheduler runs as root.
-    std::filesystem::permissions(dir + "/out", std::filesystem::perms::all);
-    // The scheduler starts every backend through its own daemon/cups-exec.
-    std::filesystem::create_directory_symlink("/usr/lib/cups/daemon", dir + "/bin/daemon");
-    std::filesystem::create_directory_symlink("/usr/lib/cups/filter", dir + "/bin/filter");
-    Write(dir + "/bin/backend/taichofile",
-          "#!/bin/sh\n"
-          "if [ $# -eq 0 ]; then echo 'file taichofile \"Unknown\" \"folder\"'; exit 0; fi\n"
-          "dir=\"${DEVICE_URI#taichofile:}\"\n"
-          "if [ -n \"$6\" ]; then cat \"$6\"; else cat; fi > \"$dir/job-$1.tmp\" && "
-          "echo \"$4\" > \"$dir/job-$1.copies\" && mv \"$dir/job-$1.tmp\" \"$dir/job-$1.pdf\"\n");
-    std::filesystem::permissions(
-        dir + "/bin/backend/taichofile",
-        std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
-            std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
-            std::filesystem::perms::others_exec);
-    Write(dir + "/cupsd.conf", "Listen 127.0.0.1:" + std::to_string(port_) +
-                                   "\nWebInterface No\n<Location />\n Order allow,deny\n Allow "
-                                   "all\n</Location>\n<Policy default>\n <Limit All>\n  Order "
-                                   "deny,allow\n </Limit>\n</Policy>\n");
-    Write(dir + "/cups-files.conf",
-          "ServerRoot " + dir + "\nRequestRoot " + dir + "/spool\nTempDir " + dir +
-              "/tmp\nStateDir " + dir + "/state\nCacheDir " + dir + "/cache\nErrorLog " + dir +
-              "/error_log\nAccessLog " + dir + "/access_log\nPageLog " + dir +
-              "/page_log\nServerBin " + dir + "/bin\nDataDir /usr/share/cups\n");
-    auto r =
-        Sh("/usr/sbin/cupsd -f -c " + Quote(dir + "/cupsd.conf") + " -s " +
-           Quote(dir + "/cups-files.conf") + " > " + Quote(dir + "/stdout") + " 2>&1 & echo $!");
-    pid_ = std::atoi(r.output.c_str());
-    for (int i = 0; i < 100; ++i) {
-      if (Sh(Env() + "lpstat -r").output.find("is running") != std::string::npos) {
-        return Sh(Env() + "lpadmin -p desk -E -v taichofile:" + dir + "/out").exit_code == 0;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-  }
-  ~PrivateCups() {
-    if (pid_ > 0) {
-      // Not our child (started through the shell): wait for it to be gone before cleaning up,
-      // it writes its state on the way out.
-      kill(pid_, SIGTERM);
-      for (int i = 0; i < 100 && kill(pid_, 0) == 0; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
-    }
-    // Its last state file can land just after it stops answering; remove until gone.
-    std::error_code ec;
-    for (int i = 0; i < 20 && !dir_.empty() && std::filesystem::exists(dir_, ec); ++i) {
-      std::filesystem::remove_all(dir_, ec);
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  }
-  const std::string& dir() const { return dir_; }
-  std::string Env() const { return "CUPS_SERVER=127.0.0.1:" + std::to_string(port_) + " "; }
-  std::string log() const { return ReadFileBytes(dir_ + "/error_log"); }
-
- private:
-  static void Write(const std::string& path, const std::string& text) {
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-  }
-  std::string dir_;
-  int port_ = 0;
-  pid_t pid_ = -1;
-};
-
-TEST_F(PrintStation, StationPrintsThroughARealCupsQueue) {
-  if (access("/usr/sbin/cupsd", X_OK) != 0 || access("/usr/bin/lp", X_OK) != 0) {
-    GTEST_SKIP() << "cups-daemon / cups-client not installed (scripts/install-deps.sh)";
-  }
-  const std::string dir = MakeTempDir("cups");
-  PrivateCups cups;
-  ASSERT_TRUE(cups.Start()) << cups.log();
-  const std::string desk = "Quầy CUPS";
-  const v1::Document doc = Sealed(desk);
-  std::string command = StationCommand(process_->target(), desk, dir, 4);
-  command.replace(command.find("--out-dir"), std::string("--out-dir").size(), "--copies 2 --x");
-  command.replace(command.find("--x " + Quote(dir + "/out")),
-                  std::string("--x " + Quote(dir + "/out")).size(), "--printer desk");
-  auto r = Sh(cups.Env() + command + " 2>&1");
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  // lp returns once the scheduler has the job; the backend writes it shortly after.
-  std::vector<std::string> jobs;
-  for (int i = 0; i < 100 && jobs.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    for (const std::string& f : FilesIn(cups.dir() + "/out")) {
-      if (f.size() > 4 && f.substr(f.size() - 4) == ".pdf") jobs.push_back(f);
-    }
-  }
-  ASSERT_EQ(jobs.size(), 1u) << r.output << cups.log();
-  auto text = Sh("pdftotext " + Quote(jobs[0]) + " -");
-  EXPECT_NE(text.output.find("Bản in từ văn bản điện tử"), std::string::npos) << text.output;
-  // The backend is told the copies (argv[4]), as a printer would be.
-  EXPECT_EQ(ReadFileBytes(jobs[0].substr(0, jobs[0].size() - 4) + ".copies"), "2\n");
-  const v1::Document now = Get(doc.name());
-  EXPECT_EQ(now.state(), v1::Document::ISSUED);
-  ASSERT_EQ(CountHistory(now, "printed"), 1);
-  for (const v1::HistoryEvent& e : now.history()) {
-    if (e.action() == "printed") {
-      EXPECT_NE(e.detail().find("2 copies on desk"), std::string::npos) << e.detail();
-    }
-  }
-}
+// Printing through CUPS is tested in print_cups_test.cc.
 
 }  // namespace
 }  // namespace taicho

@@ -390,6 +390,14 @@ TEST_F(ServiceMtls, EachRoleCallsOnlyWhatItMay) {
         v1::Document out;
         return Finish(stub.WithdrawDocument(context.get(), request, &out), *context);
       }
+      case Operation::kReportPrintFailure: {
+        v1::ReportPrintFailureRequest request;
+        request.set_name("documents/00000000000000000000000000000000");
+        request.set_print_id("p-1");
+        request.set_copies(1);
+        v1::ReportPrintFailureResponse out;
+        return Finish(stub.ReportPrintFailure(context.get(), request, &out), *context);
+      }
     }
     return {};
   };

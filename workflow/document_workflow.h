@@ -146,6 +146,14 @@ struct PrintInput {
 };
 inline constexpr int kMaxCopies = 100;
 
+// A print the printer did not finish (workflow/document_printing.cc has the rules).
+struct PrintFailureInput {
+  PrintInput print;       // the attempt, as it was submitted
+  std::string job_state;  // "stopped", "aborted", "cancelled" (CUPS) or "timeout"
+  std::string reason;     // the printer's reason (at most kMaxFailureReason bytes; may be empty)
+};
+inline constexpr size_t kMaxFailureReason = 1024;
+
 // Limits on what a caller may send (bytes).
 inline constexpr size_t kMaxKeyLength = 128;  // dossier code, request id, desk, procedure
 inline constexpr size_t kMaxImageBytes = 2 * 1024 * 1024;
@@ -241,7 +249,13 @@ class DocumentWorkflow {
                                                             int64_t max_wait_ms);
   // Records a print: SEALED → ISSUED for the first, ISSUED stays ISSUED for a reprint asked for.
   // Idempotent on (document, print id).
+  // A print id reported failed is not a print: FAILED_PRECONDITION kTransitionInvalid.
   absl::StatusOr<store::PrintOutcome> MarkPrinted(const Caller& caller, const PrintInput& input);
+  // Records a print the printer did not finish: the document keeps its state (a SEALED one is
+  // not issued), the failure is in its prints and history, and a new job offers the print again
+  // with this failure. Idempotent on (document, print id).
+  absl::StatusOr<store::PrintFailureOutcome> ReportPrintFailure(const Caller& caller,
+                                                                const PrintFailureInput& input);
   // Queues a reprint of an ISSUED document; the reason (required) goes into the history.
   absl::StatusOr<store::PrintJob> RequestReprint(const Caller& caller, const std::string& id,
                                                  const std::string& reason);
