@@ -70,16 +70,19 @@ TEST(RegisterCsv, FormulaLikeCellsAreTextNotFormulas) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.typed);
-    const std::string csv = RegisterCsv({Entry(c.typed, c.typed)});
+    store::RegisterEntry entry = Entry(c.typed, c.typed);
+    entry.withdraw_reason = c.typed;  // a withdrawal's reason is typed by a person too
+    const std::string csv = RegisterCsv({entry});
     // Quoted and prefixed, in the bytes themselves.
     std::string quoted = "\"'";
     for (char ch : c.typed) quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
     quoted += "\"";
     EXPECT_NE(csv.find("," + quoted + ","), std::string::npos) << csv;
     const std::vector<std::string> fields = SecondRowFields(csv);
-    ASSERT_EQ(fields.size(), 13u) << ::testing::PrintToString(fields);
+    ASSERT_EQ(fields.size(), 15u) << ::testing::PrintToString(fields);
     EXPECT_EQ(fields[3], c.cell_as_read);   // Trích yếu nội dung (summary)
     EXPECT_EQ(fields[11], c.cell_as_read);  // Lý do bỏ số (void reason)
+    EXPECT_EQ(fields[13], c.cell_as_read);  // Lý do thu hồi (withdrawal reason)
   }
 }
 
@@ -87,7 +90,7 @@ TEST(RegisterCsv, FormulaLikeCellsAreTextNotFormulas) {
 TEST(RegisterCsv, OrdinaryCellsAreUnchanged) {
   const std::string csv = RegisterCsv({Entry("Về việc A = B, C-D @ E")});
   const std::vector<std::string> fields = SecondRowFields(csv);
-  ASSERT_EQ(fields.size(), 13u) << ::testing::PrintToString(fields);
+  ASSERT_EQ(fields.size(), 15u) << ::testing::PrintToString(fields);
   EXPECT_EQ(fields[0], "01/Q\\u0110-UBND");
   EXPECT_EQ(fields[1], "2026-12-04");
   EXPECT_EQ(fields[3], "V\\u1ec1 vi\\u1ec7c A = B, C-D @ E");

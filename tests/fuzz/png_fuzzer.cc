@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string png(reinterpret_cast<const char*>(data), size);
   PoDoFo::PdfMemDocument doc;
   try {
-    (void)taicho::pdf::LoadPngImage(doc, png);
+    (void)taicho::pdf::LoadPngImage(doc, png, /*cache=*/nullptr);
   } catch (const PoDoFo::PdfError&) {
   }
   return 0;
