@@ -71,7 +71,7 @@ enum class ErrorCode {
   kPdfTooManyRevisions,    // more incremental updates than the configured limit (max_revisions)
   kSignerNameMismatch,     // the signer named in the document is not the certificate's name
   kAgencyMismatch,         // the seal key does not belong to the document's issuing agency
-  kPrintFailed,            // the printer did not finish a print job (stopped, aborted, cancelled, timed out)
+  kPrintFailed,  // the printer did not finish a print job (stopped, aborted, cancelled, timed out)
 };
 
 // The stable code, e.g. "PIN_INCORRECT".

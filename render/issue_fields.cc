@@ -1,8 +1,7 @@
 #include "render/issue_fields.h"
 
-#include "vntime/vntime.h"
-
 #include "absl/strings/str_cat.h"
+#include "vntime/vntime.h"
 
 namespace taicho::render {
 

@@ -158,10 +158,11 @@ absl::StatusOr<std::optional<PrintJob>> SelectJob(SqliteDb& db, int64_t sequence
 
 absl::StatusOr<std::vector<PrintJob>> SelectPendingJobs(SqliteDb& db, const std::string& desk,
                                                         int64_t after_sequence, int limit) {
-  auto s = db.Prepare(absl::StrCat(kJobSelect,
-                                   "JOIN documents d ON d.id = j.document_id "
-                                   "WHERE j.seq > ?1 AND (?2 = '' OR j.desk = ?2) AND d.state NOT IN ",
-                                   kEnded, " AND ", kPending, " ORDER BY j.seq LIMIT ?3"));
+  auto s =
+      db.Prepare(absl::StrCat(kJobSelect,
+                              "JOIN documents d ON d.id = j.document_id "
+                              "WHERE j.seq > ?1 AND (?2 = '' OR j.desk = ?2) AND d.state NOT IN ",
+                              kEnded, " AND ", kPending, " ORDER BY j.seq LIMIT ?3"));
   if (!s.ok()) return s.status();
   s->Bind(1, after_sequence).Bind(2, desk).Bind(3, static_cast<int64_t>(limit));
   std::vector<PrintJob> out;
