@@ -20,6 +20,7 @@
 
 #include "gtest/gtest.h"
 #include "taicho/v1/document_service.grpc.pb.h"
+#include "tests/support/desk_calls.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/taichod_process.h"
 
@@ -30,16 +31,12 @@ using testing::GetSamplePki;
 using testing::MakeTempDir;
 using testing::Quote;
 using testing::ReadFileBytes;
-using testing::SignOnToken;
 
 namespace v1 = ::taicho::v1;
 using Stub = v1::DocumentService::Stub;
 
 testing::CommandResult Sh(const std::string& command) { return testing::Run(command); }
 std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + file; }
-
-const std::string kOfficerToken = "Nguyễn Văn An";
-const std::string kSealToken = "Con dấu UBND Châu Đức";
 
 std::unique_ptr<grpc::ClientContext> Context(int seconds = 60) {
   auto context = std::make_unique<grpc::ClientContext>();
@@ -213,57 +210,15 @@ class PrintCups : public ::testing::Test {
   }
 
   static std::unique_ptr<Stub> As(const std::string& client) {
-    grpc::SslCredentialsOptions options;
-    options.pem_root_certs = ReadFileBytes(Pki("root.pem"));
-    options.pem_private_key = ReadFileBytes(Pki(client + ".key"));
-    options.pem_cert_chain = ReadFileBytes(Pki(client + ".chain.pem"));
-    grpc::ChannelArguments arguments;
-    arguments.SetSslTargetNameOverride("localhost");
-    return v1::DocumentService::NewStub(
-        grpc::CreateCustomChannel(process_->target(), grpc::SslCredentials(options), arguments));
+    return testing::MtlsStub(process_->target(), client);
   }
 
   // A document created at `desk`, approved by the officer and sealed by the clerk.
   static v1::Document Sealed(const std::string& desk) {
     static int counter = 0;
-    v1::CreateDocumentRequest create;
-    create.set_request_id("req-1");
-    v1::Document* doc = create.mutable_document();
-    doc->set_kind("quyet-dinh-ubnd");
-    doc->set_dossier_code("HS-CUPS-" + std::to_string(++counter) + "-" + std::to_string(getpid()));
-    doc->set_procedure("1.001612");
-    doc->set_desk(desk);
-    *doc->mutable_data() = testing::SampleDocumentData();
-    v1::Document created;
-    auto context = Context();
-    grpc::Status status = As("client-intake")->CreateDocument(context.get(), create, &created);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    Sign(created.name(), v1::APPROVER, "client-officer-an", "officer-an", kOfficerToken);
-    return Sign(created.name(), v1::SEAL, "client-seal-clerk", "seal", kSealToken).document();
-  }
-
-  static v1::CompleteSignatureResponse Sign(const std::string& name, v1::SignatureRole role,
-                                            const std::string& client, const std::string& chain,
-                                            const std::string& token) {
-    auto stub = As(client);
-    v1::PrepareSignatureRequest prepare;
-    prepare.set_name(name);
-    prepare.set_role(role);
-    for (const std::string& der : testing::SampleChainDer(chain)) {
-      prepare.add_certificate_chain(der);
-    }
-    v1::PrepareSignatureResponse prepared;
-    auto context = Context();
-    grpc::Status status = stub->PrepareSignature(context.get(), prepare, &prepared);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    v1::CompleteSignatureRequest complete;
-    complete.set_session(prepared.session());
-    complete.set_signature_value(SignOnToken(token, prepared.to_be_signed()));
-    v1::CompleteSignatureResponse completed;
-    context = Context();
-    status = stub->CompleteSignature(context.get(), complete, &completed);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return completed;
+    return testing::SealedOverService(
+        process_->target(), desk,
+        "HS-CUPS-" + std::to_string(++counter) + "-" + std::to_string(getpid()));
   }
 
   static v1::Document Get(const std::string& name) {

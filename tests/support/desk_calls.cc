@@ -1,0 +1,84 @@
+#include "tests/support/desk_calls.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+
+#include "gtest/gtest.h"
+#include "tests/support/pki_fixture.h"
+#include "tests/support/taichod_process.h"
+
+namespace taicho::testing {
+namespace {
+
+namespace v1 = ::taicho::v1;
+
+const char kOfficerToken[] = "Nguyễn Văn An";
+const char kSealToken[] = "Con dấu UBND Châu Đức";
+
+std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + file; }
+
+std::unique_ptr<grpc::ClientContext> Context() {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  return context;
+}
+
+}  // namespace
+
+std::unique_ptr<v1::DocumentService::Stub> MtlsStub(const std::string& target,
+                                                    const std::string& client) {
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = ReadFileBytes(Pki("root.pem"));
+  options.pem_private_key = ReadFileBytes(Pki(client + ".key"));
+  options.pem_cert_chain = ReadFileBytes(Pki(client + ".chain.pem"));
+  grpc::ChannelArguments arguments;
+  arguments.SetSslTargetNameOverride("localhost");
+  return v1::DocumentService::NewStub(
+      grpc::CreateCustomChannel(target, grpc::SslCredentials(options), arguments));
+}
+
+v1::CompleteSignatureResponse SignOverService(const std::string& target, const std::string& name,
+                                              v1::SignatureRole role, const std::string& client,
+                                              const std::string& chain, const std::string& token) {
+  auto stub = MtlsStub(target, client);
+  v1::PrepareSignatureRequest prepare;
+  prepare.set_name(name);
+  prepare.set_role(role);
+  for (const std::string& der : SampleChainDer(chain)) prepare.add_certificate_chain(der);
+  v1::PrepareSignatureResponse prepared;
+  auto context = Context();
+  grpc::Status status = stub->PrepareSignature(context.get(), prepare, &prepared);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  v1::CompleteSignatureRequest complete;
+  complete.set_session(prepared.session());
+  complete.set_signature_value(SignOnToken(token, prepared.to_be_signed()));
+  v1::CompleteSignatureResponse completed;
+  context = Context();
+  status = stub->CompleteSignature(context.get(), complete, &completed);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return completed;
+}
+
+v1::Document SealedOverService(const std::string& target, const std::string& desk,
+                               const std::string& dossier_code) {
+  v1::CreateDocumentRequest create;
+  create.set_request_id("req-1");
+  v1::Document* doc = create.mutable_document();
+  doc->set_kind("quyet-dinh-ubnd");
+  doc->set_dossier_code(dossier_code);
+  doc->set_procedure("1.001612");
+  doc->set_desk(desk);
+  *doc->mutable_data() = SampleDocumentData();
+  v1::Document created;
+  auto context = Context();
+  grpc::Status status =
+      MtlsStub(target, "client-intake")->CreateDocument(context.get(), create, &created);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  SignOverService(target, created.name(), v1::APPROVER, "client-officer-an", "officer-an",
+                  kOfficerToken);
+  return SignOverService(target, created.name(), v1::SEAL, "client-seal-clerk", "seal", kSealToken)
+      .document();
+}
+
+}  // namespace taicho::testing

@@ -1,0 +1,28 @@
+// Calls a service test makes as the desk's clients would, over mutual TLS with the sample PKI's
+// client certificates (client-intake, client-officer-an, client-seal-clerk, client-auditor…).
+// Plain functions; each call opens its own channel. Failures are gtest expectations.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "taicho/v1/document_service.grpc.pb.h"
+
+namespace taicho::testing {
+
+// A stub to taichod at `target` (host:port) as the sample PKI's `client` ("client-intake").
+std::unique_ptr<::taicho::v1::DocumentService::Stub> MtlsStub(const std::string& target,
+                                                              const std::string& client);
+
+// Prepares `role`'s signature as `client` with the sample chain `chain`, signs the value on the
+// SoftHSM2 token labelled `token` and completes it.
+::taicho::v1::CompleteSignatureResponse SignOverService(
+    const std::string& target, const std::string& name, ::taicho::v1::SignatureRole role,
+    const std::string& client, const std::string& chain, const std::string& token);
+
+// The sample decision created at `desk` under `dossier_code`, approved by officer An on his token
+// and sealed by the clerk on the seal token: the document as the seal left it (SEALED).
+::taicho::v1::Document SealedOverService(const std::string& target, const std::string& desk,
+                                         const std::string& dossier_code);
+
+}  // namespace taicho::testing
