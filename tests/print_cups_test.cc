@@ -27,6 +27,7 @@
 namespace taicho {
 namespace {
 
+using testing::CallContext;
 using testing::GetSamplePki;
 using testing::MakeTempDir;
 using testing::Quote;
@@ -37,12 +38,6 @@ using Stub = v1::DocumentService::Stub;
 
 testing::CommandResult Sh(const std::string& command) { return testing::Run(command); }
 std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + file; }
-
-std::unique_ptr<grpc::ClientContext> Context(int seconds = 60) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
-  return context;
-}
 
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
@@ -225,7 +220,7 @@ class PrintCups : public ::testing::Test {
     v1::GetDocumentRequest request;
     request.set_name(name);
     v1::Document doc;
-    auto context = Context();
+    auto context = CallContext();
     grpc::Status status = As("client-auditor")->GetDocument(context.get(), request, &doc);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return doc;
@@ -259,7 +254,7 @@ class PrintCups : public ::testing::Test {
     v1::GetDeskStatisticsRequest request;
     request.set_desk(desk);
     v1::DeskStatistics stats;
-    auto context = Context();
+    auto context = CallContext();
     grpc::Status status = As("client-auditor")->GetDeskStatistics(context.get(), request, &stats);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return stats.total();

@@ -26,6 +26,7 @@
 namespace taicho {
 namespace {
 
+using testing::CallContext;
 using testing::GetSamplePki;
 using testing::MakeTempDir;
 using testing::Quote;
@@ -36,12 +37,6 @@ using Stub = v1::DocumentService::Stub;
 
 testing::CommandResult Sh(const std::string& command) { return testing::Run(command); }
 std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + file; }
-
-std::unique_ptr<grpc::ClientContext> Context(int seconds = 60) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
-  return context;
-}
 
 std::string CodeOf(const grpc::ClientContext& context) {
   const auto& trailers = context.GetServerTrailingMetadata();
@@ -111,7 +106,7 @@ class PrintStation : public ::testing::Test {
     request.set_printer("Quầy-1-HP");
     request.set_copies(2);
     request.set_officer("Trần Thị Bích");
-    auto context = Context();
+    auto context = CallContext();
     grpc::Status status = As(client)->MarkPrinted(context.get(), request, out);
     if (code) *code = CodeOf(*context);
     return status;
@@ -121,7 +116,7 @@ class PrintStation : public ::testing::Test {
     v1::GetDocumentRequest request;
     request.set_name(name);
     v1::Document doc;
-    auto context = Context();
+    auto context = CallContext();
     grpc::Status status = As("client-auditor")->GetDocument(context.get(), request, &doc);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return doc;
@@ -224,11 +219,11 @@ TEST_F(PrintStation, MarkPrintedTwiceIsOnePrintAndReprintNeedsAReason) {
   v1::RequestReprintRequest reprint;
   reprint.set_name(doc.name());
   v1::ReadyDocument job;
-  auto context = Context();
+  auto context = CallContext();
   status = stub->RequestReprint(context.get(), reprint, &job);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   reprint.set_reason("Bản in bị rách khi giao cho công dân");
-  context = Context();
+  context = CallContext();
   status = stub->RequestReprint(context.get(), reprint, &job);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(job.reprint_reason(), reprint.reason());
@@ -275,7 +270,7 @@ TEST_F(PrintStation, OnlyThePrintStationRoleMayWatchConfirmOrReprint) {
     v1::RequestReprintRequest reprint;
     reprint.set_name(doc.name());
     reprint.set_reason("x");
-    auto context = Context();
+    auto context = CallContext();
     EXPECT_EQ(stub->RequestReprint(context.get(), reprint, &ready).error_code(),
               grpc::StatusCode::PERMISSION_DENIED);
   }

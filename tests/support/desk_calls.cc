@@ -18,13 +18,13 @@ const char kSealToken[] = "Con dấu UBND Châu Đức";
 
 std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + file; }
 
-std::unique_ptr<grpc::ClientContext> Context() {
+}  // namespace
+
+std::unique_ptr<grpc::ClientContext> CallContext(int seconds) {
   auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
   return context;
 }
-
-}  // namespace
 
 std::unique_ptr<v1::DocumentService::Stub> MtlsStub(const std::string& target,
                                                     const std::string& client) {
@@ -47,14 +47,14 @@ v1::CompleteSignatureResponse SignOverService(const std::string& target, const s
   prepare.set_role(role);
   for (const std::string& der : SampleChainDer(chain)) prepare.add_certificate_chain(der);
   v1::PrepareSignatureResponse prepared;
-  auto context = Context();
+  auto context = CallContext();
   grpc::Status status = stub->PrepareSignature(context.get(), prepare, &prepared);
   EXPECT_TRUE(status.ok()) << status.error_message();
   v1::CompleteSignatureRequest complete;
   complete.set_session(prepared.session());
   complete.set_signature_value(SignOnToken(token, prepared.to_be_signed()));
   v1::CompleteSignatureResponse completed;
-  context = Context();
+  context = CallContext();
   status = stub->CompleteSignature(context.get(), complete, &completed);
   EXPECT_TRUE(status.ok()) << status.error_message();
   return completed;
@@ -71,7 +71,7 @@ v1::Document SealedOverService(const std::string& target, const std::string& des
   doc->set_desk(desk);
   *doc->mutable_data() = SampleDocumentData();
   v1::Document created;
-  auto context = Context();
+  auto context = CallContext();
   grpc::Status status =
       MtlsStub(target, "client-intake")->CreateDocument(context.get(), create, &created);
   EXPECT_TRUE(status.ok()) << status.error_message();

@@ -3,12 +3,17 @@
 // Plain functions; each call opens its own channel. Failures are gtest expectations.
 #pragma once
 
+#include <grpcpp/client_context.h>
+
 #include <memory>
 #include <string>
 
 #include "taicho/v1/document_service.grpc.pb.h"
 
 namespace taicho::testing {
+
+// A client context whose call gives up after `seconds`.
+std::unique_ptr<grpc::ClientContext> CallContext(int seconds = 60);
 
 // A stub to taichod at `target` (host:port) as the sample PKI's `client` ("client-intake").
 std::unique_ptr<::taicho::v1::DocumentService::Stub> MtlsStub(const std::string& target,
