@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/verify_local.h"
 #include "errors/error.h"
+#include "pades/baseline_level.h"
 #include "pades/pdf_verifier.h"
 
 namespace taicho::cli {
@@ -41,6 +42,10 @@ int RunLocalVerify(const LocalVerifyArgs& a, const revocation::StatusSource* onl
   if (!report.ok()) return Fail(report.status());
   const std::string text = a.json ? report->ToJson() + "\n" : report->ToText();
   std::fputs(text.c_str(), stdout);
+  if (!a.json && !report->signatures.empty()) {
+    std::printf("Mức PAdES của tài liệu / Document's PAdES level: %s\n",
+                pades::DocumentLevel(*report).c_str());
+  }
   return report->all_passed() ? 0 : 1;
 }
 

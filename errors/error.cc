@@ -157,6 +157,11 @@ constexpr std::array kEntries = {
           absl::StatusCode::kResourceExhausted, 3,
           "Tệp PDF có nhiều phiên bản (cập nhật gia tăng) hơn giới hạn cấu hình",
           "The PDF has more revisions (incremental updates) than the configured limit"},
+    Entry{ErrorCode::kCertUntrusted, "CERT_UNTRUSTED", absl::StatusCode::kFailedPrecondition, 4,
+          "Chứng thư số của người ký không được tin cậy (không dẫn tới chứng thư gốc đã cấu hình"
+          " hoặc không được phép ký)",
+          "The signer's certificate is not trusted (no chain to a configured root, or its key"
+          " usage does not allow signing)"},
     // Last: Find() falls back to it.
     Entry{ErrorCode::kInternal, "INTERNAL", absl::StatusCode::kInternal, 7, "Lỗi nội bộ",
           "Internal error"},

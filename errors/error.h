@@ -69,6 +69,8 @@ enum class ErrorCode {
   kKeyAlreadyActivated,    // ActivateKey on a key that is active (its PIN is not used)
   kStoreInsecure,          // the store's directory or database others than its owner could read
   kPdfTooManyRevisions,    // more incremental updates than the configured limit (max_revisions)
+  kCertUntrusted,  // the signer's certificate does not chain to a configured root, or its key
+                   // usage does not allow signing
 };
 
 // The stable code, e.g. "PIN_INCORRECT".
