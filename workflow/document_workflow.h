@@ -33,6 +33,7 @@
 #include "workflow/desk_statistics.h"
 #include "workflow/lifecycle.h"
 #include "workflow/pdf_upload.h"
+#include "workflow/signing_policy.h"
 
 namespace taicho::workflow {
 
@@ -51,6 +52,9 @@ struct WorkflowConfig {
   // The keys the server holds (not owned; must outlive the workflow); null: no server-side
   // signing (SealWithServerKey, ActivateKey: kKeyNotFound).
   keyring::KeyRing* keys = nullptr;
+  // Levels, TSAs, revocation sources and the certificate checks before signing
+  // (workflow/signing_policy.h). The default: B-B, no checks.
+  SigningPolicy signing;
 };
 
 struct CreateInput {
@@ -86,6 +90,8 @@ struct PrepareInput {
   double seal_diameter_mm = 0;  // 0: the default
   std::string reason;
   std::string location;
+  // The server key signing (SealWithServerKey sets it): its configured level applies.
+  std::string server_key;
 };
 
 // A seal with a key the server holds (SealWithServerKey): the key's configured seal image and
