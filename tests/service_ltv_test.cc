@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -271,6 +272,26 @@ TEST_F(ServiceLtv, OfficerAtBtAndSealAtBltaPassEveryChecker) {
   EXPECT_NE(history.find("approved: signed by"), std::string::npos) << history;
   EXPECT_NE(history.find("PAdES B-T"), std::string::npos) << history;
   EXPECT_NE(history.find("PAdES B-LTA"), std::string::npos) << history;
+
+  // Warm caches: a second document, same officer and seal, asks no responder again (every answer
+  // is still fresh) and the TSA once per time-stamp (the officer's, the seal's, the document's).
+  const int ocsp_before = services_.ocsp_requests();
+  const int crl_before = services_.crl_requests();
+  const int tsa_before = tsa_.requests();
+  const std::string second = Create(*stub, "HS-LTA-2");
+  call = Approve(*stub, second, &approved);
+  ASSERT_TRUE(call.status.ok()) << call.code << " " << call.status.error_message();
+  const auto start = std::chrono::steady_clock::now();
+  call = ActivateAndSeal(*stub, second, &sealed);
+  const auto seal_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
+  ASSERT_TRUE(call.status.ok()) << call.code << " " << call.status.error_message();
+  std::printf("B-LTA seal with warm caches (activation included): %lld ms\n",
+              static_cast<long long>(seal_ms));
+  EXPECT_EQ(services_.ocsp_requests(), ocsp_before);
+  EXPECT_EQ(services_.crl_requests(), crl_before);
+  EXPECT_EQ(tsa_.requests() - tsa_before, 3);
 }
 
 TEST_F(ServiceLtv, RevokedOrExpiredOfficerIsRefusedAtPrepare) {
@@ -297,6 +318,19 @@ TEST_F(ServiceLtv, RevokedOrExpiredOfficerIsRefusedAtPrepare) {
   v1::CompleteSignatureResponse approved;
   call = Approve(*stub, name, &approved);
   EXPECT_TRUE(call.status.ok()) << call.code << " " << call.status.error_message();
+}
+
+TEST_F(ServiceLtv, RespondersDownRefuseThePrepareWithRevocationUnavailable) {
+  Policy p = Working();
+  for (auto& rewrite : p.rewrites) rewrite.second = testing::UnusedLoopbackUrl();
+  Taichod server;
+  ASSERT_TRUE(server.Start(Config(p))) << server.log();
+  auto stub = server.Stub();
+  const std::string name = Create(*stub, "HS-LTA-OCSP-DOWN");
+  v1::PrepareSignatureResponse prepared;
+  Call call = Prepare(*stub, name, "officer-an", &prepared);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(call.code, "REVOCATION_UNAVAILABLE") << call.status.error_message();
 }
 
 TEST_F(ServiceLtv, TsaDownRefusesTheSealAndTheNumberIsARecordedGap) {
