@@ -40,12 +40,9 @@ int RunLocalVerify(const LocalVerifyArgs& a, const revocation::StatusSource* onl
   options.max_revisions = a.max_revisions;
   absl::StatusOr<pades::VerificationReport> report = pades::VerifyPdf(a.file, options);
   if (!report.ok()) return Fail(report.status());
-  const std::string text = a.json ? report->ToJson() + "\n" : report->ToText();
+  const std::string text =
+      a.json ? report->ToJson() + "\n" : report->ToText() + pades::LevelLine(*report);
   std::fputs(text.c_str(), stdout);
-  if (!a.json && !report->signatures.empty()) {
-    std::printf("Mức PAdES của tài liệu / Document's PAdES level: %s\n",
-                pades::DocumentLevel(*report).c_str());
-  }
   return report->all_passed() ? 0 : 1;
 }
 

@@ -39,4 +39,9 @@ std::string DocumentLevel(const VerificationReport& report) {
   return lowest < 0 ? "" : std::string(kLevels[lowest]);
 }
 
+std::string LevelLine(const VerificationReport& report) {
+  if (report.signatures.empty()) return "";
+  return "Mức PAdES của tài liệu / Document's PAdES level: " + DocumentLevel(report) + "\n";
+}
+
 }  // namespace taicho::pades

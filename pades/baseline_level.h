@@ -16,4 +16,8 @@ std::string SignatureLevel(const VerificationReport& report, size_t index);
 // The lowest level of the file's signatures (document time-stamps aside); "" when none.
 std::string DocumentLevel(const VerificationReport& report);
 
+// The line people read after the report's text (Vietnamese / English), "" without signatures:
+// taicho verify and the service's VerifyDocument text end with the same one.
+std::string LevelLine(const VerificationReport& report);
+
 }  // namespace taicho::pades

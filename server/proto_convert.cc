@@ -289,7 +289,7 @@ void FillHistory(const store::HistoryEvent& e, v1::HistoryEvent* out) {
 
 void FillReport(const pades::VerificationReport& report, v1::VerificationReport* out) {
   out->set_all_passed(report.all_passed());
-  out->set_text(report.ToText());
+  out->set_text(report.ToText() + pades::LevelLine(report));
   out->set_level(pades::DocumentLevel(report));
   for (size_t i = 0; i < report.signatures.size(); ++i) {
     const pades::SignatureReport& s = report.signatures[i];
