@@ -367,6 +367,33 @@ TEST_F(ServiceLtv, TsaDownRefusesTheSealAndTheNumberIsARecordedGap) {
   EXPECT_EQ(got.state(), v1::Document::APPROVED);
 }
 
+// A TSA answering with another nonce: the officer's completion is refused (TSA_RESPONSE_INVALID,
+// nothing stored, the document still a draft).
+TEST_F(ServiceLtv, WrongNonceFromTheTsaRefusesTheOfficersCompletion) {
+  testing::LocalTsaOptions options;
+  options.mode = "wrong-nonce";
+  LocalTsa wrong(options);
+  ASSERT_TRUE(wrong.started()) << wrong.log();
+  Policy p = Working();
+  p.tsa_url = wrong.url();
+  Taichod server;
+  ASSERT_TRUE(server.Start(Config(p))) << server.log();
+  auto stub = server.Stub();
+  const std::string name = Create(*stub, "HS-LTA-NONCE");
+  v1::CompleteSignatureResponse approved;
+  Call call = Approve(*stub, name, &approved);
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(call.code, "TSA_RESPONSE_INVALID") << call.status.error_message();
+  EXPECT_GE(wrong.requests(), 1);
+  v1::GetDocumentRequest get;
+  get.set_name(name);
+  v1::Document got;
+  auto context = Context();
+  ASSERT_TRUE(stub->GetDocument(context.get(), get, &got).ok());
+  EXPECT_EQ(got.state(), v1::Document::DRAFT);
+  EXPECT_EQ(got.revisions_size(), 1);
+}
+
 // One client, seals in a row with warm caches: B-B against B-LTA (printed, for the record; the
 // budget asserted is the round trips above). Every seal must succeed.
 TEST_F(ServiceLtv, SealLatencyAtBbAndAtBlta) {
