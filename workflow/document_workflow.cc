@@ -583,20 +583,17 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(const Caller& caller, 
       RaiseLevel(config_.signing, plan->level, signed_file.path(), raised_file.path());
   if (!raised.ok()) return plan->Abandon(store_, raised.status());
   if (hooks.computed) hooks.computed();
-  int64_t file_size = result->file_size;
-  absl::StatusOr<std::string> sha = absl::StatusOr<std::string>();
-  if (*raised) {
-    absl::StatusOr<int64_t> size = SizeOf(raised_file.path());
-    if (!size.ok()) return plan->Abandon(store_, size.status());
-    file_size = *size;
-    sha = store_.PutBlob(raised_file.path());
-  } else {
-    sha = store_.PutBlob(signed_file.path(), result->file_sha256);
-  }
+  // A raised file is stored as read back; a B-B/B-T one with the digest SignPdf computed.
+  absl::StatusOr<int64_t> file_size =
+      *raised ? SizeOf(raised_file.path()) : absl::StatusOr<int64_t>(result->file_size);
+  if (!file_size.ok()) return plan->Abandon(store_, file_size.status());
+  absl::StatusOr<std::string> sha = *raised
+                                        ? store_.PutBlob(raised_file.path())
+                                        : store_.PutBlob(signed_file.path(), result->file_sha256);
   if (!sha.ok()) return plan->Abandon(store_, sha.status());
 
   const store::RevisionRecord revision{plan->doc.id, plan->base.number + 1, step.purpose, *sha,
-                                       file_size,    plan->cert.subject,    plan->now};
+                                       *file_size,   plan->cert.subject,    plan->now};
   const store::HistoryEvent event{
       plan->doc.id,
       plan->now,
