@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/verify_local.h"
 #include "errors/error.h"
+#include "pades/baseline_level.h"
 #include "pades/pdf_verifier.h"
 
 namespace taicho::cli {
@@ -39,7 +40,8 @@ int RunLocalVerify(const LocalVerifyArgs& a, const revocation::StatusSource* onl
   options.max_revisions = a.max_revisions;
   absl::StatusOr<pades::VerificationReport> report = pades::VerifyPdf(a.file, options);
   if (!report.ok()) return Fail(report.status());
-  const std::string text = a.json ? report->ToJson() + "\n" : report->ToText();
+  const std::string text =
+      a.json ? report->ToJson() + "\n" : report->ToText() + pades::LevelLine(*report);
   std::fputs(text.c_str(), stdout);
   return report->all_passed() ? 0 : 1;
 }

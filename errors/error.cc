@@ -167,6 +167,11 @@ constexpr std::array kEntries = {
     Entry{ErrorCode::kPrintFailed, "PRINT_FAILED", absl::StatusCode::kUnavailable, 6,
           "Máy in không in xong lệnh in (dừng, hủy, lỗi hoặc quá thời gian chờ)",
           "The printer did not finish the print job (stopped, aborted, cancelled or timed out)"},
+    Entry{ErrorCode::kCertUntrusted, "CERT_UNTRUSTED", absl::StatusCode::kFailedPrecondition, 4,
+          "Chứng thư số của người ký không được tin cậy (không dẫn tới chứng thư gốc đã cấu hình"
+          " hoặc không được phép ký)",
+          "The signer's certificate is not trusted (no chain to a configured root, or its key"
+          " usage does not allow signing)"},
     // Last: Find() falls back to it.
     Entry{ErrorCode::kInternal, "INTERNAL", absl::StatusCode::kInternal, 7, "Lỗi nội bộ",
           "Internal error"},

@@ -72,6 +72,8 @@ enum class ErrorCode {
   kSignerNameMismatch,     // the signer named in the document is not the certificate's name
   kAgencyMismatch,         // the seal key does not belong to the document's issuing agency
   kPrintFailed,  // the printer did not finish a print job (stopped, aborted, cancelled, timed out)
+  kCertUntrusted,  // the signer's certificate does not chain to a configured root, or its key
+                   // usage does not allow signing
 };
 
 // The stable code, e.g. "PIN_INCORRECT".

@@ -73,6 +73,30 @@ echo "==========================================================================
 # (owned by the service user, mode 0600: taichod refuses anything looser).
 PKI="$OUT/pki"
 printf '123456' > "$OUT/seal.pin" && chmod 600 "$OUT/seal.pin"
+# Long-term signatures need a time-stamp authority and revocation services. Here, on loopback, the
+# project's test TSA (tests/support/tsa_server.py over `openssl ts -reply`, SAMPLE ONLY), OpenSSL's
+# own OCSP responder over the sample CA's database and the sample CRLs over HTTP; the sample
+# certificates name :18080/:18081, which taichod's url_rewrites map to the ports chosen here.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+mkdir -p "$OUT/tsa"
+python3 -u "$ROOT/tests/support/tsa_server.py" --workdir "$OUT/tsa" --port-file "$OUT/tsa.port" \
+  --signer "$PKI/tsa.pem" --inkey "$PKI/tsa.key" --chain "$PKI/subca.pem" > "$OUT/tsa.log" 2>&1 &
+TSA_PID=$!
+OCSP_PORT=$(free_port)
+(cd "$PKI" && exec openssl ocsp -index index.txt -port "$OCSP_PORT" -rsigner ocsp.pem -rkey ocsp.key \
+  -CA subca.pem -nmin 10 -ignore_err) > "$OUT/ocsp.log" 2>&1 &
+OCSP_PID=$!
+CRL_PORT=$(free_port)
+(cd "$PKI" && exec python3 -u -m http.server --bind 127.0.0.1 "$CRL_PORT") > "$OUT/crl.log" 2>&1 &
+CRL_PID=$!
+trap 'kill $TSA_PID $OCSP_PID $CRL_PID 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  [[ -s "$OUT/tsa.port" ]] && grep -q "waiting for OCSP client" "$OUT/ocsp.log" 2>/dev/null &&
+    python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$CRL_PORT),1)" 2>/dev/null && break
+  sleep 0.1
+done
+TSA_URL="http://127.0.0.1:$(cat "$OUT/tsa.port")/"
+echo "TSA: $TSA_URL  OCSP: http://127.0.0.1:$OCSP_PORT  CRL: http://127.0.0.1:$CRL_PORT"
 cat > "$OUT/taichod.toml" <<TOML
 listen = "127.0.0.1:0"
 store_dir = "$OUT/store"
@@ -82,6 +106,17 @@ port_file = "$OUT/taichod.port"
 cert = "$PKI/tls-server.chain.pem"
 key = "$PKI/tls-server.key"
 client_ca = "$PKI/root.pem"
+[signing]
+# The officer's signature time-stamped (B-T), the seal issued at B-LTA (time-stamp, DSS, document
+# time-stamp); certificates checked against the roots and OCSP/CRL before signing.
+officer_level = "B-T"
+seal_level = "B-LTA"
+tsa_urls = ["$TSA_URL"]
+tsa_trust = "$PKI/ca-bundle.pem"
+roots = "$PKI/ca-bundle.pem"
+url_rewrites = ["http://127.0.0.1:18080/ocsp=http://127.0.0.1:$OCSP_PORT",
+                "http://127.0.0.1:18081=http://127.0.0.1:$CRL_PORT"]
+when_unavailable = "refuse"
 [keys.seal]
 module = "$MODULE"
 token_label = "Con dấu UBND Châu Đức"
@@ -94,7 +129,7 @@ agency = "ỦY BAN NHÂN DÂN XÃ LONG PHƯỚC"
 TOML
 "$ROOT/build/server/taichod" --config "$OUT/taichod.toml" > "$OUT/taichod.log" 2>&1 &
 TAICHOD_PID=$!
-trap 'kill $TAICHOD_PID 2>/dev/null || true' EXIT
+trap 'kill $TAICHOD_PID $TSA_PID $OCSP_PID $CRL_PID 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [[ -s "$OUT/taichod.port" ]] && break; sleep 0.1; done
 SERVER="127.0.0.1:$(cat "$OUT/taichod.port")"
 echo "taichod: $SERVER (mTLS; nhật ký / log: $OUT/taichod.log)"
@@ -124,11 +159,13 @@ echo "== 4. Trạm in tại quầy: kiểm tra, in bản in có dấu chuyển �
 ls "$OUT/ban-in"
 
 echo
-echo "== 5. Kiểm tra bản gốc điện tử / verify the electronic original"
+echo "== 5. Kiểm tra bản gốc điện tử, ngoại tuyến (dữ liệu xác thực trong DSS), mức B-LTA /"
+echo "   verify the electronic original offline (validation data from its DSS): PAdES B-LTA"
 /usr/bin/python3 "$ROOT/scripts/one_stop_shop.py" --target "$SERVER" --pki "$PKI" \
   download "$DOC" "$OUT/ban-goc.pdf"
 pdfsig -nssdir "sql:$OUT/nss" "$OUT/ban-goc.pdf"
-"$TAICHO" verify "$OUT/ban-goc.pdf" --trust "$PKI/ca-bundle.pem" | tail -4
+"$TAICHO" verify "$OUT/ban-goc.pdf" --trust "$PKI/ca-bundle.pem" | tail -5
+"$TAICHO" verify "$OUT/ban-goc.pdf" --trust "$PKI/ca-bundle.pem" | grep -q "PAdES level: B-LTA"
 pdftotext -f 1 -l 1 -layout "$OUT/ban-goc.pdf" - | grep -m1 "Số:"
 
 echo

@@ -164,6 +164,25 @@ int Serve(const Flags& flags) {
     return taicho::ExitCodeOf(st);
   }
   config.keys = &keys;
+  // The signing policy ([signing]): its own revocation cache, so the answers the checks before
+  // signing fetch are the ones the DSS then carries.
+  taicho::revocation::RevocationCache signing_cache;
+  absl::StatusOr<taicho::workflow::SigningPolicy> signing =
+      taicho::server::MakeSigningPolicy(flags, &signing_cache);
+  if (!signing.ok()) {
+    spdlog::error("{}", std::string(signing.status().message()));
+    return taicho::ExitCodeOf(signing.status());
+  }
+  config.signing = *std::move(signing);
+  if (!flags.signing) {
+    spdlog::warn(
+        "no [signing] table: signatures are PAdES B-B (no time-stamp, no revocation "
+        "data) and certificates are not checked before signing");
+  } else {
+    spdlog::info("signing: officer PAdES {}, seal PAdES {}, {} TSA(s), certificates checked",
+                 taicho::workflow::LevelName(config.signing.officer_level),
+                 taicho::workflow::LevelName(config.signing.seal_level), flags.tsa_urls.size());
+  }
   taicho::workflow::DocumentWorkflow workflow(**store, config);
   // One per core and one more by default: the gate covers a seal's computing only (planning and
   // storing it, which wait for the store and the disk, are outside), and the extra one fills a

@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "errors/error.h"
+#include "pades/baseline_level.h"
 #include "render/document_data.h"
 
 namespace taicho::server {
@@ -288,9 +289,12 @@ void FillHistory(const store::HistoryEvent& e, v1::HistoryEvent* out) {
 
 void FillReport(const pades::VerificationReport& report, v1::VerificationReport* out) {
   out->set_all_passed(report.all_passed());
-  out->set_text(report.ToText());
-  for (const pades::SignatureReport& s : report.signatures) {
+  out->set_text(report.ToText() + pades::LevelLine(report));
+  out->set_level(pades::DocumentLevel(report));
+  for (size_t i = 0; i < report.signatures.size(); ++i) {
+    const pades::SignatureReport& s = report.signatures[i];
     v1::SignatureReport* r = out->add_signatures();
+    r->set_level(pades::SignatureLevel(report, i));
     r->set_field_name(s.field_name);
     r->set_sub_filter(s.sub_filter);
     r->set_signing_time(s.signing_time);

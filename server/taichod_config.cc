@@ -3,12 +3,15 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "errors/error.h"
 #include "pades/pdf_verifier.h"
+#include "signer/certificate_info.h"
 
 namespace taicho::server {
 namespace {
@@ -105,7 +108,7 @@ bool ValidKeyName(std::string_view name) {
 }
 
 void ReadKey(Reader& reader, const std::string& name, const toml::node& node,
-             std::vector<keyring::KeyConfig>* keys) {
+             std::vector<keyring::KeyConfig>* keys, std::map<std::string, std::string>* levels) {
   const std::string where = absl::StrCat("keys.", name, ".");
   const toml::table* table = node.as_table();
   if (table == nullptr) {
@@ -117,8 +120,13 @@ void ReadKey(Reader& reader, const std::string& name, const toml::node& node,
   }
   reader.OnlyKnown(*table,
                    {"module", "token_label", "token_serial", "key_label", "key_id", "chain",
-                    "pin_file", "seal_image", "seal_diameter_mm", "pss", "sessions", "agency"},
+                    "pin_file", "seal_image", "seal_diameter_mm", "pss", "sessions", "agency", "level"},
                    where);
+  if (table->get("level") != nullptr) {
+    std::string level;
+    reader.Get(*table, "level", &level, where);
+    (*levels)[name] = level;
+  }
   keyring::KeyConfig key;
   key.name = name;
   reader.Get(*table, "module", &key.module, where);
@@ -145,6 +153,82 @@ void ReadKey(Reader& reader, const std::string& name, const toml::node& node,
   keys->push_back(std::move(key));
 }
 
+// [signing] and keys.NAME.level: known levels, a TSA for every level that needs one, roots to
+// check signers against, and an outage behaviour this version implements.
+void ReadSigning(Reader& reader, const toml::table& root, TaichodOptions& o) {
+  const toml::node* node = root.get("signing");
+  if (node != nullptr) {
+    const toml::table* signing = node->as_table();
+    if (signing == nullptr) {
+      reader.Problem(*node, "'signing' must be a table");
+      return;
+    }
+    o.signing = true;
+    const std::string w = "signing.";
+    reader.OnlyKnown(
+        *signing,
+        {"officer_level", "seal_level", "tsa_urls", "tsa_trust", "tsa_timeout_seconds", "roots",
+         "ocsp_url", "url_rewrites", "revocation_timeout_seconds", "when_unavailable"},
+        w);
+    reader.Get(*signing, "officer_level", &o.officer_level, w);
+    reader.Get(*signing, "seal_level", &o.seal_level, w);
+    reader.Get(*signing, "tsa_urls", &o.tsa_urls, w);
+    reader.Get(*signing, "tsa_trust", &o.tsa_trust, w);
+    reader.Get(*signing, "tsa_timeout_seconds", &o.tsa_timeout_seconds, w, 1, 600);
+    reader.Get(*signing, "roots", &o.signing_roots, w);
+    reader.Get(*signing, "ocsp_url", &o.signing_ocsp_url, w);
+    reader.Get(*signing, "url_rewrites", &o.signing_url_rewrites, w);
+    reader.Get(*signing, "revocation_timeout_seconds", &o.signing_revocation_timeout_seconds, w, 1,
+               300);
+    reader.Get(*signing, "when_unavailable", &o.when_unavailable, w);
+    if (o.when_unavailable != "refuse") {
+      const toml::node* at = signing->get("when_unavailable");
+      reader.Problem(at ? *at : *node,
+                     "'signing.when_unavailable' must be \"refuse\" (issuing below the level and "
+                     "upgrading later is not implemented yet)");
+    }
+  }
+  bool needs_tsa = false;
+  auto check = [&](const std::string& level, const std::string& key, const toml::node& at) {
+    std::optional<workflow::PadesLevel> parsed = workflow::ParseLevel(level);
+    if (!parsed) {
+      reader.Problem(at,
+                     absl::StrCat("'", key, "' must be \"B-B\", \"B-T\", \"B-LT\" or \"B-LTA\""));
+      return;
+    }
+    needs_tsa = needs_tsa || *parsed >= workflow::PadesLevel::kBT;
+  };
+  if (node != nullptr) {
+    const toml::table& signing = *node->as_table();
+    check(o.officer_level, "signing.officer_level",
+          signing.get("officer_level") ? *signing.get("officer_level") : *node);
+    check(o.seal_level, "signing.seal_level",
+          signing.get("seal_level") ? *signing.get("seal_level") : *node);
+  }
+  const toml::table* keys = root.get("keys") ? root.get("keys")->as_table() : nullptr;
+  for (const auto& [name, level] : o.key_levels) {
+    const toml::node* key = keys ? keys->get(name) : nullptr;
+    if (key == nullptr) continue;
+    const toml::node& at =
+        key->as_table() && key->as_table()->get("level") ? *key->as_table()->get("level") : *key;
+    if (node == nullptr) {
+      reader.Problem(at, absl::StrCat("'keys.", name, ".level' needs a [signing] table"));
+      continue;
+    }
+    check(level, absl::StrCat("keys.", name, ".level"), at);
+  }
+  if (node == nullptr) return;
+  if (needs_tsa && (o.tsa_urls.empty() || o.tsa_trust.empty())) {
+    reader.Problem(*node,
+                   "B-T and above need 'signing.tsa_urls' (at least one) and 'signing.tsa_trust'");
+  }
+  if (o.signing_roots.empty() && o.trust.empty()) {
+    reader.Problem(*node,
+                   "'signing.roots' (or the top-level 'trust') is required: the roots "
+                   "signers' certificates must chain to");
+  }
+}
+
 }  // namespace
 
 absl::Status LoadConfigFile(const std::string& path, TaichodOptions* options) {
@@ -161,7 +245,7 @@ absl::Status LoadConfigFile(const std::string& path, TaichodOptions* options) {
                    {"listen", "store_dir", "kinds_dir", "font_dir", "trust", "insecure_local",
                     "max_receive_mb", "max_upload_mb", "max_concurrent_uploads", "max_revisions",
                     "session_ttl_seconds", "seal_concurrency", "shutdown_grace_seconds",
-                    "port_file", "log_format", "tls", "verify", "keys"},
+                    "port_file", "log_format", "tls", "verify", "keys", "signing"},
                    "");
   TaichodOptions& o = *options;
   reader.Get(root, "listen", &o.listen, "");
@@ -209,15 +293,60 @@ absl::Status LoadConfigFile(const std::string& path, TaichodOptions* options) {
   if (const toml::node* node = root.get("keys")) {
     if (const toml::table* keys = node->as_table()) {
       o.keys.clear();
-      for (const auto& [name, key] : *keys) ReadKey(reader, std::string(name.str()), key, &o.keys);
+      for (const auto& [name, key] : *keys) {
+        ReadKey(reader, std::string(name.str()), key, &o.keys, &o.key_levels);
+      }
     } else {
       reader.Problem(*node, "'keys' must be a table of [keys.NAME] tables");
     }
   }
+  ReadSigning(reader, root, o);
   if (!reader.problems().empty()) {
     return Error(ErrorCode::kConfigInvalid, absl::StrJoin(reader.problems(), "; "));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<workflow::SigningPolicy> MakeSigningPolicy(const TaichodOptions& o,
+                                                          revocation::RevocationCache* cache) {
+  workflow::SigningPolicy policy;
+  if (!o.signing) return policy;
+  auto invalid = [](const absl::Status& st, const std::string& what) {
+    return Error(ErrorCode::kConfigInvalid, absl::StrCat(what, ": ", st.message()));
+  };
+  policy.officer_level = workflow::ParseLevel(o.officer_level).value_or(workflow::PadesLevel::kBT);
+  policy.seal_level = workflow::ParseLevel(o.seal_level).value_or(workflow::PadesLevel::kBLTA);
+  for (const auto& [name, level] : o.key_levels) {
+    policy.key_levels[name] = workflow::ParseLevel(level).value_or(policy.seal_level);
+  }
+  const std::string roots_file = o.signing_roots.empty() ? o.trust : o.signing_roots;
+  absl::StatusOr<std::vector<Bytes>> roots = signer::ReadCertificates(roots_file);
+  if (!roots.ok()) return invalid(roots.status(), "signing.roots " + roots_file);
+  if (roots->empty()) return Error(ErrorCode::kConfigInvalid, "signing.roots: no certificate");
+  policy.roots = *std::move(roots);
+  absl::StatusOr<revocation::RevocationPolicy> revocation =
+      revocation::PolicyFromSettings(std::chrono::seconds(o.signing_revocation_timeout_seconds),
+                                     o.signing_ocsp_url, o.signing_url_rewrites);
+  if (!revocation.ok()) return invalid(revocation.status(), "signing.url_rewrites");
+  policy.revocation =
+      std::make_shared<const revocation::RevocationClient>(*std::move(revocation), cache);
+  if (!o.tsa_urls.empty()) {
+    std::ifstream in(o.tsa_trust, std::ios::binary);
+    std::string anchors((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) {
+      return Error(ErrorCode::kConfigInvalid, "signing.tsa_trust: cannot read " + o.tsa_trust);
+    }
+    tsa::TsaPolicy tsa;
+    tsa.urls = o.tsa_urls;
+    tsa.attempt_timeout = std::chrono::seconds(o.tsa_timeout_seconds);
+    tsa.overall_timeout = std::chrono::seconds(o.tsa_timeout_seconds * 2);
+    tsa.when_unavailable = tsa::WhenUnavailable::kFail;  // when_unavailable = "refuse"
+    tsa.trust.trust_anchors_pem = std::move(anchors);
+    absl::StatusOr<tsa::TsaClient> client = tsa::TsaClient::Create(std::move(tsa));
+    if (!client.ok()) return invalid(client.status(), "signing.tsa_urls / tsa_trust");
+    policy.tsa = std::make_shared<const tsa::TsaClient>(*std::move(client));
+  }
+  return policy;
 }
 
 }  // namespace taicho::server

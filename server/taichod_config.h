@@ -3,12 +3,16 @@
 // before.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "keyring/key_ring.h"
 #include "render/document_kind.h"
+#include "revocation/revocation_client.h"
+#include "workflow/signing_policy.h"
 
 namespace taicho::server {
 
@@ -43,11 +47,30 @@ struct TaichodOptions {
   int shutdown_grace_seconds = 10;
   std::string log_format = "text";       // "text" or "json" (one object a line)
   std::vector<keyring::KeyConfig> keys;  // [keys.NAME] tables; only from the file
+  // [signing] (workflow/signing_policy.h); absent: every signature at B-B, nothing checked.
+  bool signing = false;
+  std::string officer_level = "B-T";
+  std::string seal_level = "B-LTA";
+  std::map<std::string, std::string> key_levels;  // keys.NAME.level
+  std::vector<std::string> tsa_urls;
+  std::string tsa_trust;  // PEM roots the TSAs' certificates must chain to
+  int tsa_timeout_seconds = 30;
+  std::string signing_roots;  // PEM roots signers must chain to; default: `trust`
+  std::string signing_ocsp_url;
+  std::vector<std::string> signing_url_rewrites;
+  int signing_revocation_timeout_seconds = 10;
+  std::string when_unavailable = "refuse";
 };
 
 // Reads the TOML file at `path` over `options` (keys absent from the file keep their value).
 // kConfigInvalid naming the file, line and problem for a syntax error, an unknown key, a value of
 // the wrong type or out of range; every problem is listed, not only the first.
 absl::Status LoadConfigFile(const std::string& path, TaichodOptions* options);
+
+// The signing policy the options ask for, its TSA and revocation clients made (the latter with
+// `cache`, not owned, which must outlive the policy). kConfigInvalid for an unreadable roots file,
+// an unusable TSA URL or URL rewrite.
+absl::StatusOr<workflow::SigningPolicy> MakeSigningPolicy(const TaichodOptions& options,
+                                                          revocation::RevocationCache* cache);
 
 }  // namespace taicho::server

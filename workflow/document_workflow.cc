@@ -305,6 +305,7 @@ struct DocumentWorkflow::SigningPlan {
   std::string signing_id;  // the session's id, or the one-step signature's
   // The seal step issues: number and date allocated now, written in the same update as the seal.
   std::optional<IssueAllocation> issue;
+  PadesLevel level = PadesLevel::kBB;  // what the signing policy asks of this signature
   int64_t now = 0;
 
   // From the allocation on, a failure leaves the allocated number as a recorded gap, never
@@ -389,6 +390,18 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Calle
     absl::Status st = pdf::CheckAppearanceSpec(options.appearance);
     if (!st.ok()) return st;
   }
+
+  // The signer's certificate is checked before anything is allocated or written: a revoked,
+  // expired or untrusted one costs no register number.
+  if (absl::Status st = CheckSignerCertificate(config_.signing, in.chain, plan.now / 1000);
+      !st.ok()) {
+    return st;
+  }
+  plan.level = in.server_key.empty() ? config_.signing.LevelFor(in.role == SignatureRole::kSeal)
+                                     : config_.signing.SealLevel(in.server_key);
+  // B-T and above: the signature value is time-stamped here, server-side (the officer's
+  // workstation needs no way out); the policy refuses when no TSA answers.
+  if (plan.level >= PadesLevel::kBT) options.tsa = config_.signing.tsa.get();
 
   plan.signing_id = RandomId();
   if (in.role == SignatureRole::kSeal) {
@@ -512,14 +525,22 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const Caller& caller,
   if (!prepared_path.ok()) return prepared_path.status();
   prepared->prepared_pdf = *prepared_path;
 
+  const PadesLevel level =
+      config_.signing.LevelFor(session->purpose == store::RevisionPurpose::kSeal);
   ScratchFile signed_file(Scratch(".pdf"));
   absl::StatusOr<pades::SignResult> result =
-      pades::CompleteSignature(*prepared, signature_value, signed_file.path(), /*tsa=*/nullptr,
+      pades::CompleteSignature(*prepared, signature_value, signed_file.path(),
+                               level >= PadesLevel::kBT ? config_.signing.tsa.get() : nullptr,
                                pdf::Durability::kAtomicOnly);  // PutBlob fsyncs it
   if (!result.ok()) return result.status();
-  absl::StatusOr<int64_t> size = SizeOf(signed_file.path());
+  ScratchFile raised_file(Scratch(".pdf"));
+  absl::StatusOr<bool> raised =
+      RaiseLevel(config_.signing, level, signed_file.path(), raised_file.path());
+  if (!raised.ok()) return raised.status();
+  const std::string& final_path = *raised ? raised_file.path() : signed_file.path();
+  absl::StatusOr<int64_t> size = SizeOf(final_path);
   if (!size.ok()) return size.status();
-  absl::StatusOr<std::string> sha = store_.PutBlob(signed_file.path());
+  absl::StatusOr<std::string> sha = store_.PutBlob(final_path);
   if (!sha.ok()) return sha.status();
 
   const RoleStep& step =
@@ -528,7 +549,11 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const Caller& caller,
   const store::RevisionRecord revision{
       doc->id, session->base_revision + 1, session->purpose, *sha, *size, session->signer, now};
   const store::HistoryEvent event{
-      doc->id,        now, caller.actor, step.action, absl::StrCat("signed by ", session->signer),
+      doc->id,
+      now,
+      caller.actor,
+      step.action,
+      absl::StrCat("signed by ", session->signer, ", PAdES ", LevelName(level)),
       revision.number};
   absl::StatusOr<store::DocumentRecord> updated =
       store_.CompleteSession(session_id, revision, event);
@@ -558,18 +583,31 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(const Caller& caller, 
   absl::StatusOr<pades::SignResult> result =
       pades::SignPdf(plan->base_path, signed_file.path(), key, plan->options);
   if (!result.ok()) return plan->Abandon(store_, result.status());
+  // B-LT / B-LTA: the DSS (and the document time-stamp) in their own updates; a responder or
+  // TSA that does not answer fails the seal (the number becomes a recorded gap).
+  ScratchFile raised_file(Scratch(".pdf"));
+  absl::StatusOr<bool> raised =
+      RaiseLevel(config_.signing, plan->level, signed_file.path(), raised_file.path());
+  if (!raised.ok()) return plan->Abandon(store_, raised.status());
   if (hooks.computed) hooks.computed();
-  absl::StatusOr<std::string> sha = store_.PutBlob(signed_file.path(), result->file_sha256);
+  // A raised file is stored as read back; a B-B/B-T one with the digest SignPdf computed.
+  absl::StatusOr<int64_t> file_size =
+      *raised ? SizeOf(raised_file.path()) : absl::StatusOr<int64_t>(result->file_size);
+  if (!file_size.ok()) return plan->Abandon(store_, file_size.status());
+  absl::StatusOr<std::string> sha = *raised
+                                        ? store_.PutBlob(raised_file.path())
+                                        : store_.PutBlob(signed_file.path(), result->file_sha256);
   if (!sha.ok()) return plan->Abandon(store_, sha.status());
 
-  const store::RevisionRecord revision{plan->doc.id,      plan->base.number + 1, step.purpose, *sha,
-                                       result->file_size, plan->cert.subject,    plan->now};
-  const store::HistoryEvent event{plan->doc.id,
-                                  plan->now,
-                                  caller.actor,
-                                  step.action,
-                                  absl::StrCat("signed by ", plan->cert.subject),
-                                  revision.number};
+  const store::RevisionRecord revision{plan->doc.id, plan->base.number + 1, step.purpose, *sha,
+                                       *file_size,   plan->cert.subject,    plan->now};
+  const store::HistoryEvent event{
+      plan->doc.id,
+      plan->now,
+      caller.actor,
+      step.action,
+      absl::StrCat("signed by ", plan->cert.subject, ", PAdES ", LevelName(plan->level)),
+      revision.number};
   const store::SignatureCommit commit{plan->doc.id, plan->base.number, step.from, step.to,
                                       plan->signing_id};
   absl::StatusOr<store::DocumentRecord> updated = store_.AddSignature(commit, revision, event);
@@ -612,6 +650,7 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::SealWithServerKey(const Caller&
   if (config != nullptr) input.key_agency = config->agency;
   input.reason = in.reason;
   input.location = in.location;
+  input.server_key = in.key_name;
   absl::StatusOr<CompleteOutput> done = SignWith(caller, std::move(input), **key, hooks);
   // The key ring decides whether the failure was the token's (then the key is deactivated and
   // must be activated again) or the document's.

@@ -34,6 +34,7 @@
 #include "workflow/desk_statistics.h"
 #include "workflow/lifecycle.h"
 #include "workflow/pdf_upload.h"
+#include "workflow/signing_policy.h"
 
 namespace taicho::workflow {
 
@@ -52,6 +53,9 @@ struct WorkflowConfig {
   // The keys the server holds (not owned; must outlive the workflow); null: no server-side
   // signing (SealWithServerKey, ActivateKey: kKeyNotFound).
   keyring::KeyRing* keys = nullptr;
+  // Levels, TSAs, revocation sources and the certificate checks before signing
+  // (workflow/signing_policy.h). The default: B-B, no checks.
+  SigningPolicy signing;
 };
 
 struct CreateInput {
@@ -90,6 +94,8 @@ struct PrepareInput {
   // SEAL with a server key: the agency the key belongs to (keyring::KeyConfig::agency); empty:
   // the seal certificate's organisation (O) must name the document's agency.
   std::string key_agency;
+  // The server key signing (SealWithServerKey sets it): its configured level applies.
+  std::string server_key;
 };
 
 // A seal with a key the server holds (SealWithServerKey): the key's configured seal image and

@@ -1,0 +1,47 @@
+#include "pades/baseline_level.h"
+
+#include <string_view>
+
+namespace taicho::pades {
+namespace {
+
+constexpr std::string_view kLevels[] = {"B-B", "B-T", "B-LT", "B-LTA"};
+constexpr std::string_view kDocTimeStamp = "ETSI.RFC3161";
+
+int Rank(const VerificationReport& report, size_t index) {
+  const SignatureReport& s = report.signatures[index];
+  if (s.timestamp_ok != true) return 0;
+  // Revocation data found in the file (not asked online) makes it long-term.
+  if (s.revocation_source.rfind("DSS", 0) != 0) return 1;
+  for (size_t later = index + 1; later < report.signatures.size(); ++later) {
+    const SignatureReport& t = report.signatures[later];
+    if (t.sub_filter == kDocTimeStamp && t.timestamp_ok == true) return 3;
+  }
+  return 2;
+}
+
+}  // namespace
+
+std::string SignatureLevel(const VerificationReport& report, size_t index) {
+  if (index >= report.signatures.size() || report.signatures[index].sub_filter == kDocTimeStamp) {
+    return "";
+  }
+  return std::string(kLevels[Rank(report, index)]);
+}
+
+std::string DocumentLevel(const VerificationReport& report) {
+  int lowest = -1;
+  for (size_t i = 0; i < report.signatures.size(); ++i) {
+    if (report.signatures[i].sub_filter == kDocTimeStamp) continue;
+    const int rank = Rank(report, i);
+    if (lowest < 0 || rank < lowest) lowest = rank;
+  }
+  return lowest < 0 ? "" : std::string(kLevels[lowest]);
+}
+
+std::string LevelLine(const VerificationReport& report) {
+  if (report.signatures.empty()) return "";
+  return "Mức PAdES của tài liệu / Document's PAdES level: " + DocumentLevel(report) + "\n";
+}
+
+}  // namespace taicho::pades

@@ -1,0 +1,154 @@
+#include "workflow/signing_policy.h"
+
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "errors/error.h"
+#include "pades/ltv.h"
+#include "signer/openssl_ptr.h"
+#include "vntime/vntime.h"
+
+namespace taicho::workflow {
+namespace {
+
+namespace ossl = signer::ossl;
+
+constexpr std::string_view kNames[] = {"B-B", "B-T", "B-LT", "B-LTA"};
+
+std::string SubjectOf(X509* cert) {
+  char buf[512];
+  X509_NAME_oneline(X509_get_subject_name(cert), buf, sizeof buf);
+  return buf;
+}
+
+absl::Status ChainError(int err, X509* at, int64_t when) {
+  const std::string detail = absl::StrCat(X509_verify_cert_error_string(err), " (",
+                                          at ? SubjectOf(at) : "?", ") at Unix time ", when);
+  switch (err) {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+      return Error(ErrorCode::kCertExpired, detail);
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      return Error(ErrorCode::kCertNotYetValid, detail);
+    default:
+      return Error(ErrorCode::kCertUntrusted, detail);
+  }
+}
+
+// A work file removed when the scope ends.
+class TempFile {
+ public:
+  explicit TempFile(std::string path) : path_(std::move(path)) {}
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  ~TempFile() { unlink(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+std::string LevelName(PadesLevel level) { return std::string(kNames[static_cast<int>(level)]); }
+
+std::optional<PadesLevel> ParseLevel(std::string_view name) {
+  for (int i = 0; i < 4; ++i) {
+    if (kNames[i] == name) return static_cast<PadesLevel>(i);
+  }
+  return std::nullopt;
+}
+
+PadesLevel SigningPolicy::SealLevel(const std::string& key_name) const {
+  auto it = key_levels.find(key_name);
+  return it == key_levels.end() ? seal_level : it->second;
+}
+
+absl::Status CheckSignerCertificate(const SigningPolicy& policy, const std::vector<Bytes>& chain,
+                                    int64_t at) {
+  if (policy.roots.empty()) return absl::OkStatus();
+  if (chain.empty()) return Error(ErrorCode::kCertificateNotFound);
+  ossl::X509Ptr leaf = ossl::ParseCertificate(chain.front());
+  if (!leaf) return Error(ErrorCode::kCertificateInvalid, "the signer's certificate");
+  ossl::StorePtr store(X509_STORE_new());
+  ossl::X509StackPtr untrusted(sk_X509_new_null());
+  if (!store || !untrusted) return Error(ErrorCode::kCrypto, "X509_STORE_new");
+  for (const Bytes& der : policy.roots) {
+    ossl::X509Ptr root = ossl::ParseCertificate(der);
+    if (root) X509_STORE_add_cert(store.get(), root.get());  // takes its own reference
+  }
+  for (size_t i = 1; i < chain.size(); ++i) {
+    ossl::X509Ptr cert = ossl::ParseCertificate(chain[i]);
+    if (!cert) return Error(ErrorCode::kCertificateInvalid, absl::StrCat("chain[", i, "]"));
+    if (!sk_X509_push(untrusted.get(), cert.get())) return Error(ErrorCode::kCrypto, "push");
+    cert.release();  // the stack owns it now
+  }
+  ossl::StoreCtxPtr ctx(X509_STORE_CTX_new());
+  if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), leaf.get(), untrusted.get()) != 1) {
+    return Error(ErrorCode::kCrypto, "X509_STORE_CTX_init");
+  }
+  X509_STORE_CTX_set_time(ctx.get(), 0, static_cast<time_t>(at));
+  if (X509_verify_cert(ctx.get()) != 1) {
+    return ChainError(X509_STORE_CTX_get_error(ctx.get()),
+                      X509_STORE_CTX_get_current_cert(ctx.get()), at);
+  }
+  // A signing certificate without digitalSignature or nonRepudiation in its key usage is not
+  // one the CA meant for document signatures.
+  const uint32_t usage = X509_get_key_usage(leaf.get());
+  if ((X509_get_extension_flags(leaf.get()) & EXFLAG_KUSAGE) != 0 &&
+      (usage & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0) {
+    return Error(ErrorCode::kCertUntrusted,
+                 "key usage allows neither digitalSignature nor nonRepudiation");
+  }
+  if (policy.revocation == nullptr) return absl::OkStatus();
+  STACK_OF(X509)* verified = X509_STORE_CTX_get0_chain(ctx.get());
+  if (verified == nullptr || sk_X509_num(verified) < 2) {
+    return Error(ErrorCode::kCertUntrusted, "a self-signed signer certificate");
+  }
+  const Bytes leaf_der = ossl::ToDer(leaf.get(), i2d_X509);
+  const Bytes issuer_der = ossl::ToDer(sk_X509_value(verified, 1), i2d_X509);
+  absl::StatusOr<revocation::StatusAnswer> answer =
+      policy.revocation->StatusAt(leaf_der, issuer_der, at);
+  if (!answer.ok()) return answer.status();
+  switch (answer->status) {
+    case revocation::CertStatus::kGood:
+      return absl::OkStatus();
+    case revocation::CertStatus::kRevoked:
+      return Error(ErrorCode::kCertRevoked,
+                   absl::StrCat(SubjectOf(leaf.get()), ", revoked at ",
+                                vntime::IsoUtc(answer->revocation_time),
+                                answer->reason_text.empty() ? "" : ", ", answer->reason_text));
+    default:
+      return Error(ErrorCode::kCertStatusUnknown, SubjectOf(leaf.get()));
+  }
+}
+
+absl::StatusOr<bool> RaiseLevel(const SigningPolicy& policy, PadesLevel level,
+                                const std::string& signed_path, const std::string& output_path) {
+  if (level < PadesLevel::kBLT) return false;
+  if (policy.revocation == nullptr || (level == PadesLevel::kBLTA && policy.tsa == nullptr)) {
+    return Error(ErrorCode::kInternal, "no revocation or TSA client for the configured level");
+  }
+  pades::LtvOptions options;
+  options.revocation = policy.revocation.get();
+  options.extra_certs = policy.roots;
+  options.fail_when_unavailable = true;  // the outage policy is "refuse"
+  if (level == PadesLevel::kBLT) {
+    absl::StatusOr<pades::LtvResult> lt =
+        pades::AddValidationData(signed_path, output_path, options);
+    if (!lt.ok()) return lt.status();
+    return true;
+  }
+  TempFile lt_file(output_path + ".lt.tmp");
+  absl::StatusOr<pades::LtvResult> lt =
+      pades::AddValidationData(signed_path, lt_file.path(), options);
+  if (!lt.ok()) return lt.status();
+  absl::StatusOr<pades::DocTimeStampResult> ts =
+      pades::AddDocumentTimeStamp(lt_file.path(), output_path, *policy.tsa);
+  if (!ts.ok()) return ts.status();
+  return true;
+}
+
+}  // namespace taicho::workflow

@@ -1,0 +1,67 @@
+// What the service does around each signature it makes or completes (taichod.toml [signing]):
+// the PAdES baseline level to reach (B-B … B-LTA, per server key and for officers), the TSA and
+// revocation clients that get it there, and the checks of the signer's certificate before a
+// signature is prepared or a register number is allocated (chain to the configured roots,
+// validity at the signing time, key usage, revocation status: OCSP then CRL).
+//
+// A SigningPolicy is a value in WorkflowConfig: built once at start-up (server/), then only read.
+// The clients it points to are thread-safe and shared by every signature; the revocation client's
+// cache keeps each verified answer until its nextUpdate, so the DSS written after a seal reuses
+// the answers the pre-signing check fetched (no second round trip).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "revocation/revocation_client.h"
+#include "signer/bytes.h"
+#include "tsa/tsa_client.h"
+
+namespace taicho::workflow {
+
+// PAdES baseline levels (ETSI EN 319 142-1), in increasing order.
+enum class PadesLevel { kBB, kBT, kBLT, kBLTA };
+
+std::string LevelName(PadesLevel level);                 // "B-B", "B-T", "B-LT", "B-LTA"
+std::optional<PadesLevel> ParseLevel(std::string_view);  // the names above
+
+struct SigningPolicy {
+  PadesLevel officer_level = PadesLevel::kBB;    // the officer's signature (CompleteSignature)
+  PadesLevel seal_level = PadesLevel::kBB;       // a seal, unless its server key has its own
+  std::map<std::string, PadesLevel> key_levels;  // server key name → its seal's level
+  // Required from B-T (its policy refuses when no TSA answers: TSA_UNAVAILABLE & co.).
+  std::shared_ptr<const tsa::TsaClient> tsa;
+  // Required from B-LT and for the revocation check before signing; null: no such check.
+  std::shared_ptr<const revocation::RevocationClient> revocation;
+  // Roots (DER) a signer's chain must reach (CERT_UNTRUSTED otherwise); also written into the
+  // DSS. Empty: certificates are not checked before signing (as before this policy existed).
+  std::vector<Bytes> roots;
+
+  PadesLevel SealLevel(const std::string& key_name) const;
+  // For a signature completed by a caller (the officer's, or a seal made with a key elsewhere).
+  PadesLevel LevelFor(bool seal) const { return seal ? seal_level : officer_level; }
+};
+
+// The checks before signing with `chain` (the signer's certificate first) at Unix time `at`:
+// with roots, the chain must reach one of them at `at` (CERT_EXPIRED, CERT_NOT_YET_VALID,
+// CERT_UNTRUSTED) and the key usage must allow signatures (CERT_UNTRUSTED); with a revocation
+// client, the signer's certificate must be good at `at` (CERT_REVOKED, CERT_STATUS_UNKNOWN,
+// REVOCATION_UNAVAILABLE). OK without roots (nothing configured to check against).
+absl::Status CheckSignerCertificate(const SigningPolicy& policy, const std::vector<Bytes>& chain,
+                                    int64_t at);
+
+// Brings a signed file to `level` (its signature already time-stamped when level ≥ B-T): B-LT
+// adds one DSS update (the certificates, OCSP responses and CRLs of every signature and
+// time-stamp in the file), B-LTA then one document time-stamp update. Writes `output_path`
+// (atomically); for B-B/B-T nothing is done and false is returned (use the input as it is).
+absl::StatusOr<bool> RaiseLevel(const SigningPolicy& policy, PadesLevel level,
+                                const std::string& signed_path, const std::string& output_path);
+
+}  // namespace taicho::workflow
