@@ -340,6 +340,14 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Calle
   absl::StatusOr<signer::CertificateInfo> cert = signer::DescribeCertificate(in.chain.front());
   if (!cert.ok()) return cert.status();
   plan.cert = *std::move(cert);
+  plan.now = Now();
+  // The signer's certificate is checked first, before anything is allocated or written: a revoked,
+  // expired or untrusted one costs no register number, and comparing the page's names with an
+  // untrusted certificate's would say nothing.
+  if (absl::Status st = CheckSignerCertificate(config_.signing, in.chain, plan.now / 1000);
+      !st.ok()) {
+    return st;
+  }
   // The names on the page must be the certificates' (issue 17; workflow/signature_names.h).
   if (absl::Status st = CheckSignatureNames(plan.doc, kinds_, in.role, plan.cert, in.key_agency);
       !st.ok()) {
@@ -364,7 +372,6 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Calle
   if (!base_path.ok()) return base_path.status();
   plan.base_path = *std::move(base_path);
 
-  plan.now = Now();
   pades::SignOptions& options = plan.options;
   // The officer certifies (DocMDP P=2): the number and date filled at the seal step and the
   // agency's signature are then permitted changes.
@@ -391,12 +398,6 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Calle
     if (!st.ok()) return st;
   }
 
-  // The signer's certificate is checked before anything is allocated or written: a revoked,
-  // expired or untrusted one costs no register number.
-  if (absl::Status st = CheckSignerCertificate(config_.signing, in.chain, plan.now / 1000);
-      !st.ok()) {
-    return st;
-  }
   plan.level = in.server_key.empty() ? config_.signing.LevelFor(in.role == SignatureRole::kSeal)
                                      : config_.signing.SealLevel(in.server_key);
   // B-T and above: the signature value is time-stamped here, server-side (the officer's
