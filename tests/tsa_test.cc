@@ -431,7 +431,8 @@ TEST(TsaClient, ConcurrencyCapIsSharedAndHonoured) {
   ASSERT_TRUE(tsa.started()) << tsa.log();
   TsaPolicy policy = PolicyFor({tsa.url()});
   policy.max_in_flight_per_tsa = 2;
-  // Two clients: the cap is per URL in the process, not per client.
+  // Two clients sharing one count: the cap is per URL across them, not per client.
+  policy.in_flight = TsaClient::NewInFlightLimiter();
   const TsaClient a = ClientFor(policy);
   const TsaClient b = ClientFor(policy);
   constexpr int kThreads = 6;

@@ -28,33 +28,10 @@ namespace taicho::tsa {
 
 using http::RedactUrl;
 
-namespace {
-
-using Clock = std::chrono::steady_clock;
-using std::chrono::milliseconds;
-
-using signer::ossl::Deleter;
-using TsReqPtr = std::unique_ptr<TS_REQ, Deleter<TS_REQ_free>>;
-using TsImprintPtr = std::unique_ptr<TS_MSG_IMPRINT, Deleter<TS_MSG_IMPRINT_free>>;
-using signer::ossl::AlgorPtr;
-using Asn1ObjectPtr = std::unique_ptr<ASN1_OBJECT, Deleter<ASN1_OBJECT_free>>;
-using signer::ossl::Asn1IntegerPtr;
-using signer::ossl::BioPtr;
-using signer::ossl::BnPtr;
-using signer::ossl::X509Ptr;
-
-// Requests in flight per URL, for the whole process: a TSA that is slow under load (the
-// government TSA has been seen taking minutes) should not be sent every signing at once. Each
-// caller honours its own cap on the shared count.
 class InFlightLimiter {
  public:
-  static InFlightLimiter& Get() {
-    static auto* limiter = new InFlightLimiter;  // never destroyed: used from any thread at exit
-    return *limiter;
-  }
-
   // False when no slot was free before `until`.
-  bool Acquire(const std::string& url, int cap, Clock::time_point until) {
+  bool Acquire(const std::string& url, int cap, std::chrono::steady_clock::time_point until) {
     std::unique_lock lock(mu_);
     const bool got = freed_.wait_until(lock, until, [&] { return in_flight_[url] < cap; });
     if (got) ++in_flight_[url];
@@ -75,18 +52,38 @@ class InFlightLimiter {
   std::map<std::string, int> in_flight_;
 };
 
+std::shared_ptr<InFlightLimiter> TsaClient::NewInFlightLimiter() {
+  return std::make_shared<InFlightLimiter>();
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+using signer::ossl::Deleter;
+using TsReqPtr = std::unique_ptr<TS_REQ, Deleter<TS_REQ_free>>;
+using TsImprintPtr = std::unique_ptr<TS_MSG_IMPRINT, Deleter<TS_MSG_IMPRINT_free>>;
+using signer::ossl::AlgorPtr;
+using Asn1ObjectPtr = std::unique_ptr<ASN1_OBJECT, Deleter<ASN1_OBJECT_free>>;
+using signer::ossl::Asn1IntegerPtr;
+using signer::ossl::BioPtr;
+using signer::ossl::BnPtr;
+using signer::ossl::X509Ptr;
+
 class Slot {
  public:
-  Slot(const std::string& url, int cap, Clock::time_point until)
-      : url_(url), held_(InFlightLimiter::Get().Acquire(url, cap, until)) {}
+  Slot(InFlightLimiter& limiter, const std::string& url, int cap, Clock::time_point until)
+      : limiter_(limiter), url_(url), held_(limiter.Acquire(url, cap, until)) {}
   ~Slot() {
-    if (held_) InFlightLimiter::Get().Release(url_);
+    if (held_) limiter_.Release(url_);
   }
   Slot(const Slot&) = delete;
   Slot& operator=(const Slot&) = delete;
   bool held() const { return held_; }
 
  private:
+  InFlightLimiter& limiter_;
   std::string url_;
   bool held_;
 };
@@ -142,7 +139,7 @@ absl::StatusOr<Request> BuildRequest(ByteSpan data, const std::string& policy_oi
 
 AttemptResult Attempt(const std::string& url, const Request& request, ByteSpan data,
                       const TsaPolicy& policy, Clock::time_point until) {
-  Slot slot(url, policy.max_in_flight_per_tsa, until);
+  Slot slot(*policy.in_flight, url, policy.max_in_flight_per_tsa, until);
   if (!slot.held()) {
     return Fail(Failure::kTransient, absl::StrCat("no free slot (", policy.max_in_flight_per_tsa,
                                                   " requests in flight) before the time-out"));
@@ -207,6 +204,7 @@ absl::StatusOr<TsaClient> TsaClient::Create(TsaPolicy policy) {
     ERR_clear_error();
     if (!oid) return Error(ErrorCode::kUsage, "the TSA policy is not a dotted OID");
   }
+  if (!policy.in_flight) policy.in_flight = NewInFlightLimiter();
   return TsaClient(std::move(policy));
 }
 

@@ -4,15 +4,17 @@
 // critical id-kp-timeStamping EKU).
 //
 // Policy: per TSA, up to `attempts_per_tsa` attempts with exponential backoff between them; each
-// attempt has a connect and a total timeout. A process-wide cap limits the requests in flight to
-// one URL (shared by every TsaClient and thread). When no TSA gives a valid token the policy
-// either fails or falls back to B-B and reports why.
+// attempt has a connect and a total timeout. A cap limits the requests in flight to one URL; its
+// count lives in an InFlightLimiter that the client's owner may share between clients (copies of
+// a client share it too). When no TSA gives a valid token the policy either fails or falls back
+// to B-B and reports why.
 //
 // Thread-safe: one TsaClient may be used by many threads at once.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,6 +25,11 @@
 #include "signer/timestamp_attribute.h"
 
 namespace taicho::tsa {
+
+// Requests in flight per URL, counted for every client that holds it: a TSA that is slow under
+// load (the government TSA has been seen taking minutes) should not be sent every signing at once.
+// Each caller honours its own cap on the shared count. Thread-safe.
+class InFlightLimiter;
 
 // What to do when no TSA gives a valid token.
 enum class WhenUnavailable {
@@ -40,9 +47,11 @@ struct TsaPolicy {
   std::chrono::milliseconds max_backoff{8'000};
   // Bound on one whole TimeStamp() call (waits, attempts, backoff); 0 = none.
   std::chrono::milliseconds overall_timeout{0};
-  // Requests in flight to one URL in this process, across all clients (≥ 1). A caller over the cap
-  // waits for a slot (within its attempt's timeout).
+  // Requests in flight to one URL, across the clients sharing `in_flight` (≥ 1). A caller over
+  // the cap waits for a slot (within its attempt's timeout).
   int max_in_flight_per_tsa = 4;
+  // The count the cap applies to; empty: Create gives the client a count of its own.
+  std::shared_ptr<InFlightLimiter> in_flight;
   std::string policy_oid;                 // reqPolicy, dotted; empty: the TSA's default
   size_t max_response_bytes = 64 * 1024;  // a larger reply is refused (tokens are 2–8 KB)
   WhenUnavailable when_unavailable = WhenUnavailable::kFail;
@@ -73,6 +82,9 @@ class TsaClient {
   absl::StatusOr<TimeStampOutcome> TimeStamp(ByteSpan data) const;
 
   const TsaPolicy& policy() const { return policy_; }
+
+  // A count of requests in flight that several clients can share (TsaPolicy::in_flight).
+  static std::shared_ptr<InFlightLimiter> NewInFlightLimiter();
 
  private:
   explicit TsaClient(TsaPolicy policy) : policy_(std::move(policy)) {}
