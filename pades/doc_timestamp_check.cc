@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "env/env.h"
 #include "pdf/pdf_file.h"
 #include "signer/certificate_info.h"
 #include "signer/openssl_ptr.h"
@@ -150,7 +151,7 @@ void CheckRevocation(const pdf::DssContent& dss, const std::vector<Bytes>& carri
     r.problems.push_back("revocation: the certificate's issuer is not in the file");
     return;
   }
-  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  const int64_t now = Env::Default().NowUnixSeconds();
   int64_t at = vntime::ParseIsoUtc(r.timestamp_time);
   if (at == 0) at = now;
   std::optional<revocation::StatusAnswer> answer;

@@ -98,7 +98,7 @@ absl::StatusOr<LtvResult> AddValidationData(const std::string& input_path,
   pdf::DssContent dss;
   dss.certs = pool;
   const int64_t before = options.revocation->network_requests();
-  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  const int64_t now = (options.env != nullptr ? *options.env : Env::Default()).NowUnixSeconds();
   for (size_t i = 0; i < pool.size(); ++i) {
     X509* cert = parsed[i].get();
     if (cert == nullptr || X509_check_issued(cert, cert) == X509_V_OK) continue;  // roots

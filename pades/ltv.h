@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "env/env.h"
 #include "revocation/revocation_client.h"
 #include "signer/bytes.h"
 #include "tsa/tsa_client.h"
@@ -21,6 +22,8 @@ struct LtvOptions {
   // When a certificate's status cannot be fetched: fail (REVOCATION_UNAVAILABLE), or add what
   // was found and list the problem.
   bool fail_when_unavailable = true;
+  // The clock the revocation answers are judged by (not owned). nullptr: Env::Default().
+  const Env* env = nullptr;
 };
 
 struct CertificateStatusLine {

@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "env/env.h"
 #include "errors/error.h"
 #include "gtest/gtest.h"
 #include "pades/pdf_signer.h"
@@ -732,11 +733,11 @@ TEST(DeskStatistics, CountsSharesAndPercentilesPerProcedure) {
   store::Store& s = **opened;
   // 2026-03-05 08:00 Vietnam time; the workflow's clock is this test's.
   const int64_t t0 = (1772672400LL) * 1000;
-  int64_t now = t0;
+  ManualEnv clock(t0);
   workflow::WorkflowConfig config;
   config.kinds_dir = render::DefaultKindsDir();
   config.font_dir = pdf::kDefaultFontDir;
-  config.now_ms = [&now] { return now; };
+  config.env = &clock;
   workflow::DocumentWorkflow wf(s, config);
   auto create = [&](const std::string& dossier, const std::string& procedure) {
     workflow::CreateInput in;
@@ -762,7 +763,7 @@ TEST(DeskStatistics, CountsSharesAndPercentilesPerProcedure) {
   move(a2, store::DocumentState::kIssued, t0 + 180 * kMinute);  // same day, but 3 hours
   move(a3, store::DocumentState::kCancelled, t0 + kMinute);
   move(b1, store::DocumentState::kIssued, t0 + 10 * kMinute);
-  now = t0 + 24 * 60 * kMinute;
+  clock.SetUnixMillis(t0 + 24 * 60 * kMinute);
   (void)a4;  // still a draft: received, not returned
 
   auto stats = wf.DeskStatistics(TestCaller(), {});

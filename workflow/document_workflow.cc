@@ -106,10 +106,7 @@ DocumentWorkflow::DocumentWorkflow(store::Store& store, WorkflowConfig config)
     : store_(store), config_(std::move(config)), kinds_(config_.kinds_dir) {}
 
 int64_t DocumentWorkflow::Now() const {
-  if (config_.now_ms) return config_.now_ms();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return (config_.env != nullptr ? *config_.env : Env::Default()).NowUnixMillis();
 }
 
 absl::StatusOr<CreateOutput> DocumentWorkflow::Create(const Caller& caller, const CreateInput& in) {
@@ -536,7 +533,7 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const Caller& caller,
   if (!result.ok()) return result.status();
   ScratchFile raised_file(Scratch(".pdf"));
   absl::StatusOr<bool> raised =
-      RaiseLevel(config_.signing, level, signed_file.path(), raised_file.path());
+      RaiseLevel(config_.signing, level, signed_file.path(), raised_file.path(), config_.env);
   if (!raised.ok()) return raised.status();
   const std::string& final_path = *raised ? raised_file.path() : signed_file.path();
   absl::StatusOr<int64_t> size = SizeOf(final_path);
@@ -588,7 +585,7 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(const Caller& caller, 
   // TSA that does not answer fails the seal (the number becomes a recorded gap).
   ScratchFile raised_file(Scratch(".pdf"));
   absl::StatusOr<bool> raised =
-      RaiseLevel(config_.signing, plan->level, signed_file.path(), raised_file.path());
+      RaiseLevel(config_.signing, plan->level, signed_file.path(), raised_file.path(), config_.env);
   if (!raised.ok()) return plan->Abandon(store_, raised.status());
   if (hooks.computed) hooks.computed();
   // A raised file is stored as read back; a B-B/B-T one with the digest SignPdf computed.

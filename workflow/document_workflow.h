@@ -24,6 +24,7 @@
 #include "domain/access_policy.h"
 #include "domain/principal.h"
 #include "domain/transitions.h"
+#include "env/env.h"
 #include "keyring/key_ring.h"
 #include "pades/pdf_verifier.h"
 #include "pdf/drawing_cache.h"
@@ -48,8 +49,9 @@ struct WorkflowConfig {
   const revocation::StatusSource* online_revocation = nullptr;
   int64_t session_ttl_ms = 15 * 60 * 1000;
   int64_t max_upload_bytes = 256LL * 1024 * 1024;  // the largest PDF BeginUpload accepts
-  int max_revisions = 1000;         // more revisions: the verifier refuses (PDF_TOO_MANY_REVISIONS)
-  std::function<int64_t()> now_ms;  // Unix milliseconds; the system clock when empty
+  int max_revisions = 1000;  // more revisions: the verifier refuses (PDF_TOO_MANY_REVISIONS)
+  const Env* env =
+      nullptr;  // the clock (env/env.h); Env::Default() when null; outlives the workflow
   // The keys the server holds (not owned; must outlive the workflow); null: no server-side
   // signing (SealWithServerKey, ActivateKey: kKeyNotFound).
   keyring::KeyRing* keys = nullptr;

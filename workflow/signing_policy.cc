@@ -126,7 +126,8 @@ absl::Status CheckSignerCertificate(const SigningPolicy& policy, const std::vect
 }
 
 absl::StatusOr<bool> RaiseLevel(const SigningPolicy& policy, PadesLevel level,
-                                const std::string& signed_path, const std::string& output_path) {
+                                const std::string& signed_path, const std::string& output_path,
+                                const Env* env) {
   if (level < PadesLevel::kBLT) return false;
   if (policy.revocation == nullptr || (level == PadesLevel::kBLTA && policy.tsa == nullptr)) {
     return Error(ErrorCode::kInternal, "no revocation or TSA client for the configured level");
@@ -135,6 +136,7 @@ absl::StatusOr<bool> RaiseLevel(const SigningPolicy& policy, PadesLevel level,
   options.revocation = policy.revocation.get();
   options.extra_certs = policy.roots;
   options.fail_when_unavailable = true;  // the outage policy is "refuse"
+  options.env = env;
   if (level == PadesLevel::kBLT) {
     absl::StatusOr<pades::LtvResult> lt =
         pades::AddValidationData(signed_path, output_path, options);

@@ -20,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "env/env.h"
 #include "revocation/revocation_client.h"
 #include "signer/bytes.h"
 #include "tsa/tsa_client.h"
@@ -61,7 +62,9 @@ absl::Status CheckSignerCertificate(const SigningPolicy& policy, const std::vect
 // adds one DSS update (the certificates, OCSP responses and CRLs of every signature and
 // time-stamp in the file), B-LTA then one document time-stamp update. Writes `output_path`
 // (atomically); for B-B/B-T nothing is done and false is returned (use the input as it is).
+// Revocation answers are judged at `env`'s time (nullptr: Env::Default()).
 absl::StatusOr<bool> RaiseLevel(const SigningPolicy& policy, PadesLevel level,
-                                const std::string& signed_path, const std::string& output_path);
+                                const std::string& signed_path, const std::string& output_path,
+                                const Env* env);
 
 }  // namespace taicho::workflow
