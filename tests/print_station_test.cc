@@ -27,6 +27,7 @@ namespace taicho {
 namespace {
 
 using testing::CallContext;
+using testing::ErrorCodeOf;
 using testing::GetSamplePki;
 using testing::MakeTempDir;
 using testing::Quote;
@@ -37,12 +38,6 @@ using Stub = v1::DocumentService::Stub;
 
 testing::CommandResult Sh(const std::string& command) { return testing::Run(command); }
 std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + file; }
-
-std::string CodeOf(const grpc::ClientContext& context) {
-  const auto& trailers = context.GetServerTrailingMetadata();
-  auto it = trailers.find("taicho-error-code");
-  return it == trailers.end() ? "" : std::string(it->second.data(), it->second.size());
-}
 
 // One taichod with mutual TLS for the whole suite, and a stub per role.
 class PrintStation : public ::testing::Test {
@@ -108,7 +103,7 @@ class PrintStation : public ::testing::Test {
     request.set_officer("Trần Thị Bích");
     auto context = CallContext();
     grpc::Status status = As(client)->MarkPrinted(context.get(), request, out);
-    if (code) *code = CodeOf(*context);
+    if (code) *code = ErrorCodeOf(*context);
     return status;
   }
 
@@ -259,7 +254,7 @@ TEST_F(PrintStation, OnlyThePrintStationRoleMayWatchConfirmOrReprint) {
     v1::ReadyDocument ready;
     EXPECT_FALSE(reader->Read(&ready));
     EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
-    EXPECT_EQ(CodeOf(watch_context), "ROLE_NOT_ALLOWED");
+    EXPECT_EQ(ErrorCodeOf(watch_context), "ROLE_NOT_ALLOWED");
 
     v1::MarkPrintedResponse printed;
     std::string code;

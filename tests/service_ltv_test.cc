@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "taicho/v1/document_service.grpc.pb.h"
 #include "tests/support/checkers.h"
+#include "tests/support/desk_calls.h"
 #include "tests/support/local_revocation.h"
 #include "tests/support/local_tsa.h"
 #include "tests/support/pki_fixture.h"
@@ -28,6 +29,10 @@
 namespace taicho {
 namespace {
 
+using testing::Call;
+using testing::CallContext;
+using testing::DownloadBytes;
+using testing::Finish;
 using testing::GetSamplePki;
 using testing::LocalRevocation;
 using testing::LocalTsa;
@@ -43,23 +48,6 @@ std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + fil
 
 void WriteFile(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
-
-std::unique_ptr<grpc::ClientContext> Context() {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
-  return context;
-}
-
-struct Call {
-  grpc::Status status;
-  std::string code;  // the taicho-error-code trailer
-};
-
-Call Finish(const grpc::Status& status, const grpc::ClientContext& context) {
-  const auto& trailers = context.GetServerTrailingMetadata();
-  auto it = trailers.find("taicho-error-code");
-  return {status, it == trailers.end() ? "" : std::string(it->second.data(), it->second.size())};
 }
 
 struct Policy {
@@ -130,7 +118,7 @@ std::string Create(v1::DocumentService::Stub& stub, const std::string& dossier) 
   doc->mutable_data()->clear_number();
   doc->mutable_data()->clear_date();
   v1::Document created;
-  auto context = Context();
+  auto context = CallContext(120);
   grpc::Status status = stub.CreateDocument(context.get(), create, &created);
   EXPECT_TRUE(status.ok()) << status.error_message();
   return created.name();
@@ -142,7 +130,7 @@ Call Prepare(v1::DocumentService::Stub& stub, const std::string& name, const std
   prepare.set_name(name);
   prepare.set_role(v1::APPROVER);
   for (const std::string& der : testing::SampleChainDer(who)) prepare.add_certificate_chain(der);
-  auto context = Context();
+  auto context = CallContext(120);
   grpc::Status status = stub.PrepareSignature(context.get(), prepare, out);
   return Finish(status, *context);
 }
@@ -156,7 +144,7 @@ Call Approve(v1::DocumentService::Stub& stub, const std::string& name,
   v1::CompleteSignatureRequest complete;
   complete.set_session(prepared.session());
   complete.set_signature_value(testing::SignOnToken("Nguyễn Văn An", prepared.to_be_signed()));
-  auto context = Context();
+  auto context = CallContext(120);
   grpc::Status status = stub.CompleteSignature(context.get(), complete, out);
   return Finish(status, *context);
 }
@@ -167,7 +155,7 @@ Call ActivateAndSeal(v1::DocumentService::Stub& stub, const std::string& name,
   activate.set_name(kSealKey);
   activate.set_pin("123456");
   v1::ServerKey key;
-  auto context = Context();
+  auto context = CallContext(120);
   grpc::Status status = stub.ActivateKey(context.get(), activate, &key);
   Call call = Finish(status, *context);
   if (!status.ok() && call.code != "KEY_ALREADY_ACTIVATED") return call;
@@ -176,22 +164,9 @@ Call ActivateAndSeal(v1::DocumentService::Stub& stub, const std::string& name,
   request.set_role(v1::SEAL);
   request.set_key(kSealKey);
   request.set_reason("Đóng dấu / Sealed");
-  context = Context();
+  context = CallContext(120);
   status = stub.SignDocument(context.get(), request, out);
   return Finish(status, *context);
-}
-
-std::string Download(v1::DocumentService::Stub& stub, const std::string& name) {
-  v1::DownloadRevisionRequest request;
-  request.set_name(name);
-  auto context = Context();
-  auto reader = stub.DownloadRevision(context.get(), request);
-  std::string bytes;
-  v1::DownloadRevisionChunk chunk;
-  while (reader->Read(&chunk)) bytes += chunk.data();
-  grpc::Status status = reader->Finish();
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  return bytes;
 }
 
 class ServiceLtv : public ::testing::Test {
@@ -231,7 +206,7 @@ TEST_F(ServiceLtv, OfficerAtBtAndSealAtBltaPassEveryChecker) {
 
   const std::string dir = MakeTempDir("ltv-sealed");
   const std::string out = dir + "/sealed.pdf";
-  WriteFile(out, Download(*stub, name));
+  WriteFile(out, DownloadBytes(*stub, name));
   auto pdfsig = testing::RunPdfsig(out);
   EXPECT_EQ(pdfsig.signatures, 3) << pdfsig.output;  // officer, seal, document time-stamp
   EXPECT_EQ(pdfsig.valid, 2) << pdfsig.output;       // poppler 22.12 skips document time-stamps
@@ -249,7 +224,7 @@ TEST_F(ServiceLtv, OfficerAtBtAndSealAtBltaPassEveryChecker) {
   v1::VerifyDocumentRequest request;
   request.set_name(name);
   v1::VerificationReport report;
-  auto context = Context();
+  auto context = CallContext(120);
   ASSERT_TRUE(stub->VerifyDocument(context.get(), request, &report).ok());
   EXPECT_TRUE(report.all_passed()) << report.text();
   EXPECT_EQ(report.level(), "B-LTA") << report.text();
@@ -266,7 +241,7 @@ TEST_F(ServiceLtv, OfficerAtBtAndSealAtBltaPassEveryChecker) {
   v1::GetDocumentRequest get;
   get.set_name(name);
   v1::Document got;
-  context = Context();
+  context = CallContext(120);
   ASSERT_TRUE(stub->GetDocument(context.get(), get, &got).ok());
   std::string history;
   for (const auto& e : got.history()) history += e.action() + ": " + e.detail() + "\n";
@@ -311,7 +286,7 @@ TEST_F(ServiceLtv, RevokedOrExpiredOfficerIsRefusedAtPrepare) {
   v1::GetDocumentRequest get;
   get.set_name(name);
   v1::Document got;
-  auto context = Context();
+  auto context = CallContext(120);
   ASSERT_TRUE(stub->GetDocument(context.get(), get, &got).ok());
   EXPECT_EQ(got.state(), v1::Document::DRAFT);
   EXPECT_EQ(got.revisions_size(), 1);
@@ -352,7 +327,7 @@ TEST_F(ServiceLtv, TsaDownRefusesTheSealAndTheNumberIsARecordedGap) {
 
   v1::ListRegisterRequest list;
   v1::ListRegisterResponse entries;
-  auto context = Context();
+  auto context = CallContext(120);
   ASSERT_TRUE(stub->ListRegister(context.get(), list, &entries).ok());
   ASSERT_EQ(entries.entries_size(), 1);
   EXPECT_EQ(entries.entries(0).state(), v1::RegisterEntry::VOID);
@@ -362,7 +337,7 @@ TEST_F(ServiceLtv, TsaDownRefusesTheSealAndTheNumberIsARecordedGap) {
   v1::GetDocumentRequest get;
   get.set_name(name);
   v1::Document got;
-  context = Context();
+  context = CallContext(120);
   ASSERT_TRUE(stub->GetDocument(context.get(), get, &got).ok());
   EXPECT_EQ(got.state(), v1::Document::APPROVED);
 }
@@ -388,7 +363,7 @@ TEST_F(ServiceLtv, WrongNonceFromTheTsaRefusesTheOfficersCompletion) {
   v1::GetDocumentRequest get;
   get.set_name(name);
   v1::Document got;
-  auto context = Context();
+  auto context = CallContext(120);
   ASSERT_TRUE(stub->GetDocument(context.get(), get, &got).ok());
   EXPECT_EQ(got.state(), v1::Document::DRAFT);
   EXPECT_EQ(got.revisions_size(), 1);
@@ -418,7 +393,7 @@ TEST_F(ServiceLtv, SealLatencyAtBbAndAtBlta) {
       request.set_name(names[i]);
       request.set_role(v1::SEAL);
       request.set_key(kSealKey);
-      auto context = Context();
+      auto context = CallContext(120);
       const auto start = std::chrono::steady_clock::now();
       grpc::Status status = stub->SignDocument(context.get(), request, &sealed);
       ms.push_back(

@@ -21,6 +21,7 @@
 #include "pkcs11/module.h"
 #include "taicho/v1/document_service.grpc.pb.h"
 #include "tests/support/checkers.h"
+#include "tests/support/desk_calls.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/raster.h"
 #include "tests/support/taichod_process.h"
@@ -28,6 +29,10 @@
 namespace taicho {
 namespace {
 
+using testing::Call;
+using testing::CallContext;
+using testing::DownloadBytes;
+using testing::Finish;
 using testing::GetSamplePki;
 using testing::MakeTempDir;
 using testing::Quote;
@@ -78,23 +83,6 @@ std::string SealConfig(const std::string& extra = "") {
   return out.str();
 }
 
-struct Call {
-  grpc::Status status;
-  std::string code;  // the taicho-error-code trailer
-};
-
-Call Finish(const grpc::Status& status, const grpc::ClientContext& context) {
-  const auto& trailers = context.GetServerTrailingMetadata();
-  auto it = trailers.find("taicho-error-code");
-  return {status, it == trailers.end() ? "" : std::string(it->second.data(), it->second.size())};
-}
-
-std::unique_ptr<grpc::ClientContext> Context() {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-  return context;
-}
-
 // taichod with a configuration file (mutual TLS from the file unless `extra` says otherwise).
 class Taichod {
  public:
@@ -138,14 +126,14 @@ Call Activate(v1::DocumentService::Stub& stub, const std::string& pin, v1::Serve
   v1::ActivateKeyRequest request;
   request.set_name(key);
   request.set_pin(pin);
-  auto context = Context();
+  auto context = CallContext();
   grpc::Status status = stub.ActivateKey(context.get(), request, out);
   return Finish(status, *context);
 }
 
 std::vector<v1::ServerKey> ListKeys(v1::DocumentService::Stub& stub) {
   v1::ListServerKeysResponse out;
-  auto context = Context();
+  auto context = CallContext();
   grpc::Status status = stub.ListServerKeys(context.get(), v1::ListServerKeysRequest(), &out);
   EXPECT_TRUE(status.ok()) << status.error_message();
   return {out.keys().begin(), out.keys().end()};
@@ -158,7 +146,7 @@ Call Seal(v1::DocumentService::Stub& stub, const std::string& document,
   request.set_role(v1::SEAL);
   request.set_key(key);
   request.set_reason("Đóng dấu / Sealed");
-  auto context = Context();
+  auto context = CallContext();
   grpc::Status status = stub.SignDocument(context.get(), request, out);
   return Finish(status, *context);
 }
@@ -175,7 +163,7 @@ std::string NewApproved(const Taichod& server, const std::string& dossier) {
   doc->set_desk("Quầy 1");
   *doc->mutable_data() = testing::SampleDocumentData();
   v1::Document created;
-  auto context = Context();
+  auto context = CallContext();
   grpc::Status status = server.As("client-intake")->CreateDocument(context.get(), create, &created);
   EXPECT_TRUE(status.ok()) << status.error_message() << "\n" << server.log();
 
@@ -187,33 +175,20 @@ std::string NewApproved(const Taichod& server, const std::string& dossier) {
     prepare.add_certificate_chain(der);
   }
   v1::PrepareSignatureResponse prepared;
-  context = Context();
+  context = CallContext();
   status = officer->PrepareSignature(context.get(), prepare, &prepared);
   EXPECT_TRUE(status.ok()) << status.error_message();
   v1::CompleteSignatureRequest complete;
   complete.set_session(prepared.session());
   complete.set_signature_value(testing::SignOnToken("Nguyễn Văn An", prepared.to_be_signed()));
   v1::CompleteSignatureResponse approved;
-  context = Context();
+  context = CallContext();
   status = officer->CompleteSignature(context.get(), complete, &approved);
   EXPECT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(approved.document().state(), v1::Document::APPROVED);
   EXPECT_EQ(approved.document().revisions_size(), 2);
   EXPECT_EQ(approved.document().revisions(1).name(), approved.revision().name());
   return created.name();
-}
-
-std::string Download(v1::DocumentService::Stub& stub, const std::string& name) {
-  v1::DownloadRevisionRequest request;
-  request.set_name(name);
-  auto context = Context();
-  auto reader = stub.DownloadRevision(context.get(), request);
-  std::string bytes;
-  v1::DownloadRevisionChunk chunk;
-  while (reader->Read(&chunk)) bytes += chunk.data();
-  grpc::Status status = reader->Finish();
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  return bytes;
 }
 
 // Red pixels (the seal's ink) on the last page (2) of `pdf` rendered at 72 dpi; -1 on failure.
@@ -425,7 +400,7 @@ TEST(ServiceSeal, SealsServerSideAfterTheOfficerAndCheckersAgree) {
     create.mutable_document()->set_dossier_code("HS-SEAL-DRAFT");
     *create.mutable_document()->mutable_data() = testing::SampleDocumentData();
     v1::Document draft;
-    auto context = Context();
+    auto context = CallContext();
     ASSERT_TRUE(server.As("client-intake")->CreateDocument(context.get(), create, &draft).ok());
     v1::CompleteSignatureResponse refused;
     Call call = Seal(*server.As("client-intake"), draft.name(), &refused);
@@ -448,8 +423,8 @@ TEST(ServiceSeal, SealsServerSideAfterTheOfficerAndCheckersAgree) {
   auto auditor = server.As("client-auditor");
   const std::string dir = MakeTempDir("sealed");
   const std::string out = dir + "/sealed.pdf";
-  WriteFile(out, Download(*auditor, name));
-  const std::string approved = Download(*auditor, name + "/revisions/2");
+  WriteFile(out, DownloadBytes(*auditor, name));
+  const std::string approved = DownloadBytes(*auditor, name + "/revisions/2");
   EXPECT_EQ(ReadFileBytes(out).compare(0, approved.size(), approved), 0);
   auto pdfsig = testing::RunPdfsig(out);
   EXPECT_EQ(pdfsig.signatures, 2) << pdfsig.output;
@@ -461,7 +436,7 @@ TEST(ServiceSeal, SealsServerSideAfterTheOfficerAndCheckersAgree) {
   v1::VerifyDocumentRequest verify;
   verify.set_name(name);
   v1::VerificationReport report;
-  auto context = Context();
+  auto context = CallContext();
   ASSERT_TRUE(auditor->VerifyDocument(context.get(), verify, &report).ok());
   EXPECT_TRUE(report.all_passed()) << report.text();
   ASSERT_EQ(report.signatures_size(), 2);
@@ -472,7 +447,7 @@ TEST(ServiceSeal, SealsServerSideAfterTheOfficerAndCheckersAgree) {
   v1::GetDocumentRequest get;
   get.set_name(name);
   v1::Document got;
-  context = Context();
+  context = CallContext();
   ASSERT_TRUE(auditor->GetDocument(context.get(), get, &got).ok());
   ASSERT_GE(got.history_size(), 4);
   int prepared = 0;  // the officer's split signature only
@@ -500,7 +475,7 @@ TEST(ServiceSeal, SealsServerSideAfterTheOfficerAndCheckersAgree) {
   call = Seal(*server.As("client-seal-clerk"), second, &sealed);
   ASSERT_TRUE(call.status.ok()) << call.status.error_message();
   const std::string out2 = dir + "/sealed2.pdf";
-  WriteFile(out2, Download(*auditor, second));
+  WriteFile(out2, DownloadBytes(*auditor, second));
   pdfsig = testing::RunPdfsig(out2);
   EXPECT_EQ(pdfsig.valid, 2) << pdfsig.output;
   EXPECT_TRUE(testing::QpdfCheckPasses(out2, &log)) << log;
@@ -546,7 +521,7 @@ TEST(ServiceSeal, PulledTokenDeactivatesTheKey) {
   v1::GetDocumentRequest get;
   get.set_name(name);
   v1::Document got;
-  auto context = Context();
+  auto context = CallContext();
   ASSERT_TRUE(server.As("client-auditor")->GetDocument(context.get(), get, &got).ok());
   EXPECT_EQ(got.state(), v1::Document::APPROVED);
   EXPECT_EQ(got.revisions_size(), 2);
@@ -589,7 +564,7 @@ TEST(ServiceConfig, FileIsReadAndFlagsOverrideIt) {
   EXPECT_TRUE(listening) << from_file.log();
   // The plain-text transport came from the file.
   v1::ListServerKeysResponse keys;
-  auto context = Context();
+  auto context = CallContext();
   EXPECT_TRUE(
       from_file.Plain()->ListServerKeys(context.get(), v1::ListServerKeysRequest(), &keys).ok());
   EXPECT_EQ(keys.keys_size(), 0);

@@ -30,6 +30,7 @@
 #include "signer/key_signer.h"
 #include "taicho/v1/document_service.grpc.pb.h"
 #include "tests/support/checkers.h"
+#include "tests/support/desk_calls.h"
 #include "tests/support/local_revocation.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/sample_pdf.h"
@@ -39,6 +40,8 @@
 namespace taicho {
 namespace {
 
+using testing::Call;
+using testing::ErrorCodeOf;
 using testing::GetSamplePki;
 using testing::MakeTempDir;
 using testing::Quote;
@@ -100,12 +103,6 @@ class Taichod {
 
 // --- client helpers -----------------------------------------------------------------------
 
-std::string ErrorCodeOf(const grpc::ClientContext& context) {
-  const auto& trailers = context.GetServerTrailingMetadata();
-  auto it = trailers.find("taicho-error-code");
-  return it == trailers.end() ? "" : std::string(it->second.data(), it->second.size());
-}
-
 // The sample decision as the one-stop-shop software would send it: keys render/ does not know
 // by name go to texts (strings) and lists (arrays).
 v1::CreateDocumentRequest CreateRequest(const std::string& dossier, const std::string& request_id,
@@ -120,11 +117,6 @@ v1::CreateDocumentRequest CreateRequest(const std::string& dossier, const std::s
   *doc->mutable_data() = testing::SampleDocumentData();
   return request;
 }
-
-struct Call {
-  grpc::Status status;
-  std::string code;  // the taicho-error-code trailer
-};
 
 template <typename Request, typename Response, typename Method>
 Call Unary(v1::DocumentService::Stub& stub, Method method, const Request& request,

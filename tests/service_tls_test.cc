@@ -22,6 +22,7 @@
 #include "gtest/gtest.h"
 #include "signer/certificate_info.h"
 #include "taicho/v1/document_service.grpc.pb.h"
+#include "tests/support/desk_calls.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/taichod_process.h"
 #include "tests/support/upload_client.h"
@@ -29,6 +30,9 @@
 namespace taicho {
 namespace {
 
+using testing::Call;
+using testing::CallContext;
+using testing::Finish;
 using testing::GetSamplePki;
 using testing::MakeTempDir;
 using testing::Quote;
@@ -87,23 +91,6 @@ std::vector<std::string> ServerMtls() {
   return flags;
 }
 
-struct Call {
-  grpc::Status status;
-  std::string code;  // the taicho-error-code trailer
-};
-
-Call Finish(const grpc::Status& status, const grpc::ClientContext& context) {
-  const auto& trailers = context.GetServerTrailingMetadata();
-  auto it = trailers.find("taicho-error-code");
-  return {status, it == trailers.end() ? "" : std::string(it->second.data(), it->second.size())};
-}
-
-std::unique_ptr<grpc::ClientContext> Context() {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-  return context;
-}
-
 // The sample decision as the one-stop-shop software sends it (as in service_test): keys render/
 // does not know by name go to texts (strings) and lists (arrays).
 v1::CreateDocumentRequest CreateRequest(const std::string& dossier) {
@@ -119,7 +106,7 @@ v1::CreateDocumentRequest CreateRequest(const std::string& dossier) {
 }
 
 Call Create(v1::DocumentService::Stub& stub, const std::string& dossier, v1::Document* out) {
-  auto context = Context();
+  auto context = CallContext();
   grpc::Status status = stub.CreateDocument(context.get(), CreateRequest(dossier), out);
   return Finish(status, *context);
 }
@@ -130,7 +117,7 @@ Call Prepare(v1::DocumentService::Stub& stub, const std::string& document, v1::S
   request.set_name(document);
   request.set_role(role);
   for (const std::string& der : testing::SampleChainDer(signer)) request.add_certificate_chain(der);
-  auto context = Context();
+  auto context = CallContext();
   grpc::Status status = stub.PrepareSignature(context.get(), request, out);
   return Finish(status, *context);
 }
@@ -141,7 +128,7 @@ Call Complete(v1::DocumentService::Stub& stub, const std::string& session,
   request.set_session(session);
   request.set_signature_value(value);
   v1::CompleteSignatureResponse response;
-  auto context = Context();
+  auto context = CallContext();
   grpc::Status status = stub.CompleteSignature(context.get(), request, &response);
   return Finish(status, *context);
 }
@@ -260,7 +247,7 @@ TEST_F(ServiceMtls, EachRoleCallsOnlyWhatItMay) {
 
   using auth::Operation;
   auto perform = [&](v1::DocumentService::Stub& stub, Operation op) -> Call {
-    auto context = Context();
+    auto context = CallContext();
     switch (op) {
       case Operation::kCreateDocument: {
         v1::Document out;
@@ -469,7 +456,7 @@ TEST_F(ServiceMtls, HistoryNamesTheCertificates) {
   v1::GetDocumentRequest request;
   request.set_name(name);
   v1::Document doc;
-  auto context = Context();
+  auto context = CallContext();
   ASSERT_TRUE(auditor->GetDocument(context.get(), request, &doc).ok());
   EXPECT_EQ(doc.state(), v1::Document::SEALED);
   std::multiset<std::string> actors;

@@ -20,6 +20,29 @@ std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + fil
 
 }  // namespace
 
+std::string ErrorCodeOf(const grpc::ClientContext& context) {
+  const auto& trailers = context.GetServerTrailingMetadata();
+  auto it = trailers.find("taicho-error-code");
+  return it == trailers.end() ? "" : std::string(it->second.data(), it->second.size());
+}
+
+Call Finish(const grpc::Status& status, const grpc::ClientContext& context) {
+  return {status, ErrorCodeOf(context)};
+}
+
+std::string DownloadBytes(v1::DocumentService::Stub& stub, const std::string& name) {
+  v1::DownloadRevisionRequest request;
+  request.set_name(name);
+  auto context = CallContext();
+  auto reader = stub.DownloadRevision(context.get(), request);
+  std::string bytes;
+  v1::DownloadRevisionChunk chunk;
+  while (reader->Read(&chunk)) bytes += chunk.data();
+  grpc::Status status = reader->Finish();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return bytes;
+}
+
 std::unique_ptr<grpc::ClientContext> CallContext(int seconds) {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));

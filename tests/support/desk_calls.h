@@ -4,6 +4,7 @@
 #pragma once
 
 #include <grpcpp/client_context.h>
+#include <grpcpp/support/status.h>
 
 #include <memory>
 #include <string>
@@ -11,6 +12,21 @@
 #include "taicho/v1/document_service.grpc.pb.h"
 
 namespace taicho::testing {
+
+// A call's outcome: its status and the taicho-error-code trailer ("" when there is none).
+struct Call {
+  grpc::Status status;
+  std::string code;
+};
+
+// The taicho-error-code trailer of a finished call ("" when there is none).
+std::string ErrorCodeOf(const grpc::ClientContext& context);
+
+// `status` with the error code `context` carried.
+Call Finish(const grpc::Status& status, const grpc::ClientContext& context);
+
+// The bytes of revision `name` (streamed by DownloadRevision); an expectation fails on an error.
+std::string DownloadBytes(::taicho::v1::DocumentService::Stub& stub, const std::string& name);
 
 // A client context whose call gives up after `seconds`.
 std::unique_ptr<grpc::ClientContext> CallContext(int seconds = 60);
