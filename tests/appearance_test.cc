@@ -20,6 +20,7 @@
 #include "signer/certificate_info.h"
 #include "tests/support/checkers.h"
 #include "tests/support/pki_fixture.h"
+#include "tests/support/sample_images.h"
 #include "tests/support/sample_pdf.h"
 #include "tests/support/signed_pdf_checks.h"
 
@@ -63,19 +64,7 @@ std::vector<EmptySignatureField> DraftFields() {
       {"seal", 0, kSealRect.left, kSealRect.bottom, kSealRect.right, kSealRect.top}};
 }
 
-// The sample images, drawn once per process by the project's own tool.
-struct SampleImages {
-  std::string signature, seal;
-};
-const SampleImages& Images() {
-  static const SampleImages images = [] {
-    const std::string dir = MakeTempDir("images");
-    auto r = Sh(Quote(TAICHO_DRAW_SAMPLE_IMAGES) + " " + Quote(dir));
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    return SampleImages{dir + "/signature.png", dir + "/seal.png"};
-  }();
-  return images;
-}
+const testing::SampleImagePaths& Images() { return testing::SampleImages(); }
 
 std::unique_ptr<signer::KeySigner> P12(const std::string& name) {
   auto key = signer::LoadPkcs12Signer(GetSamplePki().dir + "/" + name + ".p12", "taicho");

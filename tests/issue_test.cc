@@ -26,6 +26,7 @@
 #include "tests/support/checkers.h"
 #include "tests/support/pdf_update.h"
 #include "tests/support/pki_fixture.h"
+#include "tests/support/sample_images.h"
 #include "tests/support/signed_pdf_checks.h"
 #include "workflow/document_workflow.h"
 
@@ -62,19 +63,7 @@ std::string WriteBlankDecision(const std::string& dir) {
   return path;
 }
 
-// The sample images, drawn once per process by the project's own tool.
-struct SampleImages {
-  std::string signature, seal;
-};
-const SampleImages& Images() {
-  static const SampleImages images = [] {
-    const std::string dir = MakeTempDir("images");
-    auto r = Sh(Quote(TAICHO_DRAW_SAMPLE_IMAGES) + " " + Quote(dir));
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    return SampleImages{dir + "/signature.png", dir + "/seal.png"};
-  }();
-  return images;
-}
+const testing::SampleImagePaths& Images() { return testing::SampleImages(); }
 
 // The issued lines read as typed text: pdftotext finds "Số: 05/QĐ-UBND" and the whole place and
 // date line contiguous, and every word of both lines sits where a document rendered with the

@@ -10,6 +10,7 @@
 #include "tests/support/checkers.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/raster.h"
+#include "tests/support/sample_images.h"
 
 namespace taicho {
 namespace {
@@ -36,21 +37,20 @@ const Sealed& SealedDecision() {
   static const Sealed sealed = [] {
     const std::string dir = MakeTempDir("print");
     const std::string pki = GetSamplePki().dir;
-    auto r = Sh(Quote(TAICHO_DRAW_SAMPLE_IMAGES) + " " + Quote(dir));
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    r = Sh(Taicho("render --kind quyet-dinh-ubnd --data " +
-                  Quote(testing::SourceDir() + "/render/samples/quyet-dinh-ubnd.json") + " --out " +
-                  Quote(dir + "/draft.pdf")));
+    auto r = Sh(Taicho("render --kind quyet-dinh-ubnd --data " +
+                       Quote(testing::SourceDir() + "/render/samples/quyet-dinh-ubnd.json") +
+                       " --out " + Quote(dir + "/draft.pdf")));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     r = Sh("echo taicho | " +
            Taicho("sign --in " + Quote(dir + "/draft.pdf") + " --out " +
                   Quote(dir + "/approved.pdf") + " --p12 " + Quote(pki + "/officer-an.p12") +
-                  " --pin-stdin --appearance officer --image " + Quote(dir + "/signature.png")));
+                  " --pin-stdin --appearance officer --image " +
+                  Quote(testing::SampleImages().signature)));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     r = Sh("echo taicho | " +
            Taicho("sign --in " + Quote(dir + "/approved.pdf") + " --out " +
                   Quote(dir + "/sealed.pdf") + " --p12 " + Quote(pki + "/seal.p12") +
-                  " --pin-stdin --appearance seal --image " + Quote(dir + "/seal.png")));
+                  " --pin-stdin --appearance seal --image " + Quote(testing::SampleImages().seal)));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     return Sealed{dir, dir + "/sealed.pdf"};
   }();
@@ -239,7 +239,7 @@ TEST(PrintRendition, RefusesMissingOfficerSamePathAndTextTooLong) {
   EXPECT_NE(::stat((sealed.dir + "/x.pdf").c_str(), &st), 0) << "no partial output";
   // Not a PDF.
   mark.system_name = "taicho";
-  r = print::MakePrintRendition(sealed.dir + "/seal.png", sealed.dir + "/x.pdf", mark);
+  r = print::MakePrintRendition(testing::SampleImages().seal, sealed.dir + "/x.pdf", mark);
   EXPECT_FALSE(r.ok());
 }
 

@@ -24,6 +24,7 @@
 #include "tests/support/desk_calls.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/raster.h"
+#include "tests/support/sample_images.h"
 #include "tests/support/taichod_process.h"
 
 namespace taicho {
@@ -53,16 +54,6 @@ void WriteFile(const std::string& path, const std::string& bytes, mode_t mode = 
 }
 
 // The sample seal image, drawn once.
-const std::string& SealImagePath() {
-  static const std::string path = [] {
-    const std::string dir = MakeTempDir("seal-image");
-    auto r = testing::Run(Quote(TAICHO_DRAW_SAMPLE_IMAGES) + " " + Quote(dir));
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    return dir + "/seal.png";
-  }();
-  return path;
-}
-
 // A configuration naming the seal token; `extra` is appended inside [keys.seal].
 std::string SealConfig(const std::string& extra = "") {
   std::ostringstream out;
@@ -77,7 +68,7 @@ std::string SealConfig(const std::string& extra = "") {
       << "token_label = \"" << kSealToken << "\"\n"
       << "key_label = \"seal\"\n"
       << "key_id = \"01\"\n"
-      << "seal_image = \"" << SealImagePath() << "\"\n"
+      << "seal_image = \"" << testing::SampleImages().seal << "\"\n"
       << "sessions = 2\n"
       << extra;
   return out.str();

@@ -33,6 +33,7 @@
 #include "tests/support/desk_calls.h"
 #include "tests/support/local_revocation.h"
 #include "tests/support/pki_fixture.h"
+#include "tests/support/sample_images.h"
 #include "tests/support/sample_pdf.h"
 #include "tests/support/signed_pdf_checks.h"
 #include "tests/support/taichod_process.h"
@@ -184,16 +185,13 @@ Call Complete(Taichod& server, const std::string& session, const std::string& va
   return Unary(server.stub(), &v1::DocumentService::Stub::CompleteSignature, request, out);
 }
 
-struct SampleImages {
+// The sample images' bytes, as a caller sends them.
+struct SampleImageBytes {
   std::string signature, seal;
 };
-const SampleImages& Images() {
-  static const SampleImages images = [] {
-    const std::string dir = MakeTempDir("images");
-    auto r = Sh(Quote(TAICHO_DRAW_SAMPLE_IMAGES) + " " + Quote(dir));
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    return SampleImages{Slurp(dir + "/signature.png"), Slurp(dir + "/seal.png")};
-  }();
+const SampleImageBytes& Images() {
+  static const SampleImageBytes images{Slurp(testing::SampleImages().signature),
+                                       Slurp(testing::SampleImages().seal)};
   return images;
 }
 

@@ -1,0 +1,18 @@
+#include "tests/support/sample_images.h"
+
+#include "gtest/gtest.h"
+#include "tests/support/pki_fixture.h"
+
+namespace taicho::testing {
+
+const SampleImagePaths& SampleImages() {
+  static const SampleImagePaths images = [] {
+    const std::string dir = MakeTempDir("images");
+    CommandResult r = Run(Quote(TAICHO_DRAW_SAMPLE_IMAGES) + " " + Quote(dir));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return SampleImagePaths{dir + "/signature.png", dir + "/seal.png"};
+  }();
+  return images;
+}
+
+}  // namespace taicho::testing
