@@ -15,6 +15,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "domain/signing_session.h"
 #include "errors/error.h"
 #include "store/blob_files.h"
 #include "store/group_commit.h"
@@ -311,14 +312,7 @@ class SqliteStore final : public Store {
     absl::Status st = writes_.Run([&](SqliteDb& db) -> absl::Status {
       absl::StatusOr<SessionRecord> session = GetSessionIn(db, session_id);
       if (!session.ok()) return session.status();
-      if (session->completed_revision != 0) {
-        return Error(ErrorCode::kSessionCompleted,
-                     absl::StrCat("revision ", session->completed_revision));
-      }
-      if (!session->superseded_by.empty()) {
-        return Error(ErrorCode::kSessionSuperseded,
-                     "prepared again as signingSessions/" + session->superseded_by);
-      }
+      if (absl::Status open = domain::CheckSessionOpen(*session); !open.ok()) return open;
       auto s = db.Prepare(
           "UPDATE sessions SET completed_revision = ?2 "
           "WHERE id = ?1 AND completed_revision = 0 AND superseded_by = ''");

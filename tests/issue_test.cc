@@ -48,18 +48,9 @@ using testing::WordsOfPage1;
 testing::CommandResult Sh(const std::string& command) { return testing::Run(command); }
 std::string Taicho(const std::string& args) { return Quote(TAICHO_CLI_PATH) + " " + args; }
 
-// The sample decision as the one-stop-shop sends it at approval time: no number, no date.
-std::string BlankDecisionJson() {
-  nlohmann::json j = nlohmann::json::parse(
-      testing::ReadFileBytes(testing::SourceDir() + "/render/samples/quyet-dinh-ubnd.json"));
-  j.erase("number");
-  j.erase("date");
-  return j.dump();
-}
-
 std::string WriteBlankDecision(const std::string& dir) {
   const std::string path = dir + "/blank.json";
-  std::ofstream(path) << BlankDecisionJson();
+  std::ofstream(path) << testing::BlankDecisionJson();
   return path;
 }
 
@@ -71,7 +62,7 @@ const testing::SampleImagePaths& Images() { return testing::SampleImages(); }
 void ExpectLinesAsTyped(const std::string& issued, const std::string& dir,
                         const std::string& number, const std::string& iso_date) {
   SCOPED_TRACE(issued);
-  nlohmann::json j = nlohmann::json::parse(BlankDecisionJson());
+  nlohmann::json j = nlohmann::json::parse(testing::BlankDecisionJson());
   j["number"] = number;
   j["date"] = iso_date;
   const std::string data = dir + "/typed.json", typed = dir + "/typed.pdf";
@@ -416,7 +407,8 @@ class IssueWorkflow : public ::testing::Test {
     workflow_ = std::make_unique<workflow::DocumentWorkflow>(*store_, config_);
   }
 
-  std::string Create(const std::string& dossier, const std::string& data = BlankDecisionJson()) {
+  std::string Create(const std::string& dossier,
+                     const std::string& data = testing::BlankDecisionJson()) {
     workflow::CreateInput in;
     in.kind = "quyet-dinh-ubnd";
     in.dossier_code = dossier;
@@ -647,7 +639,7 @@ TEST_F(IssueWorkflow, ServerSealIsOnePassAndAFailedOneLeavesAGap) {
 
 // The sample decision with its signer's name or its issuing agency replaced.
 std::string DecisionWith(const std::string& signer, const std::string& agency) {
-  nlohmann::json j = nlohmann::json::parse(BlankDecisionJson());
+  nlohmann::json j = nlohmann::json::parse(testing::BlankDecisionJson());
   if (!signer.empty()) j["signer"]["name"] = signer;
   if (!agency.empty()) j["agency"]["name"] = agency;
   return j.dump();
@@ -735,7 +727,7 @@ TEST(DeskStatistics, CountsSharesAndPercentilesPerProcedure) {
     in.request_id = "1";
     in.procedure = procedure;
     in.desk = "Quầy 1";
-    in.data_json = BlankDecisionJson();
+    in.data_json = testing::BlankDecisionJson();
     auto out = wf.Create(TestCaller(), in);
     EXPECT_TRUE(out.ok()) << out.status();
     return out.ok() ? out->document.id : "";

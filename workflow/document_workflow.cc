@@ -10,6 +10,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "domain/signing_session.h"
 #include "errors/error.h"
 #include "pades/pdf_signer.h"
 #include "render/document_data.h"
@@ -497,15 +498,8 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const Caller& caller,
   if (absl::Status st = Authorize(caller, operation); !st.ok()) return st;
   // An officer completes only a session opened with their own signing certificate.
   if (absl::Status st = AuthorizeSigner(caller, operation, session->signer); !st.ok()) return st;
-  if (session->completed_revision != 0) {
-    return Error(ErrorCode::kSessionCompleted,
-                 absl::StrCat("revision ", session->completed_revision));
-  }
   // Checked again inside the store's transaction, like the document's state below.
-  if (!session->superseded_by.empty()) {
-    return Error(ErrorCode::kSessionSuperseded,
-                 "prepared again as signingSessions/" + session->superseded_by);
-  }
+  if (absl::Status open = domain::CheckSessionOpen(*session); !open.ok()) return open;
   const int64_t now = Now();
   if (now >= session->expire_time_ms) return Error(ErrorCode::kSessionExpired);
   // Checked again inside the store's transaction; checking here first saves the PDF work.

@@ -17,6 +17,7 @@
 #include "signer/key_signer.h"
 #include "store/sqlite_store.h"
 #include "tests/support/pki_fixture.h"
+#include "tests/support/sample_images.h"
 #include "tests/support/signed_pdf_checks.h"
 #include "workflow/register_csv.h"
 
@@ -28,14 +29,6 @@ using domain::Principal;
 using domain::Role;
 using store::DocumentState;
 using enum DocumentState;
-
-std::string BlankDecisionJson() {
-  nlohmann::json j = nlohmann::json::parse(
-      testing::ReadFileBytes(testing::SourceDir() + "/render/samples/quyet-dinh-ubnd.json"));
-  j.erase("number");
-  j.erase("date");
-  return j.dump();
-}
 
 std::unique_ptr<signer::KeySigner> P12(const std::string& name) {
   auto key = signer::LoadPkcs12Signer(testing::GetSamplePki().dir + "/" + name + ".p12", "taicho");
@@ -83,7 +76,7 @@ class WorkflowTest : public ::testing::Test {
     in.dossier_code = "HS-" + std::to_string(++counter_);
     in.request_id = "1";
     in.desk = "mot-cua";
-    in.data_json = BlankDecisionJson();
+    in.data_json = testing::BlankDecisionJson();
     auto out = workflow_->Create(As(Role::kIntake), in);
     EXPECT_TRUE(out.ok()) << out.status();
     return out.ok() ? out->document.id : "";

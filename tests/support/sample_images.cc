@@ -1,6 +1,7 @@
 #include "tests/support/sample_images.h"
 
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "tests/support/pki_fixture.h"
 
 namespace taicho::testing {
@@ -13,6 +14,14 @@ const SampleImagePaths& SampleImages() {
     return SampleImagePaths{dir + "/signature.png", dir + "/seal.png"};
   }();
   return images;
+}
+
+std::string BlankDecisionJson() {
+  nlohmann::json j =
+      nlohmann::json::parse(ReadFileBytes(SourceDir() + "/render/samples/quyet-dinh-ubnd.json"));
+  j.erase("number");
+  j.erase("date");
+  return j.dump();
 }
 
 }  // namespace taicho::testing
