@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "errors/error.h"
 #include "pdf/podofo_init.h"
@@ -122,6 +124,47 @@ TEST_F(SubsetFontTest, EmbeddedSubsetsAreSmallSearchableAndDraw) {
     }
   }
   EXPECT_GT(dark, 200);
+}
+
+// Documents built at once in several threads share the parsed files (taichod renders from its
+// request threads): every one comes out whole and searchable.
+TEST_F(SubsetFontTest, ThreadsShareTheParsedFiles) {
+  constexpr int kThreads = 4, kEach = 5;
+  std::vector<std::thread> threads;
+  std::vector<std::string> outs;
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kEach; ++i) {
+      outs.push_back(
+          (dir_ / ("t" + std::to_string(t) + "-" + std::to_string(i) + ".pdf")).string());
+    }
+  }
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        PoDoFo::PdfMemDocument doc;
+        PoDoFo::PdfPage* page = doc.CreatePage(PoDoFo::PdfRect(0, 0, 595.28, 841.89));
+        SubsetFont font(*FontFile::Open(t % 2 ? kItalic : kRegular), &doc.GetObjects());
+        const std::string line = "Luồng " + std::to_string(t) + " bản " + std::to_string(i);
+        SetDeflatedStream(page->GetContents(),
+                          "BT /R 14 Tf 72 700 Td " + font.Show(line) + " Tj ET", 1);
+        PoDoFo::PdfDictionary fonts;
+        fonts.AddKey("R", font.reference());
+        page->GetResources()->GetDictionary().AddKey("Font", fonts);
+        if (!font.Embed(1).ok()) return;
+        doc.Write(outs[t * kEach + i].c_str());
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kEach; ++i) {
+      const std::string& out = outs[t * kEach + i];
+      ASSERT_TRUE(std::filesystem::exists(out)) << out;
+      EXPECT_TRUE(taicho::testing::QpdfCheckPasses(out)) << out;
+      const std::string line = "Luồng " + std::to_string(t) + " bản " + std::to_string(i);
+      EXPECT_NE(Cmd("pdftotext -raw " + out + " -").find(line), std::string::npos) << out;
+    }
+  }
 }
 
 }  // namespace
