@@ -4,6 +4,7 @@
 #include <podofo/podofo.h>
 #include <sys/resource.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -56,7 +57,10 @@ void Render(benchmark::State& state, const char* kind_id, const char* sample, in
   uintmax_t bytes = 0;
   for (auto _ : state) {
     auto doc = taicho::render::RenderDocument(*kind, *data, options);
-    if (!doc.ok()) std::abort();
+    if (!doc.ok()) {
+      std::fprintf(stderr, "%s\n", doc.status().ToString().c_str());
+      std::abort();
+    }
     pages = doc->page_count;
     bytes = doc->file_size;
   }

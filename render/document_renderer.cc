@@ -5,13 +5,18 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
 #include "pdf/podofo_init.h"
+#include "pdf/subset_font.h"
 #include "render/block_layout.h"
 #include "render/data_checks.h"
 #include "render/draft_fields.h"
@@ -26,6 +31,66 @@ PoDoFo::PdfString Utf8(const std::string& s) {
   return PoDoFo::PdfString(reinterpret_cast<const PoDoFo::pdf_utf8*>(s.c_str()));
 }
 
+// zlib levels, chosen by measurement on the sample decision (README, "Rendering speed"): glyph
+// outlines hardly compress (24 KB of subsets: 17.2 KB at level 1, 16.7 KB at 6, 30% more CPU);
+// content streams shrink 16% more at 6 than at 1 for 2.8× the CPU. Level 1 for both keeps the
+// sample near 33 KB, well under its 45 KB budget, and deflating the smallest share of a render.
+constexpr int kFontZlibLevel = 1;
+constexpr int kContentZlibLevel = 1;
+
+// A content stream written as operators: PoDoFo's painter can only draw with fonts PoDoFo made,
+// and the text is shown with our own subsets (pdf/subset_font.h). Numbers to 1/1000 pt.
+class Content {
+ public:
+  // To 1/1000 pt without printf (formatting floats was a tenth of a render).
+  Content& Num(double v) {
+    const int64_t milli = std::llround(v * 1000);
+    const uint64_t abs = static_cast<uint64_t>(milli < 0 ? -milli : milli);
+    char buf[32];
+    char* p = buf;
+    if (milli < 0) *p++ = '-';
+    p = std::to_chars(p, buf + sizeof buf, abs / 1000).ptr;
+    if (uint64_t frac = abs % 1000; frac != 0) {
+      *p++ = '.';
+      for (uint64_t div = 100; frac != 0; div /= 10) {
+        *p++ = static_cast<char>('0' + frac / div);
+        frac %= div;
+      }
+    }
+    ops_.append(buf, p).push_back(' ');
+    return *this;
+  }
+  Content& Op(std::string_view op) {
+    ops_.append(op).push_back('\n');
+    return *this;
+  }
+  Content& Raw(std::string_view text) {
+    ops_.append(text).push_back(' ');
+    return *this;
+  }
+  void UseFace(Face f) { faces_ |= 1u << f; }
+  const std::string& ops() const { return ops_; }
+
+  // Writes the operators into `stream` (a page's /Contents or a form XObject) and the fonts they
+  // use into `resources`.
+  void WriteTo(PoDoFo::PdfObject* stream, PoDoFo::PdfObject* resources, const Fonts& fonts) const {
+    pdf::SetDeflatedStream(stream, ops_, kContentZlibLevel);
+    if (faces_ == 0 || resources == nullptr) return;
+    PoDoFo::PdfDictionary font_dict;
+    for (int f = 0; f < 4; ++f) {
+      if (faces_ & (1u << f)) {
+        font_dict.AddKey(Fonts::ResourceName(static_cast<Face>(f)),
+                         fonts.font(static_cast<Face>(f)).reference());
+      }
+    }
+    resources->GetDictionary().AddKey("Font", font_dict);
+  }
+
+ private:
+  std::string ops_;
+  unsigned faces_ = 0;
+};
+
 // The verification QR code, bottom-left in the bottom margin of the last page, with its code
 // beside it: outside the text area, as decree30.md asks.
 struct QrPlacement {
@@ -34,9 +99,9 @@ struct QrPlacement {
   double x = 0, y = 0, size = 0;  // PDF user space (bottom-left origin)
 };
 
-void PaintQr(PoDoFo::PdfPainter& painter, PageList* list, const QrPlacement& qr) {
+void PaintQr(Content& content, PageList* list, const QrPlacement& qr) {
   const double module = qr.size / qr.matrix.size;
-  painter.SetColor(0, 0, 0);
+  content.Op("0 0 0 rg");
   // One rectangle per horizontal run of dark modules: a few hundred operators, one fill.
   for (int row = 0; row < qr.matrix.size; ++row) {
     int col = 0;
@@ -47,12 +112,15 @@ void PaintQr(PoDoFo::PdfPainter& painter, PageList* list, const QrPlacement& qr)
       }
       int end = col;
       while (end < qr.matrix.size && qr.matrix.at(end, row)) ++end;
-      painter.Rectangle(qr.x + col * module, qr.y + qr.size - (row + 1) * module,
-                        (end - col) * module, module);
+      content.Num(qr.x + col * module)
+          .Num(qr.y + qr.size - (row + 1) * module)
+          .Num((end - col) * module)
+          .Num(module)
+          .Op("re");
       col = end;
     }
   }
-  painter.Fill();
+  content.Op("f");
   constexpr double kCaptionSize = 8;
   const double x = qr.x + qr.size + 3 * kPointsPerMm;
   list->runs.push_back({kRegular, kCaptionSize, x, kA4Height - (qr.y + qr.size / 2 + 2),
@@ -60,24 +128,27 @@ void PaintQr(PoDoFo::PdfPainter& painter, PageList* list, const QrPlacement& qr)
   list->runs.push_back({kBold, kCaptionSize, x, kA4Height - (qr.y + qr.size / 2 - 8), qr.caption});
 }
 
-void PaintRuns(PoDoFo::PdfPainter& painter, Fonts& fonts, const std::vector<Run>& runs) {
+void PaintRuns(Content& content, Fonts& fonts, const std::vector<Run>& runs) {
   // One text object per run of words on one line in one face and size.
   size_t i = 0;
   while (i < runs.size()) {
     const Run& first = runs[i];
-    PoDoFo::PdfFont* font = fonts.font(first.face);
-    font->SetFontSize(static_cast<float>(first.size));
-    painter.SetFont(font);
-    painter.BeginText(first.x, kA4Height - first.baseline);
-    painter.AddText(Utf8(first.text));
+    pdf::SubsetFont& font = fonts.font(first.face);
+    content.UseFace(first.face);
+    content.Op("BT")
+        .Raw(absl::StrCat("/", Fonts::ResourceName(first.face)))
+        .Num(first.size)
+        .Op("Tf");
+    content.Num(first.x).Num(kA4Height - first.baseline).Op("Td");
+    content.Raw(font.Show(first.text)).Op("Tj");
     size_t j = i + 1;
     while (j < runs.size() && runs[j].face == first.face && runs[j].size == first.size &&
            runs[j].baseline == first.baseline && runs[j].x > runs[j - 1].x) {
-      painter.MoveTextPos(runs[j].x - runs[j - 1].x, 0);
-      painter.AddText(Utf8(runs[j].text));
+      content.Num(runs[j].x - runs[j - 1].x).Raw("0").Op("Td");
+      content.Raw(font.Show(runs[j].text)).Op("Tj");
       ++j;
     }
-    painter.EndText();
+    content.Op("ET");
     i = j;
   }
 }
@@ -96,15 +167,15 @@ void Paint(PoDoFo::PdfMemDocument* doc, Fonts& fonts, std::vector<PageList>& pag
                            top / 2 + 0.35 * s.page_number_size, n});
     }
     PoDoFo::PdfPage* page = doc->CreatePage(PoDoFo::PdfRect(0, 0, kA4Width, kA4Height));
-    PoDoFo::PdfPainter painter;
-    painter.SetPage(page);
-    painter.SetStrokeWidth(kRuleWidth);
+    Content content;
+    content.Num(kRuleWidth).Op("w");
     for (const Rule& r : list.rules) {
-      painter.DrawLine(r.x1, kA4Height - r.y, r.x2, kA4Height - r.y);
+      content.Num(r.x1).Num(kA4Height - r.y).Op("m");
+      content.Num(r.x2).Num(kA4Height - r.y).Op("l").Op("S");
     }
-    if (qr && p + 1 == pages.size()) PaintQr(painter, &list, *qr);
-    PaintRuns(painter, fonts, list.runs);
-    painter.FinishPage();
+    if (qr && p + 1 == pages.size()) PaintQr(content, &list, *qr);
+    PaintRuns(content, fonts, list.runs);
+    content.WriteTo(page->GetContents(), page->GetResources(), fonts);
   }
 }
 
@@ -150,13 +221,11 @@ std::vector<DraftTextField> IssueTextFields(PoDoFo::PdfMemDocument* doc, Fonts& 
     DraftTextField f;
     f.where = {line.field, r.page_index, r.x, r.y, r.width, r.height};
     f.font = line.face == kItalic ? "LiberationSerif-Italic" : "LiberationSerif-Regular";
-    f.font_object = fonts.font(line.face);
+    f.font_object = fonts.font(line.face).reference();
     f.font_size = line.size;
     f.alignment = 1;  // centred in its column, as the decree places both lines
     f.line_template = line.line_template;
     PoDoFo::PdfXObject xobject(PoDoFo::PdfRect(0, 0, r.width, r.height), doc);
-    PoDoFo::PdfPainter painter;
-    painter.SetPage(&xobject);
     std::vector<Run> runs = line.draft_runs;
     // Into the field's space: PaintRuns draws at y = kA4Height - baseline, the field starts at
     // (r.x, r.y) of the page.
@@ -164,8 +233,9 @@ std::vector<DraftTextField> IssueTextFields(PoDoFo::PdfMemDocument* doc, Fonts& 
       run.x -= r.x;
       run.baseline += r.y;
     }
-    PaintRuns(painter, fonts, runs);
-    painter.FinishPage();
+    Content content;
+    PaintRuns(content, fonts, runs);
+    content.WriteTo(xobject.GetObject(), xobject.GetResources(), fonts);
     f.appearance = xobject.GetObject();
     fields.push_back(f);
     (line.field == kNumberField ? out->number_blank : out->date_blank) = r;
@@ -228,6 +298,11 @@ absl::StatusOr<RenderedDocument> RenderDocument(const DocumentKind& kind, const 
                     {kSealField, out.seal_area.page_index, out.seal_area.x, out.seal_area.y,
                      out.seal_area.width, out.seal_area.height}},
                    IssueTextFields(&doc, fonts, laid->issue_lines, &out));
+    // Last: the subsets hold exactly the glyphs the pages and the field appearances show.
+    if (absl::Status s = fonts.Embed(kFontZlibLevel); !s.ok()) {
+      cleanup();
+      return s;
+    }
 
     const std::string type = d.type.empty() ? kind.type : d.type;
     const std::string title =

@@ -55,7 +55,7 @@ void AddDraftFields(PoDoFo::PdfMemDocument* doc, const std::vector<DraftField>& 
           PdfName(pdf::kFieldLineTemplateKey),
           PoDoFo::PdfString(reinterpret_cast<const PoDoFo::pdf_utf8*>(t.line_template.c_str())));
     }
-    if (t.font_object) fonts.AddKey(PdfName(t.font), t.font_object->GetObject()->Reference());
+    if (t.font_object) fonts.AddKey(PdfName(t.font), *t.font_object);
   }
   PdfObject* form = doc->GetObjects().CreateObject();
   form->GetDictionary().AddKey("Fields", form_fields);

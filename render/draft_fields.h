@@ -4,6 +4,7 @@
 
 #include <podofo/podofo.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,8 @@ struct DraftTextField {
   // The font file's stem in the font directory, also its name in the form's /DR and the field's
   // /DA, so whoever fills the field draws it in the face the layout reserved it for.
   std::string font = "LiberationSerif-Regular";
-  PoDoFo::PdfFont* font_object = nullptr;  // the page's font of that face, for /DR
+  // The page's font of that face, for /DR.
+  std::optional<PoDoFo::PdfReference> font_object;
   double font_size = 13;
   int alignment = 1;  // /Q: 0 left, 1 centre, 2 right
   // The draft's appearance (/AP /N, a Form XObject of `where`'s size), or none.

@@ -4,8 +4,6 @@
 #include <unicode/utf8.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -19,25 +17,20 @@ absl::Status Fonts::Load(PoDoFo::PdfMemDocument* doc, const std::string& dir) {
       "LiberationSerif-Regular.ttf", "LiberationSerif-Bold.ttf", "LiberationSerif-Italic.ttf",
       "LiberationSerif-BoldItalic.ttf"};
   for (int f = 0; f < 4; ++f) {
-    const std::string path = absl::StrCat(dir, "/", kFiles[f]);
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) {
-      return Error(ErrorCode::kIo,
-                   absl::StrCat("không tìm thấy phông chữ / font not found: ", path));
-    }
-    fonts_[f] = doc->CreateFontSubset(
-        "LiberationSerif", f == kBold || f == kBoldItalic, f == kItalic || f == kBoldItalic, false,
-        PoDoFo::PdfEncodingFactory::GlobalIdentityEncodingInstance(), path.c_str());
-    if (fonts_[f] == nullptr) {
-      return Error(ErrorCode::kIo, absl::StrCat("cannot load font ", path));
-    }
+    absl::StatusOr<std::shared_ptr<const pdf::FontFile>> file =
+        pdf::FontFile::Open(absl::StrCat(dir, "/", kFiles[f]));
+    if (!file.ok()) return file.status();
+    fonts_[f] = std::make_unique<pdf::SubsetFont>(*std::move(file), &doc->GetObjects());
   }
   return absl::OkStatus();
 }
 
-bool Fonts::HasGlyph(Face f, UChar32 c) const {
-  return fonts_[f]->GetFontMetrics()->GetGlyphId(static_cast<long>(c)) != 0;
+const char* Fonts::ResourceName(Face f) {
+  static constexpr std::array<const char*, 4> kNames = {"F0", "F1", "F2", "F3"};
+  return kNames[f];
 }
+
+bool Fonts::HasGlyph(Face f, UChar32 c) const { return fonts_[f]->file().Glyph(c) != 0; }
 
 double Fonts::Width(Face f, std::string_view text, double size) {
   double em = 0;
@@ -48,13 +41,22 @@ double Fonts::Width(Face f, std::string_view text, double size) {
 double Fonts::EmWidth(Face f, UChar32 c) {
   auto it = widths_[f].find(c);
   if (it != widths_[f].end()) return it->second;
+  // As PoDoFo measured: the advance of the cmap's glyph, .notdef's for a missing one (the
+  // layout never draws those: CheckGlyphs refuses them first), nothing beyond the BMP.
   double w = 0;
   if (c <= 0xFFFF) {
-    fonts_[f]->SetFontSize(1000);
-    w = fonts_[f]->GetFontMetrics()->UnicodeCharWidth(static_cast<unsigned short>(c));
+    const pdf::FontFile& file = fonts_[f]->file();
+    w = file.Advance(file.Glyph(c));
   }
   widths_[f].emplace(c, w);
   return w;
+}
+
+absl::Status Fonts::Embed(int zlib_level) {
+  for (auto& font : fonts_) {
+    if (absl::Status s = font->Embed(zlib_level); !s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 void CheckDrawable(const Fonts& fonts, Face face, std::string_view text, std::string_view field,

@@ -8,6 +8,7 @@
 #include <unicode/uchar.h>
 
 #include <array>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "pdf/subset_font.h"
 
 namespace taicho::render {
 
@@ -30,18 +32,23 @@ enum Face { kRegular = 0, kBold = 1, kItalic = 2, kBoldItalic = 3 };
 
 class Fonts {
  public:
-  // Creates the four subsets in `doc`. kIo when a font file is missing. May throw PdfError.
+  // Opens the four faces in `dir` (parsed once per process: pdf::FontFile) and creates their font
+  // objects in `doc`, completed by Embed. kIo when a font file is missing. May throw PdfError.
   absl::Status Load(PoDoFo::PdfMemDocument* doc, const std::string& dir);
 
-  PoDoFo::PdfFont* font(Face f) const { return fonts_[f]; }
+  pdf::SubsetFont& font(Face f) const { return *fonts_[f]; }
+  // The resource name content streams use for `f` ("/F0"…).
+  static const char* ResourceName(Face f);
   bool HasGlyph(Face f, UChar32 c) const;
   // Advance width of `text` at `size` points.
   double Width(Face f, std::string_view text, double size);
+  // Embeds the subsets of the glyphs shown so far; after the last text is drawn.
+  absl::Status Embed(int zlib_level);
 
  private:
   double EmWidth(Face f, UChar32 c);
 
-  std::array<PoDoFo::PdfFont*, 4> fonts_{};
+  std::array<std::unique_ptr<pdf::SubsetFont>, 4> fonts_;
   std::array<std::unordered_map<UChar32, double>, 4> widths_;
 };
 

@@ -6,7 +6,7 @@ PACKAGES=(
   # build
   cmake g++ make pkg-config clang-format
   libpodofo-dev libssl-dev libabsl-dev libp11-kit-dev libcli11-dev nlohmann-json3-dev libicu-dev
-  libqrencode-dev libcairo2-dev libcurl4-openssl-dev
+  libqrencode-dev libcairo2-dev libcurl4-openssl-dev libharfbuzz-dev zlib1g-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libsqlite3-dev libspdlog-dev
   libtomlplusplus-dev libcups2-dev
   libgtest-dev libbenchmark-dev
