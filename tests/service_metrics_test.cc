@@ -137,7 +137,8 @@ class Taichod {
            << "key_label = \"seal\"\n"
            << "key_id = \"01\"\n";
     WriteFile(dir_ + "/taichod.toml", config.str());
-    return process_.Start(store(), {"--config", dir_ + "/taichod.toml"});
+    return process_.Start(store(),
+                          {"--config", dir_ + "/taichod.toml", "--metrics-listen", "127.0.0.1:0"});
   }
   int Stop() { return process_.Stop(SIGTERM); }
 
@@ -436,6 +437,17 @@ TEST(ServiceMetrics, ListensOnLoopbackByDefaultAndRefusesAnAddressWithoutHost) {
   testing::TaichodProcess bare;
   EXPECT_FALSE(bare.Start(MakeTempDir("store"), {"--insecure-local", "--metrics-listen", "9464"}));
   EXPECT_NE(bare.log().find("metrics.listen"), std::string::npos) << bare.log();
+  // The configuration file's keys are checked like the others'.
+  const std::string bad_dir = MakeTempDir("bad-config");
+  WriteFile(bad_dir + "/taichod.toml",
+            "[metrics]\nlisten = 9464\nport = 1\n[health]\nstore_probe_seconds = 0\n");
+  testing::TaichodProcess bad;
+  EXPECT_FALSE(
+      bad.Start(MakeTempDir("store"), {"--insecure-local", "--config", bad_dir + "/taichod.toml"}));
+  for (const char* problem : {"CONFIG_INVALID", "metrics.listen' must be a string",
+                              "unknown key 'metrics.port'", "health.store_probe_seconds"}) {
+    EXPECT_NE(bad.log().find(problem), std::string::npos) << problem << "\n" << bad.log();
+  }
   // Off when empty: no port.
   testing::TaichodProcess off;
   ASSERT_TRUE(off.Start(MakeTempDir("store"), {"--insecure-local", "--metrics-listen", ""}))

@@ -40,13 +40,14 @@ bool TaichodProcess::Start(const std::string& store_dir, const std::vector<std::
                                    GetSamplePki().dir + "/ca-bundle.pem",
                                    "--shutdown-grace-seconds",
                                    "1"};
-  // taichod writes the metrics port before it listens for gRPC: known once the port file is.
+  // /metrics only when the test asks (its default port would be shared by every test server);
+  // taichod writes its port before it listens for gRPC: known once the port file is.
   const std::string metrics_port_file = dir_ + "/metrics-port";
   unlink(metrics_port_file.c_str());
   metrics_port_ = 0;
+  args.insert(args.end(), {"--metrics-port-file", metrics_port_file});
   if (std::find(extra.begin(), extra.end(), "--metrics-listen") == extra.end()) {
-    args.insert(args.end(),
-                {"--metrics-listen", "127.0.0.1:0", "--metrics-port-file", metrics_port_file});
+    args.insert(args.end(), {"--metrics-listen", ""});
   }
   args.insert(args.end(), extra.begin(), extra.end());
   pid_ = fork();

@@ -21,8 +21,8 @@ class TaichodProcess {
   TaichodProcess& operator=(const TaichodProcess&) = delete;
 
   // Starts taichod on 127.0.0.1 with `store_dir`, the sample roots as --trust, a 1 s shutdown
-  // grace (idle clients hold a graceful stop for all of it), /metrics on a free loopback port
-  // (unless `extra` has its own --metrics-listen) and `extra` flags; waits until it listens.
+  // grace (idle clients hold a graceful stop for all of it), no /metrics unless `extra` gives
+  // --metrics-listen, and `extra` flags; waits until it listens.
   // False when it exited first or did not listen within 60 s (see log()).
   bool Start(const std::string& store_dir, const std::vector<std::string>& extra);
   // Sends `signal`, waits, and returns the wait status (the last one when not running).
