@@ -121,7 +121,7 @@ class Taichod {
  public:
   Taichod() : dir_(MakeTempDir("taichod-metrics")) {}
 
-  bool Start() {
+  bool Start(int store_probe_seconds = 1) {
     std::ostringstream config;
     config << "shutdown_grace_seconds = 1\n"
            << "log_format = \"json\"\n"
@@ -130,7 +130,7 @@ class Taichod {
            << "key = \"" << Pki("tls-server.key") << "\"\n"
            << "client_ca = \"" << Pki("root.pem") << "\"\n"
            << "[health]\n"
-           << "store_probe_seconds = 1\n"
+           << "store_probe_seconds = " << store_probe_seconds << "\n"
            << "[keys.seal]\n"
            << "module = \"" << GetSamplePki().module_path << "\"\n"
            << "token_label = \"" << kSealToken << "\"\n"
@@ -397,6 +397,47 @@ TEST(ServiceMetrics, CountsCallsSealsAndPrintFailuresAndLogsTheirFields) {
   ASSERT_TRUE(line.has_value()) << server.log();
   EXPECT_EQ("documents/" + line->value("document", ""), approved.name()) << *line;
   EXPECT_FALSE(line->contains("error")) << *line;
+  EXPECT_EQ(server.Stop() >> 8, 0) << server.log();
+}
+
+TEST(ServiceHealth, APulledSealTokenMakesItNotServingWhenTheSealFails) {
+  // The seal token in a directory of its own, so that it can be pulled (SoftHSM2 reads the
+  // directory the environment names when taichod loads the module).
+  const std::string tokens = MakeTempDir("pulled-tokens");
+  fs::copy(GetSamplePki().token_dir + "/tokens", tokens + "/tokens", fs::copy_options::recursive);
+  WriteFile(tokens + "/softhsm2.conf",
+            "directories.tokendir = " + tokens + "/tokens\nobjectstore.backend = file\n");
+  const std::string own_conf = GetSamplePki().softhsm_conf;
+  setenv("SOFTHSM2_CONF", (tokens + "/softhsm2.conf").c_str(), 1);
+  Taichod server;
+  // The store probe an hour away: what follows must come from the failed seal itself.
+  const bool started = server.Start(/*store_probe_seconds=*/3600);
+  setenv("SOFTHSM2_CONF", own_conf.c_str(), 1);
+  ASSERT_TRUE(started) << server.log();
+  ASSERT_TRUE(Activate(server, "123456").ok());
+  EXPECT_EQ(Check(server, kService), health::HealthCheckResponse::SERVING);
+  const v1::Document approved = Approved(server, "HS-METRICS-PULLED");
+
+  fs::remove_all(tokens + "/tokens");
+  v1::SignDocumentRequest seal;
+  seal.set_name(approved.name());
+  seal.set_role(v1::SEAL);
+  seal.set_key("serverKeys/seal");
+  v1::CompleteSignatureResponse sealed;
+  auto context = CallContext();
+  EXPECT_EQ(MtlsStub(server.target(), "client-intake")
+                ->SignDocument(context.get(), seal, &sealed)
+                .error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Check(server, kService), health::HealthCheckResponse::NOT_SERVING);
+  const Scrape after = server.Metrics();
+  EXPECT_EQ(after("taicho_key_activated", {{"key", "seal"}}), 0) << after.text();
+  EXPECT_EQ(
+      after("taicho_grpc_calls_total",
+            {{"method", "SignDocument"}, {"code", "UNAVAILABLE"}, {"error", "TOKEN_REMOVED"}}),
+      1);
+  EXPECT_EQ(after("taicho_seal_duration_seconds_count"), 0);
+  EXPECT_EQ(after("taicho_signatures_total", {{"role", "seal"}, {"level", "B-B"}}), 0);
   EXPECT_EQ(server.Stop() >> 8, 0) << server.log();
 }
 
