@@ -97,17 +97,49 @@ grpc::Status DocumentServiceImpl::Serve(const char* method, grpc::ServerContext*
                                         std::optional<domain::Operation> operation,
                                         absl::FunctionRef<absl::Status(Call)> body) {
   CallLog log(method, context);
+  // Every call ends here: its log line, its count and time, and a store probe after an I/O error.
+  const auto finish = [&](const absl::Status& status) {
+    grpc::Status out = log.Finish(status, context);
+    if (observers_.metrics != nullptr) {
+      observers_.metrics->CountCall(method, log.grpc_code(), log.error_code(), log.seconds());
+    }
+    if (observers_.health != nullptr && CodeOf(status) == CodeName(ErrorCode::kIo)) {
+      observers_.health->StoreFailed();
+    }
+    return out;
+  };
   absl::StatusOr<workflow::Caller> caller = Identify(context);
-  if (!caller.ok()) return log.Finish(caller.status(), context);
+  if (!caller.ok()) return finish(caller.status());
   log.set_caller(caller->actor);
   // Before the request is read at all: a refused caller learns nothing, not even which of its
   // fields are wrong.
   if (operation) {
     if (absl::Status allowed = domain::Authorize(*caller, *operation); !allowed.ok()) {
-      return log.Finish(allowed, context);
+      return finish(allowed);
     }
   }
-  return log.Finish(body(Call{*caller, log}), context);
+  return finish(body(Call{*caller, log}));
+}
+
+void DocumentServiceImpl::CountSignature(const workflow::CompleteOutput& done) {
+  if (observers_.metrics == nullptr) return;
+  observers_.metrics->CountSignature(
+      done.revision.purpose == store::RevisionPurpose::kSeal ? "seal" : "officer",
+      workflow::LevelName(done.level));
+}
+
+void DocumentServiceImpl::ObserveSeal(const absl::StatusOr<workflow::CompleteOutput>& sealed,
+                                      std::chrono::steady_clock::time_point start) {
+  if (!sealed.ok()) {
+    // A pulled token deactivates the key (keyring/key_ring.h): the health follows.
+    if (observers_.health != nullptr) observers_.health->KeysChanged();
+    return;
+  }
+  if (observers_.metrics != nullptr) {
+    observers_.metrics->ObserveSealSeconds(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  CountSignature(*sealed);
 }
 
 grpc::Status ToGrpc(const absl::Status& status, grpc::ServerContext* context) {
@@ -322,6 +354,8 @@ grpc::Status DocumentServiceImpl::CompleteSignature(grpc::ServerContext* context
         workflow_.Complete(call.caller, *session,
                            ByteSpan(reinterpret_cast<const uint8_t*>(value.data()), value.size()));
     if (!completed.ok()) return completed.status();
+    call.log.set_document(completed->document.id);
+    CountSignature(*completed);
     FillCompleted(*completed, response);
     return absl::OkStatus();
   });
@@ -384,6 +418,7 @@ grpc::Status DocumentServiceImpl::SignDocument(grpc::ServerContext* context,
                                                v1::CompleteSignatureResponse* response) {
   return Serve("SignDocument", context, auth::Operation::kServerSeal,
                [&](Call call) -> absl::Status {
+                 const auto start = std::chrono::steady_clock::now();
                  workflow::ServerSealInput input;
                  // Any other role is refused by the use case: a server key signs only as the seal.
                  input.role = request->role() == v1::SEAL ? workflow::SignatureRole::kSeal
@@ -414,6 +449,7 @@ grpc::Status DocumentServiceImpl::SignDocument(grpc::ServerContext* context,
                  };
                  hooks.computed = [&pass] { pass.reset(); };
                  auto signed_revision = workflow_.SealWithServerKey(call.caller, input, hooks);
+                 ObserveSeal(signed_revision, start);
                  if (!signed_revision.ok()) return signed_revision.status();
                  FillCompleted(*signed_revision, response);
                  return absl::OkStatus();
@@ -432,6 +468,7 @@ grpc::Status DocumentServiceImpl::ActivateKey(grpc::ServerContext* context,
                  if (!key_name.ok()) return key_name.status();
                  call.log.set_resource(request->name());
                  auto key = workflow_.ActivateKey(call.caller, *key_name, pin);
+                 if (observers_.health != nullptr) observers_.health->KeysChanged();
                  if (!key.ok()) return key.status();
                  FillServerKey(*key, response);
                  return absl::OkStatus();
@@ -561,6 +598,10 @@ grpc::Status DocumentServiceImpl::ReportPrintFailure(grpc::ServerContext* contex
                                                            request->reason()};
                  auto outcome = workflow_.ReportPrintFailure(call.caller, failure);
                  if (!outcome.ok()) return outcome.status();
+                 // Counted once: a station reporting the same print again changes nothing.
+                 if (outcome->recorded && observers_.metrics != nullptr) {
+                   observers_.metrics->CountPrintFailure(failure.job_state);
+                 }
                  FillPrint(outcome->failure, response->mutable_failure());
                  response->set_already_recorded(!outcome->recorded);
                  if (outcome->recorded) {

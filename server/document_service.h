@@ -6,6 +6,7 @@
 // and the gates are thread-safe.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -13,7 +14,9 @@
 #include "auth/access_policy.h"
 #include "auth/role.h"
 #include "keyring/key_ring.h"
+#include "metrics/service_metrics.h"
 #include "server/fifo_gate.h"
+#include "server/service_health.h"
 #include "taicho/v1/document_service.grpc.pb.h"
 #include "workflow/document_workflow.h"
 
@@ -31,6 +34,13 @@ struct ServiceLimits {
   int concurrent_uploads = 4;
 };
 
+// What the service tells besides its answers (taichod's /metrics and health check); each may be
+// null (not told), and must outlive the service.
+struct ServiceObservers {
+  metrics::ServiceMetrics* metrics = nullptr;  // every call, signature and print failure
+  ServiceHealth* health = nullptr;             // key activations, store I/O failures
+};
+
 class DocumentServiceImpl final : public v1::DocumentService::Service {
  public:
   // `workflow` must outlive the service. With `authenticate_clients` (mutual TLS), every call
@@ -38,11 +48,12 @@ class DocumentServiceImpl final : public v1::DocumentService::Service {
   // certificate; without it every call is allowed and the record names the peer address. The
   // server's keys are the workflow's (WorkflowConfig::keys).
   DocumentServiceImpl(workflow::DocumentWorkflow& workflow, bool authenticate_clients,
-                      ServiceLimits limits = {})
+                      ServiceLimits limits = {}, ServiceObservers observers = {})
       : workflow_(workflow),
         authenticate_clients_(authenticate_clients),
         seal_gate_(limits.seal_concurrency),
-        upload_gate_(limits.concurrent_uploads) {}
+        upload_gate_(limits.concurrent_uploads),
+        observers_(observers) {}
 
   grpc::Status CreateDocument(grpc::ServerContext* context,
                               const v1::CreateDocumentRequest* request,
@@ -118,11 +129,18 @@ class DocumentServiceImpl final : public v1::DocumentService::Service {
                      absl::FunctionRef<absl::Status(Call)> body);
   // Who is calling.
   absl::StatusOr<workflow::Caller> Identify(grpc::ServerContext* context) const;
+  // A stored signature, for /metrics.
+  void CountSignature(const workflow::CompleteOutput& done);
+  // A server-side seal's outcome: its time and signature for /metrics, or a key that may have
+  // lost its token for the health check.
+  void ObserveSeal(const absl::StatusOr<workflow::CompleteOutput>& sealed,
+                   std::chrono::steady_clock::time_point start);
 
   workflow::DocumentWorkflow& workflow_;
   const bool authenticate_clients_;
   FifoGate seal_gate_;    // server-side seals at once
   FifoGate upload_gate_;  // uploads at once
+  const ServiceObservers observers_;
 };
 
 // The gRPC status for a workflow status (same code; unknown errors become INTERNAL), with the

@@ -3,8 +3,11 @@
 #include <spdlog/details/log_msg.h>
 
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <nlohmann/json.hpp>
+
+#include "server/log_fields.h"
 
 namespace taicho::server {
 namespace {
@@ -31,7 +34,19 @@ void JsonLogFormatter::format(const spdlog::details::log_msg& msg, spdlog::memor
   line["level"] = std::string(level.data(), level.size());
   line["logger"] = std::string(msg.logger_name.data(), msg.logger_name.size());
   line["thread"] = msg.thread_id;
-  line["msg"] = std::string(msg.payload.data(), msg.payload.size());
+  if (const CallFields* call = current_call_fields) {
+    // A call's line: what a collector filters and aggregates on, each in its own field.
+    line["msg"] = std::string(call->message);
+    line["method"] = std::string(call->method);
+    if (!call->document.empty()) line["document"] = std::string(call->document);
+    if (!call->resource.empty()) line["resource"] = std::string(call->resource);
+    line["code"] = std::string(call->code);
+    if (!call->error.empty()) line["error"] = std::string(call->error);
+    line["latency_ms"] = std::round(call->latency_ms * 1000) / 1000;
+    line["caller"] = std::string(call->caller);
+  } else {
+    line["msg"] = std::string(msg.payload.data(), msg.payload.size());
+  }
   // Invalid UTF-8 (a label from a vendor module) is replaced, never allowed to throw.
   const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   dest.append(text.data(), text.data() + text.size());

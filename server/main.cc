@@ -24,12 +24,14 @@
 #include "absl/synchronization/mutex.h"
 #include "errors/error.h"
 #include "keyring/key_ring.h"
+#include "metrics/service_metrics.h"
 #include "pades/pdf_verifier.h"
 #include "pkcs11/memory_protection.h"
 #include "render/document_kind.h"
 #include "revocation/revocation_client.h"
 #include "server/document_service.h"
 #include "server/json_log_formatter.h"
+#include "server/service_health.h"
 #include "server/taichod_config.h"
 #include "store/sqlite_store.h"
 #include "workflow/document_workflow.h"
@@ -194,9 +196,38 @@ int Serve(const Flags& flags) {
       flags.seal_concurrency > 0
           ? flags.seal_concurrency
           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) + 1;
+  // /metrics ([metrics]) and the health check's status ([health]): the keys as they stand at
+  // each scrape, the store probed in the background.
+  taicho::metrics::ServiceMetrics metrics;
+  metrics.SetKeySource([&keys] {
+    std::vector<taicho::metrics::KeyState> states;
+    for (const taicho::keyring::KeyStatus& key : keys.List()) {
+      states.push_back({key.name, key.activated});
+    }
+    return states;
+  });
+  taicho::server::ServiceHealth health(**store, &keys, &metrics,
+                                       std::chrono::seconds(flags.store_probe_seconds));
+  std::unique_ptr<taicho::metrics::MetricsEndpoint> metrics_endpoint;
+  if (!flags.metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<taicho::metrics::MetricsEndpoint>> endpoint =
+        metrics.Serve(flags.metrics_listen);
+    if (!endpoint.ok()) {
+      spdlog::error("cannot serve /metrics: {}", endpoint.status().ToString());
+      return taicho::ExitCodeOf(endpoint.status());
+    }
+    metrics_endpoint = *std::move(endpoint);
+    if (!flags.metrics_port_file.empty() &&
+        !WritePortFile(flags.metrics_port_file, metrics_endpoint->port())) {
+      spdlog::error("cannot write the metrics port file {}", flags.metrics_port_file);
+      return 6;
+    }
+    spdlog::info("/metrics on {} (port {})", flags.metrics_listen, metrics_endpoint->port());
+  }
   taicho::server::DocumentServiceImpl service(workflow,
                                               /*authenticate_clients=*/!flags.client_ca.empty(),
-                                              {seal_concurrency, flags.max_concurrent_uploads});
+                                              {seal_concurrency, flags.max_concurrent_uploads},
+                                              {&metrics, &health});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -210,7 +241,8 @@ int Serve(const Flags& flags) {
     spdlog::error("cannot listen on {}", flags.listen);
     return 6;
   }
-  server->GetHealthCheckService()->SetServingStatus(kServiceName, true);
+  // SERVING once a key is activated (when any is configured) and the store takes writes.
+  health.Start(server->GetHealthCheckService(), kServiceName);
   if (!flags.port_file.empty() && !WritePortFile(flags.port_file, port)) {
     spdlog::error("cannot write the port file {}", flags.port_file);
     server->Shutdown();
@@ -239,6 +271,7 @@ int Serve(const Flags& flags) {
   });
   server->Wait();
   waiter.join();
+  health.Stop();
   spdlog::info("taichod stopped");
   return 0;
 }
@@ -344,6 +377,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 3600));
   app.add_option("--port-file", flags.port_file,
                  "ghi cổng đã mở vào tệp / write the port listened on to this file");
+  app.add_option("--metrics-listen", flags.metrics_listen,
+                 "địa chỉ /metrics (Prometheus) / address of /metrics, host:port; empty: off")
+      ->capture_default_str();
+  app.add_option("--metrics-port-file", flags.metrics_port_file,
+                 "ghi cổng /metrics vào tệp / write the /metrics port to this file");
   app.add_option("--log-format", flags.log_format,
                  "định dạng nhật ký / log lines as text or one JSON object a line")
       ->capture_default_str()

@@ -118,10 +118,11 @@ void ReadKey(Reader& reader, const std::string& name, const toml::node& node,
   if (!ValidKeyName(name)) {
     reader.Problem(node, absl::StrCat("key name '", name, "': use a-z, 0-9, '-' and '_'"));
   }
-  reader.OnlyKnown(*table,
-                   {"module", "token_label", "token_serial", "key_label", "key_id", "chain",
-                    "pin_file", "seal_image", "seal_diameter_mm", "pss", "sessions", "agency", "level"},
-                   where);
+  reader.OnlyKnown(
+      *table,
+      {"module", "token_label", "token_serial", "key_label", "key_id", "chain", "pin_file",
+       "seal_image", "seal_diameter_mm", "pss", "sessions", "agency", "level"},
+      where);
   if (table->get("level") != nullptr) {
     std::string level;
     reader.Get(*table, "level", &level, where);
@@ -242,10 +243,27 @@ absl::Status LoadConfigFile(const std::string& path, TaichodOptions* options) {
   }
   Reader reader(path);
   reader.OnlyKnown(root,
-                   {"listen", "store_dir", "kinds_dir", "font_dir", "trust", "insecure_local",
-                    "max_receive_mb", "max_upload_mb", "max_concurrent_uploads", "max_revisions",
-                    "session_ttl_seconds", "seal_concurrency", "shutdown_grace_seconds",
-                    "port_file", "log_format", "tls", "verify", "keys", "signing"},
+                   {"listen",
+                    "store_dir",
+                    "kinds_dir",
+                    "font_dir",
+                    "trust",
+                    "insecure_local",
+                    "max_receive_mb",
+                    "max_upload_mb",
+                    "max_concurrent_uploads",
+                    "max_revisions",
+                    "session_ttl_seconds",
+                    "seal_concurrency",
+                    "shutdown_grace_seconds",
+                    "port_file",
+                    "log_format",
+                    "tls",
+                    "verify",
+                    "keys",
+                    "signing",
+                    "metrics",
+                    "health"},
                    "");
   TaichodOptions& o = *options;
   reader.Get(root, "listen", &o.listen, "");
@@ -288,6 +306,23 @@ absl::Status LoadConfigFile(const std::string& path, TaichodOptions* options) {
                  "verify.", 1, 300);
     } else {
       reader.Problem(*node, "'verify' must be a table");
+    }
+  }
+  if (const toml::node* node = root.get("metrics")) {
+    if (const toml::table* metrics = node->as_table()) {
+      reader.OnlyKnown(*metrics, {"listen", "port_file"}, "metrics.");
+      reader.Get(*metrics, "listen", &o.metrics_listen, "metrics.");
+      reader.Get(*metrics, "port_file", &o.metrics_port_file, "metrics.");
+    } else {
+      reader.Problem(*node, "'metrics' must be a table");
+    }
+  }
+  if (const toml::node* node = root.get("health")) {
+    if (const toml::table* health = node->as_table()) {
+      reader.OnlyKnown(*health, {"store_probe_seconds"}, "health.");
+      reader.Get(*health, "store_probe_seconds", &o.store_probe_seconds, "health.", 1, 3600);
+    } else {
+      reader.Problem(*node, "'health' must be a table");
     }
   }
   if (const toml::node* node = root.get("keys")) {

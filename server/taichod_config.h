@@ -47,6 +47,12 @@ struct TaichodOptions {
   int shutdown_grace_seconds = 10;
   std::string log_format = "text";       // "text" or "json" (one object a line)
   std::vector<keyring::KeyConfig> keys;  // [keys.NAME] tables; only from the file
+  // [metrics]: Prometheus /metrics on its own address (empty: off), and a file to write its port
+  // to (for supervisors and tests; port 0 in the address picks a free one).
+  std::string metrics_listen = "127.0.0.1:9464";
+  std::string metrics_port_file;
+  // [health]: how often the store's writability is probed (and its size measured).
+  int store_probe_seconds = 15;
   // [signing] (workflow/signing_policy.h); absent: every signature at B-B, nothing checked.
   bool signing = false;
   std::string officer_level = "B-T";

@@ -179,6 +179,31 @@ class SqliteStore final : public Store {
     return GetDocumentIn(reader->db(), id);
   }
 
+  // Documents and revisions are never deleted and a revision's size never changes, and the one
+  // writer gives rows rising rowids: each measure reads only the rows added since the last one
+  // (on a reader connection, never the writer's). A full count was 0.2-0.4 s at 100 000
+  // documents and 300 000 revisions, every probe.
+  absl::StatusOr<std::optional<StoreSize>> Size() override {
+    std::lock_guard lock(size_mu_);
+    absl::StatusOr<SqliteReaders::Lease> reader = readers_.Borrow();
+    if (!reader.ok()) return reader.status();
+    auto s = reader->db().Prepare(
+        "SELECT (SELECT COUNT(*) FROM documents WHERE rowid > ?1), "
+        "(SELECT COALESCE(MAX(rowid), ?1) FROM documents WHERE rowid > ?1), "
+        "(SELECT COALESCE(SUM(size), 0) FROM revisions WHERE rowid > ?2), "
+        "(SELECT COALESCE(MAX(rowid), ?2) FROM revisions WHERE rowid > ?2)");
+    if (!s.ok()) return s.status();
+    s->Bind(1, size_documents_rowid_).Bind(2, size_revisions_rowid_);
+    absl::StatusOr<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Error(ErrorCode::kInternal, "store size: no row");
+    size_.documents += s->Int(0);
+    size_documents_rowid_ = s->Int(1);
+    size_.revision_bytes += s->Int(2);
+    size_revisions_rowid_ = s->Int(3);
+    return size_;
+  }
+
   absl::StatusOr<std::vector<RevisionRecord>> ListRevisions(const std::string& id) override {
     absl::StatusOr<SqliteReaders::Lease> reader = readers_.Borrow();
     if (!reader.ok()) return reader.status();
@@ -745,6 +770,10 @@ class SqliteStore final : public Store {
   SqliteReaders readers_;  // for the lookups outside transactions: they wait for no writer
   const BlobFiles blobs_;
   std::atomic<uint64_t> counter_{0};
+  std::mutex size_mu_;  // guards what Size counted so far, and up to which rowids
+  StoreSize size_;
+  int64_t size_documents_rowid_ = 0;
+  int64_t size_revisions_rowid_ = 0;
 };
 
 absl::Status Errno(const char* what, const std::string& path) {

@@ -239,11 +239,28 @@ class PrintQueue {
   virtual absl::StatusOr<std::vector<PrintRecord>> ListPrints(const std::string& document_id) = 0;
 };
 
+// How much a store holds (taichod's /metrics).
+struct StoreSize {
+  int64_t documents = 0;
+  int64_t revision_bytes = 0;  // the revisions' PDF files (prepared signatures not counted)
+};
+
 // Every port at once: what a backend implements and what taichod opens.
 class Store : public BlobStore,
               public DocumentStore,
               public SessionStore,
               public RegisterStore,
-              public PrintQueue {};
+              public PrintQueue {
+ public:
+  // For monitoring (taichod's health check and /metrics), from any thread, a few times a minute.
+
+  // OK when the store can take a write now; kIo naming what failed otherwise. The default
+  // writes, syncs and removes a small work file in the scratch directory (on the blobs' file
+  // system): a file system gone read-only or full, or a directory replaced, fails it. A backend
+  // with a database server adds its own check.
+  virtual absl::Status ProbeWritable();
+  // What the store holds; nullopt when the backend cannot count it cheaply (the default).
+  virtual absl::StatusOr<std::optional<StoreSize>> Size() { return std::nullopt; }
+};
 
 }  // namespace taicho::store

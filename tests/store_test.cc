@@ -95,6 +95,45 @@ TEST_F(StoreTest, BlobsAreNamedByContentAndShared) {
   EXPECT_FALSE(store_->BlobPath("../../etc/passwd").ok());
 }
 
+// Size counts only the rows added since its last call: the sum must still be the whole store's,
+// across reopening (a new store counts from the start).
+TEST_F(StoreTest, SizeCountsDocumentsAndRevisionBytesAsTheyGrow) {
+  auto size = store_->Size();
+  ASSERT_TRUE(size.ok() && size->has_value()) << size.status();
+  EXPECT_EQ((*size)->documents, 0);
+  EXPECT_EQ((*size)->revision_bytes, 0);
+  AddDraft(1);
+  AddDraft(2);
+  size = store_->Size();
+  ASSERT_TRUE(size.ok() && size->has_value());
+  EXPECT_EQ((*size)->documents, 2);
+  EXPECT_EQ((*size)->revision_bytes, 24);  // AddDraft's revisions say 12 bytes each
+  size = store_->Size();                   // nothing new
+  ASSERT_TRUE(size.ok() && size->has_value());
+  EXPECT_EQ((*size)->documents, 2);
+  AddDraft(3);
+  AddDraft(3);  // the same dossier and request again: no new document
+  size = store_->Size();
+  ASSERT_TRUE(size.ok() && size->has_value());
+  EXPECT_EQ((*size)->documents, 3);
+  EXPECT_EQ((*size)->revision_bytes, 36);
+  store_.reset();
+  auto reopened = OpenSqliteStore(dir_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  size = (*reopened)->Size();
+  ASSERT_TRUE(size.ok() && size->has_value());
+  EXPECT_EQ((*size)->documents, 3);
+  EXPECT_EQ((*size)->revision_bytes, 36);
+  EXPECT_TRUE((*reopened)->ProbeWritable().ok());
+  // The work directory replaced by a file: nothing can be written there, even by root.
+  const std::string scratch = dir_ + "/scratch";
+  std::filesystem::remove_all(scratch);
+  std::ofstream(scratch) << "not a directory";
+  absl::Status probe = (*reopened)->ProbeWritable();
+  EXPECT_TRUE(HasCode(probe, ErrorCode::kIo)) << probe;
+  EXPECT_NE(probe.message().find("cannot create"), std::string::npos) << probe;
+}
+
 TEST_F(StoreTest, CreateIsIdempotentOnDossierAndRequest) {
   DocumentRecord first = AddDraft(1);
   DocumentRecord again = Doc(Id(2), first.dossier_code, 2000);

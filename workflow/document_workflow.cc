@@ -552,7 +552,7 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const Caller& caller,
   if (!updated.ok()) return updated.status();
   absl::StatusOr<std::vector<store::RevisionRecord>> revisions = store_.ListRevisions(doc->id);
   if (!revisions.ok()) return revisions.status();
-  return CompleteOutput{*std::move(updated), revision, *std::move(revisions)};
+  return CompleteOutput{*std::move(updated), revision, *std::move(revisions), level};
 }
 
 absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(const Caller& caller, PrepareInput input,
@@ -606,7 +606,7 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(const Caller& caller, 
   if (!updated.ok()) return plan->Abandon(store_, updated.status());
   // The transaction added it right after the plan's base: the revisions are the plan's and it.
   plan->revisions.push_back(revision);
-  return CompleteOutput{*std::move(updated), revision, std::move(plan->revisions)};
+  return CompleteOutput{*std::move(updated), revision, std::move(plan->revisions), plan->level};
 }
 
 namespace {

@@ -128,6 +128,7 @@ struct CompleteOutput {
   store::DocumentRecord document;
   store::RevisionRecord revision;
   std::vector<store::RevisionRecord> revisions;  // all of the document's, `revision` last
+  PadesLevel level = PadesLevel::kBB;            // the level the signing policy gave it
 };
 
 // For a caller that bounds how many signatures compute at once (taichod's seal gate): SignWith's

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -39,6 +40,15 @@ bool TaichodProcess::Start(const std::string& store_dir, const std::vector<std::
                                    GetSamplePki().dir + "/ca-bundle.pem",
                                    "--shutdown-grace-seconds",
                                    "1"};
+  // /metrics only when the test asks (its default port would be shared by every test server);
+  // taichod writes its port before it listens for gRPC: known once the port file is.
+  const std::string metrics_port_file = dir_ + "/metrics-port";
+  unlink(metrics_port_file.c_str());
+  metrics_port_ = 0;
+  args.insert(args.end(), {"--metrics-port-file", metrics_port_file});
+  if (std::find(extra.begin(), extra.end(), "--metrics-listen") == extra.end()) {
+    args.insert(args.end(), {"--metrics-listen", ""});
+  }
   args.insert(args.end(), extra.begin(), extra.end());
   pid_ = fork();
   if (pid_ < 0) return false;
@@ -59,6 +69,8 @@ bool TaichodProcess::Start(const std::string& store_dir, const std::vector<std::
     const std::string port = ReadFileBytes(port_file);
     if (!port.empty() && port.back() == '\n') {
       port_ = std::stoi(port);
+      const std::string metrics_port = ReadFileBytes(metrics_port_file);
+      if (!metrics_port.empty()) metrics_port_ = std::stoi(metrics_port);
       return true;
     }
     if (waitpid(pid_, &exit_status_, WNOHANG) == pid_) {

@@ -21,8 +21,9 @@ class TaichodProcess {
   TaichodProcess& operator=(const TaichodProcess&) = delete;
 
   // Starts taichod on 127.0.0.1 with `store_dir`, the sample roots as --trust, a 1 s shutdown
-  // grace (idle clients hold a graceful stop for all of it) and `extra` flags; waits until it
-  // listens. False when it exited first or did not listen within 60 s (see log()).
+  // grace (idle clients hold a graceful stop for all of it), no /metrics unless `extra` gives
+  // --metrics-listen, and `extra` flags; waits until it listens.
+  // False when it exited first or did not listen within 60 s (see log()).
   bool Start(const std::string& store_dir, const std::vector<std::string>& extra);
   // Sends `signal`, waits, and returns the wait status (the last one when not running).
   int Stop(int signal);
@@ -30,6 +31,8 @@ class TaichodProcess {
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
   std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
+  // The /metrics port (0 when taichod serves none).
+  int metrics_port() const { return metrics_port_; }
   std::string log() const;  // of the last start
   int exit_status() const { return exit_status_; }
 
@@ -39,6 +42,7 @@ class TaichodProcess {
   int starts_ = 0;
   pid_t pid_ = -1;
   int port_ = 0;
+  int metrics_port_ = 0;
   int exit_status_ = -1;
 };
 
