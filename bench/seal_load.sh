@@ -61,7 +61,8 @@ sessions = $SESSIONS
 TOML
   [ -n "${SEAL_CONCURRENCY:-}" ] && sed -i "1i seal_concurrency = $SEAL_CONCURRENCY" "$W/$1.toml"
   rm -f "$W/$1.port"
-  "$B/server/taichod" --config "$W/$1.toml" >"$W/$1.log" 2>&1 &
+  # No /metrics listener: its default port would clash with a taichod already running here.
+  "$B/server/taichod" --config "$W/$1.toml" --metrics-listen "" >"$W/$1.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 200); do [ -s "$W/$1.port" ] && break; sleep 0.05; done
   [ -s "$W/$1.port" ] || { cat "$W/$1.log"; exit 1; }
