@@ -31,7 +31,7 @@
 #include "server/document_service.h"
 #include "server/json_log_formatter.h"
 #include "server/taichod_config.h"
-#include "store/sqlite_store.h"
+#include "store/open_store.h"
 #include "workflow/document_workflow.h"
 
 namespace {
@@ -151,7 +151,7 @@ int Serve(const Flags& flags) {
                                                                     &revocation_cache);
     config.online_revocation = online.get();
   }
-  auto store = taicho::store::OpenSqliteStore(flags.store_dir);
+  auto store = taicho::store::OpenStore(flags.store, flags.store_dir);
   if (!store.ok()) {
     spdlog::error("cannot open the store: {}", store.status().ToString());
     return taicho::ExitCodeOf(store.status());
@@ -220,7 +220,8 @@ int Serve(const Flags& flags) {
       "taichod listening on {} (port {}, {}, store {}, max request {} MiB, max upload {} MiB x {}, "
       "{} "
       "server keys, verify {})",
-      flags.listen, port, TransportName(flags), flags.store_dir, flags.max_receive_mb,
+      flags.listen, port, TransportName(flags),
+      taicho::store::StoreKind(flags.store) + " " + flags.store_dir, flags.max_receive_mb,
       flags.max_upload_mb, flags.max_concurrent_uploads, flags.keys.size(),
       flags.verify_online ? "online" : "offline");
 
@@ -290,6 +291,9 @@ int main(int argc, char** argv) {
   app.add_option("--config", config_file,
                  "tệp cấu hình TOML / configuration file (TOML; see server/taichod.toml.example); "
                  "flags override it");
+  app.add_option("--store", flags.store,
+                 "kho lưu trữ / store: \"sqlite\" (default) or a \"postgresql://…\" URL shared by "
+                 "instances");
   app.add_option("--store-dir", flags.store_dir,
                  "thư mục lưu trữ / store directory (required, here or in the file)");
   app.add_option("--kinds-dir", flags.kinds_dir, "loại văn bản / document kinds directory")
