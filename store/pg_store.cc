@@ -22,13 +22,13 @@
 #include "errors/error.h"
 #include "store/blob_files.h"
 #include "store/local_dir.h"
+#include "store/pg_schema.h"
 
 namespace taicho::store {
-namespace {
 
 // Version 1. COLLATE "C" on the columns lists are ordered by: the same byte order SQLite uses,
 // whatever locale the database was created with.
-constexpr char kSchema[] = R"sql(
+const char kPgSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS documents (
   id TEXT COLLATE "C" PRIMARY KEY,
   kind TEXT NOT NULL,
@@ -150,8 +150,9 @@ CREATE TABLE IF NOT EXISTS prints (
 );
 )sql";
 
-// Advisory lock keys (one database-wide namespace: arbitrary, fixed constants).
-constexpr int64_t kSchemaLock = 0x7461696368'01;     // applying the schema
+namespace {
+
+// Advisory lock key (one database-wide namespace with kPgSchemaLock: an arbitrary constant).
 constexpr int64_t kPrintJobsLock = 0x7461696368'02;  // giving print jobs their sequence
 // NOTIFY channel of print jobs: this prefix and the schema the store lives in (stores in two
 // schemas of one database do not wake each other).
@@ -1051,8 +1052,8 @@ class PgStore final : public Store {
   absl::Status ApplySchema() {
     return Write([&](pqxx::work& tx) {
       // Instances starting together: one applies, the others then find everything there.
-      tx.exec_params("SELECT pg_advisory_xact_lock($1)", kSchemaLock);
-      tx.exec(kSchema);
+      tx.exec_params("SELECT pg_advisory_xact_lock($1)", kPgSchemaLock);
+      tx.exec(kPgSchema);
       return absl::OkStatus();
     });
   }
