@@ -118,11 +118,10 @@ void ReadKey(Reader& reader, const std::string& name, const toml::node& node,
   if (!ValidKeyName(name)) {
     reader.Problem(node, absl::StrCat("key name '", name, "': use a-z, 0-9, '-' and '_'"));
   }
-  reader.OnlyKnown(
-      *table,
-      {"module", "token_label", "token_serial", "key_label", "key_id", "chain", "pin_file",
-       "seal_image", "seal_diameter_mm", "pss", "sessions", "agency", "level"},
-      where);
+  reader.OnlyKnown(*table,
+                   {"module", "token_label", "token_serial", "key_label", "key_id", "chain",
+                    "pin_file", "seal_image", "seal_diameter_mm", "pss", "sessions", "agency", "level"},
+                   where);
   if (table->get("level") != nullptr) {
     std::string level;
     reader.Get(*table, "level", &level, where);
@@ -243,25 +242,10 @@ absl::Status LoadConfigFile(const std::string& path, TaichodOptions* options) {
   }
   Reader reader(path);
   reader.OnlyKnown(root,
-                   {"listen",
-                    "store",
-                    "store_dir",
-                    "kinds_dir",
-                    "font_dir",
-                    "trust",
-                    "insecure_local",
-                    "max_receive_mb",
-                    "max_upload_mb",
-                    "max_concurrent_uploads",
-                    "max_revisions",
-                    "session_ttl_seconds",
-                    "seal_concurrency",
-                    "shutdown_grace_seconds",
-                    "port_file",
-                    "log_format",
-                    "tls",
-                    "verify",
-                    "keys",
+                   {"listen", "store", "store_dir", "kinds_dir", "font_dir", "trust",
+                    "insecure_local", "max_receive_mb", "max_upload_mb", "max_concurrent_uploads",
+                    "max_revisions", "session_ttl_seconds", "seal_concurrency",
+                    "shutdown_grace_seconds", "port_file", "log_format", "tls", "verify", "keys",
                     "signing"},
                    "");
   TaichodOptions& o = *options;
