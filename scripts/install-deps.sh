@@ -7,12 +7,13 @@ PACKAGES=(
   cmake g++ make pkg-config clang-format
   libpodofo-dev libssl-dev libabsl-dev libp11-kit-dev libcli11-dev nlohmann-json3-dev libicu-dev
   libqrencode-dev libcairo2-dev libcurl4-openssl-dev libharfbuzz-dev zlib1g-dev
-  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libsqlite3-dev libspdlog-dev
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libsqlite3-dev libpqxx-dev libspdlog-dev
   libtomlplusplus-dev libcups2-dev prometheus-cpp-dev
   libgtest-dev libbenchmark-dev
   # run and test: tokens, independent checkers, fonts
   openssl softhsm2 opensc poppler-utils qpdf libnss3-tools fonts-liberation2 hyperfine zbar-tools
   sqlite3 cups-daemon cups-client faketime
+  postgresql-15  # the PostgreSQL store's tests start a throwaway cluster
   python3 python3-grpcio python3-protobuf
   grpc-proto  # grpc/health/v1/health.proto: the tests' health-check client
   systemd  # systemd-analyze checks server/taichod.service

@@ -33,7 +33,8 @@
 #include "server/json_log_formatter.h"
 #include "server/service_health.h"
 #include "server/taichod_config.h"
-#include "store/sqlite_store.h"
+#include "store/open_store.h"
+#include "store/pg_migrate.h"
 #include "workflow/document_workflow.h"
 
 namespace {
@@ -153,7 +154,7 @@ int Serve(const Flags& flags) {
                                                                     &revocation_cache);
     config.online_revocation = online.get();
   }
-  auto store = taicho::store::OpenSqliteStore(flags.store_dir);
+  auto store = taicho::store::OpenStore(flags.store, flags.store_dir);
   if (!store.ok()) {
     spdlog::error("cannot open the store: {}", store.status().ToString());
     return taicho::ExitCodeOf(store.status());
@@ -252,7 +253,8 @@ int Serve(const Flags& flags) {
       "taichod listening on {} (port {}, {}, store {}, max request {} MiB, max upload {} MiB x {}, "
       "{} "
       "server keys, verify {})",
-      flags.listen, port, TransportName(flags), flags.store_dir, flags.max_receive_mb,
+      flags.listen, port, TransportName(flags),
+      taicho::store::StoreKind(flags.store) + " " + flags.store_dir, flags.max_receive_mb,
       flags.max_upload_mb, flags.max_concurrent_uploads, flags.keys.size(),
       flags.verify_online ? "online" : "offline");
 
@@ -273,6 +275,37 @@ int Serve(const Flags& flags) {
   waiter.join();
   health.Stop();
   spdlog::info("taichod stopped");
+  return 0;
+}
+
+// `taichod migrate --from DIR --to URL`: copies the SQLite store in DIR into the PostgreSQL store
+// at URL (store/pg_migrate.h) and prints what it read and copied, table by table.
+int Migrate(int argc, char** argv) {
+  CLI::App app{
+      "taichod migrate — chép kho SQLite sang PostgreSQL / copy an SQLite store into PostgreSQL "
+      "(run again: copies nothing more)"};
+  std::string from;
+  std::string to;
+  app.add_option("--from", from, "thư mục kho SQLite / the SQLite store directory (store_dir)")
+      ->required();
+  app.add_option("--to", to, "kho PostgreSQL / the PostgreSQL store's URL (postgresql://…)")
+      ->required();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  absl::StatusOr<taicho::store::MigrationCounts> counts =
+      taicho::store::MigrateSqliteToPg(from, to);
+  if (!counts.ok()) {
+    spdlog::error("migrate: {}", counts.status().ToString());
+    return taicho::ExitCodeOf(counts.status());
+  }
+  std::printf("%-20s %12s %12s\n", "bảng / table", "đọc / read", "chép / copied");
+  for (const auto& [table, read] : counts->read) {
+    std::printf("%-20s %12lld %12lld\n", table.c_str(), static_cast<long long>(read),
+                static_cast<long long>(counts->copied[table]));
+  }
   return 0;
 }
 
@@ -303,6 +336,8 @@ int main(int argc, char** argv) {
     return taicho::ExitCodeOf(st);
   }
 
+  if (argc > 1 && std::string_view(argv[1]) == "migrate") return Migrate(argc - 1, argv + 1);
+
   // The file first, so flags given on the command line override what it says.
   Flags flags;
   std::string config_file;
@@ -323,6 +358,9 @@ int main(int argc, char** argv) {
   app.add_option("--config", config_file,
                  "tệp cấu hình TOML / configuration file (TOML; see server/taichod.toml.example); "
                  "flags override it");
+  app.add_option("--store", flags.store,
+                 "kho lưu trữ / store: \"sqlite\" (default) or a \"postgresql://…\" URL shared by "
+                 "instances");
   app.add_option("--store-dir", flags.store_dir,
                  "thư mục lưu trữ / store directory (required, here or in the file)");
   app.add_option("--kinds-dir", flags.kinds_dir, "loại văn bản / document kinds directory")

@@ -244,6 +244,7 @@ absl::Status LoadConfigFile(const std::string& path, TaichodOptions* options) {
   Reader reader(path);
   reader.OnlyKnown(root,
                    {"listen",
+                     "store",
                     "store_dir",
                     "kinds_dir",
                     "font_dir",
@@ -267,6 +268,7 @@ absl::Status LoadConfigFile(const std::string& path, TaichodOptions* options) {
                    "");
   TaichodOptions& o = *options;
   reader.Get(root, "listen", &o.listen, "");
+  reader.Get(root, "store", &o.store, "");
   reader.Get(root, "store_dir", &o.store_dir, "");
   reader.Get(root, "kinds_dir", &o.kinds_dir, "");
   reader.Get(root, "font_dir", &o.font_dir, "");

@@ -22,6 +22,9 @@ inline constexpr int kMaxUploadMb = 64 * 1024;
 struct TaichodOptions {
   std::string listen = "127.0.0.1:50051";
   std::string store_dir;  // required (file or flag)
+  // "sqlite" (default: everything in store_dir) or a "postgresql://…" URL (the shared store;
+  // store_dir then holds only scratch files and a blob cache). store/open_store.h.
+  std::string store = "sqlite";
   std::string kinds_dir = render::DefaultKindsDir();
   std::string font_dir = "/usr/share/fonts/truetype/liberation2";
   std::string trust;  // PEM roots the verifier trusts

@@ -19,6 +19,7 @@
 #include "errors/error.h"
 #include "store/blob_files.h"
 #include "store/group_commit.h"
+#include "store/local_dir.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_prints.h"
 #include "store/sqlite_readers.h"
@@ -118,13 +119,12 @@ DocumentRecord ReadDocument(const SqliteStatement& s) {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::string dir, int lock_fd, SqliteDb db, BlobFiles blobs)
-      : dir_(std::move(dir)),
-        lock_fd_(lock_fd),
+  SqliteStore(LocalDir local, SqliteDb db, BlobFiles blobs)
+      : local_(std::move(local)),
+        dir_(local_.path()),
         db_(std::move(db)),
         readers_(dir_ + "/taicho.db"),
         blobs_(std::move(blobs)) {}
-  ~SqliteStore() override { close(lock_fd_); }
 
   std::string NewScratchPath(const std::string& suffix) override {
     const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
@@ -760,8 +760,8 @@ class SqliteStore final : public Store {
     jobs_cv_.notify_all();
   }
 
+  const LocalDir local_;  // held (LOCK) while the store is open
   const std::string dir_;
-  const int lock_fd_;
   std::mutex jobs_mu_;  // guards newest_job_
   std::condition_variable jobs_cv_;
   int64_t newest_job_ = 0;
@@ -775,42 +775,6 @@ class SqliteStore final : public Store {
   int64_t size_documents_rowid_ = 0;
   int64_t size_revisions_rowid_ = 0;
 };
-
-absl::Status Errno(const char* what, const std::string& path) {
-  return Error(ErrorCode::kIo, absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
-}
-
-// kStoreInsecure unless `info` (of `path`) is owned by this process's user with no group or other
-// permission bits.
-absl::Status CheckPrivate(const std::string& path, const struct stat& info, const char* fix) {
-  if (info.st_uid != geteuid()) {
-    return Error(ErrorCode::kStoreInsecure,
-                 absl::StrCat(path, ": owned by uid ", info.st_uid,
-                              ", not by the service user (uid ", geteuid(), ")"));
-  }
-  if ((info.st_mode & 077) != 0) {
-    char mode[8];
-    snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
-    return Error(ErrorCode::kStoreInsecure,
-                 absl::StrCat(path, ": mode ", mode, "; allow only its owner (", fix,
-                              ") / chỉ chủ sở hữu được truy cập"));
-  }
-  return absl::OkStatus();
-}
-
-// Creates the store's directory 0700 when missing (its parents as usual) and checks it.
-absl::Status PrivateDirectory(std::string dir) {
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();  // "store/" names "store"
-  std::error_code ec;
-  const std::filesystem::path parent = std::filesystem::path(dir).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  if (ec) return Error(ErrorCode::kIo, absl::StrCat("mkdir ", parent.string(), ": ", ec.message()));
-  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Errno("mkdir", dir);
-  struct stat info {};
-  if (stat(dir.c_str(), &info) != 0) return Errno("stat", dir);
-  if (!S_ISDIR(info.st_mode)) return Error(ErrorCode::kIo, dir + ": not a directory");
-  return CheckPrivate(dir, info, "chmod 700");
-}
 
 // Creates the database file 0600 when missing, before SQLite does (with the umask's mode), and
 // checks it and any -wal/-shm beside it.
@@ -833,30 +797,13 @@ absl::Status PrivateDatabase(const std::string& path) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir) {
-  if (absl::Status st = PrivateDirectory(dir); !st.ok()) return st;
-  std::error_code ec;
-  const std::string lock_path = dir + "/LOCK";
-  const int lock_fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd < 0) return Errno("open", lock_path);
-  // The lock dies with the process (kill -9 included), so a restart never finds it stale.
-  if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    close(lock_fd);
-    return Error(ErrorCode::kIo, "another process uses the store " + dir);
-  }
-  auto fail = [lock_fd](absl::Status st) {
-    close(lock_fd);
-    return st;
-  };
-  // Scratch files belong to requests that never finished: no row names them.
-  const std::string scratch = dir + "/scratch";
-  std::filesystem::remove_all(scratch, ec);
-  if (ec) return fail(Error(ErrorCode::kIo, absl::StrCat("rm -r ", scratch, ": ", ec.message())));
-  if (mkdir(scratch.c_str(), 0700) != 0) return fail(Errno("mkdir", scratch));
+  absl::StatusOr<LocalDir> local = LocalDir::Open(dir);
+  if (!local.ok()) return local.status();
   absl::StatusOr<BlobFiles> blobs = BlobFiles::Open(dir + "/blobs");
-  if (!blobs.ok()) return fail(blobs.status());
-  if (absl::Status st = PrivateDatabase(dir + "/taicho.db"); !st.ok()) return fail(st);
+  if (!blobs.ok()) return blobs.status();
+  if (absl::Status st = PrivateDatabase(dir + "/taicho.db"); !st.ok()) return st;
   absl::StatusOr<SqliteDb> db = SqliteDb::Open(dir + "/taicho.db");
-  if (!db.ok()) return fail(db.status());
+  if (!db.ok()) return db.status();
   // WAL lets readers go on while a writer commits; FULL syncs the WAL at every commit, so an
   // acknowledged change survives power loss, not only a crash of the process. Temporary data in
   // memory: each writer's SAVEPOINT (store/group_commit.h) keeps the pages it changes in a
@@ -872,8 +819,8 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir) {
   if (st.ok()) st = MigratePrintSchema(*db);
   if (st.ok()) st = BackfillPrintJobs(*db);
   if (st.ok()) st = SyncDirectory(dir);
-  if (!st.ok()) return fail(st);
-  return std::make_unique<SqliteStore>(dir, lock_fd, *std::move(db), *std::move(blobs));
+  if (!st.ok()) return st;
+  return std::make_unique<SqliteStore>(*std::move(local), *std::move(db), *std::move(blobs));
 }
 
 }  // namespace taicho::store

@@ -2,8 +2,9 @@
 // sessions, the register, the print queue and the history. The records are the domain's
 // (domain/records.h); here are the ports the use cases (workflow/) need — blobs, documents,
 // sessions, the register, the print queue — each an interface, and Store, all of them at once,
-// which a backend implements (the embedded SQLite one: store/sqlite_store.h; a PostgreSQL one can
-// follow). A use case that needs only the register takes only RegisterStore.
+// which a backend implements (the embedded SQLite one: store/sqlite_store.h; the shared PostgreSQL
+// one: store/pg_store.h; store/open_store.h picks one). A use case that needs only the register
+// takes only RegisterStore. tests/store_contract_test.cc holds every backend to this contract.
 //
 // Contract of every implementation: each mutating call is one transaction; when it returns OK the
 // change is durable (it survives a crash or power loss), and when it fails or the process dies

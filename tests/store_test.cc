@@ -1,5 +1,7 @@
-// The embedded store on its own: idempotent creation, compare-and-set signing, one process per
-// directory, blobs by content, and what a crash in the middle of a write leaves behind.
+// The embedded store on its own: its files and their modes, its upgrades, one process per
+// directory, what a crash in the middle of a write leaves behind, its statements and group
+// commit. What every store does (documents, sessions, the register, blobs) is tested against
+// each store in store_contract_test.cc.
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,25 +78,6 @@ class StoreTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
 };
 
-TEST_F(StoreTest, BlobsAreNamedByContentAndShared) {
-  const std::string first = Scratch(*store_, "same bytes");
-  const std::string second = Scratch(*store_, "same bytes");
-  auto a = store_->PutBlob(first);
-  auto b = store_->PutBlob(second);
-  ASSERT_TRUE(a.ok() && b.ok());
-  EXPECT_EQ(*a, *b);
-  // Both scratch files are gone: the first became the blob, the second was removed.
-  EXPECT_FALSE(std::filesystem::exists(first));
-  EXPECT_FALSE(std::filesystem::exists(second));
-  EXPECT_EQ(*a, testing::Run("printf 'same bytes' | sha256sum").output.substr(0, 64));
-  auto path = store_->BlobPath(*a);
-  ASSERT_TRUE(path.ok());
-  EXPECT_EQ(testing::ReadFileBytes(*path), "same bytes");
-  EXPECT_TRUE(
-      HasCode(store_->BlobPath(std::string(64, '0')).status(), ErrorCode::kDocumentNotFound));
-  EXPECT_FALSE(store_->BlobPath("../../etc/passwd").ok());
-}
-
 // Size counts only the rows added since its last call: the sum must still be the whole store's,
 // across reopening (a new store counts from the start).
 TEST_F(StoreTest, SizeCountsDocumentsAndRevisionBytesAsTheyGrow) {
@@ -132,186 +115,6 @@ TEST_F(StoreTest, SizeCountsDocumentsAndRevisionBytesAsTheyGrow) {
   absl::Status probe = (*reopened)->ProbeWritable();
   EXPECT_TRUE(HasCode(probe, ErrorCode::kIo)) << probe;
   EXPECT_NE(probe.message().find("cannot create"), std::string::npos) << probe;
-}
-
-TEST_F(StoreTest, CreateIsIdempotentOnDossierAndRequest) {
-  DocumentRecord first = AddDraft(1);
-  DocumentRecord again = Doc(Id(2), first.dossier_code, 2000);
-  auto out = store_->CreateDocument(
-      again, {again.id, 1, RevisionPurpose::kDraft, std::string(64, 'a'), 1, "", 2000},
-      {again.id, 2000, "test", "created", "", 1});
-  ASSERT_TRUE(out.ok()) << out.status();
-  EXPECT_FALSE(out->created);
-  EXPECT_EQ(out->document.id, first.id);
-  EXPECT_TRUE(HasCode(store_->GetDocument(Id(2)).status(), ErrorCode::kDocumentNotFound));
-  auto found = store_->FindByRequest(first.dossier_code, "r1");
-  ASSERT_TRUE(found.ok() && found->has_value());
-  EXPECT_EQ((*found)->id, first.id);
-}
-
-SessionRecord OpenSession(const std::string& id, const DocumentRecord& d, int base_revision = 1,
-                          RevisionPurpose purpose = RevisionPurpose::kApproval) {
-  SessionRecord s;
-  s.id = id;
-  s.document_id = d.id;
-  s.base_revision = base_revision;
-  s.purpose = purpose;
-  if (purpose == RevisionPurpose::kSeal) {
-    s.from = DocumentState::kApproved;
-    s.to = DocumentState::kSealed;
-  }
-  s.prepared_json = "{}";
-  s.prepared_sha256 = std::string(64, 'b');
-  s.expire_time_ms = 1'000'000;
-  return s;
-}
-
-TEST_F(StoreTest, SessionsCompleteOnceAndOnlyOnTheirRevision) {
-  DocumentRecord d = AddDraft(1);
-  ASSERT_TRUE(
-      store_->PutSession(OpenSession("s1", d), {d.id, 1100, "test", "signature_prepared", "", 1})
-          .ok());
-  const RevisionRecord rev{d.id,    2,   RevisionPurpose::kApproval, std::string(64, 'c'), 5,
-                           "CN=An", 1200};
-  auto done = store_->CompleteSession("s1", rev, {d.id, 1200, "test", "approved", "", 2});
-  ASSERT_TRUE(done.ok()) << done.status();
-  EXPECT_EQ(done->state, DocumentState::kApproved);
-  EXPECT_EQ(done->latest_revision, 2);
-  // A session prepared on revision 1 late (a client that read the document before the approval).
-  ASSERT_TRUE(
-      store_->PutSession(OpenSession("s2", d), {d.id, 1250, "test", "signature_prepared", "", 1})
-          .ok());
-  // The same session again, and the other session prepared on revision 1: both refused, and
-  // nothing of theirs is written.
-  EXPECT_TRUE(
-      HasCode(store_->CompleteSession("s1", rev, {d.id, 1300, "t", "approved", "", 2}).status(),
-              ErrorCode::kSessionCompleted));
-  EXPECT_TRUE(
-      HasCode(store_->CompleteSession("s2", rev, {d.id, 1300, "t", "approved", "", 2}).status(),
-              ErrorCode::kTransitionInvalid));
-  EXPECT_TRUE(HasCode(store_->GetSession("nope").status(), ErrorCode::kSessionNotFound));
-  auto revisions = store_->ListRevisions(d.id);
-  ASSERT_TRUE(revisions.ok());
-  EXPECT_EQ(revisions->size(), 2u);
-  auto history = store_->ListHistory(d.id);
-  ASSERT_TRUE(history.ok());
-  EXPECT_EQ(history->size(), 4u);  // created, 2 × prepared, approved
-}
-
-// Issue 21: preparing again makes the earlier open session of the document and purpose
-// uncompletable; completing it changes nothing, and the newest one completes.
-TEST_F(StoreTest, PreparingAgainSupersedesTheEarlierSession) {
-  DocumentRecord d = AddDraft(1);
-  ASSERT_TRUE(store_->PutSession(OpenSession("s1", d), {d.id, 1100, "t", "prepared", "", 1}).ok());
-  ASSERT_TRUE(store_->PutSession(OpenSession("s2", d), {d.id, 1150, "t", "prepared", "", 1}).ok());
-  auto first = store_->GetSession("s1");
-  ASSERT_TRUE(first.ok());
-  EXPECT_EQ(first->superseded_by, "s2");
-  EXPECT_EQ(store_->GetSession("s2")->superseded_by, "");
-  const RevisionRecord rev{d.id,    2,   RevisionPurpose::kApproval, std::string(64, 'c'), 5,
-                           "CN=An", 1200};
-  auto refused = store_->CompleteSession("s1", rev, {d.id, 1200, "t", "approved", "", 2});
-  EXPECT_TRUE(HasCode(refused.status(), ErrorCode::kSessionSuperseded)) << refused.status();
-  EXPECT_EQ(store_->GetDocument(d.id)->state, DocumentState::kDraft);
-  EXPECT_EQ(store_->ListRevisions(d.id)->size(), 1u);
-  EXPECT_EQ(store_->ListHistory(d.id)->size(), 3u);  // created, 2 × prepared
-  EXPECT_EQ(store_->GetSession("s1")->completed_revision, 0);
-
-  auto done = store_->CompleteSession("s2", rev, {d.id, 1300, "t", "approved", "", 2});
-  ASSERT_TRUE(done.ok()) << done.status();
-  EXPECT_EQ(done->state, DocumentState::kApproved);
-  // A completed session is not superseded by a later preparation (of the next role here, or a
-  // stray one): it stays completed.
-  ASSERT_TRUE(
-      store_->PutSession(OpenSession("s3", d, 2), {d.id, 1400, "t", "prepared", "", 2}).ok());
-  EXPECT_EQ(store_->GetSession("s2")->superseded_by, "");
-  EXPECT_EQ(store_->GetSession("s2")->completed_revision, 2);
-}
-
-// Sessions of another purpose or document are left alone.
-TEST_F(StoreTest, SupersedingIsPerDocumentAndPurpose) {
-  DocumentRecord a = AddDraft(1);
-  DocumentRecord b = AddDraft(2);
-  ASSERT_TRUE(store_->PutSession(OpenSession("a1", a), {a.id, 1100, "t", "prepared", "", 1}).ok());
-  ASSERT_TRUE(store_->PutSession(OpenSession("b1", b), {b.id, 1100, "t", "prepared", "", 1}).ok());
-  ASSERT_TRUE(store_
-                  ->PutSession(OpenSession("a-seal", a, 1, RevisionPurpose::kSeal),
-                               {a.id, 1150, "t", "prepared", "", 1})
-                  .ok());
-  EXPECT_EQ(store_->GetSession("a1")->superseded_by, "");
-  EXPECT_EQ(store_->GetSession("b1")->superseded_by, "");
-}
-
-// The register's side (issue 21): the seal prepared twice voids the first number; completing the
-// first session is refused and leaves the register as it was; the second issues its number and
-// leaves nothing allocated. A signature whose number was voided meanwhile (AddSignature, no
-// session) is refused too.
-TEST_F(StoreTest, ASupersededSealNeverIssuesAVoidNumber) {
-  DocumentRecord d = AddDraft(1);
-  ASSERT_TRUE(store_
-                  ->Transition(d.id, {DocumentState::kDraft}, DocumentState::kApproved,
-                               {d.id, 1050, "t", "approved", "", 1})
-                  .ok());
-  auto allocate = [&](const std::string& session) {
-    RegisterEntry e;
-    e.agency = "UBND XÃ A";
-    e.year = 2026;
-    e.document_id = d.id;
-    e.session_id = session;
-    auto out = store_->AllocateNumber(e, {d.id, 1100, "t", "number_allocated", "", 1});
-    EXPECT_TRUE(out.ok()) << out.status();
-    return out.ok() ? out->number : 0;
-  };
-  const RevisionRecord rev{d.id,           2,   RevisionPurpose::kSeal, std::string(64, 'c'), 5,
-                           "CN=UBND XÃ A", 1200};
-  auto sessions = [&](const std::string& id) {
-    return store_->PutSession(OpenSession(id, d, 1, RevisionPurpose::kSeal),
-                              {d.id, 1100, "t", "prepared", "", 1});
-  };
-  EXPECT_EQ(allocate("seal1"), 1);
-  ASSERT_TRUE(sessions("seal1").ok());
-  EXPECT_EQ(allocate("seal2"), 2);
-  // Completing the first session while its successor is being prepared (its number voided, the
-  // session not stored yet) is refused by the register.
-  auto early = store_->CompleteSession("seal1", rev, {d.id, 1200, "t", "sealed", "", 2});
-  EXPECT_TRUE(HasCode(early.status(), ErrorCode::kSessionSuperseded)) << early.status();
-  ASSERT_TRUE(sessions("seal2").ok());
-  auto late = store_->CompleteSession("seal1", rev, {d.id, 1200, "t", "sealed", "", 2});
-  EXPECT_TRUE(HasCode(late.status(), ErrorCode::kSessionSuperseded)) << late.status();
-  EXPECT_EQ(store_->GetDocument(d.id)->state, DocumentState::kApproved);
-  EXPECT_EQ(store_->ListRevisions(d.id)->size(), 1u);
-  EXPECT_TRUE(store_->ListPrintJobs("", 0, 10)->empty());
-
-  auto sealed = store_->CompleteSession("seal2", rev, {d.id, 1300, "t", "sealed", "", 2});
-  ASSERT_TRUE(sealed.ok()) << sealed.status();
-  EXPECT_EQ(sealed->state, DocumentState::kSealed);
-  auto entries = store_->ListRegister({});
-  ASSERT_TRUE(entries.ok());
-  ASSERT_EQ(entries->size(), 2u);
-  EXPECT_EQ((*entries)[0].state, RegisterState::kVoid);
-  EXPECT_EQ((*entries)[1].state, RegisterState::kIssued);
-  EXPECT_EQ((*entries)[1].session_id, "seal2");
-
-  // One step (server key): its number voided before it commits → refused, nothing written.
-  DocumentRecord e = AddDraft(2);
-  ASSERT_TRUE(store_
-                  ->Transition(e.id, {DocumentState::kDraft}, DocumentState::kApproved,
-                               {e.id, 1050, "t", "approved", "", 1})
-                  .ok());
-  RegisterEntry entry;
-  entry.agency = "UBND XÃ A";
-  entry.year = 2026;
-  entry.document_id = e.id;
-  entry.session_id = "one-step";
-  auto number = store_->AllocateNumber(entry, {e.id, 1100, "t", "number_allocated", "", 1});
-  ASSERT_TRUE(number.ok());
-  ASSERT_TRUE(store_->VoidNumber("UBND XÃ A", 2026, number->number, "test").ok());
-  const RevisionRecord erev{e.id, 2, RevisionPurpose::kSeal, std::string(64, 'd'), 5, "CN=X", 1400};
-  auto one =
-      store_->AddSignature({e.id, 1, DocumentState::kApproved, DocumentState::kSealed, "one-step"},
-                           erev, {e.id, 1400, "t", "sealed", "", 2});
-  EXPECT_TRUE(HasCode(one.status(), ErrorCode::kSessionSuperseded)) << one.status();
-  EXPECT_EQ(store_->GetDocument(e.id)->state, DocumentState::kApproved);
 }
 
 // A store made before sessions had superseded_by gains the column when opened.
@@ -385,38 +188,6 @@ TEST(StorePermissions, RefusesAStoreOthersCanRead) {
   }
   ASSERT_EQ(chmod((dir + "/taicho.db").c_str(), 0600), 0);
   EXPECT_TRUE(OpenSqliteStore(dir).ok());
-}
-
-TEST_F(StoreTest, TransitionsAreCheckedInsideTheTransaction) {
-  DocumentRecord d = AddDraft(1);
-  auto cancelled = store_->Transition(d.id, {DocumentState::kDraft}, DocumentState::kCancelled,
-                                      {d.id, 1500, "test", "cancelled", "rút hồ sơ", 0});
-  ASSERT_TRUE(cancelled.ok());
-  EXPECT_EQ(cancelled->state, DocumentState::kCancelled);
-  EXPECT_TRUE(HasCode(store_
-                          ->Transition(d.id, {DocumentState::kDraft}, DocumentState::kCancelled,
-                                       {d.id, 1600, "test", "cancelled", "again", 0})
-                          .status(),
-                      ErrorCode::kTransitionInvalid));
-  EXPECT_EQ(store_->ListHistory(d.id)->size(), 2u);
-}
-
-TEST_F(StoreTest, ListsNewestFirstInPages) {
-  for (int i = 1; i <= 5; ++i) AddDraft(i, 1000 + (i % 2) * 10);  // ties on time
-  std::vector<std::string> seen;
-  ListFilter filter;
-  filter.limit = 2;
-  for (;;) {
-    auto page = store_->ListDocuments(filter);
-    ASSERT_TRUE(page.ok());
-    for (const auto& d : *page) seen.push_back(d.id);
-    if (page->size() < 2) break;
-    filter.after = std::make_pair(page->back().create_time_ms, page->back().id);
-  }
-  EXPECT_EQ(seen, (std::vector<std::string>{Id(5), Id(3), Id(1), Id(4), Id(2)}));
-  filter = {};
-  filter.state = DocumentState::kSealed;
-  EXPECT_TRUE(store_->ListDocuments(filter)->empty());
 }
 
 TEST_F(StoreTest, OneProcessPerDirectoryAndReopenKeepsEverything) {
