@@ -8,12 +8,13 @@ PACKAGES=(
   libpodofo-dev libssl-dev libabsl-dev libp11-kit-dev libcli11-dev nlohmann-json3-dev libicu-dev
   libqrencode-dev libcairo2-dev libcurl4-openssl-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libsqlite3-dev libspdlog-dev
-  libtomlplusplus-dev libcups2-dev
+  libtomlplusplus-dev libcups2-dev libcpp-httplib-dev
   libgtest-dev libbenchmark-dev
   # run and test: tokens, independent checkers, fonts
   openssl softhsm2 opensc poppler-utils qpdf libnss3-tools fonts-liberation2 hyperfine zbar-tools
   sqlite3 cups-daemon cups-client faketime
   python3 python3-grpcio python3-protobuf
+  chromium chromium-driver python3-selenium  # the public page's browser test
   systemd  # systemd-analyze checks server/taichod.service
 )
 
