@@ -1,5 +1,6 @@
 #include "publicweb/html.h"
 
+#include <cstdio>
 #include <ctime>
 
 #include "absl/strings/str_cat.h"
@@ -43,6 +44,30 @@ std::string VietnamTime(int64_t ms) {
                          tm.tm_mon + 1, tm.tm_year + 1900);
 }
 
+// A signature's time as it claims it: a PDF date ("D:20261205054250+07'00'") or ISO 8601
+// ("2026-12-04T22:42:50Z"), as "05:42:50 ngày 05/12/2026 (UTC+07:00)"; anything else as it is.
+std::string SigningTime(const std::string& text) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
+  std::string zone;
+  if (text.rfind("D:", 0) == 0 && text.size() >= 16 &&
+      sscanf(text.c_str() + 2, "%4d%2d%2d%2d%2d%2d", &y, &mo, &d, &h, &mi, &se) == 6) {
+    const std::string rest = text.substr(16);
+    if (rest.empty() || rest[0] == 'Z') {
+      zone = "UTC";
+    } else if (rest.size() >= 6 && (rest[0] == '+' || rest[0] == '-')) {
+      zone = absl::StrCat("UTC", rest.substr(0, 3), ":", rest.substr(4, 2));
+    }
+  } else if (text.size() >= 19 &&
+             sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &se) == 6) {
+    const std::string rest = text.substr(19);
+    zone = rest.empty() || rest[0] == 'Z' ? "UTC" : absl::StrCat("UTC", rest);
+  } else {
+    return Escape(text);
+  }
+  return absl::StrFormat("%02d:%02d:%02d ngày %02d/%02d/%04d <span class=\"en\">(%s)</span>", h, mi,
+                         se, d, mo, y, Escape(zone));
+}
+
 std::string Row(std::string_view vi, std::string_view en, const std::string& value_html) {
   return absl::StrCat("<tr><th>", Escape(vi), " <span class=\"en\">/ ", Escape(en),
                       "</span></th><td>", value_html, "</td></tr>");
@@ -61,7 +86,7 @@ std::string SignatureCard(const PublicSignature& s) {
                    Escape(s.verdict_vi), " <span class=\"etsi\">", Escape(s.indication));
   if (!s.sub_indication.empty()) absl::StrAppend(&out, " / ", Escape(s.sub_indication));
   absl::StrAppend(&out, "</span></p><table>");
-  absl::StrAppend(&out, Row("Thời điểm ký", "Signing time", Escape(s.signing_time)));
+  absl::StrAppend(&out, Row("Thời điểm ký", "Signing time", SigningTime(s.signing_time)));
   if (!s.level.empty()) {
     absl::StrAppend(&out, Row("Mức chữ ký", "PAdES level", Escape("PAdES " + s.level)));
   }
@@ -75,9 +100,13 @@ std::string SignatureCard(const PublicSignature& s) {
     absl::StrAppend(&out,
                     "<p>Thay đổi sau khi ký <span class=\"en\">/ Changes after signing"
                     "</span>:</p><ul class=\"changes\">");
-    for (const auto& [vi, en] : s.changes) {
-      absl::StrAppend(&out, "<li>", Escape(vi), " <span class=\"en\">/ ", Escape(en),
-                      "</span></li>");
+    for (const PublicSignature::Change& c : s.changes) {
+      absl::StrAppend(&out, "<li class=\"", c.permitted ? "allowed" : "forbidden", "\">",
+                      Escape(c.text_vi), " <span class=\"en\">/ ", Escape(c.text_en), "</span> ",
+                      c.permitted
+                          ? "<span class=\"tag ok\">được phép / permitted</span>"
+                          : "<span class=\"tag bad\">không được phép / not permitted</span>",
+                      "</li>");
     }
     absl::StrAppend(&out, "</ul>");
   }
@@ -155,6 +184,7 @@ const char kStyleSheet[] = R"css(
 body{margin:0;font-family:"Liberation Sans",Arial,sans-serif;color:#1a1a1a;background:#f4f5f7;font-size:16px}
 header{background:#8b1a1a;padding:10px 24px}
 header a.home{color:#fff;text-decoration:none;font-weight:bold;font-size:18px}
+header .en{color:#f1d4d4}
 main{max-width:960px;margin:16px auto;background:#fff;padding:16px 28px;border-radius:6px;box-shadow:0 1px 3px rgba(0,0,0,.15)}
 footer{max-width:960px;margin:8px auto 24px;color:#666;font-size:13px;padding:0 28px}
 h1{font-size:22px;margin:6px 0 10px}
@@ -180,6 +210,9 @@ th{width:38%;font-weight:600}
 .changes li{margin:2px 0}
 .code{font-family:"Liberation Mono",monospace;letter-spacing:1px}
 a.download{display:inline-block;margin:10px 0;padding:8px 14px;background:#1f4e8c;color:#fff;text-decoration:none;border-radius:4px}
+a.download .en{color:#d6e2f3}
+.tag{font-size:12px;padding:1px 6px;border-radius:3px;margin-left:6px}
+.tag.ok{background:#eef3ee;color:#3b6b45}.tag.bad{background:#fbe3e3;color:#a31515;font-weight:bold}
 form{margin:12px 0;padding:10px 12px;background:#f7f7f9;border:1px solid #e0e0e6;border-radius:4px}
 label{display:block;margin-bottom:6px;font-weight:600}
 input[type=text]{font-family:"Liberation Mono",monospace;font-size:16px;padding:6px;width:22em;max-width:90%}

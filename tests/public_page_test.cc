@@ -164,7 +164,8 @@ TEST(PublicPage, ABrowserSeesVerdictsWithdrawalsTamperingAndUnknownCodes) {
       " --origin https://127.0.0.1:" + std::to_string(web_port) + " --prefix v --issued " +
       Quote(issued_code) + " --withdrawn " + Quote(CodeOf(withdrawn)) + " --draft " +
       Quote(draft_code) + " --tampered " + Quote(tampered) + " --original-sha256 " +
-      Quote(sealed_revision.sha256()) + " --screenshots " + Quote(screenshots);
+      Quote(sealed_revision.sha256()) + " --qr-base " + Quote(kBaseUrl) + " --screenshots " +
+      Quote(screenshots);
   const testing::CommandResult result = testing::Run(command);
   EXPECT_EQ(result.exit_code, 0) << result.output << "\n--- taichod:\n" << taichod.log();
   EXPECT_EQ(taichod.Stop(SIGTERM), 0) << taichod.log();

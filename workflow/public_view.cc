@@ -105,7 +105,7 @@ PublicVerdict PublicVerdictOf(const pades::VerificationReport& report) {
       std::tie(p.reason_vi, p.reason_en) = PlainReason(s);
     }
     for (const pades::DetectedChange& c : s.changes_after) {
-      p.changes.emplace_back(c.text_vi, c.text_en);
+      p.changes.push_back({c.text_vi, c.text_en, c.permitted});
     }
     out.signatures.push_back(std::move(p));
   }

@@ -30,9 +30,14 @@ struct PublicSignature {
   std::string verdict_vi;  // "Hợp lệ", "Không hợp lệ", "Chưa xác định được"
   std::string reason_vi;   // why, in plain Vietnamese (empty when valid)
   std::string reason_en;
-  // What was changed after this signature (named: "nội dung trang 1 bị sửa" …), Vietnamese and
-  // English; the not-permitted ones make the signature fail.
-  std::vector<std::pair<std::string, std::string>> changes;
+  // What was changed after this signature, named ("Sửa nội dung trang 1" …); a change not
+  // permitted makes the signature fail.
+  struct Change {
+    std::string text_vi;
+    std::string text_en;
+    bool permitted = false;
+  };
+  std::vector<Change> changes;
 };
 
 // A verification's outcome for the public: the signatures, and the document's own problems and
