@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <iostream>
 #include <regex>
 #include <string>
 
@@ -77,7 +78,7 @@ TEST(PublicPage, ABrowserSeesVerdictsWithdrawalsTamperingAndUnknownCodes) {
            << "base_url = \"" << kBaseUrl << "/\"\n"
            << "port_file = \"" << port_file << "\"\n"
            << "rate_per_second = 1\n"
-           << "rate_burst = 60\n";
+           << "rate_burst = 150\n";
   }
   testing::TaichodProcess taichod;
   ASSERT_TRUE(taichod.Start(
@@ -168,6 +169,7 @@ TEST(PublicPage, ABrowserSeesVerdictsWithdrawalsTamperingAndUnknownCodes) {
       Quote(screenshots);
   const testing::CommandResult result = testing::Run(command);
   EXPECT_EQ(result.exit_code, 0) << result.output << "\n--- taichod:\n" << taichod.log();
+  std::cout << result.output;  // the checks and the measured 404 latencies
   EXPECT_EQ(taichod.Stop(SIGTERM), 0) << taichod.log();
   // The log names no code: a code opens the original.
   ASSERT_FALSE(issued_code.empty());
