@@ -299,6 +299,69 @@ TEST(StoreUpgrade, SessionsGainSupersededBy) {
   EXPECT_EQ(old->superseded_by, "");
 }
 
+// The public page's lookup: a document by its verification code, unique; documents without one
+// (made before taichod made codes) do not collide.
+TEST_F(StoreTest, VerificationCodesAreUniqueAndFoundByOneLookup) {
+  auto sha = store_->PutBlob(Scratch(*store_, "%PDF coded"));
+  ASSERT_TRUE(sha.ok()) << sha.status();
+  auto add = [&](int n, const std::string& code) {
+    DocumentRecord d = Doc(Id(n), "HS-C-" + std::to_string(n), 1000);
+    d.verification_code = code;
+    return store_->CreateDocument(d, {d.id, 1, RevisionPurpose::kDraft, *sha, 10, "", 1000},
+                                  {d.id, 1000, "test", "created", "", 1});
+  };
+  ASSERT_TRUE(add(1, "AAAA-BBBB-CCCC-DDDD-EEEE").ok());
+  ASSERT_TRUE(add(2, "").ok());
+  ASSERT_TRUE(add(3, "").ok());                           // many documents without a code
+  EXPECT_FALSE(add(4, "AAAA-BBBB-CCCC-DDDD-EEEE").ok());  // never two with one code
+  auto found = store_->FindByVerificationCode("AAAA-BBBB-CCCC-DDDD-EEEE");
+  ASSERT_TRUE(found.ok() && found->has_value()) << found.status();
+  EXPECT_EQ((*found)->id, Id(1));
+  EXPECT_EQ((*found)->verification_code, "AAAA-BBBB-CCCC-DDDD-EEEE");
+  auto again = store_->GetDocument(Id(2));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->verification_code, "");
+  for (const char* absent : {"AAAA-BBBB-CCCC-DDDD-EEEF", ""}) {
+    auto none = store_->FindByVerificationCode(absent);
+    ASSERT_TRUE(none.ok()) << none.status();
+    EXPECT_FALSE(none->has_value()) << absent;
+  }
+  // The lookup uses the unique index, not a scan.
+  auto db = SqliteDb::Open(dir_ + "/taicho.db");
+  ASSERT_TRUE(db.ok());
+  auto plan =
+      db->Prepare("EXPLAIN QUERY PLAN SELECT id FROM documents WHERE verification_code = 'x'");
+  ASSERT_TRUE(plan.ok());
+  ASSERT_TRUE(*plan->Step());
+  EXPECT_NE(plan->Text(3).find("documents_by_verification_code"), std::string::npos)
+      << plan->Text(3);
+}
+
+TEST(StoreUpgrade, DocumentsGainTheVerificationCode) {
+  const std::string dir = MakeTempDir("store-before-codes");
+  {
+    auto db = SqliteDb::Open(dir + "/taicho.db");
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->Exec("CREATE TABLE documents (id TEXT PRIMARY KEY, kind TEXT NOT NULL, "
+                         "dossier_code TEXT NOT NULL, request_id TEXT NOT NULL, request_hash TEXT "
+                         "NOT NULL, procedure TEXT NOT NULL, desk TEXT NOT NULL, title TEXT NOT "
+                         "NULL, data_json TEXT NOT NULL, state INTEGER NOT NULL, create_time "
+                         "INTEGER NOT NULL, update_time INTEGER NOT NULL, latest_revision INTEGER "
+                         "NOT NULL, UNIQUE (dossier_code, request_id)); "
+                         "INSERT INTO documents VALUES ('old', 'k', 'HS', 'r', 'h', '', '', 't', "
+                         "'{}', 3, 1, 1, 3);")
+                    .ok());
+  }
+  ASSERT_EQ(chmod((dir + "/taicho.db").c_str(), 0600), 0);
+  for (int open = 0; open < 2; ++open) {  // the upgrade runs at every open, adding nothing twice
+    auto store = OpenSqliteStore(dir);
+    ASSERT_TRUE(store.ok()) << store.status();
+    auto old = (*store)->GetDocument("old");
+    ASSERT_TRUE(old.ok()) << old.status();
+    EXPECT_EQ(old->verification_code, "");
+  }
+}
+
 mode_t ModeOf(const std::string& path) {
   struct stat info {};
   EXPECT_EQ(stat(path.c_str(), &info), 0) << path;
