@@ -32,6 +32,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 EXPECTED_HEADERS = {
@@ -170,6 +172,8 @@ def main():
         box = driver.find_element(By.ID, "code")
         box.send_keys(args.issued.lower().replace("-", " "))
         box.submit()
+        # A click or submit does not wait for the next page: wait for it to be the one expected.
+        WebDriverWait(driver, 60).until(EC.url_contains(f"/{args.prefix}/{args.issued}"))
         check(driver.current_url.endswith(f"/{args.prefix}/{args.issued}"),
               f"typed code leads to the page ({driver.current_url})")
 
@@ -177,6 +181,9 @@ def main():
         driver.get(f"{base}/")
         driver.find_element(By.ID, "file").send_keys(os.path.abspath(args.tampered))
         driver.find_element(By.CSS_SELECTOR, "form.upload button").click()
+        WebDriverWait(driver, 120).until(EC.url_contains("/kiem-tra"))
+        WebDriverWait(driver, 120).until(
+            EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Kết quả kiểm tra"))
         text = driver.find_element(By.TAG_NAME, "body").text
         driver.save_screenshot(os.path.join(args.screenshots, "public-tampered.png"))
         check("Kết quả kiểm tra" in text, "tampered: the result page")
