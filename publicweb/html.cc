@@ -114,9 +114,14 @@ std::string SignatureCard(const PublicSignature& s) {
   return out;
 }
 
-std::string Verdict(const PublicVerdict& v) {
+// `withdrawn`: the signatures may well be intact, but the banner must not read as "all is well".
+std::string Verdict(const PublicVerdict& v, bool withdrawn = false) {
   std::string out;
-  if (v.all_valid) {
+  if (v.all_valid && withdrawn) {
+    out =
+        "<p class=\"banner warn\">Chữ ký số còn nguyên vẹn, nhưng văn bản đã bị thu hồi. <span "
+        "class=\"en\">The signatures are intact, but the document was withdrawn.</span></p>";
+  } else if (v.all_valid) {
     out =
         "<p class=\"banner ok\">Tất cả chữ ký hợp lệ, nội dung không bị thay đổi. <span "
         "class=\"en\">All signatures are valid; the content is unchanged.</span></p>";
@@ -200,6 +205,7 @@ th{width:38%;font-weight:600}
 .banner{padding:10px 14px;border-radius:4px;font-weight:bold;margin:12px 0}
 .banner.ok{background:#e3f4e6;color:#14602a;border-left:6px solid #1e8a3c}
 .banner.bad{background:#fbe3e3;color:#8b1a1a;border-left:6px solid #c62828}
+.banner.warn{background:#fff4dc;color:#6b4a00;border-left:6px solid #d68a00}
 .sig{border:1px solid #ddd;border-left:6px solid #999;border-radius:4px;padding:8px 12px;margin:8px 0}
 .sig.ok{border-left-color:#1e8a3c}.sig.bad{border-left-color:#c62828}.sig.unsure{border-left-color:#d68a00}
 .verdict{margin:2px 0 6px;font-weight:bold}
@@ -264,7 +270,7 @@ std::string DocumentPage(const std::string& base, const workflow::PublicDocument
   absl::StrAppend(&body, "<a class=\"download\" href=\"", Escape(base), "/", Escape(doc.code),
                   "/ban-goc.pdf\">Tải bản gốc điện tử (PDF, ", (doc.original_size + 1023) / 1024,
                   " KB) <span class=\"en\">/ Download the electronic original</span></a>");
-  absl::StrAppend(&body, Verdict(doc.verdict));
+  absl::StrAppend(&body, Verdict(doc.verdict, doc.state == DocumentState::kWithdrawn));
   absl::StrAppend(&body, UploadForm(base));
   return Page(base, absl::StrCat("Tra cứu ", doc.code), body);
 }

@@ -164,6 +164,8 @@ def main():
         driver.save_screenshot(os.path.join(args.screenshots, "public-withdrawn.png"))
         check("ĐÃ BỊ THU HỒI" in text and "WITHDRAWN" in text, "withdrawn: says so")
         check("không còn hiệu lực" in text, "withdrawn: no longer in force")
+        check("nhưng văn bản đã bị thu hồi" in text and "Tất cả chữ ký hợp lệ" not in text,
+              "withdrawn: the signatures' banner does not read as 'all is well'")
         check("sai đối tượng" not in text, "withdrawn: the staff's reason is not shown by default")
 
         # Typing the code on the home page, lowercase and with spaces, finds the document.
