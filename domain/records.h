@@ -36,6 +36,9 @@ struct DocumentRecord {
   int64_t create_time_ms = 0;  // Unix milliseconds
   int64_t update_time_ms = 0;
   int latest_revision = 0;
+  // The code under the QR code (workflow/verification_code.h), unique; empty for a document
+  // created before taichod made them.
+  std::string verification_code;
 };
 
 struct RevisionRecord {

@@ -8,7 +8,7 @@ PACKAGES=(
   libpodofo-dev libssl-dev libabsl-dev libp11-kit-dev libcli11-dev nlohmann-json3-dev libicu-dev
   libqrencode-dev libcairo2-dev libcurl4-openssl-dev libharfbuzz-dev zlib1g-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libsqlite3-dev libpqxx-dev libspdlog-dev
-  libtomlplusplus-dev libcups2-dev prometheus-cpp-dev
+  libtomlplusplus-dev libcups2-dev prometheus-cpp-dev libcpp-httplib-dev
   libgtest-dev libbenchmark-dev
   # run and test: tokens, independent checkers, fonts
   openssl softhsm2 opensc poppler-utils qpdf libnss3-tools fonts-liberation2 hyperfine zbar-tools
@@ -16,6 +16,7 @@ PACKAGES=(
   postgresql-15  # the PostgreSQL store's tests start a throwaway cluster
   python3 python3-grpcio python3-protobuf
   grpc-proto  # grpc/health/v1/health.proto: the tests' health-check client
+  chromium chromium-driver python3-selenium  # the public page's browser test
   systemd  # systemd-analyze checks server/taichod.service
 )
 

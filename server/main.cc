@@ -21,12 +21,14 @@
 #include <string>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "errors/error.h"
 #include "keyring/key_ring.h"
 #include "metrics/service_metrics.h"
 #include "pades/pdf_verifier.h"
 #include "pkcs11/memory_protection.h"
+#include "publicweb/public_site.h"
 #include "render/document_kind.h"
 #include "revocation/revocation_client.h"
 #include "server/document_service.h"
@@ -186,6 +188,12 @@ int Serve(const Flags& flags) {
                  taicho::workflow::LevelName(config.signing.officer_level),
                  taicho::workflow::LevelName(config.signing.seal_level), flags.tsa_urls.size());
   }
+  if (!flags.public_base_url.empty()) {
+    std::string base = flags.public_base_url;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    config.verification_url_prefix = absl::StrCat(base, "/", flags.public_prefix, "/");
+  }
+  config.public_withdrawal_reason = flags.public_withdrawal_reason;
   taicho::workflow::DocumentWorkflow workflow(**store, config);
   // One per core and one more by default: the gate covers a seal's computing only (planning and
   // storing it, which wait for the store and the disk, are outside), and the extra one fills a
@@ -244,6 +252,35 @@ int Serve(const Flags& flags) {
   }
   // SERVING once a key is activated (when any is configured) and the store takes writes.
   health.Start(server->GetHealthCheckService(), kServiceName);
+  // The public verification page ([public_web]), when configured: its own HTTPS listener,
+  // listening before the port file says taichod is up.
+  std::unique_ptr<taicho::publicweb::PublicSite> public_site;
+  if (!flags.public_listen.empty()) {
+    taicho::publicweb::PublicSiteConfig web;
+    web.listen = flags.public_listen;
+    web.tls_cert = flags.public_tls_cert.empty() ? flags.tls_cert : flags.public_tls_cert;
+    web.tls_key = flags.public_tls_key.empty() ? flags.tls_key : flags.public_tls_key;
+    web.prefix = flags.public_prefix;
+    web.rate_per_second = flags.public_rate_per_second;
+    web.rate_burst = flags.public_rate_burst;
+    web.max_upload_bytes = config.max_upload_bytes;
+    absl::StatusOr<std::unique_ptr<taicho::publicweb::PublicSite>> site =
+        taicho::publicweb::PublicSite::Start(workflow, web);
+    if (!site.ok()) {
+      spdlog::error("public web page: {}", site.status().ToString());
+      server->Shutdown();
+      return taicho::ExitCodeOf(site.status());
+    }
+    public_site = *std::move(site);
+    if (!flags.public_port_file.empty() &&
+        !WritePortFile(flags.public_port_file, public_site->port())) {
+      spdlog::error("cannot write the port file {}", flags.public_port_file);
+      server->Shutdown();
+      return 6;
+    }
+    spdlog::info("public verification page on {} (port {}, https, /{}/CODE)", flags.public_listen,
+                 public_site->port(), flags.public_prefix);
+  }
   if (!flags.port_file.empty() && !WritePortFile(flags.port_file, port)) {
     spdlog::error("cannot write the port file {}", flags.port_file);
     server->Shutdown();
@@ -273,6 +310,7 @@ int Serve(const Flags& flags) {
   });
   server->Wait();
   waiter.join();
+  if (public_site) public_site->Stop();
   health.Stop();
   spdlog::info("taichod stopped");
   return 0;

@@ -230,6 +230,42 @@ void ReadSigning(Reader& reader, const toml::table& root, TaichodOptions& o) {
   }
 }
 
+void ReadPublicWeb(Reader& reader, const toml::table& root, TaichodOptions& o) {
+  const toml::node* node = root.get("public_web");
+  if (node == nullptr) return;
+  const toml::table* web = node->as_table();
+  if (web == nullptr) {
+    reader.Problem(*node, "'public_web' must be a table");
+    return;
+  }
+  const std::string w = "public_web.";
+  reader.OnlyKnown(*web,
+                   {"listen", "tls_cert", "tls_key", "prefix", "base_url", "port_file",
+                    "rate_per_second", "rate_burst", "show_withdrawal_reason"},
+                   w);
+  reader.Get(*web, "listen", &o.public_listen, w);
+  reader.Get(*web, "tls_cert", &o.public_tls_cert, w);
+  reader.Get(*web, "tls_key", &o.public_tls_key, w);
+  reader.Get(*web, "prefix", &o.public_prefix, w);
+  reader.Get(*web, "base_url", &o.public_base_url, w);
+  reader.Get(*web, "port_file", &o.public_port_file, w);
+  reader.Get(*web, "rate_per_second", &o.public_rate_per_second, w, 0.01, 10000);
+  reader.Get(*web, "rate_burst", &o.public_rate_burst, w, 1, 100000);
+  reader.Get(*web, "show_withdrawal_reason", &o.public_withdrawal_reason, w);
+  if (o.public_prefix.empty() || o.public_prefix.size() > 32 ||
+      o.public_prefix.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") !=
+          std::string::npos) {
+    reader.Problem(web->get("prefix") ? *web->get("prefix") : *node,
+                   "'public_web.prefix' must be 1 to 32 of a-z, 0-9 and '-'");
+  }
+  const std::string& url = o.public_base_url;
+  if (!url.empty() && ((url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) ||
+                       url.size() > 300 || url.find_first_of(" \"<>") != std::string::npos)) {
+    reader.Problem(*web->get("base_url"),
+                   "'public_web.base_url' must be an http(s):// address of at most 300 bytes");
+  }
+}
+
 }  // namespace
 
 absl::Status LoadConfigFile(const std::string& path, TaichodOptions* options) {
@@ -264,7 +300,8 @@ absl::Status LoadConfigFile(const std::string& path, TaichodOptions* options) {
                     "keys",
                     "signing",
                     "metrics",
-                    "health"},
+                    "health",
+                    "public_web"},
                    "");
   TaichodOptions& o = *options;
   reader.Get(root, "listen", &o.listen, "");
@@ -338,6 +375,7 @@ absl::Status LoadConfigFile(const std::string& path, TaichodOptions* options) {
     }
   }
   ReadSigning(reader, root, o);
+  ReadPublicWeb(reader, root, o);
   if (!reader.problems().empty()) {
     return Error(ErrorCode::kConfigInvalid, absl::StrJoin(reader.problems(), "; "));
   }

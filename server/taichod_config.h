@@ -69,6 +69,19 @@ struct TaichodOptions {
   std::vector<std::string> signing_url_rewrites;
   int signing_revocation_timeout_seconds = 10;
   std::string when_unavailable = "refuse";
+  // [public_web] (publicweb/public_site.h): the verification page behind the QR code. Off
+  // unless `listen` is set. Its TLS certificate and key default to [tls]'s. `base_url` (the
+  // address people reach it at, "https://tra-cuu.example.vn") goes into every new document's QR
+  // code as base_url/prefix/CODE, whether or not this taichod serves the page.
+  std::string public_listen;
+  std::string public_tls_cert;
+  std::string public_tls_key;
+  std::string public_prefix = "v";
+  std::string public_base_url;
+  std::string public_port_file;  // the bound port, written once listening (tests use port 0)
+  double public_rate_per_second = 2;
+  int public_rate_burst = 30;
+  bool public_withdrawal_reason = false;  // show a withdrawal's reason (staff wrote it)
 };
 
 // Reads the TOML file at `path` over `options` (keys absent from the file keep their value).

@@ -25,7 +25,7 @@ struct Table {
 constexpr Table kTables[] = {
     {"documents",
      "id, kind, dossier_code, request_id, request_hash, procedure, desk, title, data_json, state, "
-     "create_time, update_time, latest_revision"},
+     "create_time, update_time, latest_revision, verification_code"},
     {"revisions", "document_id, number, purpose, sha256, size, signer, create_time"},
     {"sessions",
      "id, document_id, base_revision, from_state, to_state, purpose, prepared_json, "

@@ -46,6 +46,10 @@ CREATE TABLE IF NOT EXISTS documents (
   UNIQUE (dossier_code, request_id)
 );
 CREATE INDEX IF NOT EXISTS documents_by_time ON documents (create_time DESC, id DESC);
+-- The public verification code ('' for documents made before codes existed): unique when set.
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS verification_code TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX IF NOT EXISTS documents_by_verification_code ON documents (verification_code)
+  WHERE verification_code <> '';
 CREATE TABLE IF NOT EXISTS blobs (
   sha256 TEXT PRIMARY KEY,
   size BIGINT NOT NULL,
@@ -163,7 +167,7 @@ constexpr int kMaxAttempts = 5;
 
 constexpr char kDocumentColumns[] =
     "id, kind, dossier_code, request_id, request_hash, procedure, desk, title, data_json, state, "
-    "create_time, update_time, latest_revision";
+    "create_time, update_time, latest_revision, verification_code";
 
 constexpr char kSessionColumns[] =
     "id, document_id, base_revision, from_state, to_state, purpose, prepared_json, "
@@ -209,6 +213,7 @@ DocumentRecord ReadDocument(const pqxx::row& r) {
   d.create_time_ms = Int(r[10]);
   d.update_time_ms = Int(r[11]);
   d.latest_revision = static_cast<int>(Int(r[12]));
+  d.verification_code = Text(r[13]);
   return d;
 }
 
@@ -601,6 +606,21 @@ class PgStore final : public Store {
     return out;
   }
 
+  absl::StatusOr<std::optional<DocumentRecord>> FindByVerificationCode(
+      const std::string& code) override {
+    std::optional<DocumentRecord> out;
+    if (code.empty()) return out;  // '' marks the documents made before codes existed
+    absl::Status st = Read([&](pqxx::nontransaction& tx) {
+      pqxx::result r = tx.exec_params(
+          absl::StrCat("SELECT ", kDocumentColumns, " FROM documents WHERE verification_code = $1"),
+          code);
+      if (!r.empty()) out = ReadDocument(r[0]);
+      return absl::OkStatus();
+    });
+    if (!st.ok()) return st;
+    return out;
+  }
+
   absl::StatusOr<CreateOutcome> CreateDocument(const DocumentRecord& d, const RevisionRecord& draft,
                                                const HistoryEvent& event) override {
     CreateOutcome out{d, true};
@@ -608,11 +628,11 @@ class PgStore final : public Store {
       // ON CONFLICT waits for a concurrent insert of the same pair and then sees it committed.
       pqxx::result inserted = tx.exec_params(
           absl::StrCat("INSERT INTO documents (", kDocumentColumns,
-                       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+                       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
                        "ON CONFLICT (dossier_code, request_id) DO NOTHING RETURNING id"),
           d.id, d.kind, d.dossier_code, d.request_id, d.request_hash, d.procedure, d.desk, d.title,
           d.data_json, static_cast<int>(d.state), d.create_time_ms, d.update_time_ms,
-          d.latest_revision);
+          d.latest_revision, d.verification_code);
       if (inserted.empty()) {
         std::optional<DocumentRecord> existing = FindByRequestIn(tx, d.dossier_code, d.request_id);
         if (!existing) return Error(ErrorCode::kInternal, "documents: conflict without a row");

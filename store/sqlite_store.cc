@@ -95,9 +95,26 @@ absl::Status AddSupersededColumn(SqliteDb& db) {
   return db.Exec("ALTER TABLE sessions ADD COLUMN superseded_by TEXT NOT NULL DEFAULT ''");
 }
 
+// Documents gained verification_code after version 1: added on open when missing, NULL for the
+// documents made before (UNIQUE allows many NULLs), with its unique index.
+absl::Status AddVerificationCodeColumn(SqliteDb& db) {
+  auto has =
+      db.Prepare("SELECT 1 FROM pragma_table_info('documents') WHERE name = 'verification_code'");
+  if (!has.ok()) return has.status();
+  absl::StatusOr<bool> row = has->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) {
+    absl::Status st = db.Exec("ALTER TABLE documents ADD COLUMN verification_code TEXT");
+    if (!st.ok()) return st;
+  }
+  return db.Exec(
+      "CREATE UNIQUE INDEX IF NOT EXISTS documents_by_verification_code "
+      "ON documents (verification_code)");
+}
+
 constexpr char kDocumentColumns[] =
     "id, kind, dossier_code, request_id, request_hash, procedure, desk, title, data_json, state, "
-    "create_time, update_time, latest_revision";
+    "create_time, update_time, latest_revision, verification_code";
 
 DocumentRecord ReadDocument(const SqliteStatement& s) {
   DocumentRecord d;
@@ -114,6 +131,7 @@ DocumentRecord ReadDocument(const SqliteStatement& s) {
   d.create_time_ms = s.Int(10);
   d.update_time_ms = s.Int(11);
   d.latest_revision = static_cast<int>(s.Int(12));
+  d.verification_code = s.Text(13);
   return d;
 }
 
@@ -202,6 +220,20 @@ class SqliteStore final : public Store {
     size_.revision_bytes += s->Int(2);
     size_revisions_rowid_ = s->Int(3);
     return size_;
+  }
+
+  absl::StatusOr<std::optional<DocumentRecord>> FindByVerificationCode(
+      const std::string& code) override {
+    absl::StatusOr<SqliteReaders::Lease> reader = readers_.Borrow();
+    if (!reader.ok()) return reader.status();
+    auto s = reader->db().Prepare(
+        absl::StrCat("SELECT ", kDocumentColumns, " FROM documents WHERE verification_code = ?1"));
+    if (!s.ok()) return s.status();
+    s->Bind(1, code);
+    absl::StatusOr<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<DocumentRecord>();
+    return std::optional<DocumentRecord>(ReadDocument(*s));
   }
 
   absl::StatusOr<std::vector<RevisionRecord>> ListRevisions(const std::string& id) override {
@@ -551,7 +583,7 @@ class SqliteStore final : public Store {
                               const HistoryEvent& event) {
     auto insert = db_.Prepare(absl::StrCat("INSERT INTO documents (", kDocumentColumns,
                                            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                                           "?11, ?12, ?13)"));
+                                           "?11, ?12, ?13, ?14)"));
     if (!insert.ok()) return insert.status();
     insert->Bind(1, d.id)
         .Bind(2, d.kind)
@@ -566,6 +598,11 @@ class SqliteStore final : public Store {
         .Bind(11, d.create_time_ms)
         .Bind(12, d.update_time_ms)
         .Bind(13, static_cast<int64_t>(d.latest_revision));
+    if (d.verification_code.empty()) {
+      insert->BindNull(14);
+    } else {
+      insert->Bind(14, d.verification_code);
+    }
     absl::Status st = insert->Run();
     if (st.ok()) st = InsertRevision(draft);
     if (st.ok()) st = InsertEvent(event);
@@ -813,6 +850,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir) {
       "PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY;");
   if (st.ok()) st = db->Exec(kSchema);
   if (st.ok()) st = AddSupersededColumn(*db);
+  if (st.ok()) st = AddVerificationCodeColumn(*db);
   if (st.ok()) st = db->Exec(kRegisterSchema);
   if (st.ok()) st = AddWithdrawColumns(*db);
   if (st.ok()) st = db->Exec(kPrintSchema);

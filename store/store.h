@@ -123,6 +123,10 @@ class DocumentStore {
 
   // kDocumentNotFound when absent.
   virtual absl::StatusOr<DocumentRecord> GetDocument(const std::string& id) = 0;
+  // The document whose verification code is `code` (its printed form), if any: one indexed
+  // lookup, the same work whether or not it exists (the public page's unknown codes).
+  virtual absl::StatusOr<std::optional<DocumentRecord>> FindByVerificationCode(
+      const std::string& code) = 0;
   virtual absl::StatusOr<std::vector<RevisionRecord>> ListRevisions(const std::string& id) = 0;
   virtual absl::StatusOr<std::vector<HistoryEvent>> ListHistory(const std::string& id) = 0;
 

@@ -576,6 +576,8 @@ TEST(ServiceConfig, BadFilesAreRefusedWithTheLineAndTheProblem) {
       {"log_format = \"xml\"\n", {"log_format"}},
       {"[verify]\nonline = 1\nurl_rewrites = \"x\"\n",
        {"CONFIG_INVALID", "verify.online", "verify.url_rewrites' must be a list of strings"}},
+      {"[public_web]\nprefix = \"A/B\"\nbase_url = \"ftp://x\"\nport = 1\n",
+       {"CONFIG_INVALID", "public_web.prefix", "public_web.base_url", "public_web.port"}},
       {"store_dir = \"/tmp\nx\"\n", {"CONFIG_INVALID", ":1:"}},  // a syntax error
   };
   for (const Case& c : cases) {

@@ -159,6 +159,35 @@ TEST_P(StoreContract, BlobsAreNamedByContentAndShared) {
   EXPECT_EQ(testing::ReadFileBytes(*there), "other bytes");
 }
 
+// The public page's lookup: a document by its verification code, unique; documents without one
+// (made before taichod made codes) do not collide.
+TEST_P(StoreContract, VerificationCodesAreUniqueAndFoundByOneLookup) {
+  auto sha = store_->PutBlob(Scratch(*store_, "%PDF coded"));
+  ASSERT_TRUE(sha.ok()) << sha.status();
+  auto add = [&](int n, const std::string& code) {
+    DocumentRecord d = Doc(n, 1000);
+    d.verification_code = code;
+    return store_->CreateDocument(d, {d.id, 1, RevisionPurpose::kDraft, *sha, 10, "", 1000},
+                                  {d.id, 1000, "test", "created", "", 1});
+  };
+  ASSERT_TRUE(add(1, "AAAA-BBBB-CCCC-DDDD-EEEE").ok());
+  ASSERT_TRUE(add(2, "").ok());
+  ASSERT_TRUE(add(3, "").ok());                           // many documents without a code
+  EXPECT_FALSE(add(4, "AAAA-BBBB-CCCC-DDDD-EEEE").ok());  // never two with one code
+  auto found = store_->FindByVerificationCode("AAAA-BBBB-CCCC-DDDD-EEEE");
+  ASSERT_TRUE(found.ok() && found->has_value()) << found.status();
+  EXPECT_EQ((*found)->id, Doc(1, 1000).id);
+  EXPECT_EQ((*found)->verification_code, "AAAA-BBBB-CCCC-DDDD-EEEE");
+  auto again = store_->GetDocument(Doc(2, 1000).id);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->verification_code, "");
+  for (const char* absent : {"AAAA-BBBB-CCCC-DDDD-EEEF", ""}) {
+    auto none = store_->FindByVerificationCode(absent);
+    ASSERT_TRUE(none.ok()) << none.status();
+    EXPECT_FALSE(none->has_value()) << absent;
+  }
+}
+
 TEST_P(StoreContract, CreateIsIdempotentOnDossierAndRequest) {
   DocumentRecord first = AddDraft(1);
   DocumentRecord again = Doc(2, 2000);

@@ -141,6 +141,45 @@ TEST(StoreUpgrade, SessionsGainSupersededBy) {
   EXPECT_EQ(old->superseded_by, "");
 }
 
+// The public page's lookup goes through the unique index, not a scan (the lookup's behaviour is
+// in store_contract_test).
+TEST_F(StoreTest, VerificationCodesAreFoundThroughTheUniqueIndex) {
+  // The lookup uses the unique index, not a scan.
+  auto db = SqliteDb::Open(dir_ + "/taicho.db");
+  ASSERT_TRUE(db.ok());
+  auto plan =
+      db->Prepare("EXPLAIN QUERY PLAN SELECT id FROM documents WHERE verification_code = 'x'");
+  ASSERT_TRUE(plan.ok());
+  ASSERT_TRUE(*plan->Step());
+  EXPECT_NE(plan->Text(3).find("documents_by_verification_code"), std::string::npos)
+      << plan->Text(3);
+}
+
+TEST(StoreUpgrade, DocumentsGainTheVerificationCode) {
+  const std::string dir = MakeTempDir("store-before-codes");
+  {
+    auto db = SqliteDb::Open(dir + "/taicho.db");
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->Exec("CREATE TABLE documents (id TEXT PRIMARY KEY, kind TEXT NOT NULL, "
+                         "dossier_code TEXT NOT NULL, request_id TEXT NOT NULL, request_hash TEXT "
+                         "NOT NULL, procedure TEXT NOT NULL, desk TEXT NOT NULL, title TEXT NOT "
+                         "NULL, data_json TEXT NOT NULL, state INTEGER NOT NULL, create_time "
+                         "INTEGER NOT NULL, update_time INTEGER NOT NULL, latest_revision INTEGER "
+                         "NOT NULL, UNIQUE (dossier_code, request_id)); "
+                         "INSERT INTO documents VALUES ('old', 'k', 'HS', 'r', 'h', '', '', 't', "
+                         "'{}', 3, 1, 1, 3);")
+                    .ok());
+  }
+  ASSERT_EQ(chmod((dir + "/taicho.db").c_str(), 0600), 0);
+  for (int open = 0; open < 2; ++open) {  // the upgrade runs at every open, adding nothing twice
+    auto store = OpenSqliteStore(dir);
+    ASSERT_TRUE(store.ok()) << store.status();
+    auto old = (*store)->GetDocument("old");
+    ASSERT_TRUE(old.ok()) << old.status();
+    EXPECT_EQ(old->verification_code, "");
+  }
+}
+
 mode_t ModeOf(const std::string& path) {
   struct stat info {};
   EXPECT_EQ(stat(path.c_str(), &info), 0) << path;

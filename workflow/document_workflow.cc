@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "domain/signing_session.h"
 #include "errors/error.h"
+#include "nlohmann/json.hpp"
 #include "pades/pdf_signer.h"
 #include "render/document_data.h"
 #include "render/document_kind.h"
@@ -19,6 +20,7 @@
 #include "signer/certificate_info.h"
 #include "workflow/issue_numbering.h"
 #include "workflow/signature_names.h"
+#include "workflow/verification_code.h"
 
 namespace taicho::workflow {
 namespace {
@@ -94,6 +96,20 @@ std::string ApproverOf(const std::vector<store::RevisionRecord>& revisions) {
 
 }  // namespace
 
+// The caller's document data with `verification` in place of whatever it sent (key order kept).
+absl::StatusOr<std::string> WithVerification(const std::string& data_json,
+                                             const render::Verification& verification) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(data_json, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Error(ErrorCode::kInternal, "the document data parsed once but not twice");
+  }
+  nlohmann::ordered_json v = nlohmann::ordered_json::object();
+  v["code"] = verification.code;
+  if (!verification.url.empty()) v["url"] = verification.url;
+  j["verification"] = std::move(v);
+  return j.dump();
+}
+
 std::string RandomId() {
   unsigned char bytes[16];
   if (RAND_bytes(bytes, sizeof bytes) != 1) {
@@ -143,6 +159,14 @@ absl::StatusOr<CreateOutput> DocumentWorkflow::Create(const Caller& caller, cons
   if (!kind.ok()) return kind.status();
   absl::StatusOr<render::DocumentData> data = render::ParseDocumentJson(in.data_json, **kind);
   if (!data.ok()) return data.status();
+  // The code under the QR code is ours, never the caller's: a caller's code could be guessed
+  // (sequential numbers), and the page behind it shows the original.
+  const std::string code = NewVerificationCode();
+  data->verification.code = code;
+  data->verification.url =
+      config_.verification_url_prefix.empty() ? "" : config_.verification_url_prefix + code;
+  absl::StatusOr<std::string> data_json = WithVerification(in.data_json, data->verification);
+  if (!data_json.ok()) return data_json.status();
 
   ScratchFile draft(Scratch(".pdf"));
   render::RenderOptions options;
@@ -167,7 +191,8 @@ absl::StatusOr<CreateOutput> DocumentWorkflow::Create(const Caller& caller, cons
   doc.desk = in.desk;
   const std::string& type = data->type.empty() ? (*kind)->type : data->type;
   doc.title = data->summary.empty() ? type : absl::StrCat(type, " ", data->summary);
-  doc.data_json = in.data_json;
+  doc.data_json = *std::move(data_json);
+  doc.verification_code = code;
   doc.state = store::DocumentState::kDraft;
   doc.create_time_ms = doc.update_time_ms = now;
   doc.latest_revision = 1;

@@ -35,6 +35,7 @@
 #include "workflow/desk_statistics.h"
 #include "workflow/lifecycle.h"
 #include "workflow/pdf_upload.h"
+#include "workflow/public_view.h"
 #include "workflow/signing_policy.h"
 
 namespace taicho::workflow {
@@ -58,6 +59,11 @@ struct WorkflowConfig {
   // Levels, TSAs, revocation sources and the certificate checks before signing
   // (workflow/signing_policy.h). The default: B-B, no checks.
   SigningPolicy signing;
+  // What a document's QR code carries: this prefix followed by its verification code (the public
+  // page's address, "https://tra-cuu.example.vn/v/"); empty: the code alone.
+  std::string verification_url_prefix;
+  // Whether the public page shows a withdrawal's reason (staff write it; it may name a person).
+  bool public_withdrawal_reason = false;
 };
 
 struct CreateInput {
@@ -114,6 +120,13 @@ struct ServerSealInput {
 struct StoredVerification {
   pades::VerificationReport report;
   std::optional<domain::Withdrawal> withdrawal;
+};
+
+// The electronic original the public page offers for download.
+struct PublicOriginal {
+  std::string path;  // a local path to read it from
+  int64_t size = 0;
+  std::string code;  // the document's verification code (names the download)
 };
 
 struct PrepareOutput {
@@ -250,6 +263,17 @@ class DocumentWorkflow {
   absl::StatusOr<pades::VerificationReport> VerifyUploaded(PdfUpload& upload,
                                                            const std::function<bool()>& cancelled);
 
+  // The public verification page (workflow/public_view.cc): no caller, only what
+  // workflow/public_view.h holds. An unknown code, a malformed one and the code of a document that
+  // is not sealed yet (or was cancelled) are the same kDocumentNotFound, after the same single
+  // lookup. The view verifies the latest revision offline (never calls out for revocation data).
+  absl::StatusOr<PublicDocument> PublicView(std::string_view code,
+                                            const std::function<bool()>& cancelled);
+  absl::StatusOr<PublicOriginal> OpenPublicOriginal(std::string_view code);
+  // An upload to verify from the public page: as BeginUpload, for anyone (then VerifyUploaded
+  // and PublicVerdictOf).
+  absl::StatusOr<std::unique_ptr<PdfUpload>> BeginPublicUpload();
+
   // The print station (workflow/document_printing.cc). Pending print jobs of a desk after a
   // cursor, oldest first; waiting up to `max_wait_ms` for one when there is none yet.
   absl::StatusOr<std::vector<store::PrintJob>> ReadyToPrint(const Caller& caller,
@@ -280,6 +304,8 @@ class DocumentWorkflow {
   // OpenRevision without its authorization (for a use case that authorized its caller already).
   absl::StatusOr<std::pair<store::RevisionRecord, std::string>> OpenRevisionOf(
       const std::string& id, int number);
+  // The document behind a public code, when it is public (sealed, issued or withdrawn).
+  absl::StatusOr<store::DocumentRecord> FindPublic(std::string_view code);
   // OK when `action` may happen to the document now (the table's message otherwise).
   absl::Status CheckNext(const std::string& id, domain::Action action);
   int64_t Now() const;

@@ -7,12 +7,15 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
 #include <string>
 
 #include "errors/error.h"
 #include "gtest/gtest.h"
 #include "pades/pdf_signer.h"
 #include "render/document_kind.h"
+#include "render/issue_fields.h"
 #include "signer/certificate_info.h"
 #include "signer/key_signer.h"
 #include "store/sqlite_store.h"
@@ -485,6 +488,76 @@ TEST_F(WorkflowTest, AServerKeySealsOnlyAsTheSealAndADocumentsFailureKeepsItActi
   auto path = wf.OpenRevision(As(Role::kAuditor), approved, 0);
   ASSERT_TRUE(path.ok());
   testing::ExpectAllSignaturesValid(path->second, 2);
+}
+
+// The public page's use case (workflow/public_view.h): taichod's own code on every document (the
+// caller's replaced), only sealed, issued and withdrawn documents shown, unknown and non-public
+// codes alike, the number the seal gave, the print count, no reason unless configured.
+TEST_F(WorkflowTest, PublicViewShowsOnlyPublicDocumentsAndTheirPublicFacts) {
+  const std::regex printed("([0-9A-HJKMNP-TV-Z]{4}-){4}[0-9A-HJKMNP-TV-Z]{4}");
+  std::set<std::string> codes;
+  for (DocumentState state : {kDraft, kApproved, kCancelled, kSealed, kIssued, kWithdrawn}) {
+    SCOPED_TRACE(static_cast<int>(state));
+    const std::string id = DocumentIn(state);
+    auto doc = store_->GetDocument(id);
+    ASSERT_TRUE(doc.ok()) << doc.status();
+    const std::string code = doc->verification_code;
+    EXPECT_TRUE(std::regex_match(code, printed)) << code;
+    EXPECT_TRUE(codes.insert(code).second) << code;
+    // The stored data (what the QR code, its caption and the print station read) carries it.
+    const nlohmann::json data = nlohmann::json::parse(doc->data_json);
+    EXPECT_EQ(data["verification"]["code"], code);
+    EXPECT_FALSE(data["verification"].contains("url"));  // no verification_url_prefix configured
+    auto found = store_->FindByVerificationCode(code);
+    ASSERT_TRUE(found.ok() && found->has_value());
+    EXPECT_EQ((*found)->id, id);
+
+    auto view = workflow_->PublicView(code, {});
+    auto original = workflow_->OpenPublicOriginal(code);
+    if (state == kDraft || state == kApproved || state == kCancelled) {
+      EXPECT_TRUE(HasCodeOf(view.status(), ErrorCode::kDocumentNotFound));
+      EXPECT_TRUE(HasCodeOf(original.status(), ErrorCode::kDocumentNotFound));
+      continue;
+    }
+    ASSERT_TRUE(view.ok()) << view.status();
+    ASSERT_TRUE(original.ok()) << original.status();
+    EXPECT_EQ(view->state, state);
+    EXPECT_EQ(view->code, code);
+    // The draft left number and date blank: they are the register's, given at the seal.
+    auto entries = workflow_->ListRegister(As(Role::kAuditor), {});
+    ASSERT_TRUE(entries.ok()) << entries.status();
+    std::string number;
+    for (const store::RegisterEntry& e : *entries) {
+      if (e.document_id == id && e.state != domain::RegisterState::kVoid) {
+        number = render::NumberText(e.number) + "/" + e.symbol;
+        EXPECT_EQ(view->date, e.issue_date);
+      }
+    }
+    EXPECT_EQ(view->number, number);
+    EXPECT_FALSE(view->number.empty());
+    EXPECT_EQ(view->print_count, state == kIssued ? 1 : 0);
+    EXPECT_TRUE(view->verdict.all_valid);
+    ASSERT_EQ(view->verdict.signatures.size(), 2u);
+    for (const PublicSignature& s : view->verdict.signatures) {
+      EXPECT_TRUE(s.valid);
+      EXPECT_EQ(s.indication, "TOTAL-PASSED");
+      EXPECT_EQ(s.level, "B-B");
+    }
+    EXPECT_EQ(view->withdraw_time_ms > 0, state == kWithdrawn);
+    EXPECT_TRUE(view->withdraw_reason.empty());  // staff's words, not shown unless configured
+    EXPECT_EQ(original->size, view->original_size);
+    // Typed from paper: lower case, spaces, O for 0.
+    std::string typed = code;
+    for (char& c : typed) c = c == '-' ? ' ' : (c == '0' ? 'O' : static_cast<char>(tolower(c)));
+    auto again = workflow_->PublicView(typed, {});
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_EQ(again->code, code);
+  }
+  for (const char* unknown : {"AAAA-BBBB-CCCC-DDDD-EEEE", "TC-2026-000122", "", "<script>"}) {
+    EXPECT_TRUE(
+        HasCodeOf(workflow_->PublicView(unknown, {}).status(), ErrorCode::kDocumentNotFound))
+        << unknown;
+  }
 }
 
 }  // namespace
