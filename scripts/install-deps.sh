@@ -15,6 +15,7 @@ PACKAGES=(
   sqlite3 cups-daemon cups-client faketime
   python3 python3-grpcio python3-protobuf
   systemd  # systemd-analyze checks server/taichod.service
+  dpkg-dev  # dpkg-shlibdeps: the .deb's dependencies (scripts/package.sh)
 )
 
 missing=()
