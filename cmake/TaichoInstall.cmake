@@ -36,7 +36,7 @@ install(PROGRAMS scripts/demo-flow.sh scripts/one_stop_shop.py tests/support/tsa
 
 install(FILES README.md server/taichod.toml.example DESTINATION ${CMAKE_INSTALL_DOCDIR})
 # The example as the configuration the operator edits before enabling the service (the unit reads
-# it). Under /etc a .deb marks it a conffile, so an upgrade keeps the operator's edits.
+# it). The .deb lists it as a conffile (TaichoPackaging.cmake): an upgrade keeps the edits.
 install(FILES server/taichod.toml.example DESTINATION ${taicho_confdir} RENAME taichod.toml)
 
 # The unit with this installation's paths (the source file names /usr/local, as a hand install).

@@ -22,10 +22,9 @@ set(CPACK_DEBIAN_PACKAGE_DEPENDS "fonts-liberation2, adduser")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS
     "softhsm2, opensc, openssl, poppler-utils, libnss3-tools, python3, python3-grpcio, \
 python3-protobuf, protobuf-compiler, protobuf-compiler-grpc")
-set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA "${CMAKE_CURRENT_LIST_DIR}/deb/postinst")
+# The configuration is the operator's: an upgrade keeps their edits (dpkg conffile).
+file(WRITE ${PROJECT_BINARY_DIR}/install/conffiles "${taicho_confdir}/taichod.toml\n")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA "${CMAKE_CURRENT_LIST_DIR}/deb/postinst"
+    "${PROJECT_BINARY_DIR}/install/conffiles")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
-if(NOT CMAKE_INSTALL_PREFIX STREQUAL "/usr")
-  message(STATUS "taicho: CMAKE_INSTALL_PREFIX is ${CMAKE_INSTALL_PREFIX}; a .deb wants /usr "
-                 "(scripts/package.sh configures it so)")
-endif()
 include(CPack)
