@@ -4,7 +4,7 @@ set -euo pipefail
 
 PACKAGES=(
   # build
-  cmake g++ make pkg-config clang-format
+  cmake g++ make ninja-build mold pkg-config clang-format
   libpodofo-dev libssl-dev libabsl-dev libp11-kit-dev libcli11-dev nlohmann-json3-dev libicu-dev
   libqrencode-dev libcairo2-dev libcurl4-openssl-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libsqlite3-dev libspdlog-dev
