@@ -20,6 +20,7 @@
 #include "cli/key_source.h"
 #include "cli/service_connection.h"
 #include "errors/error.h"
+#include "installation/installation.h"
 #include "pkcs11/memory_protection.h"
 #include "signer/certificate_info.h"
 #include "taicho/v1/document_service.grpc.pb.h"
@@ -276,6 +277,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "taicho-agent — ký phê duyệt bằng token của lãnh đạo qua taichod / the officer's agent: "
       "approve drafts with the USB token through taichod"};
+  app.set_version_flag("--version", taicho::installation::VersionLine("taicho-agent"));
   AgentArgs args;
   taicho::cli::AddConnectionOptions(app, args.connection);
   args.key.Register(app);

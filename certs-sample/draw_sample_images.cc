@@ -11,7 +11,10 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "installation/installation.h"
 
 namespace {
 
@@ -164,6 +167,10 @@ bool DrawSeal(const std::string& path, const std::string& agency) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string_view(argv[1]) == "--version") {
+    std::printf("%s\n", taicho::installation::VersionLine("draw_sample_images").c_str());
+    return 0;
+  }
   if (argc < 2 || argc > 3) {
     std::fprintf(stderr,
                  "usage: %s OUTDIR [AGENCY]\n"

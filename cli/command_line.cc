@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "errors/error.h"
+#include "installation/installation.h"
 
 namespace taicho::cli {
 
@@ -13,6 +14,8 @@ int Fail(const absl::Status& status) {
 }
 
 int ParseAndRun(CLI::App& app, int argc, char** argv, const Runner& run) {
+  // Both taicho-cli and taicho-verify answer for `taicho`, the program people run.
+  app.set_version_flag("--version", installation::VersionLine("taicho"));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "errors/error.h"
+#include "installation/installation.h"
 
 namespace taicho::render {
 namespace {
@@ -273,7 +274,7 @@ std::string DefaultKindsDir() {
   if (const char* dir = std::getenv("TAICHO_KINDS_DIR"); dir != nullptr && *dir != '\0') {
     return dir;
   }
-  return TAICHO_KINDS_DIR;
+  return installation::DataDir() + "/kinds";
 }
 
 }  // namespace taicho::render

@@ -87,7 +87,8 @@ absl::StatusOr<DocumentKind> LoadKind(const std::string& dir, const std::string&
 // The ids of the kinds in `dir`, sorted.
 std::vector<std::string> ListKinds(const std::string& dir);
 
-// The kinds shipped with taicho: $TAICHO_KINDS_DIR, else the directory installed with the build.
+// The kinds shipped with taicho: $TAICHO_KINDS_DIR, else DataDir()/kinds (installation.h): the
+// installed share/taicho/kinds, or in the build tree the source's render/kinds.
 std::string DefaultKindsDir();
 
 }  // namespace taicho::render

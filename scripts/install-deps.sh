@@ -4,7 +4,7 @@ set -euo pipefail
 
 PACKAGES=(
   # build
-  cmake g++ make pkg-config clang-format
+  cmake g++ make ninja-build mold pkg-config clang-format
   libpodofo-dev libssl-dev libabsl-dev libp11-kit-dev libcli11-dev nlohmann-json3-dev libicu-dev
   libqrencode-dev libcairo2-dev libcurl4-openssl-dev libharfbuzz-dev zlib1g-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libsqlite3-dev libpqxx-dev libspdlog-dev
@@ -18,6 +18,7 @@ PACKAGES=(
   grpc-proto  # grpc/health/v1/health.proto: the tests' health-check client
   chromium chromium-driver python3-selenium  # the public page's browser test
   systemd  # systemd-analyze checks server/taichod.service
+  dpkg-dev  # dpkg-shlibdeps: the .deb's dependencies (scripts/package.sh)
 )
 
 missing=()

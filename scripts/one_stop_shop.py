@@ -21,7 +21,12 @@ import subprocess
 import sys
 import tempfile
 
+# The source tree (this file in scripts/), or share/taicho when installed (in share/taicho/demo/):
+# proto/ is in both; the sample data is render/samples/ there, samples/ here.
 SOURCE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SAMPLES = os.path.join(SOURCE, "render/samples")
+if not os.path.isdir(SAMPLES):
+    SAMPLES = os.path.join(SOURCE, "samples")
 BUILT_IN = {"agency", "number", "symbol", "place", "date", "type", "summary", "articles",
             "fields", "recipients", "signer", "verification"}
 
@@ -45,7 +50,7 @@ def sample_data():
     system gives them at issue); keys render/ does not know by name go to texts and lists."""
     from google.protobuf import json_format
     from taicho.v1 import document_data_pb2
-    with open(os.path.join(SOURCE, "render/samples/quyet-dinh-ubnd.json"), encoding="utf-8") as f:
+    with open(os.path.join(SAMPLES, "quyet-dinh-ubnd.json"), encoding="utf-8") as f:
         sample = json.load(f)
     out = {"texts": {}, "lists": {}}
     for key, value in sample.items():

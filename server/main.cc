@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "errors/error.h"
+#include "installation/installation.h"
 #include "keyring/key_ring.h"
 #include "metrics/service_metrics.h"
 #include "pades/pdf_verifier.h"
@@ -391,6 +392,7 @@ int main(int argc, char** argv) {
     }
   }
   CLI::App app{"taichod — dịch vụ ký số \"4 tại chỗ\" / the taicho gRPC service"};
+  app.set_version_flag("--version", taicho::installation::VersionLine("taichod"));
   app.add_option("--listen", flags.listen, "địa chỉ / address host:port (port 0: any free port)")
       ->capture_default_str();
   app.add_option("--config", config_file,
