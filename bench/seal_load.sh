@@ -12,7 +12,8 @@
 #        LATENCY_LOG=FILE (every operation's timing, for looking at tails),
 #        SESSIONS (the seal key's PKCS#11 session pool, default 2), MTLS=0 to skip mutual TLS,
 #        SEAL_CONCURRENCY (taichod's seal_concurrency; default: its own), KEEP=1 (see cleanup),
-#        SEAL_IMAGE=0 for an invisible seal.
+#        SEAL_IMAGE=0 for an invisible seal, CLIENTS (comma list, default 1,4,8,16),
+#        RSA_SECONDS (the baseline's `openssl speed -seconds`, default 2).
 # Reported per phase: throughput, p50/p99/max latency, and taichod's CPU time per operation
 # (from /proc; steadier than wall-clock rates on a shared machine).
 set -euo pipefail
@@ -76,7 +77,8 @@ echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d
 # than most changes worth measuring), and ROUNDS phases per client count give a median.
 common=(--officer-key "$W/pki/officer-an.key" --officer-chain "$W/pki/officer-an.chain.pem"
   --documents "$DOCUMENTS" --warmup "${WARMUP:-4}" --rounds "${ROUNDS:-3}"
-  --baseline-command "openssl speed -seconds 2 rsa2048")
+  --baseline-command "openssl speed -seconds ${RSA_SECONDS:-2} rsa2048")
+[ -n "${CLIENTS:-}" ] && common+=(--clients "$CLIENTS")
 [ -n "${LATENCY_LOG:-}" ] && common+=(--latency-log "$LATENCY_LOG")
 start_taichod plain "insecure_local = true"
 "$B/bench/seal_load" --target "127.0.0.1:$PORT" "${common[@]}" \

@@ -1,6 +1,7 @@
 #include "pdf/appearance_builder.h"
 
 #include <podofo/podofo.h>
+#include <unicode/utf8.h>
 
 #include <algorithm>
 #include <cctype>
@@ -13,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string_view>
 
 #include "absl/strings/escaping.h"
@@ -22,6 +24,7 @@
 #include "pdf/pdf_text.h"
 #include "pdf/png_image_cache.h"
 #include "pdf/podofo_document.h"
+#include "pdf/subset_font.h"
 
 namespace taicho::pdf {
 namespace {
@@ -203,8 +206,8 @@ class Renumberer {
 };
 
 // An object and all it uses (it first), serialized once with stand-in object numbers and subset
-// tag, and written out for each update with its own: the seal's drawing and the digit subsets of
-// the issue fills are the same objects in every seal, and copying them out of PoDoFo again each
+// tag, and written out for each update with its own: the seal's drawing and the field text subsets
+// of the issue fills are the same objects in every seal, and copying them out of PoDoFo again each
 // time (a deep copy and a serialization per object) was most of what drawing them cost.
 class ObjectsTemplate {
  public:
@@ -328,18 +331,19 @@ absl::StatusOr<DrawnAppearance> CopyObjects(PoDoFo::PdfMemDocument& doc, PdfObje
 
 // Scratch documents already drawn, font subsets embedded, kept to be copied out again: the
 // agency's seal is the same for every seal, and the issue number and date are drawn with one
-// digit subset per font, while loading and subsetting a font or placing an image is most of
-// what drawing them costs. Each copy is renumbered, and its subset retagged, for its update:
-// the same objects drawing afresh would give. A few dozen entries; the least recently used go.
-// Owned by a DrawingCache (drawing_cache.h); thread-safe.
+// subset per font and line template, while loading and subsetting a font or placing an image is
+// most of what drawing them costs. Each copy is renumbered, and its subset retagged, for its
+// update: the same objects drawing afresh would give. A few dozen entries; the least recently used
+// go. Owned by a DrawingCache (drawing_cache.h); thread-safe.
 class DrawnCache {
  public:
   struct Entry {
     std::unique_ptr<PoDoFo::PdfMemDocument> doc;
-    PdfObject* root = nullptr;            // the Form XObject, owned by doc
-    PoDoFo::PdfFont* font = nullptr;      // a font to draw more with (owned by doc), if any
-    std::optional<ObjectsTemplate> copy;  // root's (or font's) objects, once first copied
-    std::mutex mu;                        // one user of the PoDoFo objects at a time
+    PdfObject* root = nullptr;             // the Form XObject, owned by doc
+    PoDoFo::PdfFont* font = nullptr;       // a font to draw more with (owned by doc), if any
+    std::shared_ptr<const FontFile> file;  // the font file of a field text subset, if any
+    std::optional<ObjectsTemplate> copy;   // root's (or font's) objects, once first copied
+    std::mutex mu;                         // one user of the PoDoFo objects at a time
   };
   using Draw = std::function<absl::StatusOr<std::shared_ptr<Entry>>()>;
   using Use = std::function<absl::Status(Entry&)>;
@@ -565,125 +569,91 @@ absl::StatusOr<DrawnAppearance> DrawAppearance(const AppearanceSpec& spec, Size 
 
 namespace {
 
-// Where a field's text starts in its rect: x by the field's /Q, and the baseline where the
-// surrounding line's is (the blank was cut from that line, one leading high, with the text's
-// descent below the baseline).
-struct TextOrigin {
-  double x = 0;
-  double baseline = 0;
-};
-TextOrigin PlaceText(PoDoFo::PdfFont* font, const FieldText& text, const std::string& value,
-                     Size size) {
-  const double width = TextWidth(font, value);
+// The ten digits and every other code point of `values` (NFC), each once and in order, as UTF-8:
+// the glyphs of a group's subset. The issue number and date lines differ from seal to seal only
+// in their digits, so this, and the subset made from it, is the same for every seal of a kind.
+std::string SubsetText(const std::vector<std::string>& values) {
+  std::set<UChar32> code_points;
+  for (char c = '0'; c <= '9'; ++c) code_points.insert(c);
+  for (const std::string& value : values) {
+    const auto* s = reinterpret_cast<const uint8_t*>(value.data());
+    const int32_t n = static_cast<int32_t>(value.size());
+    for (int32_t i = 0; i < n;) {
+      UChar32 c = 0;
+      U8_NEXT(s, i, n, c);
+      code_points.insert(c < 0 ? 0xFFFD : c);
+    }
+  }
+  std::string out;
+  for (UChar32 c : code_points) {
+    uint8_t buffer[U8_MAX_LENGTH];
+    int32_t length = 0;
+    U8_APPEND_UNSAFE(buffer, length, c);
+    out.append(reinterpret_cast<const char*>(buffer), static_cast<size_t>(length));
+  }
+  return out;
+}
+
+// The Form XObject of a field's text, written directly: the codes are the glyph ids of `file` (as
+// SubsetFont::Show writes them), shown in the font `font_number` of the update. x by the field's
+// /Q; the baseline where the surrounding line's is (the blank was cut from that line, one leading
+// high, with the text's descent below the baseline). Reals as PoDoFo's painter wrote them: fixed
+// notation (PDF has no exponents), 3 decimals. kPdfUnsupported when the font lacks a character.
+absl::StatusOr<std::string> TextXObject(const FontFile& file, const FieldText& text,
+                                        const std::string& value, Size size, int64_t font_number) {
+  std::string hex;
+  double em = 0;
+  const auto* s = reinterpret_cast<const uint8_t*>(value.data());
+  const int32_t n = static_cast<int32_t>(value.size());
+  for (int32_t i = 0; i < n;) {
+    UChar32 c = 0;
+    U8_NEXT(s, i, n, c);
+    const uint32_t glyph = c < 0 || c > 0xFFFF ? 0 : file.Glyph(static_cast<char32_t>(c));
+    if (glyph == 0 || glyph > 0xFFFF) {
+      return Error(ErrorCode::kPdfUnsupported,
+                   absl::StrCat("phông chữ thiếu ký tự / the font lacks a character of: ", value));
+    }
+    em += file.Advance(glyph);
+    absl::StrAppendFormat(&hex, "%04X", glyph);
+  }
+  const double width = em * text.font_size / 1000;
   double x = kPadding;  // /Q 0: left
   if (text.alignment == 1) x = (size.width - width) / 2;
   if (text.alignment == 2) x = size.width - kPadding - width;
-  const PoDoFo::PdfFontMetrics* metrics = font->GetFontMetrics();
-  const double descent = -metrics->GetDescent();
-  const double text_height = metrics->GetAscent() + descent;
-  return {x, (size.height - text_height) / 2 + descent};
-}
-
-// Draws `text` into a new Form XObject of `doc` with `font` (of doc).
-PdfObject* DrawTextXObject(PoDoFo::PdfMemDocument& doc, PoDoFo::PdfFont* font,
-                           const FieldText& text, Size size) {
-  PoDoFo::PdfXObject xobject(PoDoFo::PdfRect(0, 0, size.width, size.height), &doc);
-  PoDoFo::PdfPainter painter;
-  painter.SetPage(&xobject);
-  const std::string value = Nfc(text.value);
-  const TextOrigin origin = PlaceText(font, text, value, size);
-  painter.SetFont(font);
-  painter.SetColor(0, 0, 0);
-  painter.DrawText(origin.x, origin.baseline, PdfText(value));
-  painter.FinishPage();
-  return xobject.GetObject();
-}
-
-// The Form XObject DrawTextXObject would draw for `text`, all digits, written directly: the
-// issue number and date are filled at every seal, and PoDoFo's painter, its stream filter and
-// copying the result out cost more than the rest of the fill. `font` (already subset with the
-// ten digits) is `font_number` in the update.
-std::string DigitsXObject(PoDoFo::PdfFont* font, const FieldText& text, Size size,
-                          int64_t font_number) {
-  const TextOrigin origin = PlaceText(font, text, text.value, size);
-  const PoDoFo::PdfRefCountedBuffer codes =
-      font->GetEncoding()->ConvertToEncoding(PdfText(text.value), font);
-  const std::string hex = absl::BytesToHexString(
-      absl::string_view(codes.GetBuffer(), static_cast<size_t>(codes.GetSize())));
-  const std::string resource = font->GetIdentifier().GetName();
-  // Reals as PoDoFo's painter writes them: fixed notation (PDF has no exponents), 3 decimals.
-  const std::string content =
-      absl::StrFormat("0 0 0 rg\nBT\n/%s %.3f Tf\n%.3f %.3f Td <%s> Tj\nET\n", resource,
-                      text.font_size, origin.x, origin.baseline, hex);
+  const double descent = -file.descent() * text.font_size / 1000;
+  const double text_height = file.ascent() * text.font_size / 1000 + descent;
+  const double baseline = (size.height - text_height) / 2 + descent;
+  const std::string content = absl::StrFormat(
+      "0 0 0 rg\nBT\n/F1 %.3f Tf\n%.3f %.3f Td <%s> Tj\nET\n", text.font_size, x, baseline, hex);
   return absl::StrFormat(
       "<</Type/XObject/Subtype/Form/FormType 1/BBox[0 0 %.3f %.3f]/Matrix[1 0 0 1 0 0]"
-      "/Resources<</Font<</%s %d 0 R>>/ProcSet[/PDF/Text]>>/Length %d>>\nstream\n%s\nendstream",
-      size.width, size.height, resource, font_number, content.size(), content);
+      "/Resources<</Font<</F1 %d 0 R>>/ProcSet[/PDF/Text]>>/Length %d>>\nstream\n%s\nendstream",
+      size.width, size.height, font_number, content.size(), content);
 }
 
-constexpr char kDigits[] = "0123456789";
-
-bool AllDigits(const std::string& value) {
-  return !value.empty() && value.find_first_not_of(kDigits) == std::string::npos;
-}
-
-// Draws each of `fields` into a Form XObject of `doc` with `font` (of doc).
-std::vector<PdfObject*> DrawFields(PoDoFo::PdfMemDocument& doc, PoDoFo::PdfFont* font,
-                                   const std::vector<const FieldTextDrawing*>& fields) {
-  std::vector<PdfObject*> roots;
-  for (const FieldTextDrawing* field : fields) {
-    roots.push_back(DrawTextXObject(doc, font, field->text, field->size));
-  }
-  return roots;
-}
-
-// Copies the XObjects `roots` out of `doc` together, numbered from `first_number`: what they
-// share (the font) once.
-absl::Status CopyRoots(PoDoFo::PdfMemDocument& doc, const std::vector<PdfObject*>& roots,
-                       int64_t first_number, DrawnFieldTexts& out) {
-  Renumberer renumberer(doc.GetObjects(), first_number);
-  for (PdfObject* root : roots) {
-    absl::Status st = renumberer.Collect(root);
-    if (!st.ok()) return st;
-  }
-  for (PdfObject* root : roots) {
-    out.xobject_numbers.push_back(renumberer.NumberOf(root->Reference()));
-  }
-  for (NumberedObject& o : renumberer.Serialize()) out.objects.push_back(std::move(o));
-  return absl::OkStatus();
-}
-
-// One group: a cached document with the ten digits' subset when every value is digits (the
-// issue number and date), else a scratch document with a subset of exactly what is drawn.
+// One group (one font file and size): the fields' XObjects written directly, then the font, a
+// HarfBuzz subset (subset_font.h) of the digits and the group's other characters, made once per
+// font and character set and copied from its template: PoDoFo's painter and its subsetting of the
+// whole font file for every seal were nearly half of a seal's CPU.
 absl::Status DrawFieldGroup(const std::vector<const FieldTextDrawing*>& fields,
                             int64_t first_number, DrawingCache* drawings, DrawnFieldTexts& out) {
   const FieldText& first = fields.front()->text;
-  const bool digits = std::all_of(fields.begin(), fields.end(), [](const FieldTextDrawing* f) {
-    return AllDigits(f->text.value);
-  });
-  if (!digits) {
-    auto doc = NewScratch();
-    absl::StatusOr<PoDoFo::PdfFont*> font = LoadFont(*doc, first.font_path, first.font_size);
-    if (!font.ok()) return font.status();
-    // Drawn first so the subset holds their glyphs, then embedded, then copied.
-    const std::vector<PdfObject*> roots = DrawFields(*doc, *font, fields);
-    doc->EmbedSubsetFonts();
-    return CopyRoots(*doc, roots, first_number, out);
-  }
-  // The font loaded and subset once per file and size, not for every fill.
-  const std::string key = absl::StrCat("digits\n", first.font_path, "\n", first.font_size);
+  std::vector<std::string> values;
+  for (const FieldTextDrawing* field : fields) values.push_back(Nfc(field->text.value));
+  const std::string subset_text = SubsetText(values);
+  const std::string key = absl::StrCat("field text\n", first.font_path, "\n", subset_text);
   auto draw = [&]() -> absl::StatusOr<std::shared_ptr<DrawnCache::Entry>> {
+    absl::StatusOr<std::shared_ptr<const FontFile>> file = FontFile::Open(first.font_path);
+    if (!file.ok()) return file.status();
     try {
       auto entry = std::make_shared<DrawnCache::Entry>();
       entry->doc = NewScratch();
-      absl::StatusOr<PoDoFo::PdfFont*> font =
-          LoadFont(*entry->doc, first.font_path, first.font_size);
-      if (!font.ok()) return font.status();
-      entry->font = *font;
-      FieldText all = first;
-      all.value = kDigits;
-      entry->root = DrawTextXObject(*entry->doc, entry->font, all, fields.front()->size);
-      entry->doc->EmbedSubsetFonts();
+      SubsetFont font(*file, &entry->doc->GetObjects());
+      font.Show(subset_text);
+      // Made once and copied for every seal: the smallest deflate is worth its CPU here.
+      if (absl::Status st = font.Embed(9); !st.ok()) return st;
+      entry->root = entry->doc->GetObjects().GetObject(font.reference());
+      entry->file = *std::move(file);
       return entry;
     } catch (const PoDoFo::PdfError& e) {
       return FromPodofoError(e, "draw field text");
@@ -693,18 +663,19 @@ absl::Status DrawFieldGroup(const std::vector<const FieldTextDrawing*>& fields,
   return (drawings ? drawings->drawn() : once).With(key, draw, [&](DrawnCache::Entry& entry) {
     if (!entry.copy) {
       absl::StatusOr<ObjectsTemplate> made =
-          ObjectsTemplate::Make(entry.doc->GetObjects(), entry.font->GetObject());
+          ObjectsTemplate::Make(entry.doc->GetObjects(), entry.root);
       if (!made.ok()) return made.status();
       entry.copy = *std::move(made);
     }
-    // The fields' XObjects written directly with the cached font's digits, then the font's
-    // objects from the template, numbered after them.
+    // The XObjects first, then the font's objects from the template, numbered after them.
     const int64_t font_number = first_number + static_cast<int64_t>(fields.size());
     int64_t number = first_number;
-    for (const FieldTextDrawing* field : fields) {
+    for (size_t i = 0; i < fields.size(); ++i) {
+      absl::StatusOr<std::string> xobject =
+          TextXObject(*entry.file, fields[i]->text, values[i], fields[i]->size, font_number);
+      if (!xobject.ok()) return xobject.status();
       out.xobject_numbers.push_back(number);
-      out.objects.push_back(
-          {number, DigitsXObject(entry.font, field->text, field->size, font_number)});
+      out.objects.push_back({number, *std::move(xobject)});
       ++number;
     }
     entry.copy->Write(font_number, SubsetTag(first_number), out.objects);

@@ -80,9 +80,11 @@ struct DrawnFieldTexts {
 };
 
 // Draws each field's value into a Form XObject of its size, all numbered from `first_number`;
-// fields in the same font file and size share one embedded subset (one copy in the update).
-// `drawings` (optional, not owned) keeps the digit subsets for the next signatures.
-// Errors: kIo (font unreadable), kPdfUnsupported (empty rect, absurd size), kInternal.
+// fields in the same font file and size share one embedded subset (one copy in the update), a
+// HarfBuzz subset (subset_font.h) of their characters and the ten digits. `drawings` (optional,
+// not owned) keeps the subsets for the next signatures: values that differ only in digits reuse
+// one. Errors: kIo (font unreadable), kPdfUnsupported (empty rect, absurd size, a character the
+// font lacks), kInternal.
 absl::StatusOr<DrawnFieldTexts> DrawFieldTexts(const std::vector<FieldTextDrawing>& fields,
                                                int64_t first_number,
                                                DrawingCache* drawings = nullptr);

@@ -1,7 +1,8 @@
 // Drawings kept between signatures, so that drawing an appearance costs little after the first:
 // the agency's seal is the same drawing for every seal, the issue number and date are drawn with
-// one digit subset per font, and a PNG is decoded and Flate-encoded once. What comes out is the
-// same bytes drawing afresh gives; only the CPU differs.
+// one subset per font and line template (their characters and the ten digits), and a PNG is decoded
+// and Flate-encoded once. What comes out is the same bytes drawing afresh gives; only the CPU
+// differs.
 //
 // Ownership: whoever signs many times owns one for as long as it signs (the workflow, one per
 // taichod; a benchmark) and passes it in pades::SignOptions::drawings

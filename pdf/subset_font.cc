@@ -166,6 +166,9 @@ double FontFile::Advance(uint32_t glyph) const {
   return hb_font_get_glyph_h_advance(parts_->font.get(), glyph) * 1000.0 / parts_->upem;
 }
 
+double FontFile::ascent() const { return parts_->ascent; }
+double FontFile::descent() const { return parts_->descent; }
+
 SubsetFont::SubsetFont(std::shared_ptr<const FontFile> file, PoDoFo::PdfVecObjects* objects)
     : file_(std::move(file)), objects_(objects), font_(objects->CreateObject("Font")) {}
 

@@ -44,6 +44,10 @@ class FontFile {
   // The advance of `glyph` in thousandths of an em (the unit of PDF widths).
   double Advance(uint32_t glyph) const;
   const std::string& postscript_name() const { return postscript_name_; }
+  // The ascender and descender (negative) in thousandths of an em, from hhea as FreeType (and so
+  // PoDoFo) reads them unless OS/2 asks for its typographic metrics.
+  double ascent() const;
+  double descent() const;
 
   struct Parts;  // HarfBuzz objects, private to subset_font.cc
 
