@@ -132,6 +132,15 @@ seal_image = "$OUT/seal.png"
 sessions = 1
 # The seal of this agency only: its documents' header must name it (AGENCY_MISMATCH otherwise).
 agency = "ỦY BAN NHÂN DÂN XÃ LONG PHƯỚC"
+[public_web]
+# The page behind the QR code (HTTPS, same certificate as gRPC here); the printed URL names the
+# province's public address, the demo reaches it on loopback.
+listen = "127.0.0.1:0"
+base_url = "https://tra-cuu.example.vn"
+port_file = "$OUT/public.port"
+[metrics]
+listen = "127.0.0.1:0"
+port_file = "$OUT/metrics.port"
 TOML
 "$TAICHOD" --config "$OUT/taichod.toml" > "$OUT/taichod.log" 2>&1 &
 TAICHOD_PID=$!
@@ -177,5 +186,23 @@ pdftotext -f 1 -l 1 -layout "$OUT/ban-goc.pdf" - | grep -m1 "Số:"
 echo
 echo "== 6. Sổ đăng ký văn bản đi / the register of issued documents"
 "$TAICHO" register --server "$SERVER" $(client client-seal-clerk)
+
+echo
+echo "== 7. Trang tra cứu công khai sau mã QR / the public verification page behind the QR code"
+CODE=$(pdftotext "$OUT/ban-goc.pdf" - | grep -oE '[0-9A-Z]{4}(-[0-9A-Z]{4}){4}' | head -1)
+PUBLIC_PORT=$(cat "$OUT/public.port")
+echo "Mã tra cứu / code: $CODE"
+curl -sS --fail --cacert "$PKI/root.pem" --resolve "localhost:$PUBLIC_PORT:127.0.0.1" \
+  "https://localhost:$PUBLIC_PORT/v/$CODE" -o "$OUT/tra-cuu.html"
+grep -o '<h1[^>]*>[^<]*' "$OUT/tra-cuu.html" | sed 's/<[^>]*>//' | head -2
+echo "Trang / page: $OUT/tra-cuu.html"
+curl -sS -o /dev/null -w "Mã ngẫu nhiên / a random code: HTTP %{http_code}\n" \
+  --cacert "$PKI/root.pem" --resolve "localhost:$PUBLIC_PORT:127.0.0.1" \
+  "https://localhost:$PUBLIC_PORT/v/AAAA-BBBB-CCCC-DDDD-EEEE"
+
+echo
+echo "== 8. Số liệu cho bộ phận CNTT (Prometheus) / metrics for IT"
+curl -sS --fail "http://127.0.0.1:$(cat "$OUT/metrics.port")/metrics" |
+  grep -E '^taicho_(signatures_total|serving|grpc_calls_total\{method="SignDocument")' | head -5
 echo
 echo "Bản gốc / original: $OUT/ban-goc.pdf   Bản in / print: $OUT/ban-in/"

@@ -11,7 +11,7 @@ PACKAGES=(
   libtomlplusplus-dev libcups2-dev prometheus-cpp-dev libcpp-httplib-dev
   libgtest-dev libbenchmark-dev
   # run and test: tokens, independent checkers, fonts
-  openssl softhsm2 opensc poppler-utils qpdf libnss3-tools fonts-liberation2 hyperfine zbar-tools
+  openssl softhsm2 opensc poppler-utils qpdf libnss3-tools fonts-liberation2 hyperfine zbar-tools curl
   sqlite3 cups-daemon cups-client faketime
   postgresql-15  # the PostgreSQL store's tests start a throwaway cluster
   python3 python3-grpcio python3-protobuf
