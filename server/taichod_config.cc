@@ -280,7 +280,7 @@ absl::Status LoadConfigFile(const std::string& path, TaichodOptions* options) {
   Reader reader(path);
   reader.OnlyKnown(root,
                    {"listen",
-                     "store",
+                    "store",
                     "store_dir",
                     "kinds_dir",
                     "font_dir",

@@ -7,29 +7,13 @@
 #include "gtest/gtest.h"
 #include "store/sqlite_store.h"
 #include "tests/support/pki_fixture.h"
+#include "tests/support/store_records.h"
 
 namespace taicho::store {
 namespace {
 
 using testing::MakeTempDir;
 using testing::Quote;
-
-DocumentRecord Doc(int n, DocumentState state, const std::string& desk) {
-  DocumentRecord d;
-  std::string id = std::to_string(n);
-  d.id = std::string(32 - id.size(), '0') + id;
-  d.kind = "quyet-dinh-ubnd";
-  d.dossier_code = "HS-" + id;
-  d.request_id = "r1";
-  d.request_hash = "h";
-  d.desk = desk;
-  d.title = "QUYẾT ĐỊNH";
-  d.data_json = "{}";
-  d.state = state;
-  d.create_time_ms = d.update_time_ms = 1000 + n;
-  d.latest_revision = 1;
-  return d;
-}
 
 // A document as a store holds it once sealed (written directly: the queue must not depend on
 // which call sealed it when the store is upgraded).
@@ -45,9 +29,9 @@ TEST(PrintQueueStore, AStoreFromBeforeTheQueueGetsJobsForItsSealedDocuments) {
   {
     auto store = OpenSqliteStore(dir);
     ASSERT_TRUE(store.ok()) << store.status();
-    Add(**store, Doc(1, DocumentState::kSealed, "Quầy 1"));
-    Add(**store, Doc(2, DocumentState::kApproved, "Quầy 1"));
-    Add(**store, Doc(3, DocumentState::kSealed, "Quầy 2"));
+    Add(**store, testing::SampleRecord(1, 1001, DocumentState::kSealed, "Quầy 1"));
+    Add(**store, testing::SampleRecord(2, 1002, DocumentState::kApproved, "Quầy 1"));
+    Add(**store, testing::SampleRecord(3, 1003, DocumentState::kSealed, "Quầy 2"));
   }
   // What an older taichod left: no queue tables at all.
   auto r = testing::Run("sqlite3 " + Quote(dir + "/taicho.db") +
@@ -59,8 +43,8 @@ TEST(PrintQueueStore, AStoreFromBeforeTheQueueGetsJobsForItsSealedDocuments) {
     auto all = (*store)->ListPrintJobs("", 0, 100);
     ASSERT_TRUE(all.ok()) << all.status();
     ASSERT_EQ(all->size(), 2u);
-    EXPECT_EQ((*all)[0].document_id, Doc(1, DocumentState::kSealed, "").id);
-    EXPECT_EQ((*all)[1].document_id, Doc(3, DocumentState::kSealed, "").id);
+    EXPECT_EQ((*all)[0].document_id, testing::SampleRecord(1, 1001, DocumentState::kSealed, "").id);
+    EXPECT_EQ((*all)[1].document_id, testing::SampleRecord(3, 1003, DocumentState::kSealed, "").id);
     auto desk1 = (*store)->ListPrintJobs("Quầy 1", 0, 100);
     ASSERT_TRUE(desk1.ok());
     EXPECT_EQ(desk1->size(), 1u);
@@ -69,7 +53,7 @@ TEST(PrintQueueStore, AStoreFromBeforeTheQueueGetsJobsForItsSealedDocuments) {
 
 TEST(PrintQueueStore, AStoreFromBeforePrintStatusReadsItsPrintsAsPrinted) {
   const std::string dir = MakeTempDir("store-print-status-upgrade");
-  const DocumentRecord sealed = Doc(1, DocumentState::kSealed, "Quầy 1");
+  const DocumentRecord sealed = testing::SampleRecord(1, 1001, DocumentState::kSealed, "Quầy 1");
   {
     auto store = OpenSqliteStore(dir);
     ASSERT_TRUE(store.ok()) << store.status();

@@ -33,16 +33,7 @@ std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + fil
 constexpr char kBaseUrl[] = "https://tra-cuu.example.vn";
 
 std::string Download(const std::string& target, const std::string& revision) {
-  v1::DownloadRevisionRequest request;
-  request.set_name(revision);
-  auto context = CallContext();
-  auto reader = MtlsStub(target, "client-auditor")->DownloadRevision(context.get(), request);
-  std::string bytes;
-  v1::DownloadRevisionChunk chunk;
-  while (reader->Read(&chunk)) bytes += chunk.data();
-  grpc::Status status = reader->Finish();
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  return bytes;
+  return testing::DownloadBytes(*MtlsStub(target, "client-auditor"), revision);
 }
 
 // The document as GetDocument gives it (with its data).

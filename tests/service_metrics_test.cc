@@ -193,14 +193,7 @@ grpc::Status Activate(const Taichod& server, const std::string& pin) {
 
 // The sample decision created at the intake and approved on the officer's token (APPROVED).
 v1::Document Approved(const Taichod& server, const std::string& dossier) {
-  v1::CreateDocumentRequest create;
-  create.set_request_id("req-1");
-  v1::Document* doc = create.mutable_document();
-  doc->set_kind("quyet-dinh-ubnd");
-  doc->set_dossier_code(dossier);
-  doc->set_procedure("1.001612");
-  doc->set_desk("Quầy 1");
-  *doc->mutable_data() = testing::SampleDocumentData();
+  v1::CreateDocumentRequest create = testing::SampleCreateRequest(dossier, "Quầy 1");
   v1::Document created;
   auto context = CallContext();
   grpc::Status status =

@@ -79,17 +79,7 @@ class TwoInstances : public ::testing::Test {
   }
 
   static std::string Download(testing::TaichodProcess& from, const std::string& name) {
-    auto stub = testing::MtlsStub(from.target(), "client-auditor");
-    grpc::ClientContext context;
-    v1::DownloadRevisionRequest request;
-    request.set_name(name);
-    auto reader = stub->DownloadRevision(&context, request);
-    std::string bytes;
-    v1::DownloadRevisionChunk chunk;
-    while (reader->Read(&chunk)) bytes += chunk.data();
-    grpc::Status status = reader->Finish();
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return bytes;
+    return testing::DownloadBytes(*testing::MtlsStub(from.target(), "client-auditor"), name);
   }
 
   testing::TaichodProcess a_;
@@ -98,14 +88,7 @@ class TwoInstances : public ::testing::Test {
 
 TEST_F(TwoInstances, ASessionPreparedOnOneCompletesOnTheOtherAndTheWatcherSeesTheSeal) {
   const std::string desk = "Quầy PG";
-  v1::CreateDocumentRequest create;
-  create.set_request_id("req-1");
-  v1::Document* doc = create.mutable_document();
-  doc->set_kind("quyet-dinh-ubnd");
-  doc->set_dossier_code("HS-PG-1");
-  doc->set_procedure("1.001612");
-  doc->set_desk(desk);
-  *doc->mutable_data() = testing::SampleDocumentData();
+  v1::CreateDocumentRequest create = testing::SampleCreateRequest("HS-PG-1", desk);
   v1::Document created;
   auto context = CallContext();
   grpc::Status status = testing::MtlsStub(a_.target(), "client-intake")

@@ -145,14 +145,7 @@ Call Seal(v1::DocumentService::Stub& stub, const std::string& document,
 // A draft from the intake software, approved by officer An through the split path (the agent
 // signing on An's token).
 std::string NewApproved(const Taichod& server, const std::string& dossier) {
-  v1::CreateDocumentRequest create;
-  create.set_request_id("req-1");
-  v1::Document* doc = create.mutable_document();
-  doc->set_kind("quyet-dinh-ubnd");
-  doc->set_dossier_code(dossier);
-  doc->set_procedure("1.001612");
-  doc->set_desk("Quầy 1");
-  *doc->mutable_data() = testing::SampleDocumentData();
+  v1::CreateDocumentRequest create = testing::SampleCreateRequest(dossier, "Quầy 1");
   v1::Document created;
   auto context = CallContext();
   grpc::Status status = server.As("client-intake")->CreateDocument(context.get(), create, &created);

@@ -94,14 +94,7 @@ std::vector<std::string> ServerMtls() {
 // The sample decision as the one-stop-shop software sends it (as in service_test): keys render/
 // does not know by name go to texts (strings) and lists (arrays).
 v1::CreateDocumentRequest CreateRequest(const std::string& dossier) {
-  v1::CreateDocumentRequest request;
-  request.set_request_id("req-1");
-  v1::Document* doc = request.mutable_document();
-  doc->set_kind("quyet-dinh-ubnd");
-  doc->set_dossier_code(dossier);
-  doc->set_procedure("1.001612");
-  doc->set_desk("Quầy 1");
-  *doc->mutable_data() = testing::SampleDocumentData();
+  v1::CreateDocumentRequest request = testing::SampleCreateRequest(dossier, "Quầy 1");
   return request;
 }
 

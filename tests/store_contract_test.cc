@@ -22,39 +22,12 @@
 #include "store/sqlite_store.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/pki_fixture.h"
+#include "tests/support/store_records.h"
 
 namespace taicho::store {
 namespace {
 
 using testing::MakeTempDir;
-
-std::string Scratch(Store& store, const std::string& bytes) {
-  const std::string path = store.NewScratchPath(".pdf");
-  std::ofstream(path, std::ios::binary) << bytes;
-  return path;
-}
-
-std::string Id(int n) {
-  std::string id = std::to_string(n);
-  return std::string(32 - id.size(), '0') + id;
-}
-
-DocumentRecord Doc(int n, int64_t time, DocumentState state = DocumentState::kDraft,
-                   const std::string& desk = "Quầy 1") {
-  DocumentRecord d;
-  d.id = Id(n);
-  d.kind = "quyet-dinh-ubnd";
-  d.dossier_code = "HS-" + std::to_string(n);
-  d.request_id = "r1";
-  d.request_hash = "h";
-  d.desk = desk;
-  d.title = "QUYẾT ĐỊNH";
-  d.data_json = "{}";
-  d.state = state;
-  d.create_time_ms = d.update_time_ms = time;
-  d.latest_revision = 1;
-  return d;
-}
 
 SessionRecord OpenSession(const std::string& id, const DocumentRecord& d, int base_revision = 1,
                           RevisionPurpose purpose = RevisionPurpose::kApproval) {
@@ -111,9 +84,9 @@ class StoreContract : public ::testing::TestWithParam<std::string> {
 
   // A draft document with its revision 1, as the workflow stores it.
   DocumentRecord AddDraft(int n, int64_t time = 1000) {
-    auto sha = store_->PutBlob(Scratch(*store_, "%PDF draft " + std::to_string(n)));
+    auto sha = store_->PutBlob(testing::ScratchFile(*store_, "%PDF draft " + std::to_string(n)));
     EXPECT_TRUE(sha.ok()) << sha.status();
-    DocumentRecord d = Doc(n, time);
+    DocumentRecord d = testing::SampleRecord(n, time);
     auto out = store_->CreateDocument(d, {d.id, 1, RevisionPurpose::kDraft, *sha, 12, "", time},
                                       {d.id, time, "test", "created", "", 1});
     EXPECT_TRUE(out.ok()) << out.status();
@@ -134,8 +107,8 @@ class StoreContract : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(StoreContract, BlobsAreNamedByContentAndShared) {
-  const std::string first = Scratch(*store_, "same bytes");
-  const std::string second = Scratch(*store_, "same bytes");
+  const std::string first = testing::ScratchFile(*store_, "same bytes");
+  const std::string second = testing::ScratchFile(*store_, "same bytes");
   auto a = store_->PutBlob(first);
   auto b = store_->PutBlob(second);
   ASSERT_TRUE(a.ok() && b.ok());
@@ -152,7 +125,7 @@ TEST_P(StoreContract, BlobsAreNamedByContentAndShared) {
   EXPECT_FALSE(store_->BlobPath("../../etc/passwd").ok());
   // Named with the hash its writer computed, and readable from the other instance.
   const std::string sha = testing::Run("printf 'other bytes' | sha256sum").output.substr(0, 64);
-  auto given = store_->PutBlob(Scratch(*store_, "other bytes"), sha);
+  auto given = store_->PutBlob(testing::ScratchFile(*store_, "other bytes"), sha);
   ASSERT_TRUE(given.ok()) << given.status();
   auto there = Other().BlobPath(sha);
   ASSERT_TRUE(there.ok()) << there.status();
@@ -162,10 +135,10 @@ TEST_P(StoreContract, BlobsAreNamedByContentAndShared) {
 // The public page's lookup: a document by its verification code, unique; documents without one
 // (made before taichod made codes) do not collide.
 TEST_P(StoreContract, VerificationCodesAreUniqueAndFoundByOneLookup) {
-  auto sha = store_->PutBlob(Scratch(*store_, "%PDF coded"));
+  auto sha = store_->PutBlob(testing::ScratchFile(*store_, "%PDF coded"));
   ASSERT_TRUE(sha.ok()) << sha.status();
   auto add = [&](int n, const std::string& code) {
-    DocumentRecord d = Doc(n, 1000);
+    DocumentRecord d = testing::SampleRecord(n, 1000);
     d.verification_code = code;
     return store_->CreateDocument(d, {d.id, 1, RevisionPurpose::kDraft, *sha, 10, "", 1000},
                                   {d.id, 1000, "test", "created", "", 1});
@@ -176,9 +149,9 @@ TEST_P(StoreContract, VerificationCodesAreUniqueAndFoundByOneLookup) {
   EXPECT_FALSE(add(4, "AAAA-BBBB-CCCC-DDDD-EEEE").ok());  // never two with one code
   auto found = store_->FindByVerificationCode("AAAA-BBBB-CCCC-DDDD-EEEE");
   ASSERT_TRUE(found.ok() && found->has_value()) << found.status();
-  EXPECT_EQ((*found)->id, Doc(1, 1000).id);
+  EXPECT_EQ((*found)->id, testing::SampleRecord(1, 1000).id);
   EXPECT_EQ((*found)->verification_code, "AAAA-BBBB-CCCC-DDDD-EEEE");
-  auto again = store_->GetDocument(Doc(2, 1000).id);
+  auto again = store_->GetDocument(testing::SampleRecord(2, 1000).id);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->verification_code, "");
   for (const char* absent : {"AAAA-BBBB-CCCC-DDDD-EEEF", ""}) {
@@ -190,7 +163,7 @@ TEST_P(StoreContract, VerificationCodesAreUniqueAndFoundByOneLookup) {
 
 TEST_P(StoreContract, CreateIsIdempotentOnDossierAndRequest) {
   DocumentRecord first = AddDraft(1);
-  DocumentRecord again = Doc(2, 2000);
+  DocumentRecord again = testing::SampleRecord(2, 2000);
   again.dossier_code = first.dossier_code;
   auto out = store_->CreateDocument(
       again, {again.id, 1, RevisionPurpose::kDraft, std::string(64, 'a'), 1, "", 2000},
@@ -198,7 +171,8 @@ TEST_P(StoreContract, CreateIsIdempotentOnDossierAndRequest) {
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_FALSE(out->created);
   EXPECT_EQ(out->document.id, first.id);
-  EXPECT_TRUE(HasCode(store_->GetDocument(Id(2)).status(), ErrorCode::kDocumentNotFound));
+  EXPECT_TRUE(
+      HasCode(store_->GetDocument(testing::DocumentId(2)).status(), ErrorCode::kDocumentNotFound));
   auto found = store_->FindByRequest(first.dossier_code, "r1");
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_EQ((*found)->id, first.id);
@@ -395,11 +369,12 @@ TEST_P(StoreContract, TransitionsAreCheckedInsideTheTransaction) {
                                        {d.id, 1600, "test", "cancelled", "again", 0})
                           .status(),
                       ErrorCode::kTransitionInvalid));
-  EXPECT_TRUE(HasCode(store_
-                          ->Transition(Id(99), {DocumentState::kDraft}, DocumentState::kCancelled,
-                                       {Id(99), 1600, "test", "cancelled", "", 0})
-                          .status(),
-                      ErrorCode::kDocumentNotFound));
+  EXPECT_TRUE(HasCode(
+      store_
+          ->Transition(testing::DocumentId(99), {DocumentState::kDraft}, DocumentState::kCancelled,
+                       {testing::DocumentId(99), 1600, "test", "cancelled", "", 0})
+          .status(),
+      ErrorCode::kDocumentNotFound));
   EXPECT_EQ(store_->ListHistory(d.id)->size(), 2u);
 }
 
@@ -415,7 +390,9 @@ TEST_P(StoreContract, ListsNewestFirstInPages) {
     if (page->size() < 2) break;
     filter.after = std::make_pair(page->back().create_time_ms, page->back().id);
   }
-  EXPECT_EQ(seen, (std::vector<std::string>{Id(5), Id(3), Id(1), Id(4), Id(2)}));
+  EXPECT_EQ(seen, (std::vector<std::string>{testing::DocumentId(5), testing::DocumentId(3),
+                                            testing::DocumentId(1), testing::DocumentId(4),
+                                            testing::DocumentId(2)}));
   filter = {};
   filter.state = DocumentState::kSealed;
   EXPECT_TRUE(store_->ListDocuments(filter)->empty());
@@ -432,8 +409,8 @@ TEST_P(StoreContract, ListsNewestFirstInPages) {
 
 TEST_P(StoreContract, PrintsAreIdempotentAndAReprintIsANewJob) {
   Store& store = *store_;
-  const DocumentRecord sealed = Doc(1, 1001, DocumentState::kSealed);
-  const DocumentRecord draft = Doc(2, 1002, DocumentState::kDraft);
+  const DocumentRecord sealed = testing::SampleRecord(1, 1001, DocumentState::kSealed);
+  const DocumentRecord draft = testing::SampleRecord(2, 1002, DocumentState::kDraft);
   Add(sealed);
   Add(draft);
   // A sealed document written directly has no job; without a pending job nothing can be
@@ -496,7 +473,7 @@ TEST_P(StoreContract, PrintsAreIdempotentAndAReprintIsANewJob) {
 
 TEST_P(StoreContract, AFailedPrintKeepsTheStateAndQueuesTheJobAgain) {
   Store& store = *store_;
-  const DocumentRecord sealed = Doc(1, 1001, DocumentState::kSealed);
+  const DocumentRecord sealed = testing::SampleRecord(1, 1001, DocumentState::kSealed);
   Add(sealed);
   auto job = store.AddReprintJob(sealed.id, kPrintable, "", {sealed.id, 5000, "a", "x", "", 0});
   ASSERT_TRUE(job.ok()) << job.status();
@@ -611,7 +588,8 @@ TEST_P(StoreContract, AWithdrawnDocumentLeavesNoJobAndItsNumberStaysGiven) {
 TEST_P(StoreContract, ConcurrentAllocationsNeverGiveANumberTwice) {
   constexpr int kThreadsPerInstance = 2, kEach = 25;
   constexpr int kTotal = 2 * kThreadsPerInstance * kEach;
-  for (int i = 1; i <= kTotal; ++i) Add(Doc(i, 1000 + i, DocumentState::kApproved));
+  for (int i = 1; i <= kTotal; ++i)
+    Add(testing::SampleRecord(i, 1000 + i, DocumentState::kApproved));
   Store* instances[2] = {store_.get(), &Other()};
   std::vector<std::thread> threads;
   std::vector<std::vector<int>> got(2 * kThreadsPerInstance);
@@ -624,7 +602,7 @@ TEST_P(StoreContract, ConcurrentAllocationsNeverGiveANumberTwice) {
         RegisterEntry e;
         e.agency = "UBND XÃ A";
         e.year = 2026;
-        e.document_id = Id(doc);
+        e.document_id = testing::DocumentId(doc);
         e.session_id = "s" + std::to_string(doc);
         auto out = store.AllocateNumber(e, {e.document_id, 2000, "t", "number_allocated", "", 1});
         if (!out.ok()) {
@@ -665,7 +643,7 @@ TEST_P(StoreContract, ConcurrentAllocationsNeverGiveANumberTwice) {
   RegisterEntry e;
   e.agency = "UBND XÃ A";
   e.year = 2027;
-  e.document_id = Id(1);
+  e.document_id = testing::DocumentId(1);
   e.session_id = "next-year";
   auto next_year = Other().AllocateNumber(e, {e.document_id, 3000, "t", "number_allocated", "", 1});
   ASSERT_TRUE(next_year.ok());
@@ -675,7 +653,7 @@ TEST_P(StoreContract, ConcurrentAllocationsNeverGiveANumberTwice) {
 // Issue 19: a watcher on one instance wakes when another instance queues a job — when the commit
 // lands, not at the next poll: the wait allows far longer than the test takes.
 TEST_P(StoreContract, AWatcherSeesAJobQueuedOnAnotherInstance) {
-  const DocumentRecord sealed = Doc(1, 1001, DocumentState::kSealed);
+  const DocumentRecord sealed = testing::SampleRecord(1, 1001, DocumentState::kSealed);
   Add(sealed);
   Store& watcher = Other();
   auto before = watcher.ListPrintJobs("", 0, 10);

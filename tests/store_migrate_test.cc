@@ -14,16 +14,12 @@
 #include "store/sqlite_store.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/pki_fixture.h"
+#include "tests/support/store_records.h"
 
 namespace taicho::store {
 namespace {
 
 using testing::MakeTempDir;
-
-std::string Id(int n) {
-  std::string id = std::to_string(n);
-  return std::string(32 - id.size(), '0') + id;
-}
 
 // An SQLite store with two documents: one sealed (number 2/2026 issued, number 1 voided, a print
 // job printed once and reprinted), one draft with an open session.
@@ -40,23 +36,14 @@ std::string MakeSqliteStore() {
     return *sha;
   };
   for (int n = 1; n <= 2; ++n) {
-    DocumentRecord d;
-    d.id = Id(n);
-    d.kind = "quyet-dinh-ubnd";
-    d.dossier_code = "HS-" + std::to_string(n);
-    d.request_id = "r1";
-    d.request_hash = "h";
-    d.desk = "Quầy 1";
-    d.title = "QUYẾT ĐỊNH";
+    DocumentRecord d = testing::SampleRecord(n, 1000 + n);
     d.data_json = "{\"n\":" + std::to_string(n) + "}";
-    d.create_time_ms = d.update_time_ms = 1000 + n;
-    d.latest_revision = 1;
     const std::string draft = blob("%PDF draft " + std::to_string(n));
     EXPECT_TRUE(s.CreateDocument(d, {d.id, 1, RevisionPurpose::kDraft, draft, 13, "", 1000 + n},
                                  {d.id, 1000 + n, "intake", "created", "", 1})
                     .ok());
   }
-  const std::string sealed_id = Id(1);
+  const std::string sealed_id = testing::DocumentId(1);
   EXPECT_TRUE(s.Transition(sealed_id, {DocumentState::kDraft}, DocumentState::kApproved,
                            {sealed_id, 1100, "t", "approved", "", 1})
                   .ok());
@@ -90,13 +77,14 @@ std::string MakeSqliteStore() {
                   .ok());
   SessionRecord open;
   open.id = "open-session";
-  open.document_id = Id(2);
+  open.document_id = testing::DocumentId(2);
   open.base_revision = 1;
   open.purpose = RevisionPurpose::kApproval;
   open.prepared_json = "{}";
   open.prepared_sha256 = blob("%PDF prepared 2");
   open.expire_time_ms = 9'000'000;
-  EXPECT_TRUE(s.PutSession(open, {Id(2), 1500, "t", "signature_prepared", "", 1}).ok());
+  EXPECT_TRUE(
+      s.PutSession(open, {testing::DocumentId(2), 1500, "t", "signature_prepared", "", 1}).ok());
   return dir;
 }
 
@@ -123,17 +111,17 @@ TEST(StoreMigrate, CopiesEverythingOnceAndThePostgresStoreGoesOn) {
   auto opened = OpenPgStore(url, MakeTempDir("pg-after-migrate"));
   ASSERT_TRUE(opened.ok()) << opened.status();
   Store& pg = **opened;
-  auto doc = pg.GetDocument(Id(1));
+  auto doc = pg.GetDocument(testing::DocumentId(1));
   ASSERT_TRUE(doc.ok()) << doc.status();
   EXPECT_EQ(doc->state, DocumentState::kIssued);
   EXPECT_EQ(doc->title, "QUYẾT ĐỊNH");
-  auto revisions = pg.ListRevisions(Id(1));
+  auto revisions = pg.ListRevisions(testing::DocumentId(1));
   ASSERT_TRUE(revisions.ok());
   ASSERT_EQ(revisions->size(), 2u);
   auto path = pg.BlobPath((*revisions)[1].sha256);
   ASSERT_TRUE(path.ok()) << path.status();
   EXPECT_EQ(testing::ReadFileBytes(*path), "%PDF sealed 1");
-  EXPECT_EQ(pg.ListHistory(Id(1))->size(), 7u);
+  EXPECT_EQ(pg.ListHistory(testing::DocumentId(1))->size(), 7u);
   auto session = pg.GetSession("open-session");
   ASSERT_TRUE(session.ok()) << session.status();
   EXPECT_EQ(testing::ReadFileBytes(*pg.BlobPath(session->prepared_sha256)), "%PDF prepared 2");
@@ -147,20 +135,21 @@ TEST(StoreMigrate, CopiesEverythingOnceAndThePostgresStoreGoesOn) {
   ASSERT_TRUE(pending.ok());
   ASSERT_EQ(pending->size(), 1u);
   EXPECT_EQ((*pending)[0].reason, "torn");
-  auto next_job = pg.AddReprintJob(Id(1), {DocumentState::kIssued}, "again",
-                                   {Id(1), 1600, "t", "reprint_requested", "", 2});
+  auto next_job = pg.AddReprintJob(testing::DocumentId(1), {DocumentState::kIssued}, "again",
+                                   {testing::DocumentId(1), 1600, "t", "reprint_requested", "", 2});
   ASSERT_TRUE(next_job.ok()) << next_job.status();
   EXPECT_GT(next_job->sequence, (*pending)[0].sequence);
   // The next number continues after the copied ones.
   RegisterEntry e;
   e.agency = "UBND XÃ A";
   e.year = 2026;
-  e.document_id = Id(2);
+  e.document_id = testing::DocumentId(2);
   e.session_id = "next";
-  auto number = pg.AllocateNumber(e, {Id(2), 1700, "t", "number_allocated", "", 1});
+  auto number =
+      pg.AllocateNumber(e, {testing::DocumentId(2), 1700, "t", "number_allocated", "", 1});
   ASSERT_TRUE(number.ok()) << number.status();
   EXPECT_EQ(number->number, 3);
-  EXPECT_EQ(pg.ListPrints(Id(1))->size(), 1u);
+  EXPECT_EQ(pg.ListPrints(testing::DocumentId(1))->size(), 1u);
 }
 
 // A PDF whose bytes no longer match its name stops the migration before anything is written.

@@ -22,37 +22,12 @@
 #include "store/sqlite_db.h"
 #include "store/sqlite_store.h"
 #include "tests/support/pki_fixture.h"
+#include "tests/support/store_records.h"
 
 namespace taicho::store {
 namespace {
 
 using testing::MakeTempDir;
-
-std::string Scratch(Store& store, const std::string& bytes) {
-  const std::string path = store.NewScratchPath(".pdf");
-  std::ofstream(path, std::ios::binary) << bytes;
-  return path;
-}
-
-DocumentRecord Doc(const std::string& id, const std::string& dossier, int64_t time) {
-  DocumentRecord d;
-  d.id = id;
-  d.kind = "quyet-dinh-ubnd";
-  d.dossier_code = dossier;
-  d.request_id = "r1";
-  d.request_hash = "h";
-  d.desk = "Quầy 1";
-  d.title = "QUYẾT ĐỊNH";
-  d.data_json = "{}";
-  d.create_time_ms = d.update_time_ms = time;
-  d.latest_revision = 1;
-  return d;
-}
-
-std::string Id(int n) {
-  std::string id = std::to_string(n);
-  return std::string(32 - id.size(), '0') + id;
-}
 
 class StoreTest : public ::testing::Test {
  protected:
@@ -65,9 +40,9 @@ class StoreTest : public ::testing::Test {
 
   // A draft document with its revision 1, as the workflow stores it.
   DocumentRecord AddDraft(int n, int64_t time = 1000) {
-    auto sha = store_->PutBlob(Scratch(*store_, "%PDF draft " + std::to_string(n)));
+    auto sha = store_->PutBlob(testing::ScratchFile(*store_, "%PDF draft " + std::to_string(n)));
     EXPECT_TRUE(sha.ok()) << sha.status();
-    DocumentRecord d = Doc(Id(n), "HS-" + std::to_string(n), time);
+    DocumentRecord d = testing::SampleRecord(n, time);
     auto out = store_->CreateDocument(d, {d.id, 1, RevisionPurpose::kDraft, *sha, 12, "", time},
                                       {d.id, time, "test", "created", "", 1});
     EXPECT_TRUE(out.ok()) << out.status();
@@ -194,8 +169,8 @@ TEST(StorePermissions, PrivateWhateverTheUmask) {
   {
     auto store = OpenSqliteStore(dir);
     ASSERT_TRUE(store.ok()) << store.status();
-    DocumentRecord d = Doc(Id(1), "HS-1", 1000);
-    auto sha = (*store)->PutBlob(Scratch(**store, "%PDF private"));
+    DocumentRecord d = testing::SampleRecord(1, 1000);
+    auto sha = (*store)->PutBlob(testing::ScratchFile(**store, "%PDF private"));
     ASSERT_TRUE(sha.ok()) << sha.status();
     ASSERT_TRUE((*store)
                     ->CreateDocument(d, {d.id, 1, RevisionPurpose::kDraft, *sha, 12, "", 1000},
@@ -233,7 +208,7 @@ TEST_F(StoreTest, OneProcessPerDirectoryAndReopenKeepsEverything) {
   DocumentRecord d = AddDraft(1);
   auto second = OpenSqliteStore(dir_);
   EXPECT_TRUE(HasCode(second.status(), ErrorCode::kIo)) << second.status();
-  const std::string leftover = Scratch(*store_, "half-written");
+  const std::string leftover = testing::ScratchFile(*store_, "half-written");
   store_.reset();
   auto reopened = OpenSqliteStore(dir_);
   ASSERT_TRUE(reopened.ok()) << reopened.status();
@@ -259,8 +234,8 @@ TEST_F(StoreTest, KilledMidTransactionLeavesNothing) {
     if (!store.ok()) _exit(2);
     // Many documents, each its own transaction, until killed.
     for (int i = 1;; ++i) {
-      DocumentRecord d = Doc(Id(i), "HS-" + std::to_string(i), i);
-      auto sha = (*store)->PutBlob(Scratch(**store, "pdf " + std::to_string(i)));
+      DocumentRecord d = testing::SampleRecord(i, i);
+      auto sha = (*store)->PutBlob(testing::ScratchFile(**store, "pdf " + std::to_string(i)));
       if (!sha.ok()) _exit(3);
       (void)(*store)->CreateDocument(d, {d.id, 1, RevisionPurpose::kDraft, *sha, 5, "", i},
                                      {d.id, i, "test", "created", "", 1});

@@ -43,6 +43,19 @@ std::string DownloadBytes(v1::DocumentService::Stub& stub, const std::string& na
   return bytes;
 }
 
+v1::CreateDocumentRequest SampleCreateRequest(const std::string& dossier_code,
+                                              const std::string& desk) {
+  v1::CreateDocumentRequest create;
+  create.set_request_id("req-1");
+  v1::Document* doc = create.mutable_document();
+  doc->set_kind("quyet-dinh-ubnd");
+  doc->set_dossier_code(dossier_code);
+  doc->set_procedure("1.001612");
+  doc->set_desk(desk);
+  *doc->mutable_data() = SampleDocumentData();
+  return create;
+}
+
 std::unique_ptr<grpc::ClientContext> CallContext(int seconds) {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
@@ -85,14 +98,7 @@ v1::CompleteSignatureResponse SignOverService(const std::string& target, const s
 
 v1::Document SealedOverService(const std::string& target, const std::string& desk,
                                const std::string& dossier_code) {
-  v1::CreateDocumentRequest create;
-  create.set_request_id("req-1");
-  v1::Document* doc = create.mutable_document();
-  doc->set_kind("quyet-dinh-ubnd");
-  doc->set_dossier_code(dossier_code);
-  doc->set_procedure("1.001612");
-  doc->set_desk(desk);
-  *doc->mutable_data() = SampleDocumentData();
+  v1::CreateDocumentRequest create = SampleCreateRequest(dossier_code, desk);
   v1::Document created;
   auto context = CallContext();
   grpc::Status status =

@@ -28,6 +28,11 @@ Call Finish(const grpc::Status& status, const grpc::ClientContext& context);
 // The bytes of revision `name` (streamed by DownloadRevision); an expectation fails on an error.
 std::string DownloadBytes(::taicho::v1::DocumentService::Stub& stub, const std::string& name);
 
+// The sample decision as the one-stop-shop software sends it (request id "req-1", procedure
+// 1.001612) for dossier `dossier_code` at `desk`.
+::taicho::v1::CreateDocumentRequest SampleCreateRequest(const std::string& dossier_code,
+                                                        const std::string& desk = "Quầy 1");
+
 // A client context whose call gives up after `seconds`.
 std::unique_ptr<grpc::ClientContext> CallContext(int seconds = 60);
 
