@@ -203,6 +203,6 @@ curl -sS -o /dev/null -w "Mã ngẫu nhiên / a random code: HTTP %{http_code}\n
 echo
 echo "== 8. Số liệu cho bộ phận CNTT (Prometheus) / metrics for IT"
 curl -sS --fail "http://127.0.0.1:$(cat "$OUT/metrics.port")/metrics" |
-  grep -E '^taicho_(signatures_total|serving|grpc_calls_total\{method="SignDocument")' | head -5
+  grep -E '^taicho_(signatures_total|serving|grpc_calls_total\{.*method="SignDocument")' | head -5
 echo
 echo "Bản gốc / original: $OUT/ban-goc.pdf   Bản in / print: $OUT/ban-in/"
