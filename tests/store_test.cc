@@ -40,13 +40,7 @@ class StoreTest : public ::testing::Test {
 
   // A draft document with its revision 1, as the workflow stores it.
   DocumentRecord AddDraft(int n, int64_t time = 1000) {
-    auto sha = store_->PutBlob(testing::ScratchFile(*store_, "%PDF draft " + std::to_string(n)));
-    EXPECT_TRUE(sha.ok()) << sha.status();
-    DocumentRecord d = testing::SampleRecord(n, time);
-    auto out = store_->CreateDocument(d, {d.id, 1, RevisionPurpose::kDraft, *sha, 12, "", time},
-                                      {d.id, time, "test", "created", "", 1});
-    EXPECT_TRUE(out.ok()) << out.status();
-    return d;
+    return testing::AddSampleDraft(*store_, n, time);
   }
 
   std::string dir_;

@@ -2,6 +2,8 @@
 
 #include <fstream>
 
+#include "gtest/gtest.h"
+
 namespace taicho::testing {
 
 std::string DocumentId(int n) {
@@ -23,6 +25,17 @@ store::DocumentRecord SampleRecord(int n, int64_t time_ms, store::DocumentState 
   d.state = state;
   d.create_time_ms = d.update_time_ms = time_ms;
   d.latest_revision = 1;
+  return d;
+}
+
+store::DocumentRecord AddSampleDraft(store::Store& store, int n, int64_t time_ms) {
+  auto sha = store.PutBlob(ScratchFile(store, "%PDF draft " + std::to_string(n)));
+  EXPECT_TRUE(sha.ok()) << sha.status();
+  store::DocumentRecord d = SampleRecord(n, time_ms);
+  auto out = store.CreateDocument(
+      d, {d.id, 1, store::RevisionPurpose::kDraft, sha.ok() ? *sha : "", 12, "", time_ms},
+      {d.id, time_ms, "test", "created", "", 1});
+  EXPECT_TRUE(out.ok()) << out.status();
   return d;
 }
 

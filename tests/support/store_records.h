@@ -19,6 +19,10 @@ store::DocumentRecord SampleRecord(int n, int64_t time_ms,
                                    store::DocumentState state = store::DocumentState::kDraft,
                                    const std::string& desk = "Quầy 1");
 
+// Document `n` created as a draft in `store` with its revision 1 (a small PDF-ish blob of 12
+// bytes), as the workflow stores it; expectations fail if the store refuses.
+store::DocumentRecord AddSampleDraft(store::Store& store, int n, int64_t time_ms = 1000);
+
 // A new scratch file of `store` holding `bytes`; its path (for PutBlob).
 std::string ScratchFile(store::Store& store, const std::string& bytes);
 
