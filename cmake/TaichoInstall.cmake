@@ -67,6 +67,6 @@ if(TAICHO_BUILD_TESTS)
     COMMAND bash ${PROJECT_SOURCE_DIR}/scripts/install-test.sh ${PROJECT_SOURCE_DIR}
             ${PROJECT_BINARY_DIR} ${PROJECT_VERSION} ${CMAKE_INSTALL_FULL_BINDIR}
             ${CMAKE_INSTALL_FULL_LIBEXECDIR} ${CMAKE_INSTALL_FULL_DATADIR} ${taicho_confdir}
-            ${TAICHO_SYSTEMD_UNIT_DIR})
+            ${TAICHO_SYSTEMD_UNIT_DIR} $<IF:$<BOOL:${TAICHO_SANITIZE}>,ON,OFF>)
   set_tests_properties(staged_install_runs_demo PROPERTIES TIMEOUT 600)
 endif()
