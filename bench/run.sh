@@ -5,15 +5,26 @@
 #   `pdfsig -add-signature` on the same inputs with the same key in an NSS database;
 #   peak memory (max RSS) of each whole command;
 #   rendering: in process next to a PoDoFo floor, and `taicho render` vs LibreOffice headless.
-# Usage: bash bench/run.sh [MEGABYTES]   (default 50)
+#   whole-command start-up: --help, render and sign --p12 next to mutool and pdfsig
+#   (bench/startup_bench.sh).
+# Usage: bash bench/run.sh [MEGABYTES]   (default 50). BENCH_BUILD_DIR=DIR measures an existing
+#   build instead of configuring and building build-bench (Release) first: it must have the
+#   targets taicho, sign_bench, render_bench, verify_bench, make_large_pdf, make_sample_pdf and
+#   draw_sample_images built.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 MB="${1:-50}"
 bash "$ROOT/scripts/install-deps.sh"
 command -v /usr/bin/time >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
-BUILD_DIR="$ROOT/build-bench" bash "$ROOT/scripts/build.sh" -DCMAKE_BUILD_TYPE=Release \
-  -DTAICHO_BUILD_TESTS=ON >/dev/null
-B="$ROOT/build-bench"
+if [ -n "${BENCH_BUILD_DIR:-}" ]; then
+  B="$(cd "$BENCH_BUILD_DIR" && pwd)"
+  echo "== build measured: $B ($(grep -m1 '^CMAKE_BUILD_TYPE' "$B/CMakeCache.txt"))"
+else
+  BUILD_DIR="$ROOT/build-bench" bash "$ROOT/scripts/build.sh" -DCMAKE_BUILD_TYPE=Release \
+    -DTAICHO_BUILD_TESTS=ON >/dev/null
+  B="$ROOT/build-bench"
+fi
+echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 W="$(mktemp -d /tmp/taicho-bench-XXXXXX)"
 trap 'rm -rf "$W"' EXIT
 export TAICHO_BENCH_DIR="$W"
@@ -93,3 +104,6 @@ PY
 
 echo "== verification (2 signatures): taicho verify vs pdfsig, in process, peak memory"
 bash "$ROOT/bench/verify_bench.sh" "$B" "$MB"
+
+echo "== whole-command start-up, render and sign --p12 (taicho-local vs taicho-cli, mutool, pdfsig)"
+bash "$ROOT/bench/startup_bench.sh" "$B"

@@ -1,8 +1,10 @@
 // taicho: the command people and scripts run. It only chooses the program that does the work and
 // execs it, as git does with its git-* programs: an offline, local `verify` runs taicho-verify,
-// which links just what verification needs and so starts in a few milliseconds (pdfsig-like); every
-// other command runs taicho-cli, which also links gRPC, protobuf and libcurl. Both sit beside this
-// program. Only the C library is used here, so choosing costs well under a millisecond.
+// which links just what verification needs and so starts in a few milliseconds (pdfsig-like);
+// `render`, `sign`, `token` and `extend`, which work on local files and tokens, run taicho-local
+// (no gRPC or protobuf); every other command runs taicho-cli, which also links gRPC, protobuf and
+// libcurl. All sit beside this program. Only the C library is used here, so choosing costs well
+// under a millisecond.
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
@@ -23,6 +25,15 @@ bool IsOfflineVerify(int argc, char** argv) {
   return true;
 }
 
+// The commands cli/local_main.cc registers: none of them talks to taichod.
+bool IsLocalCommand(int argc, char** argv) {
+  if (argc < 2) return false;
+  for (const char* name : {"render", "sign", "token", "extend"}) {
+    if (strcmp(argv[1], name) == 0) return true;
+  }
+  return false;
+}
+
 std::string OwnDirectory() {
   char path[PATH_MAX];
   const ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
@@ -35,8 +46,10 @@ std::string OwnDirectory() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string program =
-      OwnDirectory() + (IsOfflineVerify(argc, argv) ? "/taicho-verify" : "/taicho-cli");
+  const char* name = IsOfflineVerify(argc, argv)  ? "/taicho-verify"
+                     : IsLocalCommand(argc, argv) ? "/taicho-local"
+                                                  : "/taicho-cli";
+  const std::string program = OwnDirectory() + name;
   execv(program.c_str(), argv);
   std::fprintf(stderr,
                "LỖI / ERROR [INSTALL_INCOMPLETE]: không chạy được %s (cài đặt thiếu?) / cannot run "

@@ -1,7 +1,8 @@
 # What `cmake --install` puts where (README "Install and package"), and the build tree's mirror of
 # the installed data. Included from the top-level CMakeLists.txt after every target exists.
 #
-#   PREFIX/bin/                 taicho (launcher), taicho-cli, taicho-verify, taichod, taicho-agent
+#   PREFIX/bin/                 taicho (launcher), taicho-cli, taicho-verify, taicho-local, taichod,
+#                               taicho-agent
 #   PREFIX/libexec/taicho/      draw_sample_images (the demo's sample signature and seal)
 #   PREFIX/share/taicho/        kinds/, samples/, proto/, sample-pki/, demo/
 #   PREFIX/share/doc/taicho/    README.md, taichod.toml.example
@@ -16,7 +17,7 @@ set(TAICHO_SYSTEMD_UNIT_DIR "${CMAKE_INSTALL_PREFIX}/lib/systemd/system" CACHE P
 set(taicho_datadir "${CMAKE_INSTALL_DATADIR}/taicho")
 set(taicho_confdir "${CMAKE_INSTALL_FULL_SYSCONFDIR}/taicho")
 
-install(TARGETS taicho taicho-cli taicho-verify taichod taicho-agent
+install(TARGETS taicho taicho-cli taicho-verify taicho-local taichod taicho-agent
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS draw_sample_images RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/taicho)
 

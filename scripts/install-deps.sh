@@ -19,6 +19,7 @@ PACKAGES=(
   chromium chromium-driver python3-selenium  # the public page's browser test
   systemd  # systemd-analyze checks server/taichod.service
   dpkg-dev  # dpkg-shlibdeps: the .deb's dependencies (scripts/package.sh)
+  mupdf-tools  # bench/startup_bench.sh: `mutool -v` and `mutool sign` as the start-up baselines
 )
 
 missing=()

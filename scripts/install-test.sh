@@ -18,7 +18,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 DESTDIR="$root" cmake --install "$build" --strip > "$work/install.log"
 
-for f in "$bindir"/{taicho,taicho-cli,taicho-verify,taichod,taicho-agent} \
+for f in "$bindir"/{taicho,taicho-cli,taicho-verify,taicho-local,taichod,taicho-agent} \
   "$libexecdir/taicho/draw_sample_images"; do
   [[ -x "$root$f" ]] || fail "program $f not installed"
 done
@@ -31,9 +31,9 @@ done
 grep -qx "ExecStart=$bindir/taichod --config $confdir/taichod.toml" "$root$unitdir/taichod.service" ||
   fail "the unit does not start $bindir/taichod with $confdir/taichod.toml"
 
-for p in taicho taichod taicho-agent taicho-verify taicho-cli; do
+for p in taicho taichod taicho-agent taicho-verify taicho-local taicho-cli; do
   out="$("$root$bindir/$p" --version)"
-  want="$p"; [[ $p == taicho-cli || $p == taicho-verify ]] && want=taicho
+  want="$p"; [[ $p == taicho-cli || $p == taicho-verify || $p == taicho-local ]] && want=taicho
   [[ "$out" == "$want $version" ]] || fail "$p --version said '$out', not '$want $version'"
 done
 [[ "$("$root$libexecdir/taicho/draw_sample_images" --version)" == "draw_sample_images $version" ]] ||
