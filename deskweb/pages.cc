@@ -9,12 +9,17 @@ namespace taicho::deskweb {
 namespace {
 
 // `head_extra` goes into <head> (the queue's refresh); `nav` is the staff pages' menu.
+//
+// The referrer policy is "same-origin", overriding the local site's "no-referrer" header for
+// these documents: under no-referrer Chromium sends "Origin: null" with a form's POST, and the
+// local site refuses a POST without its own Origin — the reprint form could never be sent. With
+// same-origin nothing still leaves for another origin (and these pages link to none).
 std::string Page(const std::string& title, const std::string& heading, const std::string& nav,
                  const std::string& body, const std::string& head_extra = "") {
   return absl::StrCat(
       "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-      "<meta name=\"referrer\" content=\"no-referrer\">",
+      "<meta name=\"referrer\" content=\"same-origin\">",
       head_extra, "<title>", Escape(title),
       "</title><link rel=\"stylesheet\" href=\"/trang.css\"></head><body><header><span "
       "class=\"app\">",

@@ -93,7 +93,8 @@ std::string BarChartSvg(const BarChart& chart) {
       "<text x=\"%s\" y=\"%s\" font-size=\"12\" text-anchor=\"middle\">%s</text></svg>",
       Number(kLabelWidth), Number(kTop - 4), Number(kLabelWidth), Number(y), Number(kLabelWidth),
       Number(y), Number(kLabelWidth + plot_width), Number(y), Number(kLabelWidth), Number(y + 13),
-      Number(kLabelWidth + plot_width), Number(y + 13), Escape(Number(max_value)),
+      Number(kLabelWidth + plot_width), Number(y + 13),
+      Escape(absl::StrFormat("%.3g", max_value)),  // a label, not a measurement: 3 digits
       Number(kLabelWidth + plot_width / 2), Number(y + 28), Escape(chart.axis_label));
   return svg;
 }

@@ -165,6 +165,8 @@ TEST(ReprintPage, AsksForAReasonAndPostsToItself) {
   EXPECT_NE(html.find("name=\"reason\" required"), std::string::npos);
   EXPECT_NE(html.find("value=\"rách&quot;\""), std::string::npos);
   EXPECT_NE(html.find("role=\"alert\">Cần lý do / required"), std::string::npos);
+  // Not no-referrer: Chromium would send "Origin: null" with the POST, which the site refuses.
+  EXPECT_NE(html.find("<meta name=\"referrer\" content=\"same-origin\">"), std::string::npos);
 }
 
 TEST(StatisticsPage, ChartsDrawTheProceduresThatReturnedSomething) {
