@@ -13,6 +13,10 @@ namespace taicho::deskweb {
 // Text for HTML/SVG element content and double- or single-quoted attribute values.
 std::string Escape(std::string_view text);
 
+// A query parameter's value percent-encoded (RFC 3986 unreserved characters kept, UTF-8 bytes
+// encoded), for links that carry what a person typed ("UBND xã Long Phước & …").
+std::string QueryValue(std::string_view text);
+
 // Unix milliseconds as Vietnam wall-clock time, "14:05 05/12/2026"; "" for 0.
 std::string VietnamMinute(int64_t unix_ms);
 

@@ -105,8 +105,9 @@ std::string JobTable(const std::vector<QueueJob>& jobs, JobStage a, JobStage b,
             Escape(VietnamMinute(job.retry_at_ms)));
         break;
       case JobStage::kPrinted:
-        last = absl::StrCat("<a class=\"button\" href=\"/in-lai?name=", Escape(job.document),
-                            "\">In lại… <span class=\"en\">/ Reprint…</span></a>");
+        last = absl::StrCat(
+            "<a class=\"button\" href=\"/in-lai?name=", Escape(QueryValue(job.document)),
+            "\">In lại… <span class=\"en\">/ Reprint…</span></a>");
         break;
       case JobStage::kFailed:
         last = absl::StrCat("<span class=\"reason\">", Escape(job.reason), "</span>");
@@ -285,9 +286,8 @@ std::string RegisterPage(const RegisterPageModel& m) {
   const std::string year = m.year > 0 ? std::to_string(m.year) : "";
   std::string query;
   if (!m.agency.empty() || m.year > 0) {
-    // The filters, carried to the CSV link. Escape is enough for an attribute, and the agency
-    // is sent back as the form encodes it (the browser re-encodes the href).
-    query = absl::StrCat("?co-quan=", m.agency, "&nam=", year);
+    // The filters, carried to the CSV link.
+    query = absl::StrCat("?co-quan=", QueryValue(m.agency), "&nam=", year);
   }
   std::string body = absl::StrCat(
       Error(m.error),

@@ -56,6 +56,11 @@ TEST(Markup, EscapesTheFiveCharacters) {
             "&lt;a href=&quot;x&quot;&gt;&#39;Tý&#39; &amp; Tèo&lt;/a&gt;");
 }
 
+TEST(Markup, PercentEncodesQueryValues) {
+  EXPECT_EQ(QueryValue("UBND xã A&B=1#x"), "UBND%20x%C3%A3%20A%26B%3D1%23x");
+  EXPECT_EQ(QueryValue("documents/ab-1_2.3~"), "documents%2Fab-1_2.3~");
+}
+
 TEST(Markup, WritesTimesDurationsAndShares) {
   // 2026-12-05T01:02:00Z is 08:02 in Vietnam.
   EXPECT_EQ(VietnamMinute(1796432520000), "08:02 05/12/2026");
@@ -151,7 +156,7 @@ TEST(QueuePage, EachJobInItsSectionWithReasonAndReprintLink) {
   EXPECT_NE(Between(html, "<section id=\"printing\">", "</section>").find("08:02 05/12/2026"),
             std::string::npos);
   const std::string printed = Between(html, "<section id=\"printed\">", "</section>");
-  EXPECT_NE(printed.find("href=\"/in-lai?name=documents/p1\""), std::string::npos) << printed;
+  EXPECT_NE(printed.find("href=\"/in-lai?name=documents%2Fp1\""), std::string::npos) << printed;
   EXPECT_NE(printed.find("bản bị rách"), std::string::npos);
   EXPECT_NE(html.find("http-equiv=\"refresh\""), std::string::npos);
   // No script and no inline style: the local site's CSP allows neither.
@@ -206,11 +211,14 @@ TEST(DocumentsPage, CountsEveryStateAndMarksTheSelectedOne) {
 
 TEST(RegisterPage, ListsEntriesAndLinksTheCsvWithItsFilters) {
   RegisterPageModel m;
+  m.agency = "UBND xã A&B";
   m.year = 2026;
   m.rows = {{"05/QĐ-UBND", "2026-12-05", "Đã ban hành / issued", "ISSUED", "Về việc <x>", "HS-1",
              "CN=Nguyễn Văn An"}};
   const std::string html = RegisterPage(m);
-  EXPECT_NE(html.find("href=\"/so-dang-ky.csv?co-quan=&amp;nam=2026\""), std::string::npos) << html;
+  EXPECT_NE(html.find("href=\"/so-dang-ky.csv?co-quan=UBND%20x%C3%A3%20A%26B&amp;nam=2026\""),
+            std::string::npos)
+      << html;
   EXPECT_NE(html.find("Về việc &lt;x&gt;"), std::string::npos);
   EXPECT_EQ(Count(html, "<tr class=\"entry\""), 1);
 }
