@@ -44,6 +44,8 @@
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
 #include "cli/print_station_state.h"
+#include "cli/print_station_web.h"
+#include "deskweb/desk_queue.h"
 #include "errors/error.h"
 #include "pades/pdf_verifier.h"
 #include "print/print_rendition.h"
@@ -73,6 +75,9 @@ struct StationArgs {
   double idle_exit_s = 0;
   double job_wait_s = 300;    // how long a CUPS job may take before it is a failed print
   double retry_delay_s = 60;  // how long after a failed print it is tried again
+  bool web = false;           // serve the queue page (cli/print_station_web.h)
+  std::string web_listen = "127.0.0.1:0";
+  std::string web_url_file;
 };
 
 // How often a CUPS job's state is read while waiting for it.
@@ -93,6 +98,15 @@ std::string Sha256Hex(const std::string& bytes) {
   for (unsigned int i = 0; i < len; ++i) hex += absl::StrFormat("%02x", md[i]);
   return hex;
 }
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string JobKey(int64_t sequence) { return absl::StrCat("job:", sequence); }
+std::string PrintKey(const std::string& print_id) { return absl::StrCat("print:", print_id); }
 
 std::string RandomHex(size_t bytes) {
   std::ifstream urandom("/dev/urandom", std::ios::binary);
@@ -167,6 +181,18 @@ class PrintStation {
     if (!a_.out_dir.empty()) std::filesystem::create_directories(a_.out_dir, ec);
     if (ec) return Fail(Error(ErrorCode::kIo, "mkdir: " + ec.message()));
     stub_ = v1::DocumentService::NewStub(Channel());
+    if (a_.web) {
+      QueuePagesOptions options;
+      options.site.listen = a_.web_listen;
+      options.site.url_file = a_.web_url_file;
+      options.site.log_name = "print station page";
+      options.desk = a_.desk;
+      options.printer = a_.printer.empty() ? "folder:" + a_.out_dir : a_.printer;
+      absl::StatusOr<std::unique_ptr<localweb::LocalSite>> site =
+          OpenQueuePages(options, *stub_, queue_view_);
+      if (!site.ok()) return Fail(site.status());
+      site_ = *std::move(site);
+    }
     std::printf(
         "Trạm in quầy \"%s\" bắt đầu từ vị trí %lld / print station for desk \"%s\" "
         "starting after %lld\n",
@@ -232,6 +258,11 @@ class PrintStation {
     while (reader->Read(&ready)) {
       *got_any = true;
       absl::Status st = Handle(ready);
+      if (!st.ok() && !Transient(st)) {
+        // Not printed (a signature that does not verify, a refused confirmation…): the page
+        // shows why.
+        ShowJob(ready, deskweb::JobStage::kFailed, std::string(st.message()));
+      }
       if (deferred_) {
         context.TryCancel();
         reader->Finish();
@@ -257,6 +288,35 @@ class PrintStation {
 
   absl::Status Save() { return SaveStationState(a_.state_path, state_); }
 
+  // The page's row for a job (cli/print_station_web.h), one per queue sequence.
+  deskweb::QueueJob JobRow(const v1::ReadyDocument& ready, deskweb::JobStage stage) const {
+    deskweb::QueueJob row;
+    row.key = JobKey(ready.sequence());
+    row.document = ready.document().name();
+    row.dossier_code = ready.document().dossier_code();
+    row.title = ready.document().title();
+    row.stage = stage;
+    row.reprint_reason = ready.reprint_reason();
+    row.time_ms = NowMs();
+    return row;
+  }
+  void ShowJob(const v1::ReadyDocument& ready, deskweb::JobStage stage,
+               const std::string& reason = "") {
+    deskweb::QueueJob row = JobRow(ready, stage);
+    row.reason = reason;
+    queue_view_.Put(row);
+  }
+  // A print the printer did not finish, one row per print id (the station's own report, and the
+  // same failure read back from the job that offers it again, are one row).
+  void ShowFailure(const v1::ReadyDocument& ready, const std::string& print_id,
+                   const std::string& reason, int64_t time_ms) {
+    deskweb::QueueJob row = JobRow(ready, deskweb::JobStage::kFailed);
+    row.key = PrintKey(print_id);
+    row.reason = reason;
+    row.time_ms = time_ms;
+    queue_view_.Put(row);
+  }
+
   // Moves the cursor past a job that is done with (confirmed or abandoned).
   absl::Status Done(const std::string& name, int64_t sequence) {
     state_.in_flight.erase(name);
@@ -271,10 +331,15 @@ class PrintStation {
                 ready.reprint_reason().empty()
                     ? ""
                     : absl::StrCat(" — in lại / reprint: ", ready.reprint_reason()).c_str());
+    ShowJob(ready, deskweb::JobStage::kPrinting);
     if (ready.has_last_failure()) {
       std::printf("  Lần in trước lỗi / the last print failed: %s\n",
                   ready.last_failure().failure_reason().c_str());
-      if (!WaitBeforeRetry(ready.last_failure())) return absl::OkStatus();  // deferred
+      ShowFailure(ready, ready.last_failure().print_id(), ready.last_failure().failure_reason(),
+                  google::protobuf::util::TimeUtil::TimestampToMilliseconds(
+                      ready.last_failure().print_time()));
+      if (!WaitBeforeRetry(ready)) return absl::OkStatus();  // deferred
+      ShowJob(ready, deskweb::JobStage::kPrinting);
     }
     auto it = state_.in_flight.find(name);
     if (it != state_.in_flight.end() && it->second.revision == ready.revision() &&
@@ -289,7 +354,7 @@ class PrintStation {
             "  Đã in trước khi dừng, chỉ xác nhận / printed before the restart, "
             "confirming only (%s)\n",
             f.print_id.c_str());
-        return Confirm(name, ready.sequence());
+        return Confirm(ready);
       }
       if (!a_.printer.empty() && f.cups_job != 0) {
         // A job was created for this print before the restart: follow it, never submit again.
@@ -304,6 +369,9 @@ class PrintStation {
               "printing again to avoid a double print. Check the printer and ask for a reprint "
               "if needed\n",
               f.print_id.c_str(), f.cups_job);
+          ShowJob(ready, deskweb::JobStage::kFailed,
+                  "lệnh in bị ngắt, không in lại; kiểm tra máy in / interrupted, not printed "
+                  "again: check the printer");
           state_.cursor = std::max(state_.cursor, ready.sequence());
           return Save();
         }
@@ -336,7 +404,8 @@ class PrintStation {
   // A print that failed is tried again --retry-delay after the failure (a jammed printer needs a
   // person first). Returns false when the station should stop instead (with --idle-exit, a retry
   // due after the idle time): the cursor stays before the job, so the next run takes it up.
-  bool WaitBeforeRetry(const v1::PrintRecord& failure) {
+  bool WaitBeforeRetry(const v1::ReadyDocument& ready) {
+    const v1::PrintRecord& failure = ready.last_failure();
     const auto failed_at = std::chrono::system_clock::time_point(std::chrono::milliseconds(
         google::protobuf::util::TimeUtil::TimestampToMilliseconds(failure.print_time())));
     const auto due =
@@ -349,6 +418,10 @@ class PrintStation {
       return false;
     }
     std::printf("  Thử lại sau %.0f giây / retrying in %.0f s\n", wait_s, wait_s);
+    deskweb::QueueJob row = JobRow(ready, deskweb::JobStage::kRetryDue);
+    row.retry_at_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(due.time_since_epoch()).count();
+    queue_view_.Put(row);
     std::this_thread::sleep_until(due);
     return true;
   }
@@ -481,7 +554,7 @@ class PrintStation {
     if (absl::Status st = Save(); !st.ok()) return st;
     FaultPoint("before-confirm");
     std::printf("  Đã in / printed: %s\n", f.output.c_str());
-    return Confirm(name, ready.sequence());
+    return Confirm(ready);
   }
 
   // Creates the CUPS job, saves its id, then sends the rendition. On failure the job (if any)
@@ -544,7 +617,7 @@ class PrintStation {
       FaultPoint("before-confirm");
       std::printf("  Đã in / printed: máy in / printer %s, CUPS job %d\n", a_.printer.c_str(),
                   f.cups_job);
-      return Confirm(name, ready.sequence());
+      return Confirm(ready);
     }
     return ReportFailure(ready, f, job_state, reason);
   }
@@ -575,6 +648,8 @@ class PrintStation {
       if (absl::Status saved = Done(name, ready.sequence()); !saved.ok()) return saved;
       return st;
     }
+    queue_view_.Remove(JobKey(ready.sequence()));
+    ShowFailure(ready, f.print_id, response.failure().failure_reason(), NowMs());
     std::printf(
         "  Đã báo lỗi in, văn bản chưa được trả / print failure reported, not issued "
         "(trạng thái / state %s); in lại ở lệnh / offered again as job %lld\n",
@@ -583,7 +658,9 @@ class PrintStation {
     return Done(name, ready.sequence());
   }
 
-  absl::Status Confirm(const std::string& name, int64_t sequence) {
+  absl::Status Confirm(const v1::ReadyDocument& ready) {
+    const std::string& name = ready.document().name();
+    const int64_t sequence = ready.sequence();
     const InFlightPrint& f = state_.in_flight.at(name);
     auto context = Context(60);
     v1::MarkPrintedRequest request;
@@ -606,6 +683,7 @@ class PrintStation {
       return st;
     }
     FaultPoint("after-confirm");
+    ShowJob(ready, deskweb::JobStage::kPrinted);
     std::printf("  Đã xác nhận / confirmed: %s, trạng thái / state %s%s\n", f.print_id.c_str(),
                 v1::Document::State_Name(response.document().state()).c_str(),
                 response.already_recorded() ? " (đã ghi trước đó / already recorded)" : "");
@@ -617,7 +695,10 @@ class PrintStation {
   std::string work_dir_;
   std::unique_ptr<v1::DocumentService::Stub> stub_;
   std::unique_ptr<printer::CupsQueue> queue_;  // opened on first use, reopened after an error
-  bool deferred_ = false;  // a retry is due after the idle time: stop (see WaitBeforeRetry)
+  bool deferred_ = false;          // a retry is due after the idle time: stop (see WaitBeforeRetry)
+  deskweb::DeskQueue queue_view_;  // what the page shows of this station's jobs
+  // Declared last: stopped first, its handlers use stub_ and queue_view_.
+  std::unique_ptr<localweb::LocalSite> site_;
 };
 
 }  // namespace
@@ -674,6 +755,16 @@ void AddPrintStationCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--idle-exit", args->idle_exit_s,
                   "Thoát khi không có văn bản mới trong chừng ấy giây / exit after this many idle "
                   "seconds (0: run until stopped)");
+  cmd->add_flag("--web", args->web,
+                "Hiện hàng đợi in trên một trang web tại máy này (127.0.0.1) / serve the queue as "
+                "a local page (127.0.0.1)");
+  cmd->add_option("--web-listen", args->web_listen,
+                  "Địa chỉ của trang (127.0.0.1:CỔNG, 0: cổng bất kỳ) / the page's address "
+                  "(127.0.0.1:PORT, 0: any free port)")
+      ->capture_default_str();
+  cmd->add_option("--web-url-file", args->web_url_file,
+                  "Ghi địa chỉ mở trang (có khóa) vào tệp này, chỉ chủ đọc được / write the "
+                  "opening URL (with its key) to this file, readable by its owner only");
   cmd->callback([args, &run] {
     run = [args] {
       std::setvbuf(stdout, nullptr, _IOLBF, 0);

@@ -62,7 +62,9 @@ class ServiceMetrics {
 
   // Asked at each scrape for the keys' states (set once, before serving; may be empty).
   void SetKeySource(std::function<std::vector<KeyState>()> source);
-  // What the store holds, as last measured.
+  // What the store holds, as last measured: server/service_health.h's probe calls it every
+  // [health] store_probe_seconds (default 15 s), so a scrape may read a value that old — the
+  // price of a scrape that never waits for the store.
   void SetStoreSize(int64_t documents, int64_t revision_bytes);
   void SetStoreWritable(bool writable);
   void SetServing(bool serving);

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
 #include "publicweb/html.h"
+#include "publicweb/client_address.h"
 #include "publicweb/rate_limiter.h"
 #include "spdlog/spdlog.h"
 #include "workflow/verification_code.h"
@@ -103,8 +104,12 @@ void PublicSite::Impl::Routes() {
       {"Cross-Origin-Resource-Policy", "same-origin"},
   });
   server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (limiter.Allow(req.remote_addr, MonotonicMs()))
-      return httplib::Server::HandlerResponse::Unhandled;
+    std::string forwarded;  // every X-Forwarded-For header, in order, as one list
+    for (size_t i = 0; i < req.get_header_value_count("X-Forwarded-For"); ++i) {
+      forwarded += (i == 0 ? "" : ",") + req.get_header_value("X-Forwarded-For", i);
+    }
+    const std::string client = ClientAddress(req.remote_addr, forwarded, config.trusted_proxies);
+    if (limiter.Allow(client, MonotonicMs())) return httplib::Server::HandlerResponse::Unhandled;
     res.set_header("Retry-After", "10");
     Message(res, 429, "Quá nhiều yêu cầu / Too many requests",
             "Xin chờ một lát rồi thử lại. / Please wait a moment and try again.");

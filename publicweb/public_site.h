@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "workflow/document_workflow.h"
@@ -32,6 +33,10 @@ struct PublicSiteConfig {
   // Each client address: `rate_burst` requests at once, then `rate_per_second`.
   double rate_per_second = 2;
   double rate_burst = 30;
+  // Reverse proxies in front of the site (their addresses, exactly as the socket shows them):
+  // a request from one of them is counted against the X-Forwarded-For client
+  // (publicweb/client_address.h). Empty: every request is its socket's peer.
+  std::vector<std::string> trusted_proxies;
   // Verifications (page views and uploads) computing at once; more: 503.
   int max_concurrent_verifications = 2;
   int64_t max_upload_bytes = 64LL * 1024 * 1024;  // the workflow's own cap applies too

@@ -264,6 +264,7 @@ int Serve(const Flags& flags) {
     web.prefix = flags.public_prefix;
     web.rate_per_second = flags.public_rate_per_second;
     web.rate_burst = flags.public_rate_burst;
+    web.trusted_proxies = flags.public_trusted_proxies;
     web.max_upload_bytes = config.max_upload_bytes;
     absl::StatusOr<std::unique_ptr<taicho::publicweb::PublicSite>> site =
         taicho::publicweb::PublicSite::Start(workflow, web);

@@ -241,7 +241,7 @@ void ReadPublicWeb(Reader& reader, const toml::table& root, TaichodOptions& o) {
   const std::string w = "public_web.";
   reader.OnlyKnown(*web,
                    {"listen", "tls_cert", "tls_key", "prefix", "base_url", "port_file",
-                    "rate_per_second", "rate_burst", "show_withdrawal_reason"},
+                    "rate_per_second", "rate_burst", "show_withdrawal_reason", "trusted_proxies"},
                    w);
   reader.Get(*web, "listen", &o.public_listen, w);
   reader.Get(*web, "tls_cert", &o.public_tls_cert, w);
@@ -252,6 +252,7 @@ void ReadPublicWeb(Reader& reader, const toml::table& root, TaichodOptions& o) {
   reader.Get(*web, "rate_per_second", &o.public_rate_per_second, w, 0.01, 10000);
   reader.Get(*web, "rate_burst", &o.public_rate_burst, w, 1, 100000);
   reader.Get(*web, "show_withdrawal_reason", &o.public_withdrawal_reason, w);
+  reader.Get(*web, "trusted_proxies", &o.public_trusted_proxies, w);
   if (o.public_prefix.empty() || o.public_prefix.size() > 32 ||
       o.public_prefix.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") !=
           std::string::npos) {

@@ -82,6 +82,8 @@ struct TaichodOptions {
   double public_rate_per_second = 2;
   int public_rate_burst = 30;
   bool public_withdrawal_reason = false;  // show a withdrawal's reason (staff wrote it)
+  // Reverse proxies whose X-Forwarded-For names the client the rate limit counts.
+  std::vector<std::string> public_trusted_proxies;
 };
 
 // Reads the TOML file at `path` over `options` (keys absent from the file keep their value).

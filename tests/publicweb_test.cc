@@ -5,7 +5,9 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
+#include "publicweb/client_address.h"
 #include "publicweb/html.h"
 #include "publicweb/rate_limiter.h"
 #include "workflow/verification_code.h"
@@ -16,6 +18,30 @@ namespace {
 using publicweb::RateLimiter;
 using workflow::CanonicalVerificationCode;
 using workflow::NewVerificationCode;
+
+TEST(ClientAddress, APeerNotTrustedIsItselfWhateverItForwards) {
+  using publicweb::ClientAddress;
+  // No proxies configured: the header is anyone's to write and changes nothing.
+  EXPECT_EQ(ClientAddress("203.0.113.9", "198.51.100.1", {}), "203.0.113.9");
+  EXPECT_EQ(ClientAddress("203.0.113.9", "198.51.100.1", {"10.0.0.5"}), "203.0.113.9");
+}
+
+TEST(ClientAddress, BehindATrustedProxyTheForwardedClientCounts) {
+  using publicweb::ClientAddress;
+  const std::vector<std::string> proxies = {"10.0.0.5", "10.0.0.6"};
+  EXPECT_EQ(ClientAddress("10.0.0.5", "198.51.100.1", proxies), "198.51.100.1");
+  // Two trusted hops: the client is the first address left of them.
+  EXPECT_EQ(ClientAddress("10.0.0.5", "198.51.100.1, 10.0.0.6", proxies), "198.51.100.1");
+  // A client writing its own header cannot pick its bucket: the rightmost untrusted hop counts.
+  EXPECT_EQ(ClientAddress("10.0.0.5", "1.2.3.4, 198.51.100.1", proxies), "198.51.100.1");
+  EXPECT_EQ(ClientAddress("10.0.0.5", "2001:db8::1", proxies), "2001:db8::1");
+  // Nothing usable forwarded: the proxy itself.
+  EXPECT_EQ(ClientAddress("10.0.0.5", "", proxies), "10.0.0.5");
+  EXPECT_EQ(ClientAddress("10.0.0.5", "198.51.100.1, <script>", proxies), "10.0.0.5");
+  EXPECT_EQ(ClientAddress("10.0.0.5", "198.51.100.1,,", proxies), "10.0.0.5");
+  // Every hop trusted (the proxies talk to each other): the leftmost.
+  EXPECT_EQ(ClientAddress("10.0.0.5", "10.0.0.6", proxies), "10.0.0.6");
+}
 
 TEST(VerificationCode, HasFiveGroupsOfFourCrockfordDigits) {
   for (int i = 0; i < 1000; ++i) {
