@@ -3,7 +3,11 @@
 // echo, and approves with the token through taichod's split signing (PrepareSignature → the token
 // signs the bytes → CompleteSignature). A wrong PIN is never retried (tokens lock); a token pulled
 // out is noticed, and the agent waits for it to come back and asks the PIN again.
+// With --web the same approvals are made on a page in the officer's browser
+// (agent/approval_page.h).
+#include <fcntl.h>
 #include <grpcpp/grpcpp.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -17,6 +21,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "agent/approval_page.h"
+#include "agent/approver.h"
 #include "cli/key_source.h"
 #include "cli/service_connection.h"
 #include "errors/error.h"
@@ -40,6 +46,9 @@ struct AgentArgs {
   bool yes = false;      // sign without asking for each document
   bool once = false;     // handle what is waiting, then exit
   int poll_seconds = 5;
+  bool web = false;  // serve the approval page instead of the terminal
+  std::string web_listen = "127.0.0.1:0";
+  std::string web_url_file;  // the page's URL written here (0600), not printed
 };
 
 int Fail(const absl::Status& status) {
@@ -48,28 +57,13 @@ int Fail(const absl::Status& status) {
   return ExitCodeOf(status);
 }
 
-std::unique_ptr<grpc::ClientContext> Context(int seconds = 60) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
-  return context;
-}
-
-v1::SignatureScheme SchemeOf(signer::SignatureScheme scheme) {
-  switch (scheme) {
-    case signer::SignatureScheme::kRsaPss:
-      return v1::RSA_PSS;
-    case signer::SignatureScheme::kEcdsa:
-      return v1::ECDSA;
-    case signer::SignatureScheme::kRsaPkcs1v15:
-      break;
-  }
-  return v1::RSA_PKCS1_V15;
-}
-
-// The token was pulled, or is not (yet) back in its reader.
-bool TokenGone(const absl::Status& st) {
-  return HasCode(st, ErrorCode::kDeviceRemoved) || HasCode(st, ErrorCode::kTokenAbsent) ||
-         HasCode(st, ErrorCode::kTokenNotFound);
+// What stops the approval page.
+sigset_t StopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
@@ -90,11 +84,12 @@ class Agent {
     }
     absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = cli::OpenChannel(a_.connection);
     if (!channel.ok()) return Fail(channel.status());
-    stub_ = v1::DocumentService::NewStub(*channel);
+    approver_ = std::make_unique<Approver>(*channel, image_png_, a_.caption);
+    if (a_.web) return ServePage();
     if (absl::Status st = OpenKey(); !st.ok()) return Fail(st);
     int failures = 0;
     for (;;) {
-      absl::StatusOr<std::vector<v1::Document>> waiting = Waiting();
+      absl::StatusOr<std::vector<v1::Document>> waiting = approver_->Waiting(a_.desk);
       if (!waiting.ok()) return Fail(waiting.status());
       for (const v1::Document& doc : *waiting) {
         absl::Status st = Handle(doc);
@@ -122,6 +117,39 @@ class Agent {
   }
 
  private:
+  // --web: the approval page on 127.0.0.1 until SIGINT or SIGTERM (blocked in main, so no
+  // thread of the page's takes them).
+  int ServePage() {
+    ApprovalPageOptions options;
+    options.listen = a_.web_listen;
+    options.desk = a_.desk;
+    options.key = a_.key;
+    absl::StatusOr<std::unique_ptr<ApprovalPage>> page = ApprovalPage::Start(*approver_, options);
+    if (!page.ok()) return Fail(page.status());
+    const std::string url = (*page)->OpeningUrl();
+    if (!a_.web_url_file.empty()) {
+      // Only the officer may read it: the URL is the key to the page while the agent runs.
+      // Whole or not at all (renamed into place): whoever waits for the file reads it once.
+      const std::string tmp = a_.web_url_file + ".tmp";
+      const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      const bool written =
+          fd >= 0 && write(fd, url.data(), url.size()) == static_cast<ssize_t>(url.size());
+      if (fd >= 0) close(fd);
+      if (!written || rename(tmp.c_str(), a_.web_url_file.c_str()) != 0) {
+        return Fail(Error(ErrorCode::kIo, "cannot write " + a_.web_url_file));
+      }
+    } else {
+      std::printf("Mở trang phê duyệt / open the approval page: %s\n", url.c_str());
+    }
+    std::printf(
+        "Trang phê duyệt đang chạy / the approval page is served; Ctrl+C để dừng / to stop\n");
+    int signal_number = 0;
+    const sigset_t stop = StopSignals();
+    sigwait(&stop, &signal_number);
+    std::printf("Dừng / stopping\n");
+    return 0;
+  }
+
   // Logs in (the PIN asked once, never retried) and finds the signing key and its chain.
   absl::Status OpenKey() {
     absl::StatusOr<cli::OpenKey> key = cli::OpenSigningKey(a_.key);
@@ -160,26 +188,6 @@ class Agent {
     }
   }
 
-  // Drafts of the desk (all desks when none is given), oldest first.
-  absl::StatusOr<std::vector<v1::Document>> Waiting() {
-    v1::ListDocumentsRequest request;
-    request.set_state(v1::Document::DRAFT);
-    request.set_desk(a_.desk);
-    request.set_page_size(100);
-    std::vector<v1::Document> out;
-    do {
-      auto context = Context();
-      v1::ListDocumentsResponse response;
-      absl::Status st =
-          cli::FromGrpc(stub_->ListDocuments(context.get(), request, &response), *context);
-      if (!st.ok()) return st;
-      out.insert(out.end(), response.documents().begin(), response.documents().end());
-      request.set_page_token(response.next_page_token());
-    } while (!request.page_token().empty());
-    std::reverse(out.begin(), out.end());
-    return out;
-  }
-
   absl::Status Handle(const v1::Document& doc) {
     std::printf("\nVăn bản chờ phê duyệt / waiting for approval: %s\n  Hồ sơ / dossier: %s  (%s)\n",
                 doc.title().c_str(), doc.dossier_code().c_str(), doc.name().c_str());
@@ -192,34 +200,9 @@ class Agent {
       std::printf("  Bỏ qua / skipped\n");
       return absl::OkStatus();
     }
-    v1::PrepareSignatureRequest request;
-    request.set_name(doc.name());
-    request.set_role(v1::APPROVER);
-    for (const Bytes& der : key_.signer->CertificateChain()) {
-      request.add_certificate_chain(std::string(der.begin(), der.end()));
-    }
-    request.set_scheme(SchemeOf(key_.signer->scheme()));
-    request.mutable_appearance()->set_image_png(image_png_);
-    request.mutable_appearance()->set_caption(a_.caption);
-    request.set_reason("Phê duyệt");
-    auto context = Context();
-    v1::PrepareSignatureResponse prepared;
-    absl::Status st =
-        cli::FromGrpc(stub_->PrepareSignature(context.get(), request, &prepared), *context);
-    if (!st.ok()) return st;
-    const std::string& tbs = prepared.to_be_signed();
-    absl::StatusOr<Bytes> value =
-        key_.signer->Sign(ByteSpan(reinterpret_cast<const uint8_t*>(tbs.data()), tbs.size()),
-                          signer::DigestAlgorithm::kSha256);
-    if (!value.ok()) return value.status();
-    v1::CompleteSignatureRequest complete;
-    complete.set_session(prepared.session());
-    complete.set_signature_value(std::string(value->begin(), value->end()));
-    context = Context();
-    v1::CompleteSignatureResponse done;
-    st = cli::FromGrpc(stub_->CompleteSignature(context.get(), complete, &done), *context);
-    if (!st.ok()) return st;
-    std::printf("  Đã phê duyệt / approved: phiên bản / revision %d\n", done.revision().number());
+    absl::StatusOr<int> revision = approver_->Approve(doc.name(), *key_.signer);
+    if (!revision.ok()) return revision.status();
+    std::printf("  Đã phê duyệt / approved: phiên bản / revision %d\n", *revision);
     std::fflush(stdout);
     return absl::OkStatus();
   }
@@ -229,16 +212,13 @@ class Agent {
     std::filesystem::create_directories(a_.view_dir, ec);
     const std::string id = doc.name().substr(doc.name().rfind('/') + 1);
     const std::string path = a_.view_dir + "/" + id + ".pdf";
-    v1::DownloadRevisionRequest request;
-    request.set_name(doc.name());
-    auto context = Context();
-    auto reader = stub_->DownloadRevision(context.get(), request);
+    absl::StatusOr<std::string> bytes = approver_->Download(doc.name());
+    if (!bytes.ok()) return bytes.status();
     std::ofstream out(path + ".tmp", std::ios::binary | std::ios::trunc);
-    v1::DownloadRevisionChunk chunk;
-    while (reader->Read(&chunk)) out << chunk.data();
+    out << *bytes;
     out.close();
-    absl::Status st = cli::FromGrpc(reader->Finish(), *context);
-    if (st.ok() && !out) st = Error(ErrorCode::kIo, "cannot write " + path);
+    absl::Status st = absl::OkStatus();
+    if (!out) st = Error(ErrorCode::kIo, "cannot write " + path);
     if (st.ok()) std::filesystem::rename(path + ".tmp", path, ec);
     if (st.ok() && ec) st = Error(ErrorCode::kIo, "cannot write " + path);
     if (!st.ok()) return st;
@@ -257,7 +237,7 @@ class Agent {
 
   const AgentArgs& a_;
   std::string image_png_;
-  std::unique_ptr<v1::DocumentService::Stub> stub_;
+  std::unique_ptr<Approver> approver_;
   cli::OpenKey key_;
 };
 
@@ -291,11 +271,25 @@ int main(int argc, char** argv) {
   app.add_option("--poll-seconds", args.poll_seconds, "Chu kỳ hỏi / poll period (s)")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  app.add_flag("--web", args.web,
+               "Trang phê duyệt trên trình duyệt (127.0.0.1) / the approval page in the "
+               "browser (127.0.0.1 only)");
+  app.add_option("--web-listen", args.web_listen,
+                 "Địa chỉ trang / the page's address (127.0.0.1:PORT)")
+      ->capture_default_str();
+  app.add_option("--web-url-file", args.web_url_file,
+                 "Ghi đường dẫn trang vào tệp này (0600) thay vì in ra / write the page's URL "
+                 "here (0600) instead of printing it");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
+  }
+  if (args.web) {
+    // Before any thread starts: SIGINT/SIGTERM wait for sigwait in the main thread.
+    const sigset_t stop = taicho::agent::StopSignals();
+    pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   }
   return taicho::agent::Agent(args).Run();
 }

@@ -1,5 +1,7 @@
 #include "cli/key_source.h"
 
+#include <functional>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "cli/secret_input.h"
@@ -57,6 +59,36 @@ absl::StatusOr<std::vector<Bytes>> ChainFor(const Bytes& leaf, pkcs11::Session* 
   return signer::BuildChain(leaf, pool);
 }
 
+// The token's key after exactly one C_Login with the PIN `read_pin` gives (wiped by Login).
+absl::StatusOr<OpenKey> OpenTokenKey(
+    const KeyOptions& o, const std::function<absl::StatusOr<pkcs11::SecretString>()>& read_pin) {
+  OpenKey key;
+  if (o.module.empty()) return Error(ErrorCode::kUsage, "give --module (or --p12)");
+  absl::StatusOr<TokenKey> token = OpenToken(o);
+  if (!token.ok()) return token.status();
+  key.module = token->module;
+  key.session = std::move(token->session);
+  absl::StatusOr<pkcs11::SecretString> pin = read_pin();
+  if (!pin.ok()) return pin.status();
+  absl::Status st = key.session->Login(*pin);  // wipes the PIN
+  if (!st.ok()) return st;
+  absl::StatusOr<pkcs11::KeySelector> selector = MakeKeySelector(o);
+  if (!selector.ok()) return selector.status();
+  absl::StatusOr<pkcs11::KeyInfo> info = key.session->FindSigningKey(*selector);
+  if (!info.ok()) return info.status();
+  if (info->certificate_der.empty()) {
+    return Error(ErrorCode::kCertificateNotFound, absl::StrCat("key ", info->label));
+  }
+  absl::StatusOr<std::vector<Bytes>> chain =
+      ChainFor(info->certificate_der, key.session.get(), o.chain);
+  if (!chain.ok()) return chain.status();
+  absl::StatusOr<std::unique_ptr<signer::KeySigner>> s =
+      signer::MakeTokenSigner(*key.session, *info, *std::move(chain), o.pss);
+  if (!s.ok()) return s.status();
+  key.signer = *std::move(s);
+  return key;
+}
+
 }  // namespace
 
 void KeyOptions::Register(CLI::App& cmd) {
@@ -87,30 +119,20 @@ absl::StatusOr<OpenKey> OpenSigningKey(const KeyOptions& o) {
     key.signer = *std::move(s);
     return key;
   }
-  if (o.module.empty()) return Error(ErrorCode::kUsage, "give --module (or --p12)");
-  absl::StatusOr<TokenKey> token = OpenToken(o);
-  if (!token.ok()) return token.status();
-  key.module = token->module;
-  key.session = std::move(token->session);
-  absl::StatusOr<pkcs11::SecretString> pin =
-      ReadSecret(o.pin_stdin, "Nhập mã PIN của token / Enter the token PIN: ");
-  if (!pin.ok()) return pin.status();
-  absl::Status st = key.session->Login(*pin);  // wipes the PIN
-  if (!st.ok()) return st;
-  absl::StatusOr<pkcs11::KeySelector> selector = MakeKeySelector(o);
-  if (!selector.ok()) return selector.status();
-  absl::StatusOr<pkcs11::KeyInfo> info = key.session->FindSigningKey(*selector);
-  if (!info.ok()) return info.status();
-  if (info->certificate_der.empty()) {
-    return Error(ErrorCode::kCertificateNotFound, absl::StrCat("key ", info->label));
+  return OpenTokenKey(o, [&o]() {
+    return ReadSecret(o.pin_stdin, "Nhập mã PIN của token / Enter the token PIN: ");
+  });
+}
+
+absl::StatusOr<OpenKey> OpenSigningKeyWithPin(const KeyOptions& options,
+                                              pkcs11::SecretString& pin) {
+  if (!options.p12.empty()) {
+    pin.Wipe();
+    return Error(ErrorCode::kUsage, "a PIN given by the page opens a token, not --p12");
   }
-  absl::StatusOr<std::vector<Bytes>> chain =
-      ChainFor(info->certificate_der, key.session.get(), o.chain);
-  if (!chain.ok()) return chain.status();
-  absl::StatusOr<std::unique_ptr<signer::KeySigner>> s =
-      signer::MakeTokenSigner(*key.session, *info, *std::move(chain), o.pss);
-  if (!s.ok()) return s.status();
-  key.signer = *std::move(s);
+  absl::StatusOr<OpenKey> key = OpenTokenKey(
+      options, [&pin]() -> absl::StatusOr<pkcs11::SecretString> { return std::move(pin); });
+  pin.Wipe();  // when the token could not be opened, the PIN was never taken
   return key;
 }
 

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "pkcs11/module.h"
+#include "pkcs11/secret.h"
 #include "signer/key_signer.h"
 
 namespace taicho::cli {
@@ -35,5 +36,9 @@ struct OpenKey {
 // Loads the module, opens the token, asks the PIN once (never retried), finds the key and builds
 // its chain; or opens the PKCS#12 with the password from stdin/terminal.
 absl::StatusOr<OpenKey> OpenSigningKey(const KeyOptions& options);
+
+// The same for a token, with a PIN the caller already holds (the approval page's field): one
+// C_Login, and `pin` is wiped whatever the outcome. kUsage for a PKCS#12 file.
+absl::StatusOr<OpenKey> OpenSigningKeyWithPin(const KeyOptions& options, pkcs11::SecretString& pin);
 
 }  // namespace taicho::cli

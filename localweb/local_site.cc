@@ -75,10 +75,14 @@ const char* LocalSite::Impl::RefusedBy(const httplib::Request& req) const {
   }
   if (req.method != "GET" && req.method != "HEAD") {
     const std::string origin = req.get_header_value("Origin");
-    if (origin != absl::StrCat("http://", kLoopback, port_text) &&
-        origin != absl::StrCat("http://localhost", port_text)) {
-      return "origin";
-    }
+    const bool own = origin == absl::StrCat("http://", kLoopback, port_text) ||
+                     origin == absl::StrCat("http://localhost", port_text);
+    // Under Referrer-Policy no-referrer a browser sends its own form POSTs with "Origin: null"
+    // (Fetch serialises the origin as null); then Sec-Fetch-Site, which no page can set, must
+    // vouch that it is same-origin. A browser that sends neither is refused.
+    const bool vouched =
+        origin == "null" && req.get_header_value("Sec-Fetch-Site") == "same-origin";
+    if (!own && !vouched) return "origin";
   }
   return nullptr;
 }

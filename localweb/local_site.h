@@ -11,7 +11,9 @@
 //    to 127.0.0.1 brings its own Host); 403 otherwise.
 //  - Sec-Fetch-Site, when the browser sends it, must be same-origin or none (typed or opened from
 //    outside); any request other than GET/HEAD must also carry an Origin equal to this site's
-//    (other ports of 127.0.0.1 are the same *site*, so SameSite alone does not stop them).
+//    (other ports of 127.0.0.1 are the same *site*, so SameSite alone does not stop them), or
+//    "Origin: null" with Sec-Fetch-Site same-origin (what a browser sends for the page's own form
+//    under no-referrer).
 //  - Every answer carries CSP (no source outside this origin, no framing, no base, forms to self),
 //    X-Frame-Options DENY, Referrer-Policy no-referrer, nosniff, no-store.
 // A refused request gets 403 with a Vietnamese / English page and the header X-Taicho-Refused

@@ -167,6 +167,11 @@ TEST_F(LocalSiteTest, AnotherHostIsRefusedEvenWithTheSecret) {
 
 TEST_F(LocalSiteTest, CrossSitePostsAreRefused) {
   EXPECT_EQ(Request("POST", "/ky", host_, Cookie() + SameOrigin(), "a=1").status, 200);
+  // The page's own form under no-referrer: Origin null, vouched for by Sec-Fetch-Site.
+  EXPECT_EQ(Request("POST", "/ky", host_,
+                    Cookie() + "Origin: null\r\nSec-Fetch-Site: same-origin\r\n", "a=1")
+                .status,
+            200);
   const std::string same_site_port = absl::StrCat("http://127.0.0.1:", port_ + 1);
   const struct {
     std::string headers;
@@ -174,6 +179,8 @@ TEST_F(LocalSiteTest, CrossSitePostsAreRefused) {
   } cases[] = {
       {"", "origin"},  // no Origin at all
       {"Origin: null\r\n", "origin"},
+      {"Origin: null\r\nSec-Fetch-Site: same-site\r\n", "fetch-site"},
+      {"Origin: null\r\nSec-Fetch-Site: none\r\n", "origin"},
       {"Origin: http://evil.example\r\n", "origin"},
       {absl::StrCat("Origin: ", same_site_port, "\r\nSec-Fetch-Site: same-site\r\n"), "fetch-site"},
       {absl::StrCat("Origin: ", same_site_port, "\r\n"), "origin"},

@@ -156,6 +156,26 @@ DOC=$(/usr/bin/python3 "$ONE_STOP_SHOP" --target "$SERVER" --pki "$PKI" \
   --desk "Quầy 1" create "HS-000.00.29.H12-261129-0001")
 echo "$DOC"
 
+if [[ -f /usr/share/javascript/pdf/build/pdf.js ]] && command -v curl >/dev/null; then
+  echo
+  echo "== 1b. Trang phê duyệt (taicho-agent --web), đọc bằng curl / the approval page, read by curl"
+  # The page the officer would open in a browser (README "The approval page"): its URL carries
+  # the per-start secret, which curl trades for the cookie like a browser.
+  rm -f "$OUT/agent-web.url"
+  "$TAICHO_AGENT" --server "$SERVER" $(client client-officer-an) --module "$MODULE" \
+    --token "Nguyễn Văn An" --desk "Quầy 1" --web --web-url-file "$OUT/agent-web.url" \
+    >"$OUT/agent-web.log" 2>&1 &
+  agent_web=$!
+  for _ in $(seq 100); do [[ -s "$OUT/agent-web.url" ]] && break; sleep 0.1; done
+  if [[ -s "$OUT/agent-web.url" ]]; then
+    waiting=$(curl -s -L -c "$OUT/agent-web.cookies" -b "$OUT/agent-web.cookies" \
+      "$(cat "$OUT/agent-web.url")" | sed -n 's/.*<span id="so-van-ban">\([0-9]*\)<.*/\1/p')
+    echo "Văn bản chờ phê duyệt trên trang / drafts waiting on the page: ${waiting:-?}"
+  fi
+  kill "$agent_web" 2>/dev/null || true
+  wait "$agent_web" 2>/dev/null || true
+fi
+
 echo
 echo "== 2. Lãnh đạo phê duyệt bằng taicho-agent và token / the officer approves with the agent"
 echo 123456 | "$TAICHO_AGENT" --server "$SERVER" $(client client-officer-an) \

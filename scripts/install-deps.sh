@@ -16,7 +16,8 @@ PACKAGES=(
   postgresql-15  # the PostgreSQL store's tests start a throwaway cluster
   python3 python3-grpcio python3-protobuf
   grpc-proto  # grpc/health/v1/health.proto: the tests' health-check client
-  chromium chromium-driver python3-selenium  # the public page's browser test
+  chromium chromium-driver python3-selenium  # the public and approval pages' browser tests
+  libjs-pdf  # pdf.js: the officer's approval page (taicho-agent --web) draws drafts with it
   systemd  # systemd-analyze checks server/taichod.service
   dpkg-dev  # dpkg-shlibdeps: the .deb's dependencies (scripts/package.sh)
   mupdf-tools  # bench/startup_bench.sh: `mutool -v` and `mutool sign` as the start-up baselines
