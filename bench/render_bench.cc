@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "pdf/subset_font.h"
 #include "render/document_data.h"
 #include "render/document_kind.h"
 #include "render/document_renderer.h"
@@ -53,6 +54,8 @@ void Render(benchmark::State& state, const char* kind_id, const char* sample, in
   if (!data.ok()) std::abort();
   taicho::render::RenderOptions options;
   options.output_path = Out("render-bench.pdf");
+  taicho::pdf::FontFiles fonts;  // kept between renders, as the workflow keeps its own
+  options.font_files = &fonts;
   int pages = 0;
   uintmax_t bytes = 0;
   for (auto _ : state) {

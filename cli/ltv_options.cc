@@ -52,8 +52,7 @@ struct ExtendArgs {
 };
 
 int RunExtend(const ExtendArgs& a) {
-  absl::StatusOr<std::unique_ptr<revocation::RevocationClient>> client =
-      MakeRevocationClient(a.ltv, true);
+  absl::StatusOr<CommandRevocation> client = MakeRevocationClient(a.ltv, true);
   if (!client.ok()) return Fail(client.status());
   absl::StatusOr<std::string> anchors = [&]() -> absl::StatusOr<std::string> {
     FILE* f = std::fopen(a.tsa_trust.c_str(), "rb");
@@ -100,20 +99,19 @@ void AddLtvOptions(CLI::App& cmd, LtvArgs& a) {
                  "Thời gian chờ OCSP/CRL (giây) / OCSP/CRL timeout (seconds)");
 }
 
-absl::StatusOr<std::unique_ptr<revocation::RevocationClient>> MakeRevocationClient(const LtvArgs& a,
-                                                                                   bool needed) {
-  if (!needed) return nullptr;
+absl::StatusOr<CommandRevocation> MakeRevocationClient(const LtvArgs& a, bool needed) {
+  if (!needed) return CommandRevocation{};
   return MakeOnlineClient(OnlineArgs{a.ocsp_url, a.url_rewrites, a.revocation_timeout_s});
 }
 
-absl::StatusOr<std::unique_ptr<revocation::RevocationClient>> MakeOnlineClient(
-    const OnlineArgs& a) {
-  // One cache for the whole process: every request of a run shares it.
-  static revocation::RevocationCache* cache = new revocation::RevocationCache();
+absl::StatusOr<CommandRevocation> MakeOnlineClient(const OnlineArgs& a) {
   absl::StatusOr<revocation::RevocationPolicy> policy =
       revocation::PolicyFromSettings(std::chrono::seconds(a.timeout_s), a.ocsp_url, a.url_rewrites);
   if (!policy.ok()) return policy.status();
-  return std::make_unique<revocation::RevocationClient>(*std::move(policy), cache);
+  CommandRevocation out;
+  out.cache = std::make_unique<revocation::RevocationCache>();
+  out.client = std::make_unique<revocation::RevocationClient>(*std::move(policy), out.cache.get());
+  return out;
 }
 
 bool WantsLtv(const LtvArgs& a) { return a.level == "B-LT" || a.level == "B-LTA"; }

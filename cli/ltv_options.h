@@ -32,12 +32,21 @@ struct LtvArgs {
 
 void AddLtvOptions(CLI::App& cmd, LtvArgs& a);
 
-// A client with the process's shared cache; nullptr when revocation is not asked for.
-absl::StatusOr<std::unique_ptr<revocation::RevocationClient>> MakeRevocationClient(const LtvArgs& a,
-                                                                                   bool needed);
+// A revocation client and the cache it fills, owned together by the command that asks: every
+// request of one run shares the cache, and both go when the command is done (client first).
+struct CommandRevocation {
+  std::unique_ptr<revocation::RevocationCache> cache;
+  std::unique_ptr<revocation::RevocationClient> client;  // nullptr when not asked for
 
-// A client asking where `a` says, with the process's shared cache.
-absl::StatusOr<std::unique_ptr<revocation::RevocationClient>> MakeOnlineClient(const OnlineArgs& a);
+  revocation::RevocationClient* get() const { return client.get(); }
+  revocation::RevocationClient& operator*() const { return *client; }
+};
+
+// A client with its own cache; client nullptr when revocation is not asked for.
+absl::StatusOr<CommandRevocation> MakeRevocationClient(const LtvArgs& a, bool needed);
+
+// A client asking where `a` says, with its own cache.
+absl::StatusOr<CommandRevocation> MakeOnlineClient(const OnlineArgs& a);
 
 // kUsage when the level is unknown or needs a TSA that was not given.
 absl::Status CheckLevel(const LtvArgs& a, bool have_tsa);

@@ -259,7 +259,7 @@ int RunSign(const SignArgs& a) {
   options->tsa = tsa->get();
   absl::Status level = CheckLevel(a.ltv, *tsa != nullptr);
   if (!level.ok()) return Fail(level);
-  absl::StatusOr<std::unique_ptr<revocation::RevocationClient>> revocation =
+  absl::StatusOr<CommandRevocation> revocation =
       MakeRevocationClient(a.ltv, a.ltv.check_revocation || WantsLtv(a.ltv));
   if (!revocation.ok()) return Fail(revocation.status());
   options->revocation = revocation->get();
@@ -283,7 +283,7 @@ int RunSign(const SignArgs& a) {
 int RunPrepare(const SignArgs& a) {
   absl::StatusOr<pades::SignOptions> options = MakeOptions(a);
   if (!options.ok()) return Fail(options.status());
-  absl::StatusOr<std::unique_ptr<revocation::RevocationClient>> revocation =
+  absl::StatusOr<CommandRevocation> revocation =
       MakeRevocationClient(a.ltv, a.ltv.check_revocation);
   if (!revocation.ok()) return Fail(revocation.status());
   options->revocation = revocation->get();

@@ -32,7 +32,7 @@ struct VerifyArgs {
 };
 
 int RunOnlineVerify(const VerifyArgs& a) {
-  absl::StatusOr<std::unique_ptr<revocation::RevocationClient>> client = MakeOnlineClient(a.where);
+  absl::StatusOr<CommandRevocation> client = MakeOnlineClient(a.where);
   if (!client.ok()) return Fail(client.status());
   return RunLocalVerify(a.local, client->get());
 }

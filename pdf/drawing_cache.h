@@ -15,8 +15,9 @@
 
 namespace taicho::pdf {
 
-class DrawnCache;     // private to pdf/ (appearance_builder.cc)
+class DrawnCache;     // private to pdf/ (drawn_cache.h)
 class PngImageCache;  // private to pdf/ (png_image_cache.h)
+class FontFiles;      // subset_font.h
 
 class DrawingCache {
  public:
@@ -28,10 +29,13 @@ class DrawingCache {
   // For pdf/ only.
   DrawnCache& drawn() const { return *drawn_; }
   PngImageCache& images() const { return *images_; }
+  // The parsed font files, shared with whoever renders for the same owner (render::RenderOptions).
+  FontFiles& fonts() const { return *fonts_; }
 
  private:
   std::unique_ptr<DrawnCache> drawn_;
   std::unique_ptr<PngImageCache> images_;
+  std::unique_ptr<FontFiles> fonts_;
 };
 
 }  // namespace taicho::pdf

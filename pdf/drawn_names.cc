@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "pdf/drawn_text.h"
+#include "pdf/podofo_boundary.h"
 #include "pdf/podofo_document.h"
 
 namespace taicho::pdf {
@@ -111,7 +112,7 @@ std::string LineUnder(const std::vector<PlacedText>& placed, double left, double
 absl::StatusOr<std::vector<DrawnName>> ReadDrawnNames(const ParsedPdf& pdf) {
   PoDoFo::PdfMemDocument& doc = pdf.document();
   std::vector<DrawnName> out;
-  try {
+  return AtPodofoBoundary("read drawn names", [&]() -> absl::StatusOr<std::vector<DrawnName>> {
     PoDoFo::PdfVecObjects& objects = doc.GetObjects();
     PdfObject* acroform = Resolve(objects, doc.GetCatalog()->GetDictionary().GetKey("AcroForm"));
     if (acroform == nullptr || !acroform->IsDictionary()) return out;
@@ -150,10 +151,8 @@ absl::StatusOr<std::vector<DrawnName>> ReadDrawnNames(const ParsedPdf& pdf) {
       }
       out.push_back(std::move(name));
     }
-  } catch (const PoDoFo::PdfError& e) {
-    return FromPodofoError(e, "read drawn names");
-  }
-  return out;
+    return out;
+  });
 }
 
 }  // namespace taicho::pdf

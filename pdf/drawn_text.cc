@@ -7,6 +7,8 @@
 #include <memory>
 #include <vector>
 
+#include "pdf/podofo_boundary.h"
+
 namespace taicho::pdf {
 namespace {
 
@@ -33,11 +35,11 @@ std::optional<std::string> DecodedStream(const PdfObject* stream) {
   if (stream == nullptr || !stream->HasStream()) return std::nullopt;
   char* buffer = nullptr;
   PoDoFo::pdf_long length = 0;
-  try {
+  const absl::Status copied = AtPodofoBoundary("decode stream", [&] {
     stream->GetStream()->GetFilteredCopy(&buffer, &length);
-  } catch (const PoDoFo::PdfError&) {
-    return std::nullopt;
-  }
+    return absl::OkStatus();
+  });
+  if (!copied.ok()) return std::nullopt;  // a stream we cannot decode shows no text
   std::unique_ptr<char, void (*)(void*)> owned(buffer, PoDoFo::podofo_free);
   if (length < 0 || static_cast<size_t>(length) > kMaxStream) return std::nullopt;
   return std::string(buffer, static_cast<size_t>(length));
@@ -99,7 +101,8 @@ class UnicodeMap {
     const char* keyword = nullptr;
     PoDoFo::PdfVariant variant;
     std::string mode;
-    try {
+    // Unreadable tokens read as "no text", as any other failure here.
+    const absl::StatusOr<bool> read = AtPodofoBoundary("read CMap", [&]() -> absl::StatusOr<bool> {
       while (tokens.ReadNext(type, keyword, variant)) {
         if (type == PoDoFo::ePdfContentsType_Variant) {
           if (!mode.empty()) operands.push_back(variant);
@@ -122,10 +125,9 @@ class UnicodeMap {
           mode.clear();
         }
       }
-    } catch (const PoDoFo::PdfError&) {
-      return false;
-    }
-    return !map_.empty();
+      return !map_.empty();
+    });
+    return read.ok() && *read;
   }
 
   std::optional<std::string> Map(uint32_t code) const {
@@ -196,46 +198,48 @@ class Reader {
     const char* keyword = nullptr;
     PoDoFo::PdfVariant variant;
     const Font* font = nullptr;
-    try {
-      while (tokens.ReadNext(type, keyword, variant)) {
-        if (type == PoDoFo::ePdfContentsType_Variant) {
-          operands.push_back(variant);
-          continue;
-        }
-        if (type != PoDoFo::ePdfContentsType_Keyword) continue;
-        const std::string op = keyword;
-        if (placed_ != nullptr) Position(op, operands);
-        if (op == "Tf" && operands.size() >= 2 && operands[operands.size() - 2].IsName()) {
-          font = FontNamed(resources, operands[operands.size() - 2].GetName().GetName());
-          if (font == nullptr) return false;
-        } else if (op == "Tj" || op == "'" || op == "\"") {
-          if (operands.empty() || !IsText(operands.back()) || font == nullptr) return false;
-          const size_t before = out.size();
-          if (!Show(*font, operands.back().GetString(), out)) return false;
-          Place(out.substr(before));
-        } else if (op == "TJ") {
-          if (operands.empty() || !operands.back().IsArray() || font == nullptr) return false;
-          const size_t before = out.size();
-          for (const PdfObject& item : operands.back().GetArray()) {
-            if (IsText(item) && !Show(*font, item.GetString(), out)) return false;
+    // Unreadable tokens read as "no text", as any other failure here.
+    const absl::StatusOr<bool> read =
+        AtPodofoBoundary("read content stream", [&]() -> absl::StatusOr<bool> {
+          while (tokens.ReadNext(type, keyword, variant)) {
+            if (type == PoDoFo::ePdfContentsType_Variant) {
+              operands.push_back(variant);
+              continue;
+            }
+            if (type != PoDoFo::ePdfContentsType_Keyword) continue;
+            const std::string op = keyword;
+            if (placed_ != nullptr) Position(op, operands);
+            if (op == "Tf" && operands.size() >= 2 && operands[operands.size() - 2].IsName()) {
+              font = FontNamed(resources, operands[operands.size() - 2].GetName().GetName());
+              if (font == nullptr) return false;
+            } else if (op == "Tj" || op == "'" || op == "\"") {
+              if (operands.empty() || !IsText(operands.back()) || font == nullptr) return false;
+              const size_t before = out.size();
+              if (!Show(*font, operands.back().GetString(), out)) return false;
+              Place(out.substr(before));
+            } else if (op == "TJ") {
+              if (operands.empty() || !operands.back().IsArray() || font == nullptr) return false;
+              const size_t before = out.size();
+              for (const PdfObject& item : operands.back().GetArray()) {
+                if (IsText(item) && !Show(*font, item.GetString(), out)) return false;
+              }
+              Place(out.substr(before));
+            } else if (op == "Do" && placed_ == nullptr && !operands.empty() &&
+                       operands.back().IsName()) {
+              const PdfObject* forms = Key(objects_, resources, "XObject");
+              const PdfObject* form =
+                  Key(objects_, forms, operands.back().GetName().GetName().c_str());
+              const PdfObject* subtype = Key(objects_, form, "Subtype");
+              if (subtype != nullptr && subtype->IsName() && subtype->GetName() == "Form" &&
+                  !Read(form, depth + 1, out)) {
+                return false;
+              }
+            }
+            operands.clear();
           }
-          Place(out.substr(before));
-        } else if (op == "Do" && placed_ == nullptr && !operands.empty() &&
-                   operands.back().IsName()) {
-          const PdfObject* forms = Key(objects_, resources, "XObject");
-          const PdfObject* form = Key(objects_, forms, operands.back().GetName().GetName().c_str());
-          const PdfObject* subtype = Key(objects_, form, "Subtype");
-          if (subtype != nullptr && subtype->IsName() && subtype->GetName() == "Form" &&
-              !Read(form, depth + 1, out)) {
-            return false;
-          }
-        }
-        operands.clear();
-      }
-    } catch (const PoDoFo::PdfError&) {
-      return false;
-    }
-    return true;
+          return true;
+        });
+    return read.ok() && *read;
   }
 
  private:

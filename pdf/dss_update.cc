@@ -8,6 +8,7 @@
 #include "pdf/incremental_writer.h"
 #include "pdf/pdf_file.h"
 #include "pdf/pdf_source.h"
+#include "pdf/podofo_boundary.h"
 #include "pdf/podofo_document.h"
 
 namespace taicho::pdf {
@@ -66,20 +67,21 @@ absl::StatusOr<DssContent> ReadDss(const std::string& path) {
 
 absl::StatusOr<DssContent> ReadDss(const ParsedPdf& pdf) {
   PoDoFo::PdfMemDocument& doc = pdf.document();
-  DssContent out;
-  try {
+  return AtPodofoBoundary("read DSS", [&]() -> absl::StatusOr<DssContent> {
+    DssContent out;
     PdfObject* dss = FindDss(doc);
     out.certs = ReadArray(doc, dss, "Certs").blobs;
     out.ocsps = ReadArray(doc, dss, "OCSPs").blobs;
     out.crls = ReadArray(doc, dss, "CRLs").blobs;
-  } catch (const PoDoFo::PdfError& e) {
-    return FromPodofoError(e, "read DSS");
-  }
-  return out;
+    return out;
+  });
 }
 
-absl::StatusOr<DssUpdateResult> WriteDssUpdate(const std::string& input_path, int out_fd,
-                                               const DssContent& add) {
+namespace {
+
+// WriteDssUpdate inside its PoDoFo boundary.
+absl::StatusOr<DssUpdateResult> WriteDss(const std::string& input_path, int out_fd,
+                                         const DssContent& add) {
   absl::StatusOr<PdfSource> source = PdfSource::Open(input_path);
   if (!source.ok()) return source.status();
   absl::StatusOr<XrefTail> tail = ReadXrefTail(*source);
@@ -94,7 +96,7 @@ absl::StatusOr<DssUpdateResult> WriteDssUpdate(const std::string& input_path, in
   ExistingArray existing[3];
   const char* kKeys[3] = {"Certs", "OCSPs", "CRLs"};
   std::string dss_extra;  // other keys of an existing DSS (/VRI…), kept as they were
-  try {
+  {
     const PdfObject* t = doc.GetTrailer();
     if (t == nullptr || !t->IsDictionary()) return Error(ErrorCode::kPdfUnreadable, "no trailer");
     const PoDoFo::PdfDictionary& dict = t->GetDictionary();
@@ -119,8 +121,6 @@ absl::StatusOr<DssUpdateResult> WriteDssUpdate(const std::string& input_path, in
       }
     }
     catalog_body = Serialize(*catalog);  // re-serialised below with the new /DSS
-  } catch (const PoDoFo::PdfError& e) {
-    return FromPodofoError(e, "prepare DSS update");
   }
 
   absl::StatusOr<int64_t> start = source->CopyForUpdate(out_fd);
@@ -157,13 +157,11 @@ absl::StatusOr<DssUpdateResult> WriteDssUpdate(const std::string& input_path, in
   if (!at.ok()) return at.status();
 
   // The catalog with /DSS pointing at the new dictionary, everything else as it was.
-  try {
+  {
     PdfObject* catalog = doc.GetCatalog();
     catalog->GetDictionary().AddKey(PoDoFo::PdfName("DSS"),
                                     PoDoFo::PdfReference(static_cast<uint32_t>(dss_number), 0));
     catalog_body = Serialize(*catalog);
-  } catch (const PoDoFo::PdfError& e) {
-    return FromPodofoError(e, "catalog");
   }
   at = writer.AddObject(catalog_ref.ObjectNumber(), catalog_ref.GenerationNumber(), catalog_body);
   if (!at.ok()) return at.status();
@@ -173,6 +171,13 @@ absl::StatusOr<DssUpdateResult> WriteDssUpdate(const std::string& input_path, in
   result.file_size = *end;
   result.bytes_added = *end - source->size();
   return result;
+}
+
+}  // namespace
+
+absl::StatusOr<DssUpdateResult> WriteDssUpdate(const std::string& input_path, int out_fd,
+                                               const DssContent& add) {
+  return AtPodofoBoundary("DSS update", [&] { return WriteDss(input_path, out_fd, add); });
 }
 
 }  // namespace taicho::pdf

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
 #include "pdf/pdf_source.h"
+#include "pdf/podofo_boundary.h"
 #include "pdf/xref_reader.h"
 
 namespace taicho::pdf {
@@ -23,23 +24,6 @@ void InitPodofo() {
   });
 }
 
-absl::Status FromPodofoError(const PoDoFo::PdfError& e, const char* context) {
-  const char* name = PoDoFo::PdfError::ErrorName(e.GetError());
-  const std::string detail = absl::StrCat(context, ": PoDoFo ", name ? name : "error");
-  switch (e.GetError()) {
-    case PoDoFo::ePdfError_InvalidPassword:
-    case PoDoFo::ePdfError_UnsupportedFilter:
-      if (e.GetError() == PoDoFo::ePdfError_InvalidPassword) {
-        return Error(ErrorCode::kPdfEncrypted, detail);
-      }
-      return Error(ErrorCode::kPdfUnsupported, detail);
-    case PoDoFo::ePdfError_FileNotFound:
-      return Error(ErrorCode::kIo, detail);
-    default:
-      return Error(ErrorCode::kPdfUnreadable, detail);
-  }
-}
-
 absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadDocument(const PdfSource& source,
                                                                      int64_t length,
                                                                      const LoadLimits& limits,
@@ -49,9 +33,13 @@ absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadDocument(const PdfSo
   absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> device = source.Device(length);
   if (!device.ok()) return device.status();
   auto doc = std::make_unique<PoDoFo::PdfMemDocument>();
-  try {
-    doc->LoadFromDevice(*device);
-  } catch (const PoDoFo::PdfError& e) {
+  auto load = [&] {
+    return AtPodofoBoundary(what, [&] {
+      doc->LoadFromDevice(*device);
+      return absl::OkStatus();
+    });
+  };
+  if (absl::Status loaded = load(); !loaded.ok()) {
     // Our own reading of the cross-reference says why: some encryption PoDoFo fails on with
     // other errors (RC4 through OpenSSL 3, whose legacy provider is not loaded), or more
     // revisions than its parser follows.
@@ -60,33 +48,25 @@ absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadDocument(const PdfSo
     const RevisionXref* xref = limits.xref != nullptr ? limits.xref : read.ok() ? &*read : nullptr;
     if (!read.ok() && HasCode(read.status(), ErrorCode::kPdfTooManyRevisions)) return read.status();
     if (xref == nullptr || xref->encrypted) {
-      return xref ? Error(ErrorCode::kPdfEncrypted, what) : FromPodofoError(e, what);
+      return xref ? Error(ErrorCode::kPdfEncrypted, what) : loaded;
     }
     if (xref->sections > limits.max_revisions) return TooManyRevisions(*xref, limits);
     // Our reader understood the cross-reference where PoDoFo did not (more than 127 revisions,
     // or a cross-reference stream PoDoFo 0.9.8 misreads, as other writers make them): PoDoFo
     // reads the objects again through one section of ours.
     const std::string tail = ConsolidatedXrefTail(*xref, length);
-    if (tail.empty()) return FromPodofoError(e, what);
+    if (tail.empty()) return loaded;
     device = source.Device(length, tail);
     if (!device.ok()) return device.status();
     doc = std::make_unique<PoDoFo::PdfMemDocument>();
-    try {
-      doc->LoadFromDevice(*device);
-    } catch (const PoDoFo::PdfError& again) {
-      return FromPodofoError(again, what);
-    } catch (const std::exception& again) {
-      return Error(ErrorCode::kPdfUnreadable, absl::StrCat(what, ": ", again.what()));
-    }
-  } catch (const std::exception& e) {
-    return Error(ErrorCode::kPdfUnreadable, absl::StrCat(what, ": ", e.what()));
+    if (absl::Status again = load(); !again.ok()) return again;
   }
-  try {
+  absl::Status usable = AtPodofoBoundary(what, [&] {
     if (doc->GetEncrypted()) return Error(ErrorCode::kPdfEncrypted);
     if (doc->GetCatalog() == nullptr) return Error(ErrorCode::kPdfUnreadable, "no catalog");
-  } catch (const PoDoFo::PdfError& e) {
-    return FromPodofoError(e, what);
-  }
+    return absl::OkStatus();
+  });
+  if (!usable.ok()) return usable;
   return doc;
 }
 
@@ -147,12 +127,12 @@ absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadPdf(const PdfSource&
   absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> doc =
       LoadDocument(source, length, limits, "load");
   if (!doc.ok()) return doc.status();
-  try {
+  absl::Status pages = AtPodofoBoundary("load", [&] {
     if (absl::Status st = CheckPageTree(**doc); !st.ok()) return st;
     if ((*doc)->GetPageCount() <= 0) return Error(ErrorCode::kPdfUnreadable, "no pages");
-  } catch (const PoDoFo::PdfError& e) {
-    return FromPodofoError(e, "load");
-  }
+    return absl::OkStatus();
+  });
+  if (!pages.ok()) return pages;
   return doc;
 }
 

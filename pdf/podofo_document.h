@@ -1,4 +1,5 @@
-// Private to pdf/: loading a PDF with PoDoFo 0.9.8 and turning its exceptions into statuses.
+// Private to pdf/: loading a PDF with PoDoFo 0.9.8 (its exceptions become statuses through
+// pdf/podofo_boundary.h).
 #pragma once
 
 #include <podofo/podofo.h>
@@ -8,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "pdf/podofo_init.h"
+#include "pdf/podofo_load.h"
 
 namespace taicho::pdf {
 
@@ -25,10 +27,8 @@ struct LoadLimits {
   const RevisionXref* xref = nullptr;        // the revision's cross-reference when already read
 };
 
-// Loads lazily: object bodies are parsed on first use, from the file read whole (up to 1 MiB)
-// or from the file kept open while the document lives.
-// kPdfUnreadable for anything PoDoFo cannot parse, kPdfEncrypted for encrypted files.
-absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadPdf(const std::string& path);
+// LoadPdf(path) is in podofo_load.h. It loads lazily: object bodies are parsed on first use,
+// from the file read whole (up to 1 MiB) or from the file kept open while the document lives.
 // The same from a file already open (pdf/pdf_source.h); the document may outlive `source`.
 // PoDoFo reads bytes [0, length), `length` < 0 meaning up to the end of the last revision
 // (pdf::LastRevisionEnd): bytes after the last %%EOF belong to no revision.
@@ -46,9 +46,6 @@ absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadDocument(const PdfSo
 
 // The error for a file of more revisions than allowed.
 absl::Status TooManyRevisions(const RevisionXref& xref, const LoadLimits& limits);
-
-// The status for a PoDoFo exception caught at a module boundary.
-absl::Status FromPodofoError(const PoDoFo::PdfError& e, const char* context);
 
 // "N G R": a reference as PDF syntax.
 std::string RefString(const PoDoFo::PdfReference& ref);

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
 #include "pdf/pdf_source.h"
+#include "pdf/podofo_boundary.h"
 #include "pdf/podofo_document.h"
 
 namespace taicho::pdf {
@@ -189,12 +190,10 @@ absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> OpenBufferedDevice(const std::s
   if (fd < 0) {
     return Error(ErrorCode::kIo, absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
   }
-  try {
+  return AtPodofoBoundary("open", [&]() -> absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> {
     return PoDoFo::PdfRefCountedInputDevice(
         new StreamDevice<FilePrefixBuffer>(fd, length, std::move(suffix)));
-  } catch (const PoDoFo::PdfError& e) {
-    return FromPodofoError(e, "open");
-  }
+  });
 }
 
 absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> OpenMemoryDevice(
@@ -206,12 +205,10 @@ absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> OpenMemoryDevice(
     length = static_cast<int64_t>(joined->size());
     bytes = std::move(joined);
   }
-  try {
+  return AtPodofoBoundary("open", [&]() -> absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> {
     return PoDoFo::PdfRefCountedInputDevice(
         new StreamDevice<SharedBytesBuffer>(std::move(bytes), length));
-  } catch (const PoDoFo::PdfError& e) {
-    return FromPodofoError(e, "open");
-  }
+  });
 }
 
 absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> LoadRevision(const std::string& path,

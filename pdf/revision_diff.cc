@@ -16,6 +16,7 @@
 #include "errors/error.h"
 #include "pdf/drawn_text.h"
 #include "pdf/pdf_file.h"
+#include "pdf/podofo_boundary.h"
 #include "pdf/podofo_document.h"
 #include "pdf/prefix_document.h"
 #include "pdf/xref_reader.h"
@@ -1244,7 +1245,7 @@ absl::StatusOr<ChangesAfterRevision> RevisionAnalyzer::ChangesAfter(int64_t revi
   if (revision_end <= 0 || revision_end > s.file_size) {
     return Error(ErrorCode::kPdfUnreadable, "signed revision lies outside the file");
   }
-  try {
+  return AtPodofoBoundary("change analysis", [&]() -> absl::StatusOr<ChangesAfterRevision> {
     // A signature covering bytes after the last %%EOF signed the final revision and bytes that
     // belong to none (reported by the verifier as such).
     if (revision_end >= s.final_end) {
@@ -1260,10 +1261,8 @@ absl::StatusOr<ChangesAfterRevision> RevisionAnalyzer::ChangesAfter(int64_t revi
     ReadDocMdp(before, revision_end, out);
     Analysis analysis(before, *xref, *s.final_doc, s.final_xref, revision_end, out.lock);
     out.changes = analysis.Run();
-  } catch (const PoDoFo::PdfError& e) {
-    return FromPodofoError(e, "change analysis");
-  }
-  return out;
+    return out;
+  });
 }
 
 }  // namespace taicho::pdf

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
 #include "pdf/pdf_file.h"
+#include "pdf/podofo_boundary.h"
 #include "pdf/podofo_document.h"
 #include "pdf/xref_reader.h"
 
@@ -221,19 +222,19 @@ absl::StatusOr<std::vector<EmbeddedSignature>> ReadSignatures(const ParsedPdf& p
   const std::string& path = pdf.path();
   const int64_t size = pdf.size();
   std::vector<EmbeddedSignature> out;
-  try {
+  const absl::Status collected = AtPodofoBoundary("read signatures", [&] {
     PoDoFo::PdfVecObjects& objects = doc.GetObjects();
     PdfObject* acroform = Resolve(objects, doc.GetCatalog()->GetDictionary().GetKey("AcroForm"));
-    if (acroform == nullptr || !acroform->IsDictionary()) return out;
+    if (acroform == nullptr || !acroform->IsDictionary()) return absl::OkStatus();
     PdfObject* fields = Resolve(objects, acroform->GetDictionary().GetKey("Fields"));
-    if (fields == nullptr || !fields->IsArray()) return out;
+    if (fields == nullptr || !fields->IsArray()) return absl::OkStatus();
     std::set<const PdfObject*> seen;
     for (PdfObject& f : fields->GetArray()) {
       CollectSignatures(doc, pdf.xref(), &f, "", path, size, out, seen, 0);
     }
-  } catch (const PoDoFo::PdfError& e) {
-    return FromPodofoError(e, "read signatures");
-  }
+    return absl::OkStatus();
+  });
+  if (!collected.ok()) return collected;
   // One signature value listed by two fields: the second field shows a signature nobody made
   // for it. Neither can be told from the other, so both are reported.
   for (size_t i = 0; i < out.size(); ++i) {

@@ -15,6 +15,7 @@
 #include "pdf/appearance_builder.h"
 #include "pdf/incremental_writer.h"
 #include "pdf/pdf_source.h"
+#include "pdf/podofo_boundary.h"
 #include "pdf/podofo_document.h"
 #include "vntime/vntime.h"
 
@@ -610,15 +611,11 @@ absl::StatusOr<PreparedUpdate> WriteSignatureUpdate(const std::string& input_pat
   absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> doc = LoadPdf(*source);
   if (!doc.ok()) return doc.status();
 
-  absl::StatusOr<UpdatePlan> plan;
   absl::StatusOr<TrailerInfo> trailer;
-  try {
+  absl::StatusOr<UpdatePlan> plan = AtPodofoBoundary("prepare update", [&] {
     trailer = ReadTrailer(**doc, *tail);
-    if (!trailer.ok()) return trailer.status();
-    plan = PlanUpdate(**doc, spec, trailer->previous_size);
-  } catch (const PoDoFo::PdfError& e) {
-    return FromPodofoError(e, "prepare update");
-  }
+    return trailer.ok() ? PlanUpdate(**doc, spec, trailer->previous_size) : trailer.status();
+  });
   if (!plan.ok()) return plan.status();
 
   absl::StatusOr<int64_t> start = source->CopyForUpdate(out_fd);

@@ -45,24 +45,6 @@ int16_t ReadInt16(const char* p) {
   return static_cast<int16_t>((static_cast<uint8_t>(p[0]) << 8) | static_cast<uint8_t>(p[1]));
 }
 
-// The process's parsed font files, by path. Bounded by the few paths the renderers name.
-class FontFileRegistry {
- public:
-  static FontFileRegistry& Process() {
-    static FontFileRegistry* registry = new FontFileRegistry;  // lives as long as the process
-    return *registry;
-  }
-
-  struct Entry {
-    off_t size = 0;
-    struct timespec mtime {};
-    std::shared_ptr<const FontFile> file;
-  };
-
-  std::mutex mu;
-  std::map<std::string, Entry> files;
-};
-
 }  // namespace
 
 struct FontFile::Parts {
@@ -99,22 +81,32 @@ struct FontFile::Parts {
 FontFile::FontFile(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 FontFile::~FontFile() = default;
 
-absl::StatusOr<std::shared_ptr<const FontFile>> FontFile::Open(const std::string& path) {
+absl::StatusOr<std::shared_ptr<const FontFile>> FontFiles::Open(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
     return Error(ErrorCode::kIo, absl::StrCat("không tìm thấy phông chữ / font not found: ", path));
   }
-  FontFileRegistry& registry = FontFileRegistry::Process();
   {
-    std::lock_guard<std::mutex> lock(registry.mu);
-    auto it = registry.files.find(path);
-    if (it != registry.files.end() && it->second.size == st.st_size &&
-        it->second.mtime.tv_sec == st.st_mtim.tv_sec &&
-        it->second.mtime.tv_nsec == st.st_mtim.tv_nsec) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = files_.find(path);
+    if (it != files_.end() && it->second.size == st.st_size &&
+        it->second.mtime_sec == st.st_mtim.tv_sec && it->second.mtime_nsec == st.st_mtim.tv_nsec) {
       return it->second.file;
     }
   }
   // Parsed outside the lock (a few milliseconds); two threads may both parse a new file once.
+  absl::StatusOr<std::shared_ptr<const FontFile>> file = FontFile::Read(path);
+  if (!file.ok()) return file.status();
+  std::lock_guard<std::mutex> lock(mu_);
+  files_[path] = {st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec, *file};
+  return file;
+}
+
+absl::StatusOr<std::shared_ptr<const FontFile>> FontFile::Read(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return Error(ErrorCode::kIo, absl::StrCat("không tìm thấy phông chữ / font not found: ", path));
+  }
   Blob blob(hb_blob_create_from_file_or_fail(path.c_str()));
   if (!blob) return Error(ErrorCode::kIo, absl::StrCat("cannot read font ", path));
   auto parts = std::make_unique<Parts>();
@@ -151,8 +143,6 @@ absl::StatusOr<std::shared_ptr<const FontFile>> FontFile::Open(const std::string
   hb_ot_name_get_utf8(file->parts_->face.get(), HB_OT_NAME_ID_POSTSCRIPT_NAME, HB_LANGUAGE_INVALID,
                       &name_size, name);
   file->postscript_name_ = name[0] ? name : "Font";
-  std::lock_guard<std::mutex> lock(registry.mu);
-  registry.files[path] = {st.st_size, st.st_mtim, file};
   return std::shared_ptr<const FontFile>(std::move(file));
 }
 

@@ -1,7 +1,7 @@
 // TrueType fonts embedded as small subsets written by us, not by PoDoFo: PoDoFo 0.9.8 reads the
 // whole file for every document, keeps hinting and every table, and was the largest cost of a
 // render (bench/render_bench: zlib, FreeType and page faults). Here a font file is parsed once per
-// process (FontFile); each document notes the glyphs its text shows (SubsetFont) and, once its
+// owner (FontFiles); each document notes the glyphs its text shows (SubsetFont) and, once its
 // content is written, embeds a HarfBuzz subset (glyph closure, hinting dropped, only the tables
 // a PDF reader uses) as a Type0 / CIDFontType2 font with Identity-H, widths and a ToUnicode map,
 // so the text stays extractable. PoDoFo still writes the objects.
@@ -11,8 +11,8 @@
 // CIDToGIDMap maps one to the other. No shaping: one code point, one glyph (text is NFC first).
 //
 // Ownership and threads: a FontFile is immutable and may be shared by any number of threads
-// (HarfBuzz faces and fonts are safe for concurrent reads); FontFile::Open may be called from any
-// thread, files it opened stay for the life of the process (a handful). A SubsetFont belongs to
+// (HarfBuzz faces and fonts are safe for concurrent reads); FontFiles::Open may be called from any
+// thread, files it opened stay as long as the FontFiles (a handful). A SubsetFont belongs to
 // one document and is used by the one thread that builds it.
 #pragma once
 
@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -31,9 +32,9 @@ namespace taicho::pdf {
 
 class FontFile {
  public:
-  // The TrueType file at `path`, parsed on first use and kept for the process; parsed again when
-  // its size or modification time changed. kIo when it is missing or is not a font with glyphs.
-  static absl::StatusOr<std::shared_ptr<const FontFile>> Open(const std::string& path);
+  // The TrueType file at `path`, parsed now (a few milliseconds: keep it in a FontFiles).
+  // kIo when it is missing or is not a font with glyphs.
+  static absl::StatusOr<std::shared_ptr<const FontFile>> Read(const std::string& path);
 
   ~FontFile();
   FontFile(const FontFile&) = delete;
@@ -57,6 +58,30 @@ class FontFile {
 
   std::unique_ptr<Parts> parts_;
   std::string postscript_name_;
+};
+
+// Parsed font files by path, kept for as long as their owner lives: whoever renders or seals many
+// times owns one (the workflow keeps one in its pdf::DrawingCache, shared by rendering and the
+// seal's field texts; a benchmark keeps one), a one-shot command parses for its one document.
+// Bounded by the few paths the renderers name. Thread-safe: share one among any number of threads.
+class FontFiles {
+ public:
+  FontFiles() = default;
+  FontFiles(const FontFiles&) = delete;
+  FontFiles& operator=(const FontFiles&) = delete;
+
+  // The file at `path`, parsed on first use and kept; parsed again when its size or modification
+  // time changed. kIo when it is missing or is not a font with glyphs.
+  absl::StatusOr<std::shared_ptr<const FontFile>> Open(const std::string& path);
+
+ private:
+  struct Entry {
+    int64_t size = 0;
+    int64_t mtime_sec = 0, mtime_nsec = 0;
+    std::shared_ptr<const FontFile> file;
+  };
+  std::mutex mu_;
+  std::map<std::string, Entry> files_;
 };
 
 class SubsetFont {

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
 #include "pdf/pdf_file.h"
+#include "pdf/podofo_boundary.h"
 #include "pdf/podofo_document.h"
 
 namespace taicho::pdf {
@@ -98,16 +99,13 @@ struct ParsedObject {
 
 absl::StatusOr<std::unique_ptr<ParsedObject>> ParseAt(const PoDoFo::PdfRefCountedInputDevice& dev,
                                                       int64_t offset, bool trailer) {
+  // PoDoFo throws on what it cannot parse: ReadRevisionXref is the boundary.
   auto parsed = std::make_unique<ParsedObject>();
-  try {
-    PoDoFo::PdfRefCountedBuffer buffer(4096);  // PoDoFo's own token buffer size
-    parsed->object = std::make_unique<PoDoFo::PdfParserObject>(&parsed->owner, dev, buffer, offset);
-    parsed->object->SetLoadOnDemand(false);
-    parsed->object->ParseFile(nullptr, trailer);
-    if (!parsed->object->IsDictionary()) return Unreadable("trailer is not a dictionary");
-  } catch (const PoDoFo::PdfError& e) {
-    return FromPodofoError(e, "cross-reference section");
-  }
+  PoDoFo::PdfRefCountedBuffer buffer(4096);  // PoDoFo's own token buffer size
+  parsed->object = std::make_unique<PoDoFo::PdfParserObject>(&parsed->owner, dev, buffer, offset);
+  parsed->object->SetLoadOnDemand(false);
+  parsed->object->ParseFile(nullptr, trailer);
+  if (!parsed->object->IsDictionary()) return Unreadable("trailer is not a dictionary");
   return parsed;
 }
 
@@ -214,11 +212,7 @@ class SectionReader {
     }
     char* raw = nullptr;
     PoDoFo::pdf_long length = 0;
-    try {
-      xref.GetStream()->GetFilteredCopy(&raw, &length);
-    } catch (const PoDoFo::PdfError& e) {
-      return FromPodofoError(e, "xref stream");
-    }
+    xref.GetStream()->GetFilteredCopy(&raw, &length);
     std::unique_ptr<char, void (*)(void*)> data(raw, PoDoFo::podofo_free);
     const auto* bytes = reinterpret_cast<const unsigned char*>(data.get());
     int64_t at = 0;
@@ -272,14 +266,12 @@ absl::StatusOr<RevisionXref> ReadRevisionXref(const std::string& path, int64_t r
   absl::StatusOr<int64_t> start = StartXrefBefore(path, revision_end);
   if (!start.ok()) return start.status();
   RevisionXref out;
-  try {
+  return AtPodofoBoundary("cross-reference", [&]() -> absl::StatusOr<RevisionXref> {
     SectionReader reader(path, revision_end);
     absl::Status st = reader.ReadChain(*start, out);
     if (!st.ok()) return st;
-  } catch (const PoDoFo::PdfError& e) {
-    return FromPodofoError(e, "cross-reference");
-  }
-  return out;
+    return out;
+  });
 }
 
 std::string ConsolidatedXrefTail(const RevisionXref& xref, int64_t at) {

@@ -1,9 +1,5 @@
 #include "pkcs11/session.h"
 
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
 #include <p11-kit/pkcs11.h>
 
 #include <algorithm>
@@ -106,24 +102,6 @@ unsigned long BitLength(const Bytes& be) {
   unsigned long bits = (be.size() - i - 1) * 8;
   for (uint8_t top = be[i]; top != 0; top >>= 1) ++bits;
   return bits;
-}
-
-// The RSA modulus (big-endian, no leading zeros) of a DER certificate, or nullopt.
-std::optional<Bytes> CertificateRsaModulus(const Bytes& der) {
-  const unsigned char* p = der.data();
-  X509* cert = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
-  if (cert == nullptr) return std::nullopt;
-  std::optional<Bytes> out;
-  EVP_PKEY* pkey = X509_get0_pubkey(cert);
-  BIGNUM* n = nullptr;
-  if (pkey != nullptr && EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) == 1) {
-    Bytes v(BN_num_bytes(n));
-    BN_bn2bin(n, v.data());
-    out = std::move(v);
-  }
-  BN_free(n);
-  X509_free(cert);
-  return out;
 }
 
 Bytes StripLeadingZeros(Bytes v) {
@@ -277,9 +255,10 @@ absl::StatusOr<KeyInfo> Session::FindSigningKeyImpl(const KeySelector& selector)
       }
       want_id = cert_id;
     } else {
-      // Not on the token (or without CKA_ID): match RSA keys by modulus.
-      want_modulus = CertificateRsaModulus(der);
-      if (!want_modulus) {
+      // Not on the token (or without CKA_ID): match RSA keys by the modulus the caller read from
+      // the certificate.
+      if (selector.rsa_modulus) want_modulus = StripLeadingZeros(*selector.rsa_modulus);
+      if (!want_modulus || want_modulus->empty()) {
         return Error(ErrorCode::kKeyNotFound,
                      "the certificate is not on the token and its key cannot be matched");
       }

@@ -23,6 +23,10 @@ struct KeySelector {
   std::optional<std::vector<uint8_t>> id;               // CKA_ID
   std::optional<std::string> label;                     // CKA_LABEL
   std::optional<std::vector<uint8_t>> certificate_der;  // the key whose certificate this is
+  // With certificate_der, for a certificate the token does not hold: the RSA modulus of its key
+  // (big-endian, no leading zeros), which the key must have. pkcs11/ parses no certificate; the
+  // module that owns certificates gives it (signer::CertificateRsaModulus).
+  std::optional<std::vector<uint8_t>> rsa_modulus = std::nullopt;
 };
 
 struct KeyInfo {

@@ -16,7 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "errors/error.h"
 #include "pdf/pdf_text.h"
-#include "pdf/podofo_document.h"
+#include "pdf/podofo_load.h"
 #include "render/qr_code.h"
 #include "vntime/vntime.h"
 
@@ -370,7 +370,8 @@ absl::StatusOr<PrintRendition> Render(const std::string& signed_pdf, const std::
   PoDoFo::PdfMemDocument& doc = **loaded;
   PrintRendition out;
   std::vector<std::unique_ptr<PoDoFo::PdfXObject>> keep;
-  try {
+  // The signed file came from outside: PoDoFo's failures on it read as kPdfUnreadable.
+  return pdf::AtPodofoBoundary("print rendition", [&]() -> absl::StatusOr<PrintRendition> {
     PoDoFo::PdfVecObjects& objects = doc.GetObjects();
     out.page_count = doc.GetPageCount();
     // The narrowest page decides the space the mark may take: from the middle of the page to the
@@ -414,12 +415,8 @@ absl::StatusOr<PrintRendition> Render(const std::string& signed_pdf, const std::
     doc.GetInfo()->SetProducer(PdfText("taicho print rendition"));
     out.dropped_objects = DropUnreachable(doc);
     doc.Write(tmp.c_str());
-  } catch (const PoDoFo::PdfError& e) {
-    return pdf::FromPodofoError(e, "print rendition");
-  } catch (const std::exception& e) {
-    return Error(ErrorCode::kInternal, absl::StrCat("print rendition: ", e.what()));
-  }
-  return out;
+    return out;
+  });
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
+#include "pdf/podofo_boundary.h"
 #include "pdf/podofo_init.h"
 #include "pdf/subset_font.h"
 #include "render/block_layout.h"
@@ -273,68 +274,80 @@ absl::StatusOr<RenderedDocument> RenderDocument(const DocumentKind& kind, const 
     std::error_code ec;
     std::filesystem::remove(tmp, ec);
   };
-  try {
-    PoDoFo::PdfMemDocument doc;
-    doc.SetPdfVersion(PoDoFo::ePdfVersion_1_7);
-    Fonts fonts;
-    if (absl::Status s = fonts.Load(&doc, options.font_dir); !s.ok()) return s;
-    if (absl::Status s = CheckGlyphs(fonts, kind, d); !s.ok()) return s;
+  // Our own drawing: what PoDoFo throws here is a bug (kInternal) or an unwritable output.
+  absl::StatusOr<RenderedDocument> rendered = pdf::AtPodofoBoundary(
+      "render",
+      [&]() -> absl::StatusOr<RenderedDocument> {
+        PoDoFo::PdfMemDocument doc;
+        doc.SetPdfVersion(PoDoFo::ePdfVersion_1_7);
+        Fonts fonts;
+        pdf::FontFiles once;  // without an owner's: the four faces parsed for this render
+        if (absl::Status s =
+                fonts.Load(&doc, options.font_dir, options.font_files ? *options.font_files : once);
+            !s.ok()) {
+          return s;
+        }
+        if (absl::Status s = CheckGlyphs(fonts, kind, d); !s.ok()) return s;
 
-    const KindStyle& st = kind.style;
-    const PageFrame frame{
-        st.margin_left_mm * kPointsPerMm, kA4Width - st.margin_right_mm * kPointsPerMm,
-        st.margin_top_mm * kPointsPerMm, kA4Height - st.margin_bottom_mm * kPointsPerMm};
-    Layout layout(&fonts, frame, st.line_spacing);
-    absl::StatusOr<BlockLayoutResult> laid = LayOutBlocks(layout, fonts, kind, d);
-    if (!laid.ok()) return laid.status();
-    Paint(&doc, fonts, layout.pages(), st, qr);
+        const KindStyle& st = kind.style;
+        const PageFrame frame{
+            st.margin_left_mm * kPointsPerMm, kA4Width - st.margin_right_mm * kPointsPerMm,
+            st.margin_top_mm * kPointsPerMm, kA4Height - st.margin_bottom_mm * kPointsPerMm};
+        Layout layout(&fonts, frame, st.line_spacing);
+        absl::StatusOr<BlockLayoutResult> laid = LayOutBlocks(layout, fonts, kind, d);
+        if (!laid.ok()) return laid.status();
+        Paint(&doc, fonts, layout.pages(), st, qr);
 
-    RenderedDocument out;
-    SignatureFields(laid->signature_area, options.seal_diameter_mm, &out.signature_area,
-                    &out.seal_area);
-    AddDraftFields(&doc,
-                   {{kOfficerField, out.signature_area.page_index, out.signature_area.x,
-                     out.signature_area.y, out.signature_area.width, out.signature_area.height},
-                    {kSealField, out.seal_area.page_index, out.seal_area.x, out.seal_area.y,
-                     out.seal_area.width, out.seal_area.height}},
-                   IssueTextFields(&doc, fonts, laid->issue_lines, &out));
-    // Last: the subsets hold exactly the glyphs the pages and the field appearances show.
-    if (absl::Status s = fonts.Embed(kFontZlibLevel); !s.ok()) {
-      cleanup();
-      return s;
-    }
+        RenderedDocument out;
+        SignatureFields(laid->signature_area, options.seal_diameter_mm, &out.signature_area,
+                        &out.seal_area);
+        AddDraftFields(&doc,
+                       {{kOfficerField, out.signature_area.page_index, out.signature_area.x,
+                         out.signature_area.y, out.signature_area.width, out.signature_area.height},
+                        {kSealField, out.seal_area.page_index, out.seal_area.x, out.seal_area.y,
+                         out.seal_area.width, out.seal_area.height}},
+                       IssueTextFields(&doc, fonts, laid->issue_lines, &out));
+        // Last: the subsets hold exactly the glyphs the pages and the field appearances show.
+        if (absl::Status s = fonts.Embed(kFontZlibLevel); !s.ok()) {
+          cleanup();
+          return s;
+        }
 
-    const std::string type = d.type.empty() ? kind.type : d.type;
-    const std::string title =
-        options.pdf_title.empty() ? absl::StrCat(type, " ", d.summary) : options.pdf_title;
-    doc.GetInfo()->SetTitle(Utf8(title));
-    doc.GetInfo()->SetCreator(PoDoFo::PdfString("taicho"));
-    doc.Write(tmp.c_str());
+        const std::string type = d.type.empty() ? kind.type : d.type;
+        const std::string title =
+            options.pdf_title.empty() ? absl::StrCat(type, " ", d.summary) : options.pdf_title;
+        doc.GetInfo()->SetTitle(Utf8(title));
+        doc.GetInfo()->SetCreator(PoDoFo::PdfString("taicho"));
+        const absl::Status written = pdf::AtPodofoBoundary(
+            "render",
+            [&] {
+              doc.Write(tmp.c_str());
+              return absl::OkStatus();
+            },
+            ErrorCode::kInternal);
+        if (!written.ok()) {
+          return HasCode(written, ErrorCode::kIo)
+                     ? Error(ErrorCode::kIo, absl::StrCat("cannot write ", options.output_path))
+                     : written;
+        }
 
-    std::error_code ec;
-    std::filesystem::rename(tmp, options.output_path, ec);
-    if (ec) {
-      cleanup();
-      return Error(ErrorCode::kIo, absl::StrCat("cannot write ", options.output_path));
-    }
-    out.path = options.output_path;
-    out.page_count = static_cast<int>(layout.pages().size());
-    out.file_size = std::filesystem::file_size(options.output_path, ec);
-    if (qr) {
-      out.qr_area = PageRect{out.page_count - 1, qr->x, qr->y, qr->size, qr->size};
-    }
-    return out;
-  } catch (const PoDoFo::PdfError& e) {
-    cleanup();
-    if (e.GetError() == PoDoFo::ePdfError_FileNotFound) {
-      return Error(ErrorCode::kIo, absl::StrCat("cannot write ", options.output_path));
-    }
-    const char* name = PoDoFo::PdfError::ErrorName(e.GetError());
-    return Error(ErrorCode::kInternal, absl::StrCat("render: PoDoFo ", name ? name : "error"));
-  } catch (const std::exception& e) {
-    cleanup();
-    return Error(ErrorCode::kInternal, absl::StrCat("render: ", e.what()));
-  }
+        std::error_code ec;
+        std::filesystem::rename(tmp, options.output_path, ec);
+        if (ec) {
+          cleanup();
+          return Error(ErrorCode::kIo, absl::StrCat("cannot write ", options.output_path));
+        }
+        out.path = options.output_path;
+        out.page_count = static_cast<int>(layout.pages().size());
+        out.file_size = std::filesystem::file_size(options.output_path, ec);
+        if (qr) {
+          out.qr_area = PageRect{out.page_count - 1, qr->x, qr->y, qr->size, qr->size};
+        }
+        return out;
+      },
+      ErrorCode::kInternal);
+  if (!rendered.ok()) cleanup();
+  return rendered;
 }
 
 }  // namespace taicho::render

@@ -17,6 +17,10 @@
 #include "render/document_data.h"
 #include "render/document_kind.h"
 
+namespace taicho::pdf {
+class FontFiles;  // pdf/subset_font.h
+}  // namespace taicho::pdf
+
 namespace taicho::render {
 
 inline constexpr char kOfficerField[] = "officer";
@@ -28,6 +32,9 @@ struct RenderOptions {
   double seal_diameter_mm = 36;  // the agency's real seal (commonly 35–42 mm)
   double qr_size_mm = 16;        // the verification QR code, in the bottom margin of the last page
   std::string pdf_title;         // Info /Title; type + summary when empty
+  // Not owned; the parsed fonts kept between renders by whoever renders many times (must outlive
+  // the call). nullptr: the fonts are parsed for this render only.
+  pdf::FontFiles* font_files = nullptr;
 };
 
 // A rectangle in PDF user space (points, origin bottom-left) on page `page_index` (0-based).

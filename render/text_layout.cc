@@ -12,13 +12,14 @@
 
 namespace taicho::render {
 
-absl::Status Fonts::Load(PoDoFo::PdfMemDocument* doc, const std::string& dir) {
+absl::Status Fonts::Load(PoDoFo::PdfMemDocument* doc, const std::string& dir,
+                         pdf::FontFiles& files) {
   static constexpr std::array<const char*, 4> kFiles = {
       "LiberationSerif-Regular.ttf", "LiberationSerif-Bold.ttf", "LiberationSerif-Italic.ttf",
       "LiberationSerif-BoldItalic.ttf"};
   for (int f = 0; f < 4; ++f) {
     absl::StatusOr<std::shared_ptr<const pdf::FontFile>> file =
-        pdf::FontFile::Open(absl::StrCat(dir, "/", kFiles[f]));
+        files.Open(absl::StrCat(dir, "/", kFiles[f]));
     if (!file.ok()) return file.status();
     fonts_[f] = std::make_unique<pdf::SubsetFont>(*std::move(file), &doc->GetObjects());
   }

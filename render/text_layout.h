@@ -32,9 +32,10 @@ enum Face { kRegular = 0, kBold = 1, kItalic = 2, kBoldItalic = 3 };
 
 class Fonts {
  public:
-  // Opens the four faces in `dir` (parsed once per process: pdf::FontFile) and creates their font
-  // objects in `doc`, completed by Embed. kIo when a font file is missing. May throw PdfError.
-  absl::Status Load(PoDoFo::PdfMemDocument* doc, const std::string& dir);
+  // Opens the four faces in `dir` (parsed once per owner of `files`: pdf::FontFiles) and creates
+  // their font objects in `doc`, completed by Embed. kIo when a font file is missing. May throw
+  // PdfError.
+  absl::Status Load(PoDoFo::PdfMemDocument* doc, const std::string& dir, pdf::FontFiles& files);
 
   pdf::SubsetFont& font(Face f) const { return *fonts_[f]; }
   // The resource name content streams use for `f` ("/F0"…).

@@ -25,6 +25,21 @@ class Reader {
     problems_.push_back(absl::StrCat(path_, ":", node.source().begin.line, ": ", what));
   }
 
+  // The table `name` of `parent`, its keys checked against `known`; nullptr when there is none, or
+  // when `name` is not a table (a problem).
+  const toml::table* Section(const toml::table& parent, const std::string& name,
+                             const std::set<std::string_view>& known) {
+    const toml::node* node = parent.get(name);
+    if (node == nullptr) return nullptr;
+    const toml::table* table = node->as_table();
+    if (table == nullptr) {
+      Problem(*node, absl::StrCat("'", name, "' must be a table"));
+      return nullptr;
+    }
+    OnlyKnown(*table, known, name + ".");
+    return table;
+  }
+
   // Each key of `table` must be one of `known`.
   void OnlyKnown(const toml::table& table, const std::set<std::string_view>& known,
                  const std::string& where) {
@@ -159,18 +174,13 @@ void ReadKey(Reader& reader, const std::string& name, const toml::node& node,
 void ReadSigning(Reader& reader, const toml::table& root, TaichodOptions& o) {
   const toml::node* node = root.get("signing");
   if (node != nullptr) {
-    const toml::table* signing = node->as_table();
-    if (signing == nullptr) {
-      reader.Problem(*node, "'signing' must be a table");
-      return;
-    }
+    const toml::table* signing = reader.Section(
+        root, "signing",
+        {"officer_level", "seal_level", "tsa_urls", "tsa_trust", "tsa_timeout_seconds", "roots",
+         "ocsp_url", "url_rewrites", "revocation_timeout_seconds", "when_unavailable"});
+    if (signing == nullptr) return;
     o.signing = true;
     const std::string w = "signing.";
-    reader.OnlyKnown(
-        *signing,
-        {"officer_level", "seal_level", "tsa_urls", "tsa_trust", "tsa_timeout_seconds", "roots",
-         "ocsp_url", "url_rewrites", "revocation_timeout_seconds", "when_unavailable"},
-        w);
     reader.Get(*signing, "officer_level", &o.officer_level, w);
     reader.Get(*signing, "seal_level", &o.seal_level, w);
     reader.Get(*signing, "tsa_urls", &o.tsa_urls, w);
@@ -231,18 +241,12 @@ void ReadSigning(Reader& reader, const toml::table& root, TaichodOptions& o) {
 }
 
 void ReadPublicWeb(Reader& reader, const toml::table& root, TaichodOptions& o) {
-  const toml::node* node = root.get("public_web");
-  if (node == nullptr) return;
-  const toml::table* web = node->as_table();
-  if (web == nullptr) {
-    reader.Problem(*node, "'public_web' must be a table");
-    return;
-  }
+  const toml::table* web =
+      reader.Section(root, "public_web",
+                     {"listen", "tls_cert", "tls_key", "prefix", "base_url", "port_file",
+                      "rate_per_second", "rate_burst", "show_withdrawal_reason", "trusted_proxies"});
+  if (web == nullptr) return;
   const std::string w = "public_web.";
-  reader.OnlyKnown(*web,
-                   {"listen", "tls_cert", "tls_key", "prefix", "base_url", "port_file",
-                    "rate_per_second", "rate_burst", "show_withdrawal_reason", "trusted_proxies"},
-                   w);
   reader.Get(*web, "listen", &o.public_listen, w);
   reader.Get(*web, "tls_cert", &o.public_tls_cert, w);
   reader.Get(*web, "tls_key", &o.public_tls_key, w);
@@ -256,7 +260,7 @@ void ReadPublicWeb(Reader& reader, const toml::table& root, TaichodOptions& o) {
   if (o.public_prefix.empty() || o.public_prefix.size() > 32 ||
       o.public_prefix.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") !=
           std::string::npos) {
-    reader.Problem(web->get("prefix") ? *web->get("prefix") : *node,
+    reader.Problem(web->get("prefix") ? *web->get("prefix") : *root.get("public_web"),
                    "'public_web.prefix' must be 1 to 32 of a-z, 0-9 and '-'");
   }
   const std::string& url = o.public_base_url;
@@ -325,45 +329,25 @@ absl::Status LoadConfigFile(const std::string& path, TaichodOptions* options) {
       node != nullptr && o.log_format != "text" && o.log_format != "json") {
     reader.Problem(*node, "'log_format' must be \"text\" or \"json\"");
   }
-  if (const toml::node* node = root.get("tls")) {
-    if (const toml::table* tls = node->as_table()) {
-      reader.OnlyKnown(*tls, {"cert", "key", "client_ca"}, "tls.");
-      reader.Get(*tls, "cert", &o.tls_cert, "tls.");
-      reader.Get(*tls, "key", &o.tls_key, "tls.");
-      reader.Get(*tls, "client_ca", &o.client_ca, "tls.");
-    } else {
-      reader.Problem(*node, "'tls' must be a table");
-    }
+  if (const toml::table* tls = reader.Section(root, "tls", {"cert", "key", "client_ca"})) {
+    reader.Get(*tls, "cert", &o.tls_cert, "tls.");
+    reader.Get(*tls, "key", &o.tls_key, "tls.");
+    reader.Get(*tls, "client_ca", &o.client_ca, "tls.");
   }
-  if (const toml::node* node = root.get("verify")) {
-    if (const toml::table* verify = node->as_table()) {
-      reader.OnlyKnown(
-          *verify, {"online", "ocsp_url", "url_rewrites", "revocation_timeout_seconds"}, "verify.");
-      reader.Get(*verify, "online", &o.verify_online, "verify.");
-      reader.Get(*verify, "ocsp_url", &o.verify_ocsp_url, "verify.");
-      reader.Get(*verify, "url_rewrites", &o.verify_url_rewrites, "verify.");
-      reader.Get(*verify, "revocation_timeout_seconds", &o.verify_revocation_timeout_seconds,
-                 "verify.", 1, 300);
-    } else {
-      reader.Problem(*node, "'verify' must be a table");
-    }
+  if (const toml::table* verify = reader.Section(
+          root, "verify", {"online", "ocsp_url", "url_rewrites", "revocation_timeout_seconds"})) {
+    reader.Get(*verify, "online", &o.verify_online, "verify.");
+    reader.Get(*verify, "ocsp_url", &o.verify_ocsp_url, "verify.");
+    reader.Get(*verify, "url_rewrites", &o.verify_url_rewrites, "verify.");
+    reader.Get(*verify, "revocation_timeout_seconds", &o.verify_revocation_timeout_seconds,
+               "verify.", 1, 300);
   }
-  if (const toml::node* node = root.get("metrics")) {
-    if (const toml::table* metrics = node->as_table()) {
-      reader.OnlyKnown(*metrics, {"listen", "port_file"}, "metrics.");
-      reader.Get(*metrics, "listen", &o.metrics_listen, "metrics.");
-      reader.Get(*metrics, "port_file", &o.metrics_port_file, "metrics.");
-    } else {
-      reader.Problem(*node, "'metrics' must be a table");
-    }
+  if (const toml::table* metrics = reader.Section(root, "metrics", {"listen", "port_file"})) {
+    reader.Get(*metrics, "listen", &o.metrics_listen, "metrics.");
+    reader.Get(*metrics, "port_file", &o.metrics_port_file, "metrics.");
   }
-  if (const toml::node* node = root.get("health")) {
-    if (const toml::table* health = node->as_table()) {
-      reader.OnlyKnown(*health, {"store_probe_seconds"}, "health.");
-      reader.Get(*health, "store_probe_seconds", &o.store_probe_seconds, "health.", 1, 3600);
-    } else {
-      reader.Problem(*node, "'health' must be a table");
-    }
+  if (const toml::table* health = reader.Section(root, "health", {"store_probe_seconds"})) {
+    reader.Get(*health, "store_probe_seconds", &o.store_probe_seconds, "health.", 1, 3600);
   }
   if (const toml::node* node = root.get("keys")) {
     if (const toml::table* keys = node->as_table()) {

@@ -3,6 +3,7 @@
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -85,6 +86,20 @@ absl::StatusOr<CertificateInfo> Describe(ByteSpan der) {
 // certificate comes from ossl::ParseCertificate's cache, so what is left is formatting a few
 // names.
 absl::StatusOr<CertificateInfo> DescribeCertificate(ByteSpan der) { return Describe(der); }
+
+absl::StatusOr<Bytes> CertificateRsaModulus(ByteSpan der) {
+  ossl::X509Ptr cert = ossl::ParseCertificatePrefix(der);
+  if (!cert) return Error(ErrorCode::kCertificateInvalid, "not a DER certificate");
+  const EVP_PKEY* key = X509_get0_pubkey(cert.get());
+  BIGNUM* n = nullptr;
+  if (key == nullptr || EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, &n) != 1) {
+    return Error(ErrorCode::kCertificateInvalid, "the certificate's key is not RSA");
+  }
+  ossl::BnPtr owned(n);
+  Bytes out(static_cast<size_t>(BN_num_bytes(n)));
+  BN_bn2bin(n, out.data());
+  return out;
+}
 
 absl::StatusOr<std::vector<Bytes>> ReadCertificates(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

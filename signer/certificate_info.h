@@ -21,6 +21,11 @@ struct CertificateInfo {
 // kCertificateInvalid when `der` is not a certificate.
 absl::StatusOr<CertificateInfo> DescribeCertificate(ByteSpan der);
 
+// The RSA modulus of the certificate's key, big-endian without leading zeros: what a token's key
+// is matched by when its certificate is not on the token (pkcs11::KeySelector::rsa_modulus).
+// kCertificateInvalid when `der` is not a certificate or its key is not RSA.
+absl::StatusOr<Bytes> CertificateRsaModulus(ByteSpan der);
+
 // Reads a PEM or DER file holding one or more certificates (DER out, file order).
 absl::StatusOr<std::vector<Bytes>> ReadCertificates(const std::string& path);
 

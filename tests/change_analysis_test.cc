@@ -20,6 +20,7 @@
 #include "tests/support/pdf_update.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/sample_pdf.h"
+#include "tests/support/token_key.h"
 
 namespace taicho::pades {
 namespace {
@@ -32,37 +33,9 @@ using taicho::testing::ReadFileBytes;
 using taicho::testing::ReadRevisionFacts;
 using taicho::testing::StreamObject;
 
-struct TokenKey {
-  std::unique_ptr<pkcs11::Session> session;
-  std::unique_ptr<signer::KeySigner> signer;
-};
+using taicho::testing::TokenKey;
 
-TokenKey OpenToken(const std::string& label) {
-  static std::shared_ptr<pkcs11::Module> module = [] {
-    GetSamplePki();  // sets SOFTHSM2_CONF before the module reads it
-    auto m = pkcs11::Module::Load(TAICHO_SOFTHSM_MODULE);
-    EXPECT_TRUE(m.ok()) << m.status();
-    return m.ok() ? *m : nullptr;
-  }();
-  TokenKey key;
-  if (!module) return key;
-  auto session = module->OpenSession({label, std::nullopt});
-  EXPECT_TRUE(session.ok()) << session.status();
-  if (!session.ok()) return key;
-  key.session = *std::move(session);
-  pkcs11::SecretString pin("123456");
-  EXPECT_TRUE(key.session->Login(pin).ok());
-  auto info = key.session->FindSigningKey({});
-  EXPECT_TRUE(info.ok()) << info.status();
-  if (!info.ok()) return key;
-  auto pool = key.session->ListCertificates();
-  EXPECT_TRUE(pool.ok());
-  auto chain = signer::BuildChain(info->certificate_der, *pool);
-  auto s = signer::MakeTokenSigner(*key.session, *info, chain, false);
-  EXPECT_TRUE(s.ok()) << s.status();
-  if (s.ok()) key.signer = *std::move(s);
-  return key;
-}
+TokenKey OpenToken(const std::string& label) { return taicho::testing::OpenSampleToken(label); }
 
 // A text field `name` on page 1 as a draft leaves it (merged field and widget, /DA names a
 // Liberation TrueType face), added by hand to the sample in an update; returns its number.

@@ -23,6 +23,7 @@
 #include "tests/support/checkers.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/sample_pdf.h"
+#include "tests/support/token_key.h"
 
 namespace taicho::pades {
 namespace {
@@ -39,42 +40,10 @@ taicho::testing::CommandResult Sh(const std::string& command) {
 std::string Slurp(const std::string& path) { return taicho::testing::ReadFileBytes(path); }
 
 // A logged-in token key, kept open for the test.
-struct TokenKey {
-  std::unique_ptr<pkcs11::Session> session;
-  std::unique_ptr<signer::KeySigner> signer;
-};
-
-std::shared_ptr<pkcs11::Module> SoftHsm() {
-  static std::shared_ptr<pkcs11::Module> module = [] {
-    GetSamplePki();  // sets SOFTHSM2_CONF before the module reads it
-    auto m = pkcs11::Module::Load(TAICHO_SOFTHSM_MODULE);
-    EXPECT_TRUE(m.ok()) << m.status();
-    return m.ok() ? *m : nullptr;
-  }();
-  return module;
-}
+using taicho::testing::TokenKey;
 
 TokenKey OpenToken(const std::string& label, bool pss = false) {
-  TokenKey key;
-  auto module = SoftHsm();
-  if (!module) return key;
-  auto session = module->OpenSession({label, std::nullopt});
-  EXPECT_TRUE(session.ok()) << session.status();
-  if (!session.ok()) return key;
-  key.session = *std::move(session);
-  pkcs11::SecretString pin("123456");
-  EXPECT_TRUE(key.session->Login(pin).ok());
-  auto info = key.session->FindSigningKey({});
-  EXPECT_TRUE(info.ok()) << info.status();
-  if (!info.ok()) return key;
-  auto pool = key.session->ListCertificates();
-  EXPECT_TRUE(pool.ok());
-  auto chain = signer::BuildChain(info->certificate_der, *pool);
-  EXPECT_EQ(chain.size(), 2u) << "signer + sub-CA";
-  auto s = signer::MakeTokenSigner(*key.session, *info, chain, pss);
-  EXPECT_TRUE(s.ok()) << s.status();
-  if (s.ok()) key.signer = *std::move(s);
-  return key;
+  return taicho::testing::OpenSampleToken(label, pss);
 }
 
 // Every check we have, after every signature.

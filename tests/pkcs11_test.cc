@@ -36,6 +36,7 @@
 #include "pkcs11/module.h"
 #include "pkcs11/secret.h"
 #include "pkcs11/session.h"
+#include "signer/certificate_info.h"
 #include "tests/support/pki_fixture.h"
 
 namespace taicho::pkcs11 {
@@ -598,14 +599,19 @@ TEST_F(Pkcs11Test, FindKeyByCertificate) {
 TEST_F(Pkcs11Test, FindKeyByCertificateNotOnTokenMatchesRsaModulus) {
   auto s = OpenAndLogin(kMainLabel);
   ASSERT_NE(s, nullptr);
-  auto key =
-      s->FindSigningKey(KeySelector{std::nullopt, std::nullopt, g_env->CertOf("khong-cert")});
+  // pkcs11/ parses no certificate: the modulus comes from signer/, as a caller's would.
+  auto by_certificate = [](const Bytes& der) {
+    absl::StatusOr<Bytes> modulus = taicho::signer::CertificateRsaModulus(der);
+    EXPECT_TRUE(modulus.ok()) << modulus.status();
+    return KeySelector{std::nullopt, std::nullopt, der,
+                       modulus.ok() ? std::optional<Bytes>(*modulus) : std::nullopt};
+  };
+  auto key = s->FindSigningKey(by_certificate(g_env->CertOf("khong-cert")));
   ASSERT_TRUE(key.ok()) << key.status();
   EXPECT_EQ(key->label, "khong-cert");
   EXPECT_EQ(key->certificate_der, g_env->CertOf("khong-cert"));
   // A certificate of a key on another token matches nothing.
-  auto other =
-      s->FindSigningKey(KeySelector{std::nullopt, std::nullopt, g_env->CertOf("mot-khoa")});
+  auto other = s->FindSigningKey(by_certificate(g_env->CertOf("mot-khoa")));
   EXPECT_TRUE(HasCode(other.status(), ErrorCode::kKeyNotFound)) << other.status();
 }
 

@@ -88,14 +88,7 @@ class Taichod {
   int Stop(int signal) { return process_.Stop(signal); }
 
   std::unique_ptr<v1::DocumentService::Stub> As(const std::string& client) const {
-    grpc::SslCredentialsOptions options;
-    options.pem_root_certs = ReadFileBytes(Pki("root.pem"));
-    options.pem_private_key = ReadFileBytes(Pki(client + ".key"));
-    options.pem_cert_chain = ReadFileBytes(Pki(client + ".chain.pem"));
-    grpc::ChannelArguments arguments;
-    arguments.SetSslTargetNameOverride("localhost");
-    return v1::DocumentService::NewStub(
-        grpc::CreateCustomChannel(process_.target(), grpc::SslCredentials(options), arguments));
+    return taicho::testing::MtlsStub(process_.target(), client);
   }
   std::unique_ptr<v1::DocumentService::Stub> Plain() const {
     return v1::DocumentService::NewStub(

@@ -1,6 +1,6 @@
-// pdf/subset_font.h: fonts parsed once per process, subsets embedded by us. Checked with tools we
-// did not write: pdffonts (embedded, subset, ToUnicode), pdftotext (the Vietnamese text comes
-// back), qpdf --check, and pdftoppm (the glyphs draw: the page is not blank).
+// pdf/subset_font.h: fonts parsed once per owner (FontFiles), subsets embedded by us. Checked with
+// tools we did not write: pdffonts (embedded, subset, ToUnicode), pdftotext (the Vietnamese text
+// comes back), qpdf --check, and pdftoppm (the glyphs draw: the page is not blank).
 #include "pdf/subset_font.h"
 
 #include <gtest/gtest.h>
@@ -50,8 +50,9 @@ class SubsetFontTest : public ::testing::Test {
 };
 
 TEST_F(SubsetFontTest, AFileIsParsedOncePerProcessAndAMissingOneIsNamed) {
-  absl::StatusOr<std::shared_ptr<const FontFile>> a = FontFile::Open(kRegular);
-  absl::StatusOr<std::shared_ptr<const FontFile>> b = FontFile::Open(kRegular);
+  FontFiles files;
+  absl::StatusOr<std::shared_ptr<const FontFile>> a = files.Open(kRegular);
+  absl::StatusOr<std::shared_ptr<const FontFile>> b = files.Open(kRegular);
   ASSERT_TRUE(a.ok()) << a.status();
   ASSERT_TRUE(b.ok()) << b.status();
   EXPECT_EQ(a->get(), b->get());
@@ -61,7 +62,7 @@ TEST_F(SubsetFontTest, AFileIsParsedOncePerProcessAndAMissingOneIsNamed) {
   EXPECT_DOUBLE_EQ((*a)->Advance((*a)->Glyph(U' ')), 250);  // Times metrics
 
   const std::string missing = (dir_ / "NoSuchFont.ttf").string();
-  absl::StatusOr<std::shared_ptr<const FontFile>> none = FontFile::Open(missing);
+  absl::StatusOr<std::shared_ptr<const FontFile>> none = files.Open(missing);
   ASSERT_FALSE(none.ok());
   EXPECT_TRUE(HasCode(none.status(), ErrorCode::kIo)) << none.status();
   EXPECT_NE(std::string(none.status().message()).find(missing), std::string::npos);
@@ -73,7 +74,7 @@ TEST_F(SubsetFontTest, AFileIsParsedOncePerProcessAndAMissingOneIsNamed) {
     std::fputs("not a font", f);
     std::fclose(f);
   }
-  EXPECT_TRUE(HasCode(FontFile::Open(junk).status(), ErrorCode::kIo));
+  EXPECT_TRUE(HasCode(files.Open(junk).status(), ErrorCode::kIo));
 }
 
 TEST_F(SubsetFontTest, EmbeddedSubsetsAreSmallSearchableAndDraw) {
@@ -82,8 +83,9 @@ TEST_F(SubsetFontTest, EmbeddedSubsetsAreSmallSearchableAndDraw) {
   {
     PoDoFo::PdfMemDocument doc;
     PoDoFo::PdfPage* page = doc.CreatePage(PoDoFo::PdfRect(0, 0, 595.28, 841.89));
-    SubsetFont regular(*FontFile::Open(kRegular), &doc.GetObjects());
-    SubsetFont italic(*FontFile::Open(kItalic), &doc.GetObjects());
+    FontFiles files;
+    SubsetFont regular(*files.Open(kRegular), &doc.GetObjects());
+    SubsetFont italic(*files.Open(kItalic), &doc.GetObjects());
     const std::string content = "BT /R 14 Tf 72 700 Td " + regular.Show(text) +
                                 " Tj ET\nBT /I 14 Tf 72 660 Td " + italic.Show("Nơi nhận:") +
                                 " Tj ET\n";
@@ -132,6 +134,7 @@ TEST_F(SubsetFontTest, ThreadsShareTheParsedFiles) {
   constexpr int kThreads = 4, kEach = 5;
   std::vector<std::thread> threads;
   std::vector<std::string> outs;
+  FontFiles files;  // one owner's, shared by the threads
   for (int t = 0; t < kThreads; ++t) {
     for (int i = 0; i < kEach; ++i) {
       outs.push_back(
@@ -143,7 +146,7 @@ TEST_F(SubsetFontTest, ThreadsShareTheParsedFiles) {
       for (int i = 0; i < kEach; ++i) {
         PoDoFo::PdfMemDocument doc;
         PoDoFo::PdfPage* page = doc.CreatePage(PoDoFo::PdfRect(0, 0, 595.28, 841.89));
-        SubsetFont font(*FontFile::Open(t % 2 ? kItalic : kRegular), &doc.GetObjects());
+        SubsetFont font(*files.Open(t % 2 ? kItalic : kRegular), &doc.GetObjects());
         const std::string line = "Luồng " + std::to_string(t) + " bản " + std::to_string(i);
         SetDeflatedStream(page->GetContents(),
                           "BT /R 14 Tf 72 700 Td " + font.Show(line) + " Tj ET", 1);

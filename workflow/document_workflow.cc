@@ -172,6 +172,7 @@ absl::StatusOr<CreateOutput> DocumentWorkflow::Create(const Caller& caller, cons
   render::RenderOptions options;
   options.output_path = draft.path();
   options.font_dir = config_.font_dir;
+  options.font_files = &drawings_.fonts();  // shared with the seals' field texts
   absl::StatusOr<render::RenderedDocument> rendered =
       render::RenderDocument(**kind, *data, options);
   if (!rendered.ok()) return rendered.status();
