@@ -55,6 +55,15 @@ CREATE TABLE IF NOT EXISTS blobs (
   size BIGINT NOT NULL,
   data BYTEA NOT NULL
 );
+-- PDFs are mostly deflated streams: TOAST's pglz tried each one and stored it uncompressed,
+-- ~25% of a blob insert's time (130 KB revisions, bench/seal_load.sh notes). EXTERNAL: out of
+-- line, never compressed. Checked first, so a start does not take the table's lock for nothing.
+DO $$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'blobs'::regclass
+             AND attname = 'data' AND attstorage <> 'e') THEN
+    ALTER TABLE blobs ALTER COLUMN data SET STORAGE EXTERNAL;
+  END IF;
+END $$;
 CREATE TABLE IF NOT EXISTS revisions (
   document_id TEXT NOT NULL REFERENCES documents (id),
   number INTEGER NOT NULL,
