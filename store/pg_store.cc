@@ -1207,20 +1207,34 @@ class PgStore final : public Store {
   // The print job gets its sequence under kPrintJobsLock, held to the commit: jobs become
   // visible in sequence order on every instance, so "after sequence N" never skips one
   // committed late. The NOTIFY is delivered at the commit only.
+  // Every instance's sealing commits queue on that lock, so it is taken in the transaction's
+  // last statement (callers write everything else first) and lock, insert and NOTIFY go in one
+  // round trip: the lock is held for that statement and the COMMIT only. Taken first, with three
+  // more round trips under it, it was the store's busiest wait at 16 clients (pg_stat_activity:
+  // Lock:advisory; seals 92/s on PostgreSQL against 210/s on SQLite, bench/seal_load.sh).
+  absl::StatusOr<int64_t> QueuePrintJob(pqxx::work& tx, const std::string& document_id,
+                                        const std::string& reason, const std::string& actor,
+                                        int64_t time_ms, const std::string& retry_of) {
+    // The lock is in the INSERT's FROM: the sequence (nextval, per inserted row) is drawn after
+    // it is held.
+    pqxx::result r = tx.exec_params(
+        "WITH locked AS (SELECT pg_advisory_xact_lock($6)), "
+        "job AS (INSERT INTO print_jobs (document_id, desk, revision, reason, actor, time, "
+        "retry_of) SELECT d.id, d.desk, d.latest_revision, $2, $3, $4, $5 FROM documents d, "
+        "locked WHERE d.id = $1 RETURNING seq), "
+        "notified AS (SELECT pg_notify($7, seq::text) FROM job) "
+        "SELECT job.seq FROM job, notified",
+        document_id, reason, actor, time_ms, retry_of, kPrintJobsLock, channel_);
+    if (r.empty()) return Error(ErrorCode::kDocumentNotFound, "documents/" + document_id);
+    return Int(r[0][0]);
+  }
+
   absl::StatusOr<PrintJob> InsertPrintJob(pqxx::work& tx, const std::string& document_id,
                                           const std::string& reason, const std::string& actor,
                                           int64_t time_ms, const std::string& retry_of) {
-    const std::string& channel = channel_;
-    tx.exec_params("SELECT pg_advisory_xact_lock($1)", kPrintJobsLock);
-    pqxx::result r = tx.exec_params(
-        "INSERT INTO print_jobs (document_id, desk, revision, reason, actor, time, retry_of) "
-        "SELECT id, desk, latest_revision, $2, $3, $4, $5 FROM documents WHERE id = $1 "
-        "RETURNING seq",
-        document_id, reason, actor, time_ms, retry_of);
-    if (r.empty()) return Error(ErrorCode::kDocumentNotFound, "documents/" + document_id);
-    const int64_t seq = Int(r[0][0]);
-    tx.exec_params("SELECT pg_notify($1, $2)", channel, std::to_string(seq));
-    std::optional<PrintJob> job = SelectJob(tx, seq);
+    absl::StatusOr<int64_t> seq = QueuePrintJob(tx, document_id, reason, actor, time_ms, retry_of);
+    if (!seq.ok()) return seq.status();
+    std::optional<PrintJob> job = SelectJob(tx, *seq);
     if (!job) return Error(ErrorCode::kInternal, "print job vanished");
     return *job;
   }
@@ -1273,13 +1287,13 @@ class PgStore final : public Store {
     InsertRevision(tx, revision);
     UpdateDocument(tx, doc.id, commit.to, revision.number, event.time_ms);
     if (absl::Status st = MarkIssued(tx, commit.signing_id, event.time_ms); !st.ok()) return st;
-    if (commit.to == DocumentState::kSealed) {
-      absl::StatusOr<PrintJob> queued =
-          InsertPrintJob(tx, doc.id, "", event.actor, event.time_ms, "");
-      if (!queued.ok()) return queued.status();
-      out.job = queued->sequence;
-    }
     InsertEvent(tx, event);
+    if (commit.to == DocumentState::kSealed) {  // last: see QueuePrintJob
+      absl::StatusOr<int64_t> queued =
+          QueuePrintJob(tx, doc.id, "", event.actor, event.time_ms, "");
+      if (!queued.ok()) return queued.status();
+      out.job = *queued;
+    }
     out.doc = std::move(doc);
     out.doc.state = commit.to;
     out.doc.latest_revision = revision.number;
