@@ -8,9 +8,17 @@
 //
 //   seal_load --target 127.0.0.1:PORT --officer-key K.pem --officer-chain C.pem [--clients 1,4,16]
 //             [--documents 192] [--rsa-sign-rate 1500 | --baseline-command CMD] [--rounds 3]
-//             [--server-pid PID]
+//             [--server-pid PID[,PID]]
+//             [--kill-pid PID --kill-after-ms 1500]
+//
+// --target may list several instances (PostgreSQL store): client c talks to target c % n.
+// --kill-pid: the failover measurement instead of the load phases: every client seals on the
+// first target; after --kill-after-ms the driver SIGKILLs PID (the first target's taichod, which
+// the calling script started) and each client, once its call fails, retries on the next target.
+// Reported: per client, kill → its call failing (detection) and failing → success on the other.
 //             [--tls-root R --tls-cert C --tls-key K --officer-tls-cert C2 --officer-tls-key K2]
 #include <grpcpp/grpcpp.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -46,7 +54,7 @@ void Failed(const char* step, const std::string& message) {
 }
 
 struct Options {
-  std::string target;
+  std::vector<std::string> targets;
   std::vector<int> clients = {1, 4, 8, 16};
   int documents = 192;  // per client count, split between the clients
   std::string key = "serverKeys/seal";
@@ -56,7 +64,9 @@ struct Options {
   // With mutual TLS the officer approves with their own client certificate.
   std::string officer_tls_cert, officer_tls_key;
   std::string label = "plain text";
-  int server_pid = 0;  // when set, taichod's CPU time per operation is reported too
+  std::vector<int> server_pids;  // when set, taichods' CPU time per operation is reported too
+  int kill_pid = 0;              // when set: the failover measurement (see the top)
+  int kill_after_ms = 1500;
   // Seals per client made, and not measured, before the measured seals: in every run the seals
   // of the first ~200 ms after the approvals were slower (up to 75 ms at 16 clients against a
   // steady 35-50), a start-up effect that a desk working all day does not see.
@@ -100,6 +110,18 @@ double Median(std::vector<double> v) {
 
 // User + system CPU time of a process so far (ms), from /proc; -1 when unreadable. The machine is
 // shared, so wall-clock rates move with other load; CPU per operation does much less.
+double ProcessCpuMs(int pid);
+// The sum over `pids` (-1 when one is unreadable).
+double ProcessCpuMs(const std::vector<int>& pids) {
+  if (pids.empty()) return -1;
+  double sum = 0;
+  for (int pid : pids) {
+    const double ms = ProcessCpuMs(pid);
+    if (ms < 0) return -1;
+    sum += ms;
+  }
+  return sum;
+}
 double ProcessCpuMs(int pid) {
   if (pid <= 0) return -1;
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
@@ -121,21 +143,21 @@ std::string ReadAll(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-std::shared_ptr<grpc::Channel> NewChannel(const Options& o, const std::string& cert,
-                                          const std::string& key) {
+std::shared_ptr<grpc::Channel> NewChannel(const Options& o, const std::string& target,
+                                          const std::string& cert, const std::string& key) {
   grpc::ChannelArguments arguments;
   // One connection per client, as separate one-stop-shop machines would have.
   arguments.SetInt("grpc.use_local_subchannel_pool", 1);
   arguments.SetMaxReceiveMessageSize(64 * 1024 * 1024);
   if (o.tls_root.empty()) {
-    return grpc::CreateCustomChannel(o.target, grpc::InsecureChannelCredentials(), arguments);
+    return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), arguments);
   }
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = ReadAll(o.tls_root);
   ssl.pem_cert_chain = ReadAll(cert);
   ssl.pem_private_key = ReadAll(key);
   arguments.SetSslTargetNameOverride("localhost");
-  return grpc::CreateCustomChannel(o.target, grpc::SslCredentials(ssl), arguments);
+  return grpc::CreateCustomChannel(target, grpc::SslCredentials(ssl), arguments);
 }
 
 std::unique_ptr<grpc::ClientContext> Context() {
@@ -194,7 +216,8 @@ Stats Summarise(std::vector<double> latencies, double wall_s, int failures) {
 FILE* latency_log = nullptr;
 
 template <typename Work>
-Stats RunPhase(const char* phase, int server_pid, int clients, int per_client, Work work) {
+Stats RunPhase(const char* phase, const std::vector<int>& server_pid, int clients, int per_client,
+               Work work) {
   const double cpu_before = ProcessCpuMs(server_pid);
   const double client_before = ProcessCpuMs(::getpid());
   const MachineTimes machine_before = ReadMachineTimes();
@@ -252,6 +275,80 @@ void Print(const char* what, int clients, const Stats& s) {
   std::fflush(stdout);
 }
 
+// The failover measurement: each client seals its documents on the first target until a call
+// fails (its instance was killed), then on the other. Prints, per client that saw the failure,
+// the wait from the kill to its call failing and from there to its first success.
+int Failover(const Options& o, int clients, int per_client,
+             const std::vector<std::vector<std::string>>& names,
+             std::vector<std::unique_ptr<v1::DocumentService::Stub>>& stubs,
+             std::vector<std::unique_ptr<v1::DocumentService::Stub>>& others) {
+  std::atomic<bool> killed{false};
+  Clock::time_point killed_at;
+  std::vector<double> detect_ms(clients, -1), recover_ms(clients, -1);
+  std::vector<int> after_failover(clients, 0);
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      bool moved = false;
+      Clock::time_point failed_at;
+      for (int i = 0; i < per_client; ++i) {
+        if (names[c][i].empty()) continue;
+        v1::SignDocumentRequest request;
+        request.set_name(names[c][i]);
+        request.set_role(v1::SEAL);
+        request.set_key(o.key);
+        for (int attempt = 0; attempt < 3; ++attempt) {
+          v1::CompleteSignatureResponse out;
+          auto context = Context();
+          grpc::Status st =
+              (moved ? others[c] : stubs[c])->SignDocument(context.get(), request, &out);
+          // A seal that committed as its instance died is a state error on the retry: answered.
+          const bool answered = st.ok() || st.error_code() == grpc::StatusCode::FAILED_PRECONDITION;
+          if (answered) {
+            if (moved && recover_ms[c] < 0) recover_ms[c] = Ms(Clock::now() - failed_at);
+            if (moved) ++after_failover[c];
+            break;
+          }
+          if (!moved && killed.load()) {
+            failed_at = Clock::now();
+            detect_ms[c] = Ms(failed_at - killed_at);
+            moved = true;
+            continue;
+          }
+          Failed("seal", st.error_message());
+          break;
+        }
+        if (moved && after_failover[c] >= 3) break;  // measured; the rest is not needed
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(o.kill_after_ms));
+  killed_at = Clock::now();
+  killed = true;
+  ::kill(o.kill_pid, SIGKILL);
+  for (std::thread& t : threads) t.join();
+  std::vector<double> detect, recover, total;
+  for (int c = 0; c < clients; ++c) {
+    if (detect_ms[c] < 0 || recover_ms[c] < 0) continue;
+    detect.push_back(detect_ms[c]);
+    recover.push_back(recover_ms[c]);
+    total.push_back(detect_ms[c] + recover_ms[c]);
+  }
+  if (total.empty()) {
+    std::printf("failover: no client saw the kill (the load ended first?)\n");
+    return 1;
+  }
+  std::sort(total.begin(), total.end());
+  std::printf(
+      "failover  clients %2d  %zu moved: kill→failure median %.1f ms max %.1f ms; "
+      "failure→success on the other median %.1f ms max %.1f ms; kill→success median "
+      "%.1f ms max %.1f ms\n",
+      clients, total.size(), Median(detect), *std::max_element(detect.begin(), detect.end()),
+      Median(recover), *std::max_element(recover.begin(), recover.end()), Median(total),
+      total.back());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -259,7 +356,9 @@ int main(int argc, char** argv) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   Options o;
   CLI::App app{"taichod seal load driver"};
-  app.add_option("--target", o.target)->required();
+  app.add_option("--target", o.targets, "host:port[,host:port…]; client c uses target c % n")
+      ->required()
+      ->delimiter(',');
   app.add_option("--clients", o.clients)->delimiter(',');
   app.add_option("--documents", o.documents, "documents per client count")->capture_default_str();
   app.add_option("--key", o.key)->capture_default_str();
@@ -272,7 +371,10 @@ int main(int argc, char** argv) {
   app.add_option("--officer-tls-cert", o.officer_tls_cert);
   app.add_option("--officer-tls-key", o.officer_tls_key);
   app.add_option("--label", o.label)->capture_default_str();
-  app.add_option("--server-pid", o.server_pid, "taichod's pid, to report its CPU per operation");
+  app.add_option("--server-pid", o.server_pids, "taichods' pids, to report their CPU per operation")
+      ->delimiter(',');
+  app.add_option("--kill-pid", o.kill_pid, "failover measurement: the first target's taichod");
+  app.add_option("--kill-after-ms", o.kill_after_ms)->capture_default_str();
   app.add_option("--warmup", o.warmup, "seals per client made before the measured ones")
       ->capture_default_str();
   app.add_option("--rounds", o.rounds, "measured seal phases per client count")
@@ -313,17 +415,23 @@ int main(int argc, char** argv) {
     // Documents [0, warmup) of each client are sealed first, unmeasured, then each round's.
     const int warmup = std::max(0, o.warmup);
     const int per_client = warmup + measured * rounds;
-    std::vector<std::unique_ptr<v1::DocumentService::Stub>> stubs, officers;
+    std::vector<std::unique_ptr<v1::DocumentService::Stub>> stubs, officers, others;
     for (int c = 0; c < clients; ++c) {
-      stubs.push_back(v1::DocumentService::NewStub(NewChannel(o, o.tls_cert, o.tls_key)));
+      // Failover: every client on the first target, the next one to retry on.
+      const size_t t = o.kill_pid > 0 ? 0 : c % o.targets.size();
+      const std::string& target = o.targets[t];
+      stubs.push_back(v1::DocumentService::NewStub(NewChannel(o, target, o.tls_cert, o.tls_key)));
+      others.push_back(v1::DocumentService::NewStub(
+          NewChannel(o, o.targets[(t + 1) % o.targets.size()], o.tls_cert, o.tls_key)));
       officers.push_back(
           o.officer_tls_cert.empty()
-              ? v1::DocumentService::NewStub(NewChannel(o, o.tls_cert, o.tls_key))
-              : v1::DocumentService::NewStub(NewChannel(o, o.officer_tls_cert, o.officer_tls_key)));
+              ? v1::DocumentService::NewStub(NewChannel(o, target, o.tls_cert, o.tls_key))
+              : v1::DocumentService::NewStub(
+                    NewChannel(o, target, o.officer_tls_cert, o.officer_tls_key)));
     }
     std::vector<std::vector<std::string>> names(clients, std::vector<std::string>(per_client));
 
-    const Stats create = RunPhase("create", o.server_pid, clients, per_client, [&](int c, int i) {
+    const Stats create = RunPhase("create", o.server_pids, clients, per_client, [&](int c, int i) {
       v1::CreateDocumentRequest request;
       request.set_request_id("bench");
       v1::Document* doc = request.mutable_document();
@@ -355,39 +463,40 @@ int main(int argc, char** argv) {
     }
 
     // The officer approves every draft (split signing; not part of the measured seal).
-    const Stats approve = RunPhase("approve", o.server_pid, clients, per_client, [&](int c, int i) {
-      if (names[c][i].empty()) return false;
-      v1::PrepareSignatureRequest prepare;
-      prepare.set_name(names[c][i]);
-      prepare.set_role(v1::APPROVER);
-      for (const auto& der : (*officer)->CertificateChain()) {
-        prepare.add_certificate_chain(std::string(der.begin(), der.end()));
-      }
-      v1::PrepareSignatureResponse prepared;
-      auto context = Context();
-      grpc::Status st = officers[c]->PrepareSignature(context.get(), prepare, &prepared);
-      if (!st.ok()) {
-        Failed("prepare", st.error_message());
-        return false;
-      }
-      const std::string& tbs = prepared.to_be_signed();
-      absl::StatusOr<taicho::Bytes> value;
-      {
-        std::lock_guard<std::mutex> lock(officer_mu);
-        value = (*officer)->Sign(
-            taicho::ByteSpan(reinterpret_cast<const uint8_t*>(tbs.data()), tbs.size()),
-            taicho::signer::DigestAlgorithm::kSha256);
-      }
-      if (!value.ok()) return false;
-      v1::CompleteSignatureRequest complete;
-      complete.set_session(prepared.session());
-      complete.set_signature_value(std::string(value->begin(), value->end()));
-      v1::CompleteSignatureResponse done;
-      context = Context();
-      st = officers[c]->CompleteSignature(context.get(), complete, &done);
-      if (!st.ok()) Failed("complete", st.error_message());
-      return st.ok();
-    });
+    const Stats approve =
+        RunPhase("approve", o.server_pids, clients, per_client, [&](int c, int i) {
+          if (names[c][i].empty()) return false;
+          v1::PrepareSignatureRequest prepare;
+          prepare.set_name(names[c][i]);
+          prepare.set_role(v1::APPROVER);
+          for (const auto& der : (*officer)->CertificateChain()) {
+            prepare.add_certificate_chain(std::string(der.begin(), der.end()));
+          }
+          v1::PrepareSignatureResponse prepared;
+          auto context = Context();
+          grpc::Status st = officers[c]->PrepareSignature(context.get(), prepare, &prepared);
+          if (!st.ok()) {
+            Failed("prepare", st.error_message());
+            return false;
+          }
+          const std::string& tbs = prepared.to_be_signed();
+          absl::StatusOr<taicho::Bytes> value;
+          {
+            std::lock_guard<std::mutex> lock(officer_mu);
+            value = (*officer)->Sign(
+                taicho::ByteSpan(reinterpret_cast<const uint8_t*>(tbs.data()), tbs.size()),
+                taicho::signer::DigestAlgorithm::kSha256);
+          }
+          if (!value.ok()) return false;
+          v1::CompleteSignatureRequest complete;
+          complete.set_session(prepared.session());
+          complete.set_signature_value(std::string(value->begin(), value->end()));
+          v1::CompleteSignatureResponse done;
+          context = Context();
+          st = officers[c]->CompleteSignature(context.get(), complete, &done);
+          if (!st.ok()) Failed("complete", st.error_message());
+          return st.ok();
+        });
     Print("approve", clients, approve);
 
     auto seal_one = [&](int c, int i) {
@@ -405,7 +514,9 @@ int main(int argc, char** argv) {
       }
       return out.document().state() == v1::Document::SEALED;
     };
-    if (warmup > 0) RunPhase("warmup", o.server_pid, clients, warmup, seal_one);
+    if (o.kill_pid > 0)
+      return Failover(o, clients, warmup + measured * rounds, names, stubs, others);
+    if (warmup > 0) RunPhase("warmup", o.server_pids, clients, warmup, seal_one);
     std::vector<double> ratios, p99s;
     for (int r = 0; r < rounds; ++r) {
       double rate = o.rsa_sign_rate;
@@ -417,7 +528,7 @@ int main(int argc, char** argv) {
         }
       }
       const int first = warmup + r * measured;
-      const Stats seal = RunPhase("seal", o.server_pid, clients, measured,
+      const Stats seal = RunPhase("seal", o.server_pids, clients, measured,
                                   [&](int c, int i) { return seal_one(c, first + i); });
       Print("seal", clients, seal);
       p99s.push_back(seal.p99);

@@ -14,6 +14,18 @@
 #        SEAL_CONCURRENCY (taichod's seal_concurrency; default: its own), KEEP=1 (see cleanup),
 #        SEAL_IMAGE=0 for an invisible seal, CLIENTS (comma list, default 1,4,8,16),
 #        RSA_SECONDS (the baseline's `openssl speed -seconds`, default 2).
+#        STORES: comma list of store set-ups to measure instead of the plain/mTLS pair (issue 19):
+#          sqlite  one taichod on its SQLite store;
+#          pg1     one taichod on PostgreSQL (a throwaway cluster, tests/support/pg_cluster.sh);
+#          pg2     two taichods on the same PostgreSQL database, clients alternating between them.
+#        e.g. STORES=sqlite,pg1,pg2 CLIENTS=16 MTLS=0. Each set-up gets a fresh database schema.
+#        BLOB_STORAGE=extended: after the PostgreSQL instances start, the blobs' column goes back to
+#          TOAST's default (pglz tried on every PDF), to measure what taichod's EXTERNAL saves.
+#        PG_WAITS=1: during each PostgreSQL set-up, pg_stat_activity sampled every 50 ms; prints how
+#          often the taichod connections were seen in each state / wait event (where time goes).
+#        FAILOVER=N (with a pg set-up): N times, two instances on PostgreSQL and 16 clients sealing
+#          on the first; it is killed (SIGKILL, its PID as started here) and each client retries on
+#          the second: kill → failure → success on the other, per client.
 # Reported per phase: throughput, p50/p99/max latency, and taichod's CPU time per operation
 # (from /proc; steadier than wall-clock rates on a shared machine).
 set -euo pipefail
@@ -23,13 +35,17 @@ DOCUMENTS="${DOCUMENTS:-384}"
 SESSIONS="${SESSIONS:-2}"
 W="$(mktemp -d /tmp/taicho-seal-load-XXXXXX)"
 PID=""
+PIDS=()
+PG_STATE=""
 # KEEP=1 leaves the stores in place (remove them later, not right before a run): ext4 without a
 # journal, as here, scans past recently deleted inodes for every new file for a minute or more,
 # so deleting the last run's thousands of files makes this run's file creation slow — a cost a
 # store that never deletes its revisions does not have.
 cleanup() {
   [ -n "$PID" ] && kill "$PID" 2>/dev/null
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
+  [ -n "$PG_STATE" ] && bash "$ROOT/tests/support/pg_cluster.sh" stop "$PG_STATE"
   if [ "${KEEP:-0}" = 1 ]; then echo "kept: $W"; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
@@ -80,6 +96,87 @@ common=(--officer-key "$W/pki/officer-an.key" --officer-chain "$W/pki/officer-an
   --baseline-command "openssl speed -seconds ${RSA_SECONDS:-2} rsa2048")
 [ -n "${CLIENTS:-}" ] && common+=(--clients "$CLIENTS")
 [ -n "${LATENCY_LOG:-}" ] && common+=(--latency-log "$LATENCY_LOG")
+# A fresh schema in the throwaway cluster (started before the set-ups): prints its URL.
+pg_url() {
+  local dir base
+  dir="$(cat "$PG_STATE")"
+  base="postgresql:///postgres?host=$dir&user=postgres"
+  /usr/lib/postgresql/15/bin/psql -X -q "$base" -c "CREATE SCHEMA $1"
+  echo "$base&options=-csearch_path%3D$1"
+}
+
+if [ -n "${STORES:-}" ]; then
+  if [[ ",$STORES," == *,pg* ]] || [ "${FAILOVER:-0}" -gt 0 ]; then
+    PG_STATE="$W/pg.state"
+    bash "$ROOT/tests/support/pg_cluster.sh" start "$PG_STATE" >/dev/null
+  fi
+  IFS=',' read -ra setups <<<"$STORES"
+  for setup in "${setups[@]}"; do
+    case "$setup" in
+      sqlite) n=1 store="" ;;
+      pg1) n=1 store="store = \"$(pg_url bench_${setup})\"" ;;
+      pg2) n=2 store="store = \"$(pg_url bench_${setup})\"" ;;
+      *) echo "unknown store set-up $setup" >&2; exit 2 ;;
+    esac
+    targets="" PIDS=()
+    for i in $(seq 1 "$n"); do
+      start_taichod "$setup-$i" "insecure_local = true
+$store"
+      targets="${targets:+$targets,}127.0.0.1:$PORT"
+      PIDS+=("$PID")
+      PID=""
+    done
+    if [ -n "$store" ] && [ -n "${BLOB_STORAGE:-}" ]; then
+      /usr/lib/postgresql/15/bin/psql -X -q "postgresql:///postgres?host=$(cat "$PG_STATE")&user=postgres" \
+        -c "ALTER TABLE bench_${setup}.blobs ALTER COLUMN data SET STORAGE $BLOB_STORAGE"
+    fi
+    pids="$(IFS=,; echo "${PIDS[*]}")"
+    sampler=""
+    if [ -n "$store" ] && [ "${PG_WAITS:-0}" = 1 ]; then
+      touch "$W/sampling"
+      (
+        u="postgresql:///postgres?host=$(cat "$PG_STATE")&user=postgres"
+        while [ -f "$W/sampling" ]; do
+          /usr/lib/postgresql/15/bin/psql -X -At "$u" -c "SELECT state || ' ' ||
+            coalesce(wait_event_type || ':' || wait_event, 'CPU') FROM pg_stat_activity
+            WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+            AND state <> 'idle'" >>"$W/waits-$setup"
+          sleep 0.05
+        done
+      ) &
+      sampler=$!
+    fi
+    "$B/bench/seal_load" --target "$targets" "${common[@]}" --server-pid "$pids" \
+      --label "$setup: $n instance(s), plain text, $SESSIONS PKCS#11 sessions"
+    if [ -n "$sampler" ]; then
+      rm -f "$W/sampling"
+      wait "$sampler" || true
+      echo "-- $setup: busy taichod connections by state and wait event (samples every 50 ms)"
+      sort "$W/waits-$setup" | uniq -c | sort -rn | head -12
+    fi
+    for p in "${PIDS[@]}"; do kill -TERM "$p"; wait "$p" || true; done
+    PIDS=()
+  done
+  for t in $(seq 1 "${FAILOVER:-0}"); do
+    store="store = \"$(pg_url bench_failover_$t)\""
+    start_taichod "failover-$t-b" "insecure_local = true
+$store"
+    PIDS=("$PID") target_b="127.0.0.1:$PORT"
+    start_taichod "failover-$t-a" "insecure_local = true
+$store"
+    PIDS+=("$PID")
+    "$B/bench/seal_load" --target "127.0.0.1:$PORT,$target_b" \
+      --officer-key "$W/pki/officer-an.key" --officer-chain "$W/pki/officer-an.chain.pem" \
+      --clients 16 --documents 160 --rounds 1 --warmup 0 --kill-pid "$PID" \
+      --kill-after-ms "${KILL_AFTER_MS:-1500}" --label "failover $t: kill -9 under 16 clients"
+    wait "$PID" 2>/dev/null || true
+    PID=""
+    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+    PIDS=()
+  done
+  exit 0
+fi
+
 start_taichod plain "insecure_local = true"
 "$B/bench/seal_load" --target "127.0.0.1:$PORT" "${common[@]}" \
   --server-pid "$PID" --label "plain text, $SESSIONS PKCS#11 sessions"

@@ -55,6 +55,15 @@ CREATE TABLE IF NOT EXISTS blobs (
   size BIGINT NOT NULL,
   data BYTEA NOT NULL
 );
+-- PDFs are mostly deflated streams: TOAST's pglz tried each one and stored it uncompressed,
+-- ~25% of a blob insert's time (130 KB revisions, bench/seal_load.sh notes). EXTERNAL: out of
+-- line, never compressed. Checked first, so a start does not take the table's lock for nothing.
+DO $$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'blobs'::regclass
+             AND attname = 'data' AND attstorage <> 'e') THEN
+    ALTER TABLE blobs ALTER COLUMN data SET STORAGE EXTERNAL;
+  END IF;
+END $$;
 CREATE TABLE IF NOT EXISTS revisions (
   document_id TEXT NOT NULL REFERENCES documents (id),
   number INTEGER NOT NULL,
@@ -855,29 +864,32 @@ class PgStore final : public Store {
           "superseded: the seal was prepared again / đã chuẩn bị đóng dấu lại, số cũ bỏ trống");
       // The counter row's lock is held to the commit: the next allocation of (agency, year) on
       // any instance waits here and then reads this one's number. Rolled back, both go back.
-      pqxx::row next = tx.exec_params1(
-          "INSERT INTO register_counters (agency, year, last_number) VALUES ($1, $2, 1) "
-          "ON CONFLICT (agency, year) DO UPDATE SET last_number = register_counters.last_number "
-          "+ 1 RETURNING last_number",
-          entry.agency, entry.year);
+      // Every instance's seals of one agency queue on that row, so the upsert, the register row
+      // and the history event are one statement, the transaction's last: the lock is held for
+      // it and the COMMIT only (with round trips after it, it was the busiest wait at 16
+      // sealing clients, pg_stat_activity Lock:transactionid).
       allocated = entry;
-      allocated.number = static_cast<int>(Int(next[0]));
       allocated.state = RegisterState::kAllocated;
       allocated.void_reason.clear();
       allocated.issue_time_ms = 0;
-      tx.exec_params(
-          "INSERT INTO register (agency, year, number, state, document_id, session_id, "
+      pqxx::row next = tx.exec_params1(
+          "WITH n AS (INSERT INTO register_counters (agency, year, last_number) "
+          "VALUES ($1, $2, 1) ON CONFLICT (agency, year) DO UPDATE "
+          "SET last_number = register_counters.last_number + 1 RETURNING last_number), "
+          "r AS (INSERT INTO register (agency, year, number, state, document_id, session_id, "
           "issue_date, kind, symbol, summary, signer, sealer, dossier_code, void_reason, "
-          "allocate_time, issue_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-          "$13, '', $14, 0)",
-          allocated.agency, allocated.year, allocated.number, static_cast<int>(allocated.state),
+          "allocate_time, issue_time) SELECT $1, $2, n.last_number, $3, $4, $5, $6, $7, $8, $9, "
+          "$10, $11, $12, '', $13, 0 FROM n), "
+          "h AS (INSERT INTO history (document_id, time, actor, action, detail, revision) "
+          "SELECT $14, $15, $16, $17, 'number ' || n.last_number::text || '/' || $2::text || "
+          "', ' || $18, $19 FROM n) "
+          "SELECT last_number FROM n",
+          allocated.agency, allocated.year, static_cast<int>(allocated.state),
           allocated.document_id, allocated.session_id, allocated.issue_date, allocated.kind,
           allocated.symbol, allocated.summary, allocated.signer, allocated.sealer,
-          allocated.dossier_code, allocated.allocate_time_ms);
-      HistoryEvent numbered = event;
-      numbered.detail =
-          absl::StrCat("number ", allocated.number, "/", allocated.year, ", ", event.detail);
-      InsertEvent(tx, numbered);
+          allocated.dossier_code, allocated.allocate_time_ms, event.document_id, event.time_ms,
+          event.actor, event.action, event.detail, event.revision);
+      allocated.number = static_cast<int>(Int(next[0]));
       return absl::OkStatus();
     });
     if (!st.ok()) return st;
@@ -1198,20 +1210,34 @@ class PgStore final : public Store {
   // The print job gets its sequence under kPrintJobsLock, held to the commit: jobs become
   // visible in sequence order on every instance, so "after sequence N" never skips one
   // committed late. The NOTIFY is delivered at the commit only.
+  // Every instance's sealing commits queue on that lock, so it is taken in the transaction's
+  // last statement (callers write everything else first) and lock, insert and NOTIFY go in one
+  // round trip: the lock is held for that statement and the COMMIT only. Taken first, with three
+  // more round trips under it, it was the store's busiest wait at 16 clients (pg_stat_activity:
+  // Lock:advisory; seals 92/s on PostgreSQL against 210/s on SQLite, bench/seal_load.sh).
+  absl::StatusOr<int64_t> QueuePrintJob(pqxx::work& tx, const std::string& document_id,
+                                        const std::string& reason, const std::string& actor,
+                                        int64_t time_ms, const std::string& retry_of) {
+    // The lock is in the INSERT's FROM: the sequence (nextval, per inserted row) is drawn after
+    // it is held.
+    pqxx::result r = tx.exec_params(
+        "WITH locked AS (SELECT pg_advisory_xact_lock($6)), "
+        "job AS (INSERT INTO print_jobs (document_id, desk, revision, reason, actor, time, "
+        "retry_of) SELECT d.id, d.desk, d.latest_revision, $2, $3, $4, $5 FROM documents d, "
+        "locked WHERE d.id = $1 RETURNING seq), "
+        "notified AS (SELECT pg_notify($7, seq::text) FROM job) "
+        "SELECT job.seq FROM job, notified",
+        document_id, reason, actor, time_ms, retry_of, kPrintJobsLock, channel_);
+    if (r.empty()) return Error(ErrorCode::kDocumentNotFound, "documents/" + document_id);
+    return Int(r[0][0]);
+  }
+
   absl::StatusOr<PrintJob> InsertPrintJob(pqxx::work& tx, const std::string& document_id,
                                           const std::string& reason, const std::string& actor,
                                           int64_t time_ms, const std::string& retry_of) {
-    const std::string& channel = channel_;
-    tx.exec_params("SELECT pg_advisory_xact_lock($1)", kPrintJobsLock);
-    pqxx::result r = tx.exec_params(
-        "INSERT INTO print_jobs (document_id, desk, revision, reason, actor, time, retry_of) "
-        "SELECT id, desk, latest_revision, $2, $3, $4, $5 FROM documents WHERE id = $1 "
-        "RETURNING seq",
-        document_id, reason, actor, time_ms, retry_of);
-    if (r.empty()) return Error(ErrorCode::kDocumentNotFound, "documents/" + document_id);
-    const int64_t seq = Int(r[0][0]);
-    tx.exec_params("SELECT pg_notify($1, $2)", channel, std::to_string(seq));
-    std::optional<PrintJob> job = SelectJob(tx, seq);
+    absl::StatusOr<int64_t> seq = QueuePrintJob(tx, document_id, reason, actor, time_ms, retry_of);
+    if (!seq.ok()) return seq.status();
+    std::optional<PrintJob> job = SelectJob(tx, *seq);
     if (!job) return Error(ErrorCode::kInternal, "print job vanished");
     return *job;
   }
@@ -1264,13 +1290,13 @@ class PgStore final : public Store {
     InsertRevision(tx, revision);
     UpdateDocument(tx, doc.id, commit.to, revision.number, event.time_ms);
     if (absl::Status st = MarkIssued(tx, commit.signing_id, event.time_ms); !st.ok()) return st;
-    if (commit.to == DocumentState::kSealed) {
-      absl::StatusOr<PrintJob> queued =
-          InsertPrintJob(tx, doc.id, "", event.actor, event.time_ms, "");
-      if (!queued.ok()) return queued.status();
-      out.job = queued->sequence;
-    }
     InsertEvent(tx, event);
+    if (commit.to == DocumentState::kSealed) {  // last: see QueuePrintJob
+      absl::StatusOr<int64_t> queued =
+          QueuePrintJob(tx, doc.id, "", event.actor, event.time_ms, "");
+      if (!queued.ok()) return queued.status();
+      out.job = *queued;
+    }
     out.doc = std::move(doc);
     out.doc.state = commit.to;
     out.doc.latest_revision = revision.number;
