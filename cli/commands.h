@@ -24,6 +24,7 @@ void AddRenderCommand(CLI::App& app, Runner& run);
 void AddPrintCopyCommand(CLI::App& app, Runner& run);
 void AddPrintStationCommand(CLI::App& app, Runner& run);
 void AddRegisterCommand(CLI::App& app, Runner& run);
+void AddLevelsCommand(CLI::App& app, Runner& run);
 void AddExtendCommand(CLI::App& app, Runner& run);  // cli/ltv_options.cc
 
 // Prints "LỖI / ERROR [CODE]: message" to stderr and returns the documented exit code.

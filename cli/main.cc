@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   taicho::cli::AddPrintCopyCommand(app, run);
   taicho::cli::AddPrintStationCommand(app, run);
   taicho::cli::AddRegisterCommand(app, run);
+  taicho::cli::AddLevelsCommand(app, run);
   taicho::cli::AddExtendCommand(app, run);
   return taicho::cli::ParseAndRun(app, argc, argv, run);
 }
