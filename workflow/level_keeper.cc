@@ -57,6 +57,15 @@ absl::StatusOr<FileLevels> LevelsOfFile(const std::string& path,
   std::optional<PadesLevel> level = ParseLevel(pades::DocumentLevel(*report));
   if (!level) return Error(ErrorCode::kInternal, "no signature to give a level to");
   out.level = *level;
+  out.all_passed = report->all_passed();
+  for (const pades::SignatureReport& sig : report->signatures) {
+    if (sig.indication == "TOTAL-PASSED") continue;
+    absl::StrAppend(&out.failures, out.failures.empty() ? "" : "; ", sig.field_name, ": ",
+                    sig.indication, " ", sig.sub_indication);
+  }
+  for (const std::string& problem : report->problems) {
+    absl::StrAppend(&out.failures, out.failures.empty() ? "" : "; ", problem);
+  }
   for (size_t i = 0; i < report->signatures.size(); ++i) {
     const std::string one = pades::SignatureLevel(*report, i);
     if (one.empty()) continue;
@@ -222,6 +231,12 @@ absl::Status LevelKeeper::Work(store::LevelRecord record, int64_t now) {
   // Recorded only at the level it was brought to, as the verifier finds it from the file alone.
   absl::StatusOr<FileLevels> levels = LevelsOfFile(output.path(), options_.trust_anchors_pem);
   if (!levels.ok()) return levels.status();
+  // A level is no use on a file that does not verify (a seal key found revoked when its status
+  // was fetched for the DSS, after an outage at the seal): it stays pending and says why.
+  if (!levels->all_passed) {
+    return Error(ErrorCode::kInternal,
+                 absl::StrCat("the upgraded file does not verify offline: ", levels->failures));
+  }
   if (levels->level < *target) {
     return Error(ErrorCode::kInternal,
                  absl::StrCat("the upgraded file verifies at PAdES ", LevelName(levels->level),

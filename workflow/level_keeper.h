@@ -35,6 +35,8 @@ namespace taicho::workflow {
 struct FileLevels {
   PadesLevel level = PadesLevel::kBB;  // the lowest of its signatures
   std::string signature_levels;        // "field=LEVEL;…", document time-stamps not listed
+  bool all_passed = false;             // every signature TOTAL-PASSED, no document problem
+  std::string failures;                // otherwise, which failed and why (English)
 };
 absl::StatusOr<FileLevels> LevelsOfFile(const std::string& path,
                                         const std::string& trust_anchors_pem);
