@@ -26,6 +26,7 @@ void AddPrintStationCommand(CLI::App& app, Runner& run);
 void AddRegisterCommand(CLI::App& app, Runner& run);
 // `taicho desk --web`: the staff's local pages (cli/desk_command.cc).
 void AddDeskCommand(CLI::App& app, Runner& run);
+void AddLevelsCommand(CLI::App& app, Runner& run);
 void AddExtendCommand(CLI::App& app, Runner& run);  // cli/ltv_options.cc
 
 // Prints "LỖI / ERROR [CODE]: message" to stderr and returns the documented exit code.

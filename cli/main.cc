@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   taicho::cli::AddPrintStationCommand(app, run);
   taicho::cli::AddRegisterCommand(app, run);
   taicho::cli::AddDeskCommand(app, run);
+  taicho::cli::AddLevelsCommand(app, run);
   taicho::cli::AddExtendCommand(app, run);
   return taicho::cli::ParseAndRun(app, argc, argv, run);
 }

@@ -20,7 +20,16 @@ enum class DocumentState {
   kCancelled = 5,  // ended before the seal: no number was given
   kWithdrawn = 6,  // thu hồi after the seal: the number stays given, marked withdrawn
 };
-enum class RevisionPurpose { kDraft = 1, kApproval = 2, kSeal = 3 };
+// kLevelUpgrade and kArchiveRenewal revisions add no signature and change no state: taichod's
+// worker adds what a seal lacks (time-stamp, validation data, document time-stamp) or renews the
+// archive (workflow/level_keeper.h).
+enum class RevisionPurpose {
+  kDraft = 1,
+  kApproval = 2,
+  kSeal = 3,
+  kLevelUpgrade = 4,
+  kArchiveRenewal = 5
+};
 
 struct DocumentRecord {
   std::string id;  // random, 32 lowercase hex digits

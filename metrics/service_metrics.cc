@@ -118,6 +118,12 @@ struct ServiceMetrics::Registry {
           .Help("1 while the gRPC health check reports the document service SERVING, else 0")
           .Register(*registry)
           .Add({});
+  prometheus::Gauge& pending_upgrades =
+      prometheus::BuildGauge()
+          .Name("taicho_pending_upgrades")
+          .Help("Sealed documents below the signing policy's PAdES level, waiting for the worker")
+          .Register(*registry)
+          .Add({});
 };
 
 ServiceMetrics::ServiceMetrics() : registry_(std::make_shared<Registry>()) {}
@@ -160,6 +166,10 @@ void ServiceMetrics::SetStoreWritable(bool writable) {
 }
 
 void ServiceMetrics::SetServing(bool serving) { registry_->serving.Set(serving ? 1 : 0); }
+
+void ServiceMetrics::SetPendingUpgrades(int64_t count) {
+  registry_->pending_upgrades.Set(static_cast<double>(count));
+}
 
 struct MetricsEndpoint::Exposer {
   std::shared_ptr<ServiceMetrics::Registry> registry;  // kept alive while it is served

@@ -19,6 +19,8 @@
 //   store_documents, store_revision_bytes    gauge     what the store holds, as last measured
 //   store_writable                           gauge     1 when the last write probe passed
 //   serving                                  gauge     1 while the health check says SERVING
+//   pending_upgrades                         gauge     sealed documents below the signing
+//                                                      policy's level (workflow/level_keeper.h)
 //
 // Thread-safe: every call may come from any thread at once.
 #pragma once
@@ -68,6 +70,8 @@ class ServiceMetrics {
   void SetStoreSize(int64_t documents, int64_t revision_bytes);
   void SetStoreWritable(bool writable);
   void SetServing(bool serving);
+  // Sealed documents whose PAdES level upgrade is pending, as the worker last counted.
+  void SetPendingUpgrades(int64_t count);
 
   // Serves /metrics on `address` ("127.0.0.1:9464"; port 0: any free port) until the endpoint
   // is destroyed, which must happen before this object is. kConfigInvalid when the address is

@@ -8,12 +8,24 @@ namespace {
 constexpr std::string_view kLevels[] = {"B-B", "B-T", "B-LT", "B-LTA"};
 constexpr std::string_view kDocTimeStamp = "ETSI.RFC3161";
 
+// B-T needs a time-stamp over the signature: its own signature-time-stamp, or a document
+// time-stamp after it (EN 319 142-1 §6.3 allows either; taichod's worker upgrades a seal issued
+// without one that way). B-LTA then needs a document time-stamp after the one that gave B-T.
 int Rank(const VerificationReport& report, size_t index) {
   const SignatureReport& s = report.signatures[index];
-  if (s.timestamp_ok != true) return 0;
+  size_t stamped_at = index;
+  if (s.timestamp_ok != true) {
+    size_t later = index + 1;
+    for (; later < report.signatures.size(); ++later) {
+      const SignatureReport& t = report.signatures[later];
+      if (t.sub_filter == kDocTimeStamp && t.timestamp_ok == true) break;
+    }
+    if (later == report.signatures.size()) return 0;
+    stamped_at = later;
+  }
   // Revocation data found in the file (not asked online) makes it long-term.
   if (s.revocation_source.rfind("DSS", 0) != 0) return 1;
-  for (size_t later = index + 1; later < report.signatures.size(); ++later) {
+  for (size_t later = stamped_at + 1; later < report.signatures.size(); ++later) {
     const SignatureReport& t = report.signatures[later];
     if (t.sub_filter == kDocTimeStamp && t.timestamp_ok == true) return 3;
   }

@@ -202,6 +202,7 @@ absl::StatusOr<DocTimeStampResult> AddDocumentTimeStamp(const std::string& input
     result.gen_time = stamp->info.gen_time_text;
     result.token_size = stamp->token.size();
     result.file_size = update->file_size;
+    result.tsa_certificate_der = stamp->info.tsa_certificate_der;
     return result;
   }
   return Error(ErrorCode::kSignatureTooLarge, "document time-stamp token");

@@ -56,6 +56,7 @@ void FillView(const workflow::DocumentView& view, bool with_data, v1::Document* 
   if (view.withdrawal) FillWithdrawal(*view.withdrawal, out->mutable_withdrawal());
   for (const store::RevisionRecord& r : view.revisions) FillRevision(r, out->add_revisions());
   for (const store::HistoryEvent& e : view.history) FillHistory(e, out->add_history());
+  if (view.level) FillLevel(*view.level, out);
 }
 
 // A document as a response after a change: metadata and revisions (no history, no data).
@@ -71,7 +72,14 @@ absl::Status FillChanged(workflow::DocumentWorkflow& workflow, const workflow::C
 // workflow's own result: no second read of what it just wrote).
 void FillCompleted(const workflow::CompleteOutput& done, v1::CompleteSignatureResponse* out) {
   FillRevision(done.revision, out->mutable_revision());
-  FillView({done.document, done.revisions, {}, {}}, /*with_data=*/false, out->mutable_document());
+  FillView({done.document, done.revisions, {}, {}, {}}, /*with_data=*/false,
+           out->mutable_document());
+  // The level reached now, and the upgrade owed when it is below the policy's.
+  v1::Document* doc = out->mutable_document();
+  doc->set_level(workflow::LevelName(done.level));
+  doc->set_target_level(workflow::LevelName(done.upgrade_to.value_or(done.level)));
+  doc->set_upgrade_pending(done.upgrade_to.has_value());
+  doc->set_upgrade_problem(done.upgrade_problem);
 }
 
 // The x509 property gRPC's TLS transport gives for the verified peer certificate.
@@ -184,6 +192,27 @@ grpc::Status DocumentServiceImpl::GetDocument(grpc::ServerContext* context,
                  auto view = workflow_.Get(call.caller, name->first, /*with_history=*/true);
                  if (!view.ok()) return view.status();
                  FillView(*view, /*with_data=*/true, response);
+                 return absl::OkStatus();
+               });
+}
+
+grpc::Status DocumentServiceImpl::ListDocumentLevels(grpc::ServerContext* context,
+                                                     const v1::ListDocumentLevelsRequest* request,
+                                                     v1::ListDocumentLevelsResponse* response) {
+  return Serve("ListDocumentLevels", context, auth::Operation::kListDocuments,
+               [&](Call call) -> absl::Status {
+                 if (request->page_size() < 0) {
+                   return Error(ErrorCode::kUsage, "page_size: âm / negative");
+                 }
+                 store::LevelFilter filter;
+                 filter.level = request->level();
+                 filter.pending_only = request->upgrade_pending_only();
+                 filter.limit = request->page_size();
+                 auto levels = workflow_.ListLevels(call.caller, filter);
+                 if (!levels.ok()) return levels.status();
+                 for (const store::LevelRecord& r : *levels) {
+                   FillLevel(r, response->add_documents());
+                 }
                  return absl::OkStatus();
                });
 }

@@ -112,6 +112,10 @@ class DocumentServiceImpl final : public v1::DocumentService::Service {
   grpc::Status GetDeskStatistics(grpc::ServerContext* context,
                                  const v1::GetDeskStatisticsRequest* request,
                                  v1::DeskStatistics* response) override;
+  // Documents by PAdES level (workflow/level_keeper.h keeps them at the policy's).
+  grpc::Status ListDocumentLevels(grpc::ServerContext* context,
+                                  const v1::ListDocumentLevelsRequest* request,
+                                  v1::ListDocumentLevelsResponse* response) override;
 
  private:
   // What a handler's body gets from the prologue.

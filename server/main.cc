@@ -39,6 +39,7 @@
 #include "store/open_store.h"
 #include "store/pg_migrate.h"
 #include "workflow/document_workflow.h"
+#include "workflow/level_keeper.h"
 
 namespace {
 
@@ -185,9 +186,12 @@ int Serve(const Flags& flags) {
         "no [signing] table: signatures are PAdES B-B (no time-stamp, no revocation "
         "data) and certificates are not checked before signing");
   } else {
-    spdlog::info("signing: officer PAdES {}, seal PAdES {}, {} TSA(s), certificates checked",
-                 taicho::workflow::LevelName(config.signing.officer_level),
-                 taicho::workflow::LevelName(config.signing.seal_level), flags.tsa_urls.size());
+    spdlog::info(
+        "signing: officer PAdES {}, seal PAdES {}, {} TSA(s), certificates checked, when a TSA "
+        "or responder is down: {}, archival renewal {} days before the TSA certificate expires",
+        taicho::workflow::LevelName(config.signing.officer_level),
+        taicho::workflow::LevelName(config.signing.seal_level), flags.tsa_urls.size(),
+        flags.when_unavailable, flags.renew_before_days);
   }
   if (!flags.public_base_url.empty()) {
     std::string base = flags.public_base_url;
@@ -288,6 +292,30 @@ int Serve(const Flags& flags) {
     server->Shutdown();
     return 6;
   }
+  // The level keeper (workflow/level_keeper.h): pending upgrades and archival renewals, from the
+  // store's records, on its own thread, once taichod serves.
+  std::unique_ptr<taicho::workflow::LevelKeeper> keeper;
+  if (flags.signing && config.signing.tsa != nullptr) {
+    taicho::workflow::LevelKeeperOptions options;
+    options.trust_anchors_pem = config.trust_anchors_pem;
+    options.retry_min_ms = flags.upgrade_retry_min_seconds * 1000LL;
+    options.retry_max_ms = flags.upgrade_retry_max_seconds * 1000LL;
+    options.poll_ms = flags.upgrade_poll_seconds * 1000LL;
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    options.owner = absl::StrCat(host, ":", getpid());
+    options.on_pending = [&metrics](int64_t pending) { metrics.SetPendingUpgrades(pending); };
+    options.log = [](bool failure, std::string_view line) {
+      if (failure) {
+        spdlog::warn("{}", line);
+      } else {
+        spdlog::info("{}", line);
+      }
+    };
+    keeper = std::make_unique<taicho::workflow::LevelKeeper>(**store, config.signing,
+                                                             std::move(options));
+    keeper->Start();
+  }
   spdlog::info(
       "taichod listening on {} (port {}, {}, store {}, max request {} MiB, max upload {} MiB x {}, "
       "{} "
@@ -312,6 +340,7 @@ int Serve(const Flags& flags) {
   });
   server->Wait();
   waiter.join();
+  if (keeper) keeper->Stop();
   if (public_site) public_site->Stop();
   health.Stop();
   spdlog::info("taichod stopped");

@@ -259,6 +259,41 @@ void FillDocument(const store::DocumentRecord& r, bool with_data, v1::Document* 
   *out->mutable_update_time() = TimeUtil::MillisecondsToTimestamp(r.update_time_ms);
 }
 
+void FillLevel(const store::LevelRecord& r, v1::Document* out) {
+  out->set_level(r.level);
+  out->set_target_level(r.target_level);
+  out->set_upgrade_pending(r.upgrade_pending);
+  if (r.upgrade_pending) {
+    *out->mutable_next_upgrade_time() = TimeUtil::MillisecondsToTimestamp(r.next_attempt_ms);
+  }
+  out->set_upgrade_problem(r.problem);
+  if (r.renew_at_ms > 0) {
+    *out->mutable_next_renewal_time() = TimeUtil::MillisecondsToTimestamp(r.renew_at_ms);
+  }
+  for (absl::string_view item : absl::StrSplit(r.signature_levels, ';', absl::SkipEmpty())) {
+    const size_t eq = item.find('=');
+    if (eq == std::string_view::npos) continue;
+    v1::SignatureLevel* level = out->add_signature_levels();
+    level->set_field(std::string(item.substr(0, eq)));
+    level->set_level(std::string(item.substr(eq + 1)));
+  }
+}
+
+void FillLevel(const store::LevelRecord& r, v1::DocumentLevel* out) {
+  out->set_document(DocumentName(r.document_id));
+  out->set_level(r.level);
+  out->set_target_level(r.target_level);
+  out->set_upgrade_pending(r.upgrade_pending);
+  if (r.upgrade_pending) {
+    *out->mutable_next_upgrade_time() = TimeUtil::MillisecondsToTimestamp(r.next_attempt_ms);
+  }
+  out->set_upgrade_problem(r.problem);
+  if (r.renew_at_ms > 0) {
+    *out->mutable_next_renewal_time() = TimeUtil::MillisecondsToTimestamp(r.renew_at_ms);
+  }
+  out->set_failed_attempts(r.attempts);
+}
+
 void FillRevision(const store::RevisionRecord& r, v1::Revision* out) {
   out->set_name(RevisionName(r.document_id, r.number));
   out->set_number(r.number);
@@ -271,6 +306,12 @@ void FillRevision(const store::RevisionRecord& r, v1::Revision* out) {
       break;
     case store::RevisionPurpose::kSeal:
       out->set_purpose(v1::Revision::SEAL);
+      break;
+    case store::RevisionPurpose::kLevelUpgrade:
+      out->set_purpose(v1::Revision::LEVEL_UPGRADE);
+      break;
+    case store::RevisionPurpose::kArchiveRenewal:
+      out->set_purpose(v1::Revision::ARCHIVE_RENEWAL);
       break;
   }
   out->set_sha256(r.sha256);

@@ -9,6 +9,7 @@
 #include "store/store.h"
 #include "taicho/v1/document.pb.h"
 #include "taicho/v1/document_data.pb.h"
+#include "taicho/v1/document_service.pb.h"
 #include "taicho/v1/verification.pb.h"
 #include "workflow/document_workflow.h"
 
@@ -26,6 +27,9 @@ std::optional<store::DocumentState> FromProto(v1::Document::State state);
 // The document's fields; revisions and history are added by the caller when wanted.
 void FillDocument(const store::DocumentRecord& record, bool with_data, v1::Document* out);
 void FillRevision(const store::RevisionRecord& record, v1::Revision* out);
+// A document's PAdES level and the worker's plans for it (upgrade, renewal).
+void FillLevel(const store::LevelRecord& record, v1::Document* out);
+void FillLevel(const store::LevelRecord& record, v1::DocumentLevel* out);
 void FillHistory(const store::HistoryEvent& event, v1::HistoryEvent* out);
 void FillReport(const pades::VerificationReport& report, v1::VerificationReport* out);
 void FillWithdrawal(const domain::Withdrawal& withdrawal, v1::Withdrawal* out);

@@ -177,7 +177,9 @@ void ReadSigning(Reader& reader, const toml::table& root, TaichodOptions& o) {
     const toml::table* signing = reader.Section(
         root, "signing",
         {"officer_level", "seal_level", "tsa_urls", "tsa_trust", "tsa_timeout_seconds", "roots",
-         "ocsp_url", "url_rewrites", "revocation_timeout_seconds", "when_unavailable"});
+         "ocsp_url", "url_rewrites", "revocation_timeout_seconds", "when_unavailable",
+         "renew_before_days", "upgrade_retry_min_seconds", "upgrade_retry_max_seconds",
+         "upgrade_poll_seconds"});
     if (signing == nullptr) return;
     o.signing = true;
     const std::string w = "signing.";
@@ -192,11 +194,21 @@ void ReadSigning(Reader& reader, const toml::table& root, TaichodOptions& o) {
     reader.Get(*signing, "revocation_timeout_seconds", &o.signing_revocation_timeout_seconds, w, 1,
                300);
     reader.Get(*signing, "when_unavailable", &o.when_unavailable, w);
-    if (o.when_unavailable != "refuse") {
+    if (o.when_unavailable != "refuse" && o.when_unavailable != "issue-and-upgrade") {
       const toml::node* at = signing->get("when_unavailable");
       reader.Problem(at ? *at : *node,
-                     "'signing.when_unavailable' must be \"refuse\" (issuing below the level and "
-                     "upgrading later is not implemented yet)");
+                     "'signing.when_unavailable' must be \"refuse\" or \"issue-and-upgrade\"");
+    }
+    reader.Get(*signing, "renew_before_days", &o.renew_before_days, w, 0, 3650);
+    reader.Get(*signing, "upgrade_retry_min_seconds", &o.upgrade_retry_min_seconds, w, 1, 86400);
+    reader.Get(*signing, "upgrade_retry_max_seconds", &o.upgrade_retry_max_seconds, w, 1,
+               7 * 86400);
+    reader.Get(*signing, "upgrade_poll_seconds", &o.upgrade_poll_seconds, w, 1, 3600);
+    if (o.upgrade_retry_max_seconds < o.upgrade_retry_min_seconds) {
+      const toml::node* at = signing->get("upgrade_retry_max_seconds");
+      reader.Problem(at ? *at : *node,
+                     "'signing.upgrade_retry_max_seconds' must not be below "
+                     "'signing.upgrade_retry_min_seconds'");
     }
   }
   bool needs_tsa = false;
@@ -229,6 +241,8 @@ void ReadSigning(Reader& reader, const toml::table& root, TaichodOptions& o) {
     check(level, absl::StrCat("keys.", name, ".level"), at);
   }
   if (node == nullptr) return;
+  // Upgrading and renewing need the services the levels above B-B need.
+  if (o.when_unavailable == "issue-and-upgrade" || o.renew_before_days > 0) needs_tsa = true;
   if (needs_tsa && (o.tsa_urls.empty() || o.tsa_trust.empty())) {
     reader.Problem(*node,
                    "B-T and above need 'signing.tsa_urls' (at least one) and 'signing.tsa_trust'");
@@ -400,12 +414,25 @@ absl::StatusOr<workflow::SigningPolicy> MakeSigningPolicy(const TaichodOptions& 
     tsa.urls = o.tsa_urls;
     tsa.attempt_timeout = std::chrono::seconds(o.tsa_timeout_seconds);
     tsa.overall_timeout = std::chrono::seconds(o.tsa_timeout_seconds * 2);
-    tsa.when_unavailable = tsa::WhenUnavailable::kFail;  // when_unavailable = "refuse"
+    tsa.when_unavailable = tsa::WhenUnavailable::kFail;
     tsa.trust.trust_anchors_pem = std::move(anchors);
+    // One count of requests in flight for both clients: they ask the same TSAs.
+    tsa.in_flight = tsa::TsaClient::NewInFlightLimiter();
+    tsa::TsaPolicy fallback = tsa;
+    fallback.when_unavailable = tsa::WhenUnavailable::kFallBackToBaseline;
     absl::StatusOr<tsa::TsaClient> client = tsa::TsaClient::Create(std::move(tsa));
     if (!client.ok()) return invalid(client.status(), "signing.tsa_urls / tsa_trust");
     policy.tsa = std::make_shared<const tsa::TsaClient>(*std::move(client));
+    if (o.when_unavailable == "issue-and-upgrade") {
+      absl::StatusOr<tsa::TsaClient> seal = tsa::TsaClient::Create(std::move(fallback));
+      if (!seal.ok()) return invalid(seal.status(), "signing.tsa_urls / tsa_trust");
+      policy.seal_tsa_fallback = std::make_shared<const tsa::TsaClient>(*std::move(seal));
+    }
   }
+  policy.when_unavailable = o.when_unavailable == "issue-and-upgrade"
+                                ? workflow::WhenUnavailable::kIssueAndUpgrade
+                                : workflow::WhenUnavailable::kRefuse;
+  policy.renew_before_ms = static_cast<int64_t>(o.renew_before_days) * 86'400'000;
   return policy;
 }
 

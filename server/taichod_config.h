@@ -68,7 +68,11 @@ struct TaichodOptions {
   std::string signing_ocsp_url;
   std::vector<std::string> signing_url_rewrites;
   int signing_revocation_timeout_seconds = 10;
-  std::string when_unavailable = "refuse";
+  std::string when_unavailable = "refuse";  // or "issue-and-upgrade"
+  int renew_before_days = 0;                // archival renewal margin; 0: no renewal
+  int upgrade_retry_min_seconds = 30;       // the worker's backoff, doubled per failed attempt
+  int upgrade_retry_max_seconds = 3600;
+  int upgrade_poll_seconds = 10;  // how often the worker looks for due upgrades and renewals
   // [public_web] (publicweb/public_site.h): the verification page behind the QR code. Off
   // unless `listen` is set. Its TLS certificate and key default to [tls]'s. `base_url` (the
   // address people reach it at, "https://tra-cuu.example.vn") goes into every new document's QR

@@ -161,6 +161,23 @@ CREATE TABLE IF NOT EXISTS prints (
   failure_reason TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (document_id, print_id)
 );
+CREATE TABLE IF NOT EXISTS levels (
+  document_id TEXT PRIMARY KEY REFERENCES documents (id),
+  revision INTEGER NOT NULL,
+  level TEXT NOT NULL,
+  target_level TEXT NOT NULL,
+  signature_levels TEXT NOT NULL,
+  upgrade_pending BOOLEAN NOT NULL,
+  next_attempt BIGINT NOT NULL,
+  attempts INTEGER NOT NULL,
+  problem TEXT NOT NULL,
+  renew_at BIGINT NOT NULL,
+  update_time BIGINT NOT NULL,
+  claim_owner TEXT NOT NULL DEFAULT '',
+  claim_until BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS levels_pending ON levels (upgrade_pending, next_attempt);
+CREATE INDEX IF NOT EXISTS levels_renewal ON levels (renew_at);
 )sql";
 
 namespace {
@@ -969,11 +986,7 @@ class PgStore final : public Store {
         return absl::OkStatus();
       }
       if (!Allowed(allowed_from, doc->state)) return NotAllowed(doc->state);
-      if (print.revision != doc->latest_revision) {
-        return Error(ErrorCode::kTransitionInvalid,
-                     absl::StrCat("revision ", print.revision, " is not the latest (",
-                                  doc->latest_revision, ")"));
-      }
+      if (absl::Status st = CheckPrintedRevision(tx, *doc, print.revision); !st.ok()) return st;
       const int64_t job = NewestPendingJob(tx, print.document_id);
       if (job == 0) {
         return Error(ErrorCode::kTransitionInvalid,
@@ -1006,11 +1019,7 @@ class PgStore final : public Store {
         return absl::OkStatus();
       }
       if (!Allowed(allowed_from, doc->state)) return NotAllowed(doc->state);
-      if (failure.revision != doc->latest_revision) {
-        return Error(ErrorCode::kTransitionInvalid,
-                     absl::StrCat("revision ", failure.revision, " is not the latest (",
-                                  doc->latest_revision, ")"));
-      }
+      if (absl::Status st = CheckPrintedRevision(tx, *doc, failure.revision); !st.ok()) return st;
       const int64_t newest = NewestPendingJob(tx, failure.document_id);
       if (newest == 0) {
         return Error(ErrorCode::kTransitionInvalid, "no print is pending for this document");
@@ -1071,7 +1080,159 @@ class PgStore final : public Store {
     return out;
   }
 
+  absl::Status PutLevel(const LevelRecord& record) override {
+    return Write([&](pqxx::work& tx) {
+      UpsertLevel(tx, record);
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<std::optional<LevelRecord>> GetLevel(const std::string& document_id) override {
+    std::optional<LevelRecord> out;
+    absl::Status st = Read([&](pqxx::nontransaction& tx) {
+      pqxx::result r = tx.exec_params(
+          absl::StrCat("SELECT ", kLevelColumns, " FROM levels WHERE document_id = $1"),
+          document_id);
+      out.reset();
+      if (!r.empty()) out = ReadLevel(r[0]);
+      return absl::OkStatus();
+    });
+    if (!st.ok()) return st;
+    return out;
+  }
+
+  // SKIP LOCKED: instances claiming at once each take a different record instead of queueing on
+  // the first; the claim itself (claim_until) outlives the transaction, so a record being worked
+  // on for minutes is not taken by another instance, and one whose claimant died is taken again
+  // once the time passes.
+  absl::StatusOr<std::optional<LevelRecord>> ClaimDueLevel(int64_t now_ms, const std::string& owner,
+                                                           int64_t claim_until_ms) override {
+    std::optional<LevelRecord> out;
+    absl::Status st = Write([&](pqxx::work& tx) {
+      out.reset();
+      pqxx::result r = tx.exec_params(
+          absl::StrCat("SELECT ", kLevelColumns,
+                       " FROM levels WHERE claim_until <= $1 AND ((upgrade_pending AND "
+                       "next_attempt <= $1) OR (renew_at > 0 AND renew_at <= $1)) ORDER BY "
+                       "upgrade_pending DESC, next_attempt, renew_at LIMIT 1 "
+                       "FOR UPDATE SKIP LOCKED"),
+          now_ms);
+      if (r.empty()) return absl::OkStatus();
+      out = ReadLevel(r[0]);
+      tx.exec_params0("UPDATE levels SET claim_owner = $2, claim_until = $3 WHERE document_id = $1",
+                      out->document_id, owner, claim_until_ms);
+      return absl::OkStatus();
+    });
+    if (!st.ok()) return st;
+    return out;
+  }
+
+  absl::StatusOr<DocumentRecord> AddLevelRevision(const RevisionRecord& revision,
+                                                  const std::vector<DocumentState>& allowed,
+                                                  const LevelRecord& record,
+                                                  const HistoryEvent& event) override {
+    DocumentRecord out;
+    absl::Status st = Write([&](pqxx::work& tx) -> absl::Status {
+      absl::StatusOr<DocumentRecord> doc = GetDocumentIn(tx, revision.document_id, true);
+      if (!doc.ok()) return doc.status();
+      if (!Allowed(allowed, doc->state) || doc->latest_revision != revision.number - 1) {
+        return Error(ErrorCode::kTransitionInvalid,
+                     absl::StrCat("the document is in state ", static_cast<int>(doc->state),
+                                  " at revision ", doc->latest_revision));
+      }
+      InsertRevision(tx, revision);
+      UpdateDocument(tx, doc->id, doc->state, revision.number, event.time_ms);
+      UpsertLevel(tx, record);
+      InsertEvent(tx, event);
+      out = *std::move(doc);
+      out.latest_revision = revision.number;
+      out.update_time_ms = event.time_ms;
+      return absl::OkStatus();
+    });
+    if (!st.ok()) return st;
+    return out;
+  }
+
+  absl::StatusOr<std::vector<LevelRecord>> ListLevels(const LevelFilter& filter) override {
+    std::vector<LevelRecord> out;
+    absl::Status st = Read([&](pqxx::nontransaction& tx) {
+      out.clear();
+      for (const pqxx::row& r : tx.exec_params(
+               absl::StrCat(
+                   "SELECT ", kLevelColumns,
+                   " FROM levels WHERE level <> '' AND ($1 = '' OR level = $1) AND (NOT $2 OR "
+                   "upgrade_pending) ORDER BY upgrade_pending DESC, CASE WHEN upgrade_pending "
+                   "THEN next_attempt ELSE 0 END, CASE WHEN renew_at = 0 THEN 1 ELSE 0 END, "
+                   "renew_at, document_id LIMIT $3"),
+               filter.level, filter.pending_only, filter.limit)) {
+        out.push_back(ReadLevel(r));
+      }
+      return absl::OkStatus();
+    });
+    if (!st.ok()) return st;
+    return out;
+  }
+
+  absl::StatusOr<int64_t> CountPendingUpgrades() override {
+    int64_t out = 0;
+    absl::Status st = Read([&](pqxx::nontransaction& tx) {
+      out = Int(tx.exec("SELECT COUNT(*) FROM levels WHERE upgrade_pending")[0][0]);
+      return absl::OkStatus();
+    });
+    if (!st.ok()) return st;
+    return out;
+  }
+
  private:
+  static constexpr char kLevelColumns[] =
+      "document_id, revision, level, target_level, signature_levels, upgrade_pending, "
+      "next_attempt, attempts, problem, renew_at, update_time";
+
+  static LevelRecord ReadLevel(const pqxx::row& r) {
+    LevelRecord l;
+    l.document_id = Text(r[0]);
+    l.revision = static_cast<int>(Int(r[1]));
+    l.level = Text(r[2]);
+    l.target_level = Text(r[3]);
+    l.signature_levels = Text(r[4]);
+    l.upgrade_pending = r[5].as<bool>();
+    l.next_attempt_ms = Int(r[6]);
+    l.attempts = static_cast<int>(Int(r[7]));
+    l.problem = Text(r[8]);
+    l.renew_at_ms = Int(r[9]);
+    l.update_time_ms = Int(r[10]);
+    return l;
+  }
+
+  static void UpsertLevel(pqxx::work& tx, const LevelRecord& l) {
+    tx.exec_params0(
+        absl::StrCat("INSERT INTO levels (", kLevelColumns,
+                     ", claim_owner, claim_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                     "$10, $11, '', 0) ON CONFLICT (document_id) DO UPDATE SET revision = "
+                     "$2, level = $3, target_level = $4, signature_levels = $5, upgrade_pending "
+                     "= $6, next_attempt = $7, attempts = $8, problem = $9, renew_at = $10, "
+                     "update_time = $11, claim_owner = '', claim_until = 0"),
+        l.document_id, l.revision, l.level, l.target_level, l.signature_levels, l.upgrade_pending,
+        l.next_attempt_ms, l.attempts, l.problem, l.renew_at_ms, l.update_time_ms);
+  }
+
+  // A print names the revision printed: the latest, or one the worker's upgrades and renewals
+  // followed (they hold the same signatures).
+  static absl::Status CheckPrintedRevision(pqxx::work& tx, const DocumentRecord& doc,
+                                           int revision) {
+    pqxx::result later = tx.exec_params(
+        "SELECT COUNT(*) FROM revisions WHERE document_id = $1 AND number > $2 AND purpose NOT "
+        "IN ($3, $4)",
+        doc.id, revision, static_cast<int>(RevisionPurpose::kLevelUpgrade),
+        static_cast<int>(RevisionPurpose::kArchiveRenewal));
+    if (revision <= 0 || revision > doc.latest_revision || Int(later[0][0]) > 0) {
+      return Error(
+          ErrorCode::kTransitionInvalid,
+          absl::StrCat("revision ", revision, " is not the latest (", doc.latest_revision, ")"));
+    }
+    return absl::OkStatus();
+  }
+
   template <typename Work>
   absl::Status Write(Work&& work) {
     return RunOn<pqxx::work>(pool_, std::forward<Work>(work));

@@ -21,6 +21,7 @@
 #include "store/group_commit.h"
 #include "store/local_dir.h"
 #include "store/sqlite_db.h"
+#include "store/sqlite_levels.h"
 #include "store/sqlite_prints.h"
 #include "store/sqlite_readers.h"
 #include "store/sqlite_register.h"
@@ -394,6 +395,71 @@ class SqliteStore final : public Store {
     return Published(st, out);
   }
 
+  absl::Status PutLevel(const LevelRecord& record) override {
+    return writes_.Run([&](SqliteDb& db) { return UpsertLevel(db, record); });
+  }
+
+  absl::StatusOr<std::optional<LevelRecord>> GetLevel(const std::string& document_id) override {
+    absl::StatusOr<SqliteReaders::Lease> reader = readers_.Borrow();
+    if (!reader.ok()) return reader.status();
+    return SelectLevel(reader->db(), document_id);
+  }
+
+  absl::StatusOr<std::optional<LevelRecord>> ClaimDueLevel(int64_t now_ms, const std::string& owner,
+                                                           int64_t claim_until_ms) override {
+    std::optional<LevelRecord> out;
+    absl::Status st = writes_.Run([&](SqliteDb& db) -> absl::Status {
+      absl::StatusOr<std::optional<LevelRecord>> claimed =
+          ClaimLevel(db, now_ms, owner, claim_until_ms);
+      if (!claimed.ok()) return claimed.status();
+      out = *std::move(claimed);
+      return absl::OkStatus();
+    });
+    if (!st.ok()) return st;
+    return out;
+  }
+
+  absl::StatusOr<DocumentRecord> AddLevelRevision(const RevisionRecord& revision,
+                                                  const std::vector<DocumentState>& allowed,
+                                                  const LevelRecord& record,
+                                                  const HistoryEvent& event) override {
+    DocumentRecord out;
+    absl::Status st = writes_.Run([&](SqliteDb& db) -> absl::Status {
+      absl::StatusOr<DocumentRecord> doc = GetDocumentIn(db, revision.document_id);
+      if (!doc.ok()) return doc.status();
+      if (std::find(allowed.begin(), allowed.end(), doc->state) == allowed.end() ||
+          doc->latest_revision != revision.number - 1) {
+        return Error(ErrorCode::kTransitionInvalid,
+                     absl::StrCat("the document is in state ", static_cast<int>(doc->state),
+                                  " at revision ", doc->latest_revision));
+      }
+      absl::Status written = InsertRevision(revision);
+      if (written.ok()) {
+        written = UpdateDocument(doc->id, doc->state, revision.number, event.time_ms);
+      }
+      if (written.ok()) written = UpsertLevel(db, record);
+      if (written.ok()) written = InsertEvent(event);
+      out = *std::move(doc);
+      out.latest_revision = revision.number;
+      out.update_time_ms = event.time_ms;
+      return written;
+    });
+    if (!st.ok()) return st;
+    return out;
+  }
+
+  absl::StatusOr<std::vector<LevelRecord>> ListLevels(const LevelFilter& filter) override {
+    absl::StatusOr<SqliteReaders::Lease> reader = readers_.Borrow();
+    if (!reader.ok()) return reader.status();
+    return SelectLevels(reader->db(), filter);
+  }
+
+  absl::StatusOr<int64_t> CountPendingUpgrades() override {
+    absl::StatusOr<SqliteReaders::Lease> reader = readers_.Borrow();
+    if (!reader.ok()) return reader.status();
+    return CountPending(reader->db());
+  }
+
   absl::StatusOr<std::vector<PrintJob>> ListPrintJobs(const std::string& desk,
                                                       int64_t after_sequence, int limit) override {
     absl::StatusOr<SqliteReaders::Lease> reader = readers_.Borrow();
@@ -424,10 +490,14 @@ class SqliteStore final : public Store {
         return Error(ErrorCode::kTransitionInvalid,
                      absl::StrCat("state ", static_cast<int>(doc->state)));
       }
-      if (print.revision != doc->latest_revision) {
+      if (print.revision > doc->latest_revision || print.revision <= 0) {
         return Error(ErrorCode::kTransitionInvalid,
                      absl::StrCat("revision ", print.revision, " is not the latest (",
                                   doc->latest_revision, ")"));
+      }
+      // The worker's upgrades and renewals after it hold the same signatures.
+      if (absl::Status st = CheckOnlyLevelRevisionsAfter(db, doc->id, print.revision); !st.ok()) {
+        return st;
       }
       absl::StatusOr<int64_t> job = NewestPendingJob(db, print.document_id);
       if (!job.ok()) return job.status();
@@ -468,10 +538,14 @@ class SqliteStore final : public Store {
         return Error(ErrorCode::kTransitionInvalid,
                      absl::StrCat("state ", static_cast<int>(doc->state)));
       }
-      if (failure.revision != doc->latest_revision) {
+      if (failure.revision > doc->latest_revision || failure.revision <= 0) {
         return Error(ErrorCode::kTransitionInvalid,
                      absl::StrCat("revision ", failure.revision, " is not the latest (",
                                   doc->latest_revision, ")"));
+      }
+      // The worker's upgrades and renewals after it hold the same signatures.
+      if (absl::Status st = CheckOnlyLevelRevisionsAfter(db, doc->id, failure.revision); !st.ok()) {
+        return st;
       }
       absl::StatusOr<int64_t> newest = NewestPendingJob(db, failure.document_id);
       if (!newest.ok()) return newest.status();
@@ -856,6 +930,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir) {
   if (st.ok()) st = db->Exec(kPrintSchema);
   if (st.ok()) st = MigratePrintSchema(*db);
   if (st.ok()) st = BackfillPrintJobs(*db);
+  if (st.ok()) st = db->Exec(kLevelSchema);
   if (st.ok()) st = SyncDirectory(dir);
   if (!st.ok()) return st;
   return std::make_unique<SqliteStore>(*std::move(local), *std::move(db), *std::move(blobs));

@@ -220,8 +220,9 @@ class PrintQueue {
   // Records a print, all or nothing. The same (document, print id) again returns the first
   // record (recorded = false; it may be a failure). Otherwise the document must be in one of
   // `allowed_from` at `print.revision` as its latest revision, with a pending job
-  // (kTransitionInvalid); the print fulfils every job of the document up to now, the document moves
-  // to `to`, `event` is recorded.
+  // (kTransitionInvalid; revisions the worker added after it, kLevelUpgrade or kArchiveRenewal,
+  // do not count: the printed one holds the same signatures); the print fulfils every job of the
+  // document up to now, the document moves to `to`, `event` is recorded.
   virtual absl::StatusOr<PrintOutcome> RecordPrint(const PrintRecord& print,
                                                    const std::vector<DocumentState>& allowed_from,
                                                    DocumentState to, const HistoryEvent& event) = 0;
@@ -244,6 +245,59 @@ class PrintQueue {
   virtual absl::StatusOr<std::vector<PrintRecord>> ListPrints(const std::string& document_id) = 0;
 };
 
+// A sealed document's PAdES level under the signing policy, and what taichod's worker owes it
+// (workflow/level_keeper.h): an upgrade to the policy's level when the seal was issued below it,
+// and the archive's renewal before the last document time-stamp's TSA certificate expires.
+struct LevelRecord {
+  std::string document_id;
+  int revision = 0;          // the revision `level` describes (the document's latest once added)
+  std::string level;         // "B-B" … "B-LTA": the lowest of that revision's signatures
+  std::string target_level;  // what the policy asked for at the seal
+  // Each signature's level in that revision, "field=LEVEL" joined by ';' (document time-stamps
+  // not listed).
+  std::string signature_levels;
+  bool upgrade_pending = false;
+  int64_t next_attempt_ms = 0;  // while pending: when the worker tries next
+  int attempts = 0;             // failed attempts since the last success
+  std::string problem;          // why the last attempt failed (English); empty after a success
+  int64_t renew_at_ms = 0;      // when the archive is renewed next; 0: never (not B-LTA)
+  int64_t update_time_ms = 0;
+};
+
+struct LevelFilter {
+  std::string level;  // empty: any
+  bool pending_only = false;
+  int limit = 100;
+};
+
+// The level records and the worker's claims on them.
+class LevelStore {
+ public:
+  virtual ~LevelStore() = default;
+
+  // Inserts or replaces the document's record and releases any claim on it.
+  virtual absl::Status PutLevel(const LevelRecord& record) = 0;
+  virtual absl::StatusOr<std::optional<LevelRecord>> GetLevel(const std::string& document_id) = 0;
+  // A record with work due at `now_ms` (pending with next_attempt_ms ≤ now, or 0 < renew_at_ms ≤
+  // now) that no one holds a claim on, claimed for `owner` until `claim_until_ms`; nullopt when
+  // none. While the claim lasts no other caller (another taichod on the same database included)
+  // gets the record; a claimant that dies loses it when the time passes, and another resumes.
+  virtual absl::StatusOr<std::optional<LevelRecord>> ClaimDueLevel(int64_t now_ms,
+                                                                   const std::string& owner,
+                                                                   int64_t claim_until_ms) = 0;
+  // The worker's result, all or nothing: adds `revision` (purpose kLevelUpgrade or
+  // kArchiveRenewal, number latest + 1; kTransitionInvalid when the document's latest revision
+  // is not revision.number - 1 or its state is not one of `allowed`, the state is kept), stores
+  // `record` (claim released) and records `event`.
+  virtual absl::StatusOr<DocumentRecord> AddLevelRevision(const RevisionRecord& revision,
+                                                          const std::vector<DocumentState>& allowed,
+                                                          const LevelRecord& record,
+                                                          const HistoryEvent& event) = 0;
+  // Pending upgrades first (next attempt soonest first), then by next renewal soonest first.
+  virtual absl::StatusOr<std::vector<LevelRecord>> ListLevels(const LevelFilter& filter) = 0;
+  virtual absl::StatusOr<int64_t> CountPendingUpgrades() = 0;
+};
+
 // How much a store holds (taichod's /metrics).
 struct StoreSize {
   int64_t documents = 0;
@@ -255,7 +309,8 @@ class Store : public BlobStore,
               public DocumentStore,
               public SessionStore,
               public RegisterStore,
-              public PrintQueue {
+              public PrintQueue,
+              public LevelStore {
  public:
   // For monitoring (taichod's health check and /metrics), from any thread, a few times a minute.
 

@@ -10,11 +10,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -55,6 +58,7 @@ struct Policy {
   std::string seal_level = "B-LTA";
   std::string tsa_url;
   std::vector<std::pair<std::string, std::string>> rewrites;
+  std::string when_unavailable = "refuse";
   std::string extra;  // more lines inside [signing]
 };
 
@@ -72,7 +76,7 @@ std::string Config(const Policy& p) {
       << "tsa_timeout_seconds = 10\n"
       << "roots = \"" << Pki("ca-bundle.pem") << "\"\n"
       << "revocation_timeout_seconds = 10\n"
-      << "when_unavailable = \"refuse\"\n"
+      << "when_unavailable = \"" << p.when_unavailable << "\"\n"
       << "url_rewrites = [";
   for (size_t i = 0; i < p.rewrites.size(); ++i) {
     out << (i ? ", " : "") << "\"" << p.rewrites[i].first << "=" << p.rewrites[i].second << "\"";
@@ -90,11 +94,16 @@ std::string Config(const Policy& p) {
 class Taichod {
  public:
   Taichod() : dir_(MakeTempDir("taichod-ltv")) {}
-  bool Start(const std::string& config) {
+  // Another taichod on `other`'s store (a restart).
+  explicit Taichod(const Taichod& other) : dir_(other.dir_) {}
+  bool Start(const std::string& config, std::vector<std::string> extra = {}) {
     WriteFile(dir_ + "/taichod.toml", config);
+    extra.insert(extra.begin(), {"--config", dir_ + "/taichod.toml"});
     // The sample roots as --trust: VerifyDocument judges chains against them.
-    return process_.Start(dir_ + "/store", {"--config", dir_ + "/taichod.toml"});
+    return process_.Start(dir_ + "/store", extra);
   }
+  int Stop() { return process_.Stop(SIGTERM); }
+  int metrics_port() const { return process_.metrics_port(); }
   std::unique_ptr<v1::DocumentService::Stub> Stub() const {
     return v1::DocumentService::NewStub(
         grpc::CreateChannel(process_.target(), grpc::InsecureChannelCredentials()));
@@ -407,6 +416,265 @@ TEST_F(ServiceLtv, SealLatencyAtBbAndAtBlta) {
   }
 }
 
+// ---- Issue now, upgrade later (when_unavailable = "issue-and-upgrade") and archival renewal.
+
+// The policy that issues during an outage, with a worker that looks every second and retries
+// after 1 s, then 2 s.
+Policy IssueAndUpgrade(Policy p) {
+  p.when_unavailable = "issue-and-upgrade";
+  p.extra +=
+      "upgrade_retry_min_seconds = 1\nupgrade_retry_max_seconds = 2\n"
+      "upgrade_poll_seconds = 1\n";
+  return p;
+}
+
+v1::Document Get(v1::DocumentService::Stub& stub, const std::string& name) {
+  v1::GetDocumentRequest get;
+  get.set_name(name);
+  v1::Document got;
+  auto context = CallContext(120);
+  grpc::Status status = stub.GetDocument(context.get(), get, &got);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return got;
+}
+
+// Polls GetDocument (the worker's change is seen there) until `done` or 90 s.
+template <typename Done>
+v1::Document WaitFor(v1::DocumentService::Stub& stub, const std::string& name, Done done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  v1::Document got = Get(stub, name);
+  while (!done(got) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    got = Get(stub, name);
+  }
+  return got;
+}
+
+// taicho_pending_upgrades from /metrics (-1 when unreadable).
+double PendingUpgradesMetric(int port) {
+  auto scrape =
+      testing::Run("curl -s --noproxy '*' http://127.0.0.1:" + std::to_string(port) + "/metrics");
+  std::istringstream lines(scrape.output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind("taicho_pending_upgrades ", 0) == 0) return std::stod(line.substr(24));
+  }
+  return -1;
+}
+
+// Polls the gauge until it reads `value` or 30 s (the worker sets it after each pass).
+double WaitForMetric(int port, double value) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  double now = PendingUpgradesMetric(port);
+  while (now != value && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    now = PendingUpgradesMetric(port);
+  }
+  return now;
+}
+
+// The latest revision checked by tools we did not write: pdfsig, qpdf --check, openssl cms /
+// ts -verify on every signature and document time-stamp; and, at the final level, by `taicho
+// verify` offline (from the file alone): TOTAL-PASSED at `level`.
+void CheckLatest(v1::DocumentService::Stub& stub, const std::string& name, int signatures,
+                 const std::string& level, bool final_level = true) {
+  const std::string out = MakeTempDir("upgrade-check") + "/latest.pdf";
+  WriteFile(out, DownloadBytes(stub, name));
+  auto pdfsig = testing::RunPdfsig(out);
+  EXPECT_EQ(pdfsig.signatures, signatures) << pdfsig.output;
+  std::string log;
+  EXPECT_TRUE(testing::QpdfCheckPasses(out, &log)) << log;
+  EXPECT_EQ(testing::OpensslVerifyAll(out, Pki("ca-bundle.pem"), &log), signatures) << log;
+  if (!final_level) return;
+  auto verify = testing::Run(Quote(TAICHO_CLI_PATH) + " verify --trust " +
+                             Quote(Pki("ca-bundle.pem")) + " " + Quote(out));
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  EXPECT_NE(verify.output.find("Document's PAdES level: " + level + "\n"), std::string::npos)
+      << verify.output;
+  EXPECT_EQ(verify.output.find("TOTAL-FAILED"), std::string::npos) << verify.output;
+  EXPECT_EQ(verify.output.find("INDETERMINATE"), std::string::npos) << verify.output;
+}
+
+// Polls ListDocumentLevels until the one document's failed attempts reach `n` or 60 s.
+int WaitForFailedAttempts(v1::DocumentService::Stub& stub, int n) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    v1::ListDocumentLevelsResponse levels;
+    auto context = CallContext(120);
+    EXPECT_TRUE(stub.ListDocumentLevels(context.get(), {}, &levels).ok());
+    const int attempts = levels.documents_size() == 1 ? levels.documents(0).failed_attempts() : 0;
+    if (attempts >= n || std::chrono::steady_clock::now() >= deadline) return attempts;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+// The register holds one number for the document, issued (no second number, no gap).
+void ExpectOneIssuedNumber(v1::DocumentService::Stub& stub) {
+  v1::ListRegisterRequest list;
+  v1::ListRegisterResponse entries;
+  auto context = CallContext(120);
+  ASSERT_TRUE(stub.ListRegister(context.get(), list, &entries).ok());
+  ASSERT_EQ(entries.entries_size(), 1);
+  EXPECT_EQ(entries.entries(0).state(), v1::RegisterEntry::ISSUED);
+}
+
+Call MarkPrinted(v1::DocumentService::Stub& stub, const v1::Document& doc) {
+  v1::MarkPrintedRequest request;
+  request.set_name(doc.name());
+  request.set_print_id("print-1");
+  request.set_revision(doc.revisions(doc.revisions_size() - 1).name());
+  request.set_printer("desk-1");
+  request.set_copies(1);
+  request.set_officer("Trần Thị Bình");
+  v1::MarkPrintedResponse response;
+  auto context = CallContext(120);
+  grpc::Status status = stub.MarkPrinted(context.get(), request, &response);
+  return Finish(status, *context);
+}
+
+TEST_F(ServiceLtv, TsaDownAtTheSealIssuesAtBbAndTheWorkerUpgradesItToBltaWhenItAnswers) {
+  Taichod server;
+  ASSERT_TRUE(server.Start(Config(IssueAndUpgrade(Working())), {"--metrics-listen", "127.0.0.1:0"}))
+      << server.log();
+  auto stub = server.Stub();
+  const std::string name = Create(*stub, "HS-UPGRADE-1");
+  v1::CompleteSignatureResponse approved;
+  Call call = Approve(*stub, name, &approved);
+  ASSERT_TRUE(call.status.ok()) << call.code << " " << call.status.error_message();
+
+  // The TSA goes down: the desk still gets its document, sealed at B-B, the upgrade owed.
+  tsa_.SetMode("error");
+  v1::CompleteSignatureResponse sealed;
+  call = ActivateAndSeal(*stub, name, &sealed);
+  ASSERT_TRUE(call.status.ok()) << call.code << " " << call.status.error_message() << server.log();
+  EXPECT_EQ(sealed.document().state(), v1::Document::SEALED);
+  EXPECT_EQ(sealed.document().level(), "B-B");
+  EXPECT_EQ(sealed.document().target_level(), "B-LTA");
+  EXPECT_TRUE(sealed.document().upgrade_pending());
+  EXPECT_NE(sealed.document().upgrade_problem().find("time-stamp"), std::string::npos)
+      << sealed.document().upgrade_problem();
+  CheckLatest(*stub, name, 2, "B-B", /*final_level=*/false);
+  // Printed and handed over while the upgrade waits.
+  v1::Document got = Get(*stub, name);
+  call = MarkPrinted(*stub, got);
+  ASSERT_TRUE(call.status.ok()) << call.code << " " << call.status.error_message();
+
+  // The worker tries, fails, and says so in the record, the gauge and the log.
+  EXPECT_GE(WaitForFailedAttempts(*stub, 1), 1);
+  got = Get(*stub, name);
+  EXPECT_NE(got.upgrade_problem().find("TSA_UNAVAILABLE"), std::string::npos)
+      << got.upgrade_problem();
+  EXPECT_TRUE(got.upgrade_pending());
+  EXPECT_TRUE(got.has_next_upgrade_time());
+  EXPECT_EQ(got.level(), "B-B");
+  EXPECT_EQ(got.revisions_size(), 3);
+  EXPECT_EQ(WaitForMetric(server.metrics_port(), 1), 1);
+  v1::ListDocumentLevelsRequest list;
+  list.set_upgrade_pending_only(true);
+  v1::ListDocumentLevelsResponse levels;
+  auto context = CallContext(120);
+  ASSERT_TRUE(stub->ListDocumentLevels(context.get(), list, &levels).ok());
+  ASSERT_EQ(levels.documents_size(), 1);
+  EXPECT_EQ(levels.documents(0).document(), name);
+  EXPECT_GE(levels.documents(0).failed_attempts(), 1);
+
+  // The TSA answers again: the next attempt brings it to B-LTA as a new revision.
+  tsa_.SetMode("normal");
+  got = WaitFor(*stub, name, [](const v1::Document& d) { return !d.upgrade_pending(); });
+  ASSERT_FALSE(got.upgrade_pending()) << got.upgrade_problem() << server.log();
+  EXPECT_EQ(got.level(), "B-LTA");
+  EXPECT_EQ(got.state(), v1::Document::ISSUED);
+  ASSERT_EQ(got.revisions_size(), 4);
+  EXPECT_EQ(got.revisions(3).purpose(), v1::Revision::LEVEL_UPGRADE);
+  ASSERT_EQ(got.signature_levels_size(), 2);
+  for (const auto& level : got.signature_levels()) EXPECT_EQ(level.level(), "B-LTA");
+  // Officer, seal, the document time-stamp that gives the seal B-T, and the archive one after
+  // the DSS: 4 signatures in the file.
+  CheckLatest(*stub, name, 4, "B-LTA");
+  ExpectOneIssuedNumber(*stub);
+  EXPECT_EQ(WaitForMetric(server.metrics_port(), 0), 0);
+  EXPECT_NE(server.log().find("level upgrade of " + name), std::string::npos) << server.log();
+}
+
+TEST_F(ServiceLtv, APendingUpgradeSurvivesARestartOfTaichod) {
+  const Policy policy = IssueAndUpgrade(Working());
+  Taichod first;
+  ASSERT_TRUE(first.Start(Config(policy))) << first.log();
+  auto stub = first.Stub();
+  const std::string name = Create(*stub, "HS-UPGRADE-RESTART");
+  v1::CompleteSignatureResponse approved;
+  ASSERT_TRUE(Approve(*stub, name, &approved).status.ok());
+  tsa_.SetMode("error");
+  v1::CompleteSignatureResponse sealed;
+  Call call = ActivateAndSeal(*stub, name, &sealed);
+  ASSERT_TRUE(call.status.ok()) << call.code << " " << call.status.error_message();
+  ASSERT_TRUE(sealed.document().upgrade_pending());
+  first.Stop();
+
+  tsa_.SetMode("normal");
+  Taichod second(first);
+  ASSERT_TRUE(second.Start(Config(policy))) << second.log();
+  stub = second.Stub();
+  v1::Document got =
+      WaitFor(*stub, name, [](const v1::Document& d) { return !d.upgrade_pending(); });
+  ASSERT_FALSE(got.upgrade_pending()) << got.upgrade_problem() << second.log();
+  EXPECT_EQ(got.level(), "B-LTA");
+  EXPECT_EQ(got.revisions_size(), 4);
+  CheckLatest(*stub, name, 4, "B-LTA");
+  ExpectOneIssuedNumber(*stub);
+}
+
+TEST_F(ServiceLtv, ATsaAnsweringWithAWrongNonceLeavesTheUpgradePending) {
+  Taichod server;
+  ASSERT_TRUE(server.Start(Config(IssueAndUpgrade(Working())))) << server.log();
+  auto stub = server.Stub();
+  const std::string name = Create(*stub, "HS-UPGRADE-NONCE");
+  v1::CompleteSignatureResponse approved;
+  ASSERT_TRUE(Approve(*stub, name, &approved).status.ok());
+  tsa_.SetMode("wrong-nonce");
+  v1::CompleteSignatureResponse sealed;
+  Call call = ActivateAndSeal(*stub, name, &sealed);
+  ASSERT_TRUE(call.status.ok()) << call.code << " " << call.status.error_message();
+  EXPECT_EQ(sealed.document().level(), "B-B");  // the reply was not accepted at the seal
+  ASSERT_TRUE(sealed.document().upgrade_pending());
+  // Two of the worker's attempts get the same wrong replies: nothing is added.
+  EXPECT_GE(WaitForFailedAttempts(*stub, 2), 2);
+  v1::Document got = Get(*stub, name);
+  EXPECT_NE(got.upgrade_problem().find("TSA_RESPONSE_INVALID"), std::string::npos)
+      << got.upgrade_problem();
+  EXPECT_TRUE(got.upgrade_pending());
+  EXPECT_EQ(got.level(), "B-B");
+  EXPECT_EQ(got.revisions_size(), 3);
+  CheckLatest(*stub, name, 2, "B-B", /*final_level=*/false);
+}
+
+TEST_F(ServiceLtv, RenewalAddsAFreshDocumentTimeStampBeforeTheTsaCertificateExpires) {
+  // The sample TSA's certificate ends on 2034-01-01: a margin of 10 years is already past.
+  Policy p = Working();
+  p.extra = "renew_before_days = 3650\nupgrade_poll_seconds = 1\n";
+  Taichod server;
+  ASSERT_TRUE(server.Start(Config(p))) << server.log();
+  auto stub = server.Stub();
+  const std::string name = Create(*stub, "HS-RENEW-1");
+  v1::CompleteSignatureResponse approved;
+  ASSERT_TRUE(Approve(*stub, name, &approved).status.ok());
+  v1::CompleteSignatureResponse sealed;
+  Call call = ActivateAndSeal(*stub, name, &sealed);
+  ASSERT_TRUE(call.status.ok()) << call.code << " " << call.status.error_message();
+  v1::Document got =
+      WaitFor(*stub, name, [](const v1::Document& d) { return d.revisions_size() >= 4; });
+  ASSERT_EQ(got.revisions_size(), 4) << server.log();
+  EXPECT_EQ(got.revisions(3).purpose(), v1::Revision::ARCHIVE_RENEWAL);
+  EXPECT_EQ(got.level(), "B-LTA");
+  EXPECT_FALSE(got.upgrade_pending());
+  // The next renewal is not at once again (the same TSA certificate): at the floor, a day on.
+  ASSERT_TRUE(got.has_next_renewal_time());
+  EXPECT_GT(got.next_renewal_time().seconds(), std::time(nullptr) + 3600);
+  // Officer, seal, document time-stamp, renewal's document time-stamp.
+  CheckLatest(*stub, name, 4, "B-LTA");
+  ExpectOneIssuedNumber(*stub);
+}
+
 TEST(ServiceLtvConfig, ABadSigningPolicyIsRefusedAtStartUp) {
   struct Case {
     std::string config;
@@ -420,6 +688,11 @@ TEST(ServiceLtvConfig, ABadSigningPolicyIsRefusedAtStartUp) {
       {"insecure_local = true\n[signing]\nofficer_level = \"B-B\"\nseal_level = \"B-B\"\n"
        "when_unavailable = \"upgrade\"\nroots = \"x.pem\"\n",
        {"CONFIG_INVALID", "when_unavailable"}},
+      // Upgrading later needs a TSA to upgrade with; the backoff's bounds must be in order.
+      {"insecure_local = true\n[signing]\nofficer_level = \"B-B\"\nseal_level = \"B-B\"\n"
+       "when_unavailable = \"issue-and-upgrade\"\nroots = \"x.pem\"\n"
+       "upgrade_retry_min_seconds = 60\nupgrade_retry_max_seconds = 10\n",
+       {"CONFIG_INVALID", "tsa_urls", "upgrade_retry_max_seconds"}},
       {"insecure_local = true\n[keys.seal]\nmodule = \"m.so\"\ntoken_label = \"t\"\n"
        "level = \"B-T\"\n",
        {"CONFIG_INVALID", "keys.seal.level", "[signing]"}},

@@ -673,6 +673,137 @@ TEST_P(StoreContract, AWatcherSeesAJobQueuedOnAnotherInstance) {
   EXPECT_EQ((*after)[0].sequence, job->sequence);
 }
 
+LevelRecord PendingLevel(const DocumentRecord& d, int64_t next_attempt_ms) {
+  LevelRecord l;
+  l.document_id = d.id;
+  l.revision = d.latest_revision;
+  l.level = "B-B";
+  l.target_level = "B-LTA";
+  l.signature_levels = "officer=B-T;seal=B-B";
+  l.upgrade_pending = true;
+  l.next_attempt_ms = next_attempt_ms;
+  l.problem = "TSA down";
+  l.update_time_ms = 1000;
+  return l;
+}
+
+TEST_P(StoreContract, APendingUpgradeIsClaimedByOneInstanceAndResumedAfterItsClaimEnds) {
+  const DocumentRecord sealed = testing::SampleRecord(1, 1001, DocumentState::kSealed);
+  Add(sealed);
+  ASSERT_TRUE(store_->PutLevel(PendingLevel(sealed, 5000)).ok());
+  auto read = store_->GetLevel(sealed.id);
+  ASSERT_TRUE(read.ok() && read->has_value()) << read.status();
+  EXPECT_EQ((*read)->signature_levels, "officer=B-T;seal=B-B");
+  EXPECT_TRUE((*read)->upgrade_pending);
+  EXPECT_EQ((*read)->next_attempt_ms, 5000);
+  EXPECT_EQ(*store_->CountPendingUpgrades(), 1);
+  EXPECT_FALSE(store_->GetLevel(testing::DocumentId(9))->has_value());
+
+  // Not due yet; then due, and claimed: no other instance gets it while the claim lasts.
+  EXPECT_FALSE(store_->ClaimDueLevel(4999, "a", 20'000)->has_value());
+  auto claimed = store_->ClaimDueLevel(5000, "a", 20'000);
+  ASSERT_TRUE(claimed.ok() && claimed->has_value()) << claimed.status();
+  EXPECT_EQ((*claimed)->document_id, sealed.id);
+  EXPECT_FALSE(Other().ClaimDueLevel(6000, "b", 30'000)->has_value());
+  // The claimant died: once its claim has passed another instance resumes the work.
+  auto resumed = Other().ClaimDueLevel(20'000, "b", 40'000);
+  ASSERT_TRUE(resumed.ok() && resumed->has_value()) << resumed.status();
+
+  // The upgrade's revision: only right after the latest, only in an allowed state.
+  RevisionRecord upgrade{sealed.id, 3,     RevisionPurpose::kLevelUpgrade, std::string(64, 'e'), 9,
+                         "",        21'000};
+  LevelRecord done = PendingLevel(sealed, 0);
+  done.revision = 2;
+  done.level = "B-LTA";
+  done.upgrade_pending = false;
+  done.problem.clear();
+  done.renew_at_ms = 90'000;
+  const HistoryEvent event{sealed.id, 21'000, "taichod", "level_upgraded", "B-B → B-LTA", 2};
+  EXPECT_TRUE(HasCode(store_->AddLevelRevision(upgrade, kPrintable, done, event).status(),
+                      ErrorCode::kTransitionInvalid));
+  upgrade.number = 2;
+  EXPECT_TRUE(
+      HasCode(store_->AddLevelRevision(upgrade, {DocumentState::kIssued}, done, event).status(),
+              ErrorCode::kTransitionInvalid));
+  auto added = store_->AddLevelRevision(upgrade, kPrintable, done, event);
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_EQ(added->latest_revision, 2);
+  EXPECT_EQ(added->state, DocumentState::kSealed);  // an upgrade moves no state
+  EXPECT_EQ(store_->GetDocument(sealed.id)->latest_revision, 2);
+  EXPECT_EQ(store_->ListRevisions(sealed.id)->back().purpose, RevisionPurpose::kLevelUpgrade);
+  EXPECT_EQ(store_->ListHistory(sealed.id)->back().action, "level_upgraded");
+  EXPECT_EQ(*store_->CountPendingUpgrades(), 0);
+  read = Other().GetLevel(sealed.id);
+  ASSERT_TRUE(read.ok() && read->has_value());
+  EXPECT_FALSE((*read)->upgrade_pending);
+  EXPECT_EQ((*read)->level, "B-LTA");
+  EXPECT_EQ((*read)->revision, 2);
+
+  // The renewal comes due at its date (and the claim the success released is gone).
+  EXPECT_FALSE(store_->ClaimDueLevel(89'999, "a", 100'000)->has_value());
+  EXPECT_TRUE(store_->ClaimDueLevel(90'000, "a", 100'000)->has_value());
+}
+
+TEST_P(StoreContract, APrintOfTheRevisionBeforeAnUpgradeIsStillThePrint) {
+  const DocumentRecord sealed = testing::SampleRecord(1, 1001, DocumentState::kSealed);
+  Add(sealed);
+  auto job =
+      store_->AddReprintJob(sealed.id, kPrintable, "first", {sealed.id, 2000, "a", "x", "", 0});
+  ASSERT_TRUE(job.ok()) << job.status();
+  LevelRecord done = PendingLevel(sealed, 0);
+  done.revision = 2;
+  done.upgrade_pending = false;
+  ASSERT_TRUE(
+      store_
+          ->AddLevelRevision(
+              {sealed.id, 2, RevisionPurpose::kLevelUpgrade, std::string(64, 'e'), 9, "", 3000},
+              kPrintable, done, {sealed.id, 3000, "taichod", "level_upgraded", "", 2})
+          .ok());
+  // The station printed revision 1 while the worker added revision 2: the same signatures.
+  PrintRecord printed = Print(sealed, "p1", 4000);
+  printed.revision = 1;
+  auto out = store_->RecordPrint(printed, kPrintable, DocumentState::kIssued,
+                                 {sealed.id, 4000, "a", "printed", "", 1});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->document.state, DocumentState::kIssued);
+  PrintRecord beyond = Print(sealed, "p2", 5000);
+  beyond.revision = 3;
+  EXPECT_TRUE(HasCode(store_
+                          ->RecordPrint(beyond, kPrintable, DocumentState::kIssued,
+                                        {sealed.id, 5000, "a", "printed", "", 3})
+                          .status(),
+                      ErrorCode::kTransitionInvalid));
+}
+
+TEST_P(StoreContract, LevelsListPendingUpgradesFirstThenRenewalsSoonestFirst) {
+  for (int n = 1; n <= 4; ++n) Add(testing::SampleRecord(n, 1000 + n, DocumentState::kSealed));
+  auto at = [](int n, bool pending, int64_t renew_at) {
+    LevelRecord l = PendingLevel(testing::SampleRecord(n, 1000 + n, DocumentState::kSealed), 100);
+    l.upgrade_pending = pending;
+    l.level = pending ? "B-T" : "B-LTA";
+    l.renew_at_ms = renew_at;
+    return l;
+  };
+  ASSERT_TRUE(store_->PutLevel(at(1, false, 9000)).ok());
+  ASSERT_TRUE(store_->PutLevel(at(2, false, 5000)).ok());
+  ASSERT_TRUE(store_->PutLevel(at(3, true, 0)).ok());
+  ASSERT_TRUE(store_->PutLevel(at(4, false, 0)).ok());
+  auto all = store_->ListLevels({});
+  ASSERT_TRUE(all.ok()) << all.status();
+  std::vector<std::string> order;
+  for (const LevelRecord& l : *all) order.push_back(l.document_id);
+  EXPECT_EQ(order, (std::vector<std::string>{testing::DocumentId(3), testing::DocumentId(2),
+                                             testing::DocumentId(1), testing::DocumentId(4)}));
+  EXPECT_EQ(store_->ListLevels({"B-T", false, 100})->size(), 1u);
+  EXPECT_EQ(store_->ListLevels({"", true, 100})->size(), 1u);
+  EXPECT_EQ(store_->ListLevels({"B-LTA", false, 2})->size(), 2u);
+  // Two instances claiming at once each get a different document.
+  auto a = store_->ClaimDueLevel(10'000, "a", 20'000);
+  auto b = Other().ClaimDueLevel(10'000, "b", 20'000);
+  ASSERT_TRUE(a.ok() && a->has_value() && b.ok() && b->has_value());
+  EXPECT_NE((*a)->document_id, (*b)->document_id);
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, StoreContract, ::testing::Values("sqlite", "postgresql"),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            return info.param;

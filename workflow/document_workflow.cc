@@ -19,6 +19,7 @@
 #include "render/document_renderer.h"
 #include "signer/certificate_info.h"
 #include "workflow/issue_numbering.h"
+#include "workflow/level_keeper.h"
 #include "workflow/signature_names.h"
 #include "workflow/verification_code.h"
 
@@ -84,6 +85,34 @@ absl::StatusOr<store::RevisionRecord> FindRevision(const std::vector<store::Revi
     if (r.number == number) return r;
   }
   return Error(ErrorCode::kDocumentNotFound, absl::StrCat("documents/", id, "/revisions/", number));
+}
+
+// A TSA or responder that did not answer (or answered wrongly): what "issue-and-upgrade" lets a
+// seal go on without. A revoked or untrusted certificate is never one of them.
+bool IsOutage(const absl::Status& st) {
+  return HasCode(st, ErrorCode::kTsaUnavailable) || HasCode(st, ErrorCode::kTsaRejected) ||
+         HasCode(st, ErrorCode::kTsaResponseInvalid) ||
+         HasCode(st, ErrorCode::kRevocationUnavailable);
+}
+
+// Each signature's level after a seal that reached `reached` at the policy's level: the DSS
+// covers every signature and the document time-stamp follows, so the officer's signature is at
+// the seal's level when it carries its own time-stamp (the officer's policy ≥ B-T: Complete
+// refuses otherwise); without one, the archive time-stamp is what gives it B-T, and it stops at
+// B-LT (EN 319 142-1; pades/baseline_level.cc reads files the same way).
+std::string SignatureLevelsAfterSeal(const std::vector<store::RevisionRecord>& revisions,
+                                     PadesLevel reached, PadesLevel officer) {
+  std::string out;
+  for (const store::RevisionRecord& r : revisions) {
+    if (r.purpose != store::RevisionPurpose::kApproval) continue;
+    PadesLevel level = officer;
+    if (reached >= PadesLevel::kBLT) {
+      level = officer >= PadesLevel::kBT ? reached : PadesLevel::kBLT;
+    }
+    absl::StrAppend(&out, StepOf(SignatureRole::kApprover).field, "=", LevelName(level), ";");
+  }
+  absl::StrAppend(&out, StepOf(SignatureRole::kSeal).field, "=", LevelName(reached));
+  return out;
 }
 
 // The approving officer: the signer of the approval revision ("" before approval).
@@ -233,6 +262,10 @@ absl::StatusOr<DocumentView> DocumentWorkflow::Get(const Caller& caller, const s
   auto withdrawal = WithdrawalOf(view.document);
   if (!withdrawal.ok()) return withdrawal.status();
   view.withdrawal = *std::move(withdrawal);
+  auto level = store_.GetLevel(id);
+  if (!level.ok()) return level.status();
+  // A record whose seal was never stored (a gap) says nothing about this document.
+  if (level->has_value() && !(*level)->level.empty()) view.level = **std::move(level);
   return view;
 }
 
@@ -331,6 +364,9 @@ struct DocumentWorkflow::SigningPlan {
   std::optional<IssueAllocation> issue;
   PadesLevel level = PadesLevel::kBB;  // what the signing policy asks of this signature
   int64_t now = 0;
+  // Issue-and-upgrade: the seal's certificate status could not be fetched before signing; the
+  // worker's validation data checks it later (the record keeps why).
+  std::string deferred_problem;
 
   // From the allocation on, a failure leaves the allocated number as a recorded gap, never
   // silently reused. Returns `why`.
@@ -370,7 +406,13 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Calle
   // untrusted certificate's would say nothing.
   if (absl::Status st = CheckSignerCertificate(config_.signing, in.chain, plan.now / 1000);
       !st.ok()) {
-    return st;
+    // A server key is the agency's own, configured by its operator: during a responder outage
+    // its seal may go on when the policy says so, and the status is fetched for the DSS later.
+    const bool deferrable = config_.signing.when_unavailable == WhenUnavailable::kIssueAndUpgrade &&
+                            in.role == SignatureRole::kSeal && !in.server_key.empty() &&
+                            HasCode(st, ErrorCode::kRevocationUnavailable);
+    if (!deferrable) return st;
+    plan.deferred_problem = absl::StrCat("status not checked at the seal: ", st.message());
   }
   // The names on the page must be the certificates' (issue 17; workflow/signature_names.h).
   if (absl::Status st = CheckSignatureNames(plan.doc, kinds_, in.role, plan.cert, in.key_agency);
@@ -427,6 +469,12 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Calle
   // B-T and above: the signature value is time-stamped here, server-side (the officer's
   // workstation needs no way out); the policy refuses when no TSA answers.
   if (plan.level >= PadesLevel::kBT) options.tsa = config_.signing.tsa.get();
+  // Issue-and-upgrade: a seal's time-stamp falls back to B-B rather than failing the seal.
+  if (plan.level >= PadesLevel::kBT && in.role == SignatureRole::kSeal &&
+      config_.signing.when_unavailable == WhenUnavailable::kIssueAndUpgrade &&
+      config_.signing.seal_tsa_fallback != nullptr) {
+    options.tsa = config_.signing.seal_tsa_fallback.get();
+  }
 
   plan.signing_id = RandomId();
   if (in.role == SignatureRole::kSeal) {
@@ -552,10 +600,10 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const Caller& caller,
                                pdf::Durability::kAtomicOnly);  // PutBlob fsyncs it
   if (!result.ok()) return result.status();
   ScratchFile raised_file(Scratch(".pdf"));
-  absl::StatusOr<bool> raised =
+  absl::StatusOr<RaisedFile> raised =
       RaiseLevel(config_.signing, level, signed_file.path(), raised_file.path(), config_.env);
   if (!raised.ok()) return raised.status();
-  const std::string& final_path = *raised ? raised_file.path() : signed_file.path();
+  const std::string& final_path = raised->written ? raised_file.path() : signed_file.path();
   absl::StatusOr<int64_t> size = SizeOf(final_path);
   if (!size.ok()) return size.status();
   absl::StatusOr<std::string> sha = store_.PutBlob(final_path);
@@ -573,12 +621,21 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const Caller& caller,
       step.action,
       absl::StrCat("signed by ", session->signer, ", PAdES ", LevelName(level)),
       revision.number};
+  if (session->purpose == store::RevisionPurpose::kSeal && config_.signing.tsa != nullptr) {
+    absl::StatusOr<std::vector<store::RevisionRecord>> before = store_.ListRevisions(doc->id);
+    if (!before.ok()) return before.status();
+    absl::Status st =
+        RecordSealLevel(doc->id, revision.number, level, level,
+                        SignatureLevelsAfterSeal(*before, level, config_.signing.officer_level), "",
+                        raised->doc_timestamp_tsa, now);
+    if (!st.ok()) return st;
+  }
   absl::StatusOr<store::DocumentRecord> updated =
       store_.CompleteSession(session_id, revision, event);
   if (!updated.ok()) return updated.status();
   absl::StatusOr<std::vector<store::RevisionRecord>> revisions = store_.ListRevisions(doc->id);
   if (!revisions.ok()) return revisions.status();
-  return CompleteOutput{*std::move(updated), revision, *std::move(revisions), level};
+  return CompleteOutput{*std::move(updated), revision, *std::move(revisions), level, {}, {}};
 }
 
 absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(const Caller& caller, PrepareInput input,
@@ -601,18 +658,55 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(const Caller& caller, 
   absl::StatusOr<pades::SignResult> result =
       pades::SignPdf(plan->base_path, signed_file.path(), key, plan->options);
   if (!result.ok()) return plan->Abandon(store_, result.status());
-  // B-LT / B-LTA: the DSS (and the document time-stamp) in their own updates; a responder or
-  // TSA that does not answer fails the seal (the number becomes a recorded gap).
+  // B-LT / B-LTA: the DSS (and the document time-stamp) in their own updates. A responder or
+  // TSA that does not answer fails the seal (the number becomes a recorded gap), unless the
+  // policy issues now and upgrades later: then the seal is stored at the level it reached.
+  const bool issue_and_upgrade =
+      config_.signing.when_unavailable == WhenUnavailable::kIssueAndUpgrade;
+  PadesLevel reached = result->level == "B-T" ? PadesLevel::kBT : PadesLevel::kBB;
+  std::string problem = plan->deferred_problem;
+  if (reached < std::min(plan->level, PadesLevel::kBT)) {
+    // Only the fallback client returns without a token, and only under issue-and-upgrade.
+    std::string why;
+    for (const std::string& p : result->tsa_problems) absl::StrAppend(&why, p, "; ");
+    absl::StrAppend(&problem, problem.empty() ? "" : "; ", "no signature time-stamp: ", why);
+  }
   ScratchFile raised_file(Scratch(".pdf"));
-  absl::StatusOr<bool> raised =
-      RaiseLevel(config_.signing, plan->level, signed_file.path(), raised_file.path(), config_.env);
-  if (!raised.ok()) return plan->Abandon(store_, raised.status());
+  RaisedFile raised_result;
+  if (reached >= PadesLevel::kBT) {
+    absl::StatusOr<RaisedFile> raised = RaiseLevel(config_.signing, plan->level, signed_file.path(),
+                                                   raised_file.path(), config_.env);
+    if (raised.ok()) {
+      raised_result = *std::move(raised);
+      if (raised_result.written) reached = plan->level;
+    } else if (issue_and_upgrade && IsOutage(raised.status())) {
+      absl::StrAppend(&problem, problem.empty() ? "" : "; ", raised.status().message());
+    } else {
+      return plan->Abandon(store_, raised.status());
+    }
+  }
+  const bool raised_written = raised_result.written;
   if (hooks.computed) hooks.computed();
   // A raised file is stored as read back; a B-B/B-T one with the digest SignPdf computed.
   absl::StatusOr<int64_t> file_size =
-      *raised ? SizeOf(raised_file.path()) : absl::StatusOr<int64_t>(result->file_size);
+      raised_written ? SizeOf(raised_file.path()) : absl::StatusOr<int64_t>(result->file_size);
   if (!file_size.ok()) return plan->Abandon(store_, file_size.status());
-  absl::StatusOr<std::string> sha = *raised
+  // Below the policy: the levels as the verifier reads the file (the rule below assumes the
+  // policy's path); the record that has the worker upgrade it is stored before the revision.
+  std::string signature_levels =
+      SignatureLevelsAfterSeal(plan->revisions, reached, config_.signing.officer_level);
+  if (reached < plan->level || !plan->deferred_problem.empty()) {
+    absl::StatusOr<FileLevels> levels = LevelsOfFile(
+        raised_written ? raised_file.path() : signed_file.path(), config_.trust_anchors_pem);
+    if (levels.ok()) signature_levels = levels->signature_levels;
+  }
+  if (config_.signing.tsa != nullptr || reached < plan->level) {
+    absl::Status st =
+        RecordSealLevel(plan->doc.id, plan->base.number + 1, reached, plan->level, signature_levels,
+                        problem, raised_result.doc_timestamp_tsa, plan->now);
+    if (!st.ok()) return plan->Abandon(store_, st);
+  }
+  absl::StatusOr<std::string> sha = raised_written
                                         ? store_.PutBlob(raised_file.path())
                                         : store_.PutBlob(signed_file.path(), result->file_sha256);
   if (!sha.ok()) return plan->Abandon(store_, sha.status());
@@ -624,7 +718,10 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(const Caller& caller, 
       plan->now,
       caller.actor,
       step.action,
-      absl::StrCat("signed by ", plan->cert.subject, ", PAdES ", LevelName(plan->level)),
+      absl::StrCat("signed by ", plan->cert.subject, ", PAdES ", LevelName(reached),
+                   reached < plan->level ? absl::StrCat(", upgrade to ", LevelName(plan->level),
+                                                        " pending: ", problem)
+                                         : std::string()),
       revision.number};
   const store::SignatureCommit commit{plan->doc.id, plan->base.number, step.from, step.to,
                                       plan->signing_id};
@@ -632,7 +729,45 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(const Caller& caller, 
   if (!updated.ok()) return plan->Abandon(store_, updated.status());
   // The transaction added it right after the plan's base: the revisions are the plan's and it.
   plan->revisions.push_back(revision);
-  return CompleteOutput{*std::move(updated), revision, std::move(plan->revisions), plan->level};
+  CompleteOutput out{*std::move(updated), revision, std::move(plan->revisions), reached, {}, {}};
+  if (reached < plan->level) {
+    out.upgrade_to = plan->level;
+    out.upgrade_problem = problem;
+  }
+  return out;
+}
+
+absl::Status DocumentWorkflow::RecordSealLevel(const std::string& id, int revision,
+                                               PadesLevel reached, PadesLevel target,
+                                               const std::string& signature_levels,
+                                               const std::string& problem,
+                                               const Bytes& doc_timestamp_tsa, int64_t now_ms) {
+  store::LevelRecord record;
+  record.document_id = id;
+  record.revision = revision;
+  record.level = LevelName(reached);
+  record.target_level = LevelName(target);
+  record.signature_levels = signature_levels;
+  record.upgrade_pending = reached < target;
+  // Due at once: the worker's next pass tries (the outage may already be over).
+  record.next_attempt_ms = record.upgrade_pending ? now_ms : 0;
+  record.problem = problem;
+  record.renew_at_ms =
+      reached == PadesLevel::kBLTA ? RenewalTime(config_.signing, doc_timestamp_tsa, now_ms) : 0;
+  record.update_time_ms = now_ms;
+  return store_.PutLevel(record);
+}
+
+absl::StatusOr<std::vector<store::LevelRecord>> DocumentWorkflow::ListLevels(
+    const Caller& caller, const store::LevelFilter& filter) {
+  if (absl::Status st = Authorize(caller, Operation::kListDocuments); !st.ok()) return st;
+  if (!filter.level.empty() && !ParseLevel(filter.level)) {
+    return Error(ErrorCode::kUsage, "level: B-B, B-T, B-LT or B-LTA");
+  }
+  store::LevelFilter f = filter;
+  if (f.limit <= 0) f.limit = 100;
+  f.limit = std::min(f.limit, 1000);
+  return store_.ListLevels(f);
 }
 
 namespace {

@@ -85,6 +85,8 @@ struct DocumentView {
   std::vector<store::RevisionRecord> revisions;
   std::vector<store::HistoryEvent> history;      // only when asked for
   std::optional<domain::Withdrawal> withdrawal;  // set when the document is WITHDRAWN
+  // Its PAdES level and the worker's plans for it, once sealed under a signing policy.
+  std::optional<store::LevelRecord> level;
 };
 
 struct PrepareInput {
@@ -141,7 +143,11 @@ struct CompleteOutput {
   store::DocumentRecord document;
   store::RevisionRecord revision;
   std::vector<store::RevisionRecord> revisions;  // all of the document's, `revision` last
-  PadesLevel level = PadesLevel::kBB;            // the level the signing policy gave it
+  PadesLevel level = PadesLevel::kBB;            // the level the signature reached
+  // Set when it is below the policy's (issued during an outage): the level to reach, and why
+  // it was not reached now. The worker (workflow/level_keeper.h) upgrades it.
+  std::optional<PadesLevel> upgrade_to;
+  std::string upgrade_problem;
 };
 
 // For a caller that bounds how many signatures compute at once (taichod's seal gate): SignWith's
@@ -247,6 +253,10 @@ class DocumentWorkflow {
   absl::StatusOr<std::vector<ProcedureStatistics>> DeskStatistics(const Caller& caller,
                                                                   const StatisticsQuery& query);
 
+  // Sealed documents by PAdES level (workflow/level_keeper.h keeps them at the policy's).
+  absl::StatusOr<std::vector<store::LevelRecord>> ListLevels(const Caller& caller,
+                                                             const store::LevelFilter& filter);
+
   // `cancelled` (optional) is asked while verifying: the caller gave up or the server stops.
   absl::StatusOr<pades::VerificationReport> VerifyBytes(const Caller& caller, std::string_view pdf,
                                                         const std::function<bool()>& cancelled);
@@ -306,6 +316,13 @@ class DocumentWorkflow {
       const std::string& id, int number);
   // The document behind a public code, when it is public (sealed, issued or withdrawn).
   absl::StatusOr<store::DocumentRecord> FindPublic(std::string_view code);
+  // The level record of a seal about to be stored as revision `revision` (see Store's
+  // LevelStore): stored before the revision, so a seal below the policy is never left without
+  // the record that has the worker upgrade it.
+  absl::Status RecordSealLevel(const std::string& id, int revision, PadesLevel reached,
+                               PadesLevel target, const std::string& signature_levels,
+                               const std::string& problem, const Bytes& doc_timestamp_tsa,
+                               int64_t now_ms);
   // OK when `action` may happen to the document now (the table's message otherwise).
   absl::Status CheckNext(const std::string& id, domain::Action action);
   int64_t Now() const;

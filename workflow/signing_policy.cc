@@ -125,10 +125,10 @@ absl::Status CheckSignerCertificate(const SigningPolicy& policy, const std::vect
   }
 }
 
-absl::StatusOr<bool> RaiseLevel(const SigningPolicy& policy, PadesLevel level,
-                                const std::string& signed_path, const std::string& output_path,
-                                const Env* env) {
-  if (level < PadesLevel::kBLT) return false;
+absl::StatusOr<RaisedFile> RaiseLevel(const SigningPolicy& policy, PadesLevel level,
+                                      const std::string& signed_path,
+                                      const std::string& output_path, const Env* env) {
+  if (level < PadesLevel::kBLT) return RaisedFile{};
   if (policy.revocation == nullptr || (level == PadesLevel::kBLTA && policy.tsa == nullptr)) {
     return Error(ErrorCode::kInternal, "no revocation or TSA client for the configured level");
   }
@@ -141,7 +141,7 @@ absl::StatusOr<bool> RaiseLevel(const SigningPolicy& policy, PadesLevel level,
     absl::StatusOr<pades::LtvResult> lt =
         pades::AddValidationData(signed_path, output_path, options);
     if (!lt.ok()) return lt.status();
-    return true;
+    return RaisedFile{true, {}};
   }
   TempFile lt_file(output_path + ".lt.tmp");
   absl::StatusOr<pades::LtvResult> lt =
@@ -150,7 +150,7 @@ absl::StatusOr<bool> RaiseLevel(const SigningPolicy& policy, PadesLevel level,
   absl::StatusOr<pades::DocTimeStampResult> ts =
       pades::AddDocumentTimeStamp(lt_file.path(), output_path, *policy.tsa);
   if (!ts.ok()) return ts.status();
-  return true;
+  return RaisedFile{true, std::move(ts->tsa_certificate_der)};
 }
 
 }  // namespace taicho::workflow

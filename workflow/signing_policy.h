@@ -33,6 +33,13 @@ enum class PadesLevel { kBB, kBT, kBLT, kBLTA };
 std::string LevelName(PadesLevel level);                 // "B-B", "B-T", "B-LT", "B-LTA"
 std::optional<PadesLevel> ParseLevel(std::string_view);  // the names above
 
+// What a seal does when a TSA or responder does not answer (taichod.toml
+// signing.when_unavailable).
+enum class WhenUnavailable {
+  kRefuse,           // the seal fails (TSA_UNAVAILABLE, REVOCATION_UNAVAILABLE…): a recorded gap
+  kIssueAndUpgrade,  // sealed at the level reached, upgraded later (workflow/level_keeper.h)
+};
+
 struct SigningPolicy {
   PadesLevel officer_level = PadesLevel::kBB;    // the officer's signature (CompleteSignature)
   PadesLevel seal_level = PadesLevel::kBB;       // a seal, unless its server key has its own
@@ -44,6 +51,15 @@ struct SigningPolicy {
   // Roots (DER) a signer's chain must reach (CERT_UNTRUSTED otherwise); also written into the
   // DSS. Empty: certificates are not checked before signing (as before this policy existed).
   std::vector<Bytes> roots;
+
+  WhenUnavailable when_unavailable = WhenUnavailable::kRefuse;
+  // With kIssueAndUpgrade: the client a seal's signature time-stamp is asked with, the same TSAs
+  // as `tsa` but falling back to B-B (with the reasons) instead of failing. The officer's
+  // signature and the worker always use `tsa`.
+  std::shared_ptr<const tsa::TsaClient> seal_tsa_fallback;
+  // Archival renewal: this long before the last document time-stamp's TSA certificate expires,
+  // a B-LTA document gets fresh validation data and a new document time-stamp. 0: never.
+  int64_t renew_before_ms = 0;
 
   PadesLevel SealLevel(const std::string& key_name) const;
   // For a signature completed by a caller (the officer's, or a seal made with a key elsewhere).
@@ -58,13 +74,19 @@ struct SigningPolicy {
 absl::Status CheckSignerCertificate(const SigningPolicy& policy, const std::vector<Bytes>& chain,
                                     int64_t at);
 
+struct RaisedFile {
+  bool written = false;  // false: nothing to add, use the input as it is
+  // The certificate of the TSA that signed the document time-stamp added (B-LTA), else empty.
+  Bytes doc_timestamp_tsa;
+};
+
 // Brings a signed file to `level` (its signature already time-stamped when level ≥ B-T): B-LT
 // adds one DSS update (the certificates, OCSP responses and CRLs of every signature and
 // time-stamp in the file), B-LTA then one document time-stamp update. Writes `output_path`
-// (atomically); for B-B/B-T nothing is done and false is returned (use the input as it is).
+// (atomically); for B-B/B-T nothing is done (written = false: use the input as it is).
 // Revocation answers are judged at `env`'s time (nullptr: Env::Default()).
-absl::StatusOr<bool> RaiseLevel(const SigningPolicy& policy, PadesLevel level,
-                                const std::string& signed_path, const std::string& output_path,
-                                const Env* env);
+absl::StatusOr<RaisedFile> RaiseLevel(const SigningPolicy& policy, PadesLevel level,
+                                      const std::string& signed_path,
+                                      const std::string& output_path, const Env* env);
 
 }  // namespace taicho::workflow

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -98,6 +100,12 @@ LocalTsa::~LocalTsa() {
 std::string LocalTsa::log() const { return ReadFileBytes(dir_ + "/log"); }
 int LocalTsa::requests() const { return ReadStats(dir_).first; }
 int LocalTsa::max_in_flight() const { return ReadStats(dir_).second; }
+
+void LocalTsa::SetMode(const std::string& mode) const {
+  // Renamed into place: the server reads either the old mode or the new one, never half of it.
+  { std::ofstream(dir_ + "/mode.tmp", std::ios::trunc) << mode << "\n"; }
+  std::rename((dir_ + "/mode.tmp").c_str(), (dir_ + "/mode").c_str());
+}
 
 std::string UnusedLoopbackUrl() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);

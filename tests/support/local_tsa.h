@@ -36,6 +36,10 @@ class LocalTsa {
   int requests() const;
   int max_in_flight() const;
 
+  // Changes how the running server answers from the next request on (normal, error,
+  // wrong-nonce…): a TSA that goes down and comes back at the same address.
+  void SetMode(const std::string& mode) const;
+
  private:
   pid_t pid_ = -1;
   int port_ = 0;

@@ -13,6 +13,9 @@ Modes (what a client must cope with):
   resign      the TSTInfo of a valid reply re-signed (CAdES, ESS signing-certificate-v2) with
               --resign-cert/--resign-key: a token from a certificate that may not time-stamp
 
+A file "mode" in --workdir, when present, overrides --mode for the requests that follow (a TSA
+that goes down and comes back on the same address: LocalTsa::SetMode).
+
 The chosen port is written to --port-file once listening. --workdir/stats holds "REQUESTS
 MAX_IN_FLIGHT": requests received, and the most that were being answered at the same time.
 SAMPLE ONLY: a test fixture, not a TSA.
@@ -102,13 +105,20 @@ class Tsa:
             raise RuntimeError(" ".join(argv) + ": " + done.stderr.decode(errors="replace"))
         return done.stdout
 
-    def reply(self, query):
+    def mode(self):
+        try:
+            with open(os.path.join(self.args.workdir, "mode")) as f:
+                return f.read().strip() or self.args.mode
+        except FileNotFoundError:
+            return self.args.mode
+
+    def reply(self, query, mode):
         a = self.args
         with tempfile.TemporaryDirectory(dir=a.workdir) as tmp:
             qpath = os.path.join(tmp, "q.tsq")
             rpath = os.path.join(tmp, "r.tsr")
             with open(qpath, "wb") as f:
-                f.write(flip_nonce(query) if a.mode == "wrong-nonce" else query)
+                f.write(flip_nonce(query) if mode == "wrong-nonce" else query)
             with self.lock:
                 self.run("openssl", "ts", "-reply", "-config", self.config, "-queryfile", qpath,
                          "-signer", a.signer, "-inkey", a.inkey, "-chain", a.chain, "-out", rpath)
@@ -160,7 +170,7 @@ def make_handler(tsa):
             answer = None
             try:
                 query = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                mode = tsa.args.mode
+                mode = tsa.mode()
                 if tsa.args.delay > 0:
                     time.sleep(tsa.args.delay)
                 if mode == "error":
@@ -168,7 +178,7 @@ def make_handler(tsa):
                 elif mode == "garbage":
                     answer = (200, os.urandom(300))
                 else:
-                    answer = (200, tsa.reply(query))
+                    answer = (200, tsa.reply(query, mode))
             except Exception as e:  # a fixture bug: say so in the log, answer 500
                 print("tsa_server:", e, flush=True)
                 answer = (500, str(e).encode(), "text/plain")
