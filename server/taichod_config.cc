@@ -255,10 +255,10 @@ void ReadSigning(Reader& reader, const toml::table& root, TaichodOptions& o) {
 }
 
 void ReadPublicWeb(Reader& reader, const toml::table& root, TaichodOptions& o) {
-  const toml::table* web =
-      reader.Section(root, "public_web",
-                     {"listen", "tls_cert", "tls_key", "prefix", "base_url", "port_file",
-                      "rate_per_second", "rate_burst", "show_withdrawal_reason", "trusted_proxies"});
+  const toml::table* web = reader.Section(
+      root, "public_web",
+      {"listen", "tls_cert", "tls_key", "prefix", "base_url", "port_file", "rate_per_second",
+       "rate_burst", "show_withdrawal_reason", "trusted_proxies"});
   if (web == nullptr) return;
   const std::string w = "public_web.";
   reader.Get(*web, "listen", &o.public_listen, w);
