@@ -10,14 +10,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
+#include "html/escape.h"
 #include "localweb/local_site.h"
 #include "signer/certificate_info.h"
 #include "spdlog/spdlog.h"
 
 namespace taicho::agent {
 namespace {
-
-using localweb::EscapeHtml;
 
 // pdf.js needs its worker (same origin), blob:/data: images it makes itself; nothing outside.
 constexpr char kContentSecurityPolicy[] =
@@ -75,7 +74,7 @@ pdfjsLib.getDocument({ url: holder.dataset.pdf, isEvalSupported: false }).promis
 
 std::string Page(const std::string& title, const std::string& body, const std::string& scripts) {
   return absl::StrCat(
-      "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>", EscapeHtml(title),
+      "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>", html::Escape(title),
       "</title><meta name=\"viewport\" content=\"width=device-width\">"
       "<link rel=\"stylesheet\" href=\"/trang.css\"></head><body><header><h1>Phê duyệt văn bản "
       "<span class=\"en\">/ Approval</span></h1></header><main>",
@@ -132,8 +131,8 @@ void ApprovalPage::Impl::Failed(httplib::Response& res, const absl::Status& st) 
   res.set_content(Page("Lỗi / Error",
                        absl::StrCat("<p class=\"refused\">Không lấy được dữ liệu từ taichod / "
                                     "taichod could not be reached: [",
-                                    EscapeHtml(CodeOf(st)), "] ",
-                                    EscapeHtml(std::string(st.message())), "</p>"),
+                                    html::Escape(CodeOf(st)), "] ",
+                                    html::Escape(std::string(st.message())), "</p>"),
                        ""),
                   "text/html; charset=utf-8");
 }
@@ -194,21 +193,23 @@ void ApprovalPage::Impl::Home(httplib::Response& res) {
         absl::StrAppend(&body,
                         "<p class=\"token ready\" id=\"token\" data-state=\"ready\">Token: đã cắm, "
                         "đã mở khóa — người ký <b>",
-                        EscapeHtml(signer_name),
+                        html::Escape(signer_name),
                         "</b> <span class=\"en\">/ present and unlocked</span></p>");
         break;
       case TokenState::kPinNeeded:
         absl::StrAppend(&body,
                         "<p class=\"token pin\" id=\"token\" data-state=\"pin\">Token: đã cắm, "
                         "cần nhập mã PIN <span class=\"en\">/ present, PIN needed</span>",
-                        detail.empty() ? "" : absl::StrCat(" [", EscapeHtml(detail), "]"), "</p>");
+                        detail.empty() ? "" : absl::StrCat(" [", html::Escape(detail), "]"),
+                        "</p>");
         break;
       case TokenState::kAbsent:
         absl::StrAppend(&body,
                         "<p class=\"token absent\" id=\"token\" data-state=\"absent\">Token: chưa "
                         "cắm hoặc đã rút ra — hãy cắm token <span class=\"en\">/ not present "
                         "(pulled out): plug it in</span>",
-                        detail.empty() ? "" : absl::StrCat(" [", EscapeHtml(detail), "]"), "</p>");
+                        detail.empty() ? "" : absl::StrCat(" [", html::Escape(detail), "]"),
+                        "</p>");
         break;
     }
     if (!outcomes.empty()) {
@@ -218,7 +219,7 @@ void ApprovalPage::Impl::Home(httplib::Response& res) {
         absl::StrAppend(&body, "<li class=\"", o.ok ? "ok" : "refused", "\">",
                         o.ok ? "Đã ký duyệt <span class=\"en\">/ signed</span>"
                              : "Không ký được <span class=\"en\">/ refused</span>",
-                        ": ", EscapeHtml(o.title), " — ", EscapeHtml(o.text), "</li>");
+                        ": ", html::Escape(o.title), " — ", html::Escape(o.text), "</li>");
       }
       absl::StrAppend(&body, "</ul>");
     }
@@ -248,11 +249,11 @@ void ApprovalPage::Impl::Home(httplib::Response& res) {
       "<span class=\"en\">/ Desk</span></th><th>Đọc <span class=\"en\">/ Read</span></th><th>"
       "</th></tr></thead><tbody>");
   for (const v1::Document& doc : *waiting) {
-    const std::string id = EscapeHtml(IdOf(doc.name()));
+    const std::string id = html::Escape(IdOf(doc.name()));
     absl::StrAppend(&body, "<tr data-id=\"", id,
                     "\"><td><input type=\"checkbox\" name=\"doc\" value=\"", id, "\"></td><td>",
-                    EscapeHtml(doc.title()), "</td><td class=\"code\">",
-                    EscapeHtml(doc.dossier_code()), "</td><td>", EscapeHtml(doc.desk()),
+                    html::Escape(doc.title()), "</td><td class=\"code\">",
+                    html::Escape(doc.dossier_code()), "</td><td>", html::Escape(doc.desk()),
                     "</td><td><a class=\"xem\" href=\"/xem/", id,
                     "\">Đọc toàn văn <span class=\"en\">/ read in full</span></a></td><td><button "
                     "type=\"submit\" class=\"one\" name=\"chon\" value=\"",
@@ -280,11 +281,11 @@ void ApprovalPage::Impl::View(const std::string& id, httplib::Response& res) {
   }
   const std::string body = absl::StrCat(
       "<p><a href=\"/\">← Danh sách <span class=\"en\">/ back to the list</span></a></p><h2>",
-      EscapeHtml((*doc)->title()),
+      html::Escape((*doc)->title()),
       "</h2><p>Hồ sơ <span class=\"en\">/ dossier</span>: <span "
       "class=\"code\">",
-      EscapeHtml((*doc)->dossier_code()), "</span></p><div id=\"trang\" data-pdf=\"/pdf/",
-      EscapeHtml(id),
+      html::Escape((*doc)->dossier_code()), "</span></p><div id=\"trang\" data-pdf=\"/pdf/",
+      html::Escape(id),
       ".pdf\"></div><h3>Nội dung dạng chữ <span class=\"en\">/ text</span></h3><div "
       "id=\"chu\"></div>");
   res.set_content(Page((*doc)->title(), body,

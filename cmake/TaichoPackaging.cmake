@@ -18,6 +18,8 @@ set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # The default fonts (fonts-liberation2), adduser for the service user (postinst).
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "fonts-liberation2, adduser")
+# pdf.js for the officer's approval page (`taicho-agent --web` refuses to start without it).
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libjs-pdf")
 # The sample PKI and tokens, and the demo flow (share/taicho/demo).
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS
     "softhsm2, opensc, openssl, poppler-utils, libnss3-tools, python3, python3-grpcio, \

@@ -8,10 +8,12 @@
 #include <string>
 #include <string_view>
 
+#include "html/escape.h"
+
 namespace taicho::deskweb {
 
-// Text for HTML/SVG element content and double- or single-quoted attribute values.
-std::string Escape(std::string_view text);
+// Text for HTML/SVG element content and quoted attribute values: the one escaping of every page.
+using html::Escape;
 
 // A query parameter's value percent-encoded (RFC 3986 unreserved characters kept, UTF-8 bytes
 // encoded), for links that carry what a person typed ("UBND xã Long Phước & …").

@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "errors/error.h"
+#include "html/escape.h"
 #include "spdlog/spdlog.h"
 
 namespace taicho::localweb {
@@ -40,7 +41,7 @@ std::string RefusedPage(std::string_view vi, std::string_view en) {
   return absl::StrCat(
       "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Từ chối / "
       "Refused</title></head><body><h1>Từ chối truy cập / Access refused</h1><p>",
-      EscapeHtml(vi), "</p><p lang=\"en\">", EscapeHtml(en), "</p></body></html>");
+      html::Escape(vi), "</p><p lang=\"en\">", html::Escape(en), "</p></body></html>");
 }
 
 }  // namespace
@@ -226,33 +227,6 @@ absl::Status LocalSite::Start() {
   // forever. The loop sets is_running first thing, so this wait is short.
   while (!impl.server.is_running() && !impl.listen_returned) std::this_thread::yield();
   return absl::OkStatus();
-}
-
-std::string EscapeHtml(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
 }
 
 }  // namespace taicho::localweb

@@ -78,7 +78,4 @@ class LocalSite {
   std::unique_ptr<Impl> impl_;
 };
 
-// Text for HTML element content and quoted attribute values (& < > " ').
-std::string EscapeHtml(std::string_view text);
-
 }  // namespace taicho::localweb

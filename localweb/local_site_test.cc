@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
 #include "gtest/gtest.h"
+#include "html/escape.h"
 
 namespace taicho::localweb {
 namespace {
@@ -239,7 +240,7 @@ TEST(LocalSite, ListensOnLoopbackOnly) {
 }
 
 TEST(LocalSite, EscapeHtml) {
-  EXPECT_EQ(EscapeHtml("<a href=\"x\">Tô & 'Lê'</a>"),
+  EXPECT_EQ(html::Escape("<a href=\"x\">Tô & 'Lê'</a>"),
             "&lt;a href=&quot;x&quot;&gt;Tô &amp; &#39;Lê&#39;&lt;/a&gt;");
 }
 

@@ -158,33 +158,6 @@ std::string UploadForm(const std::string& base) {
 
 }  // namespace
 
-std::string Escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
-
 const char kStyleSheet[] = R"css(
 body{margin:0;font-family:"Liberation Sans",Arial,sans-serif;color:#1a1a1a;background:#f4f5f7;font-size:16px}
 header{background:#8b1a1a;padding:10px 24px}

@@ -10,12 +10,13 @@
 #include <string>
 #include <string_view>
 
+#include "html/escape.h"
 #include "workflow/public_view.h"
 
 namespace taicho::publicweb {
 
-// Text for HTML element content and double-quoted attribute values.
-std::string Escape(std::string_view text);
+// Text for HTML element content and quoted attribute values: the one escaping of every page.
+using html::Escape;
 
 extern const char kStyleSheet[];
 

@@ -12,8 +12,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
-#include "publicweb/html.h"
 #include "publicweb/client_address.h"
+#include "publicweb/html.h"
 #include "publicweb/rate_limiter.h"
 #include "spdlog/spdlog.h"
 #include "workflow/verification_code.h"
@@ -290,6 +290,12 @@ absl::StatusOr<std::unique_ptr<PublicSite>> PublicSite::Start(workflow::Document
   impl->server.set_keep_alive_max_count(20);
   // Pages are small writes: without it Nagle and the client's delayed ACK add ~40 ms to each.
   impl->server.set_tcp_nodelay(true);
+  // Not cpp-httplib's default SO_REUSEPORT: with it a second taichod (or any process of the same
+  // user) could bind the same address and silently take part of the public traffic.
+  impl->server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   impl->Routes();
   if (port == 0) {
     impl->port = impl->server.bind_to_any_port(host);

@@ -40,6 +40,11 @@ constexpr Table kTables[] = {
     {"prints",
      "document_id, print_id, job_seq, revision, printer, copies, officer, actor, time, status, "
      "failure_reason"},
+    // The levels the worker keeps (issue-now-upgrade-later, archival renewal); a claim belongs
+    // to the SQLite taichod and is not copied.
+    {"levels",
+     "document_id, revision, level, target_level, signature_levels, upgrade_pending, "
+     "next_attempt, attempts, problem, renew_at, update_time"},
 };
 
 int CountColumns(const char* columns) {

@@ -75,6 +75,17 @@ std::string MakeSqliteStore() {
   EXPECT_TRUE(s.AddReprintJob(sealed_id, {DocumentState::kIssued}, "torn",
                               {sealed_id, 1400, "t", "reprint_requested", "torn", 2})
                   .ok());
+  LevelRecord level;
+  level.document_id = sealed_id;
+  level.revision = 2;
+  level.level = "B-B";
+  level.target_level = "B-LTA";
+  level.signature_levels = "Sig1=B-T;Sig2=B-B";
+  level.upgrade_pending = true;
+  level.next_attempt_ms = 1700;
+  level.problem = "TSA down";
+  level.update_time_ms = 1200;
+  EXPECT_TRUE(s.PutLevel(level).ok());
   SessionRecord open;
   open.id = "open-session";
   open.document_id = testing::DocumentId(2);
@@ -100,6 +111,7 @@ TEST(StoreMigrate, CopiesEverythingOnceAndThePostgresStoreGoesOn) {
   EXPECT_EQ(first->copied["print_jobs"], 2);
   EXPECT_EQ(first->copied["prints"], 1);
   EXPECT_EQ(first->copied["blobs"], 4);
+  EXPECT_EQ(first->copied["levels"], 1);
   for (const auto& [table, read] : first->read) {
     EXPECT_EQ(first->copied[table], read) << table;
   }
@@ -122,6 +134,17 @@ TEST(StoreMigrate, CopiesEverythingOnceAndThePostgresStoreGoesOn) {
   ASSERT_TRUE(path.ok()) << path.status();
   EXPECT_EQ(testing::ReadFileBytes(*path), "%PDF sealed 1");
   EXPECT_EQ(pg.ListHistory(testing::DocumentId(1))->size(), 7u);
+  // The pending upgrade goes on on PostgreSQL: its worker claims it when due.
+  auto level = pg.GetLevel(testing::DocumentId(1));
+  ASSERT_TRUE(level.ok()) << level.status();
+  ASSERT_TRUE(level->has_value());
+  EXPECT_TRUE((*level)->upgrade_pending);
+  EXPECT_EQ((*level)->level, "B-B");
+  EXPECT_EQ((*level)->signature_levels, "Sig1=B-T;Sig2=B-B");
+  auto claimed = pg.ClaimDueLevel(2000, "pg-instance", 600'000);
+  ASSERT_TRUE(claimed.ok()) << claimed.status();
+  ASSERT_TRUE(claimed->has_value());
+  EXPECT_EQ((*claimed)->document_id, testing::DocumentId(1));
   auto session = pg.GetSession("open-session");
   ASSERT_TRUE(session.ok()) << session.status();
   EXPECT_EQ(testing::ReadFileBytes(*pg.BlobPath(session->prepared_sha256)), "%PDF prepared 2");
