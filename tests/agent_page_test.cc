@@ -39,17 +39,6 @@ constexpr char kDesk[] = "Quầy 9";
 
 std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + file; }
 
-v1::Document Fetched(const std::string& target, const std::string& name) {
-  v1::GetDocumentRequest request;
-  request.set_name(name);
-  v1::Document doc;
-  auto context = CallContext();
-  grpc::Status status =
-      MtlsStub(target, "client-auditor")->GetDocument(context.get(), request, &doc);
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  return doc;
-}
-
 // The agent's process, started by the shell in the background with its own PID.
 class AgentProcess {
  public:
@@ -76,10 +65,7 @@ TEST(AgentPage, TheOfficerReadsAndApprovesInABrowserWithOneLoginPerTypedPin) {
   GetSamplePki();
   const std::string dir = MakeTempDir("agent-page");
   testing::TaichodProcess taichod;
-  ASSERT_TRUE(
-      taichod.Start(dir + "/store", {"--tls-cert", Pki("tls-server.chain.pem"), "--tls-key",
-                                     Pki("tls-server.key"), "--client-ca", Pki("root.pem")}))
-      << taichod.log();
+  ASSERT_TRUE(taichod.Start(dir + "/store", testing::MtlsServerFlags())) << taichod.log();
   const std::string target = taichod.target();
   const std::string pid = std::to_string(getpid());
   std::vector<v1::Document> drafts;
@@ -136,7 +122,7 @@ TEST(AgentPage, TheOfficerReadsAndApprovesInABrowserWithOneLoginPerTypedPin) {
 
   // Approved on the page: the first two; the third still waits.
   for (int i = 0; i < 2; ++i) {
-    const v1::Document doc = Fetched(target, drafts[i].name());
+    const v1::Document doc = testing::FetchDocument(target, drafts[i].name());
     ASSERT_EQ(doc.state(), v1::Document::APPROVED) << doc.name();
     const v1::Revision& last = doc.revisions(doc.revisions_size() - 1);
     const std::string file = dir + "/approved-" + std::to_string(i) + ".pdf";
@@ -144,7 +130,7 @@ TEST(AgentPage, TheOfficerReadsAndApprovesInABrowserWithOneLoginPerTypedPin) {
         << testing::DownloadBytes(*MtlsStub(target, "client-auditor"), last.name());
     testing::ExpectAllSignaturesValid(file, 1, 1);  // pdfsig, qpdf --check, openssl, ours
   }
-  EXPECT_EQ(Fetched(target, drafts[2].name()).state(), v1::Document::DRAFT);
+  EXPECT_EQ(testing::FetchDocument(target, drafts[2].name()).state(), v1::Document::DRAFT);
   // The agent logged neither PIN nor the page's secret.
   const std::string secret = url.substr(url.find("khoa=") + 5);
   ASSERT_GE(secret.size(), 32u);

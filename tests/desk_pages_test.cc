@@ -81,17 +81,6 @@ int CountHistory(const v1::Document& doc, const std::string& action, const std::
   return n;
 }
 
-v1::Document Get(const std::string& target, const std::string& name) {
-  v1::GetDocumentRequest request;
-  request.set_name(name);
-  v1::Document doc;
-  auto context = CallContext();
-  grpc::Status status =
-      MtlsStub(target, "client-auditor")->GetDocument(context.get(), request, &doc);
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  return doc;
-}
-
 // As testing::SealedOverService, but created without a number and date, so that the seal gives
 // them from the register (the sample data carries its own number, which the register skips).
 v1::Document SealedWithRegisterNumber(const std::string& target, const std::string& desk,
@@ -115,10 +104,7 @@ TEST(DeskPages, QueueAndStaffPagesInABrowser) {
   GetSamplePki();
   const std::string dir = MakeTempDir("desk-pages");
   testing::TaichodProcess taichod;
-  ASSERT_TRUE(
-      taichod.Start(dir + "/store", {"--tls-cert", Pki("tls-server.chain.pem"), "--tls-key",
-                                     Pki("tls-server.key"), "--client-ca", Pki("root.pem")}))
-      << taichod.log();
+  ASSERT_TRUE(taichod.Start(dir + "/store", testing::MtlsServerFlags())) << taichod.log();
   const std::string target = taichod.target();
   const std::string pid = std::to_string(getpid());
   const std::string desk = "Quầy Web";
@@ -191,10 +177,10 @@ TEST(DeskPages, QueueAndStaffPagesInABrowser) {
 
   // What the pages did is what the service recorded: the jam, then a print; the reprint with
   // its reason, then a second print.
-  const v1::Document a = Get(target, jammed.name());
+  const v1::Document a = testing::FetchDocument(target, jammed.name());
   EXPECT_EQ(a.state(), v1::Document::ISSUED);
   EXPECT_EQ(CountHistory(a, "printed", ""), 1);
-  const v1::Document b = Get(target, waiting.name());
+  const v1::Document b = testing::FetchDocument(target, waiting.name());
   EXPECT_EQ(CountHistory(b, "reprint_requested", reason), 1);
   EXPECT_EQ(CountHistory(b, "printed", ""), 2);
   // On paper (the folder here): the first print of each and the reprint.

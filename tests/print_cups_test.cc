@@ -181,9 +181,7 @@ class PrintCups : public ::testing::Test {
     GetSamplePki();
     process_ = new testing::TaichodProcess();
     store_ = MakeTempDir("print-cups-store");
-    ASSERT_TRUE(process_->Start(store_, {"--tls-cert", Pki("tls-server.chain.pem"), "--tls-key",
-                                         Pki("tls-server.key"), "--client-ca", Pki("root.pem")}))
-        << process_->log();
+    ASSERT_TRUE(process_->Start(store_, testing::MtlsServerFlags())) << process_->log();
     cups_ = new PrivateCups();
     ASSERT_TRUE(cups_->Start()) << cups_->log();
     ASSERT_TRUE(cups_->AddQueue("ok", "taichofile"));
@@ -217,13 +215,7 @@ class PrintCups : public ::testing::Test {
   }
 
   static v1::Document Get(const std::string& name) {
-    v1::GetDocumentRequest request;
-    request.set_name(name);
-    v1::Document doc;
-    auto context = CallContext();
-    grpc::Status status = As("client-auditor")->GetDocument(context.get(), request, &doc);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return doc;
+    return testing::FetchDocument(process_->target(), name);
   }
 
   static std::vector<const v1::HistoryEvent*> History(const v1::Document& doc,

@@ -46,9 +46,7 @@ class PrintStation : public ::testing::Test {
     GetSamplePki();
     process_ = new testing::TaichodProcess();
     store_ = MakeTempDir("print-station-store");
-    ASSERT_TRUE(process_->Start(store_, {"--tls-cert", Pki("tls-server.chain.pem"), "--tls-key",
-                                         Pki("tls-server.key"), "--client-ca", Pki("root.pem")}))
-        << process_->log();
+    ASSERT_TRUE(process_->Start(store_, testing::MtlsServerFlags())) << process_->log();
   }
   static void TearDownTestSuite() {
     process_->Stop(SIGTERM);
@@ -108,13 +106,7 @@ class PrintStation : public ::testing::Test {
   }
 
   static v1::Document Get(const std::string& name) {
-    v1::GetDocumentRequest request;
-    request.set_name(name);
-    v1::Document doc;
-    auto context = CallContext();
-    grpc::Status status = As("client-auditor")->GetDocument(context.get(), request, &doc);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return doc;
+    return testing::FetchDocument(process_->target(), name);
   }
 
   static int CountHistory(const v1::Document& doc, const std::string& action) {
@@ -374,9 +366,7 @@ TEST_F(PrintStation, StationSurvivesTheServerRestarting) {
   ASSERT_EQ(FilesIn(dir + "/out").size(), 1u) << ReadFileBytes(log);
   // The server goes away and comes back on the same store and port range; the station reconnects.
   process_->Stop(SIGTERM);
-  ASSERT_TRUE(process_->Start(store_, {"--tls-cert", Pki("tls-server.chain.pem"), "--tls-key",
-                                       Pki("tls-server.key"), "--client-ca", Pki("root.pem")}))
-      << process_->log();
+  ASSERT_TRUE(process_->Start(store_, testing::MtlsServerFlags())) << process_->log();
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
   const v1::Document b = Sealed(desk);

@@ -36,18 +36,6 @@ std::string Download(const std::string& target, const std::string& revision) {
   return testing::DownloadBytes(*MtlsStub(target, "client-auditor"), revision);
 }
 
-// The document as GetDocument gives it (with its data).
-v1::Document Fetched(const std::string& target, const std::string& name) {
-  v1::GetDocumentRequest request;
-  request.set_name(name);
-  v1::Document doc;
-  auto context = CallContext();
-  grpc::Status status =
-      MtlsStub(target, "client-auditor")->GetDocument(context.get(), request, &doc);
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  return doc;
-}
-
 // The code taichod gave the document, checked against the URL its QR code carries.
 std::string CodeOf(const v1::Document& doc) {
   const std::string code = doc.data().verification().code();
@@ -83,8 +71,8 @@ TEST(PublicPage, ABrowserSeesVerdictsWithdrawalsTamperingAndUnknownCodes) {
   const std::string pid = std::to_string(getpid());
 
   // Issued: sealed, then printed once.
-  v1::Document issued =
-      Fetched(target, testing::SealedOverService(target, "Quầy 1", "HS-WEB-1-" + pid).name());
+  v1::Document issued = testing::FetchDocument(
+      target, testing::SealedOverService(target, "Quầy 1", "HS-WEB-1-" + pid).name());
   ASSERT_EQ(issued.state(), v1::Document::SEALED);
   // The sample data carries the caller's own sequential code; taichod's replaced it.
   EXPECT_NE(issued.data().verification().code(), "TC-2026-000122");
@@ -106,8 +94,8 @@ TEST(PublicPage, ABrowserSeesVerdictsWithdrawalsTamperingAndUnknownCodes) {
   }
 
   // Withdrawn after its seal.
-  v1::Document withdrawn =
-      Fetched(target, testing::SealedOverService(target, "Quầy 1", "HS-WEB-2-" + pid).name());
+  v1::Document withdrawn = testing::FetchDocument(
+      target, testing::SealedOverService(target, "Quầy 1", "HS-WEB-2-" + pid).name());
   {
     v1::WithdrawDocumentRequest request;
     request.set_name(withdrawn.name());

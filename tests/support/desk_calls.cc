@@ -62,6 +62,23 @@ std::unique_ptr<grpc::ClientContext> CallContext(int seconds) {
   return context;
 }
 
+std::vector<std::string> MtlsServerFlags() {
+  return {"--tls-cert",  Pki("tls-server.chain.pem"),
+          "--tls-key",   Pki("tls-server.key"),
+          "--client-ca", Pki("root.pem")};
+}
+
+v1::Document FetchDocument(const std::string& target, const std::string& name) {
+  v1::GetDocumentRequest request;
+  request.set_name(name);
+  v1::Document doc;
+  auto context = CallContext();
+  grpc::Status status =
+      MtlsStub(target, "client-auditor")->GetDocument(context.get(), request, &doc);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return doc;
+}
+
 std::unique_ptr<v1::DocumentService::Stub> MtlsStub(const std::string& target,
                                                     const std::string& client) {
   grpc::SslCredentialsOptions options;

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "taicho/v1/document_service.grpc.pb.h"
 
@@ -35,6 +36,12 @@ std::string DownloadBytes(::taicho::v1::DocumentService::Stub& stub, const std::
 
 // A client context whose call gives up after `seconds`.
 std::unique_ptr<grpc::ClientContext> CallContext(int seconds = 60);
+
+// taichod's flags for mutual TLS with the sample PKI: its server chain and key, the clients' root.
+std::vector<std::string> MtlsServerFlags();
+
+// The document `name` as GetDocument gives it to the auditor (a failed call is a test failure).
+::taicho::v1::Document FetchDocument(const std::string& target, const std::string& name);
 
 // A stub to taichod at `target` (host:port) as the sample PKI's `client` ("client-intake").
 std::unique_ptr<::taicho::v1::DocumentService::Stub> MtlsStub(const std::string& target,
