@@ -42,6 +42,7 @@
 #include "tests/support/sample_images.h"
 #include "tests/support/signed_pdf_checks.h"
 #include "tests/support/taichod_process.h"
+#include "tests/support/taichod_toml.h"
 
 namespace taicho {
 namespace {
@@ -60,8 +61,6 @@ constexpr int kMinDocuments = 8;
 constexpr int kMaxDocuments = 150;
 constexpr int kKills = 3;
 constexpr int kAttempts = 40;  // per call, over both instances
-
-std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + file; }
 
 std::string Sha256Hex(const std::string& bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -161,18 +160,10 @@ class KillNineUnderLoad : public ::testing::Test {
     std::ofstream(pin) << "123456\n";
     ASSERT_EQ(chmod(pin.c_str(), 0600), 0);
     config_ = MakeTempDir("failover-config") + "/taichod.toml";
-    std::ofstream(config_) << "[tls]\n"
-                           << "cert = \"" << Pki("tls-server.chain.pem") << "\"\n"
-                           << "key = \"" << Pki("tls-server.key") << "\"\n"
-                           << "client_ca = \"" << Pki("root.pem") << "\"\n"
-                           << "[keys.seal]\n"
-                           << "module = \"" << GetSamplePki().module_path << "\"\n"
-                           << "token_label = \"" << kSealToken << "\"\n"
-                           << "key_label = \"seal\"\n"
-                           << "key_id = \"01\"\n"
-                           << "seal_image = \"" << testing::SampleImages().seal << "\"\n"
-                           << "pin_file = \"" << pin << "\"\n"
-                           << "sessions = 2\n";
+    std::ofstream(config_) << testing::MtlsTomlSection()
+                           << testing::SealKeyTomlSection(
+                                  kSealToken, "seal_image = \"" + testing::SampleImages().seal +
+                                                  "\"\npin_file = \"" + pin + "\"\nsessions = 2\n");
     url_ = testing::FreshPgUrl();
     for (int i = 0; i < 2; ++i) {
       dirs_[i] = MakeTempDir("failover-instance");

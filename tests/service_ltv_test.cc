@@ -28,6 +28,7 @@
 #include "tests/support/local_tsa.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/taichod_process.h"
+#include "tests/support/taichod_toml.h"
 
 namespace taicho {
 namespace {
@@ -81,13 +82,7 @@ std::string Config(const Policy& p) {
   for (size_t i = 0; i < p.rewrites.size(); ++i) {
     out << (i ? ", " : "") << "\"" << p.rewrites[i].first << "=" << p.rewrites[i].second << "\"";
   }
-  out << "]\n"
-      << p.extra << "[keys.seal]\n"
-      << "module = \"" << GetSamplePki().module_path << "\"\n"
-      << "token_label = \"" << kSealToken << "\"\n"
-      << "key_label = \"seal\"\n"
-      << "key_id = \"01\"\n"
-      << "sessions = 1\n";
+  out << "]\n" << p.extra << testing::SealKeyTomlSection(kSealToken, "sessions = 1\n");
   return out.str();
 }
 

@@ -32,6 +32,7 @@
 #include "tests/support/pki_fixture.h"
 #include "tests/support/signed_pdf_checks.h"
 #include "tests/support/taichod_process.h"
+#include "tests/support/taichod_toml.h"
 
 namespace taicho {
 namespace {
@@ -125,17 +126,9 @@ class Taichod {
     std::ostringstream config;
     config << "shutdown_grace_seconds = 1\n"
            << "log_format = \"json\"\n"
-           << "[tls]\n"
-           << "cert = \"" << Pki("tls-server.chain.pem") << "\"\n"
-           << "key = \"" << Pki("tls-server.key") << "\"\n"
-           << "client_ca = \"" << Pki("root.pem") << "\"\n"
-           << "[health]\n"
+           << testing::MtlsTomlSection() << "[health]\n"
            << "store_probe_seconds = " << store_probe_seconds << "\n"
-           << "[keys.seal]\n"
-           << "module = \"" << GetSamplePki().module_path << "\"\n"
-           << "token_label = \"" << kSealToken << "\"\n"
-           << "key_label = \"seal\"\n"
-           << "key_id = \"01\"\n";
+           << testing::SealKeyTomlSection(kSealToken);
     WriteFile(dir_ + "/taichod.toml", config.str());
     return process_.Start(store(),
                           {"--config", dir_ + "/taichod.toml", "--metrics-listen", "127.0.0.1:0"});

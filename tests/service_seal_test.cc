@@ -26,6 +26,7 @@
 #include "tests/support/raster.h"
 #include "tests/support/sample_images.h"
 #include "tests/support/taichod_process.h"
+#include "tests/support/taichod_toml.h"
 
 namespace taicho {
 namespace {
@@ -59,17 +60,9 @@ std::string SealConfig(const std::string& extra = "") {
   std::ostringstream out;
   out << "# taichod for service_seal_test\n"
       << "shutdown_grace_seconds = 1\n"
-      << "[tls]\n"
-      << "cert = \"" << Pki("tls-server.chain.pem") << "\"\n"
-      << "key = \"" << Pki("tls-server.key") << "\"\n"
-      << "client_ca = \"" << Pki("root.pem") << "\"\n"
-      << "[keys.seal]\n"
-      << "module = \"" << GetSamplePki().module_path << "\"\n"
-      << "token_label = \"" << kSealToken << "\"\n"
-      << "key_label = \"seal\"\n"
-      << "key_id = \"01\"\n"
-      << "seal_image = \"" << testing::SampleImages().seal << "\"\n"
-      << "sessions = 2\n"
+      << testing::MtlsTomlSection()
+      << testing::SealKeyTomlSection(
+             kSealToken, "seal_image = \"" + testing::SampleImages().seal + "\"\nsessions = 2\n")
       << extra;
   return out.str();
 }
