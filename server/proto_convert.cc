@@ -259,7 +259,11 @@ void FillDocument(const store::DocumentRecord& r, bool with_data, v1::Document* 
   *out->mutable_update_time() = TimeUtil::MillisecondsToTimestamp(r.update_time_ms);
 }
 
-void FillLevel(const store::LevelRecord& r, v1::Document* out) {
+namespace {
+
+// The level fields Document and DocumentLevel share (same names, same meaning).
+template <typename Message>
+void FillLevelFields(const store::LevelRecord& r, Message* out) {
   out->set_level(r.level);
   out->set_target_level(r.target_level);
   out->set_upgrade_pending(r.upgrade_pending);
@@ -270,6 +274,12 @@ void FillLevel(const store::LevelRecord& r, v1::Document* out) {
   if (r.renew_at_ms > 0) {
     *out->mutable_next_renewal_time() = TimeUtil::MillisecondsToTimestamp(r.renew_at_ms);
   }
+}
+
+}  // namespace
+
+void FillLevel(const store::LevelRecord& r, v1::Document* out) {
+  FillLevelFields(r, out);
   for (absl::string_view item : absl::StrSplit(r.signature_levels, ';', absl::SkipEmpty())) {
     const size_t eq = item.find('=');
     if (eq == std::string_view::npos) continue;
@@ -281,16 +291,7 @@ void FillLevel(const store::LevelRecord& r, v1::Document* out) {
 
 void FillLevel(const store::LevelRecord& r, v1::DocumentLevel* out) {
   out->set_document(DocumentName(r.document_id));
-  out->set_level(r.level);
-  out->set_target_level(r.target_level);
-  out->set_upgrade_pending(r.upgrade_pending);
-  if (r.upgrade_pending) {
-    *out->mutable_next_upgrade_time() = TimeUtil::MillisecondsToTimestamp(r.next_attempt_ms);
-  }
-  out->set_upgrade_problem(r.problem);
-  if (r.renew_at_ms > 0) {
-    *out->mutable_next_renewal_time() = TimeUtil::MillisecondsToTimestamp(r.renew_at_ms);
-  }
+  FillLevelFields(r, out);
   out->set_failed_attempts(r.attempts);
 }
 
