@@ -179,7 +179,9 @@ absl::Status LevelKeeper::Work(store::LevelRecord record, int64_t now) {
   if (!doc.ok()) return doc.status();
   const bool upgrade = record.upgrade_pending;
   if (doc->latest_revision < record.revision) {
-    // The seal that wrote this record was never stored (its number is a gap): nothing to keep.
+    // A record whose revision was never stored: only a store from before the record was written
+    // in the revision's own transaction can hold one (its seal failed after the record; the
+    // number is a gap). Nothing to keep.
     record.upgrade_pending = false;
     record.renew_at_ms = 0;
     record.level.clear();
