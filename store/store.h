@@ -153,7 +153,9 @@ class DocumentStore {
 
 // A sealed document's PAdES level under the signing policy, and what taichod's worker owes it
 // (workflow/level_keeper.h): an upgrade to the policy's level when the seal was issued below it,
-// and the archive's renewal before the last document time-stamp's TSA certificate expires.
+// and the archive's renewal before the last document time-stamp (its TSA certificate or an
+// algorithm it rests on) expires. An approved document has one only when the officer's signature
+// was completed below the policy (the seal, writing its own, takes it over).
 struct LevelRecord {
   std::string document_id;
   int revision = 0;          // the revision `level` describes (the document's latest once added)
