@@ -14,6 +14,9 @@
 #        SEAL_CONCURRENCY (taichod's seal_concurrency; default: its own), KEEP=1 (see cleanup),
 #        SEAL_IMAGE=0 for an invisible seal, CLIENTS (comma list, default 1,4,8,16),
 #        RSA_SECONDS (the baseline's `openssl speed -seconds`, default 2).
+#        LEVELS=1: taichod with a [signing] policy at B-B for both signatures (certificates checked
+#          before signing against `openssl ocsp` on loopback, answers cached), so every seal
+#          stores its level record — what the record costs a seal, without TSA round trips.
 #        STORES: comma list of store set-ups to measure instead of the plain/mTLS pair (issue 19):
 #          sqlite  one taichod on its SQLite store;
 #          pg1     one taichod on PostgreSQL (a throwaway cluster, tests/support/pg_cluster.sh);
@@ -44,6 +47,7 @@ PG_STATE=""
 cleanup() {
   [ -n "$PID" ] && kill "$PID" 2>/dev/null
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  [ -n "${OCSP_PID:-}" ] && kill "$OCSP_PID" 2>/dev/null
   wait 2>/dev/null
   [ -n "$PG_STATE" ] && bash "$ROOT/tests/support/pg_cluster.sh" stop "$PG_STATE"
   if [ "${KEEP:-0}" = 1 ]; then echo "kept: $W"; else rm -rf "$W"; fi
@@ -61,6 +65,25 @@ printf '123456\n' >"$W/seal.pin"
 SEAL_IMAGE_LINE="seal_image = \"$W/pki/seal.png\""
 [ "${SEAL_IMAGE:-1}" = 0 ] && SEAL_IMAGE_LINE=""
 
+# LEVELS=1: the responder the policy's checks ask (the sample PKI's openssl ca database), and
+# the [signing] table every set-up below gets. The TSA URL is never asked at B-B; it makes
+# taichod keep level records (and run its level keeper) as a policy with a TSA does.
+SIGNING_TOML=""
+if [ "${LEVELS:-0}" = 1 ]; then
+  OCSP_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  (cd "$W/pki" && exec openssl ocsp -index index.txt -port "$OCSP_PORT" -rsigner ocsp.pem \
+    -rkey ocsp.key -CA subca.pem -nmin 60 -ignore_err) >"$W/ocsp.log" 2>&1 &
+  OCSP_PID=$!
+  for _ in $(seq 1 100); do grep -q "waiting for OCSP client" "$W/ocsp.log" && break; sleep 0.05; done
+  SIGNING_TOML="[signing]
+officer_level = \"B-B\"
+seal_level = \"B-B\"
+tsa_urls = [\"http://127.0.0.1:9/tsa\"]
+tsa_trust = \"$W/pki/ca-bundle.pem\"
+roots = \"$W/pki/ca-bundle.pem\"
+ocsp_url = \"http://127.0.0.1:$OCSP_PORT\""
+fi
+
 # $1: name, $2: extra top-level TOML. Starts taichod in the background and sets PORT and PID.
 start_taichod() {
   cat >"$W/$1.toml" <<TOML
@@ -68,6 +91,7 @@ store_dir = "$W/$1-store"
 listen = "127.0.0.1:0"
 port_file = "$W/$1.port"
 $2
+$SIGNING_TOML
 [keys.seal]
 module = "/usr/lib/softhsm/libsofthsm2.so"
 token_label = "Con dấu UBND Châu Đức"

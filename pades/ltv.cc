@@ -203,6 +203,7 @@ absl::StatusOr<DocTimeStampResult> AddDocumentTimeStamp(const std::string& input
     result.token_size = stamp->token.size();
     result.file_size = update->file_size;
     result.tsa_certificate_der = stamp->info.tsa_certificate_der;
+    result.digest_algorithm = stamp->info.digest_algorithm;
     return result;
   }
   return Error(ErrorCode::kSignatureTooLarge, "document time-stamp token");

@@ -53,7 +53,8 @@ struct DocTimeStampResult {
   std::string gen_time;  // ISO 8601 UTC
   size_t token_size = 0;
   int64_t file_size = 0;
-  Bytes tsa_certificate_der;  // the token's signer: its expiry dates the archive's renewal
+  Bytes tsa_certificate_der;     // the token's signer: its expiry dates the archive's renewal
+  std::string digest_algorithm;  // the token's message imprint's, e.g. "SHA-256" (so does it)
 };
 
 // B-LTA: appends a document time-stamp (/Type /DocTimeStamp /SubFilter /ETSI.RFC3161, an RFC

@@ -301,6 +301,7 @@ int Serve(const Flags& flags) {
     options.retry_min_ms = flags.upgrade_retry_min_seconds * 1000LL;
     options.retry_max_ms = flags.upgrade_retry_max_seconds * 1000LL;
     options.poll_ms = flags.upgrade_poll_seconds * 1000LL;
+    options.claim_ms = flags.upgrade_claim_seconds * 1000LL;
     char host[256] = {};
     gethostname(host, sizeof host - 1);
     options.owner = absl::StrCat(host, ":", getpid());

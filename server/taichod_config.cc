@@ -179,7 +179,7 @@ void ReadSigning(Reader& reader, const toml::table& root, TaichodOptions& o) {
         {"officer_level", "seal_level", "tsa_urls", "tsa_trust", "tsa_timeout_seconds", "roots",
          "ocsp_url", "url_rewrites", "revocation_timeout_seconds", "when_unavailable",
          "renew_before_days", "upgrade_retry_min_seconds", "upgrade_retry_max_seconds",
-         "upgrade_poll_seconds"});
+         "upgrade_poll_seconds", "upgrade_claim_seconds", "algorithm_expiry"});
     if (signing == nullptr) return;
     o.signing = true;
     const std::string w = "signing.";
@@ -204,6 +204,27 @@ void ReadSigning(Reader& reader, const toml::table& root, TaichodOptions& o) {
     reader.Get(*signing, "upgrade_retry_max_seconds", &o.upgrade_retry_max_seconds, w, 1,
                7 * 86400);
     reader.Get(*signing, "upgrade_poll_seconds", &o.upgrade_poll_seconds, w, 1, 3600);
+    reader.Get(*signing, "upgrade_claim_seconds", &o.upgrade_claim_seconds, w, 10, 86400);
+    reader.Get(*signing, "algorithm_expiry", &o.algorithm_expiry, w);
+    for (const std::string& entry : o.algorithm_expiry) {
+      absl::StatusOr<workflow::AlgorithmExpiry> parsed = workflow::ParseAlgorithmExpiry(entry);
+      if (!parsed.ok()) {
+        const toml::node* at = signing->get("algorithm_expiry");
+        reader.Problem(at ? *at : *node, absl::StrCat("'signing.", parsed.status().message(), "'"));
+      }
+    }
+    // A claim must outlast the attempt it covers (the TSA asked up to twice, each with its
+    // retries, and the responders): shorter, another instance would take the document midway.
+    const int attempt_seconds =
+        4 * o.tsa_timeout_seconds + 4 * o.signing_revocation_timeout_seconds;
+    if (o.upgrade_claim_seconds < attempt_seconds) {
+      const toml::node* at = signing->get("upgrade_claim_seconds");
+      reader.Problem(
+          at ? *at : *node,
+          absl::StrCat("'signing.upgrade_claim_seconds' must be at least ", attempt_seconds,
+                       " (4 × tsa_timeout_seconds + 4 × revocation_timeout_seconds: "
+                       "one upgrade attempt's longest wait)"));
+    }
     if (o.upgrade_retry_max_seconds < o.upgrade_retry_min_seconds) {
       const toml::node* at = signing->get("upgrade_retry_max_seconds");
       reader.Problem(at ? *at : *node,
@@ -433,6 +454,11 @@ absl::StatusOr<workflow::SigningPolicy> MakeSigningPolicy(const TaichodOptions& 
                                 ? workflow::WhenUnavailable::kIssueAndUpgrade
                                 : workflow::WhenUnavailable::kRefuse;
   policy.renew_before_ms = static_cast<int64_t>(o.renew_before_days) * 86'400'000;
+  for (const std::string& entry : o.algorithm_expiry) {
+    absl::StatusOr<workflow::AlgorithmExpiry> parsed = workflow::ParseAlgorithmExpiry(entry);
+    if (!parsed.ok()) return invalid(parsed.status(), "signing.algorithm_expiry");
+    policy.algorithm_expiry.push_back(*std::move(parsed));
+  }
   return policy;
 }
 

@@ -73,6 +73,12 @@ struct TaichodOptions {
   int upgrade_retry_min_seconds = 30;       // the worker's backoff, doubled per failed attempt
   int upgrade_retry_max_seconds = 3600;
   int upgrade_poll_seconds = 10;  // how often the worker looks for due upgrades and renewals
+  // How long the worker's claim on a document keeps other instances off it; at least one
+  // attempt's longest wait (checked at start-up).
+  int upgrade_claim_seconds = 600;
+  // "NAME=YYYY-MM-DD": when a digest or RSA key size stops being fit for an archive time-stamp
+  // (renewal is due renew_before_days before); added to SHA-1 and RSA < 2048 ("renew now").
+  std::vector<std::string> algorithm_expiry;
   // [public_web] (publicweb/public_site.h): the verification page behind the QR code. Off
   // unless `listen` is set. Its TLS certificate and key default to [tls]'s. `base_url` (the
   // address people reach it at, "https://tra-cuu.example.vn") goes into every new document's QR

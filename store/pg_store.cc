@@ -828,7 +828,8 @@ class PgStore final : public Store {
 
   absl::StatusOr<DocumentRecord> CompleteSession(const std::string& session_id,
                                                  const RevisionRecord& revision,
-                                                 const HistoryEvent& event) override {
+                                                 const HistoryEvent& event,
+                                                 const std::optional<LevelRecord>& level) override {
     Signed out;
     absl::Status st = Write([&](pqxx::work& tx) -> absl::Status {
       absl::StatusOr<SessionRecord> first = GetSessionIn(tx, session_id);
@@ -853,19 +854,20 @@ class PgStore final : public Store {
           session_id, revision.number);
       const SignatureCommit commit{session->document_id, session->base_revision, session->from,
                                    session->to, session_id};
-      return WriteSignature(tx, *std::move(doc), commit, revision, event, out);
+      return WriteSignature(tx, *std::move(doc), commit, revision, event, level, out);
     });
     return Published(st, out);
   }
 
   absl::StatusOr<DocumentRecord> AddSignature(const SignatureCommit& commit,
                                               const RevisionRecord& revision,
-                                              const HistoryEvent& event) override {
+                                              const HistoryEvent& event,
+                                              const std::optional<LevelRecord>& level) override {
     Signed out;
     absl::Status st = Write([&](pqxx::work& tx) -> absl::Status {
       absl::StatusOr<DocumentRecord> doc = GetDocumentIn(tx, commit.document_id, true);
       if (!doc.ok()) return doc.status();
-      return WriteSignature(tx, *std::move(doc), commit, revision, event, out);
+      return WriteSignature(tx, *std::move(doc), commit, revision, event, level, out);
     });
     return Published(st, out);
   }
@@ -1183,6 +1185,23 @@ class PgStore final : public Store {
     return out;
   }
 
+  absl::StatusOr<std::vector<std::string>> ListDocumentsWithoutLevel(int limit) override {
+    std::vector<std::string> out;
+    absl::Status st = Read([&](pqxx::nontransaction& tx) {
+      out.clear();
+      for (const pqxx::row& r : tx.exec_params(
+               "SELECT d.id FROM documents d WHERE d.state IN ($1, $2) AND NOT EXISTS (SELECT 1 "
+               "FROM levels l WHERE l.document_id = d.id) ORDER BY d.create_time, d.id LIMIT $3",
+               static_cast<int>(DocumentState::kSealed), static_cast<int>(DocumentState::kIssued),
+               limit)) {
+        out.push_back(Text(r[0]));
+      }
+      return absl::OkStatus();
+    });
+    if (!st.ok()) return st;
+    return out;
+  }
+
  private:
   static constexpr char kLevelColumns[] =
       "document_id, revision, level, target_level, signature_levels, upgrade_pending, "
@@ -1211,7 +1230,8 @@ class PgStore final : public Store {
                      "$10, $11, '', 0) ON CONFLICT (document_id) DO UPDATE SET revision = "
                      "$2, level = $3, target_level = $4, signature_levels = $5, upgrade_pending "
                      "= $6, next_attempt = $7, attempts = $8, problem = $9, renew_at = $10, "
-                     "update_time = $11, claim_owner = '', claim_until = 0"),
+                     "update_time = $11, claim_owner = '', claim_until = 0 WHERE "
+                     "EXCLUDED.revision >= levels.revision"),
         l.document_id, l.revision, l.level, l.target_level, l.signature_levels, l.upgrade_pending,
         l.next_attempt_ms, l.attempts, l.problem, l.renew_at_ms, l.update_time_ms);
   }
@@ -1442,7 +1462,7 @@ class PgStore final : public Store {
   // under its lock in this transaction.
   absl::Status WriteSignature(pqxx::work& tx, DocumentRecord doc, const SignatureCommit& commit,
                               const RevisionRecord& revision, const HistoryEvent& event,
-                              Signed& out) {
+                              const std::optional<LevelRecord>& level, Signed& out) {
     if (doc.state != commit.from || doc.latest_revision != commit.base_revision ||
         revision.number != commit.base_revision + 1) {
       return Error(ErrorCode::kTransitionInvalid,
@@ -1450,6 +1470,8 @@ class PgStore final : public Store {
     }
     InsertRevision(tx, revision);
     UpdateDocument(tx, doc.id, commit.to, revision.number, event.time_ms);
+    // The level record with its revision (before the checks that may still undo both).
+    if (level) UpsertLevel(tx, *level);
     if (absl::Status st = MarkIssued(tx, commit.signing_id, event.time_ms); !st.ok()) return st;
     InsertEvent(tx, event);
     if (commit.to == DocumentState::kSealed) {  // last: see QueuePrintJob

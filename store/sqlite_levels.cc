@@ -60,9 +60,16 @@ absl::StatusOr<std::vector<LevelRecord>> ReadAll(SqliteStatement& s) {
 }  // namespace
 
 absl::Status UpsertLevel(SqliteDb& db, const LevelRecord& r) {
+  // A record of an earlier revision than the stored one changes nothing (see PutLevel).
   auto s = db.Prepare(absl::StrCat(
-      "INSERT OR REPLACE INTO levels (", kColumns,
-      ", claim_owner, claim_until) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, '', 0)"));
+      "INSERT INTO levels (", kColumns,
+      ", claim_owner, claim_until) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, '', 0) "
+      "ON CONFLICT (document_id) DO UPDATE SET revision = excluded.revision, level = "
+      "excluded.level, target_level = excluded.target_level, signature_levels = "
+      "excluded.signature_levels, upgrade_pending = excluded.upgrade_pending, next_attempt = "
+      "excluded.next_attempt, attempts = excluded.attempts, problem = excluded.problem, renew_at "
+      "= excluded.renew_at, update_time = excluded.update_time, claim_owner = '', claim_until = 0 "
+      "WHERE excluded.revision >= levels.revision"));
   if (!s.ok()) return s.status();
   return s->Bind(1, r.document_id)
       .Bind(2, static_cast<int64_t>(r.revision))
@@ -129,6 +136,23 @@ absl::StatusOr<int64_t> CountPending(SqliteDb& db) {
   absl::StatusOr<bool> row = s->Step();
   if (!row.ok()) return row.status();
   return *row ? s->Int(0) : 0;
+}
+
+absl::StatusOr<std::vector<std::string>> SelectDocumentsWithoutLevel(SqliteDb& db, int limit) {
+  auto s = db.Prepare(
+      "SELECT d.id FROM documents d WHERE d.state IN (?1, ?2) AND NOT EXISTS (SELECT 1 FROM "
+      "levels l WHERE l.document_id = d.id) ORDER BY d.create_time, d.id LIMIT ?3");
+  if (!s.ok()) return s.status();
+  s->Bind(1, static_cast<int64_t>(DocumentState::kSealed))
+      .Bind(2, static_cast<int64_t>(DocumentState::kIssued))
+      .Bind(3, static_cast<int64_t>(limit));
+  std::vector<std::string> out;
+  for (;;) {
+    absl::StatusOr<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    out.push_back(s->Text(0));
+  }
 }
 
 absl::Status CheckOnlyLevelRevisionsAfter(SqliteDb& db, const std::string& id, int number) {

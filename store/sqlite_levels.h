@@ -23,6 +23,7 @@ absl::StatusOr<std::optional<LevelRecord>> ClaimLevel(SqliteDb& db, int64_t now_
                                                       int64_t claim_until_ms);
 absl::StatusOr<std::vector<LevelRecord>> SelectLevels(SqliteDb& db, const LevelFilter& filter);
 absl::StatusOr<int64_t> CountPending(SqliteDb& db);
+absl::StatusOr<std::vector<std::string>> SelectDocumentsWithoutLevel(SqliteDb& db, int limit);
 // OK when no revision after `number` of the document adds a signature (only the worker's
 // kLevelUpgrade / kArchiveRenewal ones may follow it); kTransitionInvalid otherwise.
 absl::Status CheckOnlyLevelRevisionsAfter(SqliteDb& db, const std::string& id, int number);

@@ -365,7 +365,8 @@ class SqliteStore final : public Store {
 
   absl::StatusOr<DocumentRecord> CompleteSession(const std::string& session_id,
                                                  const RevisionRecord& revision,
-                                                 const HistoryEvent& event) override {
+                                                 const HistoryEvent& event,
+                                                 const std::optional<LevelRecord>& level) override {
     Signed out;
     absl::Status st = writes_.Run([&](SqliteDb& db) -> absl::Status {
       absl::StatusOr<SessionRecord> session = GetSessionIn(db, session_id);
@@ -381,17 +382,18 @@ class SqliteStore final : public Store {
       if (db.Changes() != 1) return RowsChanged("closing signingSessions/" + session_id, db);
       const SignatureCommit commit{session->document_id, session->base_revision, session->from,
                                    session->to, session_id};
-      return WriteSignature(commit, revision, event, out);
+      return WriteSignature(commit, revision, event, level, out);
     });
     return Published(st, out);
   }
 
   absl::StatusOr<DocumentRecord> AddSignature(const SignatureCommit& commit,
                                               const RevisionRecord& revision,
-                                              const HistoryEvent& event) override {
+                                              const HistoryEvent& event,
+                                              const std::optional<LevelRecord>& level) override {
     Signed out;
     absl::Status st =
-        writes_.Run([&](SqliteDb&) { return WriteSignature(commit, revision, event, out); });
+        writes_.Run([&](SqliteDb&) { return WriteSignature(commit, revision, event, level, out); });
     return Published(st, out);
   }
 
@@ -458,6 +460,12 @@ class SqliteStore final : public Store {
     absl::StatusOr<SqliteReaders::Lease> reader = readers_.Borrow();
     if (!reader.ok()) return reader.status();
     return CountPending(reader->db());
+  }
+
+  absl::StatusOr<std::vector<std::string>> ListDocumentsWithoutLevel(int limit) override {
+    absl::StatusOr<SqliteReaders::Lease> reader = readers_.Borrow();
+    if (!reader.ok()) return reader.status();
+    return SelectDocumentsWithoutLevel(reader->db(), limit);
   }
 
   absl::StatusOr<std::vector<PrintJob>> ListPrintJobs(const std::string& desk,
@@ -829,7 +837,8 @@ class SqliteStore final : public Store {
   // writes_.Run): checks the document is where the signature was prepared, adds the revision,
   // moves the document on, marks the number issued, queues a sealed document for printing.
   absl::Status WriteSignature(const SignatureCommit& commit, const RevisionRecord& revision,
-                              const HistoryEvent& event, Signed& out) {
+                              const HistoryEvent& event, const std::optional<LevelRecord>& level,
+                              Signed& out) {
     absl::StatusOr<DocumentRecord> doc = GetDocumentIn(db_, commit.document_id);
     if (!doc.ok()) return doc.status();
     if (doc->state != commit.from || doc->latest_revision != commit.base_revision ||
@@ -839,6 +848,8 @@ class SqliteStore final : public Store {
     }
     absl::Status st = InsertRevision(revision);
     if (st.ok()) st = UpdateDocument(doc->id, commit.to, revision.number, event.time_ms);
+    // The level record with its revision (before the checks that may still undo both).
+    if (st.ok() && level) st = UpsertLevel(db_, *level);
     if (st.ok()) st = MarkIssued(db_, commit.signing_id, event.time_ms);
     // A sealed document is ready for the print station of its desk, in the same transaction.
     if (st.ok() && commit.to == DocumentState::kSealed) {

@@ -151,6 +151,27 @@ class DocumentStore {
                                                   const HistoryEvent& event) = 0;
 };
 
+// A sealed document's PAdES level under the signing policy, and what taichod's worker owes it
+// (workflow/level_keeper.h): an upgrade to the policy's level when the seal was issued below it,
+// and the archive's renewal before the last document time-stamp (its TSA certificate or an
+// algorithm it rests on) expires. An approved document has one only when the officer's signature
+// was completed below the policy (the seal, writing its own, takes it over).
+struct LevelRecord {
+  std::string document_id;
+  int revision = 0;          // the revision `level` describes (the document's latest once added)
+  std::string level;         // "B-B" … "B-LTA": the lowest of that revision's signatures
+  std::string target_level;  // what the policy asked for at the seal
+  // Each signature's level in that revision, "field=LEVEL" joined by ';' (document time-stamps
+  // not listed).
+  std::string signature_levels;
+  bool upgrade_pending = false;
+  int64_t next_attempt_ms = 0;  // while pending: when the worker tries next
+  int attempts = 0;             // failed attempts since the last success
+  std::string problem;          // why the last attempt failed (English); empty after a success
+  int64_t renew_at_ms = 0;      // when the archive is renewed next; 0: never (not B-LTA)
+  int64_t update_time_ms = 0;
+};
+
 // Signing sessions (split signing) and the state change every signature makes.
 class SessionStore {
  public:
@@ -167,20 +188,22 @@ class SessionStore {
   // superseded (kSessionSuperseded) and that the document is still in session.from at
   // session.base_revision (kTransitionInvalid), then adds `revision` (number base_revision + 1),
   // moves the document to session.to, closes the session, marks the register number allocated to
-  // this session issued (kSessionSuperseded when that number was voided meanwhile), and records
-  // `event`.
-  virtual absl::StatusOr<DocumentRecord> CompleteSession(const std::string& session_id,
-                                                         const RevisionRecord& revision,
-                                                         const HistoryEvent& event) = 0;
+  // this session issued (kSessionSuperseded when that number was voided meanwhile), records
+  // `event` and, when given, stores `level` (as LevelStore::PutLevel): a revision is never
+  // visible without the level record written for it, nor the record without the revision.
+  virtual absl::StatusOr<DocumentRecord> CompleteSession(
+      const std::string& session_id, const RevisionRecord& revision, const HistoryEvent& event,
+      const std::optional<LevelRecord>& level) = 0;
 
   // A signature made in one step by a key the server holds: what CompleteSession does, for a
   // session never stored. Checks the document is still in commit.from at commit.base_revision
   // (kTransitionInvalid), adds `revision`, moves the document to commit.to, marks the register
-  // number allocated to commit.signing_id issued (kSessionSuperseded when it was voided) and
-  // records `event`, all or nothing.
+  // number allocated to commit.signing_id issued (kSessionSuperseded when it was voided),
+  // records `event` and stores `level` when given, all or nothing.
   virtual absl::StatusOr<DocumentRecord> AddSignature(const SignatureCommit& commit,
                                                       const RevisionRecord& revision,
-                                                      const HistoryEvent& event) = 0;
+                                                      const HistoryEvent& event,
+                                                      const std::optional<LevelRecord>& level) = 0;
 };
 
 // The register of issued documents.
@@ -245,25 +268,6 @@ class PrintQueue {
   virtual absl::StatusOr<std::vector<PrintRecord>> ListPrints(const std::string& document_id) = 0;
 };
 
-// A sealed document's PAdES level under the signing policy, and what taichod's worker owes it
-// (workflow/level_keeper.h): an upgrade to the policy's level when the seal was issued below it,
-// and the archive's renewal before the last document time-stamp's TSA certificate expires.
-struct LevelRecord {
-  std::string document_id;
-  int revision = 0;          // the revision `level` describes (the document's latest once added)
-  std::string level;         // "B-B" … "B-LTA": the lowest of that revision's signatures
-  std::string target_level;  // what the policy asked for at the seal
-  // Each signature's level in that revision, "field=LEVEL" joined by ';' (document time-stamps
-  // not listed).
-  std::string signature_levels;
-  bool upgrade_pending = false;
-  int64_t next_attempt_ms = 0;  // while pending: when the worker tries next
-  int attempts = 0;             // failed attempts since the last success
-  std::string problem;          // why the last attempt failed (English); empty after a success
-  int64_t renew_at_ms = 0;      // when the archive is renewed next; 0: never (not B-LTA)
-  int64_t update_time_ms = 0;
-};
-
 struct LevelFilter {
   std::string level;  // empty: any
   bool pending_only = false;
@@ -275,7 +279,9 @@ class LevelStore {
  public:
   virtual ~LevelStore() = default;
 
-  // Inserts or replaces the document's record and releases any claim on it.
+  // Inserts or replaces the document's record and releases any claim on it — unless the stored
+  // record describes a later revision (record.revision below it): then nothing changes, so a
+  // worker finishing with an officer's record never overwrites the one the seal wrote meanwhile.
   virtual absl::Status PutLevel(const LevelRecord& record) = 0;
   virtual absl::StatusOr<std::optional<LevelRecord>> GetLevel(const std::string& document_id) = 0;
   // A record with work due at `now_ms` (pending with next_attempt_ms ≤ now, or 0 < renew_at_ms ≤
@@ -296,6 +302,9 @@ class LevelStore {
   // Pending upgrades first (next attempt soonest first), then by next renewal soonest first.
   virtual absl::StatusOr<std::vector<LevelRecord>> ListLevels(const LevelFilter& filter) = 0;
   virtual absl::StatusOr<int64_t> CountPendingUpgrades() = 0;
+  // Documents sealed or issued that have no level record (sealed before the store kept levels),
+  // oldest first, at most `limit`: the worker gives each one (LevelKeeper's backfill).
+  virtual absl::StatusOr<std::vector<std::string>> ListDocumentsWithoutLevel(int limit) = 0;
 };
 
 // How much a store holds (taichod's /metrics).

@@ -670,6 +670,194 @@ TEST_F(ServiceLtv, RenewalAddsAFreshDocumentTimeStampBeforeTheTsaCertificateExpi
   ExpectOneIssuedNumber(*stub);
 }
 
+// The officer completes through the split path while the TSA is down: the approval goes through
+// at B-B, pending; the worker adds nothing before the seal (that would void a seal being
+// prepared); the seal's time-stamps and DSS raise the officer's signature, and the worker takes
+// the document the rest of the way to B-LTA.
+TEST_F(ServiceLtv, TsaDownAtTheOfficersCompletionTheDocumentCompletesAndLaterReachesItsLevel) {
+  Taichod server;
+  ASSERT_TRUE(server.Start(Config(IssueAndUpgrade(Working())), {"--metrics-listen", "127.0.0.1:0"}))
+      << server.log();
+  auto stub = server.Stub();
+  const std::string name = Create(*stub, "HS-UPGRADE-OFFICER");
+  tsa_.SetMode("error");
+  v1::CompleteSignatureResponse approved;
+  Call call = Approve(*stub, name, &approved);
+  ASSERT_TRUE(call.status.ok()) << call.code << " " << call.status.error_message() << server.log();
+  EXPECT_EQ(approved.document().state(), v1::Document::APPROVED);
+  EXPECT_EQ(approved.document().level(), "B-B");
+  EXPECT_EQ(approved.document().target_level(), "B-T");
+  EXPECT_TRUE(approved.document().upgrade_pending());
+  EXPECT_NE(approved.document().upgrade_problem().find("time-stamp"), std::string::npos)
+      << approved.document().upgrade_problem();
+  {
+    // The officer's signature (pdfsig also lists the seal's empty field).
+    const std::string out = MakeTempDir("officer-bb") + "/approved.pdf";
+    WriteFile(out, DownloadBytes(*stub, name));
+    auto pdfsig = testing::RunPdfsig(out);
+    EXPECT_EQ(pdfsig.valid, 1) << pdfsig.output;
+    std::string log;
+    EXPECT_TRUE(testing::QpdfCheckPasses(out, &log)) << log;
+    EXPECT_EQ(testing::OpensslVerifyAll(out, Pki("ca-bundle.pem"), &log), 1) << log;
+  }
+  EXPECT_EQ(WaitForMetric(server.metrics_port(), 1), 1);
+  // The worker looks, and leaves it to the seal: no revision added, the reason shown.
+  v1::Document got = WaitFor(*stub, name, [](const v1::Document& d) {
+    return d.upgrade_problem().find("seal") != std::string::npos;
+  });
+  EXPECT_NE(got.upgrade_problem().find("seal's time-stamps"), std::string::npos)
+      << got.upgrade_problem() << server.log();
+  EXPECT_EQ(got.revisions_size(), 2);
+  EXPECT_EQ(got.state(), v1::Document::APPROVED);
+
+  // The TSA is back by the seal: the seal issues at its level, and its document time-stamp gives
+  // the officer's signature B-T; one more archive time-stamp, the worker's, gives it B-LTA.
+  tsa_.SetMode("normal");
+  v1::CompleteSignatureResponse sealed;
+  call = ActivateAndSeal(*stub, name, &sealed);
+  ASSERT_TRUE(call.status.ok()) << call.code << " " << call.status.error_message() << server.log();
+  EXPECT_EQ(sealed.document().state(), v1::Document::SEALED);
+  EXPECT_EQ(sealed.document().target_level(), "B-LTA");
+  EXPECT_EQ(sealed.document().level(), "B-LT");
+  EXPECT_TRUE(sealed.document().upgrade_pending());
+  got = WaitFor(*stub, name, [](const v1::Document& d) { return !d.upgrade_pending(); });
+  ASSERT_FALSE(got.upgrade_pending()) << got.upgrade_problem() << server.log();
+  EXPECT_EQ(got.level(), "B-LTA");
+  ASSERT_EQ(got.revisions_size(), 4);
+  EXPECT_EQ(got.revisions(3).purpose(), v1::Revision::LEVEL_UPGRADE);
+  ASSERT_EQ(got.signature_levels_size(), 2);
+  for (const auto& level : got.signature_levels()) EXPECT_EQ(level.level(), "B-LTA");
+  // Officer, seal, the seal's document time-stamp, the worker's.
+  CheckLatest(*stub, name, 4, "B-LTA");
+  ExpectOneIssuedNumber(*stub);
+  EXPECT_EQ(WaitForMetric(server.metrics_port(), 0), 0);
+}
+
+// A seal made with a key held elsewhere (PrepareSignature / CompleteSignature, role SEAL) while
+// the TSA is down: issued at B-B, the upgrade owed and done once the TSA answers.
+TEST_F(ServiceLtv, ASplitPathSealInATsaOutageIssuesAndIsUpgradedLater) {
+  Taichod server;
+  ASSERT_TRUE(server.Start(Config(IssueAndUpgrade(Working())))) << server.log();
+  auto stub = server.Stub();
+  const std::string name = Create(*stub, "HS-UPGRADE-SPLIT");
+  v1::CompleteSignatureResponse approved;
+  ASSERT_TRUE(Approve(*stub, name, &approved).status.ok());
+  tsa_.SetMode("error");
+  v1::PrepareSignatureRequest prepare;
+  prepare.set_name(name);
+  prepare.set_role(v1::SEAL);
+  for (const std::string& der : testing::SampleChainDer("seal")) {
+    prepare.add_certificate_chain(der);
+  }
+  v1::PrepareSignatureResponse prepared;
+  auto context = CallContext(120);
+  grpc::Status status = stub->PrepareSignature(context.get(), prepare, &prepared);
+  ASSERT_TRUE(status.ok()) << status.error_message() << server.log();
+  v1::CompleteSignatureRequest complete;
+  complete.set_session(prepared.session());
+  complete.set_signature_value(testing::SignOnToken(kSealToken, prepared.to_be_signed()));
+  v1::CompleteSignatureResponse sealed;
+  context = CallContext(120);
+  status = stub->CompleteSignature(context.get(), complete, &sealed);
+  ASSERT_TRUE(status.ok()) << status.error_message() << server.log();
+  EXPECT_EQ(sealed.document().state(), v1::Document::SEALED);
+  EXPECT_EQ(sealed.document().level(), "B-B");
+  EXPECT_EQ(sealed.document().target_level(), "B-LTA");
+  EXPECT_TRUE(sealed.document().upgrade_pending());
+  CheckLatest(*stub, name, 2, "B-B", /*final_level=*/false);
+
+  tsa_.SetMode("normal");
+  v1::Document got =
+      WaitFor(*stub, name, [](const v1::Document& d) { return !d.upgrade_pending(); });
+  ASSERT_FALSE(got.upgrade_pending()) << got.upgrade_problem() << server.log();
+  EXPECT_EQ(got.level(), "B-LTA");
+  ASSERT_EQ(got.revisions_size(), 4);
+  EXPECT_EQ(got.revisions(3).purpose(), v1::Revision::LEVEL_UPGRADE);
+  CheckLatest(*stub, name, 4, "B-LTA");
+  ExpectOneIssuedNumber(*stub);
+}
+
+// A document sealed by a taichod without [signing] (as before levels were kept) has no level
+// record; the worker of a taichod started with the policy gives it one from the file and
+// upgrades it like any other.
+TEST_F(ServiceLtv, ADocumentSealedBeforeLevelsWereKeptIsBackfilledAndUpgraded) {
+  Taichod before;
+  ASSERT_TRUE(before.Start("shutdown_grace_seconds = 1\ninsecure_local = true\n" +
+                           testing::SealKeyTomlSection(kSealToken, "sessions = 1\n")))
+      << before.log();
+  auto stub = before.Stub();
+  const std::string name = Create(*stub, "HS-BACKFILL-1");
+  v1::CompleteSignatureResponse approved;
+  ASSERT_TRUE(Approve(*stub, name, &approved).status.ok());
+  v1::CompleteSignatureResponse sealed;
+  Call call = ActivateAndSeal(*stub, name, &sealed);
+  ASSERT_TRUE(call.status.ok()) << call.code << " " << call.status.error_message() << before.log();
+  EXPECT_EQ(Get(*stub, name).level(), "");  // no record kept
+  before.Stop();
+
+  Taichod after(before);
+  ASSERT_TRUE(after.Start(Config(IssueAndUpgrade(Working())))) << after.log();
+  stub = after.Stub();
+  v1::Document got = WaitFor(*stub, name, [](const v1::Document& d) {
+    return !d.level().empty() && !d.upgrade_pending();
+  });
+  ASSERT_FALSE(got.upgrade_pending()) << got.upgrade_problem() << after.log();
+  EXPECT_EQ(got.level(), "B-LTA");
+  ASSERT_EQ(got.revisions_size(), 4);
+  EXPECT_EQ(got.revisions(3).purpose(), v1::Revision::LEVEL_UPGRADE);
+  EXPECT_NE(after.log().find("level backfill of " + name), std::string::npos) << after.log();
+  EXPECT_NE(after.log().find("PAdES B-B, upgrade to B-LTA pending"), std::string::npos)
+      << after.log();
+  // Officer (B-B), seal (B-B), the document time-stamp giving both B-T, the archive one.
+  CheckLatest(*stub, name, 4, "B-LTA");
+  ExpectOneIssuedNumber(*stub);
+  after.Stop();
+
+  // Idempotent: the next start finds nothing to backfill and adds nothing.
+  Taichod again(before);
+  ASSERT_TRUE(again.Start(Config(IssueAndUpgrade(Working())))) << again.log();
+  stub = again.Stub();
+  v1::ListDocumentLevelsResponse levels;
+  auto context = CallContext(120);
+  ASSERT_TRUE(stub->ListDocumentLevels(context.get(), {}, &levels).ok());
+  ASSERT_EQ(levels.documents_size(), 1);
+  EXPECT_EQ(Get(*stub, name).revisions_size(), 4);
+  EXPECT_EQ(again.log().find("level backfill of"), std::string::npos) << again.log();
+}
+
+// Renewal comes due when an algorithm the last document time-stamp rests on nears the end of
+// its recommended life, not only its TSA certificate: the sample TSA's RSA-2048 key, listed as
+// fit for 10 more days, within a 30-day margin (its certificate alone would wait until 2033).
+TEST_F(ServiceLtv, RenewalIsDueWhenTheTimeStampsAlgorithmNearsItsEnd) {
+  const std::time_t soon = std::time(nullptr) + 10 * 86400;
+  char date[16];
+  std::strftime(date, sizeof date, "%Y-%m-%d", std::gmtime(&soon));
+  Policy p = Working();
+  p.extra = std::string("renew_before_days = 30\nupgrade_poll_seconds = 1\n") +
+            "algorithm_expiry = [\"rsa<3072=" + date + "\"]\n";
+  Taichod server;
+  ASSERT_TRUE(server.Start(Config(p))) << server.log();
+  auto stub = server.Stub();
+  const std::string name = Create(*stub, "HS-RENEW-ALGO");
+  v1::CompleteSignatureResponse approved;
+  ASSERT_TRUE(Approve(*stub, name, &approved).status.ok());
+  v1::CompleteSignatureResponse sealed;
+  Call call = ActivateAndSeal(*stub, name, &sealed);
+  ASSERT_TRUE(call.status.ok()) << call.code << " " << call.status.error_message();
+  // Renewed at once (by the certificate alone it would wait until late 2033).
+  v1::Document got =
+      WaitFor(*stub, name, [](const v1::Document& d) { return d.revisions_size() >= 4; });
+  ASSERT_EQ(got.revisions_size(), 4) << server.log();
+  EXPECT_EQ(got.revisions(3).purpose(), v1::Revision::ARCHIVE_RENEWAL);
+  EXPECT_EQ(got.level(), "B-LTA");
+  // The same TSA key again: still within the margin, so the next renewal is at the floor (a day
+  // on), not in 2033.
+  ASSERT_TRUE(got.has_next_renewal_time());
+  EXPECT_GT(got.next_renewal_time().seconds(), std::time(nullptr) + 3600);
+  EXPECT_LT(got.next_renewal_time().seconds(), std::time(nullptr) + 2 * 86400);
+  CheckLatest(*stub, name, 4, "B-LTA");
+}
+
 TEST(ServiceLtvConfig, ABadSigningPolicyIsRefusedAtStartUp) {
   struct Case {
     std::string config;
@@ -691,6 +879,11 @@ TEST(ServiceLtvConfig, ABadSigningPolicyIsRefusedAtStartUp) {
       {"insecure_local = true\n[keys.seal]\nmodule = \"m.so\"\ntoken_label = \"t\"\n"
        "level = \"B-T\"\n",
        {"CONFIG_INVALID", "keys.seal.level", "[signing]"}},
+      // A claim shorter than one attempt's longest wait; an algorithm entry it cannot read.
+      {"insecure_local = true\n[signing]\ntsa_urls = [\"http://127.0.0.1:1/\"]\n"
+       "tsa_trust = \"x.pem\"\nroots = \"x.pem\"\ntsa_timeout_seconds = 30\n"
+       "upgrade_claim_seconds = 60\nalgorithm_expiry = [\"md5=2001-01-01\"]\n",
+       {"CONFIG_INVALID", "upgrade_claim_seconds' must be at least 160", "md5=2001-01-01"}},
   };
   for (const Case& c : cases) {
     Taichod server;

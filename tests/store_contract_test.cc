@@ -183,7 +183,8 @@ TEST_P(StoreContract, SessionsCompleteOnceAndOnlyOnTheirRevision) {
   const RevisionRecord rev{d.id,    2,   RevisionPurpose::kApproval, std::string(64, 'c'), 5,
                            "CN=An", 1200};
   // Prepared on one instance, completed on the other.
-  auto done = Other().CompleteSession("s1", rev, {d.id, 1200, "test", "approved", "", 2});
+  auto done =
+      Other().CompleteSession("s1", rev, {d.id, 1200, "test", "approved", "", 2}, std::nullopt);
   ASSERT_TRUE(done.ok()) << done.status();
   EXPECT_EQ(done->state, DocumentState::kApproved);
   EXPECT_EQ(done->latest_revision, 2);
@@ -194,15 +195,18 @@ TEST_P(StoreContract, SessionsCompleteOnceAndOnlyOnTheirRevision) {
   // The same session again, and the other session prepared on revision 1: both refused, and
   // nothing of theirs is written.
   EXPECT_TRUE(
-      HasCode(store_->CompleteSession("s1", rev, {d.id, 1300, "t", "approved", "", 2}).status(),
+      HasCode(store_->CompleteSession("s1", rev, {d.id, 1300, "t", "approved", "", 2}, std::nullopt)
+                  .status(),
               ErrorCode::kSessionCompleted));
   EXPECT_TRUE(
-      HasCode(store_->CompleteSession("s2", rev, {d.id, 1300, "t", "approved", "", 2}).status(),
+      HasCode(store_->CompleteSession("s2", rev, {d.id, 1300, "t", "approved", "", 2}, std::nullopt)
+                  .status(),
               ErrorCode::kTransitionInvalid));
   EXPECT_TRUE(HasCode(store_->GetSession("nope").status(), ErrorCode::kSessionNotFound));
-  EXPECT_TRUE(
-      HasCode(store_->CompleteSession("nope", rev, {d.id, 1300, "t", "approved", "", 2}).status(),
-              ErrorCode::kSessionNotFound));
+  EXPECT_TRUE(HasCode(
+      store_->CompleteSession("nope", rev, {d.id, 1300, "t", "approved", "", 2}, std::nullopt)
+          .status(),
+      ErrorCode::kSessionNotFound));
   auto revisions = store_->ListRevisions(d.id);
   ASSERT_TRUE(revisions.ok());
   ASSERT_EQ(revisions->size(), 2u);
@@ -230,14 +234,16 @@ TEST_P(StoreContract, PreparingAgainSupersedesTheEarlierSession) {
   EXPECT_EQ(store_->GetSession("s2")->superseded_by, "");
   const RevisionRecord rev{d.id,    2,   RevisionPurpose::kApproval, std::string(64, 'c'), 5,
                            "CN=An", 1200};
-  auto refused = store_->CompleteSession("s1", rev, {d.id, 1200, "t", "approved", "", 2});
+  auto refused =
+      store_->CompleteSession("s1", rev, {d.id, 1200, "t", "approved", "", 2}, std::nullopt);
   EXPECT_TRUE(HasCode(refused.status(), ErrorCode::kSessionSuperseded)) << refused.status();
   EXPECT_EQ(store_->GetDocument(d.id)->state, DocumentState::kDraft);
   EXPECT_EQ(store_->ListRevisions(d.id)->size(), 1u);
   EXPECT_EQ(store_->ListHistory(d.id)->size(), 3u);  // created, 2 × prepared
   EXPECT_EQ(store_->GetSession("s1")->completed_revision, 0);
 
-  auto done = store_->CompleteSession("s2", rev, {d.id, 1300, "t", "approved", "", 2});
+  auto done =
+      store_->CompleteSession("s2", rev, {d.id, 1300, "t", "approved", "", 2}, std::nullopt);
   ASSERT_TRUE(done.ok()) << done.status();
   EXPECT_EQ(done->state, DocumentState::kApproved);
   // A completed session is not superseded by a later preparation (of the next role here, or a
@@ -293,16 +299,19 @@ TEST_P(StoreContract, ASupersededSealNeverIssuesAVoidNumber) {
   EXPECT_EQ(allocate("seal2"), 2);
   // Completing the first session while its successor is being prepared (its number voided, the
   // session not stored yet) is refused by the register.
-  auto early = store_->CompleteSession("seal1", rev, {d.id, 1200, "t", "sealed", "", 2});
+  auto early =
+      store_->CompleteSession("seal1", rev, {d.id, 1200, "t", "sealed", "", 2}, std::nullopt);
   EXPECT_TRUE(HasCode(early.status(), ErrorCode::kSessionSuperseded)) << early.status();
   ASSERT_TRUE(sessions("seal2").ok());
-  auto late = store_->CompleteSession("seal1", rev, {d.id, 1200, "t", "sealed", "", 2});
+  auto late =
+      store_->CompleteSession("seal1", rev, {d.id, 1200, "t", "sealed", "", 2}, std::nullopt);
   EXPECT_TRUE(HasCode(late.status(), ErrorCode::kSessionSuperseded)) << late.status();
   EXPECT_EQ(store_->GetDocument(d.id)->state, DocumentState::kApproved);
   EXPECT_EQ(store_->ListRevisions(d.id)->size(), 1u);
   EXPECT_TRUE(store_->ListPrintJobs("", 0, 10)->empty());
 
-  auto sealed = store_->CompleteSession("seal2", rev, {d.id, 1300, "t", "sealed", "", 2});
+  auto sealed =
+      store_->CompleteSession("seal2", rev, {d.id, 1300, "t", "sealed", "", 2}, std::nullopt);
   ASSERT_TRUE(sealed.ok()) << sealed.status();
   EXPECT_EQ(sealed->state, DocumentState::kSealed);
   auto entries = store_->ListRegister({});
@@ -342,7 +351,7 @@ TEST_P(StoreContract, ASupersededSealNeverIssuesAVoidNumber) {
   const RevisionRecord erev{e.id, 2, RevisionPurpose::kSeal, std::string(64, 'd'), 5, "CN=X", 1400};
   auto one =
       store_->AddSignature({e.id, 1, DocumentState::kApproved, DocumentState::kSealed, "one-step"},
-                           erev, {e.id, 1400, "t", "sealed", "", 2});
+                           erev, {e.id, 1400, "t", "sealed", "", 2}, std::nullopt);
   EXPECT_TRUE(HasCode(one.status(), ErrorCode::kSessionSuperseded)) << one.status();
   EXPECT_EQ(store_->GetDocument(e.id)->state, DocumentState::kApproved);
   // The history names each number given.
@@ -545,7 +554,7 @@ TEST_P(StoreContract, AWithdrawnDocumentLeavesNoJobAndItsNumberStaysGiven) {
   ASSERT_TRUE(
       store_
           ->AddSignature({d.id, 1, DocumentState::kApproved, DocumentState::kSealed, "seal"}, rev,
-                         {d.id, 1200, "t", "sealed", "", 2})
+                         {d.id, 1200, "t", "sealed", "", 2}, std::nullopt)
           .ok());
   ASSERT_EQ(store_->ListPrintJobs("", 0, 10)->size(), 1u);
   Withdrawal w;
@@ -773,6 +782,110 @@ TEST_P(StoreContract, APrintOfTheRevisionBeforeAnUpgradeIsStillThePrint) {
                                         {sealed.id, 5000, "a", "printed", "", 3})
                           .status(),
                       ErrorCode::kTransitionInvalid));
+}
+
+// The level record is written in the signature's own transaction: a seal refused inside it
+// (here: its number voided meanwhile, found after the record was written) leaves no record, and
+// one committed is never visible without it — no window in which a crash leaves a revision
+// without its record, or a record without its revision.
+TEST_P(StoreContract, ASealsLevelRecordCommitsWithItsRevisionOrNotAtAll) {
+  DocumentRecord d = AddDraft(1);
+  ASSERT_TRUE(store_
+                  ->Transition(d.id, {DocumentState::kDraft}, DocumentState::kApproved,
+                               {d.id, 1050, "t", "approved", "", 1})
+                  .ok());
+  RegisterEntry entry;
+  entry.agency = "UBND XÃ A";
+  entry.year = 2026;
+  entry.document_id = d.id;
+  entry.session_id = "voided";
+  auto number = store_->AllocateNumber(entry, {d.id, 1100, "t", "number_allocated", "", 1});
+  ASSERT_TRUE(number.ok()) << number.status();
+  ASSERT_TRUE(store_->VoidNumber(entry.agency, entry.year, number->number, "test").ok());
+  LevelRecord level = PendingLevel(d, 1200);
+  level.revision = 2;
+  const RevisionRecord rev{d.id, 2, RevisionPurpose::kSeal, std::string(64, 'c'), 5, "CN=X", 1200};
+  auto refused =
+      store_->AddSignature({d.id, 1, DocumentState::kApproved, DocumentState::kSealed, "voided"},
+                           rev, {d.id, 1200, "t", "sealed", "", 2}, level);
+  EXPECT_TRUE(HasCode(refused.status(), ErrorCode::kSessionSuperseded)) << refused.status();
+  EXPECT_FALSE(Other().GetLevel(d.id)->has_value());
+  EXPECT_EQ(Other().GetDocument(d.id)->latest_revision, 1);
+  EXPECT_EQ(*Other().CountPendingUpgrades(), 0);
+
+  entry.session_id = "seal";
+  ASSERT_TRUE(store_->AllocateNumber(entry, {d.id, 1300, "t", "number_allocated", "", 1}).ok());
+  auto sealed =
+      store_->AddSignature({d.id, 1, DocumentState::kApproved, DocumentState::kSealed, "seal"}, rev,
+                           {d.id, 1400, "t", "sealed", "", 2}, level);
+  ASSERT_TRUE(sealed.ok()) << sealed.status();
+  auto read = Other().GetLevel(d.id);
+  ASSERT_TRUE(read.ok() && read->has_value()) << read.status();
+  EXPECT_EQ((*read)->revision, 2);
+  EXPECT_TRUE((*read)->upgrade_pending);
+  EXPECT_EQ(*Other().CountPendingUpgrades(), 1);
+
+  // A split signature: the officer's record (below the policy) with its completed session.
+  DocumentRecord e = AddDraft(2);
+  ASSERT_TRUE(
+      store_->PutSession(OpenSession("officer", e), {e.id, 1100, "t", "signature_prepared", "", 1})
+          .ok());
+  LevelRecord officer = PendingLevel(e, 1200);
+  officer.revision = 2;
+  officer.target_level = "B-T";
+  const RevisionRecord erev{e.id,    2,   RevisionPurpose::kApproval, std::string(64, 'd'), 5,
+                            "CN=An", 1200};
+  ASSERT_TRUE(
+      Other().CompleteSession("officer", erev, {e.id, 1200, "t", "approved", "", 2}, officer).ok());
+  read = store_->GetLevel(e.id);
+  ASSERT_TRUE(read.ok() && read->has_value()) << read.status();
+  EXPECT_EQ((*read)->target_level, "B-T");
+  EXPECT_EQ((*read)->revision, 2);
+}
+
+// A worker finishing with an older revision's record does not overwrite the one a later
+// revision (the seal) wrote meanwhile.
+TEST_P(StoreContract, PutLevelKeepsTheRecordOfALaterRevision) {
+  const DocumentRecord sealed = testing::SampleRecord(1, 1001, DocumentState::kSealed);
+  Add(sealed);
+  LevelRecord seal = PendingLevel(sealed, 5000);
+  seal.revision = 3;
+  seal.level = "B-LTA";
+  seal.upgrade_pending = false;
+  ASSERT_TRUE(store_->PutLevel(seal).ok());
+  LevelRecord officer = PendingLevel(sealed, 9000);
+  officer.revision = 2;
+  ASSERT_TRUE(Other().PutLevel(officer).ok());
+  auto read = store_->GetLevel(sealed.id);
+  ASSERT_TRUE(read.ok() && read->has_value());
+  EXPECT_EQ((*read)->revision, 3);
+  EXPECT_EQ((*read)->level, "B-LTA");
+  EXPECT_FALSE((*read)->upgrade_pending);
+  // The same revision again replaces it (a worker's rescheduled attempt).
+  seal.problem = "again";
+  ASSERT_TRUE(Other().PutLevel(seal).ok());
+  EXPECT_EQ((*store_->GetLevel(sealed.id))->problem, "again");
+}
+
+// Documents sealed before the store kept levels are found for the worker's backfill, and only
+// until they have a record.
+TEST_P(StoreContract, DocumentsWithoutALevelRecordAreListedOldestFirst) {
+  Add(testing::SampleRecord(1, 1003, DocumentState::kIssued));
+  Add(testing::SampleRecord(2, 1001, DocumentState::kSealed));
+  Add(testing::SampleRecord(3, 1002, DocumentState::kApproved));   // not sealed: not listed
+  Add(testing::SampleRecord(4, 1004, DocumentState::kWithdrawn));  // kept as it is
+  Add(testing::SampleRecord(5, 1005, DocumentState::kSealed));
+  ASSERT_TRUE(store_->PutLevel(PendingLevel(testing::SampleRecord(5, 1005), 0)).ok());
+  auto ids = Other().ListDocumentsWithoutLevel(10);
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  EXPECT_EQ(*ids, (std::vector<std::string>{testing::DocumentId(2), testing::DocumentId(1)}));
+  EXPECT_EQ(store_->ListDocumentsWithoutLevel(1)->size(), 1u);
+  LevelRecord unknown;
+  unknown.document_id = testing::DocumentId(2);
+  unknown.revision = 1;
+  ASSERT_TRUE(store_->PutLevel(unknown).ok());
+  EXPECT_EQ(*store_->ListDocumentsWithoutLevel(10),
+            (std::vector<std::string>{testing::DocumentId(1)}));
 }
 
 TEST_P(StoreContract, LevelsListPendingUpgradesFirstThenRenewalsSoonestFirst) {

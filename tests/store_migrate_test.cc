@@ -59,7 +59,7 @@ std::string MakeSqliteStore() {
   auto sealed =
       s.AddSignature({sealed_id, 1, DocumentState::kApproved, DocumentState::kSealed, "seal"},
                      {sealed_id, 2, RevisionPurpose::kSeal, sealed_pdf, 13, "CN=UBND", 1200},
-                     {sealed_id, 1200, "t", "sealed", "", 2});
+                     {sealed_id, 1200, "t", "sealed", "", 2}, std::nullopt);
   EXPECT_TRUE(sealed.ok()) << sealed.status();
   PrintRecord p;
   p.document_id = sealed_id;

@@ -95,11 +95,63 @@ bool IsOutage(const absl::Status& st) {
          HasCode(st, ErrorCode::kRevocationUnavailable);
 }
 
+// What a signature reached after its own time-stamp (or none) and the updates above it.
+struct ReachedLevel {
+  PadesLevel level = PadesLevel::kBB;
+  RaisedFile raised;    // the DSS / document time-stamp file, when written
+  std::string problem;  // under issue-and-upgrade: why it is below `target`
+};
+
+// From a signature just made (`signed_path`, `result`) towards `target`: B-T when it carries a
+// signature time-stamp, then the DSS and document time-stamp in `raised_path` (RaiseLevel).
+// Without a token (only the fallback client returns without one) or with a TSA or responder
+// down for the updates, issue-and-upgrade keeps the level reached, with why; otherwise the
+// outage is the error.
+absl::StatusOr<ReachedLevel> ReachLevel(const SigningPolicy& policy,
+                                        const pades::SignResult& result, PadesLevel target,
+                                        const std::string& signed_path,
+                                        const std::string& raised_path, const Env* env,
+                                        std::string problem) {
+  ReachedLevel out;
+  out.level = result.level == "B-T" ? PadesLevel::kBT : PadesLevel::kBB;
+  if (out.level < std::min(target, PadesLevel::kBT)) {
+    std::string why;
+    for (const std::string& p : result.tsa_problems) absl::StrAppend(&why, p, "; ");
+    absl::StrAppend(&problem, problem.empty() ? "" : "; ", "no signature time-stamp: ", why);
+  }
+  if (out.level >= PadesLevel::kBT) {
+    absl::StatusOr<RaisedFile> raised = RaiseLevel(policy, target, signed_path, raised_path, env);
+    if (raised.ok()) {
+      out.raised = *std::move(raised);
+      if (out.raised.written) out.level = target;
+    } else if (policy.when_unavailable == WhenUnavailable::kIssueAndUpgrade &&
+               IsOutage(raised.status())) {
+      absl::StrAppend(&problem, problem.empty() ? "" : "; ", raised.status().message());
+    } else {
+      return raised.status();
+    }
+  }
+  out.problem = std::move(problem);
+  return out;
+}
+
+// The time-stamp client a signature completed at `level` asks: none below B-T; under
+// issue-and-upgrade the one falling back to B-B (with the reasons) instead of failing.
+const tsa::TsaClient* TsaFor(const SigningPolicy& policy, PadesLevel level) {
+  if (level < PadesLevel::kBT) return nullptr;
+  if (policy.when_unavailable == WhenUnavailable::kIssueAndUpgrade &&
+      policy.seal_tsa_fallback != nullptr) {
+    return policy.seal_tsa_fallback.get();
+  }
+  return policy.tsa.get();
+}
+
 // Each signature's level after a seal that reached `reached` at the policy's level: the DSS
 // covers every signature and the document time-stamp follows, so the officer's signature is at
-// the seal's level when it carries its own time-stamp (the officer's policy ≥ B-T: Complete
-// refuses otherwise); without one, the archive time-stamp is what gives it B-T, and it stops at
-// B-LT (EN 319 142-1; pades/baseline_level.cc reads files the same way).
+// the seal's level when it carries its own time-stamp (the officer's policy ≥ B-T; one completed
+// without, during an outage, is read from the file instead: SealRecord); without one, the archive
+// time-stamp is what gives it B-T, and it stops at B-LT (EN 319 142-1; pades/baseline_level.cc
+// reads files the same way).
 std::string SignatureLevelsAfterSeal(const std::vector<store::RevisionRecord>& revisions,
                                      PadesLevel reached, PadesLevel officer) {
   std::string out;
@@ -349,6 +401,20 @@ absl::StatusOr<store::DocumentRecord> DocumentWorkflow::Withdraw(const Caller& c
   return store_.Withdraw(id, domain::StatesAllowing(Action::kWithdraw), withdrawal, event);
 }
 
+// What SealRecord needs of a seal just made.
+struct DocumentWorkflow::SealLevelInput {
+  std::string document_id;
+  int revision = 0;                                  // the seal's
+  const std::vector<store::RevisionRecord>& before;  // the document's revisions before it
+  PadesLevel reached = PadesLevel::kBB;              // the seal's own level
+  PadesLevel target = PadesLevel::kBB;               // the policy's for this seal
+  std::string problem;                               // why below it (issue-and-upgrade)
+  int base_revision = 0;                             // the revision the seal was made on
+  const std::string& file;                           // the sealed file
+  const ArchiveStamp& doc_timestamp;                 // the one added, when B-LTA
+  int64_t now_ms = 0;
+};
+
 // What both ways of signing decide before any PDF work.
 struct DocumentWorkflow::SigningPlan {
   const RoleStep* step = nullptr;
@@ -468,13 +534,9 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Calle
                                      : config_.signing.SealLevel(in.server_key);
   // B-T and above: the signature value is time-stamped here, server-side (the officer's
   // workstation needs no way out); the policy refuses when no TSA answers.
-  if (plan.level >= PadesLevel::kBT) options.tsa = config_.signing.tsa.get();
-  // Issue-and-upgrade: a seal's time-stamp falls back to B-B rather than failing the seal.
-  if (plan.level >= PadesLevel::kBT && in.role == SignatureRole::kSeal &&
-      config_.signing.when_unavailable == WhenUnavailable::kIssueAndUpgrade &&
-      config_.signing.seal_tsa_fallback != nullptr) {
-    options.tsa = config_.signing.seal_tsa_fallback.get();
-  }
+  // Issue-and-upgrade: the time-stamp falls back to B-B rather than failing the seal (the
+  // officer's is taken at CompleteSignature, the same way).
+  options.tsa = TsaFor(config_.signing, plan.level);
 
   plan.signing_id = RandomId();
   if (in.role == SignatureRole::kSeal) {
@@ -591,51 +653,79 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const Caller& caller,
   if (!prepared_path.ok()) return prepared_path.status();
   prepared->prepared_pdf = *prepared_path;
 
-  const PadesLevel level =
-      config_.signing.LevelFor(session->purpose == store::RevisionPurpose::kSeal);
+  const bool seal = session->purpose == store::RevisionPurpose::kSeal;
+  const PadesLevel level = config_.signing.LevelFor(seal);
   ScratchFile signed_file(Scratch(".pdf"));
-  absl::StatusOr<pades::SignResult> result =
-      pades::CompleteSignature(*prepared, signature_value, signed_file.path(),
-                               level >= PadesLevel::kBT ? config_.signing.tsa.get() : nullptr,
-                               pdf::Durability::kAtomicOnly);  // PutBlob fsyncs it
+  absl::StatusOr<pades::SignResult> result = pades::CompleteSignature(
+      *prepared, signature_value, signed_file.path(), TsaFor(config_.signing, level),
+      pdf::Durability::kAtomicOnly);  // PutBlob fsyncs it
   if (!result.ok()) return result.status();
   ScratchFile raised_file(Scratch(".pdf"));
-  absl::StatusOr<RaisedFile> raised =
-      RaiseLevel(config_.signing, level, signed_file.path(), raised_file.path(), config_.env);
-  if (!raised.ok()) return raised.status();
-  const std::string& final_path = raised->written ? raised_file.path() : signed_file.path();
+  absl::StatusOr<ReachedLevel> reached = ReachLevel(
+      config_.signing, *result, level, signed_file.path(), raised_file.path(), config_.env, "");
+  if (!reached.ok()) return reached.status();
+  const std::string& final_path = reached->raised.written ? raised_file.path() : signed_file.path();
   absl::StatusOr<int64_t> size = SizeOf(final_path);
   if (!size.ok()) return size.status();
+
+  const RoleStep& step = StepOf(seal ? SignatureRole::kSeal : SignatureRole::kApprover);
+  const store::RevisionRecord revision{
+      doc->id, session->base_revision + 1, session->purpose, "", *size, session->signer, now};
+  // Written with the revision, in its transaction: a seal's always (renewal, upgrade), an
+  // officer's only when it is below the policy (the seal raises it; see level_keeper.h).
+  std::optional<store::LevelRecord> record;
+  std::optional<PadesLevel> upgrade_to;
+  if (seal) {
+    absl::StatusOr<std::vector<store::RevisionRecord>> before = store_.ListRevisions(doc->id);
+    if (!before.ok()) return before.status();
+    absl::StatusOr<std::optional<store::LevelRecord>> built =
+        SealRecord({doc->id, revision.number, *before, reached->level, level, reached->problem,
+                    session->base_revision, final_path, reached->raised.doc_timestamp, now});
+    if (!built.ok()) return built.status();
+    record = *std::move(built);
+    if (record && record->upgrade_pending) upgrade_to = ParseLevel(record->target_level);
+  } else if (reached->level < level) {
+    store::LevelRecord officer;
+    officer.document_id = doc->id;
+    officer.revision = revision.number;
+    officer.level = LevelName(reached->level);
+    officer.target_level = LevelName(level);
+    officer.signature_levels = absl::StrCat(step.field, "=", LevelName(reached->level));
+    officer.upgrade_pending = true;
+    // The worker looks at once, finds the document waiting for its seal and leaves it to it.
+    officer.next_attempt_ms = now;
+    officer.problem = reached->problem;
+    officer.update_time_ms = now;
+    record = std::move(officer);
+    upgrade_to = level;
+  }
   absl::StatusOr<std::string> sha = store_.PutBlob(final_path);
   if (!sha.ok()) return sha.status();
-
-  const RoleStep& step =
-      StepOf(session->purpose == store::RevisionPurpose::kSeal ? SignatureRole::kSeal
-                                                               : SignatureRole::kApprover);
-  const store::RevisionRecord revision{
-      doc->id, session->base_revision + 1, session->purpose, *sha, *size, session->signer, now};
+  store::RevisionRecord stored = revision;
+  stored.sha256 = *sha;
+  const PadesLevel reached_level =
+      record && !record->level.empty() ? *ParseLevel(record->level) : reached->level;
   const store::HistoryEvent event{
       doc->id,
       now,
       caller.actor,
       step.action,
-      absl::StrCat("signed by ", session->signer, ", PAdES ", LevelName(level)),
+      absl::StrCat("signed by ", session->signer, ", PAdES ", LevelName(reached_level),
+                   upgrade_to ? absl::StrCat(", upgrade to ", LevelName(*upgrade_to),
+                                             " pending: ", record->problem)
+                              : std::string()),
       revision.number};
-  if (session->purpose == store::RevisionPurpose::kSeal && config_.signing.tsa != nullptr) {
-    absl::StatusOr<std::vector<store::RevisionRecord>> before = store_.ListRevisions(doc->id);
-    if (!before.ok()) return before.status();
-    absl::Status st =
-        RecordSealLevel(doc->id, revision.number, level, level,
-                        SignatureLevelsAfterSeal(*before, level, config_.signing.officer_level), "",
-                        raised->doc_timestamp_tsa, now);
-    if (!st.ok()) return st;
-  }
   absl::StatusOr<store::DocumentRecord> updated =
-      store_.CompleteSession(session_id, revision, event);
+      store_.CompleteSession(session_id, stored, event, record);
   if (!updated.ok()) return updated.status();
   absl::StatusOr<std::vector<store::RevisionRecord>> revisions = store_.ListRevisions(doc->id);
   if (!revisions.ok()) return revisions.status();
-  return CompleteOutput{*std::move(updated), revision, *std::move(revisions), level, {}, {}};
+  CompleteOutput out{*std::move(updated), stored, *std::move(revisions), reached_level, {}, {}};
+  if (upgrade_to) {
+    out.upgrade_to = upgrade_to;
+    out.upgrade_problem = record->problem;
+  }
+  return out;
 }
 
 absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(const Caller& caller, PrepareInput input,
@@ -661,56 +751,30 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(const Caller& caller, 
   // B-LT / B-LTA: the DSS (and the document time-stamp) in their own updates. A responder or
   // TSA that does not answer fails the seal (the number becomes a recorded gap), unless the
   // policy issues now and upgrades later: then the seal is stored at the level it reached.
-  const bool issue_and_upgrade =
-      config_.signing.when_unavailable == WhenUnavailable::kIssueAndUpgrade;
-  PadesLevel reached = result->level == "B-T" ? PadesLevel::kBT : PadesLevel::kBB;
-  std::string problem = plan->deferred_problem;
-  if (reached < std::min(plan->level, PadesLevel::kBT)) {
-    // Only the fallback client returns without a token, and only under issue-and-upgrade.
-    std::string why;
-    for (const std::string& p : result->tsa_problems) absl::StrAppend(&why, p, "; ");
-    absl::StrAppend(&problem, problem.empty() ? "" : "; ", "no signature time-stamp: ", why);
-  }
   ScratchFile raised_file(Scratch(".pdf"));
-  RaisedFile raised_result;
-  if (reached >= PadesLevel::kBT) {
-    absl::StatusOr<RaisedFile> raised = RaiseLevel(config_.signing, plan->level, signed_file.path(),
-                                                   raised_file.path(), config_.env);
-    if (raised.ok()) {
-      raised_result = *std::move(raised);
-      if (raised_result.written) reached = plan->level;
-    } else if (issue_and_upgrade && IsOutage(raised.status())) {
-      absl::StrAppend(&problem, problem.empty() ? "" : "; ", raised.status().message());
-    } else {
-      return plan->Abandon(store_, raised.status());
-    }
-  }
-  const bool raised_written = raised_result.written;
+  absl::StatusOr<ReachedLevel> reached =
+      ReachLevel(config_.signing, *result, plan->level, signed_file.path(), raised_file.path(),
+                 config_.env, plan->deferred_problem);
+  if (!reached.ok()) return plan->Abandon(store_, reached.status());
+  const bool raised_written = reached->raised.written;
   if (hooks.computed) hooks.computed();
   // A raised file is stored as read back; a B-B/B-T one with the digest SignPdf computed.
   absl::StatusOr<int64_t> file_size =
       raised_written ? SizeOf(raised_file.path()) : absl::StatusOr<int64_t>(result->file_size);
   if (!file_size.ok()) return plan->Abandon(store_, file_size.status());
-  // Below the policy: the levels as the verifier reads the file (the rule below assumes the
-  // policy's path); the record that has the worker upgrade it is stored before the revision.
-  std::string signature_levels =
-      SignatureLevelsAfterSeal(plan->revisions, reached, config_.signing.officer_level);
-  if (reached < plan->level || !plan->deferred_problem.empty()) {
-    absl::StatusOr<FileLevels> levels = LevelsOfFile(
-        raised_written ? raised_file.path() : signed_file.path(), config_.trust_anchors_pem);
-    if (levels.ok()) signature_levels = levels->signature_levels;
-  }
-  if (config_.signing.tsa != nullptr || reached < plan->level) {
-    absl::Status st =
-        RecordSealLevel(plan->doc.id, plan->base.number + 1, reached, plan->level, signature_levels,
-                        problem, raised_result.doc_timestamp_tsa, plan->now);
-    if (!st.ok()) return plan->Abandon(store_, st);
-  }
+  const std::string& final_path = raised_written ? raised_file.path() : signed_file.path();
+  absl::StatusOr<std::optional<store::LevelRecord>> record = SealRecord(
+      {plan->doc.id, plan->base.number + 1, plan->revisions, reached->level, plan->level,
+       reached->problem, plan->base.number, final_path, reached->raised.doc_timestamp, plan->now});
+  if (!record.ok()) return plan->Abandon(store_, record.status());
   absl::StatusOr<std::string> sha = raised_written
                                         ? store_.PutBlob(raised_file.path())
                                         : store_.PutBlob(signed_file.path(), result->file_sha256);
   if (!sha.ok()) return plan->Abandon(store_, sha.status());
 
+  const bool pending = *record && (*record)->upgrade_pending;
+  const PadesLevel reached_level =
+      *record && !(*record)->level.empty() ? *ParseLevel((*record)->level) : reached->level;
   const store::RevisionRecord revision{plan->doc.id, plan->base.number + 1, step.purpose, *sha,
                                        *file_size,   plan->cert.subject,    plan->now};
   const store::HistoryEvent event{
@@ -718,44 +782,83 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(const Caller& caller, 
       plan->now,
       caller.actor,
       step.action,
-      absl::StrCat("signed by ", plan->cert.subject, ", PAdES ", LevelName(reached),
-                   reached < plan->level ? absl::StrCat(", upgrade to ", LevelName(plan->level),
-                                                        " pending: ", problem)
-                                         : std::string()),
+      absl::StrCat("signed by ", plan->cert.subject, ", PAdES ", LevelName(reached_level),
+                   pending ? absl::StrCat(", upgrade to ", (*record)->target_level,
+                                          " pending: ", (*record)->problem)
+                           : std::string()),
       revision.number};
   const store::SignatureCommit commit{plan->doc.id, plan->base.number, step.from, step.to,
                                       plan->signing_id};
-  absl::StatusOr<store::DocumentRecord> updated = store_.AddSignature(commit, revision, event);
+  // The level record goes in the revision's own transaction: no revision without its record.
+  absl::StatusOr<store::DocumentRecord> updated =
+      store_.AddSignature(commit, revision, event, *record);
   if (!updated.ok()) return plan->Abandon(store_, updated.status());
   // The transaction added it right after the plan's base: the revisions are the plan's and it.
   plan->revisions.push_back(revision);
-  CompleteOutput out{*std::move(updated), revision, std::move(plan->revisions), reached, {}, {}};
-  if (reached < plan->level) {
-    out.upgrade_to = plan->level;
-    out.upgrade_problem = problem;
+  CompleteOutput out{*std::move(updated), revision, std::move(plan->revisions),
+                     reached_level,       {},       {}};
+  if (pending) {
+    out.upgrade_to = ParseLevel((*record)->target_level);
+    out.upgrade_problem = (*record)->problem;
   }
   return out;
 }
 
-absl::Status DocumentWorkflow::RecordSealLevel(const std::string& id, int revision,
-                                               PadesLevel reached, PadesLevel target,
-                                               const std::string& signature_levels,
-                                               const std::string& problem,
-                                               const Bytes& doc_timestamp_tsa, int64_t now_ms) {
+absl::StatusOr<std::optional<store::LevelRecord>> DocumentWorkflow::OfficerBelowPolicy(
+    const std::string& id, int base_revision) {
+  absl::StatusOr<std::optional<store::LevelRecord>> record = store_.GetLevel(id);
+  if (!record.ok()) return record.status();
+  if (!record->has_value() || !(*record)->upgrade_pending || (*record)->revision != base_revision) {
+    return std::optional<store::LevelRecord>();
+  }
+  return record;
+}
+
+// A seal's record: its document's level (the lowest of its signatures), what the policy asks,
+// and the renewal date. Without a TSA in the policy and at the policy's level there is nothing
+// to keep (nullopt). An officer's signature still below the policy (completed during an outage)
+// is raised by the seal's time-stamps as far as they reach: the record then asks for the higher
+// of both targets, and the levels are the verifier's reading of the file, as whenever the rule of
+// SignatureLevelsAfterSeal may not hold.
+absl::StatusOr<std::optional<store::LevelRecord>> DocumentWorkflow::SealRecord(
+    const SealLevelInput& in) {
+  absl::StatusOr<std::optional<store::LevelRecord>> officer =
+      OfficerBelowPolicy(in.document_id, in.base_revision);
+  if (!officer.ok()) return officer.status();
+  PadesLevel target = in.target;
+  std::string problem = in.problem;
+  if (officer->has_value()) {
+    target = std::max(target, ParseLevel((*officer)->target_level).value_or(target));
+    absl::StrAppend(&problem, problem.empty() ? "" : "; ",
+                    "the officer's signature was completed without a time-stamp");
+  }
+  if (config_.signing.tsa == nullptr && in.reached >= target && !officer->has_value()) {
+    return std::optional<store::LevelRecord>();
+  }
+  PadesLevel level = in.reached;
+  std::string signature_levels =
+      SignatureLevelsAfterSeal(in.before, in.reached, config_.signing.officer_level);
+  if (in.reached < in.target || !in.problem.empty() || officer->has_value()) {
+    absl::StatusOr<FileLevels> levels = LevelsOfFile(in.file, config_.trust_anchors_pem);
+    if (levels.ok()) {
+      signature_levels = levels->signature_levels;
+      level = std::min(level, levels->level);
+    }
+  }
   store::LevelRecord record;
-  record.document_id = id;
-  record.revision = revision;
-  record.level = LevelName(reached);
+  record.document_id = in.document_id;
+  record.revision = in.revision;
+  record.level = LevelName(level);
   record.target_level = LevelName(target);
-  record.signature_levels = signature_levels;
-  record.upgrade_pending = reached < target;
+  record.signature_levels = std::move(signature_levels);
+  record.upgrade_pending = level < target;
   // Due at once: the worker's next pass tries (the outage may already be over).
-  record.next_attempt_ms = record.upgrade_pending ? now_ms : 0;
-  record.problem = problem;
+  record.next_attempt_ms = record.upgrade_pending ? in.now_ms : 0;
+  record.problem = record.upgrade_pending || !in.problem.empty() ? problem : "";
   record.renew_at_ms =
-      reached == PadesLevel::kBLTA ? RenewalTime(config_.signing, doc_timestamp_tsa, now_ms) : 0;
-  record.update_time_ms = now_ms;
-  return store_.PutLevel(record);
+      level == PadesLevel::kBLTA ? RenewalTime(config_.signing, in.doc_timestamp, in.now_ms) : 0;
+  record.update_time_ms = in.now_ms;
+  return std::optional<store::LevelRecord>(std::move(record));
 }
 
 absl::StatusOr<std::vector<store::LevelRecord>> DocumentWorkflow::ListLevels(

@@ -319,10 +319,13 @@ class DocumentWorkflow {
   // The level record of a seal about to be stored as revision `revision` (see Store's
   // LevelStore): stored before the revision, so a seal below the policy is never left without
   // the record that has the worker upgrade it.
-  absl::Status RecordSealLevel(const std::string& id, int revision, PadesLevel reached,
-                               PadesLevel target, const std::string& signature_levels,
-                               const std::string& problem, const Bytes& doc_timestamp_tsa,
-                               int64_t now_ms);
+  // The level record a seal's revision is stored with (see SealRecord in the .cc).
+  struct SealLevelInput;
+  absl::StatusOr<std::optional<store::LevelRecord>> SealRecord(const SealLevelInput& in);
+  // The record of an officer's signature completed below the policy (issue-and-upgrade) that the
+  // document at `base_revision` still carries, if any: the seal's time-stamps raise it.
+  absl::StatusOr<std::optional<store::LevelRecord>> OfficerBelowPolicy(const std::string& id,
+                                                                       int base_revision);
   // OK when `action` may happen to the document now (the table's message otherwise).
   absl::Status CheckNext(const std::string& id, domain::Action action);
   int64_t Now() const;

@@ -1,6 +1,8 @@
 #include "workflow/level_keeper.h"
 
 #include <openssl/asn1.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,8 +10,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <string>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "errors/error.h"
 #include "pades/baseline_level.h"
 #include "pades/ltv.h"
@@ -75,13 +81,34 @@ absl::StatusOr<FileLevels> LevelsOfFile(const std::string& path,
   return out;
 }
 
-int64_t RenewalTime(const SigningPolicy& policy, const Bytes& tsa_certificate_der,
-                    int64_t earliest_ms) {
-  if (policy.renew_before_ms <= 0 || tsa_certificate_der.empty()) return 0;
-  absl::StatusOr<int64_t> not_after = NotAfterMs(tsa_certificate_der);
+int64_t RenewalTime(const SigningPolicy& policy, const ArchiveStamp& stamp, int64_t earliest_ms) {
+  if (policy.renew_before_ms <= 0 || stamp.tsa_certificate_der.empty()) return 0;
+  absl::StatusOr<int64_t> not_after = NotAfterMs(stamp.tsa_certificate_der);
   // A certificate that does not parse cannot be dated: renew as soon as allowed.
   if (!not_after.ok()) return earliest_ms;
-  return std::max(*not_after - policy.renew_before_ms, earliest_ms);
+  int64_t expires = *not_after;
+  signer::ossl::X509Ptr cert = signer::ossl::ParseCertificate(stamp.tsa_certificate_der);
+  // The algorithms the time-stamp rests on, as the policy's list names them.
+  std::vector<std::string> digests;
+  digests.push_back(
+      absl::AsciiStrToLower(absl::StrReplaceAll(stamp.digest_algorithm, {{"-", ""}})));
+  int md_nid = NID_undef;
+  if (X509_get_signature_info(cert.get(), &md_nid, nullptr, nullptr, nullptr) == 1 &&
+      md_nid != NID_undef) {
+    digests.push_back(absl::AsciiStrToLower(OBJ_nid2sn(md_nid)));
+  }
+  int rsa_bits = 0;
+  if (EVP_PKEY* key = X509_get0_pubkey(cert.get());
+      key != nullptr && EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA) {
+    rsa_bits = EVP_PKEY_get_bits(key);
+  }
+  for (const AlgorithmExpiry& e : policy.algorithm_expiry) {
+    const bool used = e.rsa_below_bits > 0
+                          ? rsa_bits > 0 && rsa_bits < e.rsa_below_bits
+                          : std::find(digests.begin(), digests.end(), e.digest) != digests.end();
+    if (used) expires = std::min(expires, e.at_ms);
+  }
+  return std::max(expires - policy.renew_before_ms, earliest_ms);
 }
 
 LevelKeeper::LevelKeeper(store::Store& store, const SigningPolicy& policy,
@@ -152,11 +179,24 @@ absl::Status LevelKeeper::Work(store::LevelRecord record, int64_t now) {
   if (!doc.ok()) return doc.status();
   const bool upgrade = record.upgrade_pending;
   if (doc->latest_revision < record.revision) {
-    // The seal that wrote this record was never stored (its number is a gap): nothing to keep.
+    // A record whose revision was never stored: only a store from before the record was written
+    // in the revision's own transaction can hold one (its seal failed after the record; the
+    // number is a gap). Nothing to keep.
     record.upgrade_pending = false;
     record.renew_at_ms = 0;
     record.level.clear();
     record.problem = "the seal was not recorded";
+    record.update_time_ms = now;
+    return store_.PutLevel(record);
+  }
+  if (doc->state == store::DocumentState::kApproved && upgrade) {
+    // The officer's signature, completed below the policy during an outage. No revision is added
+    // before the seal: it would void a seal being prepared on this revision (and a number
+    // allocated for it). The seal's own time-stamps and DSS raise it, and the seal's record,
+    // written with the seal's revision, replaces this one (PutLevel keeps the later revision's).
+    record.next_attempt_ms = now + options_.retry_max_ms;
+    record.problem =
+        "the officer's signature has no time-stamp yet: the seal's time-stamps will cover it";
     record.update_time_ms = now;
     return store_.PutLevel(record);
   }
@@ -188,7 +228,7 @@ absl::Status LevelKeeper::Work(store::LevelRecord record, int64_t now) {
   // The services are asked here, without the store's locks: a slow TSA holds only this claim.
   WorkFile stamped(store_.NewScratchPath(".pdf"));
   WorkFile output(store_.NewScratchPath(".pdf"));
-  Bytes last_tsa;
+  ArchiveStamp last_tsa;
   if (upgrade) {
     if (policy_.tsa == nullptr) return Error(ErrorCode::kInternal, "no TSA configured");
     std::string input = *path;
@@ -199,13 +239,13 @@ absl::Status LevelKeeper::Work(store::LevelRecord record, int64_t now) {
           pades::AddDocumentTimeStamp(input, stamped.path(), *policy_.tsa);
       if (!ts.ok()) return ts.status();
       input = stamped.path();
-      last_tsa = std::move(ts->tsa_certificate_der);
+      last_tsa = {std::move(ts->tsa_certificate_der), std::move(ts->digest_algorithm)};
     }
     absl::StatusOr<RaisedFile> raised =
         RaiseLevel(policy_, *target, input, output.path(), options_.env);
     if (!raised.ok()) return raised.status();
     if (raised->written) {
-      last_tsa = std::move(raised->doc_timestamp_tsa);
+      last_tsa = std::move(raised->doc_timestamp);
     } else if (input != *path) {
       if (std::rename(input.c_str(), output.path().c_str()) != 0) {
         return Error(ErrorCode::kIo, "cannot move the time-stamped file");
@@ -225,7 +265,8 @@ absl::Status LevelKeeper::Work(store::LevelRecord record, int64_t now) {
     absl::StatusOr<pades::ExtendResult> extended =
         pades::ExtendArchive(*path, output.path(), ltv, *policy_.tsa);
     if (!extended.ok()) return extended.status();
-    last_tsa = std::move(extended->timestamp.tsa_certificate_der);
+    last_tsa = {std::move(extended->timestamp.tsa_certificate_der),
+                std::move(extended->timestamp.digest_algorithm)};
   }
 
   // Recorded only at the level it was brought to, as the verifier finds it from the file alone.
@@ -287,8 +328,73 @@ absl::Status LevelKeeper::Work(store::LevelRecord record, int64_t now) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<int> LevelKeeper::Backfill() {
+  int given = 0;
+  for (;;) {
+    absl::StatusOr<std::vector<std::string>> ids = store_.ListDocumentsWithoutLevel(100);
+    if (!ids.ok()) return ids.status();
+    if (ids->empty()) return given;
+    for (const std::string& id : *ids) {
+      {
+        std::lock_guard lock(mu_);
+        if (stop_) return given;  // the rest at the next start
+      }
+      if (absl::Status st = BackfillOne(id, Now()); !st.ok()) return st;
+      ++given;
+    }
+  }
+}
+
+absl::Status LevelKeeper::BackfillOne(const std::string& id, int64_t now) {
+  absl::StatusOr<store::DocumentRecord> doc = store_.GetDocument(id);
+  if (!doc.ok()) return doc.status();
+  absl::StatusOr<std::vector<store::RevisionRecord>> revisions = store_.ListRevisions(id);
+  if (!revisions.ok()) return revisions.status();
+  std::string sha;
+  for (const store::RevisionRecord& r : *revisions) {
+    if (r.number == doc->latest_revision) sha = r.sha256;
+  }
+  store::LevelRecord record;
+  record.document_id = id;
+  record.revision = doc->latest_revision;
+  record.target_level = LevelName(policy_.seal_level);
+  record.update_time_ms = now;
+  absl::StatusOr<std::string> path =
+      sha.empty() ? absl::StatusOr<std::string>(Error(ErrorCode::kInternal, "no latest revision"))
+                  : store_.BlobPath(sha);
+  absl::StatusOr<FileLevels> levels = path.ok() ? LevelsOfFile(*path, options_.trust_anchors_pem)
+                                                : absl::StatusOr<FileLevels>(path.status());
+  if (!levels.ok()) {
+    // Recorded all the same (level unknown, nothing owed), so it is not read again at every
+    // start; the reason stays in the record.
+    record.problem =
+        absl::StrCat("the verifier could not read the file: ", levels.status().message());
+    Log(true, absl::StrCat("level backfill of documents/", id, ": ", record.problem));
+    return store_.PutLevel(record);
+  }
+  record.level = LevelName(levels->level);
+  record.signature_levels = levels->signature_levels;
+  record.upgrade_pending = levels->level < policy_.seal_level;
+  record.next_attempt_ms = record.upgrade_pending ? now : 0;
+  if (!levels->all_passed) {
+    record.problem = absl::StrCat("the file does not verify offline: ", levels->failures);
+  }
+  // Its last document time-stamp is not dated here: renewed at once, which dates the next one.
+  record.renew_at_ms = levels->level == PadesLevel::kBLTA && policy_.renew_before_ms > 0 ? now : 0;
+  Log(false, absl::StrCat("level backfill of documents/", id, " (revision ", record.revision,
+                          "): PAdES ", record.level,
+                          record.upgrade_pending
+                              ? absl::StrCat(", upgrade to ", record.target_level, " pending")
+                              : std::string()));
+  return store_.PutLevel(record);
+}
+
 void LevelKeeper::Start() {
   thread_ = std::thread([this] {
+    // Documents sealed before levels were kept, once per start (idempotent), before the first
+    // pass so their upgrades and renewals are in it.
+    absl::StatusOr<int> given = Backfill();
+    if (!given.ok()) Log(true, absl::StrCat("level backfill: ", given.status().message()));
     std::unique_lock lock(mu_);
     while (!stop_) {
       lock.unlock();

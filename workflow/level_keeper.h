@@ -41,19 +41,22 @@ struct FileLevels {
 absl::StatusOr<FileLevels> LevelsOfFile(const std::string& path,
                                         const std::string& trust_anchors_pem);
 
-// When a document whose last document time-stamp is by `tsa_certificate_der` is renewed next:
-// `renew_before_ms` before that certificate expires, but never sooner than `earliest_ms` (a TSA
-// whose certificate expires within the margin gets no renewal per poll). 0 without renewal.
-int64_t RenewalTime(const SigningPolicy& policy, const Bytes& tsa_certificate_der,
-                    int64_t earliest_ms);
+// When a document whose last document time-stamp is `stamp` is renewed next: renew_before_ms
+// before the first of its TSA certificate's expiry and the policy's algorithm_expiry date of
+// each algorithm it rests on (the imprint's digest, the certificate's signature digest, an RSA
+// key's size), but never sooner than `earliest_ms` (a TSA whose certificate or algorithms expire
+// within the margin gets no renewal per poll). 0 without renewal.
+int64_t RenewalTime(const SigningPolicy& policy, const ArchiveStamp& stamp, int64_t earliest_ms);
 
 struct LevelKeeperOptions {
   std::string trust_anchors_pem;  // what the verifier trusts (WorkflowConfig's)
   const Env* env = nullptr;       // the clock; Env::Default() when null
   int64_t retry_min_ms = 30'000;  // after the first failure; doubled after each, up to the max
   int64_t retry_max_ms = 3'600'000;
-  int64_t poll_ms = 10'000;               // how often Start's loop looks for due work
-  int64_t claim_ms = 10 * 60'000;         // how long a claim keeps others off a document
+  int64_t poll_ms = 10'000;  // how often Start's loop looks for due work
+  // How long a claim keeps others off a document (taichod.toml signing.upgrade_claim_seconds,
+  // which must outlast one attempt's TSA and responder time-outs).
+  int64_t claim_ms = 10 * 60'000;
   int64_t renewal_floor_ms = 86'400'000;  // the soonest a renewal is scheduled after another
   std::string owner;                      // this instance, in claims (host:pid)
   // Told the number of pending upgrades after every pass (taichod's gauge); may be empty.
@@ -74,6 +77,13 @@ class LevelKeeper {
   absl::StatusOr<bool> RunOnce();
   // Works until nothing is due, then tells on_pending the count.
   absl::Status RunDue();
+  // Gives each sealed or issued document without a level record (sealed before the store kept
+  // levels) one, from what the verifier finds in its latest revision, offline: below the
+  // policy's seal level it is pending an upgrade, at B-LTA its renewal is due at once (the
+  // file's last document time-stamp is not dated here). Idempotent: a document is listed only
+  // while it has no record, and a file the verifier cannot read gets one saying so. Returns how
+  // many it gave. Start runs it once before the first pass.
+  absl::StatusOr<int> Backfill();
 
   // A thread calling RunDue every poll_ms (and at once).
   void Start();
@@ -84,6 +94,7 @@ class LevelKeeper {
   // Upgrade or renew the latest revision of `record`'s document; the new record on success.
   absl::Status Work(store::LevelRecord record, int64_t now);
   absl::Status Failed(store::LevelRecord record, int64_t now, const absl::Status& why);
+  absl::Status BackfillOne(const std::string& id, int64_t now);
   void Log(bool failure, std::string_view line) const;
 
   store::Store& store_;

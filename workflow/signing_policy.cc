@@ -5,7 +5,10 @@
 #include <openssl/x509v3.h>
 #include <unistd.h>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "errors/error.h"
 #include "pades/ltv.h"
 #include "signer/openssl_ptr.h"
@@ -150,7 +153,45 @@ absl::StatusOr<RaisedFile> RaiseLevel(const SigningPolicy& policy, PadesLevel le
   absl::StatusOr<pades::DocTimeStampResult> ts =
       pades::AddDocumentTimeStamp(lt_file.path(), output_path, *policy.tsa);
   if (!ts.ok()) return ts.status();
-  return RaisedFile{true, std::move(ts->tsa_certificate_der)};
+  return RaisedFile{true, {std::move(ts->tsa_certificate_der), std::move(ts->digest_algorithm)}};
+}
+
+std::vector<AlgorithmExpiry> DefaultAlgorithmExpiry() {
+  // Long broken for signatures (ETSI TS 119 312): an archive resting on them is renewed at once.
+  return {AlgorithmExpiry{"sha1", 0, 0}, AlgorithmExpiry{"", 2048, 0}};
+}
+
+absl::StatusOr<AlgorithmExpiry> ParseAlgorithmExpiry(std::string_view entry) {
+  const size_t eq = entry.find('=');
+  auto bad = [&](std::string_view why) {
+    return Error(ErrorCode::kConfigInvalid,
+                 absl::StrCat("algorithm_expiry \"", std::string(entry), "\": ", std::string(why),
+                              " (\"sha1=2011-01-01\", \"rsa<3072=2030-12-31\")"));
+  };
+  if (eq == std::string_view::npos) return bad("NAME=YYYY-MM-DD");
+  const std::string name = absl::AsciiStrToLower(std::string(entry.substr(0, eq)));
+  absl::Time at;
+  std::string err;
+  if (!absl::ParseTime("%Y-%m-%d", std::string(entry.substr(eq + 1)), absl::UTCTimeZone(), &at,
+                       &err)) {
+    return bad("the date is not YYYY-MM-DD");
+  }
+  AlgorithmExpiry out;
+  out.at_ms = absl::ToUnixMillis(at);
+  if (name.rfind("rsa<", 0) == 0) {
+    if (!absl::SimpleAtoi(name.substr(4), &out.rsa_below_bits) || out.rsa_below_bits < 1024 ||
+        out.rsa_below_bits > 16384) {
+      return bad("rsa<BITS with BITS from 1024 to 16384");
+    }
+    return out;
+  }
+  for (std::string_view digest : {"sha1", "sha224", "sha256", "sha384", "sha512"}) {
+    if (name == digest) {
+      out.digest = name;
+      return out;
+    }
+  }
+  return bad("NAME: sha1, sha224, sha256, sha384, sha512 or rsa<BITS");
 }
 
 }  // namespace taicho::workflow

@@ -40,6 +40,21 @@ enum class WhenUnavailable {
   kIssueAndUpgrade,  // sealed at the level reached, upgraded later (workflow/level_keeper.h)
 };
 
+// An algorithm an archive time-stamp must not rest on after `at_ms` (taichod.toml
+// signing.algorithm_expiry): a digest ("sha1", "sha224", "sha256", "sha384", "sha512") or RSA keys
+// shorter than `rsa_below_bits` ("rsa<2048"). SHA-1 and RSA below 2048 bits are always in the
+// list, expired (a document time-stamp on them is renewed at once).
+struct AlgorithmExpiry {
+  std::string digest;      // empty for an RSA key size entry
+  int rsa_below_bits = 0;  // 0 for a digest entry
+  int64_t at_ms = 0;       // Unix milliseconds
+};
+// The entries above, always there; the configured ones are added to them (of the entries that
+// apply to a time-stamp, the earliest date counts). ParseAlgorithmExpiry reads one configured
+// entry, "NAME=YYYY-MM-DD" (kConfigInvalid naming it otherwise).
+std::vector<AlgorithmExpiry> DefaultAlgorithmExpiry();
+absl::StatusOr<AlgorithmExpiry> ParseAlgorithmExpiry(std::string_view entry);
+
 struct SigningPolicy {
   PadesLevel officer_level = PadesLevel::kBB;    // the officer's signature (CompleteSignature)
   PadesLevel seal_level = PadesLevel::kBB;       // a seal, unless its server key has its own
@@ -53,13 +68,16 @@ struct SigningPolicy {
   std::vector<Bytes> roots;
 
   WhenUnavailable when_unavailable = WhenUnavailable::kRefuse;
-  // With kIssueAndUpgrade: the client a seal's signature time-stamp is asked with, the same TSAs
-  // as `tsa` but falling back to B-B (with the reasons) instead of failing. The officer's
-  // signature and the worker always use `tsa`.
+  // With kIssueAndUpgrade: the client a signature time-stamp is asked with (a seal's and the
+  // officer's at CompleteSignature), the same TSAs as `tsa` but falling back to B-B (with the
+  // reasons) instead of failing. The worker always uses `tsa`.
   std::shared_ptr<const tsa::TsaClient> seal_tsa_fallback;
   // Archival renewal: this long before the last document time-stamp's TSA certificate expires,
   // a B-LTA document gets fresh validation data and a new document time-stamp. 0: never.
   int64_t renew_before_ms = 0;
+  // Renewal is also due renew_before_ms before the algorithms of the last document time-stamp
+  // (its imprint's digest, its TSA certificate's signature digest and key) expire.
+  std::vector<AlgorithmExpiry> algorithm_expiry = DefaultAlgorithmExpiry();
 
   PadesLevel SealLevel(const std::string& key_name) const;
   // For a signature completed by a caller (the officer's, or a seal made with a key elsewhere).
@@ -74,10 +92,16 @@ struct SigningPolicy {
 absl::Status CheckSignerCertificate(const SigningPolicy& policy, const std::vector<Bytes>& chain,
                                     int64_t at);
 
+// The last document time-stamp of an archive: what dates its renewal.
+struct ArchiveStamp {
+  Bytes tsa_certificate_der;     // the certificate of the TSA that signed it
+  std::string digest_algorithm;  // its message imprint's, e.g. "SHA-256"
+};
+
 struct RaisedFile {
   bool written = false;  // false: nothing to add, use the input as it is
-  // The certificate of the TSA that signed the document time-stamp added (B-LTA), else empty.
-  Bytes doc_timestamp_tsa;
+  // The document time-stamp added (B-LTA), else empty.
+  ArchiveStamp doc_timestamp;
 };
 
 // Brings a signed file to `level` (its signature already time-stamped when level ≥ B-T): B-LT
