@@ -381,8 +381,8 @@ struct DocumentWorkflow::SigningPlan {
   }
 };
 
-absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Caller& caller,
-                                                                     const PrepareInput& in) {
+absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(
+    const Caller& caller, const PrepareInput& in, signer::CertificateCache* certificates) {
   SigningPlan plan;
   plan.step = &StepOf(in.role);
   const RoleStep& step = *plan.step;
@@ -397,14 +397,16 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Calle
     return Error(ErrorCode::kUsage, absl::StrCat("certificate_chain: 1 to ", kMaxChainCertificates,
                                                  " certificates / chứng thư"));
   }
-  absl::StatusOr<signer::CertificateInfo> cert = signer::DescribeCertificate(in.chain.front());
+  absl::StatusOr<signer::CertificateInfo> cert =
+      signer::DescribeCertificate(in.chain.front(), certificates);
   if (!cert.ok()) return cert.status();
   plan.cert = *std::move(cert);
   plan.now = Now();
   // The signer's certificate is checked first, before anything is allocated or written: a revoked,
   // expired or untrusted one costs no register number, and comparing the page's names with an
   // untrusted certificate's would say nothing.
-  if (absl::Status st = CheckSignerCertificate(config_.signing, in.chain, plan.now / 1000);
+  if (absl::Status st =
+          CheckSignerCertificate(config_.signing, in.chain, plan.now / 1000, certificates);
       !st.ok()) {
     // A server key is the agency's own, configured by its operator: during a responder outage
     // its seal may go on when the policy says so, and the status is fetched for the DSS later.
@@ -444,6 +446,7 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Calle
   if (in.role == SignatureRole::kApprover) options.certification = 2;
   options.font_dir = config_.font_dir;
   options.drawings = &drawings_;
+  options.certificates = certificates;
   options.field_name = step.field;
   options.reason = in.reason;
   options.location = in.location;
@@ -509,11 +512,12 @@ absl::StatusOr<PrepareOutput> DocumentWorkflow::Prepare(const Caller& caller,
   if (absl::Status st = Authorize(caller, operation); !st.ok()) return st;
   if (caller.principal && !in.chain.empty()) {
     // An officer prepares only with their own certificate (Plan rejects an empty chain).
-    absl::StatusOr<signer::CertificateInfo> signer = signer::DescribeCertificate(in.chain.front());
+    absl::StatusOr<signer::CertificateInfo> signer =
+        signer::DescribeCertificate(in.chain.front(), &certificates_);
     if (!signer.ok()) return signer.status();
     if (absl::Status st = AuthorizeSigner(caller, operation, signer->subject); !st.ok()) return st;
   }
-  absl::StatusOr<SigningPlan> plan = Plan(caller, in);
+  absl::StatusOr<SigningPlan> plan = Plan(caller, in, &certificates_);
   if (!plan.ok()) return plan.status();
   const RoleStep& step = *plan->step;
 
@@ -597,7 +601,8 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const Caller& caller,
   absl::StatusOr<pades::SignResult> result =
       pades::CompleteSignature(*prepared, signature_value, signed_file.path(),
                                level >= PadesLevel::kBT ? config_.signing.tsa.get() : nullptr,
-                               pdf::Durability::kAtomicOnly);  // PutBlob fsyncs it
+                               pdf::Durability::kAtomicOnly,  // PutBlob fsyncs it
+                               &certificates_);
   if (!result.ok()) return result.status();
   ScratchFile raised_file(Scratch(".pdf"));
   absl::StatusOr<RaisedFile> raised =
@@ -646,7 +651,10 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(const Caller& caller, 
   if (absl::Status st = Authorize(caller, Operation::kServerSeal); !st.ok()) return st;
   input.chain = key.CertificateChain();
   input.scheme = key.scheme();
-  absl::StatusOr<SigningPlan> plan = Plan(caller, input);
+  // The key's own parsed chain when it keeps one (an activated server key does).
+  signer::CertificateCache* certificates =
+      key.certificates() != nullptr ? key.certificates() : &certificates_;
+  absl::StatusOr<SigningPlan> plan = Plan(caller, input, certificates);
   if (!plan.ok()) return plan.status();
   const RoleStep& step = *plan->step;
   if (hooks.computing) {
