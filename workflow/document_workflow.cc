@@ -416,9 +416,13 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(
     if (!deferrable) return st;
     plan.deferred_problem = absl::StrCat("status not checked at the seal: ", st.message());
   }
+  // The document's data, parsed once: the names check and the issue number both read it.
+  absl::StatusOr<std::shared_ptr<const render::DocumentKind>> kind = kinds_.Get(plan.doc.kind);
+  if (!kind.ok()) return kind.status();
+  absl::StatusOr<render::DocumentData> data = render::ParseDocumentJson(plan.doc.data_json, **kind);
+  if (!data.ok()) return data.status();
   // The names on the page must be the certificates' (issue 17; workflow/signature_names.h).
-  if (absl::Status st = CheckSignatureNames(plan.doc, kinds_, in.role, plan.cert, in.key_agency);
-      !st.ok()) {
+  if (absl::Status st = CheckSignatureNames(*data, in.role, plan.cert, in.key_agency); !st.ok()) {
     return st;
   }
   plan.scheme =
@@ -481,11 +485,8 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(
 
   plan.signing_id = RandomId();
   if (in.role == SignatureRole::kSeal) {
-    absl::StatusOr<std::shared_ptr<const render::DocumentKind>> kind = kinds_.Get(plan.doc.kind);
-    if (!kind.ok()) return kind.status();
-    IssueRequest request{&plan.doc,         kind->get(),     ApproverOf(plan.revisions),
-                         plan.cert.subject, plan.signing_id, plan.now,
-                         caller.actor};
+    IssueRequest request{&plan.doc,         kind->get(),     &*data,   ApproverOf(plan.revisions),
+                         plan.cert.subject, plan.signing_id, plan.now, caller.actor};
     absl::StatusOr<std::optional<IssueAllocation>> allocated = AllocateIssueNumber(store_, request);
     if (!allocated.ok()) return allocated.status();
     plan.issue = *std::move(allocated);
