@@ -78,7 +78,9 @@ bool TokenGone(const absl::Status& status) {
 
 }  // namespace
 
-ActiveKey::ActiveKey() : pool_(std::make_unique<Pool>()) {}
+ActiveKey::ActiveKey()
+    : pool_(std::make_unique<Pool>()),
+      certificates_(std::make_unique<signer::CertificateCache>()) {}
 ActiveKey::~ActiveKey() = default;
 
 const std::vector<Bytes>& ActiveKey::CertificateChain() const { return chain_; }
@@ -158,7 +160,8 @@ absl::Status KeyRing::Activate(const std::string& name, pkcs11::SecretString& pi
       pool->insert(pool->end(), extra->begin(), extra->end());
     }
     key->chain_ = signer::BuildChain(info->certificate_der, *pool);
-    absl::StatusOr<signer::CertificateInfo> cert = signer::DescribeCertificate(key->chain_.front());
+    absl::StatusOr<signer::CertificateInfo> cert =
+        signer::DescribeCertificate(key->chain_.front(), key->certificates_.get());
     if (!cert.ok()) return cert.status();
     key->subject_ = cert->subject;
 

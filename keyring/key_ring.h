@@ -24,6 +24,7 @@
 
 #include "absl/status/statusor.h"
 #include "pkcs11/secret.h"
+#include "signer/certificate_cache.h"
 #include "signer/key_signer.h"
 
 namespace taicho::keyring {
@@ -107,6 +108,9 @@ class ActiveKey final : public signer::KeySigner {
   const std::vector<Bytes>& CertificateChain() const override;
   signer::SignatureScheme scheme() const override;
   absl::StatusOr<Bytes> Sign(ByteSpan data, signer::DigestAlgorithm md) override;
+  // The chain (and whatever else its seals check it against) parsed once for this activation,
+  // shared by every thread sealing with it.
+  signer::CertificateCache* certificates() const override { return certificates_.get(); }
 
   const std::string& subject() const { return subject_; }
   // The configured seal image's bytes (KeyConfig::seal_image), read once when the key was
@@ -123,6 +127,7 @@ class ActiveKey final : public signer::KeySigner {
   ActiveKey();
   std::unique_ptr<Pool> pool_;
   std::vector<Bytes> chain_;
+  std::unique_ptr<signer::CertificateCache> certificates_;
   signer::SignatureScheme scheme_ = signer::SignatureScheme::kRsaPkcs1v15;
   std::string subject_;
   absl::StatusOr<std::shared_ptr<const std::string>> seal_image_ =

@@ -22,8 +22,8 @@ struct OpenedSignature {
 
 absl::StatusOr<OpenedSignature> Open(const std::string& input_path, const std::string& output_path,
                                      const std::vector<Bytes>& chain, const SignOptions& options,
-                                     bool hash_file) {
-  absl::StatusOr<SealPlan> plan = PlanSeal(chain, options);
+                                     signer::CertificateCache* certificates, bool hash_file) {
+  absl::StatusOr<SealPlan> plan = PlanSeal(chain, options, certificates);
   if (!plan.ok()) return plan.status();
   absl::StatusOr<pdf::SignatureFile> file =
       pdf::SignatureFile::Write(input_path, output_path, options.output_durability, plan->spec,
@@ -49,8 +49,10 @@ absl::StatusOr<SignResult> Finish(pdf::SignatureFile& file, const Bytes& cms,
 absl::StatusOr<SignResult> SignPdf(const std::string& input_path, const std::string& output_path,
                                    signer::KeySigner& key, const SignOptions& options) {
   const std::vector<Bytes>& chain = key.CertificateChain();
+  signer::CertificateCache* certificates =
+      options.certificates != nullptr ? options.certificates : key.certificates();
   absl::StatusOr<OpenedSignature> opened =
-      Open(input_path, output_path, chain, options, /*hash_file=*/true);
+      Open(input_path, output_path, chain, options, certificates, /*hash_file=*/true);
   if (!opened.ok()) return opened.status();
   SealPlan& plan = opened->plan;
   pdf::SignatureFile& file = opened->file;
@@ -86,12 +88,12 @@ absl::StatusOr<PreparedSignature> PrepareSignature(const std::string& input_path
                                                    std::vector<Bytes> chain,
                                                    signer::SignatureScheme scheme,
                                                    const SignOptions& options) {
-  absl::StatusOr<OpenedSignature> opened =
-      Open(input_path, prepared_pdf_path, chain, options, /*hash_file=*/false);
+  absl::StatusOr<OpenedSignature> opened = Open(input_path, prepared_pdf_path, chain, options,
+                                                options.certificates, /*hash_file=*/false);
   if (!opened.ok()) return opened.status();
   pdf::SignatureFile& file = opened->file;
-  absl::StatusOr<signer::PreparedCms> cms =
-      signer::PrepareCms({std::move(chain), options.digest, scheme, file.digest()});
+  absl::StatusOr<signer::PreparedCms> cms = signer::PrepareCms(
+      {std::move(chain), options.digest, scheme, file.digest()}, options.certificates);
   if (!cms.ok()) return cms.status();
   absl::Status st = file.CommitPrepared();
   if (!st.ok()) return st;
@@ -108,9 +110,11 @@ absl::StatusOr<SignResult> CompleteSignature(const PreparedSignature& prepared,
                                              ByteSpan signature_value,
                                              const std::string& output_path,
                                              const tsa::TsaClient* tsa,
-                                             pdf::Durability output_durability) {
+                                             pdf::Durability output_durability,
+                                             signer::CertificateCache* certificates) {
   // Check the value first: a wrong key must not cost a file copy.
-  absl::StatusOr<Bytes> completed = signer::CompleteCms(prepared.cms, signature_value);
+  absl::StatusOr<Bytes> completed =
+      signer::CompleteCms(prepared.cms, signature_value, certificates);
   if (!completed.ok()) return completed.status();
   SignResult stamp;
   absl::StatusOr<Bytes> cms = AddTimeStamp(*std::move(completed), tsa, &stamp);

@@ -73,6 +73,10 @@ struct SignOptions {
   // Drawings kept between signatures (seal image, digit subsets of the fills; not owned,
   // pdf/drawing_cache.h). nullptr: every signature draws afresh (the same bytes, more CPU).
   pdf::DrawingCache* drawings = nullptr;
+  // The chain's certificates kept parsed between signatures (not owned, thread-safe; e.g. a
+  // server's for its officers' chains). nullptr: SignPdf uses the key's own
+  // (KeySigner::certificates), PrepareSignature parses afresh.
+  signer::CertificateCache* certificates = nullptr;
 };
 
 struct SignResult {
@@ -132,9 +136,11 @@ absl::StatusOr<PreparedSignature> PrepareSignature(const std::string& input_path
 // `output_path` atomically.
 // With `tsa`, the signature value is time-stamped (B-T) before embedding; the reservation made
 // at prepare time holds a token of a few kilobytes.
+// `certificates` (optional, not owned) as SignOptions::certificates.
 absl::StatusOr<SignResult> CompleteSignature(
     const PreparedSignature& prepared, ByteSpan signature_value, const std::string& output_path,
     const tsa::TsaClient* tsa = nullptr,
-    pdf::Durability output_durability = pdf::Durability::kSynced);
+    pdf::Durability output_durability = pdf::Durability::kSynced,
+    signer::CertificateCache* certificates = nullptr);
 
 }  // namespace taicho::pades

@@ -6,13 +6,15 @@
 
 namespace taicho::pades {
 
-absl::StatusOr<SealPlan> PlanSeal(const std::vector<Bytes>& chain, const SignOptions& options) {
+absl::StatusOr<SealPlan> PlanSeal(const std::vector<Bytes>& chain, const SignOptions& options,
+                                  signer::CertificateCache* certificates) {
   if (chain.empty()) return Error(ErrorCode::kCertificateNotFound);
   // Checked before any file is written: the image and the font too.
   absl::Status checked = pdf::CheckAppearanceSpec(options.appearance);
   if (!checked.ok()) return checked;
   SealPlan plan;
-  absl::StatusOr<signer::CertificateInfo> info = signer::DescribeCertificate(chain.front());
+  absl::StatusOr<signer::CertificateInfo> info =
+      signer::DescribeCertificate(chain.front(), certificates);
   if (!info.ok()) return info.status();
   plan.certificate = *std::move(info);
   // One reading of the clock for the whole signature: the time it claims and the time its
@@ -32,15 +34,17 @@ absl::StatusOr<SealPlan> PlanSeal(const std::vector<Bytes>& chain, const SignOpt
   spec.rect = options.rect;
   spec.appearance = options.appearance;
   spec.signing_time = pdf::PdfDateVietnam(plan.signing_time);
-  spec.contents_capacity =
-      options.contents_capacity != 0 ? options.contents_capacity : signer::EstimateCmsSize(chain);
+  spec.contents_capacity = options.contents_capacity != 0
+                               ? options.contents_capacity
+                               : signer::EstimateCmsSize(chain, certificates);
   spec.certification = options.certification;
   spec.fills = options.fills;
   spec.lock_fields = options.lock_fields;
   spec.font_dir = options.font_dir;
   spec.drawings = options.drawings;
 
-  absl::StatusOr<SignerCheck> check = CheckSignerCertificate(chain, plan.certificate, options, now);
+  absl::StatusOr<SignerCheck> check =
+      CheckSignerCertificate(chain, plan.certificate, options, now, certificates);
   if (!check.ok()) return check.status();
   plan.check = *std::move(check);
   return plan;

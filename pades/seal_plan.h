@@ -27,8 +27,9 @@ struct SealPlan {
 // `chain` starts with the signer's certificate. The clock (options.env) is read once: the
 // signing time is options.signing_time or that reading, and the certificate is checked at that
 // reading. Errors: kCertificateNotFound, kCertificateInvalid, the appearance's (kUsage, kIo) and
-// the check's (signer_check.h).
-absl::StatusOr<SealPlan> PlanSeal(const std::vector<Bytes>& chain, const SignOptions& options);
+// the check's (signer_check.h). `certificates` (optional, not owned) keeps the chain parsed.
+absl::StatusOr<SealPlan> PlanSeal(const std::vector<Bytes>& chain, const SignOptions& options,
+                                  signer::CertificateCache* certificates);
 
 pdf::RangeDigest RangeDigestOf(signer::DigestAlgorithm md);
 

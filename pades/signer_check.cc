@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "errors/error.h"
 #include "revocation/revocation_client.h"
+#include "signer/certificate_cache.h"
 #include "signer/certificate_info.h"
 #include "signer/openssl_ptr.h"
 #include "vntime/vntime.h"
@@ -17,9 +18,10 @@ namespace taicho::pades {
 
 absl::StatusOr<SignerCheck> CheckSignerCertificate(const std::vector<Bytes>& chain,
                                                    const signer::CertificateInfo& info,
-                                                   const SignOptions& options, int64_t now) {
+                                                   const SignOptions& options, int64_t now,
+                                                   signer::CertificateCache* certificates) {
   if (chain.empty()) return Error(ErrorCode::kCertificateNotFound);
-  signer::ossl::X509Ptr cert = signer::ossl::ParseCertificatePrefix(chain[0]);
+  signer::ossl::X509Ptr cert = signer::ParseCertificatePrefix(chain[0], certificates);
   if (!cert) {
     ERR_clear_error();
     return Error(ErrorCode::kCertificateInvalid, "the signer's certificate cannot be parsed");

@@ -21,10 +21,12 @@ struct SignerCheck {
 // `chain` starts with the signer's certificate, then its issuer; `info` describes the first
 // (named in the errors). At `now`: CERT_EXPIRED,
 // CERT_NOT_YET_VALID; with options.revocation: CERT_REVOKED, CERT_STATUS_UNKNOWN, and
-// REVOCATION_UNAVAILABLE unless options.sign_when_revocation_unavailable.
+// REVOCATION_UNAVAILABLE unless options.sign_when_revocation_unavailable. `certificates`
+// (optional, not owned) keeps the chain parsed.
 absl::StatusOr<SignerCheck> CheckSignerCertificate(const std::vector<Bytes>& chain,
                                                    const signer::CertificateInfo& info,
-                                                   const SignOptions& options, int64_t now);
+                                                   const SignOptions& options, int64_t now,
+                                                   signer::CertificateCache* certificates);
 
 // Copies a check into the result of the signature.
 void CopySignerCheck(const SignerCheck& check, SignResult* result);

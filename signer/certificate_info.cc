@@ -18,6 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
+#include "signer/certificate_cache.h"
 #include "signer/openssl_ptr.h"
 
 namespace taicho::signer {
@@ -58,8 +59,8 @@ std::string TimeIso(const ASN1_TIME* t) {
   return buf;
 }
 
-absl::StatusOr<CertificateInfo> Describe(ByteSpan der) {
-  ossl::X509Ptr cert = ossl::ParseCertificatePrefix(der);
+absl::StatusOr<CertificateInfo> Describe(ByteSpan der, CertificateCache* certificates) {
+  ossl::X509Ptr cert = ParseCertificatePrefix(der, certificates);
   if (!cert) return Error(ErrorCode::kCertificateInvalid, "not a DER certificate");
   CertificateInfo info;
   info.common_name = NameEntry(X509_get_subject_name(cert.get()), NID_commonName);
@@ -82,10 +83,11 @@ absl::StatusOr<CertificateInfo> Describe(ByteSpan der) {
 
 }  // namespace
 
-// Not cached: a signature describes its certificate once (pades::PlanSeal), and the parsed
-// certificate comes from ossl::ParseCertificate's cache, so what is left is formatting a few
-// names.
-absl::StatusOr<CertificateInfo> DescribeCertificate(ByteSpan der) { return Describe(der); }
+// Not kept: a signature describes its certificate once or twice, and with the caller's cache
+// what is left is formatting a few names.
+absl::StatusOr<CertificateInfo> DescribeCertificate(ByteSpan der, CertificateCache* certificates) {
+  return Describe(der, certificates);
+}
 
 absl::StatusOr<Bytes> CertificateRsaModulus(ByteSpan der) {
   ossl::X509Ptr cert = ossl::ParseCertificatePrefix(der);

@@ -8,6 +8,8 @@
 
 namespace taicho::signer {
 
+class CertificateCache;  // certificate_cache.h
+
 struct CertificateInfo {
   std::string common_name;   // UTF-8
   std::string organisation;  // O, UTF-8; "" when absent
@@ -18,8 +20,10 @@ struct CertificateInfo {
   bool is_ec = false;
 };
 
-// kCertificateInvalid when `der` is not a certificate.
-absl::StatusOr<CertificateInfo> DescribeCertificate(ByteSpan der);
+// kCertificateInvalid when `der` is not a certificate. `certificates` (optional, owned by the
+// caller: a key signer's, a server's) keeps the parsed certificate for the next call.
+absl::StatusOr<CertificateInfo> DescribeCertificate(ByteSpan der,
+                                                    CertificateCache* certificates = nullptr);
 
 // The RSA modulus of the certificate's key, big-endian without leading zeros: what a token's key
 // is matched by when its certificate is not on the token (pkcs11::KeySelector::rsa_modulus).

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
+#include "signer/certificate_cache.h"
 #include "signer/openssl_ptr.h"
 
 namespace taicho::signer {
@@ -108,7 +109,7 @@ Bytes SignedAttributesDer(CMS_SignerInfo* si) {
   return der;
 }
 
-absl::StatusOr<BuiltCms> BuildCms(const CmsRequest& request) {
+absl::StatusOr<BuiltCms> BuildCms(const CmsRequest& request, CertificateCache* certificates) {
   if (request.chain.empty()) return Error(ErrorCode::kUsage, "no signer certificate");
   if (request.content_digest.size() != ossl::DigestSize(request.digest)) {
     return Error(ErrorCode::kUsage,
@@ -117,7 +118,7 @@ absl::StatusOr<BuiltCms> BuildCms(const CmsRequest& request) {
   }
   std::vector<ossl::X509Ptr> certs;
   for (const Bytes& der : request.chain) {
-    ossl::X509Ptr cert = ossl::ParseCertificate(der);
+    ossl::X509Ptr cert = ParseCertificate(der, certificates);
     if (!cert) {
       ERR_clear_error();
       return Error(ErrorCode::kCertificateInvalid, "a chain entry is not a DER certificate");
@@ -279,7 +280,7 @@ absl::StatusOr<PreparedCms> PreparedCms::FromJson(const std::string& json) {
     out.request.chain.push_back(std::move(der));
   }
   // The state must be self-consistent: its inputs must rebuild exactly its signed attributes.
-  absl::StatusOr<BuiltCms> rebuilt = BuildCms(out.request);
+  absl::StatusOr<BuiltCms> rebuilt = BuildCms(out.request, /*certificates=*/nullptr);
   if (!rebuilt.ok()) {
     return Error(ErrorCode::kStateInvalid,
                  absl::StrCat("prepared state: ", rebuilt.status().message()));
@@ -290,8 +291,8 @@ absl::StatusOr<PreparedCms> PreparedCms::FromJson(const std::string& json) {
   return out;
 }
 
-absl::StatusOr<PreparedCms> PrepareCms(const CmsRequest& request) {
-  absl::StatusOr<BuiltCms> built = BuildCms(request);
+absl::StatusOr<PreparedCms> PrepareCms(const CmsRequest& request, CertificateCache* certificates) {
+  absl::StatusOr<BuiltCms> built = BuildCms(request, certificates);
   if (!built.ok()) return built.status();
   PreparedCms prepared;
   prepared.request = request;
@@ -324,9 +325,10 @@ absl::StatusOr<Bytes> FinishCms(const BuiltCms& built, SignatureScheme scheme,
 
 }  // namespace
 
-absl::StatusOr<Bytes> CompleteCms(const PreparedCms& prepared, ByteSpan signature_value) {
+absl::StatusOr<Bytes> CompleteCms(const PreparedCms& prepared, ByteSpan signature_value,
+                                  CertificateCache* certificates) {
   // Rebuilt from the request: the prepared state is all a later process has.
-  absl::StatusOr<BuiltCms> built = BuildCms(prepared.request);
+  absl::StatusOr<BuiltCms> built = BuildCms(prepared.request, certificates);
   if (!built.ok()) {
     return Error(ErrorCode::kStateInvalid,
                  absl::StrCat("cannot rebuild the CMS: ", built.status().message()));
@@ -345,19 +347,19 @@ absl::StatusOr<Bytes> SignCms(const CmsRequest& request, KeySigner& key) {
                               ", the request asks for ", std::string(SchemeName(request.scheme))));
   }
   // Built once and finished in place: nothing leaves this call between preparing and completing.
-  absl::StatusOr<BuiltCms> built = BuildCms(request);
+  absl::StatusOr<BuiltCms> built = BuildCms(request, key.certificates());
   if (!built.ok()) return built.status();
   absl::StatusOr<Bytes> value = key.Sign(built->signed_attributes, request.digest);
   if (!value.ok()) return value.status();
   return FinishCms(*built, request.scheme, *value);
 }
 
-size_t EstimateCmsSize(const std::vector<Bytes>& chain) {
+size_t EstimateCmsSize(const std::vector<Bytes>& chain, CertificateCache* certificates) {
   size_t certs = 0;
   for (const Bytes& cert : chain) certs += cert.size() + 8;
   size_t signature = 1024;  // RSA-8192 or any EC key, when the key cannot be read
   if (!chain.empty()) {
-    ossl::X509Ptr signer = ossl::ParseCertificate(chain.front());
+    ossl::X509Ptr signer = ParseCertificate(chain.front(), certificates);
     EVP_PKEY* pub = signer ? X509_get0_pubkey(signer.get()) : nullptr;
     if (pub && EVP_PKEY_get_size(pub) > 0) signature = static_cast<size_t>(EVP_PKEY_get_size(pub));
     ERR_clear_error();

@@ -31,18 +31,22 @@ struct PreparedCms {
   static absl::StatusOr<PreparedCms> FromJson(const std::string& json);
 };
 
-absl::StatusOr<PreparedCms> PrepareCms(const CmsRequest& request);
+// `certificates` (optional, here and below; owned by the caller, e.g. a key signer's or a
+// server's) keeps the chain's parsed certificates between calls.
+absl::StatusOr<PreparedCms> PrepareCms(const CmsRequest& request,
+                                       CertificateCache* certificates = nullptr);
 
 // Checks `signature_value` against the signer certificate over the signed attributes
 // (kSignatureValueInvalid when it does not verify) and returns the DER ContentInfo.
 // For ECDSA, raw r||s values are accepted and DER-encoded.
-absl::StatusOr<Bytes> CompleteCms(const PreparedCms& prepared, ByteSpan signature_value);
+absl::StatusOr<Bytes> CompleteCms(const PreparedCms& prepared, ByteSpan signature_value,
+                                  CertificateCache* certificates = nullptr);
 
-// Prepare + sign + complete in one go.
+// Prepare + sign + complete in one go, with the key's own certificates (KeySigner::certificates).
 absl::StatusOr<Bytes> SignCms(const CmsRequest& request, KeySigner& key);
 
 // An upper bound of the DER size of the CMS for this chain and key, with headroom, used to size
 // the PDF /Contents reservation.
-size_t EstimateCmsSize(const std::vector<Bytes>& chain);
+size_t EstimateCmsSize(const std::vector<Bytes>& chain, CertificateCache* certificates = nullptr);
 
 }  // namespace taicho::signer

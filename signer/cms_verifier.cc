@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "signer/accepted_digest.h"
+#include "signer/certificate_cache.h"
 #include "signer/certificate_info.h"
 #include "signer/openssl_ptr.h"
 
@@ -71,15 +72,15 @@ Bytes FirstCertIdOnly(const ASN1_STRING* value) {
 }
 
 // `at`: Unix time to judge the chain at; 0 for now.
-void CheckChain(const std::string& trust_anchors_pem, X509* signer, STACK_OF(X509) * certs,
-                int64_t at, CmsVerification* result) {
+void CheckChain(const std::string& trust_anchors_pem, CertificateCache* anchors, X509* signer,
+                STACK_OF(X509) * certs, int64_t at, CmsVerification* result) {
   ossl::StorePtr store(X509_STORE_new());
   ossl::BioPtr bio(
       BIO_new_mem_buf(trust_anchors_pem.data(), static_cast<int>(trust_anchors_pem.size())));
   int roots = 0;
-  // PEM to DER here, DER to X509 through ParseCertificate's shared cache: every signature of a
-  // file (and every file a service verifies) names the same roots, and decoding a certificate's
-  // key is the costly part with OpenSSL 3.0.
+  // PEM to DER here, DER to X509 through the caller's cache when it keeps one: every signature
+  // of a file (and every file a service verifies) names the same roots, and decoding a
+  // certificate's key is the costly part with OpenSSL 3.0.
   while (store && bio) {
     char* name = nullptr;
     char* header = nullptr;
@@ -89,7 +90,7 @@ void CheckChain(const std::string& trust_anchors_pem, X509* signer, STACK_OF(X50
     const bool is_cert =
         std::string_view(name) == PEM_STRING_X509 || std::string_view(name) == PEM_STRING_X509_OLD;
     ossl::X509Ptr root =
-        is_cert ? ossl::ParseCertificate(ByteSpan(data, static_cast<size_t>(length))) : nullptr;
+        is_cert ? ParseCertificate(ByteSpan(data, static_cast<size_t>(length)), anchors) : nullptr;
     OPENSSL_free(name);
     OPENSSL_free(header);
     OPENSSL_free(data);
@@ -120,7 +121,7 @@ void CheckChain(const std::string& trust_anchors_pem, X509* signer, STACK_OF(X50
 }
 
 void Verify(ByteSpan cms_der, const ContentStreamer& content, const std::string& trust_anchors_pem,
-            int64_t chain_time, CmsVerification* result) {
+            CertificateCache* anchors, int64_t chain_time, CmsVerification* result) {
   auto problem = [&](std::string text) { result->problems.push_back(std::move(text)); };
   const unsigned char* p = cms_der.data();
   ossl::CmsPtr cms(cms_der.empty()
@@ -306,7 +307,7 @@ void Verify(ByteSpan cms_der, const ContentStreamer& content, const std::string&
 
   if (!trust_anchors_pem.empty()) {
     if (signer) {
-      CheckChain(trust_anchors_pem, signer, certs.get(), chain_time, result);
+      CheckChain(trust_anchors_pem, anchors, signer, certs.get(), chain_time, result);
     } else {
       result->chain_trusted = false;
       result->chain_error = "no signer certificate";
@@ -317,15 +318,16 @@ void Verify(ByteSpan cms_der, const ContentStreamer& content, const std::string&
 }  // namespace
 
 absl::StatusOr<CmsVerification> VerifyDetachedCms(ByteSpan cms_der, const ContentStreamer& content,
-                                                  const std::string& trust_anchors_pem) {
+                                                  const std::string& trust_anchors_pem,
+                                                  CertificateCache* anchors) {
   CmsVerification result;
-  Verify(cms_der, content, trust_anchors_pem, /*chain_time=*/0, &result);
+  Verify(cms_der, content, trust_anchors_pem, anchors, /*chain_time=*/0, &result);
   ERR_clear_error();
   return result;
 }
 
 bool SignerChainTrustedAt(ByteSpan cms_der, const std::string& trust_anchors_pem, int64_t at,
-                          std::string* error) {
+                          std::string* error, CertificateCache* anchors) {
   const unsigned char* p = cms_der.data();
   ossl::CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(cms_der.size())));
   STACK_OF(CMS_SignerInfo)* infos = cms ? CMS_get0_SignerInfos(cms.get()) : nullptr;
@@ -343,7 +345,7 @@ bool SignerChainTrustedAt(ByteSpan cms_der, const std::string& trust_anchors_pem
   if (signer == nullptr) {
     result.chain_error = "no signer certificate";
   } else {
-    CheckChain(trust_anchors_pem, signer, certs.get(), at, &result);
+    CheckChain(trust_anchors_pem, anchors, signer, certs.get(), at, &result);
   }
   ERR_clear_error();
   if (error != nullptr) *error = result.chain_error;

@@ -11,6 +11,8 @@
 
 namespace taicho::signer {
 
+class CertificateCache;  // certificate_cache.h
+
 // Streams the signed content to `sink` in chunks; returns an error if it cannot be read.
 using ContentStreamer = std::function<absl::Status(const std::function<void(ByteSpan)>& sink)>;
 
@@ -60,12 +62,16 @@ struct CmsVerification {
 };
 
 // `trust_anchors_pem`: a PEM bundle of roots to validate the chain against (optional).
+// `anchors` (optional, owned by the caller, e.g. whoever holds the trust anchors' configuration):
+// keeps the roots parsed between calls; decoding a certificate's key is the dear part of reading
+// a root in OpenSSL 3.
 absl::StatusOr<CmsVerification> VerifyDetachedCms(ByteSpan cms_der, const ContentStreamer& content,
-                                                  const std::string& trust_anchors_pem = {});
+                                                  const std::string& trust_anchors_pem = {},
+                                                  CertificateCache* anchors = nullptr);
 
 // Whether the chain of the CMS's signer to `trust_anchors_pem` held at Unix time `at` (a time a
-// verified time-stamp proves) rather than now; `error` says why not.
+// verified time-stamp proves) rather than now; `error` says why not. `anchors` as above.
 bool SignerChainTrustedAt(ByteSpan cms_der, const std::string& trust_anchors_pem, int64_t at,
-                          std::string* error);
+                          std::string* error, CertificateCache* anchors = nullptr);
 
 }  // namespace taicho::signer

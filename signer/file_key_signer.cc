@@ -5,9 +5,11 @@
 
 #include <fstream>
 #include <iterator>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
+#include "signer/certificate_cache.h"
 #include "signer/certificate_info.h"
 #include "signer/key_signer.h"
 #include "signer/openssl_ptr.h"
@@ -22,6 +24,7 @@ class FileKeySigner : public KeySigner {
 
   const std::vector<Bytes>& CertificateChain() const override { return chain_; }
   SignatureScheme scheme() const override { return scheme_; }
+  CertificateCache* certificates() const override { return certificates_.get(); }
 
   absl::StatusOr<Bytes> Sign(ByteSpan data, DigestAlgorithm md) override {
     const EVP_MD* evp_md = ossl::MdOf(md);
@@ -57,6 +60,8 @@ class FileKeySigner : public KeySigner {
   ossl::PkeyPtr key_;
   std::vector<Bytes> chain_;
   SignatureScheme scheme_;
+  // The chain parsed on first use, for as long as this key is loaded.
+  std::unique_ptr<CertificateCache> certificates_ = std::make_unique<CertificateCache>();
 };
 
 absl::StatusOr<SignatureScheme> SchemeForKey(const EVP_PKEY* key, bool prefer_pss) {

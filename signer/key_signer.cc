@@ -2,9 +2,7 @@
 
 #include <openssl/crypto.h>
 
-#include <mutex>
 #include <string>
-#include <unordered_map>
 
 #include "signer/openssl_ptr.h"
 
@@ -36,56 +34,16 @@ std::string_view SchemeName(SignatureScheme scheme) {
 
 namespace ossl {
 
-namespace {
-
-// Decoding a certificate is dear in OpenSSL 3 (its public key goes through the provider decoder
-// machinery: OSSL_DECODER_CTX_new_for_pkey), and a server-side seal used to decode the same
-// 2–3 certificates about 15 times (describe, spec, check, build the CMS at prepare, again from the
-// stored state, again at complete): about 40% of its CPU (bench/seal_load.sh, perf). Parsed
-// certificates are kept here by their DER and handed out as new references; X509 objects are
-// safe to share read-only between threads (the lazily cached extensions are guarded by the
-// object's own lock). Bounded: emptied when full (a service sees a handful of chains).
-class CertificateCache {
- public:
-  // `cert` for `der` (whole, no trailing bytes), parsing it on a miss; null when it is none.
-  X509Ptr Get(ByteSpan der) {
-    std::string key(reinterpret_cast<const char*>(der.data()), der.size());
-    {
-      std::lock_guard lock(mu_);
-      auto it = certs_.find(key);
-      if (it != certs_.end()) return NewReference(it->second.get());
-    }
-    const unsigned char* p = der.data();
-    X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-    if (!cert || p != der.data() + der.size()) return nullptr;
-    std::lock_guard lock(mu_);
-    if (certs_.size() >= kMaxEntries) certs_.clear();
-    auto [it, inserted] = certs_.emplace(std::move(key), std::move(cert));
-    return NewReference(it->second.get());
-  }
-
- private:
-  static constexpr size_t kMaxEntries = 256;
-  static X509Ptr NewReference(X509* cert) {
-    X509_up_ref(cert);
-    return X509Ptr(cert);
-  }
-  std::mutex mu_;
-  std::unordered_map<std::string, X509Ptr> certs_;
-};
-
-}  // namespace
-
 X509Ptr ParseCertificate(ByteSpan der) {
   if (der.empty()) return nullptr;
-  static CertificateCache* const cache = new CertificateCache;  // never destroyed: used at exit
-  return cache->Get(der);
+  const unsigned char* p = der.data();
+  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!cert || p != der.data() + der.size()) return nullptr;
+  return cert;
 }
 
 X509Ptr ParseCertificatePrefix(ByteSpan der) {
   if (der.empty()) return nullptr;
-  X509Ptr whole = ParseCertificate(der);
-  if (whole) return whole;
   const unsigned char* p = der.data();
   return X509Ptr(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
 }

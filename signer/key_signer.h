@@ -9,13 +9,16 @@
 
 namespace taicho::signer {
 
+class CertificateCache;  // certificate_cache.h
+
 enum class DigestAlgorithm { kSha256, kSha384, kSha512 };
 enum class SignatureScheme { kRsaPkcs1v15, kRsaPss, kEcdsa };
 
 std::string_view DigestName(DigestAlgorithm md);      // "SHA-256"…
 std::string_view SchemeName(SignatureScheme scheme);  // "RSA PKCS#1 v1.5"…
 
-// Signs bytes with one private key. Implementations are used by one thread at a time.
+// Signs bytes with one private key. Implementations are used by one thread at a time unless they
+// say otherwise (keyring::ActiveKey).
 class KeySigner {
  public:
   virtual ~KeySigner() = default;
@@ -25,6 +28,12 @@ class KeySigner {
 
   // The scheme this key will sign with (fixed for the object's lifetime).
   virtual SignatureScheme scheme() const = 0;
+
+  // The certificates of CertificateChain() parsed, kept as long as the signer: every signature
+  // made with this key reads them several times (describe, check, the CMS). Thread-safe (a
+  // signer that signs on several threads shares it). Null: the signer keeps none and callers
+  // parse afresh.
+  virtual CertificateCache* certificates() const { return nullptr; }
 
   // Signs `data` (the DER of the CMS signed attributes) hashed with `md`, and returns the value
   // as CMS carries it: PKCS#1 / PSS bytes, or a DER ECDSA-Sig-Value.

@@ -71,9 +71,9 @@ using X509StackView = std::unique_ptr<STACK_OF(X509), Deleter<FreeX509StackShall
 inline void FreeAttrStackShallow(STACK_OF(X509_ATTRIBUTE) * sk) { sk_X509_ATTRIBUTE_free(sk); }
 using AttrStackView = std::unique_ptr<STACK_OF(X509_ATTRIBUTE), Deleter<FreeAttrStackShallow>>;
 
-// Parses one DER certificate; null when it is not one (or has trailing bytes). The result is a
-// new reference to an object that may be shared with other callers and threads (a small cache of
-// recent certificates, see key_signer.cc): read it, never change it.
+// Parses one DER certificate; null when it is not one (or has trailing bytes). Parses every
+// time: a caller that reads the same certificates again and again keeps them in a
+// CertificateCache it owns (certificate_cache.h).
 X509Ptr ParseCertificate(ByteSpan der);
 
 // Like ParseCertificate but, as d2i_X509 does, accepts trailing bytes after the certificate.

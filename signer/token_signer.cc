@@ -4,9 +4,11 @@
 #include <p11-kit/pkcs11.h>
 
 #include <algorithm>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
+#include "signer/certificate_cache.h"
 #include "signer/openssl_ptr.h"
 
 namespace taicho::signer {
@@ -77,6 +79,7 @@ class TokenSigner : public KeySigner {
 
   const std::vector<Bytes>& CertificateChain() const override { return chain_; }
   SignatureScheme scheme() const override { return scheme_; }
+  CertificateCache* certificates() const override { return certificates_.get(); }
 
   absl::StatusOr<Bytes> Sign(ByteSpan data, DigestAlgorithm md) override {
     const DigestMechanisms m = MechanismsFor(md);
@@ -153,6 +156,8 @@ class TokenSigner : public KeySigner {
   std::vector<Bytes> chain_;
   std::vector<unsigned long> mechanisms_;
   SignatureScheme scheme_;
+  // The chain parsed on first use, for as long as this signer lives.
+  std::unique_ptr<CertificateCache> certificates_ = std::make_unique<CertificateCache>();
 };
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "errors/error.h"
+#include "signer/certificate_cache.h"
 #include "signer/certificate_info.h"
 #include "signer/cms_builder.h"
 #include "signer/cms_verifier.h"
@@ -532,26 +533,58 @@ TEST_F(SignerTest, EstimateCoversRealSizes) {
   EXPECT_GT(EstimateCmsSize({}), 6144u);
 }
 
-// Parsed certificates are shared (a cache by DER): the same object for the same bytes, never one
-// for bytes that are not exactly a certificate.
-TEST_F(SignerTest, ParsedCertificatesAreSharedByTheirDer) {
+// A CertificateCache shares parsed certificates by their DER (the same object for the same
+// bytes, never one for bytes that are not exactly a certificate); without one every call parses.
+TEST_F(SignerTest, ParsedCertificatesAreSharedByTheCacheThatOwnsThem) {
   auto key = LoadPkcs12Signer(Path("rsa.p12"), "bí-mật");
   ASSERT_TRUE(key.ok()) << key.status();
   const Bytes& der = (*key)->CertificateChain().front();
-  ossl::X509Ptr first = ossl::ParseCertificate(der);
-  ossl::X509Ptr second = ossl::ParseCertificate(Bytes(der));
+  CertificateCache cache;
+  ossl::X509Ptr first = cache.Get(der);
+  ossl::X509Ptr second = cache.Get(Bytes(der));
   ASSERT_NE(first, nullptr);
   EXPECT_EQ(first.get(), second.get());
   first.reset();  // each caller holds its own reference
   EXPECT_NE(X509_get_subject_name(second.get()), nullptr);
 
+  // No process-wide state: another cache, or none, parses its own object.
+  CertificateCache other;
+  EXPECT_NE(other.Get(der).get(), second.get());
+  EXPECT_NE(ossl::ParseCertificate(der).get(), second.get());
+  ossl::X509Ptr through_helper = ParseCertificate(der, &cache);
+  EXPECT_EQ(through_helper.get(), second.get());
+
+  // The key keeps its own cache, alive as long as the key.
+  ASSERT_NE((*key)->certificates(), nullptr);
+  ossl::X509Ptr from_key = (*key)->certificates()->Get(der);
+  EXPECT_EQ(from_key.get(), (*key)->certificates()->Get(der).get());
+
   Bytes trailing = der;
   trailing.push_back(0);
+  EXPECT_EQ(cache.Get(trailing), nullptr);
   EXPECT_EQ(ossl::ParseCertificate(trailing), nullptr);
-  ossl::X509Ptr prefix = ossl::ParseCertificatePrefix(trailing);
+  ossl::X509Ptr prefix = ParseCertificatePrefix(trailing, &cache);
   ASSERT_NE(prefix, nullptr);
   EXPECT_EQ(X509_cmp(prefix.get(), second.get()), 0);
-  EXPECT_EQ(ossl::ParseCertificate(Bytes{0x30, 0x03, 0x02, 0x01, 0x00}), nullptr);
+  EXPECT_EQ(cache.Get(Bytes{0x30, 0x03, 0x02, 0x01, 0x00}), nullptr);
+  EXPECT_EQ(cache.Get(Bytes{}), nullptr);
+  ERR_clear_error();
+}
+
+// Bounded: a full cache starts afresh rather than growing.
+TEST_F(SignerTest, ACertificateCacheIsBounded) {
+  auto key = LoadPkcs12Signer(Path("rsa.p12"), "bí-mật");
+  ASSERT_TRUE(key.ok()) << key.status();
+  const Bytes& leaf = (*key)->CertificateChain().front();
+  absl::StatusOr<std::vector<Bytes>> root = ReadCertificates(Path("ca.pem"));
+  ASSERT_TRUE(root.ok()) << root.status();
+  CertificateCache cache(/*max_entries=*/1);
+  ossl::X509Ptr a = cache.Get(leaf);
+  ossl::X509Ptr b = cache.Get(root->front());  // emptied, then holds the root only
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(cache.Get(root->front()).get(), b.get());
+  EXPECT_NE(cache.Get(leaf).get(), a.get());
   ERR_clear_error();
 }
 

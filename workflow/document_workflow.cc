@@ -447,8 +447,8 @@ struct DocumentWorkflow::SigningPlan {
   }
 };
 
-absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Caller& caller,
-                                                                     const PrepareInput& in) {
+absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(
+    const Caller& caller, const PrepareInput& in, signer::CertificateCache* certificates) {
   SigningPlan plan;
   plan.step = &StepOf(in.role);
   const RoleStep& step = *plan.step;
@@ -463,14 +463,16 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Calle
     return Error(ErrorCode::kUsage, absl::StrCat("certificate_chain: 1 to ", kMaxChainCertificates,
                                                  " certificates / chứng thư"));
   }
-  absl::StatusOr<signer::CertificateInfo> cert = signer::DescribeCertificate(in.chain.front());
+  absl::StatusOr<signer::CertificateInfo> cert =
+      signer::DescribeCertificate(in.chain.front(), certificates);
   if (!cert.ok()) return cert.status();
   plan.cert = *std::move(cert);
   plan.now = Now();
   // The signer's certificate is checked first, before anything is allocated or written: a revoked,
   // expired or untrusted one costs no register number, and comparing the page's names with an
   // untrusted certificate's would say nothing.
-  if (absl::Status st = CheckSignerCertificate(config_.signing, in.chain, plan.now / 1000);
+  if (absl::Status st =
+          CheckSignerCertificate(config_.signing, in.chain, plan.now / 1000, certificates);
       !st.ok()) {
     // A server key is the agency's own, configured by its operator: during a responder outage
     // its seal may go on when the policy says so, and the status is fetched for the DSS later.
@@ -480,9 +482,13 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Calle
     if (!deferrable) return st;
     plan.deferred_problem = absl::StrCat("status not checked at the seal: ", st.message());
   }
+  // The document's data, parsed once: the names check and the issue number both read it.
+  absl::StatusOr<std::shared_ptr<const render::DocumentKind>> kind = kinds_.Get(plan.doc.kind);
+  if (!kind.ok()) return kind.status();
+  absl::StatusOr<render::DocumentData> data = render::ParseDocumentJson(plan.doc.data_json, **kind);
+  if (!data.ok()) return data.status();
   // The names on the page must be the certificates' (issue 17; workflow/signature_names.h).
-  if (absl::Status st = CheckSignatureNames(plan.doc, kinds_, in.role, plan.cert, in.key_agency);
-      !st.ok()) {
+  if (absl::Status st = CheckSignatureNames(*data, in.role, plan.cert, in.key_agency); !st.ok()) {
     return st;
   }
   plan.scheme =
@@ -510,6 +516,7 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Calle
   if (in.role == SignatureRole::kApprover) options.certification = 2;
   options.font_dir = config_.font_dir;
   options.drawings = &drawings_;
+  options.certificates = certificates;
   options.field_name = step.field;
   options.reason = in.reason;
   options.location = in.location;
@@ -540,11 +547,8 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(const Calle
 
   plan.signing_id = RandomId();
   if (in.role == SignatureRole::kSeal) {
-    absl::StatusOr<std::shared_ptr<const render::DocumentKind>> kind = kinds_.Get(plan.doc.kind);
-    if (!kind.ok()) return kind.status();
-    IssueRequest request{&plan.doc,         kind->get(),     ApproverOf(plan.revisions),
-                         plan.cert.subject, plan.signing_id, plan.now,
-                         caller.actor};
+    IssueRequest request{&plan.doc,         kind->get(),     &*data,   ApproverOf(plan.revisions),
+                         plan.cert.subject, plan.signing_id, plan.now, caller.actor};
     absl::StatusOr<std::optional<IssueAllocation>> allocated = AllocateIssueNumber(store_, request);
     if (!allocated.ok()) return allocated.status();
     plan.issue = *std::move(allocated);
@@ -571,11 +575,12 @@ absl::StatusOr<PrepareOutput> DocumentWorkflow::Prepare(const Caller& caller,
   if (absl::Status st = Authorize(caller, operation); !st.ok()) return st;
   if (caller.principal && !in.chain.empty()) {
     // An officer prepares only with their own certificate (Plan rejects an empty chain).
-    absl::StatusOr<signer::CertificateInfo> signer = signer::DescribeCertificate(in.chain.front());
+    absl::StatusOr<signer::CertificateInfo> signer =
+        signer::DescribeCertificate(in.chain.front(), &certificates_);
     if (!signer.ok()) return signer.status();
     if (absl::Status st = AuthorizeSigner(caller, operation, signer->subject); !st.ok()) return st;
   }
-  absl::StatusOr<SigningPlan> plan = Plan(caller, in);
+  absl::StatusOr<SigningPlan> plan = Plan(caller, in, &certificates_);
   if (!plan.ok()) return plan.status();
   const RoleStep& step = *plan->step;
 
@@ -658,7 +663,8 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const Caller& caller,
   ScratchFile signed_file(Scratch(".pdf"));
   absl::StatusOr<pades::SignResult> result = pades::CompleteSignature(
       *prepared, signature_value, signed_file.path(), TsaFor(config_.signing, level),
-      pdf::Durability::kAtomicOnly);  // PutBlob fsyncs it
+      pdf::Durability::kAtomicOnly,  // PutBlob fsyncs it
+      &certificates_);
   if (!result.ok()) return result.status();
   ScratchFile raised_file(Scratch(".pdf"));
   absl::StatusOr<ReachedLevel> reached = ReachLevel(
@@ -736,7 +742,10 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::SignWith(const Caller& caller, 
   if (absl::Status st = Authorize(caller, Operation::kServerSeal); !st.ok()) return st;
   input.chain = key.CertificateChain();
   input.scheme = key.scheme();
-  absl::StatusOr<SigningPlan> plan = Plan(caller, input);
+  // The key's own parsed chain when it keeps one (an activated server key does).
+  signer::CertificateCache* certificates =
+      key.certificates() != nullptr ? key.certificates() : &certificates_;
+  absl::StatusOr<SigningPlan> plan = Plan(caller, input, certificates);
   if (!plan.ok()) return plan.status();
   const RoleStep& step = *plan->step;
   if (hooks.computing) {

@@ -30,6 +30,7 @@
 #include "pdf/drawing_cache.h"
 #include "render/kind_cache.h"
 #include "signer/bytes.h"
+#include "signer/certificate_cache.h"
 #include "signer/key_signer.h"
 #include "store/store.h"
 #include "workflow/desk_statistics.h"
@@ -307,8 +308,10 @@ class DocumentWorkflow {
   pades::VerifyOptions VerifyOptionsFor(const std::function<bool()>& cancelled, bool online) const;
   struct SigningPlan;
   // Checks the role's signature may be added now and fixes its options; at the seal step,
-  // allocates the issue number.
-  absl::StatusOr<SigningPlan> Plan(const Caller& caller, const PrepareInput& input);
+  // allocates the issue number. `certificates`: where the chain stays parsed (the server key's,
+  // or certificates_).
+  absl::StatusOr<SigningPlan> Plan(const Caller& caller, const PrepareInput& input,
+                                   signer::CertificateCache* certificates);
   // The document's withdrawal, when it is WITHDRAWN (from its history's "withdrawn" event).
   absl::StatusOr<std::optional<domain::Withdrawal>> WithdrawalOf(const store::DocumentRecord& doc);
   // OpenRevision without its authorization (for a use case that authorized its caller already).
@@ -337,6 +340,9 @@ class DocumentWorkflow {
   render::KindCache kinds_;  // config_.kinds_dir's kinds
   // The seal image and the fills' digit subsets, drawn once for every signature of this workflow.
   pdf::DrawingCache drawings_;
+  // Officers' chains and the policy's roots, parsed once for this workflow's signatures (a
+  // server key keeps its own chain: KeySigner::certificates).
+  signer::CertificateCache certificates_;
 };
 
 // 32 lowercase hex digits from the OS's random source.

@@ -16,8 +16,7 @@ absl::StatusOr<std::optional<IssueAllocation>> AllocateIssueNumber(store::Store&
                                                                    const IssueRequest& in) {
   const store::DocumentRecord& doc = *in.document;
   const render::DocumentKind& kind = *in.kind;
-  absl::StatusOr<render::DocumentData> data = render::ParseDocumentJson(doc.data_json, kind);
-  if (!data.ok()) return data.status();
+  const render::DocumentData* data = in.data;
   if (!data->number.empty()) return std::nullopt;
 
   const render::IssueDate date = render::IssueDateAt(in.now_ms / 1000);

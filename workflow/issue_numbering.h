@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "pdf/signature_update.h"
+#include "render/document_data.h"
 #include "render/document_kind.h"
 #include "store/store.h"
 
@@ -24,6 +25,7 @@ struct IssueAllocation {
 struct IssueRequest {
   const store::DocumentRecord* document = nullptr;
   const render::DocumentKind* kind = nullptr;  // the document's kind
+  const render::DocumentData* data = nullptr;  // its data, parsed (by the signing plan)
   std::string approver;  // the officer's certificate subject (the approval revision's signer)
   std::string sealer;    // the agency certificate's subject
   std::string session_id;

@@ -2,23 +2,22 @@
 // certificates' names (identity/names.h). The officer's certificate must name the document's
 // signer (SIGNER_NAME_MISMATCH); the seal must belong to the document's issuing agency — the
 // agency its server key is configured for, else its certificate's organisation (AGENCY_MISMATCH).
-// Thread-safe (reads only its arguments and the kind cache).
+// Thread-safe (reads only its arguments).
 #pragma once
 
 #include <string>
 
 #include "absl/status/status.h"
-#include "render/kind_cache.h"
+#include "render/document_data.h"
 #include "signer/certificate_info.h"
-#include "store/store.h"
 #include "workflow/lifecycle.h"
 
 namespace taicho::workflow {
 
-// `key_agency`: PrepareInput::key_agency. Errors: the two above, or the data's/kind's when the
-// document's data cannot be read.
-absl::Status CheckSignatureNames(const store::DocumentRecord& document, render::KindCache& kinds,
-                                 SignatureRole role, const signer::CertificateInfo& certificate,
+// `data`: the document's data, parsed once by the caller. `key_agency`: PrepareInput::key_agency.
+// Errors: the two above.
+absl::Status CheckSignatureNames(const render::DocumentData& data, SignatureRole role,
+                                 const signer::CertificateInfo& certificate,
                                  const std::string& key_agency);
 
 }  // namespace taicho::workflow

@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "errors/error.h"
 #include "pades/ltv.h"
+#include "signer/certificate_cache.h"
 #include "signer/openssl_ptr.h"
 #include "vntime/vntime.h"
 
@@ -70,20 +71,20 @@ PadesLevel SigningPolicy::SealLevel(const std::string& key_name) const {
 }
 
 absl::Status CheckSignerCertificate(const SigningPolicy& policy, const std::vector<Bytes>& chain,
-                                    int64_t at) {
+                                    int64_t at, signer::CertificateCache* certificates) {
   if (policy.roots.empty()) return absl::OkStatus();
   if (chain.empty()) return Error(ErrorCode::kCertificateNotFound);
-  ossl::X509Ptr leaf = ossl::ParseCertificate(chain.front());
+  ossl::X509Ptr leaf = signer::ParseCertificate(chain.front(), certificates);
   if (!leaf) return Error(ErrorCode::kCertificateInvalid, "the signer's certificate");
   ossl::StorePtr store(X509_STORE_new());
   ossl::X509StackPtr untrusted(sk_X509_new_null());
   if (!store || !untrusted) return Error(ErrorCode::kCrypto, "X509_STORE_new");
   for (const Bytes& der : policy.roots) {
-    ossl::X509Ptr root = ossl::ParseCertificate(der);
+    ossl::X509Ptr root = signer::ParseCertificate(der, certificates);
     if (root) X509_STORE_add_cert(store.get(), root.get());  // takes its own reference
   }
   for (size_t i = 1; i < chain.size(); ++i) {
-    ossl::X509Ptr cert = ossl::ParseCertificate(chain[i]);
+    ossl::X509Ptr cert = signer::ParseCertificate(chain[i], certificates);
     if (!cert) return Error(ErrorCode::kCertificateInvalid, absl::StrCat("chain[", i, "]"));
     if (!sk_X509_push(untrusted.get(), cert.get())) return Error(ErrorCode::kCrypto, "push");
     cert.release();  // the stack owns it now

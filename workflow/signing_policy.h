@@ -25,6 +25,10 @@
 #include "signer/bytes.h"
 #include "tsa/tsa_client.h"
 
+namespace taicho::signer {
+class CertificateCache;  // signer/certificate_cache.h
+}  // namespace taicho::signer
+
 namespace taicho::workflow {
 
 // PAdES baseline levels (ETSI EN 319 142-1), in increasing order.
@@ -89,8 +93,10 @@ struct SigningPolicy {
 // CERT_UNTRUSTED) and the key usage must allow signatures (CERT_UNTRUSTED); with a revocation
 // client, the signer's certificate must be good at `at` (CERT_REVOKED, CERT_STATUS_UNKNOWN,
 // REVOCATION_UNAVAILABLE). OK without roots (nothing configured to check against).
+// `certificates` (optional, not owned: the key's or the workflow's) keeps the chain and the roots
+// parsed between signatures.
 absl::Status CheckSignerCertificate(const SigningPolicy& policy, const std::vector<Bytes>& chain,
-                                    int64_t at);
+                                    int64_t at, signer::CertificateCache* certificates);
 
 // The last document time-stamp of an archive: what dates its renewal.
 struct ArchiveStamp {
