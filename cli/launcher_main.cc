@@ -2,9 +2,10 @@
 // execs it, as git does with its git-* programs: an offline, local `verify` runs taicho-verify,
 // which links just what verification needs and so starts in a few milliseconds (pdfsig-like);
 // `render`, `sign`, `token` and `extend`, which work on local files and tokens, run taicho-local
-// (no gRPC or protobuf); every other command runs taicho-cli, which also links gRPC, protobuf and
-// libcurl. All sit beside this program. Only the C library is used here, so choosing costs well
-// under a millisecond.
+// (no gRPC or protobuf); every other command runs taicho-cli, which also links gRPC and protobuf.
+// All sit beside this program. `taicho --help` and `taicho --version` are answered here, with the
+// text taicho-cli printed when it was built (launcher_text.cmake), so that they start as fast as
+// `mutool -v`. Only the C library is used here, so choosing costs well under a millisecond.
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 
 #include <cstdio>
 #include <string>
+
+#include "cli/launcher_text.h"
 
 namespace {
 
@@ -46,6 +49,15 @@ std::string OwnDirectory() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  namespace text = taicho::cli::launcher_text;
+  if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+    std::printf("%s%s%s", text::kHelpBeforeProgram, argv[0], text::kHelpAfterProgram);
+    return 0;
+  }
+  if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+    std::fputs(text::kVersion, stdout);
+    return 0;
+  }
   const char* name = IsOfflineVerify(argc, argv)  ? "/taicho-verify"
                      : IsLocalCommand(argc, argv) ? "/taicho-local"
                                                   : "/taicho-cli";

@@ -16,8 +16,10 @@ set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# The default fonts (fonts-liberation2), adduser for the service user (postinst).
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "fonts-liberation2, adduser")
+# The default fonts (fonts-liberation2), adduser for the service user (postinst), libcurl4 (the
+# programs open it when they first fetch from a TSA or OCSP/CRL server, so dpkg-shlibdeps does not
+# see it: http/http_client.cc).
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "fonts-liberation2, adduser, libcurl4")
 # pdf.js for the officer's approval page (`taicho-agent --web` refuses to start without it).
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libjs-pdf")
 # The sample PKI and tokens, and the demo flow (share/taicho/demo).

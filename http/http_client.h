@@ -4,8 +4,10 @@
 // What a reply means (retry, next server, trust) is the caller's business, not this module's.
 //
 // Ownership: every call owns its curl handle and header list (RAII) for the call's duration;
-// nothing is kept between calls. Thread-safe: Fetch may run on many threads at once (libcurl's
-// global initialisation runs once, before the first request, and timeouts use no signals).
+// nothing else is kept between calls. libcurl is not linked: the first Fetch opens it (dlopen,
+// never closed) and runs its global initialisation, so programs that never fetch never map it;
+// when it cannot be loaded every Fetch fails with Reply::error saying so. Thread-safe: Fetch may
+// run on many threads at once (the loading runs once, and timeouts use no signals).
 #pragma once
 
 #include <chrono>
