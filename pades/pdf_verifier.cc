@@ -362,6 +362,11 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
   const std::string& trust_anchors_pem = options.trust_anchors_pem;
   const revocation::StatusSource* online = options.online;
   const std::function<bool()>& cancelled = options.cancelled;
+  // The same few certificates (signers, their CA, the TSA, the roots) appear in every signature
+  // and time-stamp of a file: each is decoded once per verification.
+  signer::CertificateCache own_certificates;
+  signer::CertificateCache* certificates =
+      options.certificates != nullptr ? options.certificates : &own_certificates;
   auto stop = [&]() -> absl::Status {
     if (cancelled && cancelled()) return Error(ErrorCode::kCancelled, "verification");
     return absl::OkStatus();
@@ -405,7 +410,7 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
         return pdf::StreamByteRange(path, range, sink, cancelled);
       };
       absl::StatusOr<signer::CmsVerification> v =
-          signer::VerifyDetachedCms(sig.contents, content, trust_anchors_pem);
+          signer::VerifyDetachedCms(sig.contents, content, trust_anchors_pem, certificates);
       if (!v.ok()) return v.status();
       r.digest_ok = v->parsed && v->digest_matches;
       r.signature_ok = v->parsed && v->signature_valid;
@@ -439,7 +444,8 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
       if (v->chain_expired && r.timestamp_ok.value_or(false)) {
         std::string error;
         if (signer::SignerChainTrustedAt(sig.contents, trust_anchors_pem,
-                                         vntime::ParseIsoUtc(r.timestamp_time), &error)) {
+                                         vntime::ParseIsoUtc(r.timestamp_time), &error,
+                                         certificates)) {
           r.chain_trusted = true;
           r.chain_validated_at = r.timestamp_time;
         } else {

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "pades/change_analysis.h"
 #include "revocation/evidence.h"
+#include "signer/certificate_cache.h"
 
 namespace taicho::pades {
 
@@ -100,6 +101,9 @@ struct VerifyOptions {
   // Optional: asked between signatures and while reading large files; true stops verifying with
   // kCancelled (the caller gave up or its deadline passed, or the server is shutting down).
   std::function<bool()> cancelled;
+  // Optional, not owned: certificates parsed once for a caller that verifies many files with the
+  // same chains (a print station, a benchmark); without it each VerifyPdf call keeps its own.
+  signer::CertificateCache* certificates = nullptr;
 };
 
 // Cost: linear in the file's size for each signature (its byte ranges are hashed) and in the

@@ -119,12 +119,12 @@ struct DecodedCms {
 // OpenSSL 3.0 decodes the public key of every certificate in a CMS while it decodes the CMS,
 // setting up a provider decoder for each: a fifth of verifying a small signed file, for the
 // same few certificates (the signer's CA, the signers) every time. So a DER SignedData is decoded
-// without its certificate set, and the certificates through ossl::ParseCertificate, whose
-// shared cache decodes each one once per process. Empty (the caller decodes the whole CMS as
-// OpenSSL does) for anything else: BER, bytes after the CMS, a certificate choice other than a
-// plain certificate, a certificate or structure that does not decode; so the outcome is the
-// same either way.
-std::optional<DecodedCms> DecodeWithSharedCertificates(ByteSpan der) {
+// without its certificate set, and the certificates through the caller's CertificateCache (a
+// verification keeps one for all its signatures and time-stamps), decoding each one once. Empty
+// (the caller decodes the whole CMS as OpenSSL does) for anything else: BER, bytes after the CMS, a
+// certificate choice other than a plain certificate, a certificate or structure that does not
+// decode; so the outcome is the same either way.
+std::optional<DecodedCms> DecodeWithSharedCertificates(ByteSpan der, CertificateCache* cache) {
   // ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT SignedData }
   // SignedData ::= SEQUENCE { version, digestAlgorithms, encapContentInfo,
   //                           certificates [0] IMPLICIT CertificateSet OPTIONAL, crls …,
@@ -157,7 +157,7 @@ std::optional<DecodedCms> DecodeWithSharedCertificates(ByteSpan der) {
   for (size_t c = at + certificates.header; c < certs_end;) {
     Tlv cert;
     if (!ReadTlv(der, c, &cert) || cert.tag != 0x30 || c + cert.size() > certs_end) return {};
-    ossl::X509Ptr x509 = ossl::ParseCertificate(der.subspan(c, cert.size()));
+    ossl::X509Ptr x509 = ParseCertificate(der.subspan(c, cert.size()), cache);
     if (!x509 || sk_X509_push(out.certs.get(), x509.get()) <= 0) return {};
     x509.release();  // the stack owns it
     c += cert.size();
@@ -233,7 +233,7 @@ void CheckChain(const std::string& trust_anchors_pem, CertificateCache* anchors,
 void Verify(ByteSpan cms_der, const ContentStreamer& content, const std::string& trust_anchors_pem,
             CertificateCache* anchors, int64_t chain_time, CmsVerification* result) {
   auto problem = [&](std::string text) { result->problems.push_back(std::move(text)); };
-  std::optional<DecodedCms> decoded = DecodeWithSharedCertificates(cms_der);
+  std::optional<DecodedCms> decoded = DecodeWithSharedCertificates(cms_der, anchors);
   if (!decoded) {
     decoded.emplace();
     const unsigned char* p = cms_der.data();

@@ -62,9 +62,9 @@ struct CmsVerification {
 };
 
 // `trust_anchors_pem`: a PEM bundle of roots to validate the chain against (optional).
-// `anchors` (optional, owned by the caller, e.g. whoever holds the trust anchors' configuration):
-// keeps the roots parsed between calls; decoding a certificate's key is the dear part of reading
-// a root in OpenSSL 3.
+// `anchors` (optional, owned by the caller, e.g. a verification of one file or whoever holds the
+// trust anchors' configuration): keeps the roots and the CMS's own certificates parsed between
+// calls; decoding a certificate's key is the dear part of reading one in OpenSSL 3.
 absl::StatusOr<CmsVerification> VerifyDetachedCms(ByteSpan cms_der, const ContentStreamer& content,
                                                   const std::string& trust_anchors_pem = {},
                                                   CertificateCache* anchors = nullptr);
