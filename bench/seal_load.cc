@@ -17,6 +17,19 @@
 // the calling script started) and each client, once its call fails, retries on the next target.
 // Reported: per client, kill → its call failing (detection) and failing → success on the other.
 //             [--tls-root R --tls-cert C --tls-key K --officer-tls-cert C2 --officer-tls-key K2]
+//             [--expect-level B-LTA] [--ocsp-log F] [--crl-log F] [--tsa-stats F]
+//             [--save-dir DIR --save-count 2]
+//
+// --expect-level: a seal counts as done only when the document comes back at that PAdES level
+// with no upgrade pending (a seal that fell back to a lower level is a failure, not a fast seal);
+// the exit status is then 1 when any seal failed.
+// --ocsp-log / --crl-log / --tsa-stats: the logs of the services on loopback (OpenSSL's OCSP
+// responder's "Received request" lines, python3 http.server's "GET /" lines, the test TSA's stats
+// file "REQUESTS MAX_IN_FLIGHT ANSWER_MS"), read before and after each seal phase: the requests
+// each service received during it, per seal, and the TSA's own time answering. With caches warm,
+// the OCSP and CRL counts should be 0.
+// --save-dir: after the last phase, the latest revision of --save-count sealed documents is
+// written there (seal-N.pdf), for the calling script to check with pdfsig, qpdf and taicho.
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <unistd.h>
@@ -79,7 +92,66 @@ struct Options {
   // When set (`openssl speed -seconds 2 rsa2048`), run right before each measured seal phase:
   // that phase's ratio is to the raw rate measured next to it.
   std::string baseline_command;
+  std::string expect_level;  // "B-B" … "B-LTA"; empty: any level
+  std::string ocsp_log, crl_log, tsa_stats;
+  std::string save_dir;
+  int save_count = 2;
 };
+
+// Occurrences of `needle` in the file at `path` (0 when unreadable).
+int CountInFile(const std::string& path, const std::string& needle) {
+  std::ifstream in(path, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  int n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+// Requests the services on loopback had received (-1: that service is not watched).
+struct ServiceCounts {
+  int ocsp = -1, crl = -1, tsa = -1;
+  double tsa_answer_ms = 0;  // the test TSA's time answering, summed over its requests
+};
+ServiceCounts ReadServiceCounts(const Options& o) {
+  ServiceCounts c;
+  if (!o.ocsp_log.empty()) c.ocsp = CountInFile(o.ocsp_log, "Received request");
+  if (!o.crl_log.empty()) c.crl = CountInFile(o.crl_log, "\"GET /");
+  if (!o.tsa_stats.empty()) {
+    std::ifstream in(o.tsa_stats);
+    int max_in_flight = 0;
+    c.tsa = 0;
+    in >> c.tsa >> max_in_flight >> c.tsa_answer_ms;
+  }
+  return c;
+}
+
+// "requests  clients 16  per seal: OCSP 0.00 (0), CRL 0.00 (0), TSA 2.00 (96)" for a phase of
+// `seals` seals between `before` and `after`.
+void PrintServiceCounts(const char* phase, int clients, int seals, const ServiceCounts& before,
+                        const ServiceCounts& after) {
+  if (before.ocsp < 0 && before.crl < 0 && before.tsa < 0) return;
+  std::printf("requests  clients %2d  %s, per seal:", clients, phase);
+  const char* separator = "";
+  auto one = [&](const char* name, int b, int a) {
+    if (b < 0) return;
+    const int n = a - b;
+    std::printf("%s %s %.2f (%d)", separator, name, seals > 0 ? double(n) / seals : 0.0, n);
+    separator = ",";
+  };
+  one("OCSP", before.ocsp, after.ocsp);
+  one("CRL", before.crl, after.crl);
+  one("TSA", before.tsa, after.tsa);
+  if (before.tsa >= 0 && after.tsa > before.tsa && seals > 0) {
+    // What the TSA itself took (its queue included), against the seal's latency.
+    std::printf("; the TSA answering: %.1f ms per request, %.1f ms per seal",
+                (after.tsa_answer_ms - before.tsa_answer_ms) / (after.tsa - before.tsa),
+                (after.tsa_answer_ms - before.tsa_answer_ms) / seals);
+  }
+  std::printf("\n");
+  std::fflush(stdout);
+}
 
 // The sign/s of `openssl speed rsa2048`'s result line ("rsa 2048 bits 0.000245s 0.000007s
 // 4081.3 146000.1"), or 0 when the command fails or prints no such line.
@@ -192,11 +264,13 @@ struct Stats {
   double idle_share = -1;     // the machine's idle time over the phase, 0–1
   double p50 = 0, p99 = 0, max = 0;
   int failures = 0;
+  int done = 0;
 };
 
 Stats Summarise(std::vector<double> latencies, double wall_s, int failures) {
   Stats s;
   s.failures = failures;
+  s.done = static_cast<int>(latencies.size());
   if (latencies.empty()) return s;
   std::sort(latencies.begin(), latencies.end());
   auto at = [&](double q) {
@@ -349,6 +423,27 @@ int Failover(const Options& o, int clients, int per_client,
   return 0;
 }
 
+// Writes the latest revision of document `name` to `path`; false (and a message) on failure.
+bool SaveLatestRevision(v1::DocumentService::Stub& stub, const std::string& name,
+                        const std::string& path) {
+  v1::DownloadRevisionRequest request;
+  request.set_name(name);
+  auto context = Context();
+  auto reader = stub.DownloadRevision(context.get(), request);
+  std::string bytes;
+  v1::DownloadRevisionChunk chunk;
+  while (reader->Read(&chunk)) bytes += chunk.data();
+  const grpc::Status status = reader->Finish();
+  std::ofstream out(path, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!status.ok() || !out.flush()) {
+    std::fprintf(stderr, "download %s to %s: %s\n", name.c_str(), path.c_str(),
+                 status.error_message().c_str());
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -383,6 +478,12 @@ int main(int argc, char** argv) {
                  "prints `openssl speed rsa2048` output; run before each measured seal phase");
   app.add_option("--latency-log", o.latency_log,
                  "file for every operation's timing: phase clients client start_ms latency_ms");
+  app.add_option("--expect-level", o.expect_level, "a seal must reach this PAdES level");
+  app.add_option("--ocsp-log", o.ocsp_log, "the OCSP responder's log (requests counted)");
+  app.add_option("--crl-log", o.crl_log, "the CRL server's log (requests counted)");
+  app.add_option("--tsa-stats", o.tsa_stats, "the test TSA's stats file (requests counted)");
+  app.add_option("--save-dir", o.save_dir, "where to write sealed documents after the last phase");
+  app.add_option("--save-count", o.save_count)->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   auto officer = taicho::signer::LoadPemSigner(o.officer_key, o.officer_chain);
@@ -408,6 +509,7 @@ int main(int argc, char** argv) {
       "warm-up seals per client\n",
       o.label.c_str(), o.documents, std::max(1, o.rounds), std::max(0, o.warmup));
   int round = 0;
+  int seal_failures = 0;  // with --expect-level, any makes the exit status 1
   for (const int clients : o.clients) {
     ++round;
     const int measured = std::max(1, o.documents / clients);
@@ -512,11 +614,25 @@ int main(int argc, char** argv) {
         Failed("seal", st.error_message());
         return false;
       }
-      return out.document().state() == v1::Document::SEALED;
+      if (out.document().state() != v1::Document::SEALED) return false;
+      if (!o.expect_level.empty() &&
+          (out.document().level() != o.expect_level || out.document().upgrade_pending())) {
+        Failed("level", "sealed at " + out.document().level() + ", not " + o.expect_level +
+                            (out.document().upgrade_pending() ? " (upgrade pending)" : ""));
+        return false;
+      }
+      return true;
     };
     if (o.kill_pid > 0)
       return Failover(o, clients, warmup + measured * rounds, names, stubs, others);
-    if (warmup > 0) RunPhase("warmup", o.server_pids, clients, warmup, seal_one);
+    if (warmup > 0) {
+      const ServiceCounts before = ReadServiceCounts(o);
+      const Stats warm = RunPhase("warmup", o.server_pids, clients, warmup, seal_one);
+      seal_failures += warm.failures;
+      if (warm.failures)
+        std::printf("warmup    clients %2d  FAILURES %d\n", clients, warm.failures);
+      PrintServiceCounts("warm-up (cold caches)", clients, warm.done, before, ReadServiceCounts(o));
+    }
     std::vector<double> ratios, p99s;
     for (int r = 0; r < rounds; ++r) {
       double rate = o.rsa_sign_rate;
@@ -528,9 +644,12 @@ int main(int argc, char** argv) {
         }
       }
       const int first = warmup + r * measured;
+      const ServiceCounts before = ReadServiceCounts(o);
       const Stats seal = RunPhase("seal", o.server_pids, clients, measured,
                                   [&](int c, int i) { return seal_one(c, first + i); });
       Print("seal", clients, seal);
+      seal_failures += seal.failures;
+      PrintServiceCounts("measured seals", clients, seal.done, before, ReadServiceCounts(o));
       p99s.push_back(seal.p99);
       if (rate > 0) {
         ratios.push_back(100.0 * seal.throughput / rate);
@@ -546,7 +665,18 @@ int main(int argc, char** argv) {
       std::printf("\n");
     }
     std::fflush(stdout);
+    if (!o.save_dir.empty() && round == static_cast<int>(o.clients.size())) {
+      // The last documents sealed (the last round's), one per client first.
+      int saved = 0;
+      for (int i = per_client - 1; i >= 0 && saved < o.save_count; --i) {
+        for (int c = 0; c < clients && saved < o.save_count; ++c) {
+          if (names[c][i].empty()) continue;
+          const std::string path = o.save_dir + "/seal-" + std::to_string(++saved) + ".pdf";
+          if (!SaveLatestRevision(*stubs[c], names[c][i], path)) return 1;
+        }
+      }
+    }
   }
   if (latency_log != nullptr) std::fclose(latency_log);
-  return 0;
+  return !o.expect_level.empty() && seal_failures > 0 ? 1 : 0;
 }

@@ -2,21 +2,35 @@
 # Server-side seal under load (not a test). In one run on this machine:
 #   baseline: `openssl speed -seconds 2 rsa2048`, the raw single-core RSA-2048 sign rate,
 #   measured right before each measured seal phase;
-#   taichod (plain text on loopback, then mutual TLS) with the sample seal token in SoftHSM2,
-#   activated from a PIN file; bench/seal_load with 1, 4, 8 and 16 intake clients creating 2-page
-#   decisions, an officer approving them, then sealing them server-side.
+#   taichod with the sample seal token in SoftHSM2, activated from a PIN file; bench/seal_load
+#   with N intake clients creating 2-page decisions, an officer approving them (split signing),
+#   then sealing them server-side (SignDocument).
+# By default (issues 16 and 22): the seal at each PAdES level of LEVELS (default "B-B,B-LTA")
+#   with 1 and 16 clients, plain text on loopback, under a taichod.toml [signing] policy served
+#   by real services on loopback: the project's test TSA (tests/support/tsa_server.py, OpenSSL's
+#   `openssl ts -reply` behind HTTP), OpenSSL's own OCSP responder (`openssl ocsp -index …
+#   -port`, answers valid 60 min) and the PKI's CRLs over python3's http.server. Both levels
+#   check the signers' certificates before signing and time-stamp the officer's signature (B-T);
+#   only the seal's level differs. For each seal phase it prints the requests the OCSP responder,
+#   the CRL server and the TSA received per seal (counted from their logs: the responder's
+#   "Received request" lines, http.server's "GET /" lines, the TSA's request counter), first for
+#   the warm-up seals (cold caches), then for the measured ones (warm caches: OCSP/CRL should be
+#   0). After each level, the last sealed documents are checked with pdfsig, qpdf --check and
+#   `taicho verify` offline (TOTAL-PASSED at that level). LEVELS=off: the former plain-text and
+#   mutual-TLS runs without a [signing] policy (CLIENTS default 1,4,8,16).
 # Usage: bash bench/seal_load.sh [BUILD_DIR]   (default build-bench; targets taichod, seal_load,
-#        draw_sample_images must be built). Env: DOCUMENTS (measured seals per client count
-#        per round, default 384), ROUNDS (measured seal phases per client count, default 3),
+#        draw_sample_images, taicho, taicho-verify must be built). Env: LEVELS (comma list of
+#        B-B, B-T, B-LT, B-LTA, or off), CLIENTS (comma list; default 1,16 with LEVELS),
+#        DOCUMENTS (measured seals per client count per round, default 384; 192 with LEVELS),
+#        ROUNDS (measured seal phases per client count, default 3),
 #        WARMUP (unmeasured seals per client before them, default 4),
 #        LATENCY_LOG=FILE (every operation's timing, for looking at tails),
 #        SESSIONS (the seal key's PKCS#11 session pool, default 2), MTLS=0 to skip mutual TLS,
 #        SEAL_CONCURRENCY (taichod's seal_concurrency; default: its own), KEEP=1 (see cleanup),
-#        SEAL_IMAGE=0 for an invisible seal, CLIENTS (comma list, default 1,4,8,16),
-#        RSA_SECONDS (the baseline's `openssl speed -seconds`, default 2).
-#        LEVELS=1: taichod with a [signing] policy at B-B for both signatures (certificates checked
-#          before signing against `openssl ocsp` on loopback, answers cached), so every seal
-#          stores its level record — what the record costs a seal, without TSA round trips.
+#        SEAL_IMAGE=0 for an invisible seal,
+#        RSA_SECONDS (the baseline's `openssl speed -seconds`, default 2),
+#        PKI_SEED (a directory made by tests/support/make-pki-seed.sh: its PKI and tokens are
+#        copied instead of made anew; the ctest smoke entry uses it).
 #        STORES: comma list of store set-ups to measure instead of the plain/mTLS pair (issue 19):
 #          sqlite  one taichod on its SQLite store;
 #          pg1     one taichod on PostgreSQL (a throwaway cluster, tests/support/pg_cluster.sh);
@@ -34,6 +48,12 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 B="$(cd "${1:-$ROOT/build-bench}" && pwd)"
+LEVELS="${LEVELS:-B-B,B-LTA}"
+[ -n "${STORES:-}" ] && LEVELS=off
+if [ "$LEVELS" != off ]; then
+  DOCUMENTS="${DOCUMENTS:-192}"
+  CLIENTS="${CLIENTS:-1,16}"
+fi
 DOCUMENTS="${DOCUMENTS:-384}"
 SESSIONS="${SESSIONS:-2}"
 W="$(mktemp -d /tmp/taicho-seal-load-XXXXXX)"
@@ -44,19 +64,26 @@ PG_STATE=""
 # journal, as here, scans past recently deleted inodes for every new file for a minute or more,
 # so deleting the last run's thousands of files makes this run's file creation slow — a cost a
 # store that never deletes its revisions does not have.
+SERVICE_PIDS=()  # the TSA, OCSP responder and CRL server (level runs)
 cleanup() {
   [ -n "$PID" ] && kill "$PID" 2>/dev/null
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  [ -n "${OCSP_PID:-}" ] && kill "$OCSP_PID" 2>/dev/null
+  for p in "${PIDS[@]}" "${SERVICE_PIDS[@]}"; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
   [ -n "$PG_STATE" ] && bash "$ROOT/tests/support/pg_cluster.sh" stop "$PG_STATE"
   if [ "${KEEP:-0}" = 1 ]; then echo "kept: $W"; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
 
-TAICHO_DRAW_SAMPLE_IMAGES="$B/certs-sample/draw_sample_images" \
-  bash "$ROOT/certs-sample/make-pki.sh" "$W/pki" >/dev/null
-bash "$ROOT/certs-sample/make-tokens.sh" "$W/pki" "$W/tokens" >/dev/null
+if [ -n "${PKI_SEED:-}" ]; then
+  # The ctest fixture's PKI and tokens (tests/support/make-pki-seed.sh), copied: seconds saved.
+  cp -r "$PKI_SEED/pki" "$PKI_SEED/tokens" "$W/"
+  sed -i "s|^directories.tokendir = .*|directories.tokendir = $W/tokens/tokens|" \
+    "$W/tokens/softhsm2.conf"
+else
+  TAICHO_DRAW_SAMPLE_IMAGES="$B/certs-sample/draw_sample_images" \
+    bash "$ROOT/certs-sample/make-pki.sh" "$W/pki" >/dev/null
+  bash "$ROOT/certs-sample/make-tokens.sh" "$W/pki" "$W/tokens" >/dev/null
+fi
 export SOFTHSM2_CONF="$W/tokens/softhsm2.conf"
 [ -f "$W/pki/seal.png" ] || "$B/certs-sample/draw_sample_images" "$W/pki" >/dev/null
 umask 077
@@ -65,25 +92,6 @@ printf '123456\n' >"$W/seal.pin"
 SEAL_IMAGE_LINE="seal_image = \"$W/pki/seal.png\""
 [ "${SEAL_IMAGE:-1}" = 0 ] && SEAL_IMAGE_LINE=""
 
-# LEVELS=1: the responder the policy's checks ask (the sample PKI's openssl ca database), and
-# the [signing] table every set-up below gets. The TSA URL is never asked at B-B; it makes
-# taichod keep level records (and run its level keeper) as a policy with a TSA does.
-SIGNING_TOML=""
-if [ "${LEVELS:-0}" = 1 ]; then
-  OCSP_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-  (cd "$W/pki" && exec openssl ocsp -index index.txt -port "$OCSP_PORT" -rsigner ocsp.pem \
-    -rkey ocsp.key -CA subca.pem -nmin 60 -ignore_err) >"$W/ocsp.log" 2>&1 &
-  OCSP_PID=$!
-  for _ in $(seq 1 100); do grep -q "waiting for OCSP client" "$W/ocsp.log" && break; sleep 0.05; done
-  SIGNING_TOML="[signing]
-officer_level = \"B-B\"
-seal_level = \"B-B\"
-tsa_urls = [\"http://127.0.0.1:9/tsa\"]
-tsa_trust = \"$W/pki/ca-bundle.pem\"
-roots = \"$W/pki/ca-bundle.pem\"
-ocsp_url = \"http://127.0.0.1:$OCSP_PORT\""
-fi
-
 # $1: name, $2: extra top-level TOML. Starts taichod in the background and sets PORT and PID.
 start_taichod() {
   cat >"$W/$1.toml" <<TOML
@@ -91,7 +99,6 @@ store_dir = "$W/$1-store"
 listen = "127.0.0.1:0"
 port_file = "$W/$1.port"
 $2
-$SIGNING_TOML
 [keys.seal]
 module = "/usr/lib/softhsm/libsofthsm2.so"
 token_label = "Con dấu UBND Châu Đức"
@@ -112,6 +119,7 @@ TOML
 stop_taichod() { kill -TERM "$PID"; wait "$PID" || true; PID=""; }
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "== uptime: $(uptime)"
 
 # Each measured seal phase gets the raw rate measured right before it (the run's drift is larger
 # than most changes worth measuring), and ROUNDS phases per client count give a median.
@@ -197,6 +205,77 @@ $store"
     PID=""
     for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
     PIDS=()
+  done
+  exit 0
+fi
+
+if [ "$LEVELS" != off ]; then
+  # A free loopback port (bound and released; the services below bind it right after).
+  free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+  # $1: pid, $2: log, $3: line. OpenSSL's responder serves one connection at a time and one that
+  # closes without a request wedges it: wait for its own "waiting" line, never probe its port.
+  wait_for_line() {
+    for _ in $(seq 1 400); do
+      grep -q "$3" "$2" 2>/dev/null && return 0
+      kill -0 "$1" 2>/dev/null || break
+      sleep 0.05
+    done
+    cat "$2" >&2
+    exit 1
+  }
+  mkdir -p "$W/tsa"
+  python3 "$ROOT/tests/support/tsa_server.py" --workdir "$W/tsa" --port-file "$W/tsa/port" \
+    --signer "$W/pki/tsa.pem" --inkey "$W/pki/tsa.key" --chain "$W/pki/subca.pem" \
+    >"$W/tsa/log" 2>&1 &
+  SERVICE_PIDS+=($!)
+  for _ in $(seq 1 400); do [ -s "$W/tsa/port" ] && break; sleep 0.05; done
+  [ -s "$W/tsa/port" ] || { cat "$W/tsa/log"; exit 1; }
+  OCSP_PORT="$(free_port)"
+  # Answers valid 60 minutes (nextUpdate): longer than a run, as a real responder's hours.
+  (cd "$W/pki" && exec openssl ocsp -index index.txt -port "$OCSP_PORT" -rsigner ocsp.pem \
+    -rkey ocsp.key -CA subca.pem -nmin 60 -ignore_err) >"$W/ocsp.log" 2>&1 &
+  SERVICE_PIDS+=($!)
+  wait_for_line "$!" "$W/ocsp.log" "waiting for OCSP client"
+  CRL_PORT="$(free_port)"
+  (cd "$W/pki" && exec python3 -u -m http.server --bind 127.0.0.1 "$CRL_PORT") >"$W/crl.log" 2>&1 &
+  SERVICE_PIDS+=($!)
+  wait_for_line "$!" "$W/crl.log" "Serving HTTP"
+  echo "== services on loopback: TSA :$(cat "$W/tsa/port"), OCSP responder :$OCSP_PORT, CRLs :$CRL_PORT"
+  IFS=',' read -ra levels <<<"$LEVELS"
+  for level in "${levels[@]}"; do
+    # The sample certificates name http://127.0.0.1:18080/ocsp and :18081/subca.crl.
+    start_taichod "level-$level" "insecure_local = true
+[signing]
+officer_level = \"B-T\"
+seal_level = \"$level\"
+tsa_urls = [\"http://127.0.0.1:$(cat "$W/tsa/port")/\"]
+tsa_trust = \"$W/pki/ca-bundle.pem\"
+roots = \"$W/pki/ca-bundle.pem\"
+url_rewrites = [\"http://127.0.0.1:18080/ocsp=http://127.0.0.1:$OCSP_PORT\", \"http://127.0.0.1:18081=http://127.0.0.1:$CRL_PORT\"]
+when_unavailable = \"refuse\""
+    mkdir -p "$W/saved-$level"
+    "$B/bench/seal_load" --target "127.0.0.1:$PORT" "${common[@]}" \
+      --server-pid "$PID" --label "seal at $level, plain text, $SESSIONS PKCS#11 sessions" \
+      --expect-level "$level" --ocsp-log "$W/ocsp.log" --crl-log "$W/crl.log" \
+      --tsa-stats "$W/tsa/stats" --save-dir "$W/saved-$level"
+    stop_taichod
+    echo "== uptime: $(uptime)"
+    # Tools we did not write, then our verifier from the file alone (no network).
+    for f in "$W/saved-$level"/*.pdf; do
+      # -nocert: pdfsig judges the signatures (NSS has not the sample roots): the officer's and
+      # the seal valid, nothing invalid (poppler leaves a document time-stamp "not yet verified").
+      pdfsig -nocert "$f" >"$f.pdfsig" 2>&1 || { cat "$f.pdfsig"; exit 1; }
+      [ "$(grep -c 'Signature Validation: Signature is Valid' "$f.pdfsig")" -ge 2 ] &&
+        ! grep 'Signature Validation:' "$f.pdfsig" | grep -v 'is Valid\|not yet been verified' ||
+        { cat "$f.pdfsig"; echo "pdfsig: a signature of $f is not valid" >&2; exit 1; }
+      qpdf --check "$f" >"$f.qpdf" 2>&1 || { cat "$f.qpdf"; exit 1; }
+      "$B/cli/taicho" verify --trust "$W/pki/ca-bundle.pem" "$f" >"$f.verify" 2>&1 ||
+        { cat "$f.verify"; exit 1; }
+      grep -q "Document's PAdES level: $level\$" "$f.verify" &&
+        ! grep -q "TOTAL-FAILED\|INDETERMINATE" "$f.verify" ||
+        { cat "$f.verify"; echo "taicho verify: $f is not TOTAL-PASSED at $level" >&2; exit 1; }
+    done
+    echo "checked: $(ls "$W/saved-$level"/*.pdf | wc -l) sealed files at $level pass pdfsig, qpdf --check and taicho verify offline"
   done
   exit 0
 fi

@@ -147,7 +147,8 @@ absl::StatusOr<LtvResult> AddValidationData(const std::string& input_path,
   }
   result.network_requests = options.revocation->network_requests() - before;
 
-  absl::StatusOr<pdf::AtomicFile> out = pdf::AtomicFile::Create(output_path);
+  absl::StatusOr<pdf::AtomicFile> out =
+      pdf::AtomicFile::Create(output_path, options.output_durability);
   if (!out.ok()) return out.status();
   absl::StatusOr<pdf::DssUpdateResult> written = pdf::WriteDssUpdate(input_path, out->fd(), dss);
   if (!written.ok()) return written.status();
@@ -162,12 +163,13 @@ absl::StatusOr<LtvResult> AddValidationData(const std::string& input_path,
 
 absl::StatusOr<DocTimeStampResult> AddDocumentTimeStamp(const std::string& input_path,
                                                         const std::string& output_path,
-                                                        const tsa::TsaClient& tsa) {
+                                                        const tsa::TsaClient& tsa,
+                                                        pdf::Durability durability) {
   pdf::SignatureFieldSpec spec;
   spec.type = "DocTimeStamp";
   spec.sub_filter = "ETSI.RFC3161";
   spec.contents_capacity = kDocTimeStampCapacity;
-  absl::StatusOr<pdf::AtomicFile> out = pdf::AtomicFile::Create(output_path);
+  absl::StatusOr<pdf::AtomicFile> out = pdf::AtomicFile::Create(output_path, durability);
   if (!out.ok()) return out.status();
   for (int pass = 0; pass < 2; ++pass) {
     if (::ftruncate(out->fd(), 0) != 0) return Error(ErrorCode::kIo, "cannot truncate output");

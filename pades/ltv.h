@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "env/env.h"
+#include "pdf/pdf_file.h"
 #include "revocation/revocation_client.h"
 #include "signer/bytes.h"
 #include "tsa/tsa_client.h"
@@ -24,6 +25,9 @@ struct LtvOptions {
   bool fail_when_unavailable = true;
   // The clock the revocation answers are judged by (not owned). nullptr: Env::Default().
   const Env* env = nullptr;
+  // kAtomicOnly when the caller syncs the output itself (a scratch file the store adopts, or
+  // one that is only input to the next update): the DSS update then costs no disk flushes.
+  pdf::Durability output_durability = pdf::Durability::kSynced;
 };
 
 struct CertificateStatusLine {
@@ -60,9 +64,10 @@ struct DocTimeStampResult {
 // B-LTA: appends a document time-stamp (/Type /DocTimeStamp /SubFilter /ETSI.RFC3161, an RFC
 // 3161 token over the digest of the ByteRange) in its own update. The TSA policy's fallback is
 // not honoured: no token is an error.
-absl::StatusOr<DocTimeStampResult> AddDocumentTimeStamp(const std::string& input_path,
-                                                        const std::string& output_path,
-                                                        const tsa::TsaClient& tsa);
+// `durability`: as LtvOptions::output_durability.
+absl::StatusOr<DocTimeStampResult> AddDocumentTimeStamp(
+    const std::string& input_path, const std::string& output_path, const tsa::TsaClient& tsa,
+    pdf::Durability durability = pdf::Durability::kSynced);
 
 struct ExtendResult {
   LtvResult ltv;

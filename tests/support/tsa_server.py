@@ -17,7 +17,9 @@ A file "mode" in --workdir, when present, overrides --mode for the requests that
 that goes down and comes back on the same address: LocalTsa::SetMode).
 
 The chosen port is written to --port-file once listening. --workdir/stats holds "REQUESTS
-MAX_IN_FLIGHT": requests received, and the most that were being answered at the same time.
+MAX_IN_FLIGHT ANSWER_MS": requests received, the most that were being answered at the same time,
+and the milliseconds spent answering them, summed (arrival to answer ready, waits for the one
+`openssl ts -reply` at a time included: what this TSA adds to a client's latency).
 SAMPLE ONLY: a test fixture, not a TSA.
 """
 import argparse
@@ -91,6 +93,7 @@ class Tsa:
         self.in_flight = 0
         self.max_in_flight = 0
         self.requests = 0
+        self.answer_ms = 0.0
         workdir = args.workdir
         with open(os.path.join(workdir, "serial"), "w") as f:
             f.write("01\n")
@@ -144,7 +147,7 @@ class Tsa:
     def write_stats(self):
         path = os.path.join(self.args.workdir, "stats")
         with open(path + ".tmp", "w") as f:
-            f.write("%d %d\n" % (self.requests, self.max_in_flight))
+            f.write("%d %d %.1f\n" % (self.requests, self.max_in_flight, self.answer_ms))
         os.replace(path + ".tmp", path)
 
 
@@ -162,6 +165,7 @@ def make_handler(tsa):
 
         def do_POST(self):
             # Counted on arrival, so the stats are written before the client has its answer.
+            arrived = time.monotonic()
             with tsa.stats_lock:
                 tsa.in_flight += 1
                 tsa.max_in_flight = max(tsa.max_in_flight, tsa.in_flight)
@@ -187,6 +191,8 @@ def make_handler(tsa):
                 # moment it has this one's answer, and must not find this one still counted.
                 with tsa.stats_lock:
                     tsa.in_flight -= 1
+                    tsa.answer_ms += 1000 * (time.monotonic() - arrived)
+                    tsa.write_stats()
             try:
                 self.send(*answer)
             except OSError:
