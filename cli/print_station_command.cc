@@ -682,15 +682,20 @@ class PrintStation {
   std::unique_ptr<localweb::LocalSite> site_;
 };
 
+int RunStation(const StationArgs& a) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  return PrintStation(a).Run();
+}
+
 }  // namespace
 
 void AddPrintStationCommand(CLI::App& app, Runner& run) {
-  auto args = std::make_shared<StationArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "print-station",
+  auto [cmd, args] = AddCommand<StationArgs>(
+      app, run, "print-station",
       "Trạm in tại quầy: nhận văn bản đã đóng dấu, kiểm tra chữ ký, in bản in có dấu chuyển đổi "
       "và xác nhận / desk print station: watch sealed documents, verify, print the rendition, "
-      "confirm");
+      "confirm",
+      RunStation);
   AddConnectionOptions(*cmd, args->connection);
   cmd->add_option("--desk", args->desk, "Quầy / desk (rỗng: mọi quầy / empty: every desk)");
   cmd->add_option("--state", args->state_path,
@@ -736,12 +741,6 @@ void AddPrintStationCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--web-url-file", args->web_url_file,
                   "Ghi địa chỉ mở trang (có khóa) vào tệp này, chỉ chủ đọc được / write the "
                   "opening URL (with its key) to this file, readable by its owner only");
-  cmd->callback([args, &run] {
-    run = [args] {
-      std::setvbuf(stdout, nullptr, _IOLBF, 0);
-      return PrintStation(*args).Run();
-    };
-  });
 }
 
 }  // namespace taicho::cli
