@@ -4,7 +4,9 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 
@@ -12,6 +14,20 @@ namespace taicho::cli {
 
 // Set by a subcommand's callback; main() returns it.
 using Runner = std::function<int()>;
+
+// A subcommand of `app` whose options fill one `Args`, shared with its run: when the command line
+// names it, `run` becomes `body(args)`. Returns the subcommand (to declare the options on) and the
+// Args they fill.
+template <typename Args>
+std::pair<CLI::App*, std::shared_ptr<Args>> AddCommand(CLI::App& app, Runner& run,
+                                                       const std::string& name,
+                                                       const std::string& about,
+                                                       int (*body)(const Args&)) {
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand(name, about);
+  cmd->callback([args, &run, body] { run = [args, body] { return body(*args); }; });
+  return {cmd, args};
+}
 
 void AddTokenCommands(CLI::App& app, Runner& run);
 void AddSignCommands(CLI::App& app, Runner& run);

@@ -289,15 +289,20 @@ int Serve(const DeskArgs& args) {
   return 0;
 }
 
+int RunDesk(const DeskArgs& a) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  return Serve(a);
+}
+
 }  // namespace
 
 void AddDeskCommand(CLI::App& app, Runner& run) {
-  auto args = std::make_shared<DeskArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "desk",
+  auto [cmd, args] = AddCommand<DeskArgs>(
+      app, run, "desk",
       "Trang quầy cho cán bộ (127.0.0.1): văn bản theo trạng thái, sổ đăng ký (CSV), thống kê "
       "có biểu đồ / the staff's local desk pages: documents by state, register (CSV), "
-      "statistics with charts");
+      "statistics with charts",
+      RunDesk);
   AddConnectionOptions(*cmd, args->connection);
   cmd->add_option("--desk", args->desk, "Chỉ quầy này / only this desk");
   cmd->add_flag("--web", args->web, "Phục vụ các trang / serve the pages");
@@ -308,12 +313,6 @@ void AddDeskCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--web-url-file", args->site.url_file,
                   "Ghi địa chỉ mở trang (có khóa) vào tệp này, chỉ chủ đọc được / write the "
                   "opening URL (with its key) to this file, readable by its owner only");
-  cmd->callback([args, &run] {
-    run = [args] {
-      std::setvbuf(stdout, nullptr, _IOLBF, 0);
-      return Serve(*args);
-    };
-  });
 }
 
 }  // namespace taicho::cli

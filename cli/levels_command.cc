@@ -61,27 +61,26 @@ absl::Status PrintLevels(v1::DocumentService::Stub& stub, const LevelsArgs& a) {
   return absl::OkStatus();
 }
 
+int RunLevels(const LevelsArgs& a) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = OpenChannel(a.connection);
+  if (!channel.ok()) return Fail(channel.status());
+  auto stub = v1::DocumentService::NewStub(*channel);
+  absl::Status st = PrintLevels(*stub, a);
+  return st.ok() ? 0 : Fail(st);
+}
+
 }  // namespace
 
 void AddLevelsCommand(CLI::App& app, Runner& run) {
-  auto args = std::make_shared<LevelsArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "levels",
+  auto [cmd, args] = AddCommand<LevelsArgs>(
+      app, run, "levels",
       "Mức PAdES của văn bản đã đóng dấu, nâng mức đang chờ, ngày gia hạn lưu trữ / sealed "
-      "documents by PAdES level, pending upgrades and archival renewal dates");
+      "documents by PAdES level, pending upgrades and archival renewal dates",
+      RunLevels);
   AddConnectionOptions(*cmd, args->connection);
   cmd->add_option("--level", args->level, "Chỉ mức này / only this level (B-B … B-LTA)");
   cmd->add_flag("--pending", args->pending, "Chỉ văn bản chờ nâng mức / only pending upgrades");
   cmd->add_option("--limit", args->limit, "Tối đa / at most")->check(CLI::Range(1, 1000));
-  cmd->callback([args, &run] {
-    run = [args] {
-      absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = OpenChannel(args->connection);
-      if (!channel.ok()) return Fail(channel.status());
-      auto stub = v1::DocumentService::NewStub(*channel);
-      absl::Status st = PrintLevels(*stub, *args);
-      return st.ok() ? 0 : Fail(st);
-    };
-  });
 }
 
 }  // namespace taicho::cli

@@ -31,11 +31,11 @@ int RunPrintCopy(const PrintCopyArgs& a) {
 }  // namespace
 
 void AddPrintCopyCommand(CLI::App& app, Runner& run) {
-  auto args = std::make_shared<PrintCopyArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "print-copy",
+  auto [cmd, args] = AddCommand<PrintCopyArgs>(
+      app, run, "print-copy",
       "Tạo bản in từ văn bản điện tử đã ký (Luật Giao dịch điện tử 2023, Điều 12); tệp đã ký "
-      "không bị thay đổi / make the print rendition of a signed PDF; the signed file is unchanged");
+      "không bị thay đổi / make the print rendition of a signed PDF; the signed file is unchanged",
+      RunPrintCopy);
   cmd->add_option("signed", args->in, "Tệp PDF đã ký / signed PDF")->required();
   cmd->add_option("--out", args->out, "Tệp bản in / rendition PDF")->required();
   cmd->add_option("--officer", args->mark.officer,
@@ -55,7 +55,6 @@ void AddPrintCopyCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--font-dir", args->options.font_dir,
                   "Thư mục phông Liberation Serif / Liberation Serif directory")
       ->capture_default_str();
-  cmd->callback([args, &run] { run = [args] { return RunPrintCopy(*args); }; });
 }
 
 }  // namespace taicho::cli

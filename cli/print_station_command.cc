@@ -45,6 +45,7 @@
 #include "cli/commands.h"
 #include "cli/print_station_state.h"
 #include "cli/print_station_web.h"
+#include "cli/service_connection.h"
 #include "deskweb/desk_queue.h"
 #include "errors/error.h"
 #include "pades/pdf_verifier.h"
@@ -58,11 +59,8 @@ namespace {
 namespace v1 = ::taicho::v1;
 
 struct StationArgs {
-  std::string server;
+  ConnectionOptions connection;
   std::string desk;
-  bool insecure_local = false;
-  std::string ca, cert, key;
-  std::string server_name = "localhost";
   std::string state_path;
   std::string out_dir;
   std::string printer;
@@ -158,19 +156,15 @@ class PrintStation {
   explicit PrintStation(const StationArgs& args) : a_(args) {}
 
   int Run() {
-    if (a_.officer.empty() || a_.state_path.empty() || a_.server.empty() ||
+    if (a_.officer.empty() || a_.state_path.empty() || a_.connection.server.empty() ||
         a_.out_dir.empty() == a_.printer.empty()) {
       return Fail(Error(ErrorCode::kUsage,
                         "cần --server, --officer, --state và đúng một trong --out-dir / --printer "
                         "/ --server, --officer, --state and exactly one of --out-dir, --printer "
                         "are required"));
     }
-    if (!a_.insecure_local && (a_.ca.empty() || a_.cert.empty() || a_.key.empty())) {
-      return Fail(Error(ErrorCode::kUsage,
-                        "cần --ca, --cert, --key (TLS hai chiều) hoặc "
-                        "--insecure-local / mutual TLS options or "
-                        "--insecure-local are required"));
-    }
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = OpenChannel(a_.connection);
+    if (!channel.ok()) return Fail(channel.status());
     absl::StatusOr<StationState> state = LoadStationState(a_.state_path);
     if (!state.ok()) return Fail(state.status());
     state_ = *std::move(state);
@@ -180,7 +174,7 @@ class PrintStation {
     std::filesystem::create_directories(work_dir_, ec);
     if (!a_.out_dir.empty()) std::filesystem::create_directories(a_.out_dir, ec);
     if (ec) return Fail(Error(ErrorCode::kIo, "mkdir: " + ec.message()));
-    stub_ = v1::DocumentService::NewStub(Channel());
+    stub_ = v1::DocumentService::NewStub(*channel);
     if (a_.web) {
       QueuePagesOptions options;
       options.site.listen = a_.web_listen;
@@ -223,19 +217,6 @@ class PrintStation {
   }
 
  private:
-  std::shared_ptr<grpc::Channel> Channel() const {
-    if (a_.insecure_local) {
-      return grpc::CreateChannel(a_.server, grpc::InsecureChannelCredentials());
-    }
-    grpc::SslCredentialsOptions options;
-    options.pem_root_certs = Slurp(a_.ca);
-    options.pem_cert_chain = Slurp(a_.cert);
-    options.pem_private_key = Slurp(a_.key);
-    grpc::ChannelArguments arguments;
-    if (!a_.server_name.empty()) arguments.SetSslTargetNameOverride(a_.server_name);
-    return grpc::CreateCustomChannel(a_.server, grpc::SslCredentials(options), arguments);
-  }
-
   std::unique_ptr<grpc::ClientContext> Context(int seconds) const {
     auto context = std::make_unique<grpc::ClientContext>();
     context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
@@ -701,27 +682,22 @@ class PrintStation {
   std::unique_ptr<localweb::LocalSite> site_;
 };
 
+int RunStation(const StationArgs& a) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  return PrintStation(a).Run();
+}
+
 }  // namespace
 
 void AddPrintStationCommand(CLI::App& app, Runner& run) {
-  auto args = std::make_shared<StationArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "print-station",
+  auto [cmd, args] = AddCommand<StationArgs>(
+      app, run, "print-station",
       "Trạm in tại quầy: nhận văn bản đã đóng dấu, kiểm tra chữ ký, in bản in có dấu chuyển đổi "
       "và xác nhận / desk print station: watch sealed documents, verify, print the rendition, "
-      "confirm");
-  cmd->add_option("--server", args->server, "Địa chỉ taichod (host:port) / taichod address")
-      ->required();
+      "confirm",
+      RunStation);
+  AddConnectionOptions(*cmd, args->connection);
   cmd->add_option("--desk", args->desk, "Quầy / desk (rỗng: mọi quầy / empty: every desk)");
-  cmd->add_flag("--insecure-local", args->insecure_local,
-                "Không mã hóa, chỉ dùng thử trên máy / plain text, local development only");
-  cmd->add_option("--ca", args->ca, "Chứng thư gốc của máy chủ (PEM) / server CA (PEM)");
-  cmd->add_option("--cert", args->cert,
-                  "Chứng thư trạm in (PEM, kèm chuỗi) / client certificate chain (PEM)");
-  cmd->add_option("--key", args->key, "Khóa riêng trạm in (PEM) / client private key (PEM)");
-  cmd->add_option("--server-name", args->server_name,
-                  "Tên máy chủ trong chứng thư / server name in its certificate")
-      ->capture_default_str();
   cmd->add_option("--state", args->state_path,
                   "Tệp trạng thái (vị trí, lệnh in dở) / state file (cursor, prints in flight)")
       ->required();
@@ -765,12 +741,6 @@ void AddPrintStationCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--web-url-file", args->web_url_file,
                   "Ghi địa chỉ mở trang (có khóa) vào tệp này, chỉ chủ đọc được / write the "
                   "opening URL (with its key) to this file, readable by its owner only");
-  cmd->callback([args, &run] {
-    run = [args] {
-      std::setvbuf(stdout, nullptr, _IOLBF, 0);
-      return PrintStation(*args).Run();
-    };
-  });
 }
 
 }  // namespace taicho::cli

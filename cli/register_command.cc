@@ -100,28 +100,27 @@ absl::Status PrintTable(v1::DocumentService::Stub& stub, const RegisterArgs& a) 
   return absl::OkStatus();
 }
 
+int RunRegister(const RegisterArgs& a) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = OpenChannel(a.connection);
+  if (!channel.ok()) return Fail(channel.status());
+  auto stub = v1::DocumentService::NewStub(*channel);
+  absl::Status st = a.csv.empty() ? PrintTable(*stub, a) : ExportCsv(*stub, a);
+  return st.ok() ? 0 : Fail(st);
+}
+
 }  // namespace
 
 void AddRegisterCommand(CLI::App& app, Runner& run) {
-  auto args = std::make_shared<RegisterArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "register",
+  auto [cmd, args] = AddCommand<RegisterArgs>(
+      app, run, "register",
       "Sổ đăng ký văn bản đi: số, ngày ban hành, trích yếu, người ký; xuất CSV / the register of "
-      "issued documents; CSV export");
+      "issued documents; CSV export",
+      RunRegister);
   AddConnectionOptions(*cmd, args->connection);
   cmd->add_option("--agency", args->agency, "Chỉ cơ quan này / only this agency");
   cmd->add_option("--year", args->year, "Chỉ năm này / only this year")->check(CLI::Range(0, 9999));
   cmd->add_option("--csv", args->csv,
                   "Xuất ra tệp CSV (UTF-8 có BOM) / export to a CSV file (UTF-8 with BOM)");
-  cmd->callback([args, &run] {
-    run = [args] {
-      absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = OpenChannel(args->connection);
-      if (!channel.ok()) return Fail(channel.status());
-      auto stub = v1::DocumentService::NewStub(*channel);
-      absl::Status st = args->csv.empty() ? PrintTable(*stub, *args) : ExportCsv(*stub, *args);
-      return st.ok() ? 0 : Fail(st);
-    };
-  });
 }
 
 }  // namespace taicho::cli

@@ -11,6 +11,7 @@
 #include "errors/error.h"
 #include "store/blob_files.h"
 #include "store/pg_schema.h"
+#include "store/schema.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_store.h"
 
@@ -121,7 +122,7 @@ absl::StatusOr<MigrationCounts> MigrateSqliteToPg(const std::string& sqlite_dir,
     conn.set_variable("synchronous_commit", "on");
     pqxx::work tx(conn);
     tx.exec_params("SELECT pg_advisory_xact_lock($1)", kPgSchemaLock);
-    tx.exec(kPgSchema);
+    tx.exec(SchemaSql(SqlDialect::kPostgres));
     for (const pqxx::row& r : tx.exec("SELECT id FROM documents")) {
       if (sqlite_documents.count(r[0].c_str()) == 0) {
         return Error(ErrorCode::kUsage,

@@ -23,163 +23,9 @@
 #include "store/blob_files.h"
 #include "store/local_dir.h"
 #include "store/pg_schema.h"
+#include "store/schema.h"
 
 namespace taicho::store {
-
-// Version 1. COLLATE "C" on the columns lists are ordered by: the same byte order SQLite uses,
-// whatever locale the database was created with.
-const char kPgSchema[] = R"sql(
-CREATE TABLE IF NOT EXISTS documents (
-  id TEXT COLLATE "C" PRIMARY KEY,
-  kind TEXT NOT NULL,
-  dossier_code TEXT NOT NULL,
-  request_id TEXT NOT NULL,
-  request_hash TEXT NOT NULL,
-  procedure TEXT NOT NULL,
-  desk TEXT NOT NULL,
-  title TEXT NOT NULL,
-  data_json TEXT NOT NULL,
-  state INTEGER NOT NULL,
-  create_time BIGINT NOT NULL,
-  update_time BIGINT NOT NULL,
-  latest_revision INTEGER NOT NULL,
-  UNIQUE (dossier_code, request_id)
-);
-CREATE INDEX IF NOT EXISTS documents_by_time ON documents (create_time DESC, id DESC);
--- The public verification code ('' for documents made before codes existed): unique when set.
-ALTER TABLE documents ADD COLUMN IF NOT EXISTS verification_code TEXT NOT NULL DEFAULT '';
-CREATE UNIQUE INDEX IF NOT EXISTS documents_by_verification_code ON documents (verification_code)
-  WHERE verification_code <> '';
-CREATE TABLE IF NOT EXISTS blobs (
-  sha256 TEXT PRIMARY KEY,
-  size BIGINT NOT NULL,
-  data BYTEA NOT NULL
-);
--- PDFs are mostly deflated streams: TOAST's pglz tried each one and stored it uncompressed,
--- ~25% of a blob insert's time (130 KB revisions, bench/seal_load.sh notes). EXTERNAL: out of
--- line, never compressed. Checked first, so a start does not take the table's lock for nothing.
-DO $$ BEGIN
-  IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'blobs'::regclass
-             AND attname = 'data' AND attstorage <> 'e') THEN
-    ALTER TABLE blobs ALTER COLUMN data SET STORAGE EXTERNAL;
-  END IF;
-END $$;
-CREATE TABLE IF NOT EXISTS revisions (
-  document_id TEXT NOT NULL REFERENCES documents (id),
-  number INTEGER NOT NULL,
-  purpose INTEGER NOT NULL,
-  sha256 TEXT NOT NULL,
-  size BIGINT NOT NULL,
-  signer TEXT NOT NULL,
-  create_time BIGINT NOT NULL,
-  PRIMARY KEY (document_id, number)
-);
-CREATE TABLE IF NOT EXISTS sessions (
-  id TEXT PRIMARY KEY,
-  document_id TEXT NOT NULL REFERENCES documents (id),
-  base_revision INTEGER NOT NULL,
-  from_state INTEGER NOT NULL,
-  to_state INTEGER NOT NULL,
-  purpose INTEGER NOT NULL,
-  prepared_json TEXT NOT NULL,
-  prepared_sha256 TEXT NOT NULL,
-  signer TEXT NOT NULL,
-  create_time BIGINT NOT NULL,
-  expire_time BIGINT NOT NULL,
-  completed_revision INTEGER NOT NULL DEFAULT 0,
-  superseded_by TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS sessions_by_document ON sessions (document_id, purpose);
-CREATE TABLE IF NOT EXISTS history (
-  seq BIGSERIAL PRIMARY KEY,
-  document_id TEXT NOT NULL REFERENCES documents (id),
-  time BIGINT NOT NULL,
-  actor TEXT NOT NULL,
-  action TEXT NOT NULL,
-  detail TEXT NOT NULL,
-  revision INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS history_by_document ON history (document_id, seq);
-CREATE TABLE IF NOT EXISTS register (
-  agency TEXT COLLATE "C" NOT NULL,
-  year INTEGER NOT NULL,
-  number INTEGER NOT NULL,
-  state INTEGER NOT NULL,
-  document_id TEXT NOT NULL REFERENCES documents (id),
-  session_id TEXT NOT NULL,
-  issue_date TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  symbol TEXT NOT NULL,
-  summary TEXT NOT NULL,
-  signer TEXT NOT NULL,
-  sealer TEXT NOT NULL,
-  dossier_code TEXT NOT NULL,
-  void_reason TEXT NOT NULL DEFAULT '',
-  allocate_time BIGINT NOT NULL,
-  issue_time BIGINT NOT NULL DEFAULT 0,
-  withdraw_reason TEXT NOT NULL DEFAULT '',
-  withdraw_time BIGINT NOT NULL DEFAULT 0,
-  PRIMARY KEY (agency, year, number)
-);
-CREATE INDEX IF NOT EXISTS register_by_session ON register (session_id);
-CREATE INDEX IF NOT EXISTS register_by_document ON register (document_id, state);
-CREATE TABLE IF NOT EXISTS register_counters (
-  agency TEXT COLLATE "C" NOT NULL,
-  year INTEGER NOT NULL,
-  last_number INTEGER NOT NULL,
-  PRIMARY KEY (agency, year)
-);
-CREATE TABLE IF NOT EXISTS print_jobs (
-  seq BIGSERIAL PRIMARY KEY,
-  document_id TEXT NOT NULL REFERENCES documents (id),
-  desk TEXT NOT NULL,
-  revision INTEGER NOT NULL,
-  reason TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  time BIGINT NOT NULL,
-  retry_of TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS print_jobs_by_desk ON print_jobs (desk, seq);
-CREATE INDEX IF NOT EXISTS print_jobs_by_document ON print_jobs (document_id, seq);
-CREATE TABLE IF NOT EXISTS print_job_closures (
-  seq BIGINT PRIMARY KEY REFERENCES print_jobs (seq),
-  reason TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  time BIGINT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS prints (
-  document_id TEXT NOT NULL REFERENCES documents (id),
-  print_id TEXT NOT NULL,
-  job_seq BIGINT NOT NULL,
-  revision INTEGER NOT NULL,
-  printer TEXT NOT NULL,
-  copies INTEGER NOT NULL,
-  officer TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  time BIGINT NOT NULL,
-  status INTEGER NOT NULL DEFAULT 1,
-  failure_reason TEXT NOT NULL DEFAULT '',
-  PRIMARY KEY (document_id, print_id)
-);
-CREATE TABLE IF NOT EXISTS levels (
-  document_id TEXT PRIMARY KEY REFERENCES documents (id),
-  revision INTEGER NOT NULL,
-  level TEXT NOT NULL,
-  target_level TEXT NOT NULL,
-  signature_levels TEXT NOT NULL,
-  upgrade_pending BOOLEAN NOT NULL,
-  next_attempt BIGINT NOT NULL,
-  attempts INTEGER NOT NULL,
-  problem TEXT NOT NULL,
-  renew_at BIGINT NOT NULL,
-  update_time BIGINT NOT NULL,
-  claim_owner TEXT NOT NULL DEFAULT '',
-  claim_until BIGINT NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS levels_pending ON levels (upgrade_pending, next_attempt);
-CREATE INDEX IF NOT EXISTS levels_renewal ON levels (renew_at);
-)sql";
-
 namespace {
 
 // Advisory lock key (one database-wide namespace with kPgSchemaLock: an arbitrary constant).
@@ -190,36 +36,6 @@ constexpr char kJobsChannel[] = "taicho_print_jobs.";
 
 constexpr int kMaxConnections = 16;
 constexpr int kMaxAttempts = 5;
-
-constexpr char kDocumentColumns[] =
-    "id, kind, dossier_code, request_id, request_hash, procedure, desk, title, data_json, state, "
-    "create_time, update_time, latest_revision, verification_code";
-
-constexpr char kSessionColumns[] =
-    "id, document_id, base_revision, from_state, to_state, purpose, prepared_json, "
-    "prepared_sha256, signer, create_time, expire_time, completed_revision, superseded_by";
-
-constexpr char kRegisterColumns[] =
-    "agency, year, number, state, document_id, session_id, issue_date, kind, symbol, summary, "
-    "signer, sealer, dossier_code, void_reason, allocate_time, issue_time, withdraw_reason, "
-    "withdraw_time";
-
-constexpr char kPrintColumns[] =
-    "document_id, print_id, job_seq, revision, printer, copies, officer, actor, time, status, "
-    "failure_reason";
-
-// A job is pending while no print of its document fulfilled it (as in the SQLite store).
-constexpr char kPending[] =
-    "NOT EXISTS (SELECT 1 FROM prints p WHERE p.document_id = j.document_id AND p.job_seq >= "
-    "j.seq)";
-
-constexpr char kJobSelect[] =
-    "SELECT j.seq, j.document_id, j.desk, j.revision, j.reason, j.actor, j.time, "
-    "f.document_id, f.print_id, f.job_seq, f.revision, f.printer, f.copies, f.officer, f.actor, "
-    "f.time, f.status, f.failure_reason "
-    "FROM print_jobs j LEFT JOIN prints f ON j.retry_of <> '' AND f.document_id = j.document_id "
-    "AND f.print_id = j.retry_of ";
-constexpr int kJobColumnCount = 7;
 
 std::string Text(const pqxx::field& f) { return f.is_null() ? std::string() : f.c_str(); }
 int64_t Int(const pqxx::field& f) { return f.is_null() ? 0 : f.as<int64_t>(); }
@@ -1266,7 +1082,7 @@ class PgStore final : public Store {
     return Write([&](pqxx::work& tx) {
       // Instances starting together: one applies, the others then find everything there.
       tx.exec_params("SELECT pg_advisory_xact_lock($1)", kPgSchemaLock);
-      tx.exec(kPgSchema);
+      tx.exec(SchemaSql(SqlDialect::kPostgres));
       return absl::OkStatus();
     });
   }

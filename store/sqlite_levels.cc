@@ -5,26 +5,6 @@
 
 namespace taicho::store {
 
-const char kLevelSchema[] = R"sql(
-CREATE TABLE IF NOT EXISTS levels (
-  document_id TEXT PRIMARY KEY REFERENCES documents (id),
-  revision INTEGER NOT NULL,
-  level TEXT NOT NULL,
-  target_level TEXT NOT NULL,
-  signature_levels TEXT NOT NULL,
-  upgrade_pending INTEGER NOT NULL,
-  next_attempt INTEGER NOT NULL,
-  attempts INTEGER NOT NULL,
-  problem TEXT NOT NULL,
-  renew_at INTEGER NOT NULL,
-  update_time INTEGER NOT NULL,
-  claim_owner TEXT NOT NULL DEFAULT '',
-  claim_until INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS levels_pending ON levels (upgrade_pending, next_attempt);
-CREATE INDEX IF NOT EXISTS levels_renewal ON levels (renew_at);
-)sql";
-
 namespace {
 
 constexpr char kColumns[] =

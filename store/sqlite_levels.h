@@ -12,8 +12,7 @@
 
 namespace taicho::store {
 
-// Its own table, created with the rest of the schema (additive: older stores gain it on open).
-extern const char kLevelSchema[];
+// The table is in store/schema.h.
 
 absl::Status UpsertLevel(SqliteDb& db, const LevelRecord& record);
 absl::StatusOr<std::optional<LevelRecord>> SelectLevel(SqliteDb& db, const std::string& id);

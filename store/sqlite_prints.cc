@@ -2,83 +2,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
+#include "store/schema.h"
 
 namespace taicho::store {
-
-// seq is AUTOINCREMENT: never reused, and (one writer at a time) committed in increasing order,
-// which is what makes it a safe cursor.
-const char kPrintSchema[] = R"sql(
-CREATE TABLE IF NOT EXISTS print_jobs (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  document_id TEXT NOT NULL REFERENCES documents (id),
-  desk TEXT NOT NULL,
-  revision INTEGER NOT NULL,
-  reason TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  time INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS print_jobs_by_desk ON print_jobs (desk, seq);
-CREATE INDEX IF NOT EXISTS print_jobs_by_document ON print_jobs (document_id, seq);
-CREATE TABLE IF NOT EXISTS print_job_closures (
-  seq INTEGER PRIMARY KEY REFERENCES print_jobs (seq),
-  reason TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  time INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS prints (
-  document_id TEXT NOT NULL REFERENCES documents (id),
-  print_id TEXT NOT NULL,
-  job_seq INTEGER NOT NULL,
-  revision INTEGER NOT NULL,
-  printer TEXT NOT NULL,
-  copies INTEGER NOT NULL,
-  officer TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  time INTEGER NOT NULL,
-  PRIMARY KEY (document_id, print_id)
-);
-)sql";
-
-namespace {
-
-absl::Status AddColumn(SqliteDb& db, const char* table, const char* column, const char* type) {
-  auto has = db.Prepare(
-      absl::StrCat("SELECT 1 FROM pragma_table_info('", table, "') WHERE name = '", column, "'"));
-  if (!has.ok()) return has.status();
-  absl::StatusOr<bool> row = has->Step();
-  if (!row.ok()) return row.status();
-  if (*row) return absl::OkStatus();
-  return db.Exec(absl::StrCat("ALTER TABLE ", table, " ADD COLUMN ", column, " ", type));
-}
-
-}  // namespace
-
-absl::Status MigratePrintSchema(SqliteDb& db) {
-  // status: 1 printed, 2 failed (PrintStatus); a print recorded before the column was printed.
-  for (absl::Status st : {AddColumn(db, "prints", "status", "INTEGER NOT NULL DEFAULT 1"),
-                          AddColumn(db, "prints", "failure_reason", "TEXT NOT NULL DEFAULT ''"),
-                          AddColumn(db, "print_jobs", "retry_of", "TEXT NOT NULL DEFAULT ''")}) {
-    if (!st.ok()) return st;
-  }
-  return absl::OkStatus();
-}
 
 namespace {
 
 constexpr char kSealed[] = "3";  // DocumentState::kSealed
 // Documents whose jobs are never pending: cancelled (5) or withdrawn (6).
 constexpr char kEnded[] = "(5, 6)";
-
-// A job is pending while no print of its document fulfilled it (a print fulfils every job of the
-// document up to the newest one when it was recorded; a failed print closes them the same way,
-// and its retry job comes after).
-constexpr char kPending[] =
-    "NOT EXISTS (SELECT 1 FROM prints p WHERE p.document_id = j.document_id AND p.job_seq >= "
-    "j.seq)";
-
-constexpr char kPrintColumns[] =
-    "document_id, print_id, job_seq, revision, printer, copies, officer, actor, time, status, "
-    "failure_reason";
 
 PrintRecord ReadPrint(const SqliteStatement& s, int at = 0) {
   PrintRecord p;
@@ -96,15 +28,6 @@ PrintRecord ReadPrint(const SqliteStatement& s, int at = 0) {
   p.failure_reason = s.Text(at + 10);
   return p;
 }
-
-// A job's columns, then its failed print's (all NULL when it is not a retry).
-constexpr char kJobSelect[] =
-    "SELECT j.seq, j.document_id, j.desk, j.revision, j.reason, j.actor, j.time, "
-    "f.document_id, f.print_id, f.job_seq, f.revision, f.printer, f.copies, f.officer, f.actor, "
-    "f.time, f.status, f.failure_reason "
-    "FROM print_jobs j LEFT JOIN prints f ON j.retry_of <> '' AND f.document_id = j.document_id "
-    "AND f.print_id = j.retry_of ";
-constexpr int kJobColumnCount = 7;
 
 PrintJob ReadJob(const SqliteStatement& s) {
   PrintJob job{s.Int(0),  s.Text(1), s.Text(2), static_cast<int>(s.Int(3)),

@@ -13,13 +13,7 @@
 
 namespace taicho::store {
 
-// Its own tables, created with the rest of the schema (additive: older stores gain them on open).
-extern const char kPrintSchema[];
-
-// Columns added after the first print schema (print status and failure reason, a retry job's
-// failed print): added on open when missing, so stores made before them stay readable (their
-// prints read as printed). Idempotent; run at open after kPrintSchema.
-absl::Status MigratePrintSchema(SqliteDb& db);
+// The tables are in store/schema.h.
 
 // Queues a first print for every SEALED document without a job: a store made before the queue
 // existed loses no document to print. Idempotent; run at open.

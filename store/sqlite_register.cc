@@ -2,44 +2,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
+#include "store/schema.h"
 
 namespace taicho::store {
-
-// (agency, year, number) is the key: the database itself refuses a second row with a number.
-const char kRegisterSchema[] = R"sql(
-CREATE TABLE IF NOT EXISTS register (
-  agency TEXT NOT NULL,
-  year INTEGER NOT NULL,
-  number INTEGER NOT NULL,
-  state INTEGER NOT NULL,
-  document_id TEXT NOT NULL REFERENCES documents (id),
-  session_id TEXT NOT NULL,
-  issue_date TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  symbol TEXT NOT NULL,
-  summary TEXT NOT NULL,
-  signer TEXT NOT NULL,
-  sealer TEXT NOT NULL,
-  dossier_code TEXT NOT NULL,
-  void_reason TEXT NOT NULL DEFAULT '',
-  allocate_time INTEGER NOT NULL,
-  issue_time INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (agency, year, number)
-);
-CREATE INDEX IF NOT EXISTS register_by_session ON register (session_id);
-CREATE INDEX IF NOT EXISTS register_by_document ON register (document_id, state);
-)sql";
 
 namespace {
 
 constexpr char kColumns[] =
     "agency, year, number, state, document_id, session_id, issue_date, kind, symbol, summary, "
     "signer, sealer, dossier_code, void_reason, allocate_time, issue_time";
-// What a listing reads: the inserted columns and those added later (AddWithdrawColumns).
-constexpr char kReadColumns[] =
-    "agency, year, number, state, document_id, session_id, issue_date, kind, symbol, summary, "
-    "signer, sealer, dossier_code, void_reason, allocate_time, issue_time, withdraw_reason, "
-    "withdraw_time";
 
 RegisterEntry ReadEntry(const SqliteStatement& s) {
   RegisterEntry e;
@@ -164,17 +135,6 @@ absl::Status MarkIssued(SqliteDb& db, const std::string& session_id, int64_t tim
   return absl::OkStatus();
 }
 
-absl::Status AddWithdrawColumns(SqliteDb& db) {
-  auto has = db.Prepare("SELECT 1 FROM pragma_table_info('register') WHERE name = 'withdraw_time'");
-  if (!has.ok()) return has.status();
-  absl::StatusOr<bool> row = has->Step();
-  if (!row.ok()) return row.status();
-  if (*row) return absl::OkStatus();
-  return db.Exec(
-      "ALTER TABLE register ADD COLUMN withdraw_reason TEXT NOT NULL DEFAULT ''; "
-      "ALTER TABLE register ADD COLUMN withdraw_time INTEGER NOT NULL DEFAULT 0;");
-}
-
 absl::Status MarkWithdrawn(SqliteDb& db, const std::string& document_id, const std::string& reason,
                            int64_t time_ms) {
   auto update = db.Prepare(
@@ -187,7 +147,7 @@ absl::Status MarkWithdrawn(SqliteDb& db, const std::string& document_id, const s
 absl::StatusOr<std::vector<RegisterEntry>> SelectRegister(SqliteDb& db,
                                                           const RegisterFilter& filter) {
   auto select = db.Prepare(
-      absl::StrCat("SELECT ", kReadColumns,
+      absl::StrCat("SELECT ", kRegisterColumns,
                    " FROM register WHERE (?1 = '' OR agency = ?1) AND (?2 = 0 OR year = ?2) "
                    "AND (?3 = 0 OR state = ?3) ORDER BY agency, year, number LIMIT ?5 OFFSET ?4"));
   if (!select.ok()) return select.status();

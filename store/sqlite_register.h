@@ -11,9 +11,7 @@
 
 namespace taicho::store {
 
-// Its own table, created with the rest of the schema (additive: older stores gain it on open).
-extern const char kRegisterSchema[];
-
+// The table is in store/schema.h.
 absl::StatusOr<RegisterEntry> InsertNextNumber(SqliteDb& db, const RegisterEntry& entry);
 absl::Status VoidAllocated(SqliteDb& db, const std::string& agency, int year, int number,
                            const std::string& reason);
@@ -21,9 +19,6 @@ absl::Status VoidAllocated(SqliteDb& db, const std::string& agency, int year, in
 // when that number is no longer allocated (voided: prepared again, or its signing abandoned), so a
 // document never carries a number the register does not show as issued to it.
 absl::Status MarkIssued(SqliteDb& db, const std::string& session_id, int64_t time_ms);
-// The withdrawal's columns came after the table: added on open when missing (old and new stores
-// take the same path).
-absl::Status AddWithdrawColumns(SqliteDb& db);
 // The document's issued number (if any: its data may carry its own) becomes kWithdrawn with the
 // reason and time. The number stays in the register, never given again.
 absl::Status MarkWithdrawn(SqliteDb& db, const std::string& document_id, const std::string& reason,

@@ -20,6 +20,7 @@
 #include "store/blob_files.h"
 #include "store/group_commit.h"
 #include "store/local_dir.h"
+#include "store/schema.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_levels.h"
 #include "store/sqlite_prints.h"
@@ -29,93 +30,25 @@
 namespace taicho::store {
 namespace {
 
-// Version 1. A later schema adds migrations keyed on PRAGMA user_version.
-constexpr char kSchema[] = R"sql(
-CREATE TABLE IF NOT EXISTS documents (
-  id TEXT PRIMARY KEY,
-  kind TEXT NOT NULL,
-  dossier_code TEXT NOT NULL,
-  request_id TEXT NOT NULL,
-  request_hash TEXT NOT NULL,
-  procedure TEXT NOT NULL,
-  desk TEXT NOT NULL,
-  title TEXT NOT NULL,
-  data_json TEXT NOT NULL,
-  state INTEGER NOT NULL,
-  create_time INTEGER NOT NULL,
-  update_time INTEGER NOT NULL,
-  latest_revision INTEGER NOT NULL,
-  UNIQUE (dossier_code, request_id)
-);
-CREATE INDEX IF NOT EXISTS documents_by_time ON documents (create_time DESC, id DESC);
-CREATE TABLE IF NOT EXISTS revisions (
-  document_id TEXT NOT NULL REFERENCES documents (id),
-  number INTEGER NOT NULL,
-  purpose INTEGER NOT NULL,
-  sha256 TEXT NOT NULL,
-  size INTEGER NOT NULL,
-  signer TEXT NOT NULL,
-  create_time INTEGER NOT NULL,
-  PRIMARY KEY (document_id, number)
-);
-CREATE TABLE IF NOT EXISTS sessions (
-  id TEXT PRIMARY KEY,
-  document_id TEXT NOT NULL REFERENCES documents (id),
-  base_revision INTEGER NOT NULL,
-  from_state INTEGER NOT NULL,
-  to_state INTEGER NOT NULL,
-  purpose INTEGER NOT NULL,
-  prepared_json TEXT NOT NULL,
-  prepared_sha256 TEXT NOT NULL,
-  signer TEXT NOT NULL,
-  create_time INTEGER NOT NULL,
-  expire_time INTEGER NOT NULL,
-  completed_revision INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS history (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  document_id TEXT NOT NULL REFERENCES documents (id),
-  time INTEGER NOT NULL,
-  actor TEXT NOT NULL,
-  action TEXT NOT NULL,
-  detail TEXT NOT NULL,
-  revision INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS history_by_document ON history (document_id, seq);
-PRAGMA user_version = 1;
-)sql";
-
-// Sessions gained superseded_by after version 1: added on open when missing (old and new stores
-// take the same path).
-absl::Status AddSupersededColumn(SqliteDb& db) {
-  auto has = db.Prepare("SELECT 1 FROM pragma_table_info('sessions') WHERE name = 'superseded_by'");
-  if (!has.ok()) return has.status();
-  absl::StatusOr<bool> row = has->Step();
-  if (!row.ok()) return row.status();
-  if (*row) return absl::OkStatus();
-  return db.Exec("ALTER TABLE sessions ADD COLUMN superseded_by TEXT NOT NULL DEFAULT ''");
-}
-
-// Documents gained verification_code after version 1: added on open when missing, NULL for the
-// documents made before (UNIQUE allows many NULLs), with its unique index.
-absl::Status AddVerificationCodeColumn(SqliteDb& db) {
-  auto has =
-      db.Prepare("SELECT 1 FROM pragma_table_info('documents') WHERE name = 'verification_code'");
-  if (!has.ok()) return has.status();
-  absl::StatusOr<bool> row = has->Step();
-  if (!row.ok()) return row.status();
-  if (!*row) {
-    absl::Status st = db.Exec("ALTER TABLE documents ADD COLUMN verification_code TEXT");
+// Adds the columns SQLite stores gained after their tables were made (store/schema.h), to
+// stores made before each came; a new store takes the same path, so old and new ones end alike.
+absl::Status AddLaterColumns(SqliteDb& db) {
+  for (const LaterColumn& later : SqliteLaterColumns()) {
+    auto has = db.Prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2");
+    if (!has.ok()) return has.status();
+    has->Bind(1, later.table).Bind(2, later.column);
+    absl::StatusOr<bool> row = has->Step();
+    if (!row.ok()) return row.status();
+    absl::Status st = absl::OkStatus();
+    if (!*row) {
+      st = db.Exec(absl::StrCat("ALTER TABLE ", later.table, " ADD COLUMN ", later.column, " ",
+                                later.definition));
+    }
+    if (st.ok() && !later.then.empty()) st = db.Exec(later.then);
     if (!st.ok()) return st;
   }
-  return db.Exec(
-      "CREATE UNIQUE INDEX IF NOT EXISTS documents_by_verification_code "
-      "ON documents (verification_code)");
+  return absl::OkStatus();
 }
-
-constexpr char kDocumentColumns[] =
-    "id, kind, dossier_code, request_id, request_hash, procedure, desk, title, data_json, state, "
-    "create_time, update_time, latest_revision, verification_code";
 
 DocumentRecord ReadDocument(const SqliteStatement& s) {
   DocumentRecord d;
@@ -933,15 +866,9 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir) {
   absl::Status st = db->Exec(
       "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
       "PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY;");
-  if (st.ok()) st = db->Exec(kSchema);
-  if (st.ok()) st = AddSupersededColumn(*db);
-  if (st.ok()) st = AddVerificationCodeColumn(*db);
-  if (st.ok()) st = db->Exec(kRegisterSchema);
-  if (st.ok()) st = AddWithdrawColumns(*db);
-  if (st.ok()) st = db->Exec(kPrintSchema);
-  if (st.ok()) st = MigratePrintSchema(*db);
+  if (st.ok()) st = db->Exec(SchemaSql(SqlDialect::kSqlite));
+  if (st.ok()) st = AddLaterColumns(*db);
   if (st.ok()) st = BackfillPrintJobs(*db);
-  if (st.ok()) st = db->Exec(kLevelSchema);
   if (st.ok()) st = SyncDirectory(dir);
   if (!st.ok()) return st;
   return std::make_unique<SqliteStore>(*std::move(local), *std::move(db), *std::move(blobs));

@@ -19,6 +19,7 @@
 
 #include "gtest/gtest.h"
 #include "taicho/v1/document_service.grpc.pb.h"
+#include "tests/support/commands.h"
 #include "tests/support/desk_calls.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/sample_images.h"
@@ -28,16 +29,10 @@
 namespace taicho {
 namespace {
 
-using testing::CallContext;
-using testing::GetSamplePki;
-using testing::MakeTempDir;
-using testing::MtlsStub;
-using testing::Quote;
+using namespace taicho::testing;
 
 constexpr char kSpyModule[] = "/usr/lib/x86_64-linux-gnu/pkcs11-spy.so";
 constexpr char kDesk[] = "Quầy 9";
-
-std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + file; }
 
 // The agent's process, started by the shell in the background with its own PID.
 class AgentProcess {

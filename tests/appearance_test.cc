@@ -19,6 +19,7 @@
 #include "pades/pdf_verifier.h"
 #include "signer/certificate_info.h"
 #include "tests/support/checkers.h"
+#include "tests/support/commands.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/sample_images.h"
 #include "tests/support/sample_pdf.h"
@@ -27,26 +28,7 @@
 namespace taicho::pades {
 namespace {
 
-using taicho::testing::EmptySignatureField;
-using taicho::testing::ExpectAllSignaturesValid;
-using taicho::testing::GetSamplePki;
-using taicho::testing::MakeTempDir;
-using taicho::testing::Quote;
-using taicho::testing::Redefined;
-
-// Not `Run`: inside a TEST body that name is gtest's own Test::Run.
-taicho::testing::CommandResult Sh(const std::string& command) {
-  return taicho::testing::Run(command);
-}
-
-std::string Slurp(const std::string& path) { return taicho::testing::ReadFileBytes(path); }
-
-std::string Taicho(const std::string& args) { return Quote(TAICHO_CLI_PATH) + " " + args; }
-
-bool Exists(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0;
-}
+using namespace taicho::testing;
 
 constexpr double kPageHeight = 841.89;  // A4, points
 constexpr double kPointsPerMm = 72.0 / 25.4;

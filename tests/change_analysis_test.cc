@@ -25,15 +25,7 @@
 namespace taicho::pades {
 namespace {
 
-using taicho::testing::AppendUpdate;
-using taicho::testing::EditedObject;
-using taicho::testing::GetSamplePki;
-using taicho::testing::MakeTempDir;
-using taicho::testing::ReadFileBytes;
-using taicho::testing::ReadRevisionFacts;
-using taicho::testing::StreamObject;
-
-using taicho::testing::TokenKey;
+using namespace taicho::testing;
 
 TokenKey OpenToken(const std::string& label) { return taicho::testing::OpenSampleToken(label); }
 

@@ -7,31 +7,16 @@
 
 #include "gtest/gtest.h"
 #include "tests/support/checkers.h"
+#include "tests/support/commands.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/sample_pdf.h"
 
 namespace taicho {
 namespace {
 
-using testing::GetSamplePki;
-using testing::MakeTempDir;
-using testing::Quote;
-
-// Not `Run`: inside a TEST body that name is gtest's own Test::Run.
-taicho::testing::CommandResult Sh(const std::string& command) {
-  return taicho::testing::Run(command);
-}
+using namespace taicho::testing;
 
 const std::string kModule = TAICHO_SOFTHSM_MODULE;
-
-std::string Taicho(const std::string& args) { return Quote(TAICHO_CLI_PATH) + " " + args; }
-
-bool Exists(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0;
-}
-
-std::string Slurp(const std::string& path) { return taicho::testing::ReadFileBytes(path); }
 
 class Cli : public ::testing::Test {
  protected:

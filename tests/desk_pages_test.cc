@@ -19,6 +19,7 @@
 
 #include "gtest/gtest.h"
 #include "taicho/v1/document_service.grpc.pb.h"
+#include "tests/support/commands.h"
 #include "tests/support/desk_calls.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/taichod_process.h"
@@ -27,14 +28,7 @@ namespace taicho {
 namespace {
 
 namespace v1 = ::taicho::v1;
-using testing::CallContext;
-using testing::GetSamplePki;
-using testing::MakeTempDir;
-using testing::MtlsStub;
-using testing::Quote;
-using testing::ReadFileBytes;
-
-std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + file; }
+using namespace taicho::testing;
 
 std::string Connection(const std::string& target, const std::string& client) {
   return " --server " + target + " --ca " + Quote(Pki("root.pem")) + " --cert " +

@@ -24,6 +24,7 @@
 #include "signer/key_signer.h"
 #include "store/sqlite_store.h"
 #include "tests/support/checkers.h"
+#include "tests/support/commands.h"
 #include "tests/support/pdf_update.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/sample_images.h"
@@ -37,16 +38,7 @@ namespace {
 workflow::Caller TestCaller() { return workflow::Caller::Unauthenticated("test"); }
 workflow::Caller Clerk() { return workflow::Caller::Unauthenticated("clerk"); }
 
-using testing::ExpectAllSignaturesValid;
-using testing::ExpectNumberAndDateInPlace;
-using testing::FindOnLine;
-using testing::GetSamplePki;
-using testing::MakeTempDir;
-using testing::Quote;
-using testing::WordsOfPage1;
-
-testing::CommandResult Sh(const std::string& command) { return testing::Run(command); }
-std::string Taicho(const std::string& args) { return Quote(TAICHO_CLI_PATH) + " " + args; }
+using namespace taicho::testing;
 
 std::string WriteBlankDecision(const std::string& dir) {
   const std::string path = dir + "/blank.json";

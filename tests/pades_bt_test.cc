@@ -13,6 +13,7 @@
 #include "pades/pdf_verifier.h"
 #include "signer/key_signer.h"
 #include "tests/support/checkers.h"
+#include "tests/support/commands.h"
 #include "tests/support/local_tsa.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/sample_pdf.h"
@@ -21,20 +22,8 @@
 namespace taicho::pades {
 namespace {
 
-using taicho::testing::GetSamplePki;
-using taicho::testing::LocalTsa;
-using taicho::testing::MakeTempDir;
-using taicho::testing::Quote;
+using namespace taicho::testing;
 
-// Not `Run`: inside a TEST body that name is gtest's own Test::Run.
-taicho::testing::CommandResult Sh(const std::string& command) {
-  return taicho::testing::Run(command);
-}
-std::string Taicho(const std::string& args) { return Quote(TAICHO_CLI_PATH) + " " + args; }
-bool Exists(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0;
-}
 std::string Anchors() { return GetSamplePki().dir + "/ca-bundle.pem"; }
 
 tsa::TsaClient Client(std::vector<std::string> urls, bool fallback = false) {

@@ -19,6 +19,7 @@
 #include "signer/certificate_info.h"
 #include "signer/key_signer.h"
 #include "tests/support/checkers.h"
+#include "tests/support/commands.h"
 #include "tests/support/local_revocation.h"
 #include "tests/support/local_tsa.h"
 #include "tests/support/pki_fixture.h"
@@ -28,20 +29,8 @@
 namespace taicho::pades {
 namespace {
 
-using taicho::testing::GetSamplePki;
-using taicho::testing::LocalRevocation;
-using taicho::testing::LocalTsa;
-using taicho::testing::MakeTempDir;
-using taicho::testing::Quote;
-using taicho::testing::ReadFileBytes;
+using namespace taicho::testing;
 
-taicho::testing::CommandResult Sh(const std::string& command) {
-  return taicho::testing::Run(command);
-}
-bool Exists(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0;
-}
 std::string Anchors() { return GetSamplePki().dir + "/ca-bundle.pem"; }
 
 void WriteFile(const std::string& path, const std::vector<uint8_t>& bytes) {

@@ -21,6 +21,7 @@
 #include "signer/openssl_ptr.h"
 #include "signer/token_signer.h"
 #include "tests/support/checkers.h"
+#include "tests/support/commands.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/sample_pdf.h"
 #include "tests/support/token_key.h"
@@ -28,19 +29,9 @@
 namespace taicho::pades {
 namespace {
 
-using taicho::testing::GetSamplePki;
-using taicho::testing::MakeTempDir;
-using taicho::testing::Quote;
-
-// Not `Run`: inside a TEST body that name is gtest's own Test::Run.
-taicho::testing::CommandResult Sh(const std::string& command) {
-  return taicho::testing::Run(command);
-}
-
-std::string Slurp(const std::string& path) { return taicho::testing::ReadFileBytes(path); }
+using namespace taicho::testing;
 
 // A logged-in token key, kept open for the test.
-using taicho::testing::TokenKey;
 
 TokenKey OpenToken(const std::string& label, bool pss = false) {
   return taicho::testing::OpenSampleToken(label, pss);

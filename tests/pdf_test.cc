@@ -13,23 +13,14 @@
 #include "pdf/signature_reader.h"
 #include "pdf/signature_update.h"
 #include "tests/support/checkers.h"
+#include "tests/support/commands.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/sample_pdf.h"
 
 namespace taicho::pdf {
 namespace {
 
-using taicho::testing::MakeTempDir;
-using taicho::testing::ObjectsDefinedAfter;
-using taicho::testing::ObjectsOf;
-using taicho::testing::Quote;
-
-// Not `Run`: inside a TEST body that name is gtest's own Test::Run.
-taicho::testing::CommandResult Sh(const std::string& command) {
-  return taicho::testing::Run(command);
-}
-
-std::string Slurp(const std::string& path) { return taicho::testing::ReadFileBytes(path); }
+using namespace taicho::testing;
 
 // The object number N in "<prefix>N 0 R" of qpdf's output.
 int ObjectNumberOf(const std::string& path, const std::string& qpdf_args,

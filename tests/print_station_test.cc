@@ -19,6 +19,7 @@
 
 #include "gtest/gtest.h"
 #include "taicho/v1/document_service.grpc.pb.h"
+#include "tests/support/commands.h"
 #include "tests/support/desk_calls.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/taichod_process.h"
@@ -26,18 +27,10 @@
 namespace taicho {
 namespace {
 
-using testing::CallContext;
-using testing::ErrorCodeOf;
-using testing::GetSamplePki;
-using testing::MakeTempDir;
-using testing::Quote;
-using testing::ReadFileBytes;
+using namespace taicho::testing;
 
 namespace v1 = ::taicho::v1;
 using Stub = v1::DocumentService::Stub;
-
-testing::CommandResult Sh(const std::string& command) { return testing::Run(command); }
-std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + file; }
 
 // One taichod with mutual TLS for the whole suite, and a stub per role.
 class PrintStation : public ::testing::Test {
@@ -60,10 +53,7 @@ class PrintStation : public ::testing::Test {
 
   // A document created at `desk`, approved by the officer and sealed by the clerk.
   static v1::Document Sealed(const std::string& desk) {
-    static int counter = 0;
-    return testing::SealedOverService(
-        process_->target(), desk,
-        "HS-IN-" + std::to_string(++counter) + "-" + std::to_string(getpid()));
+    return SealedOverService(process_->target(), desk, NewDossierCode("HS-IN"));
   }
 
   // Reads a watch until `count` jobs came or `seconds` passed.

@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "print/print_rendition.h"
 #include "tests/support/checkers.h"
+#include "tests/support/commands.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/raster.h"
 #include "tests/support/sample_images.h"
@@ -15,13 +16,7 @@
 namespace taicho {
 namespace {
 
-using testing::GetSamplePki;
-using testing::MakeTempDir;
-using testing::Quote;
-
-testing::CommandResult Sh(const std::string& command) { return testing::Run(command); }
-std::string Taicho(const std::string& args) { return Quote(TAICHO_CLI_PATH) + " " + args; }
-std::string Slurp(const std::string& path) { return testing::ReadFileBytes(path); }
+using namespace taicho::testing;
 
 constexpr char kReference[] = "UBND-LP-2026-000123";
 constexpr char kUrl[] = "https://tracuu.example.vn/v/UBND-LP-2026-000123";

@@ -14,6 +14,7 @@
 
 #include "gtest/gtest.h"
 #include "taicho/v1/document_service.grpc.pb.h"
+#include "tests/support/commands.h"
 #include "tests/support/desk_calls.h"
 #include "tests/support/pdf_update.h"
 #include "tests/support/pki_fixture.h"
@@ -22,13 +23,7 @@
 namespace taicho {
 namespace {
 
-using testing::CallContext;
-using testing::GetSamplePki;
-using testing::MakeTempDir;
-using testing::MtlsStub;
-using testing::Quote;
-
-std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + file; }
+using namespace taicho::testing;
 
 constexpr char kBaseUrl[] = "https://tra-cuu.example.vn";
 

@@ -13,11 +13,7 @@
 namespace taicho::revocation {
 namespace {
 
-using taicho::testing::GetSamplePki;
-using taicho::testing::LocalRevocation;
-using taicho::testing::MakeTempDir;
-using taicho::testing::Quote;
-using taicho::testing::ReadFileBytes;
+using namespace taicho::testing;
 
 Bytes Der(const std::string& name) {
   const std::string text = ReadFileBytes(GetSamplePki().dir + "/" + name + ".der");

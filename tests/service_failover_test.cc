@@ -36,6 +36,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "taicho/v1/document_service.grpc.pb.h"
+#include "tests/support/commands.h"
 #include "tests/support/desk_calls.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/pki_fixture.h"
@@ -48,12 +49,12 @@ namespace taicho {
 namespace {
 
 using testing::GetSamplePki;
+using testing::kOfficerToken;
+using testing::kSealToken;
 using testing::MakeTempDir;
 namespace v1 = ::taicho::v1;
 using Clock = std::chrono::steady_clock;
 
-const char kOfficerToken[] = "Nguyễn Văn An";
-const char kSealToken[] = "Con dấu UBND Châu Đức";
 const char kDesk[] = "Quầy HA";
 constexpr int kWorkers = 3;
 // Each worker makes at least kMinDocuments, and goes on while kills remain (at most kMaxDocuments).
@@ -286,10 +287,7 @@ class KillNineUnderLoad : public ::testing::Test {
     }
 
     // The seal, server-side, on the instance that did not complete the approval first.
-    v1::SignDocumentRequest seal;
-    seal.set_name(doc.name());
-    seal.set_role(v1::SEAL);
-    seal.set_key("serverKeys/seal");
+    const v1::SignDocumentRequest seal = testing::SealRequest(doc.name());
     v1::CompleteSignatureResponse sealed;
     call = Retry(1 - a, "client-seal-clerk", [&](auto& stub, auto* context) {
       return stub.SignDocument(context, seal, &sealed);

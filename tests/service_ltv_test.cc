@@ -23,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "taicho/v1/document_service.grpc.pb.h"
 #include "tests/support/checkers.h"
+#include "tests/support/commands.h"
 #include "tests/support/desk_calls.h"
 #include "tests/support/local_revocation.h"
 #include "tests/support/local_tsa.h"
@@ -33,22 +34,8 @@
 namespace taicho {
 namespace {
 
-using testing::Call;
-using testing::CallContext;
-using testing::DownloadBytes;
-using testing::Finish;
-using testing::GetSamplePki;
-using testing::LocalRevocation;
-using testing::LocalTsa;
-using testing::MakeTempDir;
-using testing::Quote;
-using testing::ReadFileBytes;
+using namespace taicho::testing;
 namespace v1 = ::taicho::v1;
-
-constexpr char kSealToken[] = "Con dấu UBND Châu Đức";
-constexpr char kSealKey[] = "serverKeys/seal";
-
-std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + file; }
 
 void WriteFile(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
@@ -163,10 +150,7 @@ Call ActivateAndSeal(v1::DocumentService::Stub& stub, const std::string& name,
   grpc::Status status = stub.ActivateKey(context.get(), activate, &key);
   Call call = Finish(status, *context);
   if (!status.ok() && call.code != "KEY_ALREADY_ACTIVATED") return call;
-  v1::SignDocumentRequest request;
-  request.set_name(name);
-  request.set_role(v1::SEAL);
-  request.set_key(kSealKey);
+  v1::SignDocumentRequest request = SealRequest(name);
   request.set_reason("Đóng dấu / Sealed");
   context = CallContext(120);
   status = stub.SignDocument(context.get(), request, out);
@@ -393,10 +377,7 @@ TEST_F(ServiceLtv, SealLatencyAtBbAndAtBlta) {
     ASSERT_TRUE(ActivateAndSeal(*stub, names[0], &sealed).status.ok());  // warms the caches
     std::vector<double> ms;
     for (int i = 1; i <= kSeals; ++i) {
-      v1::SignDocumentRequest request;
-      request.set_name(names[i]);
-      request.set_role(v1::SEAL);
-      request.set_key(kSealKey);
+      const v1::SignDocumentRequest request = SealRequest(names[i]);
       auto context = CallContext(120);
       const auto start = std::chrono::steady_clock::now();
       grpc::Status status = stub->SignDocument(context.get(), request, &sealed);

@@ -28,6 +28,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "taicho/v1/document_service.grpc.pb.h"
+#include "tests/support/commands.h"
 #include "tests/support/desk_calls.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/signed_pdf_checks.h"
@@ -37,19 +38,12 @@
 namespace taicho {
 namespace {
 
-using testing::CallContext;
-using testing::GetSamplePki;
-using testing::MakeTempDir;
-using testing::MtlsStub;
+using namespace taicho::testing;
 namespace fs = std::filesystem;
 namespace v1 = ::taicho::v1;
 namespace health = ::grpc::health::v1;
 
 constexpr char kService[] = "taicho.v1.DocumentService";
-constexpr char kSealToken[] = "Con dấu UBND Châu Đức";
-constexpr char kOfficerToken[] = "Nguyễn Văn An";
-
-std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + file; }
 
 // GET http://HOST:PORT/PATH with libcurl; nullopt when no HTTP answer came.
 std::optional<std::string> HttpGet(const std::string& url) {
@@ -291,10 +285,7 @@ TEST(ServiceMetrics, CountsCallsSealsAndPrintFailuresAndLogsTheirFields) {
 
   // Approved on the officer's token (B-B: no [signing] table), sealed with the server's key.
   const v1::Document approved = Approved(server, "HS-METRICS-1");
-  v1::SignDocumentRequest seal;
-  seal.set_name(approved.name());
-  seal.set_role(v1::SEAL);
-  seal.set_key("serverKeys/seal");
+  const v1::SignDocumentRequest seal = SealRequest(approved.name());
   v1::CompleteSignatureResponse sealed;
   auto context = CallContext();
   ASSERT_TRUE(
@@ -405,10 +396,7 @@ TEST(ServiceHealth, APulledSealTokenMakesItNotServingWhenTheSealFails) {
   const v1::Document approved = Approved(server, "HS-METRICS-PULLED");
 
   fs::remove_all(tokens + "/tokens");
-  v1::SignDocumentRequest seal;
-  seal.set_name(approved.name());
-  seal.set_role(v1::SEAL);
-  seal.set_key("serverKeys/seal");
+  const v1::SignDocumentRequest seal = SealRequest(approved.name());
   v1::CompleteSignatureResponse sealed;
   auto context = CallContext();
   EXPECT_EQ(MtlsStub(server.target(), "client-intake")

@@ -13,6 +13,7 @@
 
 #include "gtest/gtest.h"
 #include "taicho/v1/document_service.grpc.pb.h"
+#include "tests/support/commands.h"
 #include "tests/support/desk_calls.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/pki_fixture.h"
@@ -22,16 +23,9 @@
 namespace taicho {
 namespace {
 
-using testing::CallContext;
-using testing::GetSamplePki;
-using testing::MakeTempDir;
+using namespace taicho::testing;
 
 namespace v1 = ::taicho::v1;
-
-std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + file; }
-
-const char kOfficerToken[] = "Nguyễn Văn An";
-const char kSealToken[] = "Con dấu UBND Châu Đức";
 
 class TwoInstances : public ::testing::Test {
  protected:

@@ -21,6 +21,7 @@
 #include "pkcs11/module.h"
 #include "taicho/v1/document_service.grpc.pb.h"
 #include "tests/support/checkers.h"
+#include "tests/support/commands.h"
 #include "tests/support/desk_calls.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/raster.h"
@@ -31,23 +32,12 @@
 namespace taicho {
 namespace {
 
-using testing::Call;
-using testing::CallContext;
-using testing::DownloadBytes;
-using testing::Finish;
-using testing::GetSamplePki;
-using testing::MakeTempDir;
-using testing::Quote;
-using testing::ReadFileBytes;
+using namespace taicho::testing;
 namespace fs = std::filesystem;
 namespace v1 = ::taicho::v1;
 
-constexpr char kSealToken[] = "Con dấu UBND Châu Đức";
-constexpr char kSealKey[] = "serverKeys/seal";
 constexpr char kRightPin[] = "123456";
 constexpr char kWrongPin[] = "987650";
-
-std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + file; }
 
 void WriteFile(const std::string& path, const std::string& bytes, mode_t mode = 0600) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
@@ -118,10 +108,7 @@ std::vector<v1::ServerKey> ListKeys(v1::DocumentService::Stub& stub) {
 
 Call Seal(v1::DocumentService::Stub& stub, const std::string& document,
           v1::CompleteSignatureResponse* out, const std::string& key = kSealKey) {
-  v1::SignDocumentRequest request;
-  request.set_name(document);
-  request.set_role(v1::SEAL);
-  request.set_key(key);
+  v1::SignDocumentRequest request = SealRequest(document, key);
   request.set_reason("Đóng dấu / Sealed");
   auto context = CallContext();
   grpc::Status status = stub.SignDocument(context.get(), request, out);

@@ -30,6 +30,7 @@
 #include "signer/key_signer.h"
 #include "taicho/v1/document_service.grpc.pb.h"
 #include "tests/support/checkers.h"
+#include "tests/support/commands.h"
 #include "tests/support/desk_calls.h"
 #include "tests/support/local_revocation.h"
 #include "tests/support/pki_fixture.h"
@@ -41,25 +42,13 @@
 namespace taicho {
 namespace {
 
-using testing::Call;
-using testing::ErrorCodeOf;
-using testing::GetSamplePki;
-using testing::MakeTempDir;
-using testing::Quote;
-using testing::SignOnToken;
+using namespace taicho::testing;
 
 namespace v1 = ::taicho::v1;
-
-// Not `Run`: inside a TEST body that name is gtest's own Test::Run.
-taicho::testing::CommandResult Sh(const std::string& command) {
-  return taicho::testing::Run(command);
-}
 
 const std::string kModule = TAICHO_SOFTHSM_MODULE;
 const std::string kOfficerToken = "Nguyễn Văn An";
 const std::string kSealToken = "Con dấu UBND Châu Đức";
-
-std::string Slurp(const std::string& path) { return taicho::testing::ReadFileBytes(path); }
 
 void WriteBytes(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;

@@ -22,6 +22,7 @@
 #include "gtest/gtest.h"
 #include "signer/certificate_info.h"
 #include "taicho/v1/document_service.grpc.pb.h"
+#include "tests/support/commands.h"
 #include "tests/support/desk_calls.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/taichod_process.h"
@@ -30,17 +31,8 @@
 namespace taicho {
 namespace {
 
-using testing::Call;
-using testing::CallContext;
-using testing::Finish;
-using testing::GetSamplePki;
-using testing::MakeTempDir;
-using testing::Quote;
-using testing::ReadFileBytes;
-using testing::SignOnToken;
+using namespace taicho::testing;
 namespace v1 = ::taicho::v1;
-
-std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + file; }
 
 // taichod with the given transport flags; Start() returns false (and keeps the exit status) when
 // the process exits before listening.
@@ -309,10 +301,7 @@ TEST_F(ServiceMtls, EachRoleCallsOnlyWhatItMay) {
       }
       // This server holds no keys: an allowed caller gets NOT_FOUND KEY_NOT_FOUND.
       case Operation::kServerSeal: {
-        v1::SignDocumentRequest request;
-        request.set_name(approved);
-        request.set_role(v1::SEAL);
-        request.set_key("serverKeys/seal");
+        const v1::SignDocumentRequest request = SealRequest(approved);
         v1::CompleteSignatureResponse out;
         return Finish(stub.SignDocument(context.get(), request, &out), *context);
       }

@@ -13,6 +13,7 @@
 
 #include "gtest/gtest.h"
 #include "taicho/v1/document_service.grpc.pb.h"
+#include "tests/support/commands.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/sample_pdf.h"
 #include "tests/support/taichod_process.h"
@@ -23,20 +24,7 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace v1 = ::taicho::v1;
-using testing::GetSamplePki;
-using testing::MakeTempDir;
-using testing::Quote;
-using testing::UploadBytes;
-using testing::UploadFile;
-using testing::UploadOptions;
-using testing::UploadResult;
-
-// Not `Run`: inside a TEST body that name is gtest's own Test::Run.
-taicho::testing::CommandResult Sh(const std::string& command) {
-  return taicho::testing::Run(command);
-}
-
-std::string Taicho(const std::string& args) { return Quote(TAICHO_CLI_PATH) + " " + args; }
+using namespace taicho::testing;
 
 constexpr int64_t kMiB = 1024 * 1024;
 constexpr int kUploadCapMb = 8;

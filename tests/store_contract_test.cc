@@ -87,6 +87,16 @@ class StoreContract : public ::testing::TestWithParam<std::string> {
     return testing::AddSampleDraft(*store_, n, time);
   }
 
+  // Document `n` as a draft, then approved (time 1050).
+  DocumentRecord AddApproved(int n) {
+    DocumentRecord d = AddDraft(n);
+    EXPECT_TRUE(store_
+                    ->Transition(d.id, {DocumentState::kDraft}, DocumentState::kApproved,
+                                 {d.id, 1050, "t", "approved", "", 1})
+                    .ok());
+    return d;
+  }
+
   // A document written directly in `state` (no blob behind its revision).
   void Add(const DocumentRecord& d) {
     auto out = store_->CreateDocument(
@@ -273,17 +283,9 @@ TEST_P(StoreContract, SupersedingIsPerDocumentAndPurpose) {
 // leaves nothing allocated. A signature whose number was voided meanwhile (AddSignature, no
 // session) is refused too.
 TEST_P(StoreContract, ASupersededSealNeverIssuesAVoidNumber) {
-  DocumentRecord d = AddDraft(1);
-  ASSERT_TRUE(store_
-                  ->Transition(d.id, {DocumentState::kDraft}, DocumentState::kApproved,
-                               {d.id, 1050, "t", "approved", "", 1})
-                  .ok());
+  DocumentRecord d = AddApproved(1);
   auto allocate = [&](const std::string& session) {
-    RegisterEntry e;
-    e.agency = "UBND XÃ A";
-    e.year = 2026;
-    e.document_id = d.id;
-    e.session_id = session;
+    RegisterEntry e = testing::SampleEntry(d.id, session);
     auto out = store_->AllocateNumber(e, {d.id, 1100, "t", "number_allocated", "", 1});
     EXPECT_TRUE(out.ok()) << out.status();
     return out.ok() ? out->number : 0;
@@ -330,16 +332,8 @@ TEST_P(StoreContract, ASupersededSealNeverIssuesAVoidNumber) {
   EXPECT_EQ((*jobs)[0].revision, 2);
 
   // One step (server key): its number voided before it commits → refused, nothing written.
-  DocumentRecord e = AddDraft(2);
-  ASSERT_TRUE(store_
-                  ->Transition(e.id, {DocumentState::kDraft}, DocumentState::kApproved,
-                               {e.id, 1050, "t", "approved", "", 1})
-                  .ok());
-  RegisterEntry entry;
-  entry.agency = "UBND XÃ A";
-  entry.year = 2026;
-  entry.document_id = e.id;
-  entry.session_id = "one-step";
+  DocumentRecord e = AddApproved(2);
+  RegisterEntry entry = testing::SampleEntry(e.id, "one-step");
   auto number = store_->AllocateNumber(entry, {e.id, 1100, "t", "number_allocated", "", 1});
   ASSERT_TRUE(number.ok());
   EXPECT_EQ(number->number, 3);
@@ -539,16 +533,8 @@ TEST_P(StoreContract, AFailedPrintKeepsTheStateAndQueuesTheJobAgain) {
 
 // Withdrawal spans the document, the register and the print queue in one transaction.
 TEST_P(StoreContract, AWithdrawnDocumentLeavesNoJobAndItsNumberStaysGiven) {
-  DocumentRecord d = AddDraft(1);
-  ASSERT_TRUE(store_
-                  ->Transition(d.id, {DocumentState::kDraft}, DocumentState::kApproved,
-                               {d.id, 1050, "t", "approved", "", 1})
-                  .ok());
-  RegisterEntry e;
-  e.agency = "UBND XÃ A";
-  e.year = 2026;
-  e.document_id = d.id;
-  e.session_id = "seal";
+  DocumentRecord d = AddApproved(1);
+  RegisterEntry e = testing::SampleEntry(d.id, "seal");
   ASSERT_TRUE(store_->AllocateNumber(e, {d.id, 1100, "t", "number_allocated", "", 1}).ok());
   const RevisionRecord rev{d.id, 2, RevisionPurpose::kSeal, std::string(64, 'c'), 5, "CN=X", 1200};
   ASSERT_TRUE(
@@ -602,11 +588,7 @@ TEST_P(StoreContract, ConcurrentAllocationsNeverGiveANumberTwice) {
       Store& store = *instances[t % 2];
       for (int i = 0; i < kEach; ++i) {
         const int doc = t * kEach + i + 1;
-        RegisterEntry e;
-        e.agency = "UBND XÃ A";
-        e.year = 2026;
-        e.document_id = testing::DocumentId(doc);
-        e.session_id = "s" + std::to_string(doc);
+        RegisterEntry e = testing::SampleEntry(testing::DocumentId(doc), "s" + std::to_string(doc));
         auto out = store.AllocateNumber(e, {e.document_id, 2000, "t", "number_allocated", "", 1});
         if (!out.ok()) {
           ++failures;
@@ -643,11 +625,7 @@ TEST_P(StoreContract, ConcurrentAllocationsNeverGiveANumberTwice) {
   }
   EXPECT_EQ(voided, kTotal / 5);
   // Another year starts again at 1.
-  RegisterEntry e;
-  e.agency = "UBND XÃ A";
-  e.year = 2027;
-  e.document_id = testing::DocumentId(1);
-  e.session_id = "next-year";
+  RegisterEntry e = testing::SampleEntry(testing::DocumentId(1), "next-year", 2027);
   auto next_year = Other().AllocateNumber(e, {e.document_id, 3000, "t", "number_allocated", "", 1});
   ASSERT_TRUE(next_year.ok());
   EXPECT_EQ(next_year->number, 1);

@@ -47,11 +47,7 @@ std::string MakeSqliteStore() {
   EXPECT_TRUE(s.Transition(sealed_id, {DocumentState::kDraft}, DocumentState::kApproved,
                            {sealed_id, 1100, "t", "approved", "", 1})
                   .ok());
-  RegisterEntry e;
-  e.agency = "UBND XÃ A";
-  e.year = 2026;
-  e.document_id = sealed_id;
-  e.session_id = "old";
+  RegisterEntry e = testing::SampleEntry(sealed_id, "old");
   EXPECT_TRUE(s.AllocateNumber(e, {sealed_id, 1150, "t", "number_allocated", "", 1}).ok());
   e.session_id = "seal";  // prepared again: number 1 becomes a recorded gap
   EXPECT_TRUE(s.AllocateNumber(e, {sealed_id, 1160, "t", "number_allocated", "", 1}).ok());
@@ -163,11 +159,7 @@ TEST(StoreMigrate, CopiesEverythingOnceAndThePostgresStoreGoesOn) {
   ASSERT_TRUE(next_job.ok()) << next_job.status();
   EXPECT_GT(next_job->sequence, (*pending)[0].sequence);
   // The next number continues after the copied ones.
-  RegisterEntry e;
-  e.agency = "UBND XÃ A";
-  e.year = 2026;
-  e.document_id = testing::DocumentId(2);
-  e.session_id = "next";
+  RegisterEntry e = testing::SampleEntry(testing::DocumentId(2), "next");
   auto number =
       pg.AllocateNumber(e, {testing::DocumentId(2), 1700, "t", "number_allocated", "", 1});
   ASSERT_TRUE(number.ok()) << number.status();

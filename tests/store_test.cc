@@ -9,6 +9,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <new>
@@ -86,23 +87,31 @@ TEST_F(StoreTest, SizeCountsDocumentsAndRevisionBytesAsTheyGrow) {
   EXPECT_NE(probe.message().find("cannot create"), std::string::npos) << probe;
 }
 
+// A store directory whose database an older taichod made: `sql` run on a new database file,
+// its mode as taichod sets it.
+std::string MakeOldStore(const std::string& prefix, const std::string& sql) {
+  const std::string dir = MakeTempDir(prefix);
+  auto db = SqliteDb::Open(dir + "/taicho.db");
+  EXPECT_TRUE(db.ok()) << db.status();
+  if (db.ok()) {
+    EXPECT_TRUE(db->Exec(sql).ok()) << sql;
+  }
+  EXPECT_EQ(chmod((dir + "/taicho.db").c_str(), 0600), 0);
+  return dir;
+}
+
 // A store made before sessions had superseded_by gains the column when opened.
 TEST(StoreUpgrade, SessionsGainSupersededBy) {
-  const std::string dir = MakeTempDir("store-v1");
-  {
-    auto db = SqliteDb::Open(dir + "/taicho.db");
-    ASSERT_TRUE(db.ok());
-    ASSERT_TRUE(db->Exec("CREATE TABLE sessions (id TEXT PRIMARY KEY, document_id TEXT NOT NULL, "
-                         "base_revision INTEGER NOT NULL, from_state INTEGER NOT NULL, to_state "
-                         "INTEGER NOT NULL, purpose INTEGER NOT NULL, prepared_json TEXT NOT NULL, "
-                         "prepared_sha256 TEXT NOT NULL, signer TEXT NOT NULL, create_time INTEGER "
-                         "NOT NULL, expire_time INTEGER NOT NULL, completed_revision INTEGER NOT "
-                         "NULL DEFAULT 0); "
-                         "INSERT INTO sessions VALUES ('old', 'd', 1, 1, 2, 2, '{}', 'x', 'CN=A', "
-                         "1, 2, 0);")
-                    .ok());
-  }
-  ASSERT_EQ(chmod((dir + "/taicho.db").c_str(), 0600), 0);  // as taichod made it
+  const std::string dir =
+      MakeOldStore("store-v1",
+                   "CREATE TABLE sessions (id TEXT PRIMARY KEY, document_id TEXT NOT NULL, "
+                   "base_revision INTEGER NOT NULL, from_state INTEGER NOT NULL, to_state "
+                   "INTEGER NOT NULL, purpose INTEGER NOT NULL, prepared_json TEXT NOT NULL, "
+                   "prepared_sha256 TEXT NOT NULL, signer TEXT NOT NULL, create_time INTEGER "
+                   "NOT NULL, expire_time INTEGER NOT NULL, completed_revision INTEGER NOT "
+                   "NULL DEFAULT 0); "
+                   "INSERT INTO sessions VALUES ('old', 'd', 1, 1, 2, 2, '{}', 'x', 'CN=A', "
+                   "1, 2, 0);");
   auto store = OpenSqliteStore(dir);
   ASSERT_TRUE(store.ok()) << store.status();
   auto old = (*store)->GetSession("old");
@@ -125,21 +134,16 @@ TEST_F(StoreTest, VerificationCodesAreFoundThroughTheUniqueIndex) {
 }
 
 TEST(StoreUpgrade, DocumentsGainTheVerificationCode) {
-  const std::string dir = MakeTempDir("store-before-codes");
-  {
-    auto db = SqliteDb::Open(dir + "/taicho.db");
-    ASSERT_TRUE(db.ok());
-    ASSERT_TRUE(db->Exec("CREATE TABLE documents (id TEXT PRIMARY KEY, kind TEXT NOT NULL, "
-                         "dossier_code TEXT NOT NULL, request_id TEXT NOT NULL, request_hash TEXT "
-                         "NOT NULL, procedure TEXT NOT NULL, desk TEXT NOT NULL, title TEXT NOT "
-                         "NULL, data_json TEXT NOT NULL, state INTEGER NOT NULL, create_time "
-                         "INTEGER NOT NULL, update_time INTEGER NOT NULL, latest_revision INTEGER "
-                         "NOT NULL, UNIQUE (dossier_code, request_id)); "
-                         "INSERT INTO documents VALUES ('old', 'k', 'HS', 'r', 'h', '', '', 't', "
-                         "'{}', 3, 1, 1, 3);")
-                    .ok());
-  }
-  ASSERT_EQ(chmod((dir + "/taicho.db").c_str(), 0600), 0);
+  const std::string dir =
+      MakeOldStore("store-before-codes",
+                   "CREATE TABLE documents (id TEXT PRIMARY KEY, kind TEXT NOT NULL, "
+                   "dossier_code TEXT NOT NULL, request_id TEXT NOT NULL, request_hash TEXT "
+                   "NOT NULL, procedure TEXT NOT NULL, desk TEXT NOT NULL, title TEXT NOT "
+                   "NULL, data_json TEXT NOT NULL, state INTEGER NOT NULL, create_time "
+                   "INTEGER NOT NULL, update_time INTEGER NOT NULL, latest_revision INTEGER "
+                   "NOT NULL, UNIQUE (dossier_code, request_id)); "
+                   "INSERT INTO documents VALUES ('old', 'k', 'HS', 'r', 'h', '', '', 't', "
+                   "'{}', 3, 1, 1, 3);");
   for (int open = 0; open < 2; ++open) {  // the upgrade runs at every open, adding nothing twice
     auto store = OpenSqliteStore(dir);
     ASSERT_TRUE(store.ok()) << store.status();
@@ -147,6 +151,73 @@ TEST(StoreUpgrade, DocumentsGainTheVerificationCode) {
     ASSERT_TRUE(old.ok()) << old.status();
     EXPECT_EQ(old->verification_code, "");
   }
+}
+
+// What a store's database holds, as text: every schema entry (type, name, table, its SQL as
+// SQLite keeps it) and, with `rows`, every row of every table in rowid order. Two stores read
+// alike only when their tables, columns, types, defaults, indexes and rows are the same.
+std::string DumpDatabase(const std::string& path, bool rows) {
+  auto db = SqliteDb::Open(path);
+  EXPECT_TRUE(db.ok()) << db.status();
+  if (!db.ok()) return "";
+  std::string out;
+  std::vector<std::string> tables;
+  auto schema = db->Prepare(
+      "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master ORDER BY type, name");
+  EXPECT_TRUE(schema.ok()) << schema.status();
+  while (schema.ok() && *schema->Step()) {
+    out += schema->Text(0) + " " + schema->Text(1) + " on " + schema->Text(2) + ":\n" +
+           schema->Text(3) + "\n";
+    if (schema->Text(0) == "table") tables.push_back(schema->Text(1));
+  }
+  for (const std::string& table : rows ? tables : std::vector<std::string>{}) {
+    std::string row = "''";
+    auto columns = db->Prepare("SELECT name FROM pragma_table_info('" + table + "') ORDER BY cid");
+    EXPECT_TRUE(columns.ok()) << columns.status();
+    while (columns.ok() && *columns->Step()) row += " || '|' || quote(" + columns->Text(0) + ")";
+    auto select = db->Prepare("SELECT " + row + " FROM " + table + " ORDER BY rowid");
+    EXPECT_TRUE(select.ok()) << select.status();
+    out += "rows of " + table + ":\n";
+    while (select.ok() && *select->Step()) out += select->Text(0) + "\n";
+  }
+  return out;
+}
+
+// Compares `actual` with tests/golden/`name`; TAICHO_UPDATE_GOLDEN=1 writes it instead.
+void ExpectGoldenText(const std::string& name, const std::string& actual) {
+  const std::string golden = taicho::testing::SourceDir() + "/tests/golden/" + name;
+  if (std::getenv("TAICHO_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(golden, std::ios::binary) << actual;
+    return;
+  }
+  EXPECT_EQ(actual, taicho::testing::ReadFileBytes(golden)) << "golden: " << golden;
+}
+
+// Issue 20: the SQLite schema is rendered from the description both stores share
+// (store/schema.h). A database made by the first schema (tests/golden/sqlite-store-v1.db: the
+// version-1 tables of sqlite_store.cc, made with the sqlite3 shell, two documents, a session,
+// history) must open and migrate exactly as it did before that change: the golden files were
+// written by the code before it. A new store gets the same schema as the migrated one.
+TEST(StoreUpgrade, TheFirstSchemaMigratesExactlyAsBefore) {
+  const std::string dir = MakeTempDir("store-v1-file");
+  std::filesystem::copy_file(taicho::testing::SourceDir() + "/tests/golden/sqlite-store-v1.db",
+                             dir + "/taicho.db");
+  ASSERT_EQ(chmod((dir + "/taicho.db").c_str(), 0600), 0);
+  for (int open = 0; open < 2; ++open) {  // a second open changes nothing
+    auto store = OpenSqliteStore(dir);
+    ASSERT_TRUE(store.ok()) << store.status();
+    auto sealed = (*store)->GetDocument("doc-sealed");
+    ASSERT_TRUE(sealed.ok()) << sealed.status();
+    EXPECT_EQ(sealed->verification_code, "");
+    auto session = (*store)->GetSession("sess-1");
+    ASSERT_TRUE(session.ok()) << session.status();
+    EXPECT_EQ(session->superseded_by, "");
+  }
+  ExpectGoldenText("sqlite-store-v1-migrated.txt", DumpDatabase(dir + "/taicho.db", true));
+
+  const std::string fresh = MakeTempDir("store-new");
+  ASSERT_TRUE(OpenSqliteStore(fresh).ok());
+  EXPECT_EQ(DumpDatabase(fresh + "/taicho.db", false), DumpDatabase(dir + "/taicho.db", false));
 }
 
 mode_t ModeOf(const std::string& path) {

@@ -30,14 +30,7 @@ namespace taicho::tsa {
 namespace {
 
 using std::chrono::milliseconds;
-using taicho::testing::CommandResult;
-using taicho::testing::GetSamplePki;
-using taicho::testing::LocalTsa;
-using taicho::testing::LocalTsaOptions;
-using taicho::testing::MakeTempDir;
-using taicho::testing::Quote;
-using taicho::testing::ReadFileBytes;
-using taicho::testing::UnusedLoopbackUrl;
+using namespace taicho::testing;
 
 constexpr char kDefaultPolicy[] = "1.3.6.1.4.1.99999.1.1";
 constexpr char kOtherPolicy[] = "1.3.6.1.4.1.99999.1.2";

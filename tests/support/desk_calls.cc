@@ -1,24 +1,19 @@
 #include "tests/support/desk_calls.h"
 
 #include <grpcpp/grpcpp.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 
 #include "gtest/gtest.h"
+#include "tests/support/commands.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/taichod_process.h"
 
 namespace taicho::testing {
-namespace {
 
 namespace v1 = ::taicho::v1;
-
-const char kOfficerToken[] = "Nguyễn Văn An";
-const char kSealToken[] = "Con dấu UBND Châu Đức";
-
-std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + file; }
-
-}  // namespace
 
 std::string ErrorCodeOf(const grpc::ClientContext& context) {
   const auto& trailers = context.GetServerTrailingMetadata();
@@ -125,6 +120,22 @@ v1::Document SealedOverService(const std::string& target, const std::string& des
                   kOfficerToken);
   return SignOverService(target, created.name(), v1::SEAL, "client-seal-clerk", "seal", kSealToken)
       .document();
+}
+
+namespace {
+std::atomic<int> dossier_codes{0};  // given by NewDossierCode in this process
+}  // namespace
+
+v1::SignDocumentRequest SealRequest(const std::string& name, const std::string& key) {
+  v1::SignDocumentRequest request;
+  request.set_name(name);
+  request.set_role(v1::SEAL);
+  request.set_key(key);
+  return request;
+}
+
+std::string NewDossierCode(const std::string& prefix) {
+  return prefix + "-" + std::to_string(++dossier_codes) + "-" + std::to_string(getpid());
 }
 
 }  // namespace taicho::testing

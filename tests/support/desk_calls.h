@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "taicho/v1/document_service.grpc.pb.h"
+#include "tests/support/commands.h"
 
 namespace taicho::testing {
 
@@ -57,5 +58,13 @@ std::unique_ptr<::taicho::v1::DocumentService::Stub> MtlsStub(const std::string&
 // and sealed by the clerk on the seal token: the document as the seal left it (SEALED).
 ::taicho::v1::Document SealedOverService(const std::string& target, const std::string& desk,
                                          const std::string& dossier_code);
+
+// A request to seal document `name` (documents/…) with the server's key `key`.
+::taicho::v1::SignDocumentRequest SealRequest(const std::string& name,
+                                              const std::string& key = kSealKey);
+
+// A dossier code no other call in any test process gives: `prefix`-N-PID, N counting this
+// process's calls. Any thread.
+std::string NewDossierCode(const std::string& prefix);
 
 }  // namespace taicho::testing

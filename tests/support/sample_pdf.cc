@@ -64,33 +64,38 @@ void AddSamplePages(PoDoFo::PdfMemDocument& doc, int pages) {
   }
 }
 
-}  // namespace
-
-void WriteSamplePdf(const std::string& path, int pages) {
+// A new PDF 1.7 of the sample's `pages`, then what `fill` adds, written to `path`: "" when
+// written, else what PoDoFo said.
+template <typename Fill>
+std::string WriteSampleDocument(const std::string& path, int pages, Fill&& fill) {
   PoDoFo::PdfError::EnableDebug(false);
   PoDoFo::PdfError::EnableLogging(false);
   try {
     PoDoFo::PdfMemDocument doc;
     doc.SetPdfVersion(PoDoFo::ePdfVersion_1_7);
     AddSamplePages(doc, pages);
+    fill(doc);
     doc.Write(path.c_str());
+    return "";
   } catch (const PoDoFo::PdfError& e) {
-    FAIL() << "PoDoFo could not write " << path << ": "
-           << PoDoFo::PdfError::ErrorMessage(e.GetError());
+    const char* message = PoDoFo::PdfError::ErrorMessage(e.GetError());
+    return "PoDoFo could not write " + path + ": " + (message != nullptr ? message : "(null)");
   }
 }
 
+}  // namespace
+
+void WriteSamplePdf(const std::string& path, int pages) {
+  const std::string problem = WriteSampleDocument(path, pages, [](PoDoFo::PdfMemDocument&) {});
+  if (!problem.empty()) FAIL() << problem;
+}
+
 void WriteLargePdf(const std::string& path, int megabytes) {
-  PoDoFo::PdfError::EnableDebug(false);
-  PoDoFo::PdfError::EnableLogging(false);
   constexpr unsigned kSide = 640;  // 640×640 gray = 400 KiB a page
   const long pages = static_cast<long>(megabytes) * 1024 * 1024 / (kSide * kSide) + 1;
   std::mt19937 rng(42);
   std::vector<char> pixels(kSide * kSide);
-  try {
-    PoDoFo::PdfMemDocument doc;
-    doc.SetPdfVersion(PoDoFo::ePdfVersion_1_7);
-    AddSamplePages(doc, 1);
+  const std::string problem = WriteSampleDocument(path, 1, [&](PoDoFo::PdfMemDocument& doc) {
     for (long p = 0; p < pages; ++p) {
       for (char& c : pixels) c = static_cast<char>(rng());
       PoDoFo::PdfPage* page =
@@ -104,11 +109,8 @@ void WriteLargePdf(const std::string& path, int megabytes) {
       painter.DrawImage(50, 200, &image, 0.7, 0.7);
       painter.FinishPage();
     }
-    doc.Write(path.c_str());
-  } catch (const PoDoFo::PdfError& e) {
-    FAIL() << "PoDoFo could not write " << path << ": "
-           << PoDoFo::PdfError::ErrorMessage(e.GetError());
-  }
+  });
+  if (!problem.empty()) FAIL() << problem;
 }
 
 std::map<std::string, int> WriteSamplePdfWithEmptyFields(
@@ -118,12 +120,7 @@ std::map<std::string, int> WriteSamplePdfWithEmptyFields(
   using PoDoFo::PdfName;
   using PoDoFo::PdfObject;
   std::map<std::string, int> numbers;
-  PoDoFo::PdfError::EnableDebug(false);
-  PoDoFo::PdfError::EnableLogging(false);
-  try {
-    PoDoFo::PdfMemDocument doc;
-    doc.SetPdfVersion(PoDoFo::ePdfVersion_1_7);
-    AddSamplePages(doc, pages);
+  const std::string problem = WriteSampleDocument(path, pages, [&](PoDoFo::PdfMemDocument& doc) {
     PdfArray form_fields;
     for (const EmptySignatureField& f : fields) {
       PoDoFo::PdfPage* page = doc.GetPage(f.page_index);
@@ -149,11 +146,8 @@ std::map<std::string, int> WriteSamplePdfWithEmptyFields(
       form->GetDictionary().AddKey("SigFlags", static_cast<PoDoFo::pdf_int64>(sig_flags));
     }
     doc.GetCatalog()->GetDictionary().AddKey("AcroForm", form->Reference());
-    doc.Write(path.c_str());
-  } catch (const PoDoFo::PdfError& e) {
-    ADD_FAILURE() << "PoDoFo could not write " << path << ": "
-                  << PoDoFo::PdfError::ErrorMessage(e.GetError());
-  }
+  });
+  if (!problem.empty()) ADD_FAILURE() << problem;
   return numbers;
 }
 

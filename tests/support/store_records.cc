@@ -28,6 +28,16 @@ store::DocumentRecord SampleRecord(int n, int64_t time_ms, store::DocumentState 
   return d;
 }
 
+store::RegisterEntry SampleEntry(const std::string& document_id, const std::string& session_id,
+                                 int year) {
+  store::RegisterEntry e;
+  e.agency = "UBND XÃ A";
+  e.year = year;
+  e.document_id = document_id;
+  e.session_id = session_id;
+  return e;
+}
+
 store::DocumentRecord AddSampleDraft(store::Store& store, int n, int64_t time_ms) {
   auto sha = store.PutBlob(ScratchFile(store, "%PDF draft " + std::to_string(n)));
   EXPECT_TRUE(sha.ok()) << sha.status();

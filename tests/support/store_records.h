@@ -23,6 +23,11 @@ store::DocumentRecord SampleRecord(int n, int64_t time_ms,
 // bytes), as the workflow stores it; expectations fail if the store refuses.
 store::DocumentRecord AddSampleDraft(store::Store& store, int n, int64_t time_ms = 1000);
 
+// A register entry of agency "UBND XÃ A" for `document_id`'s number in `year`, allocated for
+// `session_id` (what AllocateNumber takes; the store gives the number).
+store::RegisterEntry SampleEntry(const std::string& document_id, const std::string& session_id,
+                                 int year = 2026);
+
 // A new scratch file of `store` holding `bytes`; its path (for PutBlob).
 std::string ScratchFile(store::Store& store, const std::string& bytes);
 

@@ -1,14 +1,10 @@
 #include "tests/support/taichod_toml.h"
 
 #include "absl/strings/str_cat.h"
+#include "tests/support/commands.h"
 #include "tests/support/pki_fixture.h"
 
 namespace taicho::testing {
-namespace {
-
-std::string Pki(const std::string& file) { return GetSamplePki().dir + "/" + file; }
-
-}  // namespace
 
 std::string MtlsTomlSection() {
   return absl::StrCat("[tls]\ncert = \"", Pki("tls-server.chain.pem"), "\"\nkey = \"",
