@@ -51,6 +51,7 @@
 #include "pades/pdf_verifier.h"
 #include "print/print_rendition.h"
 #include "printer/cups_queue.h"
+#include "signer/certificate_cache.h"
 #include "taicho/v1/document_service.grpc.pb.h"
 
 namespace taicho::cli {
@@ -447,7 +448,10 @@ class PrintStation {
   // Verified before printing: with the local verifier and --trust, else by the service.
   absl::Status Verify(const std::string& path, const std::string& revision) {
     if (!a_.trust.empty()) {
-      absl::StatusOr<pades::VerificationReport> report = pades::VerifyPdf(path, Slurp(a_.trust));
+      pades::VerifyOptions options;
+      options.trust_anchors_pem = Slurp(a_.trust);
+      options.certificates = &verified_certificates_;
+      absl::StatusOr<pades::VerificationReport> report = pades::VerifyPdf(path, options);
       if (!report.ok()) return report.status();
       if (!report->all_passed()) {
         return Error(ErrorCode::kSignatureValueInvalid,
@@ -678,6 +682,8 @@ class PrintStation {
   std::unique_ptr<printer::CupsQueue> queue_;  // opened on first use, reopened after an error
   bool deferred_ = false;          // a retry is due after the idle time: stop (see WaitBeforeRetry)
   deskweb::DeskQueue queue_view_;  // what the page shows of this station's jobs
+  // The agency's chains, parsed once for every document this station verifies before printing.
+  signer::CertificateCache verified_certificates_;
   // Declared last: stopped first, its handlers use stub_ and queue_view_.
   std::unique_ptr<localweb::LocalSite> site_;
 };

@@ -961,6 +961,7 @@ pades::VerifyOptions DocumentWorkflow::VerifyOptionsFor(const std::function<bool
   options.online = online ? config_.online_revocation : nullptr;
   options.max_revisions = config_.max_revisions;
   options.cancelled = cancelled;
+  options.certificates = &verified_certificates_;
   return options;
 }
 

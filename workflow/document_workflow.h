@@ -343,6 +343,10 @@ class DocumentWorkflow {
   // Officers' chains and the policy's roots, parsed once for this workflow's signatures (a
   // server key keeps its own chain: KeySigner::certificates).
   signer::CertificateCache certificates_;
+  // The certificates of the files this workflow verifies (uploads, stored revisions, the public
+  // page), kept apart from the signing chains above: outside bytes never evict those. Bounded;
+  // thread-safe, so the const VerifyOptionsFor may hand it out.
+  mutable signer::CertificateCache verified_certificates_;
 };
 
 // 32 lowercase hex digits from the OS's random source.
