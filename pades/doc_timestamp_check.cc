@@ -23,7 +23,6 @@ namespace {
 
 using signer::ossl::CmsPtr;
 using signer::ossl::MdCtxPtr;
-using signer::ossl::ParseCertificate;
 using signer::ossl::Pkcs7Ptr;
 using signer::ossl::ToDer;
 using signer::ossl::TstInfoPtr;
@@ -129,17 +128,17 @@ std::vector<Bytes> CarriedCertificates(const Bytes& cms_der) {
 }
 
 void CheckRevocation(const pdf::DssContent& dss, const std::vector<Bytes>& carried,
-                     const Bytes& cert, const revocation::StatusSource* online,
-                     SignatureReport& r) {
+                     const Bytes& cert, const revocation::StatusSource* online, SignatureReport& r,
+                     signer::CertificateCache* certificates) {
   if (cert.empty()) return;
-  X509Ptr subject = ParseCertificate(cert);
+  X509Ptr subject = signer::ParseCertificate(cert, certificates);
   if (!subject) return;
   // Issuer candidates: the DSS's certificates and the signature's own.
   std::vector<Bytes> pool = dss.certs;
   pool.insert(pool.end(), carried.begin(), carried.end());
   Bytes issuer;
   for (const Bytes& candidate : pool) {
-    X509Ptr c = ParseCertificate(candidate);
+    X509Ptr c = signer::ParseCertificate(candidate, certificates);
     if (c && X509_check_issued(c.get(), subject.get()) == X509_V_OK &&
         X509_verify(subject.get(), X509_get0_pubkey(c.get())) == 1) {
       issuer = candidate;

@@ -11,6 +11,7 @@
 #include "pdf/signature_reader.h"
 #include "revocation/evidence.h"
 #include "signer/bytes.h"
+#include "signer/certificate_cache.h"
 
 namespace taicho::pades {
 
@@ -25,8 +26,11 @@ void CheckDocumentTimeStamp(const std::string& path, const pdf::EmbeddedSignatur
 // now): from the DSS's OCSP responses and CRLs first, then online with `online` (may be null).
 // Issuers are looked up in the DSS and in `carried` (the certificates the signature carries).
 // Fills revocation_status/source/time; a revocation before that time is a problem.
+// `certificates` (optional, the verification's): the subject and its issuer candidates parsed
+// once for all the file's signatures.
 void CheckRevocation(const pdf::DssContent& dss, const std::vector<Bytes>& carried,
-                     const Bytes& cert, const revocation::StatusSource* online, SignatureReport& r);
+                     const Bytes& cert, const revocation::StatusSource* online, SignatureReport& r,
+                     signer::CertificateCache* certificates = nullptr);
 
 // The certificates a CMS SignedData (a signature or a time-stamp token) carries, DER.
 std::vector<Bytes> CarriedCertificates(const Bytes& cms_der);

@@ -458,7 +458,7 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
         r.problems.push_back("chain: " + v->chain_error);
       }
     }
-    if (r.signature_ok) CheckRevocation(*dss, carried, signer_cert, online, r);
+    if (r.signature_ok) CheckRevocation(*dss, carried, signer_cert, online, r, certificates);
     ApplyChanges((*changes)[report.signatures.size()], r);
     Conclude(r, digest_unknown);
     report.signatures.push_back(std::move(r));

@@ -279,7 +279,8 @@ void Verify(ByteSpan cms_der, const ContentStreamer& content, const std::string&
   if (signer) {
     CMS_SignerInfo_set1_signer_cert(si, signer);
     result->signer_certificate_der = ossl::ToDer(signer, i2d_X509);
-    absl::StatusOr<CertificateInfo> info = DescribeCertificate(result->signer_certificate_der);
+    absl::StatusOr<CertificateInfo> info =
+        DescribeCertificate(result->signer_certificate_der, anchors);
     if (info.ok()) {
       result->signer_subject = info->subject;
       result->signer_common_name = info->common_name;
