@@ -274,13 +274,13 @@ int Serve(const DeskArgs& args) {
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = OpenChannel(args.connection);
-  if (!channel.ok()) return Fail(channel.status());
-  auto stub = v1::DocumentService::NewStub(*channel);
+  absl::StatusOr<std::unique_ptr<v1::DocumentService::Stub>> stub =
+      OpenStub<v1::DocumentService>(args.connection);
+  if (!stub.ok()) return Fail(stub.status());
   LocalPagesOptions site = args.site;
   site.log_name = "desk pages";
   absl::StatusOr<std::unique_ptr<localweb::LocalSite>> pages =
-      OpenLocalPages(site, [&](httplib::Server& server) { AddRoutes(server, *stub, args.desk); });
+      OpenLocalPages(site, [&](httplib::Server& server) { AddRoutes(server, **stub, args.desk); });
   if (!pages.ok()) return Fail(pages.status());
   int signal = 0;
   sigwait(&stop, &signal);

@@ -62,10 +62,10 @@ absl::Status PrintLevels(v1::DocumentService::Stub& stub, const LevelsArgs& a) {
 }
 
 int RunLevels(const LevelsArgs& a) {
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = OpenChannel(a.connection);
-  if (!channel.ok()) return Fail(channel.status());
-  auto stub = v1::DocumentService::NewStub(*channel);
-  absl::Status st = PrintLevels(*stub, a);
+  absl::StatusOr<std::unique_ptr<v1::DocumentService::Stub>> stub =
+      OpenStub<v1::DocumentService>(a.connection);
+  if (!stub.ok()) return Fail(stub.status());
+  absl::Status st = PrintLevels(**stub, a);
   return st.ok() ? 0 : Fail(st);
 }
 

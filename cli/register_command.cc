@@ -101,10 +101,10 @@ absl::Status PrintTable(v1::DocumentService::Stub& stub, const RegisterArgs& a) 
 }
 
 int RunRegister(const RegisterArgs& a) {
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = OpenChannel(a.connection);
-  if (!channel.ok()) return Fail(channel.status());
-  auto stub = v1::DocumentService::NewStub(*channel);
-  absl::Status st = a.csv.empty() ? PrintTable(*stub, a) : ExportCsv(*stub, a);
+  absl::StatusOr<std::unique_ptr<v1::DocumentService::Stub>> stub =
+      OpenStub<v1::DocumentService>(a.connection);
+  if (!stub.ok()) return Fail(stub.status());
+  absl::Status st = a.csv.empty() ? PrintTable(**stub, a) : ExportCsv(**stub, a);
   return st.ok() ? 0 : Fail(st);
 }
 

@@ -45,12 +45,12 @@ absl::StatusOr<v1::VerificationReport> VerifyOnServer(const VerifyArgs& a) {
   const auto size = std::filesystem::file_size(a.local.file, ec);
   if (!in || ec)
     return Error(ErrorCode::kIo, absl::StrCat("không đọc được / cannot read ", a.local.file));
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = OpenChannel(a.connection);
-  if (!channel.ok()) return channel.status();
-  auto stub = v1::DocumentService::NewStub(*channel);
+  absl::StatusOr<std::unique_ptr<v1::DocumentService::Stub>> stub =
+      OpenStub<v1::DocumentService>(a.connection);
+  if (!stub.ok()) return stub.status();
   grpc::ClientContext context;
   v1::VerificationReport report;
-  auto writer = stub->VerifyUpload(&context, &report);
+  auto writer = (*stub)->VerifyUpload(&context, &report);
   v1::VerifyUploadRequest message;
   // Declared, so an over-cap file is refused before it is sent.
   message.mutable_metadata()->set_total_size_bytes(static_cast<int64_t>(size));
