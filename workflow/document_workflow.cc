@@ -471,8 +471,8 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(
   // The signer's certificate is checked first, before anything is allocated or written: a revoked,
   // expired or untrusted one costs no register number, and comparing the page's names with an
   // untrusted certificate's would say nothing.
-  if (absl::Status st =
-          CheckSignerCertificate(config_.signing, in.chain, plan.now / 1000, certificates);
+  if (absl::Status st = CheckSignerCertificate(config_.signing, in.chain, plan.now / 1000,
+                                               certificates, &signer_checks_);
       !st.ok()) {
     // A server key is the agency's own, configured by its operator: during a responder outage
     // its seal may go on when the policy says so, and the status is fetched for the DSS later.

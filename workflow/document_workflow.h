@@ -343,6 +343,8 @@ class DocumentWorkflow {
   // Officers' chains and the policy's roots, parsed once for this workflow's signatures (a
   // server key keeps its own chain: KeySigner::certificates).
   signer::CertificateCache certificates_;
+  // Passed checks of the signers' chains under config_.signing (a server key's, an officer's).
+  SignerCheckMemo signer_checks_;
   // The certificates of the files this workflow verifies (uploads, stored revisions, the public
   // page), kept apart from the signing chains above: outside bytes never evict those. Bounded;
   // thread-safe, so the const VerifyOptionsFor may hand it out.

@@ -560,5 +560,28 @@ TEST_F(WorkflowTest, PublicViewShowsOnlyPublicDocumentsAndTheirPublicFacts) {
   }
 }
 
+// A kept pass answers only for the same chain, from its check's time up to (not including) its
+// end; a newer pass of the same chain replaces it; the oldest check goes when the memo is full.
+TEST(SignerCheckMemo, HoldsOnlyForTheSameChainWithinItsWindow) {
+  SignerCheckMemo memo;
+  const std::vector<Bytes> seal = {Bytes{1, 2, 3}, Bytes{4, 5}};
+  const std::vector<Bytes> other = {Bytes{1, 2, 3}, Bytes{4, 6}};
+  EXPECT_FALSE(memo.Holds(seal, 1000));
+  memo.Keep(seal, 1000, 1060);
+  EXPECT_TRUE(memo.Holds(seal, 1000));
+  EXPECT_TRUE(memo.Holds(seal, 1059));
+  EXPECT_FALSE(memo.Holds(seal, 1060));  // the answer's nextUpdate, a notAfter, or the hold
+  EXPECT_FALSE(memo.Holds(seal, 999));   // a clock set back checks again
+  EXPECT_FALSE(memo.Holds(other, 1001));
+  memo.Keep(seal, 1100, 1160);
+  EXPECT_FALSE(memo.Holds(seal, 1059));
+  EXPECT_TRUE(memo.Holds(seal, 1159));
+  for (size_t i = 0; i < SignerCheckMemo::kMaxChains; ++i) {
+    memo.Keep({Bytes{static_cast<uint8_t>(i)}}, 2000 + static_cast<int64_t>(i), 3000);
+  }
+  EXPECT_FALSE(memo.Holds(seal, 1101));  // the oldest check went
+  EXPECT_TRUE(memo.Holds({Bytes{0}}, 2500));
+}
+
 }  // namespace
 }  // namespace taicho::workflow

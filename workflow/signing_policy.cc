@@ -5,6 +5,9 @@
 #include <openssl/x509v3.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <ctime>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -41,6 +44,14 @@ absl::Status ChainError(int err, X509* at, int64_t when) {
   }
 }
 
+// The certificate's notAfter in Unix seconds (0 when unreadable: nothing is kept then).
+int64_t NotAfter(const X509* cert) {
+  struct tm tm {};
+  const ASN1_TIME* not_after = X509_get0_notAfter(cert);
+  if (not_after == nullptr || ASN1_TIME_to_tm(not_after, &tm) != 1) return 0;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
 // A work file removed when the scope ends.
 class TempFile {
  public:
@@ -70,9 +81,41 @@ PadesLevel SigningPolicy::SealLevel(const std::string& key_name) const {
   return it == key_levels.end() ? seal_level : it->second;
 }
 
+bool SignerCheckMemo::Holds(const std::vector<Bytes>& chain, int64_t at) const {
+  std::lock_guard lock(mu_);
+  for (const Pass& pass : passes_) {
+    if (pass.chain == chain) return at >= pass.checked_at && at < pass.until;
+  }
+  return false;
+}
+
+void SignerCheckMemo::Keep(const std::vector<Bytes>& chain, int64_t at, int64_t until) {
+  std::lock_guard lock(mu_);
+  auto same = std::find_if(passes_.begin(), passes_.end(),
+                           [&](const Pass& pass) { return pass.chain == chain; });
+  if (same != passes_.end()) {
+    same->checked_at = at;
+    same->until = until;
+    return;
+  }
+  if (passes_.size() >= kMaxChains) {
+    passes_.erase(
+        std::min_element(passes_.begin(), passes_.end(),
+                         [](const Pass& a, const Pass& b) { return a.checked_at < b.checked_at; }));
+  }
+  passes_.push_back({chain, at, until});
+}
+
 absl::Status CheckSignerCertificate(const SigningPolicy& policy, const std::vector<Bytes>& chain,
                                     int64_t at, signer::CertificateCache* certificates) {
+  return CheckSignerCertificate(policy, chain, at, certificates, nullptr);
+}
+
+absl::Status CheckSignerCertificate(const SigningPolicy& policy, const std::vector<Bytes>& chain,
+                                    int64_t at, signer::CertificateCache* certificates,
+                                    SignerCheckMemo* memo) {
   if (policy.roots.empty()) return absl::OkStatus();
+  if (memo != nullptr && memo->Holds(chain, at)) return absl::OkStatus();
   if (chain.empty()) return Error(ErrorCode::kCertificateNotFound);
   ossl::X509Ptr leaf = signer::ParseCertificate(chain.front(), certificates);
   if (!leaf) return Error(ErrorCode::kCertificateInvalid, "the signer's certificate");
@@ -118,6 +161,14 @@ absl::Status CheckSignerCertificate(const SigningPolicy& policy, const std::vect
   if (!answer.ok()) return answer.status();
   switch (answer->status) {
     case revocation::CertStatus::kGood:
+      if (memo != nullptr && answer->from_cache) {
+        int64_t until = at + SignerCheckMemo::kHoldSeconds;
+        if (answer->next_update > 0) until = std::min(until, answer->next_update);
+        for (int i = 0; i < sk_X509_num(verified); ++i) {
+          until = std::min(until, NotAfter(sk_X509_value(verified, i)));
+        }
+        memo->Keep(chain, at, until);
+      }
       return absl::OkStatus();
     case revocation::CertStatus::kRevoked:
       return Error(ErrorCode::kCertRevoked,

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -97,6 +98,42 @@ struct SigningPolicy {
 // parsed between signatures.
 absl::Status CheckSignerCertificate(const SigningPolicy& policy, const std::vector<Bytes>& chain,
                                     int64_t at, signer::CertificateCache* certificates);
+
+// Passed checks of a chain, kept so that the next signatures with the same chain (a server key
+// seals thousands of times with one) skip the chain building and the revocation answer's
+// verification, which were a quarter of a seal's CPU. A pass is kept only while everything it
+// rested on still holds, so a remembered pass answers as the check itself would:
+//   - only a revocation answer the client served from its cache counts (a client without a cache
+//     asks the responder for every signature, and so does this with one);
+//   - until the earliest of: that answer's nextUpdate (the cache serves it no longer), the
+//     notAfter of every certificate of the verified chain, and kHoldSeconds after the check;
+//   - for a signing time at or after the check's (a clock set back checks again).
+// A failed check is never kept. Owned by whoever owns the policy (one per workflow).
+// Thread-safe: any number of threads.
+class SignerCheckMemo {
+ public:
+  static constexpr int64_t kHoldSeconds = 60;
+  static constexpr size_t kMaxChains = 16;
+
+  // True when a pass of `chain` (and the same policy) is kept for `at`.
+  bool Holds(const std::vector<Bytes>& chain, int64_t at) const;
+  // Keeps a pass of `chain` checked at `at`, valid until `until` (Unix seconds, exclusive).
+  void Keep(const std::vector<Bytes>& chain, int64_t at, int64_t until);
+
+ private:
+  struct Pass {
+    std::vector<Bytes> chain;
+    int64_t checked_at = 0, until = 0;
+  };
+  mutable std::mutex mu_;
+  std::vector<Pass> passes_;  // at most kMaxChains; the oldest check goes first
+};
+
+// CheckSignerCertificate, answered by `memo` when it keeps a pass of `chain` for `at`, and a
+// pass kept there when it may be (see SignerCheckMemo).
+absl::Status CheckSignerCertificate(const SigningPolicy& policy, const std::vector<Bytes>& chain,
+                                    int64_t at, signer::CertificateCache* certificates,
+                                    SignerCheckMemo* memo);
 
 // The last document time-stamp of an archive: what dates its renewal.
 struct ArchiveStamp {
