@@ -1,29 +1,31 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds with -Werror, runs every test, then
-# builds again with AddressSanitizer + UndefinedBehaviorSanitizer (beside the first test pass, at
-# the lowest priority) and runs every test again.
+# runs every test again in a build with AddressSanitizer + UndefinedBehaviorSanitizer (made beside
+# the first build and test pass, at the lowest priority).
 # TAICHO_SKIP_SANITIZE=1 skips the second pass (for quick local runs).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 bash "$ROOT/scripts/install-deps.sh"
+
+ASAN_ARGS=(-DTAICHO_SANITIZE=ON -DTAICHO_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG")
+asan_build_pid=""
+if [[ "${TAICHO_SKIP_SANITIZE:-0}" != "1" ]]; then
+  # The sanitizer build starts first, at the lowest priority, and runs beside the normal build and
+  # then beside the first test pass: nice 19 gets a core only when the others leave it idle (the
+  # normal build's links and the steps that wait on one unit, tests waiting on cupsd, printers,
+  # restarts, time-outs). -O1 as the sanitizer documentation advises.
+  echo "== build (ASan + UBSan, nice 19, beside the build and the tests) $(date -u +%T)"
+  BUILD_DIR="$ROOT/build-asan" setsid nice -n 19 bash "$ROOT/scripts/build.sh" "${ASAN_ARGS[@]}" \
+    > "$ROOT/build-asan.log" 2>&1 &
+  asan_build_pid=$!
+  trap '[[ -n "$asan_build_pid" ]] && kill -- "-$asan_build_pid" 2>/dev/null || true' EXIT
+fi
 
 echo "== build (RelWithDebInfo, -Werror) $(date -u +%T)"
 # Line tables only (-g1): stack traces keep file and line, and compiling and linking the gRPC-
 # and protobuf-heavy code is much cheaper than with full debug info (CI must stay under 30 min).
 LINE_TABLES=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG")
 BUILD_DIR="$ROOT/build" bash "$ROOT/scripts/build.sh" "${LINE_TABLES[@]}"
-ASAN_ARGS=(-DTAICHO_SANITIZE=ON -DTAICHO_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG")
-asan_build_pid=""
-if [[ "${TAICHO_SKIP_SANITIZE:-0}" != "1" ]]; then
-  # The sanitizer build starts now, at the lowest priority, beside the first test pass: those tests
-  # spend much of their time waiting (cupsd, printers, restarts, time-outs), and nice 19 leaves
-  # them the CPU whenever they want it. -O1 as the sanitizer documentation advises.
-  echo "== build (ASan + UBSan, nice 19, beside the tests) $(date -u +%T)"
-  BUILD_DIR="$ROOT/build-asan" setsid nice -n 19 bash "$ROOT/scripts/build.sh" "${ASAN_ARGS[@]}" \
-    > "$ROOT/build-asan.log" 2>&1 &
-  asan_build_pid=$!
-  trap '[[ -n "$asan_build_pid" ]] && kill -- "-$asan_build_pid" 2>/dev/null || true' EXIT
-fi
 echo "== tests $(date -u +%T)"
 (cd "$ROOT/build" && ctest --output-on-failure -j2)
 

@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -37,6 +38,7 @@
 #include "pkcs11/secret.h"
 #include "pkcs11/session.h"
 #include "signer/certificate_info.h"
+#include "tests/support/key_pool.h"
 #include "tests/support/pki_fixture.h"
 
 namespace taicho::pkcs11 {
@@ -131,27 +133,26 @@ class SoftHsmEnv : public ::testing::Environment {
     return "";
   }
 
-  // Generates a key (rsa: 2048 bits, ec: P-256), imports it, optionally with a self-signed cert.
+  // Imports a key (rsa: 2048 bits, ec: P-256) from the run's pool (a new one without the seed),
+  // optionally with a self-signed cert.
   bool AddKey(const std::string& token, const std::string& type, const std::string& label,
               const std::string& id, bool cert) {
     std::string base = dir + "/" + label;
-    std::string gen = type == "rsa"
-                          ? "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048"
-                          : "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256";
     std::string out;
-    bool ok = Run(gen + " -out " + Quote(base + ".pem"), &out) == 0 &&
-              Run("openssl req -new -x509 -key " + Quote(base + ".pem") + " -subj " +
-                      Quote("/CN=" + label + "/O=UBND xa thu nghiem") +
-                      " -days 30 -outform DER -out " + Quote(base + ".der"),
-                  &out) == 0 &&
-              Run("softhsm2-util --import " + Quote(base + ".pem") + " --token " + Quote(token) +
-                      " --label " + Quote(label) + " --id " + id + " --pin " + kPin,
-                  &out) == 0 &&
-              (!cert || Run(std::string("pkcs11-tool --module ") + kSoftHsm + " --token-label " +
-                                Quote(token) + " --login --pin " + kPin + " --write-object " +
-                                Quote(base + ".der") + " --type cert --id " + id + " --label " +
-                                Quote(label),
-                            &out) == 0);
+    bool ok =
+        Run(taicho::testing::KeyCommand(type, ++keys_of_type[type], base + ".pem"), &out) == 0 &&
+        Run("openssl req -new -x509 -key " + Quote(base + ".pem") + " -subj " +
+                Quote("/CN=" + label + "/O=UBND xa thu nghiem") + " -days 30 -outform DER -out " +
+                Quote(base + ".der"),
+            &out) == 0 &&
+        Run("softhsm2-util --import " + Quote(base + ".pem") + " --token " + Quote(token) +
+                " --label " + Quote(label) + " --id " + id + " --pin " + kPin,
+            &out) == 0 &&
+        (!cert ||
+         Run(std::string("pkcs11-tool --module ") + kSoftHsm + " --token-label " + Quote(token) +
+                 " --login --pin " + kPin + " --write-object " + Quote(base + ".der") +
+                 " --type cert --id " + id + " --label " + Quote(label),
+             &out) == 0);
     if (!ok) ADD_FAILURE() << out;
     return ok;
   }
@@ -161,6 +162,7 @@ class SoftHsmEnv : public ::testing::Environment {
   }
 
   std::string dir, tokens, removable_dir;
+  std::map<std::string, int> keys_of_type;  // keys taken from the pool so far, by type
   std::shared_ptr<Module> module;
   bool ready = false;
 };

@@ -21,6 +21,7 @@
 #include "signer/cms_verifier.h"
 #include "signer/key_signer.h"
 #include "signer/openssl_ptr.h"
+#include "tests/support/key_pool.h"
 #include "tests/support/pki_fixture.h"
 
 namespace taicho::signer {
@@ -79,15 +80,16 @@ class SignerTest : public ::testing::Test {
     std::ofstream(d + "leaf.ext") << "basicConstraints=critical,CA:FALSE\n"
                                      "keyUsage=critical,digitalSignature,nonRepudiation\n";
     const std::string script =
-        "set -e; cd " + Quote(*dir_) +
-        "; openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out ca.key"
+        "set -e; cd " + Quote(*dir_) + "; " + taicho::testing::KeyCommand("rsa", 1, "ca.key") +
         "; openssl req -x509 -new -key ca.key -subj '/CN=Taicho Test Root' -days 3650"
         "  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign"
         "  -out ca.pem"
-        "; openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out other-ca.key"
+        "; " +
+        taicho::testing::KeyCommand("rsa", 2, "other-ca.key") +
         "; openssl req -x509 -new -key other-ca.key -subj '/CN=Other Root' -days 3650"
         "  -addext basicConstraints=critical,CA:TRUE -out other-ca.pem"
-        "; openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rsa.key"
+        "; " +
+        taicho::testing::KeyCommand("rsa", 3, "rsa.key") +
         "; openssl req -new -utf8 -key rsa.key -subj '/C=VN/O=Bộ Khoa học/CN=" +
         std::string(kSignerName) +
         "' -out rsa.csr"
@@ -95,14 +97,15 @@ class SignerTest : public ::testing::Test {
         "  -extfile leaf.ext -out rsa.pem"
         "; openssl pkcs12 -export -inkey rsa.key -in rsa.pem -certfile ca.pem -passout pass:bí-mật"
         "  -out rsa.p12"
-        "; openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec.key"
-        "; openssl req -new -utf8 -key ec.key -subj '/C=VN/CN=" +
-        std::string(kSignerName) +
+        "; " +
+        taicho::testing::KeyCommand("ec", 1, "ec.key") +
+        "; openssl req -new -utf8 -key ec.key -subj '/C=VN/CN=" + std::string(kSignerName) +
         "' -out ec.csr"
         "; openssl x509 -req -in ec.csr -CA ca.pem -CAkey ca.key -set_serial 4098 -days 365"
         "  -extfile leaf.ext -out ec.pem"
         "; cat ec.pem ca.pem > ec-chain.pem"
-        "; openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out other.key"
+        "; " +
+        taicho::testing::KeyCommand("rsa", 4, "other.key") +
         "; head -c 100000 /dev/urandom > content.bin";
     CommandResult r = RunCommand("bash -c " + Quote(script));
     ASSERT_EQ(r.exit_code, 0) << r.output;
