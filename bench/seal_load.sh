@@ -19,7 +19,8 @@
 #   `taicho verify` offline (TOTAL-PASSED at that level). LEVELS=off: the former plain-text and
 #   mutual-TLS runs without a [signing] policy (CLIENTS default 1,4,8,16).
 # Usage: bash bench/seal_load.sh [BUILD_DIR]   (default build-bench; targets taichod, seal_load,
-#        draw_sample_images, taicho, taicho-verify must be built). Env: LEVELS (comma list of
+#        draw_sample_images, taicho, taicho-verify must be built, and tsa_signer for the
+#        default test TSA). Env: LEVELS (comma list of
 #        B-B, B-T, B-LT, B-LTA, or off), CLIENTS (comma list; default 1,16 with LEVELS),
 #        DOCUMENTS (measured seals per client count per round, default 384; 192 with LEVELS),
 #        ROUNDS (measured seal phases per client count, default 3),
@@ -27,8 +28,13 @@
 #        LATENCY_LOG=FILE (every operation's timing, for looking at tails),
 #        SESSIONS (the seal key's PKCS#11 session pool, default 2), MTLS=0 to skip mutual TLS,
 #        SEAL_CONCURRENCY (taichod's seal_concurrency; default: its own), KEEP=1 (see cleanup),
-#        SEAL_IMAGE=0 for an invisible seal,
+#        SEAL_IMAGE=0 for an invisible seal, PERF_RECORD=PREFIX (and PERF_FREQ, default 250):
+#          taichod runs under `perf record --call-graph dwarf`, one PREFIX.NAME.data per taichod,
 #        RSA_SECONDS (the baseline's `openssl speed -seconds`, default 2),
+#        TSA_WORKERS (tokens the test TSA makes at once, default 4) and TSA_SIGNER_MODE (worker:
+#          long-lived tests/support/tsa_signer workers, the default when built; openssl: one
+#          `openssl ts -reply` process per token). TSA_WORKERS=1 TSA_SIGNER_MODE=openssl is the
+#          test TSA before issue 16's speed round (one token at a time, clients queueing),
 #        PKI_SEED (a directory made by tests/support/make-pki-seed.sh: its PKI and tokens are
 #        copied instead of made anew; the ctest smoke entry uses it).
 #        STORES: comma list of store set-ups to measure instead of the plain/mTLS pair (issue 19):
@@ -110,13 +116,19 @@ TOML
   [ -n "${SEAL_CONCURRENCY:-}" ] && sed -i "1i seal_concurrency = $SEAL_CONCURRENCY" "$W/$1.toml"
   rm -f "$W/$1.port"
   # No /metrics listener: its default port would clash with a taichod already running here.
-  "$B/server/taichod" --config "$W/$1.toml" --metrics-listen "" >"$W/$1.log" 2>&1 &
+  local wrap=()
+  # PERF_RECORD=PREFIX: taichod under `perf record --call-graph dwarf` (PREFIX.NAME.data; attaching
+  # with -p misses the gRPC threads started later). taichod's CPU is then perf's own too.
+  [ -n "${PERF_RECORD:-}" ] &&
+    wrap=(perf record -F "${PERF_FREQ:-250}" --call-graph dwarf -o "$PERF_RECORD.$1.data" --)
+  "${wrap[@]}" "$B/server/taichod" --config "$W/$1.toml" --metrics-listen "" >"$W/$1.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 200); do [ -s "$W/$1.port" ] && break; sleep 0.05; done
   [ -s "$W/$1.port" ] || { cat "$W/$1.log"; exit 1; }
   PORT="$(cat "$W/$1.port")"
 }
-stop_taichod() { kill -TERM "$PID"; wait "$PID" || true; PID=""; }
+# perf record passes SIGINT on to taichod as SIGTERM and writes its data.
+stop_taichod() { kill "-$([ -n "${PERF_RECORD:-}" ] && echo INT || echo TERM)" "$PID"; wait "$PID" || true; PID=""; }
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "== uptime: $(uptime)"
@@ -224,9 +236,16 @@ if [ "$LEVELS" != off ]; then
     exit 1
   }
   mkdir -p "$W/tsa"
+  # Long-lived signing workers (tests/support/tsa_signer) unless TSA_SIGNER=openssl or the build
+  # has none: then one `openssl ts -reply` process per token.
+  TSA_SIGNER=()
+  if [ "${TSA_SIGNER_MODE:-worker}" != openssl ] && [ -x "$B/tests/tsa_signer" ]; then
+    TSA_SIGNER=(--signer-bin "$B/tests/tsa_signer")
+  fi
+  echo "== test TSA: ${TSA_WORKERS:-4} workers, $([ ${#TSA_SIGNER[@]} -gt 0 ] && echo "long-lived tsa_signer" || echo "one openssl ts -reply per token")"
   python3 "$ROOT/tests/support/tsa_server.py" --workdir "$W/tsa" --port-file "$W/tsa/port" \
     --signer "$W/pki/tsa.pem" --inkey "$W/pki/tsa.key" --chain "$W/pki/subca.pem" \
-    >"$W/tsa/log" 2>&1 &
+    --workers "${TSA_WORKERS:-4}" "${TSA_SIGNER[@]}" >"$W/tsa/log" 2>&1 &
   SERVICE_PIDS+=($!)
   for _ in $(seq 1 400); do [ -s "$W/tsa/port" ] && break; sleep 0.05; done
   [ -s "$W/tsa/port" ] || { cat "$W/tsa/log"; exit 1; }

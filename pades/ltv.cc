@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -16,6 +17,7 @@
 #include "pdf/pdf_file.h"
 #include "pdf/signature_reader.h"
 #include "pdf/signature_update.h"
+#include "signer/certificate_cache.h"
 #include "signer/certificate_info.h"
 #include "signer/openssl_ptr.h"
 #include "vntime/vntime.h"
@@ -24,7 +26,6 @@ namespace taicho::pades {
 namespace {
 
 using signer::ossl::CmsPtr;
-using signer::ossl::ParseCertificate;
 using signer::ossl::ToDer;
 using signer::ossl::X509Ptr;
 using signer::ossl::X509StackPtr;
@@ -65,8 +66,8 @@ void CollectCmsCerts(ByteSpan der, std::vector<Bytes>& out, int depth) {
   ERR_clear_error();
 }
 
-std::string SubjectOf(const Bytes& der) {
-  absl::StatusOr<signer::CertificateInfo> info = signer::DescribeCertificate(der);
+std::string SubjectOf(const Bytes& der, signer::CertificateCache* certificates) {
+  absl::StatusOr<signer::CertificateInfo> info = signer::DescribeCertificate(der, certificates);
   return info.ok() ? info->subject : "?";
 }
 
@@ -76,7 +77,10 @@ absl::StatusOr<LtvResult> AddValidationData(const std::string& input_path,
                                             const std::string& output_path,
                                             const LtvOptions& options) {
   if (options.revocation == nullptr) return Error(ErrorCode::kUsage, "no revocation client");
-  absl::StatusOr<std::vector<pdf::EmbeddedSignature>> sigs = pdf::ReadSignatures(input_path);
+  // Parsed once: its signatures now, the DSS update below.
+  absl::StatusOr<pdf::ParsedPdf> parsed_pdf = pdf::ParsedPdf::Open(input_path);
+  if (!parsed_pdf.ok()) return parsed_pdf.status();
+  absl::StatusOr<std::vector<pdf::EmbeddedSignature>> sigs = pdf::ReadSignatures(*parsed_pdf);
   if (!sigs.ok()) return sigs.status();
   if (sigs->empty()) return Error(ErrorCode::kUsage, "the file has no signature");
 
@@ -91,8 +95,13 @@ absl::StatusOr<LtvResult> AddValidationData(const std::string& input_path,
     }
     pool = std::move(unique);
   }
+  // Parsed once here (or not at all with a warm cache): the issuer search, the descriptions and
+  // the revocation client all read the same objects.
+  std::optional<signer::CertificateCache> own_certificates;
+  signer::CertificateCache* certificates = options.certificates;
+  if (certificates == nullptr) certificates = &own_certificates.emplace(pool.size() + 16);
   std::vector<X509Ptr> parsed;
-  for (const Bytes& c : pool) parsed.push_back(ParseCertificate(c));
+  for (const Bytes& c : pool) parsed.push_back(signer::ParseCertificate(c, certificates));
 
   LtvResult result;
   pdf::DssContent dss;
@@ -111,7 +120,7 @@ absl::StatusOr<LtvResult> AddValidationData(const std::string& input_path,
       }
     }
     ERR_clear_error();
-    CertificateStatusLine line{SubjectOf(pool[i]), "unavailable", ""};
+    CertificateStatusLine line{SubjectOf(pool[i], certificates), "unavailable", ""};
     if (issuer == pool.size()) {
       result.problems.push_back(absl::StrCat(line.subject, ": issuer not in the file"));
       result.statuses.push_back(line);
@@ -137,9 +146,7 @@ absl::StatusOr<LtvResult> AddValidationData(const std::string& input_path,
     }
     result.statuses.push_back(line);
     if (answer->kind == revocation::EvidenceKind::kOcsp) {
-      for (Bytes& c : revocation::OcspResponseCerts(answer->evidence)) {
-        dss.certs.push_back(std::move(c));
-      }
+      for (Bytes& c : answer->evidence_certs) dss.certs.push_back(std::move(c));
       dss.ocsps.push_back(std::move(answer->evidence));
     } else {
       dss.crls.push_back(std::move(answer->evidence));
@@ -150,7 +157,7 @@ absl::StatusOr<LtvResult> AddValidationData(const std::string& input_path,
   absl::StatusOr<pdf::AtomicFile> out =
       pdf::AtomicFile::Create(output_path, options.output_durability);
   if (!out.ok()) return out.status();
-  absl::StatusOr<pdf::DssUpdateResult> written = pdf::WriteDssUpdate(input_path, out->fd(), dss);
+  absl::StatusOr<pdf::DssUpdateResult> written = pdf::WriteDssUpdate(*parsed_pdf, out->fd(), dss);
   if (!written.ok()) return written.status();
   absl::Status st = out->Commit();
   if (!st.ok()) return st;

@@ -13,6 +13,10 @@
 #include "signer/bytes.h"
 #include "tsa/tsa_client.h"
 
+namespace taicho::signer {
+class CertificateCache;  // signer/certificate_cache.h
+}  // namespace taicho::signer
+
 namespace taicho::pades {
 
 struct LtvOptions {
@@ -25,6 +29,9 @@ struct LtvOptions {
   bool fail_when_unavailable = true;
   // The clock the revocation answers are judged by (not owned). nullptr: Env::Default().
   const Env* env = nullptr;
+  // Keeps the certificates parsed between DSS updates (not owned; thread-safe): the owner's, e.g.
+  // the revocation client's (RevocationClient::certificates()). nullptr: parsed for this call.
+  signer::CertificateCache* certificates = nullptr;
   // kAtomicOnly when the caller syncs the output itself (a scratch file the store adopts, or
   // one that is only input to the next update): the DSS update then costs no disk flushes.
   pdf::Durability output_durability = pdf::Durability::kSynced;
@@ -46,7 +53,9 @@ struct LtvResult {
 
 // Writes `input_path` plus one DSS update to `output_path` (atomically): the certificates of
 // every signature and time-stamp in the file (signers, their chains, TSAs, document time-stamps)
-// and, for each certificate issued by another one known, its OCSP response or CRL, fetched now.
+// and, for each certificate issued by another one known, its OCSP response or CRL, fetched now
+// (or the revocation client's cached, already verified answer). Each certificate is parsed once
+// per call at most (none with a warm options.certificates).
 absl::StatusOr<LtvResult> AddValidationData(const std::string& input_path,
                                             const std::string& output_path,
                                             const LtvOptions& options);

@@ -79,16 +79,21 @@ absl::StatusOr<DssContent> ReadDss(const ParsedPdf& pdf) {
 
 namespace {
 
-// WriteDssUpdate inside its PoDoFo boundary.
-absl::StatusOr<DssUpdateResult> WriteDss(const std::string& input_path, int out_fd,
+// WriteDssUpdate inside its PoDoFo boundary: `doc` is `source` parsed (null: parsed here).
+absl::StatusOr<DssUpdateResult> WriteDss(const PdfSource& source_file,
+                                         PoDoFo::PdfMemDocument* parsed, int out_fd,
                                          const DssContent& add) {
-  absl::StatusOr<PdfSource> source = PdfSource::Open(input_path);
-  if (!source.ok()) return source.status();
+  const PdfSource* source = &source_file;
   absl::StatusOr<XrefTail> tail = ReadXrefTail(*source);
   if (!tail.ok()) return tail.status();
-  absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> loaded = LoadPdf(*source);
-  if (!loaded.ok()) return loaded.status();
-  PoDoFo::PdfMemDocument& doc = **loaded;
+  std::unique_ptr<PoDoFo::PdfMemDocument> own;
+  if (parsed == nullptr) {
+    absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> loaded = LoadPdf(*source);
+    if (!loaded.ok()) return loaded.status();
+    own = *std::move(loaded);
+    parsed = own.get();
+  }
+  PoDoFo::PdfMemDocument& doc = *parsed;
 
   TrailerInfo trailer;
   std::string catalog_body, catalog_ref_number;
@@ -156,12 +161,13 @@ absl::StatusOr<DssUpdateResult> WriteDss(const std::string& input_path, int out_
       writer.AddObject(dss_number, 0, absl::StrCat("<< /Type /DSS", arrays, dss_extra, " >>"));
   if (!at.ok()) return at.status();
 
-  // The catalog with /DSS pointing at the new dictionary, everything else as it was.
+  // The catalog with /DSS pointing at the new dictionary, everything else as it was (a copy:
+  // the parsed document may be the caller's).
   {
-    PdfObject* catalog = doc.GetCatalog();
-    catalog->GetDictionary().AddKey(PoDoFo::PdfName("DSS"),
-                                    PoDoFo::PdfReference(static_cast<uint32_t>(dss_number), 0));
-    catalog_body = Serialize(*catalog);
+    PdfObject catalog(*doc.GetCatalog());
+    catalog.GetDictionary().AddKey(PoDoFo::PdfName("DSS"),
+                                   PoDoFo::PdfReference(static_cast<uint32_t>(dss_number), 0));
+    catalog_body = Serialize(catalog);
   }
   at = writer.AddObject(catalog_ref.ObjectNumber(), catalog_ref.GenerationNumber(), catalog_body);
   if (!at.ok()) return at.status();
@@ -177,7 +183,20 @@ absl::StatusOr<DssUpdateResult> WriteDss(const std::string& input_path, int out_
 
 absl::StatusOr<DssUpdateResult> WriteDssUpdate(const std::string& input_path, int out_fd,
                                                const DssContent& add) {
-  return AtPodofoBoundary("DSS update", [&] { return WriteDss(input_path, out_fd, add); });
+  absl::StatusOr<PdfSource> source = PdfSource::Open(input_path);
+  if (!source.ok()) return source.status();
+  return AtPodofoBoundary("DSS update", [&] { return WriteDss(*source, nullptr, out_fd, add); });
+}
+
+absl::StatusOr<DssUpdateResult> WriteDssUpdate(const ParsedPdf& pdf, int out_fd,
+                                               const DssContent& add) {
+  absl::StatusOr<PdfSource> source = PdfSource::Open(pdf.path());
+  if (!source.ok()) return source.status();
+  if (source->size() != pdf.size()) {
+    return Error(ErrorCode::kIo, "the file changed since it was parsed");
+  }
+  return AtPodofoBoundary("DSS update",
+                          [&] { return WriteDss(*source, &pdf.document(), out_fd, add); });
 }
 
 }  // namespace taicho::pdf

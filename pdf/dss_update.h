@@ -38,5 +38,9 @@ absl::StatusOr<DssContent> ReadDss(const ParsedPdf& pdf);
 // rewritten. Errors: kPdfUnreadable, kPdfEncrypted, kIo.
 absl::StatusOr<DssUpdateResult> WriteDssUpdate(const std::string& input_path, int out_fd,
                                                const DssContent& add);
+// The same over a file already parsed (its signatures were just read to build `add`): one parse
+// instead of two. Reads `pdf` (not thread-safe with other readers of it) and does not change it.
+absl::StatusOr<DssUpdateResult> WriteDssUpdate(const ParsedPdf& pdf, int out_fd,
+                                               const DssContent& add);
 
 }  // namespace taicho::pdf

@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
+#include "signer/certificate_cache.h"
 #include "signer/openssl_ptr.h"
 
 namespace taicho::revocation {
@@ -31,9 +32,9 @@ using DistPointsPtr = std::unique_ptr<CRL_DIST_POINTS, Deleter<CRL_DIST_POINTS_f
 void FreeStringStack(STACK_OF(OPENSSL_STRING) * sk) { X509_email_free(sk); }
 using StringStackPtr = std::unique_ptr<STACK_OF(OPENSSL_STRING), Deleter<FreeStringStack>>;
 
-// Through the shared cache (signer/openssl_ptr.h): a DSS names the same few certificates for
-// every signature, and decoding one is dear with OpenSSL 3.0.
-using signer::ossl::ParseCertificatePrefix;
+// Through the caller's cache when given: a DSS names the same few certificates for every
+// signature, and decoding one is dear with OpenSSL 3.0.
+using signer::ParseCertificatePrefix;
 
 int64_t ToUnix(const ASN1_TIME* t) {
   std::tm tm{};
@@ -89,12 +90,18 @@ absl::StatusOr<StatusAnswer> EvaluateOcsp(ByteSpan der, X509* issuer, OCSP_CERTI
     return Error(ErrorCode::kRevocationUnavailable,
                  absl::StrCat("OCSP response signature or responder not authorised: ", buf));
   }
+  StatusAnswer answer;
+  X509* signer = nullptr;  // owned by `basic` or `certs`
+  if (OCSP_resp_get0_signer(basic.get(), &signer, certs.get()) == 1 && signer != nullptr &&
+      X509_cmp(signer, issuer) != 0) {
+    answer.signer_not_after = ToUnix(X509_get0_notAfter(signer));
+  }
+  ERR_clear_error();
   int status = -1, reason = -1;
   ASN1_GENERALIZEDTIME *revtime = nullptr, *thisupd = nullptr, *nextupd = nullptr;
   if (OCSP_resp_find_status(basic.get(), id, &status, &reason, &revtime, &thisupd, &nextupd) != 1) {
     return absl::NotFoundError("the OCSP response is about another certificate");
   }
-  StatusAnswer answer;
   answer.kind = EvidenceKind::kOcsp;
   answer.this_update = ToUnix(thisupd);
   answer.next_update = nextupd ? ToUnix(nextupd) : 0;
@@ -110,6 +117,10 @@ absl::StatusOr<StatusAnswer> EvaluateOcsp(ByteSpan der, X509* issuer, OCSP_CERTI
     answer.status = answer.revocation_time > at ? CertStatus::kGood : CertStatus::kRevoked;
   } else {
     answer.status = CertStatus::kUnknown;
+  }
+  const STACK_OF(X509)* carried = OCSP_resp_get0_certs(basic.get());
+  for (int i = 0; carried != nullptr && i < sk_X509_num(carried); ++i) {
+    answer.evidence_certs.push_back(signer::ossl::ToDer(sk_X509_value(carried, i), i2d_X509));
   }
   answer.evidence.assign(der.begin(), der.end());
   return answer;
@@ -171,9 +182,9 @@ std::string_view StatusName(CertStatus status) {
   return "unknown";
 }
 
-std::vector<std::string> OcspUrls(ByteSpan der) {
+std::vector<std::string> OcspUrls(ByteSpan der, signer::CertificateCache* certificates) {
   std::vector<std::string> urls;
-  X509Ptr cert = ParseCertificatePrefix(der);
+  X509Ptr cert = ParseCertificatePrefix(der, certificates);
   if (!cert) return urls;
   StringStackPtr list(X509_get1_ocsp(cert.get()));
   for (int i = 0; list && i < sk_OPENSSL_STRING_num(list.get()); ++i) {
@@ -182,9 +193,9 @@ std::vector<std::string> OcspUrls(ByteSpan der) {
   return urls;
 }
 
-std::vector<std::string> CrlUrls(ByteSpan der) {
+std::vector<std::string> CrlUrls(ByteSpan der, signer::CertificateCache* certificates) {
   std::vector<std::string> urls;
-  X509Ptr cert = ParseCertificatePrefix(der);
+  X509Ptr cert = ParseCertificatePrefix(der, certificates);
   if (!cert) return urls;
   DistPointsPtr points(static_cast<CRL_DIST_POINTS*>(
       X509_get_ext_d2i(cert.get(), NID_crl_distribution_points, nullptr, nullptr)));
@@ -223,8 +234,10 @@ std::vector<Bytes> OcspResponseCerts(ByteSpan der) {
   return out;
 }
 
-absl::StatusOr<Bytes> OcspCertId(ByteSpan cert, ByteSpan issuer) {
-  X509Ptr c = ParseCertificatePrefix(cert), i = ParseCertificatePrefix(issuer);
+absl::StatusOr<Bytes> OcspCertId(ByteSpan cert, ByteSpan issuer,
+                                 signer::CertificateCache* certificates) {
+  X509Ptr c = ParseCertificatePrefix(cert, certificates);
+  X509Ptr i = ParseCertificatePrefix(issuer, certificates);
   if (!c || !i) return Error(ErrorCode::kCertificateInvalid, "unparsable certificate or issuer");
   CertIdPtr id = MakeCertId(c.get(), i.get());
   unsigned char* der = nullptr;
@@ -240,8 +253,10 @@ absl::StatusOr<Bytes> OcspCertId(ByteSpan cert, ByteSpan issuer) {
 
 absl::StatusOr<StatusAnswer> StatusFromOcsp(ByteSpan ocsp_der, ByteSpan cert, ByteSpan issuer,
                                             int64_t at, int64_t verify_time,
-                                            std::optional<Freshness> fresh) {
-  X509Ptr c = ParseCertificatePrefix(cert), i = ParseCertificatePrefix(issuer);
+                                            std::optional<Freshness> fresh,
+                                            signer::CertificateCache* certificates) {
+  X509Ptr c = ParseCertificatePrefix(cert, certificates);
+  X509Ptr i = ParseCertificatePrefix(issuer, certificates);
   if (!c || !i) return Error(ErrorCode::kCertificateInvalid, "unparsable certificate or issuer");
   CertIdPtr id = MakeCertId(c.get(), i.get());
   if (!id) return Error(ErrorCode::kCrypto, "cannot make the OCSP CertID");
@@ -249,8 +264,10 @@ absl::StatusOr<StatusAnswer> StatusFromOcsp(ByteSpan ocsp_der, ByteSpan cert, By
 }
 
 absl::StatusOr<StatusAnswer> StatusFromCrl(ByteSpan crl_der, ByteSpan cert, ByteSpan issuer,
-                                           int64_t at, std::optional<Freshness> fresh) {
-  X509Ptr c = ParseCertificatePrefix(cert), i = ParseCertificatePrefix(issuer);
+                                           int64_t at, std::optional<Freshness> fresh,
+                                           signer::CertificateCache* certificates) {
+  X509Ptr c = ParseCertificatePrefix(cert, certificates);
+  X509Ptr i = ParseCertificatePrefix(issuer, certificates);
   if (!c || !i) return Error(ErrorCode::kCertificateInvalid, "unparsable certificate or issuer");
   return EvaluateCrl(crl_der, c.get(), i.get(), at, fresh);
 }

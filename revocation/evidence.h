@@ -18,6 +18,10 @@
 #include "absl/status/statusor.h"
 #include "signer/bytes.h"
 
+namespace taicho::signer {
+class CertificateCache;  // signer/certificate_cache.h
+}  // namespace taicho::signer
+
 namespace taicho::revocation {
 
 enum class CertStatus { kGood, kRevoked, kUnknown };
@@ -37,6 +41,11 @@ struct StatusAnswer {
   int64_t this_update = 0, next_update = 0;  // Unix seconds (next_update 0: none given)
   bool from_cache = false;
   std::vector<std::string> problems;  // sources tried before this answer (English)
+  // OCSP: the certificates the response carries (responder and its chain, DER), for the DSS.
+  std::vector<Bytes> evidence_certs;
+  // OCSP: the notAfter of the certificate that signed the response (Unix seconds; 0 when the
+  // issuer signed it itself): a verified answer kept for reuse is not used past it.
+  int64_t signer_not_after = 0;
 };
 
 // Answers status questions: the online client, or a test double.
@@ -59,22 +68,27 @@ struct Freshness {
 // not required (the evidence is old by nature); NotFound when the response is about another
 // certificate.
 // `fresh` (optional): also require the response to be fresh.
+// `certificates` (optional, not owned; in every function below): keeps `cert` and `issuer`
+// parsed for the next question about them (the owner's: a RevocationCache's, a verifier's).
 absl::StatusOr<StatusAnswer> StatusFromOcsp(ByteSpan ocsp_der, ByteSpan cert, ByteSpan issuer,
                                             int64_t at, int64_t verify_time,
-                                            std::optional<Freshness> fresh = std::nullopt);
+                                            std::optional<Freshness> fresh = std::nullopt,
+                                            signer::CertificateCache* certificates = nullptr);
 // The same for a CRL issued by `issuer` (NotFound when it is another issuer's).
 absl::StatusOr<StatusAnswer> StatusFromCrl(ByteSpan crl_der, ByteSpan cert, ByteSpan issuer,
                                            int64_t at,
-                                           std::optional<Freshness> fresh = std::nullopt);
+                                           std::optional<Freshness> fresh = std::nullopt,
+                                           signer::CertificateCache* certificates = nullptr);
 
 // The DER OCSP CertID for `cert` issued by `issuer` (the request's and the cache's key).
 // SHA-1 in the CertID is an identifier, not a security function: it is what RFC 5019 §2.1.1
 // prescribes and what every responder answers to. kCertificateInvalid for unparsable input.
-absl::StatusOr<Bytes> OcspCertId(ByteSpan cert, ByteSpan issuer);
+absl::StatusOr<Bytes> OcspCertId(ByteSpan cert, ByteSpan issuer,
+                                 signer::CertificateCache* certificates = nullptr);
 
 // The OCSP responder URLs of the certificate's AIA and its CRL distribution point URLs.
-std::vector<std::string> OcspUrls(ByteSpan cert);
-std::vector<std::string> CrlUrls(ByteSpan cert);
+std::vector<std::string> OcspUrls(ByteSpan cert, signer::CertificateCache* certificates = nullptr);
+std::vector<std::string> CrlUrls(ByteSpan cert, signer::CertificateCache* certificates = nullptr);
 
 // The certificates an OCSP response carries (responder and its chain), DER.
 std::vector<Bytes> OcspResponseCerts(ByteSpan ocsp_der);

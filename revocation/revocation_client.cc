@@ -54,38 +54,66 @@ http::Reply Fetch(const std::string& url, const Bytes* post_body, const Revocati
 
 // --- cache ---------------------------------------------------------------------------------
 
-std::optional<Bytes> RevocationCache::Get(const std::string& key, int64_t now) {
-  std::lock_guard lock(mu_);
+std::optional<RevocationCache::Entry> RevocationCache::FindLocked(const std::string& key,
+                                                                  int64_t now) {
   auto it = map_.find(key);
   if (it == map_.end()) return std::nullopt;
   if (it->second.expires <= now) {
-    bytes_ -= it->second.der.size();
+    bytes_ -= it->second.answer.evidence.size();
     lru_.erase(it->second.lru);
     map_.erase(it);
     return std::nullopt;
   }
   lru_.splice(lru_.begin(), lru_, it->second.lru);
-  return it->second.der;
+  return it->second;
+}
+
+std::optional<Bytes> RevocationCache::Get(const std::string& key, int64_t now) {
+  std::lock_guard lock(mu_);
+  std::optional<Entry> entry = FindLocked(key, now);
+  if (!entry) return std::nullopt;
+  return std::move(entry->answer.evidence);
+}
+
+std::optional<StatusAnswer> RevocationCache::GetAnswer(const std::string& key, int64_t now) {
+  std::lock_guard lock(mu_);
+  std::optional<Entry> entry = FindLocked(key, now);
+  if (!entry || !entry->verified) return std::nullopt;
+  return std::move(entry->answer);
 }
 
 void RevocationCache::Put(const std::string& key, Bytes der, int64_t expires) {
-  if (der.size() > max_bytes_ || max_entries_ == 0) return;
+  StatusAnswer answer;
+  answer.evidence = std::move(der);
+  PutEntry(key, std::move(answer), false, expires);
+}
+
+void RevocationCache::PutAnswer(const std::string& key, StatusAnswer answer, int64_t expires) {
+  answer.problems.clear();  // this fetch's story, not the next caller's
+  answer.from_cache = false;
+  PutEntry(key, std::move(answer), true, expires);
+}
+
+void RevocationCache::PutEntry(const std::string& key, StatusAnswer answer, bool verified,
+                               int64_t expires) {
+  const size_t size = answer.evidence.size();
+  if (size > max_bytes_ || max_entries_ == 0) return;
   std::lock_guard lock(mu_);
   if (auto it = map_.find(key); it != map_.end()) {
-    bytes_ -= it->second.der.size();
+    bytes_ -= it->second.answer.evidence.size();
     lru_.erase(it->second.lru);
     map_.erase(it);
   }
   lru_.push_front(key);
-  bytes_ += der.size();
-  map_.emplace(key, Entry{std::move(der), expires, lru_.begin()});
+  bytes_ += size;
+  map_.emplace(key, Entry{std::move(answer), verified, expires, lru_.begin()});
   EvictLocked();
 }
 
 void RevocationCache::EvictLocked() {
   while (!lru_.empty() && (map_.size() > max_entries_ || bytes_ > max_bytes_)) {
     auto it = map_.find(lru_.back());
-    bytes_ -= it->second.der.size();
+    bytes_ -= it->second.answer.evidence.size();
     map_.erase(it);
     lru_.pop_back();
   }
@@ -124,23 +152,24 @@ std::string RevocationClient::Rewrite(const std::string& url) const {
 }
 
 absl::StatusOr<StatusAnswer> RevocationClient::FromOcsp(ByteSpan cert_der, ByteSpan issuer_der,
-                                                        int64_t at,
+                                                        const Bytes& cert_id, int64_t at,
                                                         std::vector<std::string>& problems) const {
-  absl::StatusOr<Bytes> id_der = OcspCertId(cert_der, issuer_der);
-  if (!id_der.ok()) return id_der.status();
-  const std::string key = "ocsp:" + Hex(id_der->data(), id_der->size());
+  const std::string key = "ocsp:" + Hex(cert_id.data(), cert_id.size());
   const int64_t skew = policy_.clock_skew.count();
   auto evaluate = [&](ByteSpan der) {
-    return StatusFromOcsp(der, cert_der, issuer_der, at, Now(), Freshness{Now(), skew});
+    return StatusFromOcsp(der, cert_der, issuer_der, at, Now(), Freshness{Now(), skew},
+                          certificates());
   };
 
   if (cache_ != nullptr) {
-    if (std::optional<Bytes> hit = cache_->Get(key, Now())) {
-      absl::StatusOr<StatusAnswer> a = evaluate(*hit);
-      if (a.ok()) {
-        a->from_cache = true;
-        return a;
+    // Verified when fetched, fresh until it expires from the cache: only the time asked about
+    // is judged again (a certificate revoked later was good before).
+    if (std::optional<StatusAnswer> hit = cache_->GetAnswer(key, Now())) {
+      if (hit->revocation_time != 0) {
+        hit->status = hit->revocation_time > at ? CertStatus::kGood : CertStatus::kRevoked;
       }
+      hit->from_cache = true;
+      return *std::move(hit);
     }
   }
 
@@ -148,7 +177,7 @@ absl::StatusOr<StatusAnswer> RevocationClient::FromOcsp(ByteSpan cert_der, ByteS
   if (!policy_.ocsp_url_override.empty()) {
     urls.push_back(policy_.ocsp_url_override);
   } else {
-    for (const std::string& u : OcspUrls(cert_der)) urls.push_back(Rewrite(u));
+    for (const std::string& u : OcspUrls(cert_der, certificates())) urls.push_back(Rewrite(u));
   }
   if (urls.empty()) {
     problems.push_back("the certificate names no OCSP responder");
@@ -156,8 +185,8 @@ absl::StatusOr<StatusAnswer> RevocationClient::FromOcsp(ByteSpan cert_der, ByteS
   }
 
   OcspReqPtr req(OCSP_REQUEST_new());
-  const unsigned char* id_p = id_der->data();
-  CertIdPtr req_id(d2i_OCSP_CERTID(nullptr, &id_p, static_cast<long>(id_der->size())));
+  const unsigned char* id_p = cert_id.data();
+  CertIdPtr req_id(d2i_OCSP_CERTID(nullptr, &id_p, static_cast<long>(cert_id.size())));
   if (!req || !req_id || OCSP_request_add0_id(req.get(), req_id.get()) == nullptr) {
     ERR_clear_error();
     return Error(ErrorCode::kCrypto, "cannot build the OCSP request");
@@ -217,9 +246,9 @@ absl::StatusOr<StatusAnswer> RevocationClient::FromOcsp(ByteSpan cert_der, ByteS
       }
       a->url = shown;
       if (cache_ != nullptr) {
-        const int64_t expires =
-            a->next_update != 0 ? a->next_update : Now() + cache_->max_age_.count();
-        cache_->Put(key, a->evidence, expires);
+        int64_t expires = a->next_update != 0 ? a->next_update : Now() + cache_->max_age_.count();
+        if (a->signer_not_after != 0) expires = std::min(expires, a->signer_not_after);
+        cache_->PutAnswer(key, *a, expires);
       }
       return a;
     }
@@ -231,7 +260,7 @@ absl::StatusOr<StatusAnswer> RevocationClient::FromCrl(ByteSpan cert_der, ByteSp
                                                        int64_t at,
                                                        std::vector<std::string>& problems) const {
   const Freshness fresh{Now(), policy_.clock_skew.count()};
-  const std::vector<std::string> urls = CrlUrls(cert_der);
+  const std::vector<std::string> urls = CrlUrls(cert_der, certificates());
   if (urls.empty()) problems.push_back("the certificate names no CRL distribution point");
   for (const std::string& named : urls) {
     const std::string url = Rewrite(named);
@@ -239,7 +268,8 @@ absl::StatusOr<StatusAnswer> RevocationClient::FromCrl(ByteSpan cert_der, ByteSp
     const std::string key = "crl:" + named;
     if (cache_ != nullptr) {
       if (std::optional<Bytes> hit = cache_->Get(key, Now())) {
-        absl::StatusOr<StatusAnswer> a = StatusFromCrl(*hit, cert_der, issuer_der, at, fresh);
+        absl::StatusOr<StatusAnswer> a =
+            StatusFromCrl(*hit, cert_der, issuer_der, at, fresh, certificates());
         if (a.ok()) {
           a->from_cache = true;
           a->url = shown;
@@ -253,7 +283,8 @@ absl::StatusOr<StatusAnswer> RevocationClient::FromCrl(ByteSpan cert_der, ByteSp
       problems.push_back(absl::StrCat("CRL ", shown, ": ", reply.error));
       continue;
     }
-    absl::StatusOr<StatusAnswer> a = StatusFromCrl(reply.body, cert_der, issuer_der, at, fresh);
+    absl::StatusOr<StatusAnswer> a =
+        StatusFromCrl(reply.body, cert_der, issuer_der, at, fresh, certificates());
     if (!a.ok()) {
       problems.push_back(absl::StrCat("CRL ", shown, ": ", a.status().message()));
       continue;
@@ -271,12 +302,13 @@ absl::StatusOr<StatusAnswer> RevocationClient::FromCrl(ByteSpan cert_der, ByteSp
 absl::StatusOr<StatusAnswer> RevocationClient::StatusAt(ByteSpan cert, ByteSpan issuer,
                                                         int64_t at) const {
   // Unparsable input is the caller's error, not an unavailable service.
-  if (absl::StatusOr<Bytes> id = OcspCertId(cert, issuer); !id.ok()) return id.status();
+  absl::StatusOr<Bytes> id = OcspCertId(cert, issuer, certificates());
+  if (!id.ok()) return id.status();
   std::vector<std::string> problems;
   if (policy_.use_ocsp) {
     // A verified OCSP answer is final, "unknown" included: a certificate the CA's own responder
     // does not know is not made good by its absence from a CRL.
-    absl::StatusOr<StatusAnswer> a = FromOcsp(cert, issuer, at, problems);
+    absl::StatusOr<StatusAnswer> a = FromOcsp(cert, issuer, *id, at, problems);
     if (a.ok()) {
       a->problems = problems;
       return a;

@@ -8,6 +8,11 @@
 // fresh (thisUpdate ≤ now + skew ≤ nextUpdate + 2·skew). A CRL must be signed by the issuer, be
 // issued by it, and be fresh the same way. What did not verify is never cached nor returned.
 //
+// Reuse: a verified OCSP answer is kept with the facts read from it, so that a cache hit (every
+// seal's, once warm) costs neither parsing nor a signature check until its nextUpdate (or the
+// responder certificate's notAfter, if earlier). The parsed certificates the questions name (the
+// same few signers and issuers every time) are kept by the cache too.
+//
 // Thread-safe: one RevocationClient and one RevocationCache may be used by many threads.
 #pragma once
 
@@ -27,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "revocation/evidence.h"
 #include "signer/bytes.h"
+#include "signer/certificate_cache.h"
 
 namespace taicho::revocation {
 
@@ -38,19 +44,33 @@ class RevocationCache {
   explicit RevocationCache(size_t max_entries = 4096, size_t max_bytes = 64u << 20,
                            std::chrono::seconds max_age = std::chrono::hours(24))
       : max_entries_(max_entries), max_bytes_(max_bytes), max_age_(max_age) {}
+  RevocationCache(const RevocationCache&) = delete;
+  RevocationCache& operator=(const RevocationCache&) = delete;
 
   // The cached DER for `key` still valid at `now`, or nullopt.
   std::optional<Bytes> Get(const std::string& key, int64_t now);
   void Put(const std::string& key, Bytes der, int64_t expires);
+  // An answer verified when it was fetched (its evidence is the DER) still valid at `now`, or
+  // nullopt (also for an entry Put as DER only). Its status is as judged for the time it was
+  // asked about: the caller judges it again for another (revocation_time is kept).
+  std::optional<StatusAnswer> GetAnswer(const std::string& key, int64_t now);
+  void PutAnswer(const std::string& key, StatusAnswer answer, int64_t expires);
   size_t entries() const;
   size_t bytes() const;
 
+  // The certificates the questions name, parsed once (the client's; a DSS built with its
+  // answers may use it too). Thread-safe.
+  signer::CertificateCache& certificates() { return certificates_; }
+
  private:
   struct Entry {
-    Bytes der;
+    StatusAnswer answer;  // answer.evidence: the DER
+    bool verified;        // false: Put as DER only, judged again at each use
     int64_t expires;
     std::list<std::string>::iterator lru;
   };
+  std::optional<Entry> FindLocked(const std::string& key, int64_t now);
+  void PutEntry(const std::string& key, StatusAnswer answer, bool verified, int64_t expires);
   void EvictLocked();
   const size_t max_entries_, max_bytes_;
   const std::chrono::seconds max_age_;
@@ -58,6 +78,7 @@ class RevocationCache {
   std::map<std::string, Entry> map_;
   std::list<std::string> lru_;  // front: most recently used
   size_t bytes_ = 0;
+  signer::CertificateCache certificates_{256};
 
   friend class RevocationClient;
 };
@@ -99,14 +120,19 @@ class RevocationClient : public StatusSource {
 
   // HTTP requests sent so far by this client (cache hits send none).
   int64_t network_requests() const { return requests_.load(); }
+  // The cache's parsed certificates (nullptr without a cache): for whoever builds a DSS from
+  // this client's answers about the same certificates.
+  signer::CertificateCache* certificates() const {
+    return cache_ != nullptr ? &cache_->certificates() : nullptr;
+  }
   const RevocationPolicy& policy() const { return policy_; }
 
   RevocationClient(const RevocationClient& other)
       : policy_(other.policy_), cache_(other.cache_), requests_(other.requests_.load()) {}
 
  private:
-  absl::StatusOr<StatusAnswer> FromOcsp(ByteSpan cert, ByteSpan issuer, int64_t at,
-                                        std::vector<std::string>& problems) const;
+  absl::StatusOr<StatusAnswer> FromOcsp(ByteSpan cert, ByteSpan issuer, const Bytes& cert_id,
+                                        int64_t at, std::vector<std::string>& problems) const;
   absl::StatusOr<StatusAnswer> FromCrl(ByteSpan cert, ByteSpan issuer, int64_t at,
                                        std::vector<std::string>& problems) const;
   std::string Rewrite(const std::string& url) const;

@@ -223,47 +223,75 @@ absl::StatusOr<Bytes> AddSignatureTimeStamp(ByteSpan cms_der, ByteSpan token_der
   return der;
 }
 
-absl::StatusOr<TimeStampInfo> VerifyTimeStampToken(ByteSpan token_der, ByteSpan stamped_data,
-                                                   const TimeStampTrust& trust) {
-  std::vector<ossl::X509Ptr> roots, intermediates;
-  if (!ReadPemCertificates(trust.trust_anchors_pem, &roots) || roots.empty()) {
+absl::StatusOr<std::shared_ptr<const TimeStampAnchors>> TimeStampAnchors::Parse(
+    const TimeStampTrust& trust) {
+  std::shared_ptr<TimeStampAnchors> anchors(new TimeStampAnchors());
+  if (!ReadPemCertificates(trust.trust_anchors_pem, &anchors->roots_) || anchors->roots_.empty()) {
     return Error(ErrorCode::kUsage, "no readable trust anchor for time-stamps");
   }
-  if (!ReadPemCertificates(trust.intermediates_pem, &intermediates)) {
+  if (!ReadPemCertificates(trust.intermediates_pem, &anchors->intermediates_)) {
     return Error(ErrorCode::kUsage, "unreadable intermediate certificates for time-stamps");
   }
+  return std::shared_ptr<const TimeStampAnchors>(std::move(anchors));
+}
+
+absl::StatusOr<TimeStampInfo> VerifyTimeStampToken(ByteSpan token_der, ByteSpan stamped_data,
+                                                   const TimeStampTrust& trust) {
+  absl::StatusOr<std::shared_ptr<const TimeStampAnchors>> anchors = TimeStampAnchors::Parse(trust);
+  if (!anchors.ok()) return anchors.status();
+  return VerifyTimeStampToken(token_der, stamped_data, **anchors, trust.at_time);
+}
+
+absl::StatusOr<TimeStampInfo> VerifyTimeStampToken(ByteSpan token_der, ByteSpan stamped_data,
+                                                   const TimeStampAnchors& anchors,
+                                                   std::optional<int64_t> at_time) {
   if (stamped_data.empty()) return Error(ErrorCode::kUsage, "nothing was time-stamped");
   ParsedToken token;
   if (!ParseToken(token_der, &token)) return Invalid("not a DER RFC 3161 TimeStampToken");
+  return VerifyParsedTimeStampToken(token.p7.get(), token.tst.get(), stamped_data, anchors,
+                                    at_time);
+}
+
+absl::StatusOr<TimeStampInfo> VerifyParsedTimeStampToken(PKCS7* token_p7, TS_TST_INFO* token_tst,
+                                                         ByteSpan stamped_data,
+                                                         const TimeStampAnchors& anchors,
+                                                         std::optional<int64_t> at_time) {
+  if (stamped_data.empty()) return Error(ErrorCode::kUsage, "nothing was time-stamped");
+  if (token_p7 == nullptr || token_tst == nullptr) {
+    return Invalid("not a DER RFC 3161 TimeStampToken");
+  }
   TimeStampInfo info;
-  if (ImprintDigest(token.tst.get(), &info.digest_algorithm) == nullptr) {
+  if (ImprintDigest(token_tst, &info.digest_algorithm) == nullptr) {
     return Invalid(absl::StrCat("the imprint uses ", info.digest_algorithm, " (SHA-2 required)"));
   }
 
   ossl::StorePtr store(X509_STORE_new());
   if (!store) return Error(ErrorCode::kCrypto, "X509_STORE_new failed");
-  for (const ossl::X509Ptr& root : roots) {
+  // A store of its own per token (it holds new references to the shared certificates: cheap):
+  // the verification time is the store's, and callers verify at different times.
+  for (const ossl::X509Ptr& root : anchors.roots()) {
     if (X509_STORE_add_cert(store.get(), root.get()) != 1) ERR_clear_error();  // duplicates
   }
-  if (trust.at_time) {
-    X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store.get()),
-                               static_cast<time_t>(*trust.at_time));
+  if (at_time) {
+    X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store.get()), static_cast<time_t>(*at_time));
   }
   ossl::X509StackPtr untrusted;
-  if (!intermediates.empty()) {
+  if (!anchors.intermediates().empty()) {
     untrusted.reset(sk_X509_new_null());
     if (!untrusted) return Error(ErrorCode::kCrypto, "sk_X509_new_null failed");
-    for (ossl::X509Ptr& cert : intermediates) {
-      if (sk_X509_push(untrusted.get(), cert.get()) <= 0) {
+    for (const ossl::X509Ptr& cert : anchors.intermediates()) {
+      if (X509_up_ref(cert.get()) != 1) return Error(ErrorCode::kCrypto, "X509_up_ref failed");
+      ossl::X509Ptr reference(cert.get());
+      if (sk_X509_push(untrusted.get(), reference.get()) <= 0) {
         return Error(ErrorCode::kCrypto, "sk_X509_push failed");
       }
-      cert.release();  // owned by the stack
+      reference.release();  // owned by the stack
     }
   }
 
   ossl::X509Ptr tsa;
   {
-    ossl::X509StackView signers(PKCS7_get0_signers(token.p7.get(), untrusted.get(), 0));
+    ossl::X509StackView signers(PKCS7_get0_signers(token_p7, untrusted.get(), 0));
     if (!signers || sk_X509_num(signers.get()) != 1) {
       return Invalid("the TSA certificate is not in the token (certReq) nor given");
     }
@@ -290,11 +318,11 @@ absl::StatusOr<TimeStampInfo> VerifyTimeStampToken(ByteSpan token_der, ByteSpan 
   // name in the TSTInfo must be the signer's.
   TS_VERIFY_CTX_set_flags(ctx.get(),
                           TS_VFY_SIGNATURE | TS_VFY_VERSION | TS_VFY_DATA | TS_VFY_SIGNER);
-  if (TS_RESP_verify_token(ctx.get(), token.p7.get()) != 1) {
+  if (TS_RESP_verify_token(ctx.get(), token_p7) != 1) {
     return Error(ErrorCode::kTimeStampInvalid, DrainOpensslErrors());
   }
 
-  TS_TST_INFO* tst = token.tst.get();
+  TS_TST_INFO* tst = token_tst;
   if (!ReadGenTime(TS_TST_INFO_get_time(tst), &info)) return Invalid("unreadable genTime");
   char oid[128];
   const ASN1_OBJECT* policy = TS_TST_INFO_get_policy_id(tst);

@@ -3,15 +3,19 @@
 // 1.2.840.113549.1.9.16.2.14) and verifying a token, on its own or embedded in a signature.
 //
 // Fetching a token from a TSA is tsa/'s job; this header only knows CMS and tokens. All functions
-// are thread-safe (no shared state).
+// are thread-safe (no shared state); a TimeStampAnchors is immutable once made and may be used by
+// any number of threads at once.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "signer/bytes.h"
+#include "signer/openssl_ptr.h"
 
 namespace taicho::signer {
 
@@ -34,6 +38,27 @@ struct TimeStampTrust {
   std::optional<int64_t> at_time;  // Unix seconds the chain is checked at; now when unset
 };
 
+// The certificates of a TimeStampTrust, parsed once: what a long-lived verifier of tokens (a
+// tsa::TsaClient) holds, so that a token costs no decoding of the trust anchors (in OpenSSL 3
+// decoding a certificate's key is dear; reading the PEM bundle for every token was about a fifth
+// of a B-LTA seal's CPU). Immutable: the certificates are only read (OpenSSL guards the
+// extensions it caches lazily with each object's own lock), so any number of threads may verify
+// with one anchors object at once.
+class TimeStampAnchors {
+ public:
+  // kUsage when `trust` has no readable anchor or an unreadable intermediate (its at_time is not
+  // kept: it is given to each verification).
+  static absl::StatusOr<std::shared_ptr<const TimeStampAnchors>> Parse(const TimeStampTrust& trust);
+
+  const std::vector<ossl::X509Ptr>& roots() const { return roots_; }
+  const std::vector<ossl::X509Ptr>& intermediates() const { return intermediates_; }
+
+ private:
+  TimeStampAnchors() = default;
+  std::vector<ossl::X509Ptr> roots_;          // never empty
+  std::vector<ossl::X509Ptr> intermediates_;  // may be empty
+};
+
 // The signature value of the only SignerInfo of a DER CMS SignedData: what B-T time-stamps.
 // kUsage when the bytes are not a SignedData with exactly one SignerInfo.
 absl::StatusOr<Bytes> SignatureValueOf(ByteSpan cms_der);
@@ -53,6 +78,19 @@ absl::StatusOr<Bytes> AddSignatureTimeStamp(ByteSpan cms_der, ByteSpan token_der
 // `trust` has no anchor.
 absl::StatusOr<TimeStampInfo> VerifyTimeStampToken(ByteSpan token_der, ByteSpan stamped_data,
                                                    const TimeStampTrust& trust);
+// The same with anchors parsed beforehand; the chain is checked at `at_time` (Unix seconds; now
+// when unset).
+absl::StatusOr<TimeStampInfo> VerifyTimeStampToken(ByteSpan token_der, ByteSpan stamped_data,
+                                                   const TimeStampAnchors& anchors,
+                                                   std::optional<int64_t> at_time);
+
+// The same for a token already parsed: `token` (the TimeStampToken) and `tst` (its TSTInfo), both
+// the caller's. For a client that has just read them from the TSA's reply: decoding a token again
+// decodes its certificates again, which in OpenSSL 3 costs more than verifying it.
+absl::StatusOr<TimeStampInfo> VerifyParsedTimeStampToken(PKCS7* token, TS_TST_INFO* tst,
+                                                         ByteSpan stamped_data,
+                                                         const TimeStampAnchors& anchors,
+                                                         std::optional<int64_t> at_time);
 
 // The signature time-stamp embedded in a one-signer CMS, verified over its signature value as
 // VerifyTimeStampToken does; nullopt when the SignerInfo has none. With several, all must

@@ -90,6 +90,35 @@ TEST_F(RevocationTest, WarmCacheSendsNoRequest) {
   EXPECT_EQ(cache.entries(), 1u);
 }
 
+// A verified answer is kept with what was read from it: a hit returns it as it was (the same
+// evidence, the responder's certificates for the DSS) without asking again, even with the
+// responder gone, and judges only the time asked about again (revoked later: good before).
+TEST_F(RevocationTest, ACachedAnswerIsReusedAsVerifiedAndJudgedAtTheTimeAsked) {
+  RevocationCache cache;
+  RevocationClient client(PolicyFor(services_), &cache);
+  absl::StatusOr<StatusAnswer> first = client.StatusAt(Der("officer-revoked"), Der("subca"), Now());
+  ASSERT_TRUE(first.ok()) << first.status() << services_.log();
+  ASSERT_EQ(first->status, CertStatus::kRevoked);
+  EXPECT_FALSE(first->evidence_certs.empty());
+  services_.StopAll();
+  absl::StatusOr<StatusAnswer> again = client.StatusAt(Der("officer-revoked"), Der("subca"), Now());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->from_cache);
+  EXPECT_EQ(again->status, CertStatus::kRevoked);
+  EXPECT_EQ(again->evidence, first->evidence);
+  EXPECT_EQ(again->evidence_certs, first->evidence_certs);
+  EXPECT_TRUE(again->problems.empty());
+  absl::StatusOr<StatusAnswer> before =
+      client.StatusAt(Der("officer-revoked"), Der("subca"), first->revocation_time - 60);
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_TRUE(before->from_cache);
+  EXPECT_EQ(before->status, CertStatus::kGood);
+  EXPECT_EQ(before->revocation_time, first->revocation_time);
+  EXPECT_EQ(client.network_requests(), 1);
+  // The certificates asked about were parsed once, into the cache's own store.
+  ASSERT_NE(client.certificates(), nullptr);
+}
+
 TEST_F(RevocationTest, GetRefusedFallsBackToPost) {
   // The certificates' path /ocsp kept: OpenSSL's responder answers GET only at its root.
   LocalRevocation with_path(GetSamplePki().dir, "/ocsp");

@@ -47,7 +47,8 @@ struct Policy {
   std::string tsa_url;
   std::vector<std::pair<std::string, std::string>> rewrites;
   std::string when_unavailable = "refuse";
-  std::string extra;  // more lines inside [signing]
+  std::string extra;                         // more lines inside [signing]
+  std::string key_extra = "sessions = 1\n";  // the seal key's table
 };
 
 // Plain text on loopback (no roles: the policy, not the access table, is under test), the seal
@@ -69,7 +70,7 @@ std::string Config(const Policy& p) {
   for (size_t i = 0; i < p.rewrites.size(); ++i) {
     out << (i ? ", " : "") << "\"" << p.rewrites[i].first << "=" << p.rewrites[i].second << "\"";
   }
-  out << "]\n" << p.extra << testing::SealKeyTomlSection(kSealToken, "sessions = 1\n");
+  out << "]\n" << p.extra << testing::SealKeyTomlSection(kSealToken, p.key_extra);
   return out.str();
 }
 
@@ -764,6 +765,54 @@ TEST_F(ServiceLtv, ASplitPathSealInATsaOutageIssuesAndIsUpgradedLater) {
   ExpectUpgradedToBlta(server, *stub, name, &got);
 }
 
+// A split-path seal while no revocation source answers: under issue-and-upgrade its
+// PrepareSignature goes on as SignDocument's seal does (it used to refuse with
+// REVOCATION_UNAVAILABLE), the seal issues below B-LT with the upgrade owed, and once the
+// responder and the CRL server are back the worker brings it to B-LTA.
+TEST_F(ServiceLtv, ASplitPathSealWithTheRespondersDownIssuesAndIsUpgradedWhenTheyAreBack) {
+  Taichod server;
+  ASSERT_TRUE(server.Start(Config(IssueAndUpgrade(Working())))) << server.log();
+  auto stub = server.Stub();
+  const std::string name = Create(*stub, "HS-UPGRADE-SPLIT-OCSP");
+  v1::CompleteSignatureResponse approved;
+  ASSERT_TRUE(Approve(*stub, name, &approved).status.ok());
+  services_.StopAll();
+  v1::PrepareSignatureRequest prepare;
+  prepare.set_name(name);
+  prepare.set_role(v1::SEAL);
+  for (const std::string& der : testing::SampleChainDer("seal")) {
+    prepare.add_certificate_chain(der);
+  }
+  v1::PrepareSignatureResponse prepared;
+  auto context = CallContext(120);
+  grpc::Status status = stub->PrepareSignature(context.get(), prepare, &prepared);
+  ASSERT_TRUE(status.ok()) << status.error_message() << server.log();
+  v1::CompleteSignatureRequest complete;
+  complete.set_session(prepared.session());
+  complete.set_signature_value(testing::SignOnToken(kSealToken, prepared.to_be_signed()));
+  v1::CompleteSignatureResponse sealed;
+  context = CallContext(120);
+  status = stub->CompleteSignature(context.get(), complete, &sealed);
+  ASSERT_TRUE(status.ok()) << status.error_message() << server.log();
+  EXPECT_EQ(sealed.document().state(), v1::Document::SEALED);
+  EXPECT_EQ(sealed.document().level(), "B-T");  // the TSA answered; no revocation data
+  EXPECT_EQ(sealed.document().target_level(), "B-LTA");
+  EXPECT_TRUE(sealed.document().upgrade_pending());
+  EXPECT_NE(sealed.document().upgrade_problem().find("REVOCATION_UNAVAILABLE"), std::string::npos)
+      << sealed.document().upgrade_problem();
+
+  ASSERT_TRUE(services_.Restart()) << services_.log();
+  v1::Document got =
+      WaitFor(*stub, name, [](const v1::Document& d) { return !d.upgrade_pending(); });
+  ASSERT_FALSE(got.upgrade_pending()) << got.upgrade_problem() << server.log();
+  EXPECT_EQ(got.level(), "B-LTA");
+  ASSERT_EQ(got.revisions_size(), 4);
+  EXPECT_EQ(got.revisions(3).purpose(), v1::Revision::LEVEL_UPGRADE);
+  // Officer, seal (with its signature time-stamp), the archive time-stamp after the DSS.
+  CheckLatest(*stub, name, 3, "B-LTA");
+  ExpectOneIssuedNumber(*stub);
+}
+
 // A document sealed by a taichod without [signing] (as before levels were kept) has no level
 // record; the worker of a taichod started with the policy gives it one from the file and
 // upgrades it like any other.
@@ -810,6 +859,36 @@ TEST_F(ServiceLtv, ADocumentSealedBeforeLevelsWereKeptIsBackfilledAndUpgraded) {
   ASSERT_EQ(levels.documents_size(), 1);
   EXPECT_EQ(Get(*stub, name).revisions_size(), 4);
   EXPECT_EQ(again.log().find("level backfill of"), std::string::npos) << again.log();
+}
+
+// The backfill's target is the level of the key that made the seal (keys.NAME.level), not the
+// policy's seal_level: a key activated at start (its PIN file) and configured for B-LT.
+TEST_F(ServiceLtv, TheBackfillTargetsTheLevelOfTheKeyThatSealed) {
+  Taichod before;
+  ASSERT_TRUE(before.Start("shutdown_grace_seconds = 1\ninsecure_local = true\n" +
+                           testing::SealKeyTomlSection(kSealToken, "sessions = 1\n")))
+      << before.log();
+  auto stub = before.Stub();
+  const std::string name = Create(*stub, "HS-BACKFILL-KEY");
+  v1::CompleteSignatureResponse approved;
+  ASSERT_TRUE(Approve(*stub, name, &approved).status.ok());
+  v1::CompleteSignatureResponse sealed;
+  Call call = ActivateAndSeal(*stub, name, &sealed);
+  ASSERT_TRUE(call.status.ok()) << call.code << " " << call.status.error_message() << before.log();
+  before.Stop();
+
+  const std::string pin = MakeTempDir("backfill-pin") + "/seal.pin";
+  WriteFile(pin, "123456\n");
+  ASSERT_EQ(chmod(pin.c_str(), 0600), 0);
+  Policy p = IssueAndUpgrade(Working());  // seal_level B-LTA
+  p.key_extra = "sessions = 1\nlevel = \"B-LT\"\npin_file = \"" + pin + "\"\n";
+  Taichod after(before);
+  ASSERT_TRUE(after.Start(Config(p))) << after.log();
+  stub = after.Stub();
+  v1::Document got = WaitFor(*stub, name, [](const v1::Document& d) { return !d.level().empty(); });
+  EXPECT_EQ(got.target_level(), "B-LT") << after.log();
+  EXPECT_NE(after.log().find("level backfill of " + name), std::string::npos) << after.log();
+  EXPECT_NE(after.log().find("upgrade to B-LT pending"), std::string::npos) << after.log();
 }
 
 // Renewal comes due when an algorithm the last document time-stamp rests on nears the end of

@@ -4,7 +4,6 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/ts.h>
 #include <openssl/x509.h>
@@ -67,9 +66,7 @@ using TsImprintPtr = std::unique_ptr<TS_MSG_IMPRINT, Deleter<TS_MSG_IMPRINT_free
 using signer::ossl::AlgorPtr;
 using Asn1ObjectPtr = std::unique_ptr<ASN1_OBJECT, Deleter<ASN1_OBJECT_free>>;
 using signer::ossl::Asn1IntegerPtr;
-using signer::ossl::BioPtr;
 using signer::ossl::BnPtr;
-using signer::ossl::X509Ptr;
 
 class Slot {
  public:
@@ -138,7 +135,8 @@ absl::StatusOr<Request> BuildRequest(ByteSpan data, const std::string& policy_oi
 }
 
 AttemptResult Attempt(const std::string& url, const Request& request, ByteSpan data,
-                      const TsaPolicy& policy, Clock::time_point until) {
+                      const TsaPolicy& policy, const signer::TimeStampAnchors& anchors,
+                      Clock::time_point until) {
   Slot slot(*policy.in_flight, url, policy.max_in_flight_per_tsa, until);
   if (!slot.held()) {
     return Fail(Failure::kTransient, absl::StrCat("no free slot (", policy.max_in_flight_per_tsa,
@@ -166,14 +164,7 @@ AttemptResult Attempt(const std::string& url, const Request& request, ByteSpan d
     return Fail(transient ? Failure::kTransient : Failure::kUnavailable,
                 absl::StrCat("HTTP ", http.status));
   }
-  return CheckReply(http.body, request, data, policy);
-}
-
-bool PemHasCertificate(const std::string& pem) {
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  X509Ptr cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-  ERR_clear_error();
-  return cert != nullptr;
+  return CheckReply(http.body, request, data, policy, anchors);
 }
 
 }  // namespace
@@ -196,8 +187,11 @@ absl::StatusOr<TsaClient> TsaClient::Create(TsaPolicy policy) {
   if (policy.max_response_bytes < 1024) {
     return Error(ErrorCode::kUsage, "the TSA reply size cap is below 1 KB");
   }
-  if (!PemHasCertificate(policy.trust.trust_anchors_pem)) {
-    return Error(ErrorCode::kUsage, "no readable trust anchor for the TSA certificates");
+  absl::StatusOr<std::shared_ptr<const signer::TimeStampAnchors>> anchors =
+      signer::TimeStampAnchors::Parse(policy.trust);
+  if (!anchors.ok()) {
+    return Error(ErrorCode::kUsage,
+                 absl::StrCat("the TSA certificates' trust: ", anchors.status().message()));
   }
   if (!policy.policy_oid.empty()) {
     Asn1ObjectPtr oid(OBJ_txt2obj(policy.policy_oid.c_str(), 1));
@@ -205,7 +199,7 @@ absl::StatusOr<TsaClient> TsaClient::Create(TsaPolicy policy) {
     if (!oid) return Error(ErrorCode::kUsage, "the TSA policy is not a dotted OID");
   }
   if (!policy.in_flight) policy.in_flight = NewInFlightLimiter();
-  return TsaClient(std::move(policy));
+  return TsaClient(std::move(policy), *std::move(anchors));
 }
 
 absl::StatusOr<TimeStampOutcome> TsaClient::TimeStamp(ByteSpan data) const {
@@ -231,7 +225,7 @@ absl::StatusOr<TimeStampOutcome> TsaClient::TimeStamp(ByteSpan data) const {
       // A fresh nonce per attempt: a late reply to an earlier attempt is never accepted.
       absl::StatusOr<Request> request = BuildRequest(data, policy_.policy_oid);
       if (!request.ok()) return request.status();
-      AttemptResult result = Attempt(url, *request, data, policy_, until);
+      AttemptResult result = Attempt(url, *request, data, policy_, *anchors_, until);
       if (!result.failure) {
         outcome.stamped = true;
         outcome.token = std::move(result.token);

@@ -9,7 +9,8 @@
 // a client share it too). When no TSA gives a valid token the policy either fails or falls back
 // to B-B and reports why.
 //
-// Thread-safe: one TsaClient may be used by many threads at once.
+// Thread-safe: one TsaClient may be used by many threads at once. The trust anchors are parsed
+// once, in Create, and shared (read-only) by the client and its copies.
 #pragma once
 
 #include <chrono>
@@ -82,14 +83,18 @@ class TsaClient {
   absl::StatusOr<TimeStampOutcome> TimeStamp(ByteSpan data) const;
 
   const TsaPolicy& policy() const { return policy_; }
+  // The policy's trust, parsed: what every token this client returns was verified against.
+  const signer::TimeStampAnchors& anchors() const { return *anchors_; }
 
   // A count of requests in flight that several clients can share (TsaPolicy::in_flight).
   static std::shared_ptr<InFlightLimiter> NewInFlightLimiter();
 
  private:
-  explicit TsaClient(TsaPolicy policy) : policy_(std::move(policy)) {}
+  TsaClient(TsaPolicy policy, std::shared_ptr<const signer::TimeStampAnchors> anchors)
+      : policy_(std::move(policy)), anchors_(std::move(anchors)) {}
 
   TsaPolicy policy_;
+  std::shared_ptr<const signer::TimeStampAnchors> anchors_;  // never null
 };
 
 }  // namespace taicho::tsa

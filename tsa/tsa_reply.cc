@@ -33,7 +33,7 @@ std::string StatusText(TS_STATUS_INFO* info) {
 }  // namespace
 
 AttemptResult CheckReply(ByteSpan body, const Request& request, ByteSpan data,
-                         const TsaPolicy& policy) {
+                         const TsaPolicy& policy, const signer::TimeStampAnchors& anchors) {
   const unsigned char* p = body.data();
   TsRespPtr resp;
   if (!body.empty()) {
@@ -85,8 +85,9 @@ AttemptResult CheckReply(ByteSpan body, const Request& request, ByteSpan data,
   }
   result.token.assign(der, der + len);
   OPENSSL_free(der);
+  // The token as read from the reply: decoding its DER again would decode its certificates again.
   absl::StatusOr<signer::TimeStampInfo> info =
-      signer::VerifyTimeStampToken(result.token, data, policy.trust);
+      signer::VerifyParsedTimeStampToken(token, tst, data, anchors, policy.trust.at_time);
   if (!info.ok()) return Fail(Failure::kInvalid, std::string(info.status().message()));
   result.info = std::move(*info);
   return result;

@@ -43,8 +43,9 @@ inline AttemptResult Fail(Failure failure, std::string reason) {
 }
 
 // Reads `body` (the HTTP reply's bytes) as the answer to `request` over `data`: kRejected for a
-// refusal (PKIStatus), kInvalid for anything that does not verify, else the token and its facts.
+// refusal (PKIStatus), kInvalid for anything that does not verify (the token's chain against
+// `anchors`, at policy.trust.at_time), else the token and its facts.
 AttemptResult CheckReply(ByteSpan body, const Request& request, ByteSpan data,
-                         const TsaPolicy& policy);
+                         const TsaPolicy& policy, const signer::TimeStampAnchors& anchors);
 
 }  // namespace taicho::tsa

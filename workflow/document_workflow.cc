@@ -474,10 +474,11 @@ absl::StatusOr<DocumentWorkflow::SigningPlan> DocumentWorkflow::Plan(
   if (absl::Status st = CheckSignerCertificate(config_.signing, in.chain, plan.now / 1000,
                                                certificates, &signer_checks_);
       !st.ok()) {
-    // A server key is the agency's own, configured by its operator: during a responder outage
-    // its seal may go on when the policy says so, and the status is fetched for the DSS later.
+    // A seal (a server key's or one completed through the split path) is the agency's own:
+    // during a responder outage it may go on when the policy says so, and the status is fetched
+    // for the DSS later (at CompleteSignature, or by the level keeper). An officer's is not.
     const bool deferrable = config_.signing.when_unavailable == WhenUnavailable::kIssueAndUpgrade &&
-                            in.role == SignatureRole::kSeal && !in.server_key.empty() &&
+                            in.role == SignatureRole::kSeal &&
                             HasCode(st, ErrorCode::kRevocationUnavailable);
     if (!deferrable) return st;
     plan.deferred_problem = absl::StrCat("status not checked at the seal: ", st.message());

@@ -259,6 +259,7 @@ absl::Status LevelKeeper::Work(store::LevelRecord record, int64_t now) {
     }
     pades::LtvOptions ltv;
     ltv.revocation = policy_.revocation.get();
+    ltv.certificates = policy_.revocation->certificates();
     ltv.extra_certs = policy_.roots;
     ltv.fail_when_unavailable = true;
     ltv.env = options_.env;
@@ -350,14 +351,20 @@ absl::Status LevelKeeper::BackfillOne(const std::string& id, int64_t now) {
   if (!doc.ok()) return doc.status();
   absl::StatusOr<std::vector<store::RevisionRecord>> revisions = store_.ListRevisions(id);
   if (!revisions.ok()) return revisions.status();
-  std::string sha;
+  std::string sha, seal_signer;
   for (const store::RevisionRecord& r : *revisions) {
     if (r.number == doc->latest_revision) sha = r.sha256;
+    if (r.purpose == store::RevisionPurpose::kSeal) seal_signer = r.signer;
   }
+  // The level its seal was made for: a server key may have its own (keys.NAME.level).
+  const std::string key = options_.key_of_signer && !seal_signer.empty()
+                              ? options_.key_of_signer(seal_signer)
+                              : std::string();
+  const PadesLevel target = key.empty() ? policy_.seal_level : policy_.SealLevel(key);
   store::LevelRecord record;
   record.document_id = id;
   record.revision = doc->latest_revision;
-  record.target_level = LevelName(policy_.seal_level);
+  record.target_level = LevelName(target);
   record.update_time_ms = now;
   absl::StatusOr<std::string> path =
       sha.empty() ? absl::StatusOr<std::string>(Error(ErrorCode::kInternal, "no latest revision"))
@@ -374,7 +381,7 @@ absl::Status LevelKeeper::BackfillOne(const std::string& id, int64_t now) {
   }
   record.level = LevelName(levels->level);
   record.signature_levels = levels->signature_levels;
-  record.upgrade_pending = levels->level < policy_.seal_level;
+  record.upgrade_pending = levels->level < target;
   record.next_attempt_ms = record.upgrade_pending ? now : 0;
   if (!levels->all_passed) {
     record.problem = absl::StrCat("the file does not verify offline: ", levels->failures);

@@ -63,6 +63,11 @@ struct LevelKeeperOptions {
   std::function<void(int64_t)> on_pending;
   // One line per upgrade, renewal or failed attempt (English; taichod's log); may be empty.
   std::function<void(bool failure, std::string_view line)> log;
+  // The server key (its name) whose certificate has subject `signer` (RFC 2253), or "" when none
+  // is known: Backfill gives a document sealed with a server key that key's level
+  // (SigningPolicy::SealLevel), any other the policy's seal_level. taichod: the keys activated
+  // by then (PIN files are read before). May be empty.
+  std::function<std::string(std::string_view signer)> key_of_signer;
 };
 
 class LevelKeeper {
@@ -78,11 +83,11 @@ class LevelKeeper {
   // Works until nothing is due, then tells on_pending the count.
   absl::Status RunDue();
   // Gives each sealed or issued document without a level record (sealed before the store kept
-  // levels) one, from what the verifier finds in its latest revision, offline: below the
-  // policy's seal level it is pending an upgrade, at B-LTA its renewal is due at once (the
-  // file's last document time-stamp is not dated here). Idempotent: a document is listed only
-  // while it has no record, and a file the verifier cannot read gets one saying so. Returns how
-  // many it gave. Start runs it once before the first pass.
+  // levels) one, from what the verifier finds in its latest revision, offline: below its seal's
+  // level (its key's, see key_of_signer, else the policy's seal_level) it is pending an upgrade, at
+  // B-LTA its renewal is due at once (the file's last document time-stamp is not dated here).
+  // Idempotent: a document is listed only while it has no record, and a file the verifier cannot
+  // read gets one saying so. Returns how many it gave. Start runs it once before the first pass.
   absl::StatusOr<int> Backfill();
 
   // A thread calling RunDue every poll_ms (and at once).

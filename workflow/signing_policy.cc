@@ -189,6 +189,7 @@ absl::StatusOr<RaisedFile> RaiseLevel(const SigningPolicy& policy, PadesLevel le
   }
   pades::LtvOptions options;
   options.revocation = policy.revocation.get();
+  options.certificates = policy.revocation->certificates();  // warm from the checks before signing
   options.extra_certs = policy.roots;
   options.fail_when_unavailable = true;  // the outage policy is "refuse"
   options.env = env;

@@ -14,6 +14,29 @@
 
 namespace {
 using TsRespPtr = std::unique_ptr<TS_RESP, taicho::signer::ossl::Deleter<TS_RESP_free>>;
+
+// A self-signed anchor no fuzzed token chains to: the token's checks all run, its chain fails.
+constexpr char kAnchorPem[] = R"(-----BEGIN CERTIFICATE-----
+MIIBkjCCATegAwIBAgIUff9Hdltt3K+DZo3B2PaUhOYhTqgwCgYIKoZIzj0EAwIw
+HTEbMBkGA1UEAwwSdGFpY2hvIGZ1enogYW5jaG9yMCAXDTI2MTIwNTA3MTkzOFoY
+DzIxMjYxMTExMDcxOTM4WjAdMRswGQYDVQQDDBJ0YWljaG8gZnV6eiBhbmNob3Iw
+WTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAQBTsGlkiPxIA8NSTmyH+dwqu9tL7uA
+1hi/54mOFZYbCKLRDmi+V3QS7A5QNgjhQHGxB4wKhCjmkGP8Fm+F9Bj5o1MwUTAd
+BgNVHQ4EFgQU36yNQRwJz2cGc/cMA0uW5Wlx10UwHwYDVR0jBBgwFoAU36yNQRwJ
+z2cGc/cMA0uW5Wlx10UwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNJADBG
+AiEAyjpjZPeUASAidU+fmsiSLudX7HuEoYhMQYgNxCPDoKUCIQDkR0DG2YOdflZn
+gEmF5/8TOp5xjNsYNYQrK1gqt0KD5g==
+-----END CERTIFICATE-----
+)";
+
+const taicho::signer::TimeStampAnchors& Anchors() {
+  static const std::shared_ptr<const taicho::signer::TimeStampAnchors> anchors = [] {
+    taicho::signer::TimeStampTrust trust;
+    trust.trust_anchors_pem = kAnchorPem;
+    return *taicho::signer::TimeStampAnchors::Parse(trust);
+  }();
+  return *anchors;
+}
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -39,8 +62,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ERR_clear_error();
   if (!request.nonce) return 0;
   taicho::tsa::TsaPolicy policy;
-  (void)taicho::tsa::CheckReply(body, request, taicho::ByteSpan(kData, sizeof kData - 1), policy);
+  (void)taicho::tsa::CheckReply(body, request, taicho::ByteSpan(kData, sizeof kData - 1), policy,
+                                Anchors());
   policy.policy_oid = "1.2.3.4.1";
-  (void)taicho::tsa::CheckReply(body, request, taicho::ByteSpan(kData, sizeof kData - 1), policy);
+  (void)taicho::tsa::CheckReply(body, request, taicho::ByteSpan(kData, sizeof kData - 1), policy,
+                                Anchors());
   return 0;
 }

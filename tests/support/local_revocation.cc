@@ -69,19 +69,6 @@ void Stop(pid_t& pid) {
   }
 }
 
-// OpenSSL's responder serves one connection at a time and a connection that closes without a
-// request wedges it: wait for its own "waiting" line instead of probing the port.
-bool WaitForLog(pid_t pid, const std::string& path, const std::string& line) {
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < give_up) {
-    if (ReadFileBytes(path).find(line) != std::string::npos) return true;
-    int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == pid) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
 int CountLines(const std::string& text, const std::string& needle) {
   int n = 0;
   for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
@@ -108,23 +95,42 @@ int FreeLoopbackPort() {
 }
 
 LocalRevocation::LocalRevocation(const std::string& pki_dir, const std::string& ocsp_path)
-    : dir_(MakeTempDir("revocation")), ocsp_path_(ocsp_path) {
+    : dir_(MakeTempDir("revocation")), pki_dir_(pki_dir), ocsp_path_(ocsp_path) {
+  const int ocsp_port = FreeLoopbackPort();
+  if (StartOcsp(ocsp_port)) ocsp_port_ = ocsp_port;
+  const int crl_port = FreeLoopbackPort();
+  if (StartCrl(crl_port)) crl_port_ = crl_port;
+}
+
+bool LocalRevocation::StartOcsp(int port) {
   // The responder reads the `openssl ca` database; -nmin gives its answers a nextUpdate so
   // they can be cached. Requests are logged ("Received request"), which the tests count.
-  int port = FreeLoopbackPort();
+  const std::string log = dir_ + "/ocsp.log";
+  const int waiting_before = CountLines(ReadFileBytes(log), "waiting for OCSP client");
   ocsp_pid_ =
-      Spawn({"openssl", "ocsp", "-index", pki_dir + "/index.txt", "-port", std::to_string(port),
-             "-rsigner", pki_dir + "/ocsp.pem", "-rkey", pki_dir + "/ocsp.key", "-CA",
-             pki_dir + "/subca.pem", "-nmin", "10", "-ignore_err"},
-            pki_dir, dir_ + "/ocsp.log");
-  if (ocsp_pid_ > 0 && WaitForLog(ocsp_pid_, dir_ + "/ocsp.log", "waiting for OCSP client")) {
-    ocsp_port_ = port;
+      Spawn({"openssl", "ocsp", "-index", pki_dir_ + "/index.txt", "-port", std::to_string(port),
+             "-rsigner", pki_dir_ + "/ocsp.pem", "-rkey", pki_dir_ + "/ocsp.key", "-CA",
+             pki_dir_ + "/subca.pem", "-nmin", "10", "-ignore_err"},
+            pki_dir_, log);
+  if (ocsp_pid_ <= 0) return false;
+  // OpenSSL's responder serves one connection at a time and a connection that closes without a
+  // request wedges it: wait for its own "waiting" line (one more than before: a restarted
+  // responder appends to the same log) instead of probing the port.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < give_up) {
+    if (CountLines(ReadFileBytes(log), "waiting for OCSP client") > waiting_before) return true;
+    int status = 0;
+    if (waitpid(ocsp_pid_, &status, WNOHANG) == ocsp_pid_) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  port = FreeLoopbackPort();
+  return false;
+}
+
+bool LocalRevocation::StartCrl(int port) {
   crl_pid_ =
       Spawn({"python3", "-u", "-m", "http.server", "--bind", "127.0.0.1", std::to_string(port)},
-            pki_dir, dir_ + "/crl.log");
-  if (crl_pid_ > 0 && WaitListening(crl_pid_, port)) crl_port_ = port;
+            pki_dir_, dir_ + "/crl.log");
+  return crl_pid_ > 0 && WaitListening(crl_pid_, port);
 }
 
 LocalRevocation::~LocalRevocation() {
@@ -133,6 +139,16 @@ LocalRevocation::~LocalRevocation() {
 }
 
 void LocalRevocation::StopOcsp() { Stop(ocsp_pid_); }
+
+void LocalRevocation::StopAll() {
+  Stop(ocsp_pid_);
+  Stop(crl_pid_);
+}
+
+bool LocalRevocation::Restart() {
+  StopAll();
+  return StartOcsp(ocsp_port_) && StartCrl(crl_port_);
+}
 
 std::string LocalRevocation::log() const {
   return ReadFileBytes(dir_ + "/ocsp.log") + ReadFileBytes(dir_ + "/crl.log");

@@ -35,9 +35,18 @@ class LocalRevocation {
   int crl_requests() const;
   // Stops the OCSP responder (a test of "responder down").
   void StopOcsp();
+  // Stops the responder and the CRL server: no revocation source answers.
+  void StopAll();
+  // Starts both again on the same ports (after StopAll: the services come back); false when
+  // one does not start.
+  bool Restart();
 
  private:
+  bool StartOcsp(int port);
+  bool StartCrl(int port);
+
   std::string dir_;
+  std::string pki_dir_;
   std::string ocsp_path_;
   pid_t ocsp_pid_ = -1, crl_pid_ = -1;
   int ocsp_port_ = 0, crl_port_ = 0;

@@ -40,13 +40,14 @@ LocalTsa::LocalTsa(const LocalTsaOptions& options) {
   const SamplePki& pki = GetSamplePki();
   dir_ = MakeTempDir("tsa-" + options.mode);
   const std::string port_file = dir_ + "/port";
-  std::vector<std::string> args = {Python(),      SourceDir() + "/tests/support/tsa_server.py",
-                                   "--workdir",   dir_,
-                                   "--port-file", port_file,
-                                   "--signer",    pki.dir + "/tsa.pem",
-                                   "--inkey",     pki.dir + "/tsa.key",
-                                   "--chain",     pki.dir + "/subca.pem",
-                                   "--mode",      options.mode};
+  std::vector<std::string> args = {Python(),       SourceDir() + "/tests/support/tsa_server.py",
+                                   "--workdir",    dir_,
+                                   "--port-file",  port_file,
+                                   "--signer",     pki.dir + "/tsa.pem",
+                                   "--inkey",      pki.dir + "/tsa.key",
+                                   "--chain",      pki.dir + "/subca.pem",
+                                   "--mode",       options.mode,
+                                   "--signer-bin", TAICHO_TSA_SIGNER};
   if (options.delay_seconds >= 0) {
     args.push_back("--delay");
     args.push_back(std::to_string(options.delay_seconds));
@@ -71,7 +72,7 @@ LocalTsa::LocalTsa(const LocalTsaOptions& options) {
     pid_ = -1;
     return;
   }
-  // Python starts in about 0.1 s; openssl is only run per request.
+  // Python starts in about 0.1 s, its tsa_signer workers as fast.
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < give_up) {
     const std::string text = ReadFileBytes(port_file);

@@ -16,15 +16,26 @@ Modes (what a client must cope with):
 A file "mode" in --workdir, when present, overrides --mode for the requests that follow (a TSA
 that goes down and comes back on the same address: LocalTsa::SetMode).
 
+Concurrency: --workers (default 4) tokens may be made at once, as a real TSA answers several
+clients at a time; each worker has its own serial numbers, starting in its own range (worker i at
+(i+1)·2^40), so they stay unique. A worker is one `openssl ts -reply` process per token (its own
+configuration and serial file; worker 0's are --workdir/tsa.cnf and --workdir/serial), or with
+--signer-bin a long-lived tests/support/tsa_signer (OpenSSL's TS_RESP_create_response with the
+same settings) that reads the certificate and key once: a process per token spends most of the
+token's time starting up. --workers 1 without --signer-bin: one `openssl ts -reply` at a time,
+clients queueing behind each other (the test TSA before issue 16's speed round).
+
 The chosen port is written to --port-file once listening. --workdir/stats holds "REQUESTS
 MAX_IN_FLIGHT ANSWER_MS": requests received, the most that were being answered at the same time,
-and the milliseconds spent answering them, summed (arrival to answer ready, waits for the one
-`openssl ts -reply` at a time included: what this TSA adds to a client's latency).
+and the milliseconds spent answering them, summed (arrival to answer ready, waits for a free
+worker included: what this TSA adds to a client's latency).
 SAMPLE ONLY: a test fixture, not a TSA.
 """
 import argparse
 import http.server
 import os
+import queue
+import struct
 import subprocess
 import tempfile
 import threading
@@ -35,7 +46,7 @@ CONFIG = """\
 default_tsa = tsa_config
 
 [ tsa_config ]
-serial = {workdir}/serial
+serial = {serial}
 crypto_device = builtin
 signer_digest = sha256
 default_policy = 1.3.6.1.4.1.99999.1.1
@@ -85,22 +96,72 @@ def flip_nonce(query):
     raise ValueError("query has no nonce")
 
 
+class CommandWorker:
+    """One `openssl ts -reply` process per token, with a configuration (and serial file) of its
+    own: what the server runs without --signer-bin."""
+
+    def __init__(self, tsa, config):
+        self.tsa = tsa
+        self.config = config
+
+    def sign(self, query):
+        a = self.tsa.args
+        with tempfile.TemporaryDirectory(dir=a.workdir) as tmp:
+            qpath = os.path.join(tmp, "q.tsq")
+            rpath = os.path.join(tmp, "r.tsr")
+            with open(qpath, "wb") as f:
+                f.write(query)
+            self.tsa.run("openssl", "ts", "-reply", "-config", self.config, "-queryfile", qpath,
+                         "-signer", a.signer, "-inkey", a.inkey, "-chain", a.chain, "-out", rpath)
+            with open(rpath, "rb") as f:
+                return f.read()
+
+
+class ProcessWorker:
+    """A long-lived tests/support/tsa_signer (OpenSSL's TS_RESP_create_response, the same
+    settings): queries and replies framed by a 4-byte big-endian length on its stdin/stdout."""
+
+    def __init__(self, args, serial_start, digests):
+        self.proc = subprocess.Popen(
+            [args.signer_bin, args.signer, args.inkey, args.chain, "0x%X" % serial_start,
+             digests.replace(" ", "")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def sign(self, query):
+        self.proc.stdin.write(struct.pack(">I", len(query)) + query)
+        self.proc.stdin.flush()
+        head = self.proc.stdout.read(4)
+        if len(head) != 4:
+            raise RuntimeError("tsa_signer exited (%s)" % self.proc.poll())
+        return self.proc.stdout.read(struct.unpack(">I", head)[0])
+
+
 class Tsa:
     def __init__(self, args):
         self.args = args
-        self.lock = threading.Lock()  # openssl ts -reply updates the serial file
+        # Free workers, each answering one query at a time (`openssl ts -reply` rewrites its
+        # serial file; a tsa_signer reads one query after another).
+        self.workers = queue.Queue()
         self.stats_lock = threading.Lock()
         self.in_flight = 0
         self.max_in_flight = 0
         self.requests = 0
         self.answer_ms = 0.0
         workdir = args.workdir
-        with open(os.path.join(workdir, "serial"), "w") as f:
-            f.write("01\n")
-        self.config = os.path.join(workdir, "tsa.cnf")
         digests = "sha512" if args.mode == "reject" else "sha256, sha384, sha512"
-        with open(self.config, "w") as f:
-            f.write(CONFIG.format(workdir=workdir, digests=digests))
+        for i in range(max(1, args.workers)):
+            serial_start = ((i + 1) << 40) | 1  # worker i's own range: serials stay unique
+            suffix = "" if i == 0 else ".%d" % i
+            serial = os.path.join(workdir, "serial" + suffix)
+            with open(serial, "w") as f:
+                f.write("%016X\n" % serial_start)  # an even count of hex digits
+            config = os.path.join(workdir, "tsa%s.cnf" % suffix)
+            with open(config, "w") as f:
+                f.write(CONFIG.format(serial=serial, digests=digests))
+            if args.signer_bin:
+                self.workers.put(ProcessWorker(args, serial_start, digests))
+            else:
+                self.workers.put(CommandWorker(self, config))
 
     def run(self, *argv, stdin=None):
         done = subprocess.run(argv, input=stdin, capture_output=True)
@@ -115,19 +176,22 @@ class Tsa:
         except FileNotFoundError:
             return self.args.mode
 
+    def sign(self, query):
+        worker = self.workers.get()
+        try:
+            return worker.sign(query)
+        finally:
+            self.workers.put(worker)
+
     def reply(self, query, mode):
         a = self.args
+        reply = self.sign(flip_nonce(query) if mode == "wrong-nonce" else query)
+        if a.mode != "resign":
+            return reply
         with tempfile.TemporaryDirectory(dir=a.workdir) as tmp:
-            qpath = os.path.join(tmp, "q.tsq")
             rpath = os.path.join(tmp, "r.tsr")
-            with open(qpath, "wb") as f:
-                f.write(flip_nonce(query) if mode == "wrong-nonce" else query)
-            with self.lock:
-                self.run("openssl", "ts", "-reply", "-config", self.config, "-queryfile", qpath,
-                         "-signer", a.signer, "-inkey", a.inkey, "-chain", a.chain, "-out", rpath)
-            if a.mode != "resign":
-                with open(rpath, "rb") as f:
-                    return f.read()
+            with open(rpath, "wb") as f:
+                f.write(reply)
             token = os.path.join(tmp, "token.der")
             tst = os.path.join(tmp, "tst.der")
             resigned = os.path.join(tmp, "resigned.der")
@@ -212,6 +276,11 @@ def main():
                    choices=["normal", "slow", "error", "reject", "wrong-nonce", "garbage",
                             "resign"])
     p.add_argument("--delay", type=float, default=None)
+    p.add_argument("--workers", type=int, default=4,
+                   help="tokens that may be made at once (one worker each)")
+    p.add_argument("--signer-bin",
+                   help="tests/support/tsa_signer: long-lived workers instead of one "
+                        "`openssl ts -reply` process per token")
     p.add_argument("--resign-cert")
     p.add_argument("--resign-key")
     args = p.parse_args()
