@@ -117,28 +117,36 @@ std::string Create(v1::DocumentService::Stub& stub, const std::string& dossier) 
 }
 
 Call Prepare(v1::DocumentService::Stub& stub, const std::string& name, const std::string& who,
-             v1::PrepareSignatureResponse* out) {
+             v1::PrepareSignatureResponse* out, v1::SignatureRole role = v1::APPROVER) {
   v1::PrepareSignatureRequest prepare;
   prepare.set_name(name);
-  prepare.set_role(v1::APPROVER);
+  prepare.set_role(role);
   for (const std::string& der : testing::SampleChainDer(who)) prepare.add_certificate_chain(der);
   auto context = CallContext(120);
   grpc::Status status = stub.PrepareSignature(context.get(), prepare, out);
   return Finish(status, *context);
 }
 
-// Officer An approves through the split path (his agent signs on his token).
-Call Approve(v1::DocumentService::Stub& stub, const std::string& name,
-             v1::CompleteSignatureResponse* out) {
+// A signature through the split path: taichod prepares, the token labelled `token` signs (as
+// an officer's agent, or a seal key held outside taichod, would), taichod completes.
+Call SignThroughSplitPath(v1::DocumentService::Stub& stub, const std::string& name,
+                          const std::string& who, v1::SignatureRole role, const std::string& token,
+                          v1::CompleteSignatureResponse* out) {
   v1::PrepareSignatureResponse prepared;
-  Call call = Prepare(stub, name, "officer-an", &prepared);
+  Call call = Prepare(stub, name, who, &prepared, role);
   if (!call.status.ok()) return call;
   v1::CompleteSignatureRequest complete;
   complete.set_session(prepared.session());
-  complete.set_signature_value(testing::SignOnToken("Nguyễn Văn An", prepared.to_be_signed()));
+  complete.set_signature_value(testing::SignOnToken(token, prepared.to_be_signed()));
   auto context = CallContext(120);
   grpc::Status status = stub.CompleteSignature(context.get(), complete, out);
   return Finish(status, *context);
+}
+
+// Officer An approves through the split path (his agent signs on his token).
+Call Approve(v1::DocumentService::Stub& stub, const std::string& name,
+             v1::CompleteSignatureResponse* out) {
+  return SignThroughSplitPath(stub, name, "officer-an", v1::APPROVER, "Nguyễn Văn An", out);
 }
 
 Call ActivateAndSeal(v1::DocumentService::Stub& stub, const std::string& name,
@@ -737,23 +745,9 @@ TEST_F(ServiceLtv, ASplitPathSealInATsaOutageIssuesAndIsUpgradedLater) {
   v1::CompleteSignatureResponse approved;
   ASSERT_TRUE(Approve(*stub, name, &approved).status.ok());
   tsa_.SetMode("error");
-  v1::PrepareSignatureRequest prepare;
-  prepare.set_name(name);
-  prepare.set_role(v1::SEAL);
-  for (const std::string& der : testing::SampleChainDer("seal")) {
-    prepare.add_certificate_chain(der);
-  }
-  v1::PrepareSignatureResponse prepared;
-  auto context = CallContext(120);
-  grpc::Status status = stub->PrepareSignature(context.get(), prepare, &prepared);
-  ASSERT_TRUE(status.ok()) << status.error_message() << server.log();
-  v1::CompleteSignatureRequest complete;
-  complete.set_session(prepared.session());
-  complete.set_signature_value(testing::SignOnToken(kSealToken, prepared.to_be_signed()));
   v1::CompleteSignatureResponse sealed;
-  context = CallContext(120);
-  status = stub->CompleteSignature(context.get(), complete, &sealed);
-  ASSERT_TRUE(status.ok()) << status.error_message() << server.log();
+  const Call call = SignThroughSplitPath(*stub, name, "seal", v1::SEAL, kSealToken, &sealed);
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message() << server.log();
   EXPECT_EQ(sealed.document().state(), v1::Document::SEALED);
   EXPECT_EQ(sealed.document().level(), "B-B");
   EXPECT_EQ(sealed.document().target_level(), "B-LTA");
@@ -777,23 +771,9 @@ TEST_F(ServiceLtv, ASplitPathSealWithTheRespondersDownIssuesAndIsUpgradedWhenThe
   v1::CompleteSignatureResponse approved;
   ASSERT_TRUE(Approve(*stub, name, &approved).status.ok());
   services_.StopAll();
-  v1::PrepareSignatureRequest prepare;
-  prepare.set_name(name);
-  prepare.set_role(v1::SEAL);
-  for (const std::string& der : testing::SampleChainDer("seal")) {
-    prepare.add_certificate_chain(der);
-  }
-  v1::PrepareSignatureResponse prepared;
-  auto context = CallContext(120);
-  grpc::Status status = stub->PrepareSignature(context.get(), prepare, &prepared);
-  ASSERT_TRUE(status.ok()) << status.error_message() << server.log();
-  v1::CompleteSignatureRequest complete;
-  complete.set_session(prepared.session());
-  complete.set_signature_value(testing::SignOnToken(kSealToken, prepared.to_be_signed()));
   v1::CompleteSignatureResponse sealed;
-  context = CallContext(120);
-  status = stub->CompleteSignature(context.get(), complete, &sealed);
-  ASSERT_TRUE(status.ok()) << status.error_message() << server.log();
+  const Call call = SignThroughSplitPath(*stub, name, "seal", v1::SEAL, kSealToken, &sealed);
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message() << server.log();
   EXPECT_EQ(sealed.document().state(), v1::Document::SEALED);
   EXPECT_EQ(sealed.document().level(), "B-T");  // the TSA answered; no revocation data
   EXPECT_EQ(sealed.document().target_level(), "B-LTA");
