@@ -1,6 +1,5 @@
 #include "pades/ltv.h"
 
-#include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include <unistd.h>
@@ -19,52 +18,18 @@
 #include "pdf/signature_update.h"
 #include "signer/certificate_cache.h"
 #include "signer/certificate_info.h"
+#include "signer/cms_der.h"
 #include "signer/openssl_ptr.h"
 #include "vntime/vntime.h"
 
 namespace taicho::pades {
 namespace {
 
-using signer::ossl::CmsPtr;
 using signer::ossl::ToDer;
 using signer::ossl::X509Ptr;
-using signer::ossl::X509StackPtr;
 
 // Room for a token with the TSA's chain (2–6 KB); a larger one makes the update be redone.
 constexpr size_t kDocTimeStampCapacity = 12 * 1024;
-
-// The certificates a CMS SignedData carries, and those of the signature time-stamp tokens in
-// its unsigned attributes (depth-limited: tokens do not nest further).
-void CollectCmsCerts(ByteSpan der, std::vector<Bytes>& out, int depth) {
-  const unsigned char* p = der.data();
-  CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
-  if (!cms) {
-    ERR_clear_error();
-    return;
-  }
-  X509StackPtr certs(CMS_get1_certs(cms.get()));
-  for (int i = 0; certs && i < sk_X509_num(certs.get()); ++i) {
-    out.push_back(ToDer(sk_X509_value(certs.get(), i), i2d_X509));
-  }
-  if (depth > 0) return;
-  STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms.get());
-  for (int i = 0; infos && i < sk_CMS_SignerInfo_num(infos); ++i) {
-    CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, i);
-    for (int at = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1); at >= 0;
-         at = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, at)) {
-      X509_ATTRIBUTE* attr = CMS_unsigned_get_attr(si, at);
-      for (int v = 0; v < X509_ATTRIBUTE_count(attr); ++v) {
-        ASN1_TYPE* value = X509_ATTRIBUTE_get0_type(attr, v);
-        if (value == nullptr || value->type != V_ASN1_SEQUENCE) continue;
-        const ASN1_STRING* seq = value->value.sequence;
-        CollectCmsCerts(
-            ByteSpan(ASN1_STRING_get0_data(seq), static_cast<size_t>(ASN1_STRING_length(seq))), out,
-            depth + 1);
-      }
-    }
-  }
-  ERR_clear_error();
-}
 
 std::string SubjectOf(const Bytes& der, signer::CertificateCache* certificates) {
   absl::StatusOr<signer::CertificateInfo> info = signer::DescribeCertificate(der, certificates);
@@ -85,7 +50,9 @@ absl::StatusOr<LtvResult> AddValidationData(const std::string& input_path,
   if (sigs->empty()) return Error(ErrorCode::kUsage, "the file has no signature");
 
   std::vector<Bytes> pool;
-  for (const pdf::EmbeddedSignature& sig : *sigs) CollectCmsCerts(sig.contents, pool, 0);
+  // Copied as DER, not decoded: only the pool's unique certificates are parsed (below, or found
+  // in the cache).
+  for (const pdf::EmbeddedSignature& sig : *sigs) signer::AppendCmsCertificates(sig.contents, pool);
   pool.insert(pool.end(), options.extra_certs.begin(), options.extra_certs.end());
   {  // unique, in first-seen order
     std::set<Bytes> seen;

@@ -65,7 +65,7 @@ absl::StatusOr<SignResult> SignPdf(const std::string& input_path, const std::str
     // The key is here: the CMS is built once, signed and finished in one call (PrepareCms and
     // CompleteCms would build it twice).
     signer::CmsRequest request{chain, options.digest, key.scheme(), file.digest()};
-    absl::StatusOr<Bytes> signed_cms = signer::SignCms(request, key);
+    absl::StatusOr<signer::SignedCms> signed_cms = signer::SignSignedCms(request, key);
     if (!signed_cms.ok()) return signed_cms.status();
     SignResult stamp;
     absl::StatusOr<Bytes> cms = AddTimeStamp(*std::move(signed_cms), options.tsa, &stamp);
@@ -113,8 +113,8 @@ absl::StatusOr<SignResult> CompleteSignature(const PreparedSignature& prepared,
                                              pdf::Durability output_durability,
                                              signer::CertificateCache* certificates) {
   // Check the value first: a wrong key must not cost a file copy.
-  absl::StatusOr<Bytes> completed =
-      signer::CompleteCms(prepared.cms, signature_value, certificates);
+  absl::StatusOr<signer::SignedCms> completed =
+      signer::CompleteSignedCms(prepared.cms, signature_value, certificates);
   if (!completed.ok()) return completed.status();
   SignResult stamp;
   absl::StatusOr<Bytes> cms = AddTimeStamp(*std::move(completed), tsa, &stamp);

@@ -80,20 +80,24 @@ SignResult MakeResult(const pdf::PreparedUpdate& update, const std::string& sign
   return r;
 }
 
-absl::StatusOr<Bytes> AddTimeStamp(Bytes cms, const tsa::TsaClient* tsa, SignResult* result) {
-  if (tsa == nullptr) return cms;
-  absl::StatusOr<Bytes> value = signer::SignatureValueOf(cms);
-  if (!value.ok()) return value.status();
-  absl::StatusOr<tsa::TimeStampOutcome> outcome = tsa->TimeStamp(*value);
+absl::StatusOr<Bytes> AddTimeStamp(signer::SignedCms cms, const tsa::TsaClient* tsa,
+                                   SignResult* result) {
+  if (tsa == nullptr) return cms.ToDer();
+  const ByteSpan value = cms.signature_value();
+  if (value.empty()) return Error(ErrorCode::kUsage, "the SignerInfo has no signature value");
+  absl::StatusOr<tsa::TimeStampOutcome> outcome = tsa->TimeStamp(value);
   if (!outcome.ok()) return outcome.status();
   result->tsa_problems = outcome->problems;
-  if (!outcome->stamped) return cms;  // the policy allows B-B; the result says why
-  absl::StatusOr<Bytes> stamped = signer::AddSignatureTimeStamp(cms, outcome->token);
-  if (!stamped.ok()) return stamped.status();
+  if (!outcome->stamped) return cms.ToDer();  // the policy allows B-B; the result says why
+  // Added to the objects just signed: decoding the DER again would decode its certificates.
+  absl::Status stamped = signer::AddSignatureTimeStamp(cms, outcome->token);
+  if (!stamped.ok()) return stamped;
+  absl::StatusOr<Bytes> der = cms.ToDer();
+  if (!der.ok()) return der.status();
   result->level = "B-T";
   result->tsa_url = outcome->tsa_url;
   result->timestamp_time = outcome->info.gen_time_text;
-  return stamped;
+  return der;
 }
 
 void CopyTimeStamp(const SignResult& from, SignResult* to) {

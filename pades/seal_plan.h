@@ -13,6 +13,7 @@
 #include "pades/signer_check.h"
 #include "pdf/signature_file.h"
 #include "signer/certificate_info.h"
+#include "signer/cms_builder.h"
 
 namespace taicho::pades {
 
@@ -37,9 +38,11 @@ pdf::RangeDigest RangeDigestOf(signer::DigestAlgorithm md);
 SignResult MakeResult(const pdf::PreparedUpdate& update, const std::string& signing_time,
                       pdf::AppearanceKind appearance, size_t cms_size);
 
-// B-T: time-stamps the signature value of `cms` with `tsa` (if any) and embeds the token.
-// Records the level, TSA and problems in `result`. Errors as the client's policy says.
-absl::StatusOr<Bytes> AddTimeStamp(Bytes cms, const tsa::TsaClient* tsa, SignResult* result);
+// B-T: time-stamps the signature value of `cms` with `tsa` (if any) and embeds the token; returns
+// the DER. `cms` is the one just signed, held as objects: nothing is decoded again. Records the
+// level, TSA and problems in `result`. Errors as the client's policy says.
+absl::StatusOr<Bytes> AddTimeStamp(signer::SignedCms cms, const tsa::TsaClient* tsa,
+                                   SignResult* result);
 // Copies what AddTimeStamp recorded.
 void CopyTimeStamp(const SignResult& from, SignResult* to);
 

@@ -303,9 +303,9 @@ absl::StatusOr<PreparedCms> PrepareCms(const CmsRequest& request, CertificateCac
 namespace {
 
 // `built` with the signature value over its signed attributes, checked against the signer's
-// certificate, as DER.
-absl::StatusOr<Bytes> FinishCms(const BuiltCms& built, SignatureScheme scheme,
-                                ByteSpan signature_value) {
+// certificate.
+absl::StatusOr<SignedCms> FinishCms(BuiltCms built, SignatureScheme scheme,
+                                    ByteSpan signature_value) {
   if (signature_value.empty()) return Error(ErrorCode::kSignatureValueInvalid, "empty value");
   Bytes value = NormaliseSignature(built, scheme, signature_value);
   if (value.empty()) return Error(ErrorCode::kSignatureValueInvalid, "unusable ECDSA value");
@@ -318,15 +318,25 @@ absl::StatusOr<Bytes> FinishCms(const BuiltCms& built, SignatureScheme scheme,
     return Error(ErrorCode::kSignatureValueInvalid,
                  "the value does not verify with the signer certificate");
   }
-  Bytes der = ossl::ToDer(built.cms.get(), i2d_CMS_ContentInfo);
-  if (der.empty()) return CryptoError("i2d_CMS_ContentInfo failed");
-  return der;
+  return SignedCms(std::move(built.cms), built.si);
 }
 
 }  // namespace
 
-absl::StatusOr<Bytes> CompleteCms(const PreparedCms& prepared, ByteSpan signature_value,
-                                  CertificateCache* certificates) {
+ByteSpan SignedCms::signature_value() const {
+  ASN1_OCTET_STRING* sig = si_ != nullptr ? CMS_SignerInfo_get0_signature(si_) : nullptr;
+  if (sig == nullptr) return {};
+  return ByteSpan(ASN1_STRING_get0_data(sig), static_cast<size_t>(ASN1_STRING_length(sig)));
+}
+
+absl::StatusOr<Bytes> SignedCms::ToDer() const {
+  Bytes der = cms_ ? ossl::ToDer(cms_.get(), i2d_CMS_ContentInfo) : Bytes{};
+  if (der.empty()) return CryptoError("i2d_CMS_ContentInfo failed");
+  return der;
+}
+
+absl::StatusOr<SignedCms> CompleteSignedCms(const PreparedCms& prepared, ByteSpan signature_value,
+                                            CertificateCache* certificates) {
   // Rebuilt from the request: the prepared state is all a later process has.
   absl::StatusOr<BuiltCms> built = BuildCms(prepared.request, certificates);
   if (!built.ok()) {
@@ -337,10 +347,17 @@ absl::StatusOr<Bytes> CompleteCms(const PreparedCms& prepared, ByteSpan signatur
     return Error(ErrorCode::kStateInvalid,
                  "the signed attributes differ from the prepared ones (inputs changed)");
   }
-  return FinishCms(*built, prepared.request.scheme, signature_value);
+  return FinishCms(*std::move(built), prepared.request.scheme, signature_value);
 }
 
-absl::StatusOr<Bytes> SignCms(const CmsRequest& request, KeySigner& key) {
+absl::StatusOr<Bytes> CompleteCms(const PreparedCms& prepared, ByteSpan signature_value,
+                                  CertificateCache* certificates) {
+  absl::StatusOr<SignedCms> cms = CompleteSignedCms(prepared, signature_value, certificates);
+  if (!cms.ok()) return cms.status();
+  return cms->ToDer();
+}
+
+absl::StatusOr<SignedCms> SignSignedCms(const CmsRequest& request, KeySigner& key) {
   if (key.scheme() != request.scheme) {
     return Error(ErrorCode::kUsage,
                  absl::StrCat("the key signs with ", std::string(SchemeName(key.scheme())),
@@ -351,7 +368,13 @@ absl::StatusOr<Bytes> SignCms(const CmsRequest& request, KeySigner& key) {
   if (!built.ok()) return built.status();
   absl::StatusOr<Bytes> value = key.Sign(built->signed_attributes, request.digest);
   if (!value.ok()) return value.status();
-  return FinishCms(*built, request.scheme, *value);
+  return FinishCms(*std::move(built), request.scheme, *value);
+}
+
+absl::StatusOr<Bytes> SignCms(const CmsRequest& request, KeySigner& key) {
+  absl::StatusOr<SignedCms> cms = SignSignedCms(request, key);
+  if (!cms.ok()) return cms.status();
+  return cms->ToDer();
 }
 
 size_t EstimateCmsSize(const std::vector<Bytes>& chain, CertificateCache* certificates) {

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "signer/bytes.h"
 #include "signer/key_signer.h"
+#include "signer/openssl_ptr.h"
 
 namespace taicho::signer {
 
@@ -31,6 +32,27 @@ struct PreparedCms {
   static absl::StatusOr<PreparedCms> FromJson(const std::string& json);
 };
 
+// A completed CMS SignedData held as OpenSSL's objects, from signing to its DER: the signature
+// time-stamp (timestamp_attribute.h) is added to these objects rather than to a copy decoded
+// again from DER, which in OpenSSL 3 would decode every certificate's public key again.
+// Movable, not copyable; one thread at a time.
+class SignedCms {
+ public:
+  // `si` is `cms`'s only SignerInfo.
+  SignedCms(ossl::CmsPtr cms, CMS_SignerInfo* si) : cms_(std::move(cms)), si_(si) {}
+
+  // The signature value of the SignerInfo: what B-T time-stamps. Valid until the object changes.
+  ByteSpan signature_value() const;
+  // The DER ContentInfo.
+  absl::StatusOr<Bytes> ToDer() const;
+  // The SignerInfo, owned by this object (for timestamp_attribute.cc).
+  CMS_SignerInfo* signer_info() const { return si_; }
+
+ private:
+  ossl::CmsPtr cms_;
+  CMS_SignerInfo* si_ = nullptr;
+};
+
 // `certificates` (optional, here and below; owned by the caller, e.g. a key signer's or a
 // server's) keeps the chain's parsed certificates between calls.
 absl::StatusOr<PreparedCms> PrepareCms(const CmsRequest& request,
@@ -42,8 +64,14 @@ absl::StatusOr<PreparedCms> PrepareCms(const CmsRequest& request,
 absl::StatusOr<Bytes> CompleteCms(const PreparedCms& prepared, ByteSpan signature_value,
                                   CertificateCache* certificates = nullptr);
 
+// CompleteCms, the CMS kept as objects.
+absl::StatusOr<SignedCms> CompleteSignedCms(const PreparedCms& prepared, ByteSpan signature_value,
+                                            CertificateCache* certificates = nullptr);
+
 // Prepare + sign + complete in one go, with the key's own certificates (KeySigner::certificates).
 absl::StatusOr<Bytes> SignCms(const CmsRequest& request, KeySigner& key);
+// SignCms, the CMS kept as objects.
+absl::StatusOr<SignedCms> SignSignedCms(const CmsRequest& request, KeySigner& key);
 
 // An upper bound of the DER size of the CMS for this chain and key, with headroom, used to size
 // the PDF /Contents reservation.

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
 #include "signer/accepted_digest.h"
+#include "signer/cms_der.h"
 #include "signer/openssl_ptr.h"
 
 namespace taicho::signer {
@@ -41,13 +42,13 @@ std::string DrainOpensslErrors() {
   return text.empty() ? "unknown OpenSSL error" : text;
 }
 
-struct SignedCms {
+struct ParsedCms {
   ossl::CmsPtr cms;
   CMS_SignerInfo* si = nullptr;  // owned by cms
 };
 
-absl::StatusOr<SignedCms> ParseOneSignerCms(ByteSpan der) {
-  SignedCms out;
+absl::StatusOr<ParsedCms> ParseOneSignerCms(ByteSpan der) {
+  ParsedCms out;
   const unsigned char* p = der.data();
   if (!der.empty()) out.cms.reset(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
   if (!out.cms || p != der.data() + der.size() ||
@@ -87,6 +88,30 @@ bool ParseToken(ByteSpan der, ParsedToken* out) {
   out->tst.reset(PKCS7_to_TS_TST_INFO(out->p7.get()));
   ERR_clear_error();
   return out->tst != nullptr;
+}
+
+// The TSTInfo of a DER TimeStampToken read without decoding the token's certificates (the TSA's
+// chain); ParseToken's full decoding for any other encoding. Null when it is not a token.
+ossl::TstInfoPtr TstInfoOfToken(ByteSpan der) {
+  std::optional<CmsLayout> layout = ReadCmsLayout(der);
+  if (!layout || layout->encoded_size != der.size()) {
+    ParsedToken token;
+    return ParseToken(der, &token) ? std::move(token.tst) : nullptr;
+  }
+  const ASN1_OBJECT* tst_info = OBJ_nid2obj(NID_id_smime_ct_TSTInfo);
+  if (!layout->content || tst_info == nullptr ||
+      layout->content_type.size() != OBJ_length(tst_info) ||
+      !std::equal(layout->content_type.begin(), layout->content_type.end(),
+                  OBJ_get0_data(tst_info))) {
+    return nullptr;
+  }
+  const unsigned char* p = layout->content->data();
+  ossl::TstInfoPtr tst(d2i_TS_TST_INFO(nullptr, &p, static_cast<long>(layout->content->size())));
+  if (!tst || p != layout->content->data() + layout->content->size()) {
+    ERR_clear_error();
+    return nullptr;
+  }
+  return tst;
 }
 
 // The SHA-2 digest of the token's imprint; null (with its name) for anything else, SHA-1 included.
@@ -185,41 +210,54 @@ absl::Status CheckTsaCertificate(X509* tsa) {
 }  // namespace
 
 absl::StatusOr<Bytes> SignatureValueOf(ByteSpan cms_der) {
-  absl::StatusOr<SignedCms> cms = ParseOneSignerCms(cms_der);
+  // Read in place when it is DER: decoding it would decode every certificate it carries.
+  if (std::optional<CmsLayout> layout = ReadCmsLayout(cms_der);
+      layout && layout->encoded_size == cms_der.size()) {
+    if (layout->signers.size() != 1) {
+      return Error(ErrorCode::kUsage, "the CMS must have exactly one SignerInfo");
+    }
+    const ByteSpan value = layout->signers.front().signature;
+    if (value.empty()) return Error(ErrorCode::kUsage, "the SignerInfo has no signature value");
+    return Bytes(value.begin(), value.end());
+  }
+  absl::StatusOr<ParsedCms> cms = ParseOneSignerCms(cms_der);
   if (!cms.ok()) return cms.status();
   Bytes value = SignatureBytes(cms->si);
   if (value.empty()) return Error(ErrorCode::kUsage, "the SignerInfo has no signature value");
   return value;
 }
 
-absl::StatusOr<Bytes> AddSignatureTimeStamp(ByteSpan cms_der, ByteSpan token_der) {
-  absl::StatusOr<SignedCms> cms = ParseOneSignerCms(cms_der);
-  if (!cms.ok()) return cms.status();
-  ParsedToken token;
-  if (!ParseToken(token_der, &token)) {
-    return Error(ErrorCode::kUsage, "the token is not a DER RFC 3161 TimeStampToken");
-  }
+absl::Status AddSignatureTimeStamp(SignedCms& cms, ByteSpan token_der) {
+  ossl::TstInfoPtr tst = TstInfoOfToken(token_der);
+  if (!tst) return Error(ErrorCode::kUsage, "the token is not a DER RFC 3161 TimeStampToken");
   std::string md_name;
-  const EVP_MD* md = ImprintDigest(token.tst.get(), &md_name);
+  const EVP_MD* md = ImprintDigest(tst.get(), &md_name);
   if (md == nullptr) {
     return Error(ErrorCode::kUsage, absl::StrCat("the token's imprint uses ", md_name));
   }
   // A token for another signature (a mix-up between concurrent signings) would make a B-T that
   // fails verification forever: refuse it while it can still be fixed.
-  const Bytes value = SignatureBytes(cms->si);
-  if (value.empty() || !ImprintCovers(token.tst.get(), md, value)) {
+  const ByteSpan value = cms.signature_value();
+  if (value.empty() || !ImprintCovers(tst.get(), md, value)) {
     return Error(ErrorCode::kUsage, "the token is not over this signature value");
   }
-  if (CMS_unsigned_add1_attr_by_NID(cms->si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE,
-                                    token_der.data(), static_cast<int>(token_der.size())) != 1) {
+  if (CMS_unsigned_add1_attr_by_NID(cms.signer_info(), NID_id_smime_aa_timeStampToken,
+                                    V_ASN1_SEQUENCE, token_der.data(),
+                                    static_cast<int>(token_der.size())) != 1) {
     ERR_clear_error();
     return Error(ErrorCode::kCrypto, "cannot add the signature-time-stamp attribute");
   }
-  Bytes der = ossl::ToDer(cms->cms.get(), i2d_CMS_ContentInfo);
-  if (der.empty()) {
-    ERR_clear_error();
-    return Error(ErrorCode::kCrypto, "i2d_CMS_ContentInfo failed");
-  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Bytes> AddSignatureTimeStamp(ByteSpan cms_der, ByteSpan token_der) {
+  absl::StatusOr<ParsedCms> parsed = ParseOneSignerCms(cms_der);
+  if (!parsed.ok()) return parsed.status();
+  SignedCms cms(std::move(parsed->cms), parsed->si);
+  absl::Status added = AddSignatureTimeStamp(cms, token_der);
+  if (!added.ok()) return added;
+  absl::StatusOr<Bytes> der = cms.ToDer();
+  if (!der.ok()) return Error(ErrorCode::kCrypto, "i2d_CMS_ContentInfo failed");
   return der;
 }
 
@@ -340,7 +378,7 @@ absl::StatusOr<TimeStampInfo> VerifyParsedTimeStampToken(PKCS7* token_p7, TS_TST
 
 absl::StatusOr<std::optional<TimeStampInfo>> VerifySignatureTimeStamp(ByteSpan cms_der,
                                                                       const TimeStampTrust& trust) {
-  absl::StatusOr<SignedCms> cms = ParseOneSignerCms(cms_der);
+  absl::StatusOr<ParsedCms> cms = ParseOneSignerCms(cms_der);
   if (!cms.ok()) return cms.status();
   const Bytes value = SignatureBytes(cms->si);
   std::optional<TimeStampInfo> earliest;

@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "signer/bytes.h"
+#include "signer/cms_builder.h"
 #include "signer/openssl_ptr.h"
 
 namespace taicho::signer {
@@ -60,7 +61,8 @@ class TimeStampAnchors {
 };
 
 // The signature value of the only SignerInfo of a DER CMS SignedData: what B-T time-stamps.
-// kUsage when the bytes are not a SignedData with exactly one SignerInfo.
+// kUsage when the bytes are not a SignedData with exactly one SignerInfo. A DER CMS is read
+// without decoding its certificates (cms_der.h).
 absl::StatusOr<Bytes> SignatureValueOf(ByteSpan cms_der);
 
 // Returns `cms_der` with `token_der` (a TimeStampToken: DER ContentInfo of a SignedData over a
@@ -70,6 +72,9 @@ absl::StatusOr<Bytes> SignatureValueOf(ByteSpan cms_der);
 // CMS's signature value (a token fetched for another signature). The token itself is not
 // verified here: the caller got it from a verifying client (tsa/).
 absl::StatusOr<Bytes> AddSignatureTimeStamp(ByteSpan cms_der, ByteSpan token_der);
+// The same on a CMS held as objects since it was signed (nothing decoded again); `cms` is
+// unchanged on error. The token's certificates are not decoded either: only its TSTInfo is.
+absl::Status AddSignatureTimeStamp(SignedCms& cms, ByteSpan token_der);
 
 // Verifies `token_der` over `stamped_data`: the imprint (SHA-256/384/512, never SHA-1) is of
 // `stamped_data`, the token's signature verifies, its ESS signing-certificate names the signer,

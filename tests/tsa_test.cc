@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <ctime>
@@ -19,6 +20,7 @@
 #include "errors/error.h"
 #include "http/http_client.h"
 #include "signer/cms_builder.h"
+#include "signer/cms_der.h"
 #include "signer/cms_verifier.h"
 #include "signer/key_signer.h"
 #include "signer/timestamp_attribute.h"
@@ -505,6 +507,127 @@ TEST(TimeStampAttribute, MalformedInputsAreRefused) {
   EXPECT_TRUE(HasCode(signer::VerifyTimeStampToken(junk, junk, trust).status(),
                       ErrorCode::kTimeStampInvalid));
   EXPECT_TRUE(HasCode(signer::VerifyTimeStampToken(junk, junk, {}).status(), ErrorCode::kUsage));
+}
+
+// What OpenSSL's decoder finds in a CMS: its certificates, then those of each signature
+// time-stamp token (the reference for signer::AppendCmsCertificates, which decodes nothing).
+std::vector<Bytes> DecodedCertificates(ByteSpan der) {
+  std::vector<Bytes> out;
+  const unsigned char* p = der.data();
+  signer::ossl::CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
+  if (!cms) return out;
+  signer::ossl::X509StackPtr certs(CMS_get1_certs(cms.get()));
+  for (int i = 0; certs && i < sk_X509_num(certs.get()); ++i) {
+    out.push_back(signer::ossl::ToDer(sk_X509_value(certs.get(), i), i2d_X509));
+  }
+  STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms.get());
+  for (int i = 0; infos && i < sk_CMS_SignerInfo_num(infos); ++i) {
+    CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, i);
+    for (int at = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1); at >= 0;
+         at = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, at)) {
+      ASN1_TYPE* value = X509_ATTRIBUTE_get0_type(CMS_unsigned_get_attr(si, at), 0);
+      const unsigned char* t = value->value.sequence->data;
+      signer::ossl::CmsPtr token(
+          d2i_CMS_ContentInfo(nullptr, &t, static_cast<long>(value->value.sequence->length)));
+      signer::ossl::X509StackPtr token_certs(token ? CMS_get1_certs(token.get()) : nullptr);
+      for (int c = 0; token_certs && c < sk_X509_num(token_certs.get()); ++c) {
+        out.push_back(signer::ossl::ToDer(sk_X509_value(token_certs.get(), c), i2d_X509));
+      }
+    }
+  }
+  return out;
+}
+
+// The seal's path (pades/seal_plan.cc): the CMS held as objects from signing to its DER, the
+// token added to them. It must give the same bytes as stamping the DER, refuse the same tokens,
+// and its certificates must read without decoding as OpenSSL decodes them.
+TEST(TimeStampAttribute, HeldCmsIsStampedLikeItsDer) {
+  const testing::SamplePki& pki = GetSamplePki();
+  absl::StatusOr<std::unique_ptr<signer::KeySigner>> key =
+      signer::LoadPkcs12Signer(pki.dir + "/officer-an.p12", "taicho");
+  ASSERT_TRUE(key.ok()) << key.status();
+  signer::CmsRequest request;
+  request.chain = (*key)->CertificateChain();
+  request.content_digest = RandomBytes(32);
+  absl::StatusOr<signer::SignedCms> held = signer::SignSignedCms(request, **key);
+  ASSERT_TRUE(held.ok()) << held.status();
+  absl::StatusOr<Bytes> der = held->ToDer();
+  ASSERT_TRUE(der.ok()) << der.status();
+  const Bytes value(held->signature_value().begin(), held->signature_value().end());
+  absl::StatusOr<Bytes> read_value = signer::SignatureValueOf(*der);
+  ASSERT_TRUE(read_value.ok()) << read_value.status();
+  EXPECT_EQ(*read_value, value);
+
+  LocalTsa tsa;
+  ASSERT_TRUE(tsa.started()) << tsa.log();
+  TsaClient client = ClientFor(PolicyFor({tsa.url()}));
+  absl::StatusOr<TimeStampOutcome> other = client.TimeStamp(RandomBytes(256));
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_TRUE(HasCode(signer::AddSignatureTimeStamp(*held, other->token), ErrorCode::kUsage));
+  EXPECT_TRUE(HasCode(signer::AddSignatureTimeStamp(*held, *der), ErrorCode::kUsage));
+  EXPECT_EQ(held->ToDer().value(), *der) << "a refused token changed the CMS";
+
+  absl::StatusOr<TimeStampOutcome> stamp = client.TimeStamp(value);
+  ASSERT_TRUE(stamp.ok()) << stamp.status();
+  ASSERT_TRUE(signer::AddSignatureTimeStamp(*held, stamp->token).ok());
+  absl::StatusOr<Bytes> stamped = held->ToDer();
+  ASSERT_TRUE(stamped.ok()) << stamped.status();
+  absl::StatusOr<Bytes> stamped_der = signer::AddSignatureTimeStamp(*der, stamp->token);
+  ASSERT_TRUE(stamped_der.ok()) << stamped_der.status();
+  EXPECT_EQ(*stamped, *stamped_der);
+  absl::StatusOr<std::optional<signer::TimeStampInfo>> embedded =
+      signer::VerifySignatureTimeStamp(*stamped, client.policy().trust);
+  ASSERT_TRUE(embedded.ok()) << embedded.status();
+  ASSERT_TRUE(embedded->has_value());
+
+  std::optional<signer::CmsLayout> layout = signer::ReadCmsLayout(*stamped);
+  ASSERT_TRUE(layout.has_value());
+  EXPECT_EQ(layout->encoded_size, stamped->size());
+  EXPECT_FALSE(layout->content.has_value());  // detached
+  ASSERT_EQ(layout->signers.size(), 1u);
+  EXPECT_TRUE(std::ranges::equal(layout->signers[0].signature, value));
+  ASSERT_EQ(layout->signers[0].time_stamp_tokens.size(), 1u);
+  EXPECT_TRUE(std::ranges::equal(layout->signers[0].time_stamp_tokens[0], stamp->token));
+  std::vector<Bytes> certs;
+  signer::AppendCmsCertificates(*stamped, certs);
+  const std::vector<Bytes> decoded = DecodedCertificates(*stamped);
+  EXPECT_GT(decoded.size(), request.chain.size());  // the chain, then the TSA's
+  EXPECT_EQ(certs, decoded);
+
+  // Cut anywhere, it is not read (ASN1_get_object bounds every length): a prefix is no CMS.
+  for (size_t n = 0; n < stamped->size(); n += 7) {
+    const ByteSpan prefix(stamped->data(), n);
+    EXPECT_FALSE(signer::ReadCmsLayout(prefix).has_value()) << n;
+    EXPECT_FALSE(signer::SignatureValueOf(prefix).ok()) << n;
+    std::vector<Bytes> none;
+    signer::AppendCmsCertificates(prefix, none);
+    EXPECT_TRUE(none.empty()) << n;
+  }
+}
+
+// A CMS with indefinite lengths (BER, as `openssl cms -stream` writes and some signers embed) is
+// not read in place; the full decoder still gives its certificates and signature value.
+TEST(TimeStampAttribute, BerCmsIsReadByTheDecoder) {
+  const testing::SamplePki& pki = GetSamplePki();
+  const std::string dir = MakeTempDir("cms-ber");
+  CommandResult made = taicho::testing::Run(
+      "cd " + Quote(dir) + " && openssl pkcs12 -in " + Quote(pki.dir + "/officer-an.p12") +
+      " -passin pass:taicho -nodes -out an.pem 2>&1 && printf content > content.bin &&"
+      " openssl cms -sign -binary -stream -outform DER -signer an.pem -inkey an.pem -certfile " +
+      Quote(pki.dir + "/root.pem") + " -in content.bin -out ber.der 2>&1");
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  const std::string ber_text = ReadFileBytes(dir + "/ber.der");
+  const Bytes ber(ber_text.begin(), ber_text.end());
+  ASSERT_GT(ber.size(), 2u);
+  ASSERT_EQ(ber[1], 0x80) << "openssl wrote definite lengths";
+  EXPECT_FALSE(signer::ReadCmsLayout(ber).has_value());
+  std::vector<Bytes> certs;
+  signer::AppendCmsCertificates(ber, certs);
+  EXPECT_EQ(certs.size(), 2u);
+  EXPECT_EQ(certs, DecodedCertificates(ber));
+  absl::StatusOr<Bytes> value = signer::SignatureValueOf(ber);
+  ASSERT_TRUE(value.ok()) << value.status();
+  EXPECT_EQ(value->size(), 256u);
 }
 
 }  // namespace
