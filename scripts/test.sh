@@ -7,13 +7,15 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 bash "$ROOT/scripts/install-deps.sh"
 
-ASAN_ARGS=(-DTAICHO_SANITIZE=ON -DTAICHO_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG")
+ASAN_ARGS=(-DTAICHO_SANITIZE=ON -DTAICHO_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O0 -g1 -DNDEBUG")
 asan_build_pid=""
 if [[ "${TAICHO_SKIP_SANITIZE:-0}" != "1" ]]; then
   # The sanitizer build starts first, at the lowest priority, and runs beside the normal build and
   # then beside the first test pass: nice 19 gets a core only when the others leave it idle (the
   # normal build's links and the steps that wait on one unit, tests waiting on cupsd, printers,
-  # restarts, time-outs). -O1 as the sanitizer documentation advises.
+  # restarts, time-outs). Product code at -O0 too (tests already are): measured on 12 units picked
+  # at random, 127 s CPU at -O1 -> 87 s at -O0, while the sanitized test pass took the same summed
+  # test time (1472 s -O1, 1459 s -O0); the sanitizers find the same errors at -O0.
   echo "== build (ASan + UBSan, nice 19, beside the build and the tests) $(date -u +%T)"
   BUILD_DIR="$ROOT/build-asan" setsid nice -n 19 bash "$ROOT/scripts/build.sh" "${ASAN_ARGS[@]}" \
     > "$ROOT/build-asan.log" 2>&1 &
