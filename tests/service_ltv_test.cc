@@ -793,27 +793,34 @@ TEST_F(ServiceLtv, ASplitPathSealWithTheRespondersDownIssuesAndIsUpgradedWhenThe
   ExpectOneIssuedNumber(*stub);
 }
 
+// Approves and seals a new document in `before`, a taichod without [signing] (as before levels
+// were kept), checks that no level record was kept, and stops it.
+void SealWithoutLevels(Taichod& before, const std::string& dossier, std::string* name) {
+  ASSERT_TRUE(before.Start("shutdown_grace_seconds = 1\ninsecure_local = true\n" +
+                           testing::SealKeyTomlSection(kSealToken, "sessions = 1\n")))
+      << before.log();
+  auto stub = before.Stub();
+  *name = Create(*stub, dossier);
+  v1::CompleteSignatureResponse approved;
+  ASSERT_TRUE(Approve(*stub, *name, &approved).status.ok());
+  v1::CompleteSignatureResponse sealed;
+  Call call = ActivateAndSeal(*stub, *name, &sealed);
+  ASSERT_TRUE(call.status.ok()) << call.code << " " << call.status.error_message() << before.log();
+  EXPECT_EQ(Get(*stub, *name).level(), "");  // no record kept
+  before.Stop();
+}
+
 // A document sealed by a taichod without [signing] (as before levels were kept) has no level
 // record; the worker of a taichod started with the policy gives it one from the file and
 // upgrades it like any other.
 TEST_F(ServiceLtv, ADocumentSealedBeforeLevelsWereKeptIsBackfilledAndUpgraded) {
   Taichod before;
-  ASSERT_TRUE(before.Start("shutdown_grace_seconds = 1\ninsecure_local = true\n" +
-                           testing::SealKeyTomlSection(kSealToken, "sessions = 1\n")))
-      << before.log();
-  auto stub = before.Stub();
-  const std::string name = Create(*stub, "HS-BACKFILL-1");
-  v1::CompleteSignatureResponse approved;
-  ASSERT_TRUE(Approve(*stub, name, &approved).status.ok());
-  v1::CompleteSignatureResponse sealed;
-  Call call = ActivateAndSeal(*stub, name, &sealed);
-  ASSERT_TRUE(call.status.ok()) << call.code << " " << call.status.error_message() << before.log();
-  EXPECT_EQ(Get(*stub, name).level(), "");  // no record kept
-  before.Stop();
+  std::string name;
+  ASSERT_NO_FATAL_FAILURE(SealWithoutLevels(before, "HS-BACKFILL-1", &name));
 
   Taichod after(before);
   ASSERT_TRUE(after.Start(Config(IssueAndUpgrade(Working())))) << after.log();
-  stub = after.Stub();
+  auto stub = after.Stub();
   v1::Document got = WaitFor(*stub, name, [](const v1::Document& d) {
     return !d.level().empty() && !d.upgrade_pending();
   });
@@ -845,17 +852,8 @@ TEST_F(ServiceLtv, ADocumentSealedBeforeLevelsWereKeptIsBackfilledAndUpgraded) {
 // policy's seal_level: a key activated at start (its PIN file) and configured for B-LT.
 TEST_F(ServiceLtv, TheBackfillTargetsTheLevelOfTheKeyThatSealed) {
   Taichod before;
-  ASSERT_TRUE(before.Start("shutdown_grace_seconds = 1\ninsecure_local = true\n" +
-                           testing::SealKeyTomlSection(kSealToken, "sessions = 1\n")))
-      << before.log();
-  auto stub = before.Stub();
-  const std::string name = Create(*stub, "HS-BACKFILL-KEY");
-  v1::CompleteSignatureResponse approved;
-  ASSERT_TRUE(Approve(*stub, name, &approved).status.ok());
-  v1::CompleteSignatureResponse sealed;
-  Call call = ActivateAndSeal(*stub, name, &sealed);
-  ASSERT_TRUE(call.status.ok()) << call.code << " " << call.status.error_message() << before.log();
-  before.Stop();
+  std::string name;
+  ASSERT_NO_FATAL_FAILURE(SealWithoutLevels(before, "HS-BACKFILL-KEY", &name));
 
   const std::string pin = MakeTempDir("backfill-pin") + "/seal.pin";
   WriteFile(pin, "123456\n");
@@ -864,7 +862,7 @@ TEST_F(ServiceLtv, TheBackfillTargetsTheLevelOfTheKeyThatSealed) {
   p.key_extra = "sessions = 1\nlevel = \"B-LT\"\npin_file = \"" + pin + "\"\n";
   Taichod after(before);
   ASSERT_TRUE(after.Start(Config(p))) << after.log();
-  stub = after.Stub();
+  auto stub = after.Stub();
   v1::Document got = WaitFor(*stub, name, [](const v1::Document& d) { return !d.level().empty(); });
   EXPECT_EQ(got.target_level(), "B-LT") << after.log();
   EXPECT_NE(after.log().find("level backfill of " + name), std::string::npos) << after.log();
