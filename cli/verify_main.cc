@@ -2,12 +2,18 @@
 // verification needs (PoDoFo, OpenSSL, ICU): no gRPC, protobuf or libcurl, whose ~45 shared
 // libraries cost more time to load than verifying a small signed PDF takes. The launcher
 // (launcher_main.cc) starts it.
+#include <openssl/crypto.h>
+
 #include <cstdio>
 #include <cstdlib>
 
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
+  // OpenSSL's configuration file is not read: what verification uses is the default provider,
+  // which OpenSSL loads without it, and reading Debian's /etc/ssl/openssl.cnf was ~2% of a small
+  // file's whole command. The report also no longer depends on the host's file (its OID names).
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
   CLI::App app{"taicho — kiểm tra chữ ký số trong PDF (PAdES) / verify the signatures of a PDF"};
   app.require_subcommand(1);
   taicho::cli::Runner run;

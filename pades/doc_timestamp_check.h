@@ -27,10 +27,13 @@ void CheckDocumentTimeStamp(const std::string& path, const pdf::EmbeddedSignatur
 // Issuers are looked up in the DSS and in `carried` (the certificates the signature carries).
 // Fills revocation_status/source/time; a revocation before that time is a problem.
 // `certificates` (optional, the verification's): the subject and its issuer candidates parsed
-// once for all the file's signatures.
+// once for all the file's signatures. `verified_issuer` (optional, DER): a certificate already
+// known to have signed `cert` (signer::CmsVerification::verified_issuer_der); as a candidate it
+// is taken without verifying that signature again.
 void CheckRevocation(const pdf::DssContent& dss, const std::vector<Bytes>& carried,
                      const Bytes& cert, const revocation::StatusSource* online, SignatureReport& r,
-                     signer::CertificateCache* certificates = nullptr);
+                     signer::CertificateCache* certificates = nullptr,
+                     const Bytes& verified_issuer = {});
 
 // The certificates a CMS SignedData (a signature or a time-stamp token) carries, DER.
 std::vector<Bytes> CarriedCertificates(const Bytes& cms_der);

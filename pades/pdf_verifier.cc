@@ -399,6 +399,7 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
     if (!r.byte_range_ok) r.problems.push_back(sig.byte_range_problem);
     bool digest_unknown = false;
     Bytes signer_cert;           // whose revocation status is reported
+    Bytes signer_issuer;         // a certificate known to have signed it, when one is
     std::vector<Bytes> carried;  // the certificates the signature or token carries
     if (sig.type == "DocTimeStamp" && r.byte_range_ok) {
       CheckDocumentTimeStamp(path, sig, trust_anchors_pem, r, &signer_cert);
@@ -428,6 +429,7 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
       }
       digest_unknown = v->parsed && !v->digest_computed;
       signer_cert = v->signer_certificate_der;
+      signer_issuer = v->verified_issuer_der;
       carried = std::move(v->certificates_der);
       for (const std::string& p : v->problems) r.problems.push_back(p);
       // PAdES forbids signing-time in a CAdES signature; in the PDF-native CMS it is common.
@@ -458,7 +460,9 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
         r.problems.push_back("chain: " + v->chain_error);
       }
     }
-    if (r.signature_ok) CheckRevocation(*dss, carried, signer_cert, online, r, certificates);
+    if (r.signature_ok) {
+      CheckRevocation(*dss, carried, signer_cert, online, r, certificates, signer_issuer);
+    }
     ApplyChanges((*changes)[report.signatures.size()], r);
     Conclude(r, digest_unknown);
     report.signatures.push_back(std::move(r));

@@ -222,6 +222,10 @@ void CheckChain(const std::string& trust_anchors_pem, CertificateCache* anchors,
   if (at != 0) X509_STORE_CTX_set_time(ctx.get(), 0, static_cast<time_t>(at));
   if (X509_verify_cert(ctx.get()) == 1) {
     result->chain_trusted = true;
+    STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
+    if (chain != nullptr && sk_X509_num(chain) >= 2 && sk_X509_value(chain, 0) == signer) {
+      result->verified_issuer_der = ossl::ToDer(sk_X509_value(chain, 1), i2d_X509);
+    }
   } else {
     const int error = X509_STORE_CTX_get_error(ctx.get());
     result->chain_error = X509_verify_cert_error_string(error);

@@ -46,6 +46,10 @@ struct CmsVerification {
   std::string not_before, not_after;  // ISO 8601 UTC
   std::vector<std::string> problems;  // human-readable, English
   Bytes signer_certificate_der;
+  // The certificate whose key verified the signer certificate's signature in a chain that
+  // verified (at any time checked), DER; empty when none did. Whoever looks the signer's issuer
+  // up again (the revocation check) need not verify that signature a second time.
+  Bytes verified_issuer_der;
   std::vector<Bytes> certificates_der;   // every certificate the CMS carries (issuer lookups)
   bool has_signature_timestamp = false;  // an unsigned signature-time-stamp attribute (B-T)
   // Algorithms the signature uses that the PAdES profile refuses (ETSI TS 119 312: SHA-1, MD5…
