@@ -9,9 +9,11 @@
 
 namespace taicho::pades {
 
-absl::StatusOr<std::vector<SignatureChanges>> AnalyzeChangesAfterSignatures(
+namespace {
+
+absl::StatusOr<std::vector<SignatureChanges>> Analyze(
     const pdf::ParsedPdf& pdf, const std::vector<int64_t>& revision_ends,
-    const std::function<bool()>& cancelled) {
+    const std::vector<pdf::ByteRange>& byte_ranges, const std::function<bool()>& cancelled) {
   std::vector<SignatureChanges> out(revision_ends.size());
   if (revision_ends.empty()) return out;
   const int64_t final_end = pdf.revision_end();
@@ -24,7 +26,7 @@ absl::StatusOr<std::vector<SignatureChanges>> AnalyzeChangesAfterSignatures(
     if (cancelled && cancelled()) return Error(ErrorCode::kCancelled, "change analysis");
     SignatureChanges& s = out[i];
     absl::StatusOr<pdf::ChangesAfterRevision> found =
-        analyzer.ok() ? (*analyzer)->ChangesAfter(revision_ends[i])
+        analyzer.ok() ? (*analyzer)->ChangesAfter(revision_ends[i], byte_ranges)
         : revision_ends[i] >= final_end
             ? absl::StatusOr<pdf::ChangesAfterRevision>(pdf::ChangesAfterRevision{})
             : absl::StatusOr<pdf::ChangesAfterRevision>(analyzer.status());
@@ -64,6 +66,22 @@ absl::StatusOr<std::vector<SignatureChanges>> AnalyzeChangesAfterSignatures(
     }
   }
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<SignatureChanges>> AnalyzeChangesAfterSignatures(
+    const pdf::ParsedPdf& pdf, const std::vector<int64_t>& revision_ends,
+    const std::function<bool()>& cancelled) {
+  return Analyze(pdf, revision_ends, {}, cancelled);
+}
+
+absl::StatusOr<std::vector<SignatureChanges>> AnalyzeChangesAfterSignatures(
+    const pdf::ParsedPdf& pdf, const std::vector<pdf::ByteRange>& byte_ranges,
+    const std::function<bool()>& cancelled) {
+  std::vector<int64_t> revision_ends;
+  for (const pdf::ByteRange& br : byte_ranges) revision_ends.push_back(br[2] + br[3]);
+  return Analyze(pdf, revision_ends, byte_ranges, cancelled);
 }
 
 std::string ChangesToText(int certification_p, int docmdp_in_force,

@@ -378,12 +378,10 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
   if (!dss.ok()) return dss.status();
   absl::StatusOr<std::vector<pdf::EmbeddedSignature>> found = pdf::ReadSignatures(*parsed);
   if (!found.ok()) return found.status();
-  std::vector<int64_t> revision_ends;
-  for (const pdf::EmbeddedSignature& sig : *found) {
-    revision_ends.push_back(sig.byte_range[2] + sig.byte_range[3]);
-  }
+  std::vector<pdf::ByteRange> byte_ranges;
+  for (const pdf::EmbeddedSignature& sig : *found) byte_ranges.push_back(sig.byte_range);
   absl::StatusOr<std::vector<SignatureChanges>> changes =
-      AnalyzeChangesAfterSignatures(*parsed, revision_ends, cancelled);
+      AnalyzeChangesAfterSignatures(*parsed, byte_ranges, cancelled);
   if (!changes.ok()) return changes.status();
   if (absl::Status st = stop(); !st.ok()) return st;
   VerificationReport report;

@@ -3,13 +3,18 @@
 #include <podofo/podofo.h>
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <cmath>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <limits>
 #include <map>
 #include <optional>
+#include <random>
 #include <set>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -102,11 +107,129 @@ void ReferencesOf(const PdfObject& o, const std::set<std::string>& skip,
 
 std::string PageText(int index) { return std::to_string(index + 1); }
 
+// The object `ref` of the revision that ends at `end` (`objects`, `xref`), parsed as PoDoFo
+// parses it there but for one hex string: PoDoFo reads hex a character at a time, and a
+// signature dictionary's /Contents (~16 KB of it) is what the change analysis needs least. The
+// bytes PoDoFo would read (from the object's header on) are parsed with the first signature gap
+// after the object's start (ByteRange[1] to [2], checked to be "<hex digits>") replaced by a
+// random hex string. Only when the result has that random string as its /Contents is it
+// returned: the gap was then this dictionary's /Contents token and every other token is the
+// revision's own, since a gap read as part of another token (a string, a comment, the stream)
+// cannot put a value the file could not know there. The bytes after the gap are given up to
+// kTail (or the revision's end): a parse that stops short of that point read what the revision's
+// own would. Null otherwise, and the caller reads the revision's own object.
+std::unique_ptr<PoDoFo::PdfParserObject> ParseWithoutContents(
+    const std::string& path, const RevisionXref& xref, PdfVecObjects& objects,
+    const PoDoFo::PdfReference& ref, const std::vector<ByteRange>& gaps, int64_t end) {
+  const auto* own = dynamic_cast<const PoDoFo::PdfParserObject*>(objects.GetObject(ref));
+  const auto entry = xref.entries.find(ref.ObjectNumber());
+  if (own == nullptr || entry == xref.entries.end() || entry->second.type != 'n' ||
+      entry->second.field3 != ref.GenerationNumber()) {
+    return nullptr;
+  }
+  const int64_t start = entry->second.field2;  // "N G obj"
+  const int64_t body = own->GetOffset();       // where PoDoFo reads the object after it
+  const ByteRange* gap = nullptr;
+  for (const ByteRange& br : gaps) {
+    if (br[1] >= body && br[2] <= end && br[2] - br[1] >= 2 && (!gap || br[1] < (*gap)[1])) {
+      gap = &br;
+    }
+  }
+  constexpr int64_t kMaxRead = 8 << 20;  // else the revision's own parse, as before
+  constexpr int64_t kTail = 4096;
+  if (start < 0 || body <= start || gap == nullptr) return nullptr;
+  const int64_t stop = std::min(end, (*gap)[2] + kTail);
+  if (stop - start > kMaxRead) return nullptr;
+  absl::StatusOr<std::string> bytes = ReadAt(path, start, static_cast<size_t>(stop - start));
+  if (!bytes.ok() || bytes->size() != static_cast<size_t>(stop - start)) return nullptr;
+  const size_t from = static_cast<size_t>((*gap)[1] - start);
+  const size_t to = static_cast<size_t>((*gap)[2] - start);
+  static const std::array<bool, 256> kHexDigit = [] {
+    std::array<bool, 256> t{};
+    for (const char c : std::string_view("0123456789abcdefABCDEF")) {
+      t[static_cast<unsigned char>(c)] = true;
+    }
+    return t;
+  }();
+  // "<<" would open a dictionary: the gap's '<' must not follow another.
+  if ((*bytes)[from - 1] == '<' || (*bytes)[from] != '<' || (*bytes)[to - 1] != '>' ||
+      !std::all_of(bytes->begin() + from + 1, bytes->begin() + to - 1,
+                   [](char c) { return kHexDigit[static_cast<unsigned char>(c)]; })) {
+    return nullptr;
+  }
+  std::random_device random;
+  std::string nonce;
+  for (int i = 0; i < 4; ++i) {
+    const uint32_t word = random();
+    for (int k = 0; k < 4; ++k) nonce.push_back(static_cast<char>((word >> (8 * k)) & 0xff));
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string replaced = bytes->substr(0, from + 1);
+  for (char c : nonce) {
+    replaced.push_back(kHex[(static_cast<unsigned char>(c) >> 4) & 0xf]);
+    replaced.push_back(kHex[static_cast<unsigned char>(c) & 0xf]);
+  }
+  replaced.append(*bytes, to - 1);
+  try {
+    PoDoFo::PdfRefCountedInputDevice device(replaced.data(), replaced.size());
+    PoDoFo::PdfRefCountedBuffer buffer(4096);  // PoDoFo's parser's own token buffer size
+    auto parsed = std::make_unique<PoDoFo::PdfParserObject>(&objects, device, buffer, 0);
+    parsed->ParseFile(nullptr);  // the header, then the object as delayed loading reads it
+    // Cut short of the revision's end: the parse must have stopped before the cut (a token
+    // ending there, or a look-ahead at it, might read on in the revision).
+    const bool cut = stop < end;
+    if (cut && device.Device()->Tell() + 2 >= static_cast<PoDoFo::pdf_long>(replaced.size())) {
+      return nullptr;
+    }
+    if (!(parsed->Reference() == ref) || start + parsed->GetOffset() != body ||
+        !parsed->IsDictionary() || parsed->HasStreamToParse()) {
+      return nullptr;
+    }
+    const PdfObject* contents = parsed->GetDictionary().GetKey("Contents");
+    if (contents == nullptr || !contents->IsHexString() ||
+        contents->GetString().GetLength() != static_cast<PoDoFo::pdf_long>(nonce.size()) ||
+        std::memcmp(contents->GetString().GetString(), nonce.data(), nonce.size()) != 0) {
+      return nullptr;
+    }
+    return parsed;
+  } catch (const PoDoFo::PdfError&) {
+    return nullptr;
+  }
+}
+
+// Signature dictionaries of a signed revision read without their /Contents
+// (ParseWithoutContents), by reference; null where the revision's own must be read.
+class SignatureDictionaries {
+ public:
+  using Parse =
+      std::function<std::unique_ptr<PoDoFo::PdfParserObject>(const PoDoFo::PdfReference&)>;
+  explicit SignatureDictionaries(Parse parse) : parse_(std::move(parse)) {}
+
+  // The value of `field`'s /V as DictValue(objects, field, "V") resolves it, but for /Contents.
+  const PdfObject* ValueOf(PdfVecObjects& objects, const PdfObject* field) {
+    if (field == nullptr || !field->IsDictionary()) return nullptr;
+    const PdfObject* v = field->GetDictionary().GetKey("V");
+    if (parse_ && v != nullptr && v->IsReference()) {
+      const PoDoFo::PdfReference ref = v->GetReference();
+      auto it = parsed_.find(ref);
+      if (it == parsed_.end()) it = parsed_.emplace(ref, parse_(ref)).first;
+      if (it->second) return it->second.get();
+    }
+    return Resolve(objects, v);
+  }
+
+ private:
+  Parse parse_;
+  std::map<PoDoFo::PdfReference, std::unique_ptr<PoDoFo::PdfParserObject>> parsed_;
+};
+
 class Analysis {
  public:
   Analysis(PdfMemDocument& old_doc, const RevisionXref& old_x, PdfMemDocument& new_doc,
-           const RevisionXref& new_x, int64_t revision_end, const FieldLock& lock)
+           const RevisionXref& new_x, int64_t revision_end, const FieldLock& lock,
+           SignatureDictionaries& old_signatures)
       : lock_(lock),
+        old_signatures_(old_signatures),
         old_doc_(old_doc),
         old_x_(old_x),
         new_doc_(new_doc),
@@ -731,7 +854,7 @@ class Analysis {
 
   void CompareSignatureField(const FieldNode& f, const FieldNode* old, const std::string& name) {
     const PdfObject* value = DictValue(new_objects_, f.field, "V");
-    const PdfObject* old_value = old ? DictValue(old_objects_, old->field, "V") : nullptr;
+    const PdfObject* old_value = old ? old_signatures_.ValueOf(old_objects_, old->field) : nullptr;
     if (value != nullptr && old_value == nullptr) {
       // A field that gains its value: a new signature (or an earlier empty field signed now).
       // Its identity (name, kind, kids, page) stays.
@@ -1069,6 +1192,7 @@ class Analysis {
   }
 
   const FieldLock& lock_;
+  SignatureDictionaries& old_signatures_;  // the signed revision's, without /Contents
   PdfMemDocument& old_doc_;
   const RevisionXref& old_x_;
   PdfMemDocument& new_doc_;
@@ -1106,8 +1230,9 @@ FieldLock LockFrom(PdfVecObjects& objects, const PdfObject* params) {
 }
 
 // DocMDP and FieldMDP of the signature whose ByteRange ends at `end`, read in the signed
-// revision.
-void ReadDocMdp(PdfMemDocument& doc, int64_t end, ChangesAfterRevision& out) {
+// revision (its signature dictionaries through `signatures`).
+void ReadDocMdp(PdfMemDocument& doc, int64_t end, ChangesAfterRevision& out,
+                SignatureDictionaries& signatures) {
   PdfVecObjects& objects = doc.GetObjects();
   const PdfObject* form = DictValue(objects, doc.GetCatalog(), "AcroForm");
   const PdfObject* fields = DictValue(objects, form, "Fields");
@@ -1122,7 +1247,7 @@ void ReadDocMdp(PdfMemDocument& doc, int64_t end, ChangesAfterRevision& out) {
     if (const PdfObject* kids = DictValue(objects, field, "Kids"); kids && kids->IsArray()) {
       for (const PdfObject& k : kids->GetArray()) queue.push_back(Resolve(objects, &k));
     }
-    const PdfObject* sig = DictValue(objects, field, "V");
+    const PdfObject* sig = signatures.ValueOf(objects, field);
     const PdfObject* br = DictValue(objects, sig, "ByteRange");
     if (br == nullptr || !br->IsArray() || br->GetArray().size() != 4) continue;
     const PoDoFo::PdfArray& a = br->GetArray();
@@ -1239,7 +1364,8 @@ absl::StatusOr<std::unique_ptr<RevisionAnalyzer>> RevisionAnalyzer::Open(const P
   return std::unique_ptr<RevisionAnalyzer>(new RevisionAnalyzer(std::move(state)));
 }
 
-absl::StatusOr<ChangesAfterRevision> RevisionAnalyzer::ChangesAfter(int64_t revision_end) {
+absl::StatusOr<ChangesAfterRevision> RevisionAnalyzer::ChangesAfter(
+    int64_t revision_end, const std::vector<ByteRange>& signature_ranges) {
   ChangesAfterRevision out;
   State& s = *state_;
   if (revision_end <= 0 || revision_end > s.file_size) {
@@ -1249,7 +1375,8 @@ absl::StatusOr<ChangesAfterRevision> RevisionAnalyzer::ChangesAfter(int64_t revi
     // A signature covering bytes after the last %%EOF signed the final revision and bytes that
     // belong to none (reported by the verifier as such).
     if (revision_end >= s.final_end) {
-      ReadDocMdp(*s.final_doc, revision_end, out);
+      SignatureDictionaries as_parsed({});  // the final revision's, parsed already
+      ReadDocMdp(*s.final_doc, revision_end, out, as_parsed);
       return out;
     }
     absl::StatusOr<RevisionXref> xref = ReadRevisionXref(s.path, revision_end);
@@ -1258,8 +1385,16 @@ absl::StatusOr<ChangesAfterRevision> RevisionAnalyzer::ChangesAfter(int64_t revi
         LoadRevision(s.path, revision_end, LoadLimits{s.max_revisions, &*xref});
     if (!signed_revision.ok()) return signed_revision.status();
     PdfMemDocument& before = **signed_revision;
-    ReadDocMdp(before, revision_end, out);
-    Analysis analysis(before, *xref, *s.final_doc, s.final_xref, revision_end, out.lock);
+    SignatureDictionaries signatures(signature_ranges.empty()
+                                         ? SignatureDictionaries::Parse()
+                                         : [&](const PoDoFo::PdfReference& ref) {
+                                             return ParseWithoutContents(
+                                                 s.path, *xref, before.GetObjects(), ref,
+                                                 signature_ranges, revision_end);
+                                           });
+    ReadDocMdp(before, revision_end, out, signatures);
+    Analysis analysis(before, *xref, *s.final_doc, s.final_xref, revision_end, out.lock,
+                      signatures);
     out.changes = analysis.Run();
     return out;
   });

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "pdf/parsed_pdf.h"
+#include "pdf/pdf_file.h"
 
 namespace taicho::pdf {
 
@@ -74,7 +75,12 @@ class RevisionAnalyzer {
   // The changes between the revision that ends at byte `revision_end` (a signature's
   // ByteRange[2] + ByteRange[3]) and the final one; empty when it is the final one.
   // kPdfUnreadable when the signed revision itself cannot be read.
-  absl::StatusOr<ChangesAfterRevision> ChangesAfter(int64_t revision_end);
+  // `signature_ranges` (optional): the ByteRanges of the file's signatures. Their gaps are
+  // where signature dictionaries keep /Contents, which the signed revision's DocMDP read then
+  // need not parse (ParseWithoutContents in the .cc says when that is the same reading); the
+  // result is the same with or without them.
+  absl::StatusOr<ChangesAfterRevision> ChangesAfter(
+      int64_t revision_end, const std::vector<ByteRange>& signature_ranges = {});
 
  private:
   struct State;
