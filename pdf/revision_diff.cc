@@ -157,11 +157,15 @@ std::unique_ptr<PoDoFo::PdfParserObject> ParseWithoutContents(
                    [](char c) { return kHexDigit[static_cast<unsigned char>(c)]; })) {
     return nullptr;
   }
-  std::random_device random;
   std::string nonce;
-  for (int i = 0; i < 4; ++i) {
-    const uint32_t word = random();
-    for (int k = 0; k < 4; ++k) nonce.push_back(static_cast<char>((word >> (8 * k)) & 0xff));
+  try {
+    std::random_device random;
+    for (int i = 0; i < 4; ++i) {
+      const uint32_t word = random();
+      for (int k = 0; k < 4; ++k) nonce.push_back(static_cast<char>((word >> (8 * k)) & 0xff));
+    }
+  } catch (const std::exception&) {  // no entropy source: the revision's own parse
+    return nullptr;
   }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string replaced = bytes->substr(0, from + 1);
