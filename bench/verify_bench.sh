@@ -102,7 +102,7 @@ done 2>&1 | grep KB
 
 # The machine is often shared: wall times move with its load, instruction counts do not. Whole
 # command against pdfsig on the small file, under callgrind, with the dynamic loader's share
-# (ld.so's own instructions: relocations and symbol look-ups). The launcher execs taicho-verify
+# (ld.so's start-up: mapping, relocations and symbol look-ups before main). The launcher execs taicho-verify
 # in the same process, whose profile replaces the launcher's (~0.1 M instructions, not counted).
 echo "== small file, instructions (callgrind, load-independent)"
 if command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; then
@@ -115,15 +115,14 @@ if command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; t
 import re, subprocess, sys
 total = loader = 0
 for f in sys.argv[2:]:
-    text = subprocess.run(["callgrind_annotate", "--threshold=100", f], capture_output=True,
-                          text=True).stdout
+    text = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--auto=no",
+                           "--threshold=100", f], capture_output=True, text=True).stdout
     m = re.search(r"^\s*([\d,]+)\s+\(100\.0%\)\s+PROGRAM TOTALS", text, re.M)
     total += int(m.group(1).replace(",", "")) if m else 0
-    for line in text.splitlines():
-        m = re.match(r"^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+.*\[.*/ld-linux-x86-64\.so\.2\]$", line)
-        if m:
-            loader += int(m.group(1).replace(",", ""))
-print(f"{sys.argv[1]:16s} small   {total / 1e6:6.1f} M instructions, of which ld.so {loader / 1e6:4.1f} M")
+    m = re.search(r"^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+\S*rtld\.c:_dl_start ", text, re.M)
+    loader += int(m.group(1).replace(",", "")) if m else 0
+print(f"{sys.argv[1]:16s} small   {total / 1e6:6.1f} M instructions, of which loading and "
+      f"relocating the libraries (ld.so before main) {loader / 1e6:4.1f} M")
 PY
   }
   count "taicho verify" "$W/cg-taicho" $(taicho_cmd "$W/small-2sig.pdf")
