@@ -24,6 +24,7 @@
 #include "pdf/podofo_boundary.h"
 #include "pdf/podofo_document.h"
 #include "pdf/prefix_document.h"
+#include "pdf/signature_dictionary.h"
 #include "pdf/xref_reader.h"
 
 namespace taicho::pdf {
@@ -107,133 +108,14 @@ void ReferencesOf(const PdfObject& o, const std::set<std::string>& skip,
 
 std::string PageText(int index) { return std::to_string(index + 1); }
 
-// The object `ref` of the revision that ends at `end` (`objects`, `xref`), parsed as PoDoFo
-// parses it there but for one hex string: PoDoFo reads hex a character at a time, and a
-// signature dictionary's /Contents (~16 KB of it) is what the change analysis needs least. The
-// bytes PoDoFo would read (from the object's header on) are parsed with the first signature gap
-// after the object's start (ByteRange[1] to [2], checked to be "<hex digits>") replaced by a
-// random hex string. Only when the result has that random string as its /Contents is it
-// returned: the gap was then this dictionary's /Contents token and every other token is the
-// revision's own, since a gap read as part of another token (a string, a comment, the stream)
-// cannot put a value the file could not know there. The bytes after the gap are given up to
-// kTail (or the revision's end): a parse that stops short of that point read what the revision's
-// own would. Null otherwise, and the caller reads the revision's own object.
-std::unique_ptr<PoDoFo::PdfParserObject> ParseWithoutContents(
-    const std::string& path, const RevisionXref& xref, PdfVecObjects& objects,
-    const PoDoFo::PdfReference& ref, const std::vector<ByteRange>& gaps, int64_t end) {
-  const auto* own = dynamic_cast<const PoDoFo::PdfParserObject*>(objects.GetObject(ref));
-  const auto entry = xref.entries.find(ref.ObjectNumber());
-  if (own == nullptr || entry == xref.entries.end() || entry->second.type != 'n' ||
-      entry->second.field3 != ref.GenerationNumber()) {
-    return nullptr;
-  }
-  const int64_t start = entry->second.field2;  // "N G obj"
-  const int64_t body = own->GetOffset();       // where PoDoFo reads the object after it
-  const ByteRange* gap = nullptr;
-  for (const ByteRange& br : gaps) {
-    if (br[1] >= body && br[2] <= end && br[2] - br[1] >= 2 && (!gap || br[1] < (*gap)[1])) {
-      gap = &br;
-    }
-  }
-  constexpr int64_t kMaxRead = 8 << 20;  // else the revision's own parse, as before
-  constexpr int64_t kTail = 4096;
-  if (start < 0 || body <= start || gap == nullptr) return nullptr;
-  const int64_t stop = std::min(end, (*gap)[2] + kTail);
-  if (stop - start > kMaxRead) return nullptr;
-  absl::StatusOr<std::string> bytes = ReadAt(path, start, static_cast<size_t>(stop - start));
-  if (!bytes.ok() || bytes->size() != static_cast<size_t>(stop - start)) return nullptr;
-  const size_t from = static_cast<size_t>((*gap)[1] - start);
-  const size_t to = static_cast<size_t>((*gap)[2] - start);
-  static const std::array<bool, 256> kHexDigit = [] {
-    std::array<bool, 256> t{};
-    for (const char c : std::string_view("0123456789abcdefABCDEF")) {
-      t[static_cast<unsigned char>(c)] = true;
-    }
-    return t;
-  }();
-  // "<<" would open a dictionary: the gap's '<' must not follow another.
-  if ((*bytes)[from - 1] == '<' || (*bytes)[from] != '<' || (*bytes)[to - 1] != '>' ||
-      !std::all_of(bytes->begin() + from + 1, bytes->begin() + to - 1,
-                   [](char c) { return kHexDigit[static_cast<unsigned char>(c)]; })) {
-    return nullptr;
-  }
-  std::string nonce;
-  try {
-    std::random_device random;
-    for (int i = 0; i < 4; ++i) {
-      const uint32_t word = random();
-      for (int k = 0; k < 4; ++k) nonce.push_back(static_cast<char>((word >> (8 * k)) & 0xff));
-    }
-  } catch (const std::exception&) {  // no entropy source: the revision's own parse
-    return nullptr;
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string replaced = bytes->substr(0, from + 1);
-  for (char c : nonce) {
-    replaced.push_back(kHex[(static_cast<unsigned char>(c) >> 4) & 0xf]);
-    replaced.push_back(kHex[static_cast<unsigned char>(c) & 0xf]);
-  }
-  replaced.append(*bytes, to - 1);
-  try {
-    PoDoFo::PdfRefCountedInputDevice device(replaced.data(), replaced.size());
-    PoDoFo::PdfRefCountedBuffer buffer(4096);  // PoDoFo's parser's own token buffer size
-    auto parsed = std::make_unique<PoDoFo::PdfParserObject>(&objects, device, buffer, 0);
-    parsed->ParseFile(nullptr);  // the header, then the object as delayed loading reads it
-    // Cut short of the revision's end: the parse must have stopped before the cut (a token
-    // ending there, or a look-ahead at it, might read on in the revision).
-    const bool cut = stop < end;
-    if (cut && device.Device()->Tell() + 2 >= static_cast<PoDoFo::pdf_long>(replaced.size())) {
-      return nullptr;
-    }
-    if (!(parsed->Reference() == ref) || start + parsed->GetOffset() != body ||
-        !parsed->IsDictionary() || parsed->HasStreamToParse()) {
-      return nullptr;
-    }
-    const PdfObject* contents = parsed->GetDictionary().GetKey("Contents");
-    if (contents == nullptr || !contents->IsHexString() ||
-        contents->GetString().GetLength() != static_cast<PoDoFo::pdf_long>(nonce.size()) ||
-        std::memcmp(contents->GetString().GetString(), nonce.data(), nonce.size()) != 0) {
-      return nullptr;
-    }
-    return parsed;
-  } catch (const PoDoFo::PdfError&) {
-    return nullptr;
-  }
-}
-
-// Signature dictionaries of a signed revision read without their /Contents
-// (ParseWithoutContents), by reference; null where the revision's own must be read.
-class SignatureDictionaries {
- public:
-  using Parse =
-      std::function<std::unique_ptr<PoDoFo::PdfParserObject>(const PoDoFo::PdfReference&)>;
-  explicit SignatureDictionaries(Parse parse) : parse_(std::move(parse)) {}
-
-  // The value of `field`'s /V as DictValue(objects, field, "V") resolves it, but for /Contents.
-  const PdfObject* ValueOf(PdfVecObjects& objects, const PdfObject* field) {
-    if (field == nullptr || !field->IsDictionary()) return nullptr;
-    const PdfObject* v = field->GetDictionary().GetKey("V");
-    if (parse_ && v != nullptr && v->IsReference()) {
-      const PoDoFo::PdfReference ref = v->GetReference();
-      auto it = parsed_.find(ref);
-      if (it == parsed_.end()) it = parsed_.emplace(ref, parse_(ref)).first;
-      if (it->second) return it->second.get();
-    }
-    return Resolve(objects, v);
-  }
-
- private:
-  Parse parse_;
-  std::map<PoDoFo::PdfReference, std::unique_ptr<PoDoFo::PdfParserObject>> parsed_;
-};
-
 class Analysis {
  public:
   Analysis(PdfMemDocument& old_doc, const RevisionXref& old_x, PdfMemDocument& new_doc,
            const RevisionXref& new_x, int64_t revision_end, const FieldLock& lock,
-           SignatureDictionaries& old_signatures)
+           SignatureDictionaries& old_signatures, SignatureDictionaries& new_signatures)
       : lock_(lock),
         old_signatures_(old_signatures),
+        new_signatures_(new_signatures),
         old_doc_(old_doc),
         old_x_(old_x),
         new_doc_(new_doc),
@@ -363,7 +245,8 @@ class Analysis {
       for (const PoDoFo::PdfReference& r : refs) {
         if (!seen.insert(r.ObjectNumber()).second) continue;
         if (const PdfObject* next = new_objects_.GetObject(r)) {
-          queue.push_back(next);
+          const PdfObject* parsed = new_signatures_.Peek(r);  // same references, no /Contents
+          queue.push_back(parsed ? parsed : next);
         } else if (IsOpen(r.ObjectNumber())) {
           found.push_back(r.ObjectNumber());
         }
@@ -385,7 +268,10 @@ class Analysis {
       ReferencesOf(*o, {"P", "Parent", "Data"}, refs);
       for (const PoDoFo::PdfReference& r : refs) {
         if (!seen.insert(r.ObjectNumber()).second) continue;
-        if (const PdfObject* next = old_objects_.GetObject(r)) queue.push_back(next);
+        if (const PdfObject* next = old_objects_.GetObject(r)) {
+          const PdfObject* parsed = old_signatures_.Peek(r);  // same references, no /Contents
+          queue.push_back(parsed ? parsed : next);
+        }
       }
     }
     return seen;
@@ -857,7 +743,7 @@ class Analysis {
   }
 
   void CompareSignatureField(const FieldNode& f, const FieldNode* old, const std::string& name) {
-    const PdfObject* value = DictValue(new_objects_, f.field, "V");
+    const PdfObject* value = new_signatures_.ValueOf(new_objects_, f.field);
     const PdfObject* old_value = old ? old_signatures_.ValueOf(old_objects_, old->field) : nullptr;
     if (value != nullptr && old_value == nullptr) {
       // A field that gains its value: a new signature (or an earlier empty field signed now).
@@ -1197,6 +1083,7 @@ class Analysis {
 
   const FieldLock& lock_;
   SignatureDictionaries& old_signatures_;  // the signed revision's, without /Contents
+  SignatureDictionaries& new_signatures_;  // the final revision's
   PdfMemDocument& old_doc_;
   const RevisionXref& old_x_;
   PdfMemDocument& new_doc_;
@@ -1352,6 +1239,7 @@ struct RevisionAnalyzer::State {
   int max_revisions = 0;
   RevisionXref final_xref;
   std::shared_ptr<PdfMemDocument> final_doc;
+  std::shared_ptr<SignatureDictionaries> final_signatures;  // final_doc's, without /Contents
 };
 
 RevisionAnalyzer::RevisionAnalyzer(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -1365,6 +1253,7 @@ absl::StatusOr<std::unique_ptr<RevisionAnalyzer>> RevisionAnalyzer::Open(const P
   state->final_xref = pdf.xref();
   state->max_revisions = pdf.max_revisions();
   state->final_doc = pdf.shared_document();
+  state->final_signatures = pdf.shared_signature_dictionaries();
   return std::unique_ptr<RevisionAnalyzer>(new RevisionAnalyzer(std::move(state)));
 }
 
@@ -1379,8 +1268,7 @@ absl::StatusOr<ChangesAfterRevision> RevisionAnalyzer::ChangesAfter(
     // A signature covering bytes after the last %%EOF signed the final revision and bytes that
     // belong to none (reported by the verifier as such).
     if (revision_end >= s.final_end) {
-      SignatureDictionaries as_parsed({});  // the final revision's, parsed already
-      ReadDocMdp(*s.final_doc, revision_end, out, as_parsed);
+      ReadDocMdp(*s.final_doc, revision_end, out, *s.final_signatures);
       return out;
     }
     absl::StatusOr<RevisionXref> xref = ReadRevisionXref(s.path, revision_end);
@@ -1391,14 +1279,14 @@ absl::StatusOr<ChangesAfterRevision> RevisionAnalyzer::ChangesAfter(
     PdfMemDocument& before = **signed_revision;
     SignatureDictionaries signatures(signature_ranges.empty()
                                          ? SignatureDictionaries::Parse()
-                                         : [&](const PoDoFo::PdfReference& ref) {
+                                         : [&](const PoDoFo::PdfReference& ref, ByteRange* used) {
                                              return ParseWithoutContents(
                                                  s.path, *xref, before.GetObjects(), ref,
-                                                 signature_ranges, revision_end);
+                                                 signature_ranges, revision_end, used);
                                            });
     ReadDocMdp(before, revision_end, out, signatures);
-    Analysis analysis(before, *xref, *s.final_doc, s.final_xref, revision_end, out.lock,
-                      signatures);
+    Analysis analysis(before, *xref, *s.final_doc, s.final_xref, revision_end, out.lock, signatures,
+                      *s.final_signatures);
     out.changes = analysis.Run();
     return out;
   });

@@ -8,6 +8,7 @@
 #include "pdf/pdf_file.h"
 #include "pdf/podofo_boundary.h"
 #include "pdf/podofo_document.h"
+#include "pdf/signature_dictionary.h"
 #include "pdf/xref_reader.h"
 
 namespace taicho::pdf {
@@ -73,8 +74,10 @@ size_t DerLength(const std::vector<uint8_t>& der) {
 }
 
 // Reads the gap between the two ranges and checks it is "<hex>" equal to the parsed /Contents.
+// `contents_is_gap`: `sig` was parsed with this gap standing for its /Contents
+// (signature_dictionary.h), whose value is then the gap's bytes.
 void ReadContents(const std::string& path, int64_t file_size, const PoDoFo::PdfDictionary& sig,
-                  EmbeddedSignature& out) {
+                  bool contents_is_gap, EmbeddedSignature& out) {
   const ByteRange& br = out.byte_range;
   if (br[0] != 0 || br[1] <= 0 || br[2] <= br[1] || br[3] < 0 || br[2] + br[3] > file_size) {
     out.byte_range_problem = "ByteRange is malformed or lies outside the file";
@@ -109,9 +112,9 @@ void ReadContents(const std::string& path, int64_t file_size, const PoDoFo::PdfD
     return;
   }
   const PoDoFo::PdfString& parsed = contents->GetString();
-  if (static_cast<size_t>(parsed.GetLength()) != bytes.size() ||
-      !std::equal(bytes.begin(), bytes.end(),
-                  reinterpret_cast<const uint8_t*>(parsed.GetString()))) {
+  if (!contents_is_gap && (static_cast<size_t>(parsed.GetLength()) != bytes.size() ||
+                           !std::equal(bytes.begin(), bytes.end(),
+                                       reinterpret_cast<const uint8_t*>(parsed.GetString())))) {
     out.byte_range_problem = "ByteRange does not frame this signature's /Contents";
     return;
   }
@@ -143,32 +146,14 @@ void CheckContentsAreOwn(const std::string& path, const RevisionXref& xref, int6
   }
 }
 
-void CollectSignatures(PoDoFo::PdfMemDocument& doc, const RevisionXref& xref, PdfObject* field,
-                       const std::string& prefix, const std::string& path, int64_t file_size,
-                       std::vector<EmbeddedSignature>& out, std::set<const PdfObject*>& seen,
-                       int depth) {
-  PoDoFo::PdfVecObjects& objects = doc.GetObjects();
-  field = Resolve(objects, field);
-  // A hostile form can list a field as its own kid, or the same kid many times.
-  if (field == nullptr || !field->IsDictionary() || depth > 32 || !seen.insert(field).second) {
-    return;
-  }
-  const PoDoFo::PdfDictionary& dict = field->GetDictionary();
-  std::string name = prefix;
-  if (std::string t = TextOf(dict, "T"); !t.empty()) name = prefix.empty() ? t : prefix + "." + t;
-  PdfObject* kids = Resolve(objects, const_cast<PdfObject*>(dict.GetKey("Kids")));
-  if (kids && kids->IsArray()) {
-    for (PdfObject& kid : kids->GetArray()) {
-      CollectSignatures(doc, xref, &kid, name, path, file_size, out, seen, depth + 1);
-    }
-  }
-  const PdfObject* ft = dict.GetKey("FT");
-  if (!ft || !ft->IsName() || ft->GetName().GetName() != "Sig") return;
-  PdfObject* value = Resolve(objects, const_cast<PdfObject*>(dict.GetKey("V")));
-  if (value == nullptr || !value->IsDictionary()) return;
-  const PoDoFo::PdfDictionary& sig = value->GetDictionary();
-  EmbeddedSignature s;
-  s.field_name = name;
+// What the signature dictionary `value` of `field` says. With `contents_gap` (the dictionary was
+// parsed with that ByteRange gap standing for its /Contents), false when its own ByteRange
+// frames another gap: then only the dictionary PoDoFo reads whole can say what it holds.
+bool ReadSignatureValue(PoDoFo::PdfVecObjects& objects, const RevisionXref& xref,
+                        const PdfObject* field, const std::string& path, int64_t file_size,
+                        const PdfObject& value, const ByteRange* contents_gap,
+                        EmbeddedSignature& s) {
+  const PoDoFo::PdfDictionary& sig = value.GetDictionary();
   if (const PdfObject* t = sig.GetKey("Type"); t && t->IsName()) s.type = t->GetName().GetName();
   if (s.type.empty()) s.type = "Sig";
   if (const PdfObject* f = sig.GetKey("SubFilter"); f && f->IsName()) {
@@ -186,14 +171,59 @@ void CollectSignatures(PoDoFo::PdfMemDocument& doc, const RevisionXref& xref, Pd
       const PdfObject& n = br->GetArray()[i];
       s.byte_range[i] = n.IsNumber() ? n.GetNumber() : -1;
     }
-    ReadContents(path, file_size, sig, s);
-    const PdfObject* v = dict.GetKey("V");
+    if (contents_gap != nullptr &&
+        (s.byte_range[1] != (*contents_gap)[1] || s.byte_range[2] != (*contents_gap)[2])) {
+      return false;
+    }
+    ReadContents(path, file_size, sig, contents_gap != nullptr, s);
+    const PdfObject* v = field->GetDictionary().GetKey("V");
     CheckContentsAreOwn(path, xref,
                         v != nullptr && v->IsReference() ? v->GetReference().ObjectNumber()
                                                          : field->Reference().ObjectNumber(),
                         s);
   } else {
     s.byte_range_problem = "no ByteRange";
+  }
+  return true;
+}
+
+void CollectSignatures(PoDoFo::PdfMemDocument& doc, const RevisionXref& xref,
+                       SignatureDictionaries& dictionaries, PdfObject* field,
+                       const std::string& prefix, const std::string& path, int64_t file_size,
+                       std::vector<EmbeddedSignature>& out, std::set<const PdfObject*>& seen,
+                       int depth) {
+  PoDoFo::PdfVecObjects& objects = doc.GetObjects();
+  field = Resolve(objects, field);
+  // A hostile form can list a field as its own kid, or the same kid many times.
+  if (field == nullptr || !field->IsDictionary() || depth > 32 || !seen.insert(field).second) {
+    return;
+  }
+  const PoDoFo::PdfDictionary& dict = field->GetDictionary();
+  std::string name = prefix;
+  if (std::string t = TextOf(dict, "T"); !t.empty()) name = prefix.empty() ? t : prefix + "." + t;
+  PdfObject* kids = Resolve(objects, const_cast<PdfObject*>(dict.GetKey("Kids")));
+  if (kids && kids->IsArray()) {
+    for (PdfObject& kid : kids->GetArray()) {
+      CollectSignatures(doc, xref, dictionaries, &kid, name, path, file_size, out, seen, depth + 1);
+    }
+  }
+  const PdfObject* ft = dict.GetKey("FT");
+  if (!ft || !ft->IsName() || ft->GetName().GetName() != "Sig") return;
+  // The dictionary parsed without /Contents first (PoDoFo reads ~16 KB of hex a character at a
+  // time for it), else as PoDoFo reads it whole.
+  const PdfObject* v = dict.GetKey("V");
+  ByteRange gap{};
+  const PdfObject* parsed =
+      v != nullptr && v->IsReference() ? dictionaries.Get(v->GetReference(), &gap) : nullptr;
+  EmbeddedSignature s;
+  s.field_name = name;
+  if (parsed == nullptr ||
+      !ReadSignatureValue(objects, xref, field, path, file_size, *parsed, &gap, s)) {
+    PdfObject* value = Resolve(objects, const_cast<PdfObject*>(v));
+    if (value == nullptr || !value->IsDictionary()) return;
+    s = EmbeddedSignature{};
+    s.field_name = name;
+    ReadSignatureValue(objects, xref, field, path, file_size, *value, nullptr, s);
   }
   s.covers_whole_file =
       s.byte_range_problem.empty() && s.byte_range[2] + s.byte_range[3] == file_size;
@@ -230,7 +260,8 @@ absl::StatusOr<std::vector<EmbeddedSignature>> ReadSignatures(const ParsedPdf& p
     if (fields == nullptr || !fields->IsArray()) return absl::OkStatus();
     std::set<const PdfObject*> seen;
     for (PdfObject& f : fields->GetArray()) {
-      CollectSignatures(doc, pdf.xref(), &f, "", path, size, out, seen, 0);
+      CollectSignatures(doc, pdf.xref(), pdf.signature_dictionaries(), &f, "", path, size, out,
+                        seen, 0);
     }
     return absl::OkStatus();
   });
