@@ -76,9 +76,9 @@ class RevisionAnalyzer {
   // ByteRange[2] + ByteRange[3]) and the final one; empty when it is the final one.
   // kPdfUnreadable when the signed revision itself cannot be read.
   // `signature_ranges` (optional): the ByteRanges of the file's signatures. Their gaps are
-  // where signature dictionaries keep /Contents, which the signed revision's DocMDP read then
-  // need not parse (ParseWithoutContents in the .cc says when that is the same reading); the
-  // result is the same with or without them.
+  // where signature dictionaries keep /Contents, which the signed revision's readings then
+  // need not parse (pdf/signature_dictionary.h says when that is the same reading); the result
+  // is the same with or without them.
   absl::StatusOr<ChangesAfterRevision> ChangesAfter(
       int64_t revision_end, const std::vector<ByteRange>& signature_ranges = {});
 
