@@ -78,6 +78,6 @@ if(TAICHO_BUILD_TESTS)
     add_test(NAME deb_package_installs
       COMMAND bash ${PROJECT_SOURCE_DIR}/scripts/deb-test.sh ${PROJECT_BINARY_DIR}
               ${CMAKE_INSTALL_FULL_BINDIR} ${taicho_confdir} ${TAICHO_SYSTEMD_UNIT_DIR})
-    set_tests_properties(deb_package_installs PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77 COST 36)
+    set_tests_properties(deb_package_installs PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77 COST 25)
   endif()
 endif()

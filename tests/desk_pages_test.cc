@@ -9,11 +9,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -135,21 +137,25 @@ TEST(DeskPages, QueueAndStaffPagesInABrowser) {
   }
 
   std::filesystem::create_directories(dir + "/station");
-  // The station retries the jam 45 s after it failed: long enough for the browser to see it
-  // failed with the other one waiting, before both print.
-  Background station(Quote(TAICHO_CLI_PATH) + " print-station" +
-                         Connection(target, "client-print-station") + " --desk " + Quote(desk) +
-                         " --state " + Quote(dir + "/station/state.json") + " --out-dir " +
-                         Quote(dir + "/out") + " --officer " + Quote("Trần Thị Bích") +
-                         " --trust " + Quote(Pki("ca-bundle.pem")) +
-                         " --retry-delay 45 --web --web-url-file " + Quote(dir + "/queue.url"),
-                     dir + "/station.log");
+  // The station, printing into a folder. The first one's retry of the jam is an hour away, so the
+  // browser sees it failed with the other one waiting however long chromium takes to start; once
+  // it has, the test restarts the station with no delay (same state file) and both print.
+  auto start_station = [&](const std::string& retry_delay, const std::string& url_file) {
+    return std::make_unique<Background>(
+        Quote(TAICHO_CLI_PATH) + " print-station" + Connection(target, "client-print-station") +
+            " --desk " + Quote(desk) + " --state " + Quote(dir + "/station/state.json") +
+            " --out-dir " + Quote(dir + "/out") + " --officer " + Quote("Trần Thị Bích") +
+            " --trust " + Quote(Pki("ca-bundle.pem")) + " --retry-delay " + retry_delay +
+            " --web --web-url-file " + Quote(url_file),
+        url_file + ".log");
+  };
+  std::unique_ptr<Background> station = start_station("3600", dir + "/queue.url");
   Background staff(Quote(TAICHO_CLI_PATH) + " desk" + Connection(target, "client-auditor") +
                        " --desk " + Quote(desk) + " --web --web-url-file " +
                        Quote(dir + "/desk.url"),
                    dir + "/desk.log");
-  const std::string queue_url = WaitForUrl(dir + "/queue.url", station);
-  ASSERT_FALSE(queue_url.empty()) << ReadFileBytes(station.log);
+  const std::string queue_url = WaitForUrl(dir + "/queue.url", *station);
+  ASSERT_FALSE(queue_url.empty()) << ReadFileBytes(station->log);
   const std::string desk_url = WaitForUrl(dir + "/desk.url", staff);
   ASSERT_FALSE(desk_url.empty()) << ReadFileBytes(staff.log);
   // The URL file is for its owner only: it holds the key to the page.
@@ -158,14 +164,41 @@ TEST(DeskPages, QueueAndStaffPagesInABrowser) {
 
   const std::string reason = "Bản in bị rách khi giao cho công dân";
   const std::string screenshots = std::string(TAICHO_BUILD_DIR) + "/desk-pages-screenshots";
-  const testing::CommandResult result = testing::Run(
-      "/usr/bin/python3 " + Quote(testing::SourceDir() + "/tests/python/desk_pages_browser.py") +
-      " --queue-url " + Quote(queue_url) + " --desk-url " + Quote(desk_url) + " --failed " +
-      Quote(jammed.dossier_code()) + " --waiting " + Quote(waiting.dossier_code()) +
-      " --reprint-reason " + Quote(reason) + " --screenshots " + Quote(screenshots) +
-      " --downloads " + Quote(dir + "/downloads") + " 2>&1");
+  const std::string jam_seen = dir + "/jam-seen";
+  const std::string restarted_url = dir + "/restarted-queue.url";
+  testing::CommandResult result;
+  std::atomic<bool> browser_done{false};
+  std::thread browser([&] {
+    result = testing::Run(
+        "/usr/bin/python3 " + Quote(testing::SourceDir() + "/tests/python/desk_pages_browser.py") +
+        " --queue-url " + Quote(queue_url) + " --desk-url " + Quote(desk_url) + " --failed " +
+        Quote(jammed.dossier_code()) + " --waiting " + Quote(waiting.dossier_code()) +
+        " --reprint-reason " + Quote(reason) + " --screenshots " + Quote(screenshots) +
+        " --downloads " + Quote(dir + "/downloads") + " --jam-seen " + Quote(jam_seen) +
+        " --restarted-queue-url-file " + Quote(restarted_url) + " 2>&1");
+    browser_done = true;
+  });
+  // Sync point: the browser has seen the jam (or gave up, and says why below).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (!std::filesystem::exists(jam_seen) && !browser_done &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::string first_station_log, restarted_queue_url;
+  if (std::filesystem::exists(jam_seen)) {
+    station->Stop();
+    first_station_log = ReadFileBytes(station->log);
+    station = start_station("0", dir + "/queue-restarted.url");
+    restarted_queue_url = WaitForUrl(dir + "/queue-restarted.url", *station);
+    EXPECT_FALSE(restarted_queue_url.empty()) << ReadFileBytes(station->log);
+    // Whole or not at all for the browser, which waits for the file to appear.
+    std::ofstream(restarted_url + ".tmp") << restarted_queue_url << "\n";
+    std::filesystem::rename(restarted_url + ".tmp", restarted_url);
+  }
+  browser.join();
   EXPECT_EQ(result.exit_code, 0) << result.output << "\n--- station:\n"
-                                 << ReadFileBytes(station.log) << "\n--- desk:\n"
+                                 << first_station_log << ReadFileBytes(station->log)
+                                 << "\n--- desk:\n"
                                  << ReadFileBytes(staff.log);
   std::cout << result.output;
 
@@ -188,11 +221,17 @@ TEST(DeskPages, QueueAndStaffPagesInABrowser) {
   const int staff_status = staff.Stop();
   EXPECT_TRUE(WIFEXITED(staff_status) && WEXITSTATUS(staff_status) == 0)
       << ReadFileBytes(staff.log);
-  station.Stop();
+  station->Stop();
   // The secret stays out of the programs' logs beyond the one line that gives it to the user.
   const std::string key = queue_url.substr(queue_url.find("khoa=") + 5);
-  const std::string station_log = ReadFileBytes(station.log);
-  EXPECT_EQ(station_log.find(key), station_log.rfind(key)) << station_log;
+  EXPECT_EQ(first_station_log.find(key), first_station_log.rfind(key)) << first_station_log;
+  if (!restarted_queue_url.empty()) {
+    const std::string restarted_key =
+        restarted_queue_url.substr(restarted_queue_url.find("khoa=") + 5);
+    const std::string restarted_log = ReadFileBytes(station->log);
+    EXPECT_EQ(restarted_log.find(restarted_key), restarted_log.rfind(restarted_key))
+        << restarted_log;
+  }
   EXPECT_EQ(taichod.Stop(SIGTERM), 0) << taichod.log();
 }
 

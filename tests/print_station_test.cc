@@ -2,6 +2,7 @@
 // certificates for each role, real SoftHSM2 tokens for the officer's approval and the agency's
 // seal; WatchReady, MarkPrinted and RequestReprint, then `taicho print-station` printing into a
 // folder, killed and restarted (through CUPS: print_cups_test.cc).
+#include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -369,6 +370,44 @@ TEST_F(PrintStation, StationSurvivesTheServerRestarting) {
     EXPECT_EQ(now.state(), v1::Document::ISSUED);
     EXPECT_EQ(CountHistory(now, "printed"), 1);
   }
+}
+
+TEST_F(PrintStation, AFailedPrintIsTriedAgainAfterTheRetryDelay) {
+  const std::string desk = "Quầy CLI4";
+  const std::string dir = MakeTempDir("station");
+  const v1::Document a = Sealed(desk);
+  // Its first print jammed, reported as the station reports an aborted CUPS job.
+  v1::ReportPrintFailureRequest request;
+  request.set_name(a.name());
+  request.set_print_id("jam-1");
+  request.set_revision(a.revisions(a.revisions_size() - 1).name());
+  request.set_printer("Quầy-4-HP");
+  request.set_copies(1);
+  request.set_officer("Trần Thị Bích");
+  request.set_job_state("aborted");
+  request.set_reason("Paper jam (media-jam-error)");
+  v1::ReportPrintFailureResponse response;
+  auto context = CallContext();
+  grpc::Status status =
+      As("client-print-station")->ReportPrintFailure(context.get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  // The delay is what is tested here, so the test waits it out (2 s, within the idle exit).
+  auto r = Sh(StationCommand(process_->target(), desk, dir, 3) + " --retry-delay 2 2>&1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("retrying in"), std::string::npos) << r.output;
+  EXPECT_EQ(FilesIn(dir + "/out").size(), 1u) << r.output;
+  const v1::Document now = Get(a.name());
+  EXPECT_EQ(now.state(), v1::Document::ISSUED);
+  EXPECT_EQ(CountHistory(now, "printed"), 1);
+  // Printed no earlier than the delay after the failure (both times are the server's).
+  int64_t failed_ms = -1, printed_ms = -1;
+  for (const v1::HistoryEvent& e : now.history()) {
+    const int64_t ms = google::protobuf::util::TimeUtil::TimestampToMilliseconds(e.time());
+    if (e.action() == "print_failed") failed_ms = ms;
+    if (e.action() == "printed") printed_ms = ms;
+  }
+  ASSERT_GE(failed_ms, 0);
+  EXPECT_GE(printed_ms - failed_ms, 2000) << r.output;
 }
 
 // Printing through CUPS is tested in print_cups_test.cc.

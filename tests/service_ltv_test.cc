@@ -51,6 +51,10 @@ struct Policy {
   std::string key_extra = "sessions = 1\n";  // the seal key's table
 };
 
+// The services' time-outs in every policy here.
+constexpr int kTsaTimeoutSeconds = 10;
+constexpr int kRevocationTimeoutSeconds = 10;
+
 // Plain text on loopback (no roles: the policy, not the access table, is under test), the seal
 // token, and the signing policy.
 std::string Config(const Policy& p) {
@@ -62,9 +66,9 @@ std::string Config(const Policy& p) {
       << "seal_level = \"" << p.seal_level << "\"\n"
       << "tsa_urls = [\"" << p.tsa_url << "\"]\n"
       << "tsa_trust = \"" << Pki("ca-bundle.pem") << "\"\n"
-      << "tsa_timeout_seconds = 10\n"
+      << "tsa_timeout_seconds = " << kTsaTimeoutSeconds << "\n"
       << "roots = \"" << Pki("ca-bundle.pem") << "\"\n"
-      << "revocation_timeout_seconds = 10\n"
+      << "revocation_timeout_seconds = " << kRevocationTimeoutSeconds << "\n"
       << "when_unavailable = \"" << p.when_unavailable << "\"\n"
       << "url_rewrites = [";
   for (size_t i = 0; i < p.rewrites.size(); ++i) {
@@ -403,14 +407,26 @@ TEST_F(ServiceLtv, SealLatencyAtBbAndAtBlta) {
 
 // ---- Issue now, upgrade later (when_unavailable = "issue-and-upgrade") and archival renewal.
 
-// The policy that issues during an outage, with a worker that looks every second and retries
-// after 1 s, then 2 s.
+// The worker of every policy below looks every second and retries after 1 s, then 2 s.
+constexpr char kQuickWorker[] =
+    "upgrade_retry_min_seconds = 1\nupgrade_retry_max_seconds = 2\nupgrade_poll_seconds = 1\n";
+
+// The policy that issues during an outage.
 Policy IssueAndUpgrade(Policy p) {
   p.when_unavailable = "issue-and-upgrade";
-  p.extra +=
-      "upgrade_retry_min_seconds = 1\nupgrade_retry_max_seconds = 2\n"
-      "upgrade_poll_seconds = 1\n";
+  p.extra += kQuickWorker;
   return p;
+}
+
+// How long a test waits for the worker, derived from what it waits for rather than from how
+// long it took on an idle machine: one attempt of the worker may take up to taichod's own bound
+// for it (4 × tsa_timeout_seconds + 4 × revocation_timeout_seconds: the TSA asked up to twice,
+// each with its retries, and the responders; the floor of signing.upgrade_claim_seconds), then
+// the backoff and the poll (kQuickWorker: 2 s and 1 s). On a loaded machine an attempt can run
+// into a time-out and fail, and the next one succeed: a test waits for `attempts` of them.
+std::chrono::seconds WorkerDeadline(int attempts) {
+  return std::chrono::seconds(attempts *
+                              (4 * kTsaTimeoutSeconds + 4 * kRevocationTimeoutSeconds + 2 + 1));
 }
 
 v1::Document Get(v1::DocumentService::Stub& stub, const std::string& name) {
@@ -423,10 +439,11 @@ v1::Document Get(v1::DocumentService::Stub& stub, const std::string& name) {
   return got;
 }
 
-// Polls GetDocument (the worker's change is seen there) until `done` or 90 s.
+// Polls GetDocument (the worker's change is seen there) until `done`, or until three attempts of
+// the worker could have run.
 template <typename Done>
 v1::Document WaitFor(v1::DocumentService::Stub& stub, const std::string& name, Done done) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  const auto deadline = std::chrono::steady_clock::now() + WorkerDeadline(3);
   v1::Document got = Get(stub, name);
   while (!done(got) && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -447,9 +464,10 @@ double PendingUpgradesMetric(int port) {
   return -1;
 }
 
-// Polls the gauge until it reads `value` or 30 s (the worker sets it after each pass).
+// Polls the gauge until it reads `value` (the worker sets it after each pass), or until two of
+// the worker's attempts could have run.
 double WaitForMetric(int port, double value) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const auto deadline = std::chrono::steady_clock::now() + WorkerDeadline(2);
   double now = PendingUpgradesMetric(port);
   while (now != value && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -480,9 +498,10 @@ void CheckLatest(v1::DocumentService::Stub& stub, const std::string& name, int s
   EXPECT_EQ(verify.output.find("INDETERMINATE"), std::string::npos) << verify.output;
 }
 
-// Polls ListDocumentLevels until the one document's failed attempts reach `n` or 60 s.
+// Polls ListDocumentLevels until the one document's failed attempts reach `n`, or until n + 1 of
+// the worker's attempts could have run.
 int WaitForFailedAttempts(v1::DocumentService::Stub& stub, int n) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  const auto deadline = std::chrono::steady_clock::now() + WorkerDeadline(n + 1);
   for (;;) {
     v1::ListDocumentLevelsResponse levels;
     auto context = CallContext(120);
@@ -672,7 +691,7 @@ TEST_F(ServiceLtv, ATsaAnsweringWithAWrongNonceLeavesTheUpgradePending) {
 TEST_F(ServiceLtv, RenewalAddsAFreshDocumentTimeStampBeforeTheTsaCertificateExpires) {
   // The sample TSA's certificate ends on 2034-01-01: a margin of 10 years is already past.
   Policy p = Working();
-  p.extra = "renew_before_days = 3650\nupgrade_poll_seconds = 1\n";
+  p.extra = std::string("renew_before_days = 3650\n") + kQuickWorker;
   v1::Document renewed;
   SealAndAwaitRenewal(p, "HS-RENEW-1", &renewed);
 }
@@ -877,7 +896,7 @@ TEST_F(ServiceLtv, RenewalIsDueWhenTheTimeStampsAlgorithmNearsItsEnd) {
   char date[16];
   std::strftime(date, sizeof date, "%Y-%m-%d", std::gmtime(&soon));
   Policy p = Working();
-  p.extra = std::string("renew_before_days = 30\nupgrade_poll_seconds = 1\n") +
+  p.extra = std::string("renew_before_days = 30\n") + kQuickWorker +
             "algorithm_expiry = [\"rsa<3072=" + date + "\"]\n";
   // Renewed at once (by the certificate alone it would wait until late 2033); the same TSA key
   // is still within the margin, so the next renewal is at the floor, not in 2033.

@@ -261,6 +261,13 @@ TEST(ServiceHealth, NotServingUntilTheSealKeyIsActivatedAndWhileTheStoreTakesNoW
   Scrape broken = server.Metrics();
   EXPECT_EQ(broken("taicho_store_writable"), 0) << broken.text();
   EXPECT_EQ(broken("taicho_serving"), 0);
+  // The status is set before its log line is written: wait for the line (a Watch that saw the
+  // status can read the log a moment before it is there; seen on a loaded machine).
+  const auto logged_by = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (server.log().find("NOT_SERVING: the store takes no writes") == std::string::npos &&
+         std::chrono::steady_clock::now() < logged_by) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   EXPECT_NE(server.log().find("NOT_SERVING: the store takes no writes"), std::string::npos)
       << server.log();
 

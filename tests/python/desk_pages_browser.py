@@ -2,7 +2,12 @@
 """The desk's local pages (issue 18 §3) in a real browser: Debian's chromium, headless, driven by
 python3-selenium through chromium-driver, against `taicho print-station --web` and
 `taicho desk --web` that tests/desk_pages_test.cc started (taichod with a jammed print of
-dossier --failed, a sealed --waiting dossier behind it, the station retrying after a delay).
+dossier --failed, a sealed --waiting dossier behind it, the station's retry an hour away).
+
+Once the queue page has shown the jam, this script creates --jam-seen and waits for the test to
+restart the station with no retry delay (same state file): the restarted station's opening URL
+comes in --restarted-queue-url-file. A sync point instead of a fixed delay long enough for the
+browser to start (the station's timed wait before a retry is print_station_test's).
 
 Checks: without the per-start secret, or with a foreign Host, every page is 403; the queue page
 shows the jam as failed with the printer's reason and the other dossier waiting, then both
@@ -99,6 +104,20 @@ def wait_for(driver, what, condition, seconds=180):
         driver.refresh()
 
 
+def wait_for_file_line(path, what, seconds=180):
+    """The first line of `path` once the test has written it (the test writes it whole, then
+    renames it into place)."""
+    deadline = time.monotonic() + seconds
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            check(False, what + " (timed out)")
+        time.sleep(0.1)
+    with open(path) as f:
+        line = f.readline().strip()
+    check(line != "", what)
+    return line
+
+
 def queue_checks(driver, args):
     origin = without_secret(args.queue_url)
     for path in ("/", "/in-lai?name=x", "/trang.css"):
@@ -120,6 +139,12 @@ def queue_checks(driver, args):
           "the sealed document behind it is waiting")
     driver.save_screenshot(os.path.join(args.screenshots, "1-queue-jam-and-waiting.png"))
 
+    with open(args.jam_seen, "w") as f:
+        f.write("seen\n")
+    queue_url = wait_for_file_line(args.restarted_queue_url_file, "the restarted station's URL")
+    origin = without_secret(queue_url)
+    driver.get(queue_url)
+    check("khoa=" not in driver.current_url, "the restarted station's page opens")
     wait_for(driver, "both documents end up printed",
              lambda d: row_of(d, "printed", "printed", args.failed) is not None and
              row_of(d, "printed", "printed", args.waiting) is not None)
@@ -237,7 +262,7 @@ def staff_checks(driver, args):
 def main():
     parser = argparse.ArgumentParser()
     for name in ("queue-url", "desk-url", "failed", "waiting", "reprint-reason", "screenshots",
-                 "downloads"):
+                 "downloads", "jam-seen", "restarted-queue-url-file"):
         parser.add_argument("--" + name, required=True)
     args = parser.parse_args()
     os.makedirs(args.screenshots, exist_ok=True)

@@ -23,6 +23,7 @@ UploadResult Upload(v1::DocumentService::Stub& stub, const UploadOptions& option
   bool cancelled = false;
   std::string piece;
   for (next(&piece); !piece.empty(); next(&piece)) {
+    if (options.before_write) options.before_write(result.bytes_sent);
     message.set_data(piece);
     // False: the server ended the call (refused it); Finish says why.
     if (!writer->Write(message)) break;

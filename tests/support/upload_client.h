@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "taicho/v1/document_service.grpc.pb.h"
@@ -15,6 +16,9 @@ struct UploadOptions {
   size_t chunk_bytes = 256 * 1024;
   int64_t declared_size = 0;        // sent as metadata in the first message when > 0
   int64_t cancel_after_bytes = -1;  // ≥ 0: cancel the call once this many bytes were sent
+  // Called before each data message with the bytes sent so far (optional): a test that must not
+  // run ahead of the server waits there.
+  std::function<void(int64_t bytes_sent)> before_write;
 };
 
 struct UploadResult {
