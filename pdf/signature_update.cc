@@ -604,9 +604,8 @@ int64_t ParseRefNumber(const std::string& ref) {
 absl::StatusOr<TrailerInfo> XrefTrailer(XrefObjects& objects, const XrefTail& tail) {
   const RevisionXref& xref = objects.xref();
   PdfObject* catalog = objects.Catalog();
-  if (catalog == nullptr || xref.size <= 0 || xref.entries.empty()) {
-    return Error(ErrorCode::kPdfUnreadable, "no catalog or /Size");  // incomplete(): not used
-  }
+  // PlanFromXref took only a /Size and entries; no catalog makes `objects` incomplete().
+  if (catalog == nullptr) return Error(ErrorCode::kPdfUnreadable, "no catalog");
   TrailerInfo info;
   info.prev_xref = tail.startxref;
   info.xref_stream = tail.is_stream;
@@ -639,8 +638,12 @@ std::optional<absl::StatusOr<PlannedUpdate>> PlanFromXref(const PdfSource& sourc
   absl::StatusOr<int64_t> end = LastRevisionEnd(source, source.size());
   if (!end.ok() || *end != source.size()) return std::nullopt;
   absl::StatusOr<RevisionXref> xref = ReadRevisionXref(source, source.size());
-  // More sections than PoDoFo's parser follows: LoadPdf's consolidated reading, as before.
-  if (!xref.ok() || xref->sections > kPodofoMaxRevisions) return std::nullopt;
+  // More sections than PoDoFo's parser follows: LoadPdf's consolidated reading, as before. No
+  // /Size: PoDoFo numbers new objects from its own count.
+  if (!xref.ok() || xref->sections > kPodofoMaxRevisions || xref->size <= 0 ||
+      xref->entries.empty()) {
+    return std::nullopt;
+  }
   XrefObjects objects(source, *std::move(xref));
   if (objects.incomplete()) return std::nullopt;
   PlannedUpdate out;
