@@ -74,9 +74,8 @@ PdfObject* XrefObjects::Get(const PdfReference& ref) {
     incomplete_ = true;
     return nullptr;
   }
-  PoDoFo::PdfRefCountedBuffer buffer(4096);  // PoDoFo's own token buffer size
   auto object =
-      std::make_unique<PoDoFo::PdfParserObject>(&owner_, device_, buffer, entry->second.field2);
+      std::make_unique<PoDoFo::PdfParserObject>(&owner_, device_, buffer_, entry->second.field2);
   object->SetLoadOnDemand(false);
   try {
     object->ParseFile(nullptr, false);

@@ -86,6 +86,9 @@ class XrefObjects final : public UpdateObjects {
   std::shared_ptr<const std::string> bytes_;
   RevisionXref xref_;
   PoDoFo::PdfRefCountedInputDevice device_;
+  // The tokenizer's scratch, shared by the objects parsed one after another (as PoDoFo's own
+  // parser shares one), PoDoFo's own size.
+  PoDoFo::PdfRefCountedBuffer buffer_{4096};
   PoDoFo::PdfVecObjects owner_;  // named as the objects' owner; holds none of them
   std::map<int64_t, std::unique_ptr<PoDoFo::PdfParserObject>> parsed_;  // by object number
   bool incomplete_ = false;
