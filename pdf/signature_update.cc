@@ -612,10 +612,7 @@ absl::StatusOr<TrailerInfo> XrefTrailer(XrefObjects& objects, const XrefTail& ta
   // New objects are numbered past every entry, whatever a too-small /Size says.
   info.previous_size = std::max(xref.size, xref.entries.rbegin()->first + 1);
   info.root_ref = RefString(catalog->Reference());
-  if (auto it = xref.entries.find(ParseRefNumber(xref.info_ref));
-      !xref.info_ref.empty() && it != xref.entries.end() && it->second.type != 'f') {
-    info.info_ref = xref.info_ref + " R";
-  }
+  info.info_ref = xref.info_ref + " R";  // PlanFromXref took only a file with its /Info
   info.id_array = xref.id;
   return info;
 }
@@ -642,6 +639,12 @@ std::optional<absl::StatusOr<PlannedUpdate>> PlanFromXref(const PdfSource& sourc
   // /Size: PoDoFo numbers new objects from its own count.
   if (!xref.ok() || xref->sections > kPodofoMaxRevisions || xref->size <= 0 ||
       xref->entries.empty()) {
+    return std::nullopt;
+  }
+  // No /Info object in the file: PoDoFo invents one, which takes the next number, and the
+  // update's objects are numbered after it. Left to it, so that both write the same update.
+  if (auto info = xref->entries.find(ParseRefNumber(xref->info_ref));
+      xref->info_ref.empty() || info == xref->entries.end() || info->second.type == 'f') {
     return std::nullopt;
   }
   XrefObjects objects(source, *std::move(xref));

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <set>
+#include <string_view>
 #include <utility>
 
 #include "pdf/prefix_document.h"
@@ -30,6 +31,31 @@ PdfReference ParseRef(const std::string& text) {
   return PdfReference(static_cast<uint32_t>(number), static_cast<uint16_t>(generation));
 }
 
+bool IsPdfSpace(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\0';
+}
+
+// Whether the bytes at `offset` start "N G obj" (after white space), as the entry says. PoDoFo's
+// load parses every entry's header and files the object under the number it finds there, so an
+// entry that points at another object redefines that one in a loaded document.
+bool HeaderAt(std::string_view bytes, int64_t offset, int64_t number, int64_t generation) {
+  if (offset <= 0 || offset >= static_cast<int64_t>(bytes.size())) return false;
+  size_t at = static_cast<size_t>(offset);
+  auto integer = [&](int64_t& out) {
+    while (at < bytes.size() && IsPdfSpace(bytes[at])) ++at;
+    const size_t start = at;
+    out = 0;
+    while (at < bytes.size() && at - start < 10 && bytes[at] >= '0' && bytes[at] <= '9') {
+      out = out * 10 + (bytes[at++] - '0');
+    }
+    return at > start && (at >= bytes.size() || bytes[at] < '0' || bytes[at] > '9');
+  };
+  int64_t n = 0, g = 0;
+  if (!integer(n) || !integer(g) || n != number || g != generation) return false;
+  while (at < bytes.size() && IsPdfSpace(bytes[at])) ++at;
+  return bytes.substr(at, 3) == "obj";
+}
+
 }  // namespace
 
 PdfObject* LoadedObjects::Get(const PdfReference& ref) { return doc_.GetObjects().GetObject(ref); }
@@ -49,6 +75,15 @@ XrefObjects::XrefObjects(const PdfSource& source, RevisionXref xref) : xref_(std
   if (whole == nullptr || xref_.encrypted) {
     incomplete_ = true;
     return;
+  }
+  // Every entry at an offset must point at its own object's header, as PoDoFo's load reads them
+  // all (a few bytes each); object streams, which it unpacks at load, are left to it.
+  for (const auto& [number, entry] : xref_.entries) {
+    if (entry.type == 'c' ||
+        (entry.type == 'n' && !HeaderAt(*whole, entry.field2, number, entry.field3))) {
+      incomplete_ = true;
+      return;
+    }
   }
   // The source's own bytes, shared: no copy.
   absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> device = source.Device();

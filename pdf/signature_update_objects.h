@@ -58,11 +58,11 @@ class LoadedObjects final : public UpdateObjects {
 };
 
 // Straight from the bytes of `source`'s last revision, read through `xref`. It reads only
-// objects at byte offsets ('n' entries) and a page tree whose /Count agrees with its leaves;
-// anything else — an object in an object stream, an entry that points at another object, a
-// parse error, an encrypted file — makes it incomplete(), and the caller must then plan from a
-// document PoDoFo loaded, which reads all of those. Methods may throw PoDoFo::PdfError (called
-// at a PoDoFo boundary).
+// objects at byte offsets ('n' entries, every one of which must point at its own "N G obj") and
+// a page tree whose /Count agrees with its leaves; anything else — object streams, an entry that
+// points at another object, a parse error, an encrypted file — makes it incomplete(), and the
+// caller must then plan from a document PoDoFo loaded, which reads all of those. Methods may throw
+// PoDoFo::PdfError (called at a PoDoFo boundary).
 class XrefObjects final : public UpdateObjects {
  public:
   // `source` read whole (PdfSource::whole()); its bytes are shared, so `source` may go first.
@@ -97,7 +97,9 @@ class XrefObjects final : public UpdateObjects {
 };
 
 // How WriteSignatureUpdate reads the document it extends. kAuto: through XrefObjects, and
-// through PoDoFo's load when those are incomplete(). For tests, which compare the two: only
+// through PoDoFo's load when those are incomplete() or the file is one PoDoFo would number or
+// bound differently (no /Info, which it invents; bytes after the last %%EOF; no /Size; more
+// revisions than its parser follows). For tests, which compare the two: only
 // PoDoFo's load (kLoadedOnly), or only XrefObjects (kXrefOnly; kPdfUnsupported when incomplete).
 enum class UpdateReading { kAuto, kLoadedOnly, kXrefOnly };
 absl::StatusOr<PreparedUpdate> WriteSignatureUpdateReading(UpdateReading reading,
