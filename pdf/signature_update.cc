@@ -600,6 +600,13 @@ int64_t ParseRefNumber(const std::string& ref) {
   return parts.size() == 2 && absl::SimpleAtoi(parts[0], &number) ? number : 0;
 }
 
+// The generation of an "N G" reference text, 0 when it is not one.
+int64_t ParseRefGeneration(const std::string& ref) {
+  int64_t generation = 0;
+  const std::vector<std::string> parts = absl::StrSplit(ref, ' ');
+  return parts.size() == 2 && absl::SimpleAtoi(parts[1], &generation) ? generation : 0;
+}
+
 // The trailer as the file's own cross-reference gives it (the fast path's ReadTrailer).
 absl::StatusOr<TrailerInfo> XrefTrailer(XrefObjects& objects, const XrefTail& tail) {
   const RevisionXref& xref = objects.xref();
@@ -647,8 +654,19 @@ std::optional<absl::StatusOr<PlannedUpdate>> PlanFromXref(const PdfSource& sourc
       xref->info_ref.empty() || info == xref->entries.end() || info->second.type == 'f') {
     return std::nullopt;
   }
+  const std::string info_ref = xref->info_ref;
   XrefObjects objects(source, *std::move(xref));
   if (objects.incomplete()) return std::nullopt;
+  // What LoadPdf reads before any plan (the /Info object, the whole page tree, CheckPageTree),
+  // read first here too: a file it refuses is refused with its error, whatever the plan would
+  // have found wrong first.
+  absl::Status read = AtPodofoBoundary("prepare update", [&]() -> absl::Status {
+    (void)objects.Get(PoDoFo::PdfReference(static_cast<uint32_t>(ParseRefNumber(info_ref)),
+                                           static_cast<uint16_t>(ParseRefGeneration(info_ref))));
+    (void)objects.PageCount();
+    return absl::OkStatus();
+  });
+  if (!read.ok() || objects.incomplete()) return std::nullopt;
   PlannedUpdate out;
   absl::Status st = AtPodofoBoundary("prepare update", [&]() -> absl::Status {
     absl::StatusOr<TrailerInfo> trailer = XrefTrailer(objects, tail);
