@@ -644,8 +644,9 @@ std::optional<absl::StatusOr<PlannedUpdate>> PlanFromXref(const PdfSource& sourc
   absl::StatusOr<RevisionXref> xref = ReadRevisionXref(source, source.size());
   // More sections than PoDoFo's parser follows: LoadPdf's consolidated reading, as before. No
   // /Size: PoDoFo numbers new objects from its own count.
+  // Tables PoDoFo would read otherwise (entries not 20 bytes each) too.
   if (!xref.ok() || xref->sections > kPodofoMaxRevisions || xref->size <= 0 ||
-      xref->entries.empty()) {
+      xref->entries.empty() || !xref->standard_tables) {
     return std::nullopt;
   }
   // No /Info object in the file: PoDoFo invents one, which takes the next number, and the

@@ -96,13 +96,8 @@ XrefObjects::XrefObjects(const PdfSource& source, RevisionXref xref) : xref_(std
 
 XrefObjects::~XrefObjects() = default;
 
-PdfObject* XrefObjects::Get(const PdfReference& ref) {
-  if (incomplete_) return nullptr;
-  const int64_t number = ref.ObjectNumber();
-  if (auto it = parsed_.find(number); it != parsed_.end()) {
-    return it->second->Reference() == ref ? it->second.get() : nullptr;
-  }
-  auto entry = xref_.entries.find(number);
+std::unique_ptr<PoDoFo::PdfParserObject> XrefObjects::Parse(const PdfReference& ref) {
+  auto entry = xref_.entries.find(ref.ObjectNumber());
   // A free or missing entry, or one in an object stream: PoDoFo's own reading decides.
   if (entry == xref_.entries.end() || entry->second.type != 'n' ||
       entry->second.field3 != ref.GenerationNumber() || entry->second.field2 <= 0) {
@@ -118,10 +113,24 @@ PdfObject* XrefObjects::Get(const PdfReference& ref) {
     incomplete_ = true;
     return nullptr;
   }
-  // The bytes at the offset must be the object the entry names. A stream's /Length may name
-  // another object, which only a loaded document resolves (and no object the plan reads has
-  // a stream).
-  if (object->Reference() != ref || object->HasStreamToParse()) {
+  // The bytes at the offset must be the object the entry names.
+  if (object->Reference() != ref) {
+    incomplete_ = true;
+    return nullptr;
+  }
+  return object;
+}
+
+PdfObject* XrefObjects::Get(const PdfReference& ref) {
+  if (incomplete_) return nullptr;
+  const int64_t number = ref.ObjectNumber();
+  if (auto it = parsed_.find(number); it != parsed_.end()) {
+    return it->second->Reference() == ref ? it->second.get() : nullptr;
+  }
+  std::unique_ptr<PoDoFo::PdfParserObject> object = Parse(ref);
+  // A stream's /Length may name another object, which only a loaded document resolves (and no
+  // object the plan reads has a stream).
+  if (object == nullptr || object->HasStreamToParse()) {
     incomplete_ = true;
     return nullptr;
   }
@@ -197,7 +206,18 @@ int XrefObjects::PageCount() { return ReadPages() ? static_cast<int>(pages_.size
 
 PdfObject* XrefObjects::Page(int index) {
   if (!ReadPages() || index < 0 || static_cast<size_t>(index) >= pages_.size()) return nullptr;
-  return pages_[static_cast<size_t>(index)];
+  PdfObject* page = pages_[static_cast<size_t>(index)];
+  // PoDoFo makes a page object with its /Contents read (the dictionary, not the stream): a page
+  // whose contents it cannot read fails there, so it is read here too, once, and dropped.
+  if (contents_read_.insert(index).second) {
+    const PdfObject* contents = page->GetDictionary().GetKey("Contents");
+    if (contents != nullptr && contents->IsReference() &&
+        Parse(contents->GetReference()) == nullptr) {
+      incomplete_ = true;
+      return nullptr;
+    }
+  }
+  return page;
 }
 
 PoDoFo::PdfRect XrefObjects::MediaBox(int index) {

@@ -16,6 +16,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,9 @@ class XrefObjects final : public UpdateObjects {
  private:
   // Collects the leaves of the page tree once (false: incomplete).
   bool ReadPages();
+  // The object `ref` names, parsed (a stream's data left unread); nullptr and incomplete when
+  // it cannot be.
+  std::unique_ptr<PoDoFo::PdfParserObject> Parse(const PoDoFo::PdfReference& ref);
 
   std::shared_ptr<const std::string> bytes_;
   RevisionXref xref_;
@@ -94,6 +98,7 @@ class XrefObjects final : public UpdateObjects {
   bool incomplete_ = false;
   bool pages_read_ = false;
   std::vector<PoDoFo::PdfObject*> pages_;
+  std::set<int> contents_read_;  // pages whose /Contents was read
 };
 
 // How WriteSignatureUpdate reads the document it extends. kAuto: through XrefObjects, and

@@ -97,6 +97,13 @@ class WindowReader {
     return true;
   }
   int64_t pos() const { return pos_; }
+  // Whether the next two bytes end a table entry: " \r", " \n" or "\r\n" (not consumed).
+  bool TwoByteEndOfLine() {
+    const int64_t start = pos_;
+    const int a = Get(), b = Get();
+    pos_ = start;
+    return (a == ' ' && (b == '\r' || b == '\n')) || (a == '\r' && b == '\n');
+  }
 
  private:
   const FileReads& file_;
@@ -187,10 +194,14 @@ class SectionReader {
       }
       for (int64_t i = 0; i < count; ++i) {
         int64_t f2 = 0, f3 = 0;
+        r.SkipSpace();
+        const int64_t start = r.pos();
         if (!r.Integer(f2) || !r.Integer(f3)) return Unreadable("bad table entry");
         r.SkipSpace();
         const int kind = r.Get();
         if (kind != 'n' && kind != 'f') return Unreadable("bad table entry type");
+        // "nnnnnnnnnn ggggg n" and a two-byte end of line: 20 bytes (ISO 32000-1 §7.5.4).
+        if (r.pos() - start != 18 || !r.TwoByteEndOfLine()) out.standard_tables = false;
         Put(out, first + i, XrefEntry{static_cast<char>(kind), f2, f3});
       }
     }

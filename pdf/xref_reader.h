@@ -30,10 +30,13 @@ struct RevisionXref {
   std::string info_ref;                  // trailer /Info, "N G" or ""
   std::string id;                        // trailer /ID as PDF syntax, or ""
   int64_t size = 0;                      // the newest trailer's /Size (0 when absent)
-  bool encrypted = false;                // a trailer of the chain names /Encrypt
-  int sections = 0;                      // sections along the /Prev chain: the revisions
-  std::set<int64_t> xref_streams;        // object numbers of the xref streams read
-  std::set<int64_t> object_streams;      // object streams that hold compressed entries
+  // Every classic table entry is the standard 20 bytes, as PoDoFo's parser reads them (it reads
+  // entries by position, so it misreads any other spacing).
+  bool standard_tables = true;
+  bool encrypted = false;            // a trailer of the chain names /Encrypt
+  int sections = 0;                  // sections along the /Prev chain: the revisions
+  std::set<int64_t> xref_streams;    // object numbers of the xref streams read
+  std::set<int64_t> object_streams;  // object streams that hold compressed entries
 };
 
 // The xref of the revision that ends at byte `revision_end` of `path` (its last "startxref"
