@@ -28,7 +28,9 @@
 #        LATENCY_LOG=FILE (every operation's timing, for looking at tails),
 #        SESSIONS (the seal key's PKCS#11 session pool, default 2), MTLS=0 to skip mutual TLS,
 #        SEAL_CONCURRENCY (taichod's seal_concurrency; default: its own), KEEP=1 (see cleanup),
-#        SEAL_IMAGE=0 for an invisible seal, PERF_RECORD=PREFIX (and PERF_FREQ, default 250):
+#        SEAL_IMAGE=0 for an invisible seal, PERF_RECORD=PREFIX (and PERF_FREQ, default 250;
+#          PERF_STACK, the bytes of stack copied per sample, default 16384 as issue 22's
+#          profiles used: perf's own 8192 can cut a deep stack off below SignWith):
 #          taichod runs under `perf record --call-graph dwarf`, one PREFIX.NAME.data per taichod,
 #        RSA_SECONDS (the baseline's `openssl speed -seconds`, default 2),
 #        TSA_WORKERS (tokens the test TSA makes at once, default 4) and TSA_SIGNER_MODE (worker:
@@ -120,7 +122,7 @@ TOML
   # PERF_RECORD=PREFIX: taichod under `perf record --call-graph dwarf` (PREFIX.NAME.data; attaching
   # with -p misses the gRPC threads started later). taichod's CPU is then perf's own too.
   [ -n "${PERF_RECORD:-}" ] &&
-    wrap=(perf record -F "${PERF_FREQ:-250}" --call-graph dwarf -o "$PERF_RECORD.$1.data" --)
+    wrap=(perf record -F "${PERF_FREQ:-250}" --call-graph "dwarf,${PERF_STACK:-16384}" -o "$PERF_RECORD.$1.data" --)
   "${wrap[@]}" "$B/server/taichod" --config "$W/$1.toml" --metrics-listen "" >"$W/$1.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 200); do [ -s "$W/$1.port" ] && break; sleep 0.05; done

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -39,7 +40,7 @@ class IncrementalWriter {
   int64_t offset() const { return offset_; }
 
  private:
-  absl::Status Append(const std::string& bytes);
+  absl::Status Append(std::string_view bytes);
   absl::Status Flush();
   std::string XrefTable(const TrailerInfo& trailer, int64_t size) const;
   std::string XrefStream(const TrailerInfo& trailer, int64_t self_number) const;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -17,6 +18,8 @@
 #include "pdf/pdf_source.h"
 #include "pdf/podofo_boundary.h"
 #include "pdf/podofo_document.h"
+#include "pdf/signature_update_objects.h"
+#include "pdf/xref_reader.h"
 #include "vntime/vntime.h"
 
 namespace taicho::pdf {
@@ -48,11 +51,11 @@ struct ChangedObject {
 };
 
 // Collects the form's fields by fully qualified name.
-void CollectFields(PoDoFo::PdfVecObjects& objects, PdfObject* field, const std::string& prefix,
+void CollectFields(UpdateObjects& objects, PdfObject* field, const std::string& prefix,
                    std::map<std::string, PdfObject*>& fields, std::set<const PdfObject*>& seen,
                    int depth) {
   if (field == nullptr || depth > 32) return;
-  if (field->IsReference()) field = objects.GetObject(field->GetReference());
+  if (field->IsReference()) field = objects.Get(field->GetReference());
   // A hostile form can list a field as its own kid, or the same kid many times.
   if (field == nullptr || !field->IsDictionary() || !seen.insert(field).second) return;
   std::string name = prefix;
@@ -63,19 +66,17 @@ void CollectFields(PoDoFo::PdfVecObjects& objects, PdfObject* field, const std::
     fields.emplace(name, field);
   }
   PdfObject* kids = field->GetDictionary().GetKey("Kids");
-  if (kids && kids->IsReference()) kids = objects.GetObject(kids->GetReference());
+  if (kids && kids->IsReference()) kids = objects.Get(kids->GetReference());
   if (kids && kids->IsArray()) {
     for (PdfObject& kid : kids->GetArray())
       CollectFields(objects, &kid, name, fields, seen, depth + 1);
   }
 }
 
-PdfObject* Resolve(PoDoFo::PdfVecObjects& objects, PdfObject* o) {
-  return o && o->IsReference() ? objects.GetObject(o->GetReference()) : o;
-}
+PdfObject* Resolve(UpdateObjects& objects, PdfObject* o) { return objects.Resolve(o); }
 
 // /FT of the field or, inherited, of its parents ("" when none).
-std::string FieldType(PoDoFo::PdfVecObjects& objects, PdfObject* field) {
+std::string FieldType(UpdateObjects& objects, PdfObject* field) {
   for (int depth = 0; field && field->IsDictionary() && depth < 32; ++depth) {
     if (const PdfObject* ft = field->GetDictionary().GetKey("FT"); ft && ft->IsName()) {
       return ft->GetName().GetName();
@@ -85,7 +86,7 @@ std::string FieldType(PoDoFo::PdfVecObjects& objects, PdfObject* field) {
   return "";
 }
 
-bool IsSignatureField(PoDoFo::PdfVecObjects& objects, PdfObject* field) {
+bool IsSignatureField(UpdateObjects& objects, PdfObject* field) {
   return FieldType(objects, field) == "Sig";
 }
 
@@ -124,11 +125,11 @@ struct UpdatePlan {
 };
 
 // Adds `field_ref` to the page's /Annots: a direct array in the page, an array object, or none.
-absl::Status AddToAnnots(PoDoFo::PdfVecObjects& objects, PdfObject* page,
-                         const PdfReference& field_ref, UpdatePlan& plan) {
+absl::Status AddToAnnots(UpdateObjects& objects, PdfObject* page, const PdfReference& field_ref,
+                         UpdatePlan& plan) {
   PdfObject* annots = page->GetDictionary().GetKey("Annots");
   if (annots && annots->IsReference()) {
-    PdfObject* array = objects.GetObject(annots->GetReference());
+    PdfObject* array = objects.Get(annots->GetReference());
     if (array == nullptr || !array->IsArray()) {
       return Error(ErrorCode::kPdfUnreadable, "/Annots is not an array");
     }
@@ -145,7 +146,7 @@ absl::Status AddToAnnots(PoDoFo::PdfVecObjects& objects, PdfObject* page,
   return absl::OkStatus();
 }
 
-bool AnnotsContain(PoDoFo::PdfVecObjects& objects, PdfObject* page, const PdfReference& ref) {
+bool AnnotsContain(UpdateObjects& objects, PdfObject* page, const PdfReference& ref) {
   PdfObject* annots = Resolve(objects, page->GetDictionary().GetKey("Annots"));
   if (annots == nullptr || !annots->IsArray()) return false;
   for (const PdfObject& a : annots->GetArray()) {
@@ -156,7 +157,7 @@ bool AnnotsContain(PoDoFo::PdfVecObjects& objects, PdfObject* page, const PdfRef
 
 // The existing field the spec names, or nullptr when it must be created. Errors when it exists
 // but cannot take this signature.
-absl::StatusOr<PdfObject*> FieldToFill(PoDoFo::PdfVecObjects& objects,
+absl::StatusOr<PdfObject*> FieldToFill(UpdateObjects& objects,
                                        const std::map<std::string, PdfObject*>& fields,
                                        const std::string& name) {
   auto it = name.empty() ? fields.end() : fields.find(name);
@@ -182,17 +183,17 @@ absl::StatusOr<PdfObject*> FieldToFill(PoDoFo::PdfVecObjects& objects,
 }
 
 // The 0-based index of the page `field` sits on (its /P, else the page whose /Annots lists it).
-int PageIndexOf(PoDoFo::PdfMemDocument& doc, PdfObject* field) {
-  PoDoFo::PdfVecObjects& objects = doc.GetObjects();
+int PageIndexOf(UpdateObjects& objects, PdfObject* field) {
   const PdfObject* p = field->GetDictionary().GetKey("P");
-  for (int i = 0; i < doc.GetPageCount(); ++i) {
-    PoDoFo::PdfPage* page = doc.GetPage(i);
+  const int count = objects.PageCount();
+  for (int i = 0; i < count; ++i) {
+    PdfObject* page = objects.Page(i);
     if (page == nullptr) continue;
-    if (p && p->IsReference() && p->GetReference() == page->GetObject()->Reference()) return i;
+    if (p && p->IsReference() && p->GetReference() == page->Reference()) return i;
   }
-  for (int i = 0; i < doc.GetPageCount(); ++i) {
-    PoDoFo::PdfPage* page = doc.GetPage(i);
-    if (page && AnnotsContain(objects, page->GetObject(), field->Reference())) return i;
+  for (int i = 0; i < count; ++i) {
+    PdfObject* page = objects.Page(i);
+    if (page && AnnotsContain(objects, page, field->Reference())) return i;
   }
   return -1;
 }
@@ -201,7 +202,8 @@ int PageIndexOf(PoDoFo::PdfMemDocument& doc, PdfObject* field) {
 // the attachment text would not fit; for a new attachment field without a rect, the top right
 // of the page inside the right margin.
 absl::StatusOr<Rect> AppearanceRect(const SignatureFieldSpec& spec, Rect rect,
-                                    PoDoFo::PdfPage& page, const std::string& time_iso) {
+                                    UpdateObjects& objects, int page_index,
+                                    const std::string& time_iso) {
   absl::StatusOr<Size> min = MinimumAppearanceSize(spec.appearance, time_iso);
   if (!min.ok()) return min.status();
   if (IsEmpty(rect)) {
@@ -210,7 +212,7 @@ absl::StatusOr<Rect> AppearanceRect(const SignatureFieldSpec& spec, Rect rect,
                    "chữ ký hiển thị cần vị trí (--rect) khi không có trường sẵn / a visible "
                    "signature needs a rect when the document has no such field");
     }
-    const PoDoFo::PdfRect box = page.GetMediaBox();
+    const PoDoFo::PdfRect box = objects.MediaBox(page_index);
     constexpr double kRightMargin = 20 * 72 / 25.4;  // Decree 30: 15-20 mm; inside it
     constexpr double kTop = 10 * 72 / 25.4;          // in the top margin, above the header
     const double right = box.GetLeft() + box.GetWidth() - kRightMargin;
@@ -252,8 +254,7 @@ absl::StatusOr<FieldText> FontOfField(const PdfObject& field, const std::string&
 }
 
 // Fills each named empty text field: /V, ReadOnly, and an appearance drawn in its /DA font.
-absl::Status PlanFills(PoDoFo::PdfVecObjects& objects,
-                       const std::map<std::string, PdfObject*>& fields,
+absl::Status PlanFills(UpdateObjects& objects, const std::map<std::string, PdfObject*>& fields,
                        const SignatureFieldSpec& spec, int64_t& next, UpdatePlan& plan) {
   std::vector<PdfObject*> filled;
   std::vector<FieldTextDrawing> drawings;
@@ -311,7 +312,7 @@ absl::Status PlanFills(PoDoFo::PdfVecObjects& objects,
 }
 
 // A certification must come first: no field may be signed yet, and no earlier /Perms.
-absl::Status CheckCanCertify(const PdfObject& catalog, PoDoFo::PdfVecObjects& objects,
+absl::Status CheckCanCertify(const PdfObject& catalog, UpdateObjects& objects,
                              const std::map<std::string, PdfObject*>& fields) {
   bool signed_before = catalog.GetDictionary().HasKey("Perms");
   for (const auto& [name, field] : fields) {
@@ -337,7 +338,7 @@ struct Form {
   std::map<std::string, PdfObject*> by_name;
 };
 
-Form ReadForm(PoDoFo::PdfVecObjects& objects, PdfObject& catalog) {
+Form ReadForm(UpdateObjects& objects, PdfObject& catalog) {
   Form form;
   form.entry = catalog.GetDictionary().GetKey("AcroForm");
   form.acroform = Resolve(objects, form.entry);
@@ -355,17 +356,16 @@ Form ReadForm(PoDoFo::PdfVecObjects& objects, PdfObject& catalog) {
 
 // The signature field: the existing empty one the spec names (returned), or a new one numbered
 // `next` (nullptr returned). Sets the plan's field name, page, rect; `field_ref` names it.
-absl::StatusOr<PdfObject*> PlanField(PoDoFo::PdfMemDocument& doc, const Form& form,
+absl::StatusOr<PdfObject*> PlanField(UpdateObjects& objects, const Form& form,
                                      const SignatureFieldSpec& spec, int64_t& next,
                                      PdfReference& field_ref, UpdatePlan& plan) {
-  absl::StatusOr<PdfObject*> existing =
-      FieldToFill(doc.GetObjects(), form.by_name, spec.field_name);
+  absl::StatusOr<PdfObject*> existing = FieldToFill(objects, form.by_name, spec.field_name);
   if (!existing.ok()) return existing.status();
   PdfObject* field = *existing;
   plan.fills_existing_field = field != nullptr;
   if (field) {
     plan.field_name = spec.field_name;
-    plan.page_index = PageIndexOf(doc, field);
+    plan.page_index = PageIndexOf(objects, field);
     if (plan.page_index < 0) {
       return Error(ErrorCode::kPdfUnsupported, "the empty signature field is on no page");
     }
@@ -373,9 +373,9 @@ absl::StatusOr<PdfObject*> PlanField(PoDoFo::PdfMemDocument& doc, const Form& fo
     plan.rect = RectOf(field->GetDictionary().GetKey("Rect"));
     return field;
   }
-  if (spec.page_index < 0 || spec.page_index >= doc.GetPageCount()) {
+  if (spec.page_index < 0 || spec.page_index >= objects.PageCount()) {
     return Error(ErrorCode::kPdfPageOutOfRange,
-                 absl::StrCat("page ", spec.page_index + 1, " of ", doc.GetPageCount()));
+                 absl::StrCat("page ", spec.page_index + 1, " of ", objects.PageCount()));
   }
   plan.page_index = spec.page_index;
   plan.field_name = spec.field_name;
@@ -434,7 +434,7 @@ void PlanAcroForm(PdfObject& catalog, const Form& form, bool new_field,
 }
 
 // A certification signature: the catalog's /Perms names it (DocMDP).
-absl::Status PlanCertification(PdfObject& catalog, PoDoFo::PdfVecObjects& objects, const Form& form,
+absl::Status PlanCertification(PdfObject& catalog, UpdateObjects& objects, const Form& form,
                                const SignatureFieldSpec& spec, UpdatePlan& plan,
                                bool& catalog_changed) {
   if (spec.certification == 0) return absl::OkStatus();
@@ -452,12 +452,12 @@ absl::Status PlanCertification(PdfObject& catalog, PoDoFo::PdfVecObjects& object
 
 // The widget's appearance, drawn and numbered from `next`; its final rect into the plan.
 // Returns the " /AP << ... >>" entry of a new field ("" when invisible).
-absl::StatusOr<std::string> PlanAppearance(const SignatureFieldSpec& spec, PoDoFo::PdfPage& page,
+absl::StatusOr<std::string> PlanAppearance(const SignatureFieldSpec& spec, UpdateObjects& objects,
                                            int64_t& next, UpdatePlan& plan) {
   if (spec.appearance.kind == AppearanceKind::kNone) return std::string();
   absl::StatusOr<std::string> time_iso = Iso8601FromPdfDate(spec.signing_time);
   if (!time_iso.ok()) return time_iso.status();
-  absl::StatusOr<Rect> rect = AppearanceRect(spec, plan.rect, page, *time_iso);
+  absl::StatusOr<Rect> rect = AppearanceRect(spec, plan.rect, objects, plan.page_index, *time_iso);
   if (!rect.ok()) return rect.status();
   plan.rect = *rect;
   absl::StatusOr<DrawnAppearance> drawn = DrawAppearance(
@@ -509,23 +509,21 @@ absl::Status PlanFieldObject(PdfObject* field, const PdfReference& field_ref, Pd
 
 // The whole update, in the order its new objects are numbered: the field, the signature
 // dictionary, the AcroForm, the appearance, the filled fields' appearances.
-absl::StatusOr<UpdatePlan> PlanUpdate(PoDoFo::PdfMemDocument& doc, const SignatureFieldSpec& spec,
+absl::StatusOr<UpdatePlan> PlanUpdate(UpdateObjects& objects, const SignatureFieldSpec& spec,
                                       int64_t first_new_number) {
   UpdatePlan plan;
-  PoDoFo::PdfVecObjects& objects = doc.GetObjects();
-  PdfObject* catalog = doc.GetCatalog();
+  PdfObject* catalog = objects.Catalog();
   if (catalog == nullptr || !catalog->IsDictionary()) {
     return Error(ErrorCode::kPdfUnreadable, "catalog is not a dictionary");
   }
   int64_t next = first_new_number;
   const Form form = ReadForm(objects, *catalog);
   PdfReference field_ref;
-  absl::StatusOr<PdfObject*> field = PlanField(doc, form, spec, next, field_ref, plan);
+  absl::StatusOr<PdfObject*> field = PlanField(objects, form, spec, next, field_ref, plan);
   if (!field.ok()) return field.status();
   plan.sig_number = next++;
   // PoDoFo returns no page for a broken page tree whose /Count promises more.
-  PoDoFo::PdfPage* page_element = doc.GetPage(plan.page_index);
-  PdfObject* page = page_element ? page_element->GetObject() : nullptr;
+  PdfObject* page = objects.Page(plan.page_index);
   if (page == nullptr || !page->IsDictionary()) {
     return Error(ErrorCode::kPdfUnreadable, "page is not a dictionary");
   }
@@ -540,7 +538,7 @@ absl::StatusOr<UpdatePlan> PlanUpdate(PoDoFo::PdfMemDocument& doc, const Signatu
   if (!st.ok()) return st;
   if (catalog_changed) plan.changed.push_back({catalog->Reference(), Serialize(*catalog)});
 
-  absl::StatusOr<std::string> ap = PlanAppearance(spec, *page_element, next, plan);
+  absl::StatusOr<std::string> ap = PlanAppearance(spec, objects, next, plan);
   if (!ap.ok()) return ap.status();
   st = PlanFills(objects, form.by_name, spec, next, plan);
   if (!st.ok()) return st;
@@ -595,12 +593,131 @@ absl::StatusOr<TrailerInfo> ReadTrailer(PoDoFo::PdfMemDocument& doc, const XrefT
   return info;
 }
 
+// The object number of an "N G" reference text, 0 when it is not one.
+int64_t ParseRefNumber(const std::string& ref) {
+  int64_t number = 0;
+  const std::vector<std::string> parts = absl::StrSplit(ref, ' ');
+  return parts.size() == 2 && absl::SimpleAtoi(parts[0], &number) ? number : 0;
+}
+
+// The generation of an "N G" reference text, 0 when it is not one.
+int64_t ParseRefGeneration(const std::string& ref) {
+  int64_t generation = 0;
+  const std::vector<std::string> parts = absl::StrSplit(ref, ' ');
+  return parts.size() == 2 && absl::SimpleAtoi(parts[1], &generation) ? generation : 0;
+}
+
+// The trailer as the file's own cross-reference gives it (the fast path's ReadTrailer).
+absl::StatusOr<TrailerInfo> XrefTrailer(XrefObjects& objects, const XrefTail& tail) {
+  const RevisionXref& xref = objects.xref();
+  PdfObject* catalog = objects.Catalog();
+  // PlanFromXref took only a /Size and entries; no catalog makes `objects` incomplete().
+  if (catalog == nullptr) return Error(ErrorCode::kPdfUnreadable, "no catalog");
+  TrailerInfo info;
+  info.prev_xref = tail.startxref;
+  info.xref_stream = tail.is_stream;
+  // New objects are numbered past every entry, whatever a too-small /Size says.
+  info.previous_size = std::max(xref.size, xref.entries.rbegin()->first + 1);
+  info.root_ref = RefString(catalog->Reference());
+  info.info_ref = xref.info_ref + " R";  // PlanFromXref took only a file with its /Info
+  info.id_array = xref.id;
+  return info;
+}
+
+// Everything an update needs, read straight from the file's bytes when XrefObjects can (see
+// pdf/signature_update_objects.h): the plan, the trailer and the catalog's reference.
+struct PlannedUpdate {
+  UpdatePlan plan;
+  TrailerInfo trailer;
+  std::string catalog_ref;
+};
+
+// nullopt: the file needs PoDoFo's load (XrefObjects::incomplete()), even when the plan failed.
+std::optional<absl::StatusOr<PlannedUpdate>> PlanFromXref(const PdfSource& source,
+                                                          const XrefTail& tail,
+                                                          const SignatureFieldSpec& spec) {
+  const std::string* whole = source.whole();
+  // What LoadPdf checks before PoDoFo reads a byte; a file that fails it takes that path.
+  if (whole == nullptr || whole->find("%PDF-") >= 1024) return std::nullopt;
+  absl::StatusOr<int64_t> end = LastRevisionEnd(source, source.size());
+  if (!end.ok() || *end != source.size()) return std::nullopt;
+  absl::StatusOr<RevisionXref> xref = ReadRevisionXref(source, source.size());
+  // More sections than PoDoFo's parser follows: LoadPdf's consolidated reading, as before. No
+  // /Size: PoDoFo numbers new objects from its own count.
+  // Tables PoDoFo would read otherwise (entries not 20 bytes each) too.
+  if (!xref.ok() || xref->sections > kPodofoMaxRevisions || xref->size <= 0 ||
+      xref->entries.empty() || !xref->standard_tables) {
+    return std::nullopt;
+  }
+  // No /Info object in the file: PoDoFo invents one, which takes the next number, and the
+  // update's objects are numbered after it. Left to it, so that both write the same update.
+  if (auto info = xref->entries.find(ParseRefNumber(xref->info_ref));
+      xref->info_ref.empty() || info == xref->entries.end() || info->second.type == 'f') {
+    return std::nullopt;
+  }
+  const std::string info_ref = xref->info_ref;
+  XrefObjects objects(source, *std::move(xref));
+  if (objects.incomplete()) return std::nullopt;
+  // What LoadPdf reads before any plan (the /Info object, the whole page tree, CheckPageTree),
+  // read first here too: a file it refuses is refused with its error, whatever the plan would
+  // have found wrong first.
+  absl::Status read = AtPodofoBoundary("prepare update", [&]() -> absl::Status {
+    (void)objects.Get(PoDoFo::PdfReference(static_cast<uint32_t>(ParseRefNumber(info_ref)),
+                                           static_cast<uint16_t>(ParseRefGeneration(info_ref))));
+    (void)objects.PageCount();
+    return absl::OkStatus();
+  });
+  if (!read.ok() || objects.incomplete()) return std::nullopt;
+  PlannedUpdate out;
+  absl::Status st = AtPodofoBoundary("prepare update", [&]() -> absl::Status {
+    absl::StatusOr<TrailerInfo> trailer = XrefTrailer(objects, tail);
+    if (!trailer.ok()) return trailer.status();
+    out.trailer = *std::move(trailer);
+    out.catalog_ref = out.trailer.root_ref;
+    absl::StatusOr<UpdatePlan> plan = PlanUpdate(objects, spec, out.trailer.previous_size);
+    if (!plan.ok()) return plan.status();
+    out.plan = *std::move(plan);
+    return absl::OkStatus();
+  });
+  if (objects.incomplete()) return std::nullopt;
+  if (!st.ok()) return absl::StatusOr<PlannedUpdate>(st);
+  return absl::StatusOr<PlannedUpdate>(std::move(out));
+}
+
+// The same from a document PoDoFo loaded: any file it reads.
+absl::StatusOr<PlannedUpdate> PlanFromPodofo(const PdfSource& source, const XrefTail& tail,
+                                             const SignatureFieldSpec& spec) {
+  absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> doc = LoadPdf(source);
+  if (!doc.ok()) return doc.status();
+  PlannedUpdate out;
+  absl::Status st = AtPodofoBoundary("prepare update", [&]() -> absl::Status {
+    absl::StatusOr<TrailerInfo> trailer = ReadTrailer(**doc, tail);
+    if (!trailer.ok()) return trailer.status();
+    out.trailer = *std::move(trailer);
+    out.catalog_ref = RefString((*doc)->GetCatalog()->Reference());
+    LoadedObjects objects(**doc);
+    absl::StatusOr<UpdatePlan> plan = PlanUpdate(objects, spec, out.trailer.previous_size);
+    if (!plan.ok()) return plan.status();
+    out.plan = *std::move(plan);
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
 }  // namespace
 
 std::string PdfDateVietnam(int64_t unix_seconds) { return vntime::PdfDateVietnam(unix_seconds); }
 
 absl::StatusOr<PreparedUpdate> WriteSignatureUpdate(const std::string& input_path, int out_fd,
                                                     const SignatureFieldSpec& spec) {
+  return WriteSignatureUpdateReading(UpdateReading::kAuto, input_path, out_fd, spec);
+}
+
+absl::StatusOr<PreparedUpdate> WriteSignatureUpdateReading(UpdateReading reading,
+                                                           const std::string& input_path,
+                                                           int out_fd,
+                                                           const SignatureFieldSpec& spec) {
   if (spec.contents_capacity == 0 || spec.contents_capacity > (1u << 20)) {
     return Error(ErrorCode::kUsage, "contents capacity out of range");
   }
@@ -608,15 +725,16 @@ absl::StatusOr<PreparedUpdate> WriteSignatureUpdate(const std::string& input_pat
   if (!source.ok()) return source.status();
   absl::StatusOr<XrefTail> tail = ReadXrefTail(*source);
   if (!tail.ok()) return tail.status();
-  absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> doc = LoadPdf(*source);
-  if (!doc.ok()) return doc.status();
-
-  absl::StatusOr<TrailerInfo> trailer;
-  absl::StatusOr<UpdatePlan> plan = AtPodofoBoundary("prepare update", [&] {
-    trailer = ReadTrailer(**doc, *tail);
-    return trailer.ok() ? PlanUpdate(**doc, spec, trailer->previous_size) : trailer.status();
-  });
-  if (!plan.ok()) return plan.status();
+  std::optional<absl::StatusOr<PlannedUpdate>> fast;
+  if (reading != UpdateReading::kLoadedOnly) fast = PlanFromXref(*source, *tail, spec);
+  if (!fast.has_value() && reading == UpdateReading::kXrefOnly) {
+    return Error(ErrorCode::kPdfUnsupported, "the file's objects need PoDoFo's load");
+  }
+  absl::StatusOr<PlannedUpdate> planned =
+      fast.has_value() ? *std::move(fast) : PlanFromPodofo(*source, *tail, spec);
+  if (!planned.ok()) return planned.status();
+  const UpdatePlan* plan = &planned->plan;
+  const TrailerInfo* trailer = &planned->trailer;
 
   absl::StatusOr<int64_t> start = source->CopyForUpdate(out_fd);
   if (!start.ok()) return start.status();
@@ -632,7 +750,7 @@ absl::StatusOr<PreparedUpdate> WriteSignatureUpdate(const std::string& input_pat
     at = writer.AddObject(plan->field_number, 0, plan->field_body);
     if (!at.ok()) return at.status();
   }
-  const std::string sig_body = SignatureBody(spec, RefString((*doc)->GetCatalog()->Reference()));
+  const std::string sig_body = SignatureBody(spec, planned->catalog_ref);
   absl::StatusOr<int64_t> sig_at = writer.AddObject(plan->sig_number, 0, sig_body);
   if (!sig_at.ok()) return sig_at.status();
   if (plan->acroform_number != 0) {

@@ -9,12 +9,14 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
 #include "pdf/pdf_file.h"
+#include "pdf/pdf_source.h"
 #include "pdf/podofo_boundary.h"
 #include "pdf/podofo_document.h"
 #include "pdf/prefix_document.h"
@@ -30,18 +32,36 @@ absl::Status Unreadable(const std::string& what) {
   return Error(ErrorCode::kPdfUnreadable, absl::StrCat("cross-reference: ", what));
 }
 
+// Reads of the file: through the caller's PdfSource when it has one open (the bytes it read
+// whole, or its descriptor), else by path.
+struct FileReads {
+  const std::string& path;
+  const PdfSource* source = nullptr;
+  absl::StatusOr<std::string> At(int64_t offset, size_t length) const {
+    return source != nullptr ? source->ReadAt(offset, length) : ReadAt(path, offset, length);
+  }
+};
+
 // Sequential reads of a file through a window, for the classic table's text.
 class WindowReader {
  public:
-  WindowReader(const std::string& path, int64_t pos, int64_t limit)
-      : path_(path), pos_(pos), limit_(limit) {}
+  WindowReader(const FileReads& file, int64_t pos, int64_t limit)
+      : file_(file), pos_(pos), limit_(limit) {
+    // A file read whole is its own window: no copy.
+    if (file.source != nullptr && file.source->whole() != nullptr) {
+      window_ = std::string_view(*file.source->whole())
+                    .substr(0, static_cast<size_t>(std::max<int64_t>(limit_, 0)));
+      window_start_ = 0;
+    }
+  }
   int Peek() {
     if (pos_ >= limit_) return -1;
     if (pos_ < window_start_ || pos_ >= window_start_ + static_cast<int64_t>(window_.size())) {
       const size_t want = static_cast<size_t>(std::min<int64_t>(limit_ - pos_, 1 << 16));
-      absl::StatusOr<std::string> got = ReadAt(path_, pos_, want);
+      absl::StatusOr<std::string> got = file_.At(pos_, want);
       if (!got.ok() || got->empty()) return -1;
-      window_ = *std::move(got);
+      storage_ = *std::move(got);
+      window_ = storage_;
       window_start_ = pos_;
     }
     return static_cast<unsigned char>(window_[pos_ - window_start_]);
@@ -77,12 +97,20 @@ class WindowReader {
     return true;
   }
   int64_t pos() const { return pos_; }
+  // Whether the next two bytes end a table entry: " \r", " \n" or "\r\n" (not consumed).
+  bool TwoByteEndOfLine() {
+    const int64_t start = pos_;
+    const int a = Get(), b = Get();
+    pos_ = start;
+    return (a == ' ' && (b == '\r' || b == '\n')) || (a == '\r' && b == '\n');
+  }
 
  private:
-  const std::string& path_;
+  const FileReads& file_;
   int64_t pos_;
   int64_t limit_;
-  std::string window_;
+  std::string storage_;      // the window's bytes when read from the file
+  std::string_view window_;  // storage_, or the whole file held by the source
   int64_t window_start_ = -1;
 };
 
@@ -117,8 +145,8 @@ absl::StatusOr<std::unique_ptr<ParsedObject>> ParseAt(const PoDoFo::PdfRefCounte
 class SectionReader {
  public:
   // `device` reads `path` (the whole file: an object is parsed as far as it goes).
-  SectionReader(const std::string& path, int64_t limit, PoDoFo::PdfRefCountedInputDevice device)
-      : path_(path), limit_(limit), device_(std::move(device)) {}
+  SectionReader(const FileReads& file, int64_t limit, PoDoFo::PdfRefCountedInputDevice device)
+      : file_(file), limit_(limit), device_(std::move(device)) {}
 
   absl::Status ReadChain(int64_t start, RevisionXref& out) {
     int64_t next = start;
@@ -148,6 +176,7 @@ class SectionReader {
     if (!newest) return;
     out.root_ref = RefText(d.GetKey("Root"));
     out.info_ref = RefText(d.GetKey("Info"));
+    out.size = IntKey(d, "Size", 0);
     if (const PdfObject* id = d.GetKey("ID"); id != nullptr && id->IsArray()) {
       out.id = Serialize(*id);
     }
@@ -155,7 +184,7 @@ class SectionReader {
 
   // Returns the /Prev offset, -1 when none.
   absl::StatusOr<int64_t> ReadSection(int64_t offset, RevisionXref& out, bool newest) {
-    WindowReader r(path_, offset, limit_);
+    WindowReader r(file_, offset, limit_);
     if (!r.Keyword("xref")) return ReadStream(offset, out, newest);
     for (;;) {
       int64_t first = 0, count = 0;
@@ -165,10 +194,14 @@ class SectionReader {
       }
       for (int64_t i = 0; i < count; ++i) {
         int64_t f2 = 0, f3 = 0;
+        r.SkipSpace();
+        const int64_t start = r.pos();
         if (!r.Integer(f2) || !r.Integer(f3)) return Unreadable("bad table entry");
         r.SkipSpace();
         const int kind = r.Get();
         if (kind != 'n' && kind != 'f') return Unreadable("bad table entry type");
+        // "nnnnnnnnnn ggggg n" and a two-byte end of line: 20 bytes (ISO 32000-1 §7.5.4).
+        if (r.pos() - start != 18 || !r.TwoByteEndOfLine()) out.standard_tables = false;
         Put(out, first + i, XrefEntry{static_cast<char>(kind), f2, f3});
       }
     }
@@ -248,16 +281,16 @@ class SectionReader {
     return IntKey(d, "Prev", -1);
   }
 
-  const std::string& path_;
+  const FileReads& file_;
   int64_t limit_;
   PoDoFo::PdfRefCountedInputDevice device_;
   std::set<int64_t> visited_;
 };
 
 // The value of the last "startxref" before `end`.
-absl::StatusOr<int64_t> StartXrefBefore(const std::string& path, int64_t end) {
+absl::StatusOr<int64_t> StartXrefBefore(const FileReads& file, int64_t end) {
   const int64_t tail_len = std::min<int64_t>(end, 4096);
-  absl::StatusOr<std::string> tail = ReadAt(path, end - tail_len, tail_len);
+  absl::StatusOr<std::string> tail = file.At(end - tail_len, static_cast<size_t>(tail_len));
   if (!tail.ok()) return tail.status();
   const std::optional<int64_t> value = LastStartXref(*tail);
   if (!value) return Unreadable("no startxref before the revision's end");
@@ -265,11 +298,24 @@ absl::StatusOr<int64_t> StartXrefBefore(const std::string& path, int64_t end) {
   return *value;
 }
 
+absl::StatusOr<RevisionXref> ReadXref(const FileReads& file, int64_t revision_end,
+                                      const PoDoFo::PdfRefCountedInputDevice& device,
+                                      int64_t start) {
+  RevisionXref out;
+  return AtPodofoBoundary("cross-reference", [&]() -> absl::StatusOr<RevisionXref> {
+    SectionReader reader(file, revision_end, device);
+    absl::Status st = reader.ReadChain(start, out);
+    if (!st.ok()) return st;
+    return out;
+  });
+}
+
 }  // namespace
 
 absl::StatusOr<RevisionXref> ReadRevisionXref(const std::string& path, int64_t revision_end) {
   InitPodofo();
-  absl::StatusOr<int64_t> start = StartXrefBefore(path, revision_end);
+  const FileReads file{path};
+  absl::StatusOr<int64_t> start = StartXrefBefore(file, revision_end);
   if (!start.ok()) return start.status();
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
@@ -281,13 +327,17 @@ absl::StatusOr<RevisionXref> ReadRevisionXref(const std::string& path, int64_t r
   absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> device =
       OpenBufferedDevice(path, static_cast<int64_t>(st.st_size));
   if (!device.ok()) return device.status();
-  RevisionXref out;
-  return AtPodofoBoundary("cross-reference", [&]() -> absl::StatusOr<RevisionXref> {
-    SectionReader reader(path, revision_end, *device);
-    absl::Status st = reader.ReadChain(*start, out);
-    if (!st.ok()) return st;
-    return out;
-  });
+  return ReadXref(file, revision_end, *device, *start);
+}
+
+absl::StatusOr<RevisionXref> ReadRevisionXref(const PdfSource& source, int64_t revision_end) {
+  InitPodofo();
+  const FileReads file{source.path(), &source};
+  absl::StatusOr<int64_t> start = StartXrefBefore(file, revision_end);
+  if (!start.ok()) return start.status();
+  absl::StatusOr<PoDoFo::PdfRefCountedInputDevice> device = source.Device();
+  if (!device.ok()) return device.status();
+  return ReadXref(file, revision_end, *device, *start);
 }
 
 std::string ConsolidatedXrefTail(const RevisionXref& xref, int64_t at) {

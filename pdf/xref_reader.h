@@ -29,10 +29,14 @@ struct RevisionXref {
   std::string root_ref;                  // trailer /Root, "N G"
   std::string info_ref;                  // trailer /Info, "N G" or ""
   std::string id;                        // trailer /ID as PDF syntax, or ""
-  bool encrypted = false;                // a trailer of the chain names /Encrypt
-  int sections = 0;                      // sections along the /Prev chain: the revisions
-  std::set<int64_t> xref_streams;        // object numbers of the xref streams read
-  std::set<int64_t> object_streams;      // object streams that hold compressed entries
+  int64_t size = 0;                      // the newest trailer's /Size (0 when absent)
+  // Every classic table entry is the standard 20 bytes, as PoDoFo's parser reads them (it reads
+  // entries by position, so it misreads any other spacing).
+  bool standard_tables = true;
+  bool encrypted = false;            // a trailer of the chain names /Encrypt
+  int sections = 0;                  // sections along the /Prev chain: the revisions
+  std::set<int64_t> xref_streams;    // object numbers of the xref streams read
+  std::set<int64_t> object_streams;  // object streams that hold compressed entries
 };
 
 // The xref of the revision that ends at byte `revision_end` of `path` (its last "startxref"
@@ -41,6 +45,12 @@ struct RevisionXref {
 // or the /Prev chain loops.
 // kPdfTooManyRevisions past kMaxRevisionsRead sections.
 absl::StatusOr<RevisionXref> ReadRevisionXref(const std::string& path, int64_t revision_end);
+
+class PdfSource;
+
+// The same through a file already open (pdf/pdf_source.h): its bytes, when it read them whole,
+// are read in place, and no file is opened again.
+absl::StatusOr<RevisionXref> ReadRevisionXref(const PdfSource& source, int64_t revision_end);
 
 // The most sections ReadRevisionXref follows, whatever a caller's own limit.
 inline constexpr int kMaxRevisionsRead = 4096;

@@ -12,6 +12,7 @@
 #include "pdf/pdf_source.h"
 #include "pdf/signature_reader.h"
 #include "pdf/signature_update.h"
+#include "pdf/signature_update_objects.h"
 #include "tests/support/checkers.h"
 #include "tests/support/commands.h"
 #include "tests/support/pki_fixture.h"
@@ -122,6 +123,76 @@ TEST_P(PdfUpdateTest, UpdateRedefinesOnlyPageAndFormObjects) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Inputs, PdfUpdateTest, ::testing::Values("plain", "objstm", "linearized"));
+
+// The update written from the objects read straight through the file's cross-reference
+// (pdf/signature_update_objects.h) is the update written from PoDoFo's load of the whole
+// document, byte for byte: a new field, an officer's certification filling a draft's empty
+// field, a locking seal filling the next one. A file with object streams is left to the load.
+TEST(PdfUpdate, ReadingThroughTheCrossReferenceWritesTheSameUpdate) {
+  const std::string dir = MakeTempDir("xref-update");
+  const std::string draft = dir + "/draft.pdf";
+  taicho::testing::WriteSamplePdfWithEmptyFields(
+      draft, 2, {{"officer", 1, 300, 600, 500, 700}, {"seal", 1, 280, 590, 400, 720}});
+  auto write = [&](UpdateReading reading, const std::string& in, const std::string& out,
+                   const SignatureFieldSpec& spec) -> absl::StatusOr<std::string> {
+    const int fd = ::open(out.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+    EXPECT_GE(fd, 0);
+    SignatureFieldSpec s = spec;
+    s.signing_time = PdfDateVietnam(1790000000);
+    s.contents_capacity = 256;
+    absl::StatusOr<PreparedUpdate> u = WriteSignatureUpdateReading(reading, in, fd, s);
+    if (u.ok()) {
+      EXPECT_TRUE(EmbedContents(fd, *u, std::vector<uint8_t>{0x30, 0x00}).ok());
+    }
+    ::close(fd);
+    if (!u.ok()) return u.status();
+    return Slurp(out);
+  };
+  SignatureFieldSpec new_field;
+  new_field.page_index = 1;
+  new_field.rect = {100, 100, 200, 150};
+  SignatureFieldSpec officer;
+  officer.field_name = "officer";
+  officer.certification = 2;
+  SignatureFieldSpec seal;
+  seal.field_name = "seal";
+  seal.lock_fields = true;
+  const std::string certified = dir + "/certified.pdf";
+  struct Step {
+    std::string in;
+    SignatureFieldSpec spec;
+    std::string out;
+  };
+  for (const Step& step :
+       {Step{draft, new_field, dir + "/new.pdf"}, Step{draft, officer, certified},
+        Step{certified, seal, dir + "/sealed.pdf"}}) {
+    absl::StatusOr<std::string> loaded =
+        write(UpdateReading::kLoadedOnly, step.in, step.out + ".loaded", step.spec);
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    absl::StatusOr<std::string> read =
+        write(UpdateReading::kXrefOnly, step.in, step.out, step.spec);
+    ASSERT_TRUE(read.ok()) << step.out << ": " << read.status();
+    EXPECT_EQ(*read, *loaded) << step.out;
+    std::string out;
+    EXPECT_TRUE(taicho::testing::QpdfCheckPasses(step.out, &out)) << out;
+  }
+  // Errors are the same too: the field is signed already.
+  absl::StatusOr<std::string> again =
+      write(UpdateReading::kXrefOnly, certified, dir + "/again.pdf", officer);
+  EXPECT_TRUE(HasCode(again.status(), ErrorCode::kUsage)) << again.status();
+
+  const std::string objstm = dir + "/objstm.pdf";
+  taicho::testing::RewriteWithObjectStreams(draft, objstm);
+  EXPECT_TRUE(HasCode(write(UpdateReading::kXrefOnly, objstm, dir + "/o.pdf", officer).status(),
+                      ErrorCode::kPdfUnsupported));
+  absl::StatusOr<std::string> fallback =
+      write(UpdateReading::kAuto, objstm, dir + "/o.pdf", officer);
+  ASSERT_TRUE(fallback.ok()) << fallback.status();
+  absl::StatusOr<std::string> loaded =
+      write(UpdateReading::kLoadedOnly, objstm, dir + "/o.loaded.pdf", officer);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(*fallback, *loaded);
+}
 
 // Files up to 1 MiB are read whole, larger ones through the descriptor (pdf/pdf_source.h): both
 // keep the original bytes, start the update on a new line when the file ends without one, and
