@@ -209,24 +209,6 @@ absl::Status CheckTsaCertificate(X509* tsa) {
 
 }  // namespace
 
-absl::StatusOr<Bytes> SignatureValueOf(ByteSpan cms_der) {
-  // Read in place when it is DER: decoding it would decode every certificate it carries.
-  if (std::optional<CmsLayout> layout = ReadCmsLayout(cms_der);
-      layout && layout->encoded_size == cms_der.size()) {
-    if (layout->signers.size() != 1) {
-      return Error(ErrorCode::kUsage, "the CMS must have exactly one SignerInfo");
-    }
-    const ByteSpan value = layout->signers.front().signature;
-    if (value.empty()) return Error(ErrorCode::kUsage, "the SignerInfo has no signature value");
-    return Bytes(value.begin(), value.end());
-  }
-  absl::StatusOr<ParsedCms> cms = ParseOneSignerCms(cms_der);
-  if (!cms.ok()) return cms.status();
-  Bytes value = SignatureBytes(cms->si);
-  if (value.empty()) return Error(ErrorCode::kUsage, "the SignerInfo has no signature value");
-  return value;
-}
-
 absl::Status AddSignatureTimeStamp(SignedCms& cms, ByteSpan token_der) {
   ossl::TstInfoPtr tst = TstInfoOfToken(token_der);
   if (!tst) return Error(ErrorCode::kUsage, "the token is not a DER RFC 3161 TimeStampToken");
@@ -248,17 +230,6 @@ absl::Status AddSignatureTimeStamp(SignedCms& cms, ByteSpan token_der) {
     return Error(ErrorCode::kCrypto, "cannot add the signature-time-stamp attribute");
   }
   return absl::OkStatus();
-}
-
-absl::StatusOr<Bytes> AddSignatureTimeStamp(ByteSpan cms_der, ByteSpan token_der) {
-  absl::StatusOr<ParsedCms> parsed = ParseOneSignerCms(cms_der);
-  if (!parsed.ok()) return parsed.status();
-  SignedCms cms(std::move(parsed->cms), parsed->si);
-  absl::Status added = AddSignatureTimeStamp(cms, token_der);
-  if (!added.ok()) return added;
-  absl::StatusOr<Bytes> der = cms.ToDer();
-  if (!der.ok()) return Error(ErrorCode::kCrypto, "i2d_CMS_ContentInfo failed");
-  return der;
 }
 
 absl::StatusOr<std::shared_ptr<const TimeStampAnchors>> TimeStampAnchors::Parse(
