@@ -869,6 +869,42 @@ TEST_F(ServiceLtv, TheBackfillTargetsTheLevelOfTheKeyThatSealed) {
   EXPECT_NE(after.log().find("upgrade to B-LT pending"), std::string::npos) << after.log();
 }
 
+// A key activated after the start (by an operator, not a PIN file) still gives the backfill its
+// level: while the key is not activated its certificate is unknown, so the document sealed with
+// it waits without a record (it used to get seal_level for good); once the key is activated the
+// next pass gives it the key's level.
+TEST_F(ServiceLtv, TheBackfillWaitsForAKeyActivatedLaterAndTargetsItsLevel) {
+  Taichod before;
+  std::string name;
+  ASSERT_NO_FATAL_FAILURE(SealWithoutLevels(before, "HS-BACKFILL-LATER", &name));
+
+  Policy p = IssueAndUpgrade(Working());  // seal_level B-LTA
+  p.key_extra = "sessions = 1\nlevel = \"B-LT\"\n";
+  Taichod after(before);
+  ASSERT_TRUE(after.Start(Config(p))) << after.log();
+  const std::string waits = "level backfill of " + name + " waits";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (after.log().find(waits) == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_NE(after.log().find(waits), std::string::npos) << after.log();
+  auto stub = after.Stub();
+  EXPECT_EQ(Get(*stub, name).level(), "");  // no record while its key is unknown
+
+  v1::ActivateKeyRequest activate;
+  activate.set_name(kSealKey);
+  activate.set_pin("123456");
+  v1::ServerKey key;
+  auto context = CallContext(120);
+  ASSERT_TRUE(stub->ActivateKey(context.get(), activate, &key).ok());
+  v1::Document got = WaitFor(*stub, name, [](const v1::Document& d) { return !d.level().empty(); });
+  EXPECT_EQ(got.target_level(), "B-LT") << after.log();
+  EXPECT_NE(after.log().find("level backfill of " + name + " (revision"), std::string::npos)
+      << after.log();
+  EXPECT_NE(after.log().find("upgrade to B-LT pending"), std::string::npos) << after.log();
+}
+
 // Renewal comes due when an algorithm the last document time-stamp rests on nears the end of
 // its recommended life, not only its TSA certificate: the sample TSA's RSA-2048 key, listed as
 // fit for 10 more days, within a 30-day margin (its certificate alone would wait until 2033).
