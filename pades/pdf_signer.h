@@ -116,6 +116,10 @@ struct PreparedSignature {
   signer::PreparedCms cms;
   std::string signing_time;
   pdf::AppearanceKind appearance = pdf::AppearanceKind::kNone;  // already drawn in the PDF
+  // Why the signer's certificate status was not checked before the signature was prepared (a
+  // seal prepared during a responder outage); "" when it was or none was asked. The preparer's
+  // note, kept with the signature so whoever completes it records it.
+  std::string unchecked_status;
 
   // The exact bytes the key must sign (DER of the signed attributes).
   const Bytes& BytesToSign() const { return cms.signed_attributes; }

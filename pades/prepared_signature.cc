@@ -33,6 +33,7 @@ std::string PreparedSignature::ToJson() const {
   j["filled_fields"] = update.filled_fields;
   j["certification"] = update.certification;
   j["cms"] = nlohmann::json::parse(cms.ToJson());
+  if (!unchecked_status.empty()) j["unchecked_status"] = unchecked_status;
   return j.dump(2);
 }
 
@@ -71,6 +72,7 @@ absl::StatusOr<PreparedSignature> PreparedSignature::FromJson(const std::string&
     p.update.filled_existing_field = j.value("filled_existing_field", false);
     p.update.filled_fields = j.value("filled_fields", size_t{0});
     p.update.certification = j.value("certification", 0);
+    p.unchecked_status = j.value("unchecked_status", std::string());
     absl::StatusOr<signer::PreparedCms> cms = signer::PreparedCms::FromJson(j.at("cms").dump());
     if (!cms.ok()) return cms.status();
     p.cms = *std::move(cms);

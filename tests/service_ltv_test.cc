@@ -793,6 +793,41 @@ TEST_F(ServiceLtv, ASplitPathSealWithTheRespondersDownIssuesAndIsUpgradedWhenThe
   ExpectOneIssuedNumber(*stub);
 }
 
+// The same outage over the prepare only: the responders are back when the seal is completed, so
+// the DSS gets the status and the seal issues at B-LTA, but the record still says the status
+// was not checked at the seal, as a server key's seal (SignDocument) records it.
+TEST_F(ServiceLtv, ASplitPathSealPreparedWithTheRespondersDownRecordsItsUncheckedStatus) {
+  Taichod server;
+  ASSERT_TRUE(server.Start(Config(IssueAndUpgrade(Working())))) << server.log();
+  auto stub = server.Stub();
+  const std::string name = Create(*stub, "HS-UNCHECKED-SPLIT");
+  v1::CompleteSignatureResponse approved;
+  ASSERT_TRUE(Approve(*stub, name, &approved).status.ok());
+  services_.StopAll();
+  v1::PrepareSignatureResponse prepared;
+  Call call = Prepare(*stub, name, "seal", &prepared, v1::SEAL);
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message() << server.log();
+  ASSERT_TRUE(services_.Restart()) << services_.log();
+
+  v1::CompleteSignatureRequest complete;
+  complete.set_session(prepared.session());
+  complete.set_signature_value(testing::SignOnToken(kSealToken, prepared.to_be_signed()));
+  v1::CompleteSignatureResponse sealed;
+  auto context = CallContext(120);
+  call = Finish(stub->CompleteSignature(context.get(), complete, &sealed), *context);
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message() << server.log();
+  EXPECT_EQ(sealed.document().level(), "B-LTA");
+  EXPECT_FALSE(sealed.document().upgrade_pending());
+  const v1::Document got = Get(*stub, name);
+  EXPECT_EQ(got.level(), "B-LTA");
+  EXPECT_NE(got.upgrade_problem().find("status not checked at the seal"), std::string::npos)
+      << got.upgrade_problem();
+  EXPECT_NE(got.upgrade_problem().find("REVOCATION_UNAVAILABLE"), std::string::npos)
+      << got.upgrade_problem();
+  // The officer's, the seal's and the document time-stamp.
+  CheckLatest(*stub, name, 3, "B-LTA");
+}
+
 // Approves and seals a new document in `before`, a taichod without [signing] (as before levels
 // were kept), checks that no level record was kept, and stops it.
 void SealWithoutLevels(Taichod& before, const std::string& dossier, std::string* name) {
