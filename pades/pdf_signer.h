@@ -124,7 +124,9 @@ struct PreparedSignature {
   // The exact bytes the key must sign (DER of the signed attributes).
   const Bytes& BytesToSign() const { return cms.signed_attributes; }
   std::string ToJson() const;
-  static absl::StatusOr<PreparedSignature> FromJson(const std::string& json);
+  // `certificates` (optional, not owned): as PreparedCms::FromJson's.
+  static absl::StatusOr<PreparedSignature> FromJson(
+      const std::string& json, signer::CertificateCache* certificates = nullptr);
 };
 
 // Step 1: writes the PDF with the placeholder to `prepared_pdf_path` (atomically) and fixes the

@@ -37,7 +37,8 @@ std::string PreparedSignature::ToJson() const {
   return j.dump(2);
 }
 
-absl::StatusOr<PreparedSignature> PreparedSignature::FromJson(const std::string& json) {
+absl::StatusOr<PreparedSignature> PreparedSignature::FromJson(
+    const std::string& json, signer::CertificateCache* certificates) {
   PreparedSignature p;
   nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
@@ -73,7 +74,8 @@ absl::StatusOr<PreparedSignature> PreparedSignature::FromJson(const std::string&
     p.update.filled_fields = j.value("filled_fields", size_t{0});
     p.update.certification = j.value("certification", 0);
     p.unchecked_status = j.value("unchecked_status", std::string());
-    absl::StatusOr<signer::PreparedCms> cms = signer::PreparedCms::FromJson(j.at("cms").dump());
+    absl::StatusOr<signer::PreparedCms> cms =
+        signer::PreparedCms::FromJson(j.at("cms").dump(), certificates);
     if (!cms.ok()) return cms.status();
     p.cms = *std::move(cms);
   } catch (const nlohmann::json::exception& e) {

@@ -656,7 +656,7 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const Caller& caller,
                               doc->latest_revision, " since this signature was prepared"));
   }
   absl::StatusOr<pades::PreparedSignature> prepared =
-      pades::PreparedSignature::FromJson(session->prepared_json);
+      pades::PreparedSignature::FromJson(session->prepared_json, &certificates_);
   if (!prepared.ok()) return prepared.status();
   absl::StatusOr<std::string> prepared_path = store_.BlobPath(session->prepared_sha256);
   if (!prepared_path.ok()) return prepared_path.status();
