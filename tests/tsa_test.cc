@@ -120,6 +120,15 @@ TEST(TsaClient, TokenObtainedAndVerified) {
   EXPECT_EQ(out->info.gen_time_text.size(), 20u) << out->info.gen_time_text;  // …T02:30:45Z
   ExpectOpensslAccepts(out->token, data);
 
+  // The connection stays open: more tokens, from the client and a copy of it, come over it.
+  const TsaClient copy = client;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(client.TimeStamp(RandomBytes(256)).ok());
+    ASSERT_TRUE(copy.TimeStamp(RandomBytes(256)).ok());
+  }
+  EXPECT_EQ(tsa.requests(), 7);
+  EXPECT_EQ(tsa.connections(), 1);
+
   // The same token does not cover other bytes.
   absl::StatusOr<signer::TimeStampInfo> other =
       signer::VerifyTimeStampToken(out->token, RandomBytes(256), client.policy().trust);

@@ -28,6 +28,27 @@ std::string StatusText(TS_STATUS_INFO* info) {
   return text;
 }
 
+// The timeStampToken's bytes as the TSA sent them (the second element of the TimeStampResp
+// SEQUENCE): what gets embedded, rather than the decoded token encoded again. Empty when `body`
+// is not laid out so (it then decoded as a TS_RESP all the same: the caller encodes the token).
+ByteSpan TokenBytes(ByteSpan body) {
+  const unsigned char* p = body.data();
+  long length = 0;
+  int tag = 0, klass = 0;
+  const int outer = ASN1_get_object(&p, &length, &tag, &klass, static_cast<long>(body.size()));
+  if ((outer & 0x80) != 0 || outer != V_ASN1_CONSTRUCTED || tag != V_ASN1_SEQUENCE) return {};
+  const unsigned char* end = p + length;
+  // The PKIStatusInfo, skipped.
+  if (ASN1_get_object(&p, &length, &tag, &klass, end - p) != V_ASN1_CONSTRUCTED) return {};
+  p += length;
+  const unsigned char* token = p;
+  if (ASN1_get_object(&p, &length, &tag, &klass, end - p) != V_ASN1_CONSTRUCTED ||
+      tag != V_ASN1_SEQUENCE || p + length != end) {
+    return {};
+  }
+  return ByteSpan(token, static_cast<size_t>(end - token));
+}
+
 // Checks what only the requester knows (status, nonce, imprint, policy), then the token itself
 // with the same verification a verifier will later run on the embedded attribute.
 }  // namespace
@@ -77,14 +98,18 @@ AttemptResult CheckReply(ByteSpan body, const Request& request, ByteSpan data,
     }
   }
   AttemptResult result;
-  unsigned char* der = nullptr;
-  const int len = i2d_PKCS7(token, &der);
-  if (len <= 0) {
-    ERR_clear_error();
-    return Fail(Failure::kInvalid, "the token cannot be encoded");
+  if (const ByteSpan sent = TokenBytes(body); !sent.empty()) {
+    result.token.assign(sent.begin(), sent.end());
+  } else {
+    unsigned char* der = nullptr;
+    const int len = i2d_PKCS7(token, &der);
+    if (len <= 0) {
+      ERR_clear_error();
+      return Fail(Failure::kInvalid, "the token cannot be encoded");
+    }
+    result.token.assign(der, der + len);
+    OPENSSL_free(der);
   }
-  result.token.assign(der, der + len);
-  OPENSSL_free(der);
   // The token as read from the reply: decoding its DER again would decode its certificates again.
   absl::StatusOr<signer::TimeStampInfo> info =
       signer::VerifyParsedTimeStampToken(token, tst, data, anchors, policy.trust.at_time);
