@@ -261,10 +261,9 @@ absl::StatusOr<TimeStampInfo> VerifyTimeStampToken(ByteSpan token_der, ByteSpan 
                                     at_time);
 }
 
-absl::StatusOr<TimeStampInfo> VerifyParsedTimeStampToken(PKCS7* token_p7, TS_TST_INFO* token_tst,
-                                                         ByteSpan stamped_data,
-                                                         const TimeStampAnchors& anchors,
-                                                         std::optional<int64_t> at_time) {
+absl::StatusOr<TimeStampInfo> VerifyParsedTimeStampToken(
+    PKCS7* token_p7, TS_TST_INFO* token_tst, ByteSpan stamped_data, const TimeStampAnchors& anchors,
+    std::optional<int64_t> at_time, const std::vector<ossl::X509Ptr>& token_certificates) {
   if (stamped_data.empty()) return Error(ErrorCode::kUsage, "nothing was time-stamped");
   if (token_p7 == nullptr || token_tst == nullptr) {
     return Invalid("not a DER RFC 3161 TimeStampToken");
@@ -285,10 +284,15 @@ absl::StatusOr<TimeStampInfo> VerifyParsedTimeStampToken(PKCS7* token_p7, TS_TST
     X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store.get()), static_cast<time_t>(*at_time));
   }
   ossl::X509StackPtr untrusted;
-  if (!anchors.intermediates().empty()) {
+  if (!anchors.intermediates().empty() || !token_certificates.empty()) {
     untrusted.reset(sk_X509_new_null());
     if (!untrusted) return Error(ErrorCode::kCrypto, "sk_X509_new_null failed");
-    for (const ossl::X509Ptr& cert : anchors.intermediates()) {
+    // The token's own first, as OpenSSL would find them in the token.
+    std::vector<const ossl::X509Ptr*> all;
+    for (const ossl::X509Ptr& cert : token_certificates) all.push_back(&cert);
+    for (const ossl::X509Ptr& cert : anchors.intermediates()) all.push_back(&cert);
+    for (const ossl::X509Ptr* held : all) {
+      const ossl::X509Ptr& cert = *held;
       if (X509_up_ref(cert.get()) != 1) return Error(ErrorCode::kCrypto, "X509_up_ref failed");
       ossl::X509Ptr reference(cert.get());
       if (sk_X509_push(untrusted.get(), reference.get()) <= 0) {

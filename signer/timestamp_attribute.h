@@ -85,10 +85,11 @@ absl::StatusOr<TimeStampInfo> VerifyTimeStampToken(ByteSpan token_der, ByteSpan 
 // The same for a token already parsed: `token` (the TimeStampToken) and `tst` (its TSTInfo), both
 // the caller's. For a client that has just read them from the TSA's reply: decoding a token again
 // decodes its certificates again, which in OpenSSL 3 costs more than verifying it.
-absl::StatusOr<TimeStampInfo> VerifyParsedTimeStampToken(PKCS7* token, TS_TST_INFO* tst,
-                                                         ByteSpan stamped_data,
-                                                         const TimeStampAnchors& anchors,
-                                                         std::optional<int64_t> at_time);
+// `token_certificates`: the token's own certificates when the caller took them out of it before
+// decoding (found by their bytes in a cache); they count as the token's.
+absl::StatusOr<TimeStampInfo> VerifyParsedTimeStampToken(
+    PKCS7* token, TS_TST_INFO* tst, ByteSpan stamped_data, const TimeStampAnchors& anchors,
+    std::optional<int64_t> at_time, const std::vector<ossl::X509Ptr>& token_certificates = {});
 
 // The signature time-stamp embedded in a one-signer CMS, verified over its signature value as
 // VerifyTimeStampToken does; nullopt when the SignerInfo has none. With several, all must

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/ts.h>
 
 #include <algorithm>
 #include <atomic>
@@ -27,6 +28,7 @@
 #include "tests/support/local_tsa.h"
 #include "tests/support/pki_fixture.h"
 #include "tsa/tsa_client.h"
+#include "tsa/tsa_reply.h"
 
 namespace taicho::tsa {
 namespace {
@@ -514,6 +516,50 @@ TEST(TsaClient, UnusablePoliciesAreRefused) {
   EXPECT_TRUE(HasCode(TsaClient::Create(policy).status(), ErrorCode::kUsage));
   policy = PolicyFor({"http://127.0.0.1/tsa"});
   EXPECT_TRUE(TsaClient::Create(policy).ok());
+}
+
+// The client reads a reply with its token's certificates taken out (and found by their bytes in
+// its cache): the rest decodes to the same token, without them, and each taken out is one the
+// token carried.
+TEST(TsaClient, ReplySplitsIntoItsCertificatesAndTheRest) {
+  LocalTsa tsa;
+  ASSERT_TRUE(tsa.started()) << tsa.log();
+  absl::StatusOr<TimeStampOutcome> out =
+      ClientFor(PolicyFor({tsa.url()})).TimeStamp(RandomBytes(32));
+  ASSERT_TRUE(out.ok()) << out.status();
+  // A TimeStampResp as the TSA sends it: { PKIStatusInfo { granted }, the token }.
+  Bytes content = {0x30, 0x03, 0x02, 0x01, 0x00};
+  content.insert(content.end(), out->token.begin(), out->token.end());
+  ASSERT_GE(content.size(), 256u);
+  ASSERT_LT(content.size(), 65536u);
+  Bytes body = {0x30, 0x82, static_cast<uint8_t>(content.size() >> 8),
+                static_cast<uint8_t>(content.size() & 0xff)};
+  body.insert(body.end(), content.begin(), content.end());
+
+  std::optional<SplitReply> split = SplitTokenCertificates(body);
+  ASSERT_TRUE(split.has_value());
+  std::optional<signer::CmsLayout> layout = signer::ReadCmsLayout(out->token);
+  ASSERT_TRUE(layout.has_value());
+  ASSERT_FALSE(layout->certificates.empty());  // certReq: the TSA's certificate at least
+  ASSERT_EQ(split->certificates.size(), layout->certificates.size());
+  for (size_t i = 0; i < split->certificates.size(); ++i) {
+    EXPECT_TRUE(std::ranges::equal(split->certificates[i], layout->certificates[i])) << i;
+  }
+  const unsigned char* p = split->without_certificates.data();
+  std::unique_ptr<TS_RESP, signer::ossl::Deleter<TS_RESP_free>> resp(
+      d2i_TS_RESP(nullptr, &p, static_cast<long>(split->without_certificates.size())));
+  ASSERT_TRUE(resp != nullptr);
+  EXPECT_EQ(p, split->without_certificates.data() + split->without_certificates.size());
+  PKCS7* token = TS_RESP_get_token(resp.get());
+  ASSERT_NE(token, nullptr);
+  EXPECT_EQ(token->d.sign->cert, nullptr);
+  EXPECT_NE(TS_RESP_get_tst_info(resp.get()), nullptr);
+  // Not a reply, or one without certificates: not split (the client decodes it whole).
+  EXPECT_FALSE(SplitTokenCertificates(RandomBytes(100)).has_value());
+  EXPECT_FALSE(SplitTokenCertificates(split->without_certificates).has_value());
+  for (size_t n = 0; n < body.size(); n += 11) {
+    EXPECT_FALSE(SplitTokenCertificates(ByteSpan(body.data(), n)).has_value()) << n;
+  }
 }
 
 TEST(TimeStampAttribute, MalformedInputsAreRefused) {

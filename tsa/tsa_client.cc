@@ -136,7 +136,8 @@ absl::StatusOr<Request> BuildRequest(ByteSpan data, const std::string& policy_oi
 
 AttemptResult Attempt(const std::string& url, const Request& request, ByteSpan data,
                       const TsaPolicy& policy, const signer::TimeStampAnchors& anchors,
-                      http::Connections& connections, Clock::time_point until) {
+                      http::Connections& connections, signer::CertificateCache& certificates,
+                      Clock::time_point until) {
   Slot slot(*policy.in_flight, url, policy.max_in_flight_per_tsa, until);
   if (!slot.held()) {
     return Fail(Failure::kTransient, absl::StrCat("no free slot (", policy.max_in_flight_per_tsa,
@@ -165,7 +166,7 @@ AttemptResult Attempt(const std::string& url, const Request& request, ByteSpan d
     return Fail(transient ? Failure::kTransient : Failure::kUnavailable,
                 absl::StrCat("HTTP ", http.status));
   }
-  return CheckReply(http.body, request, data, policy, anchors);
+  return CheckReply(http.body, request, data, policy, anchors, &certificates);
 }
 
 }  // namespace
@@ -226,7 +227,8 @@ absl::StatusOr<TimeStampOutcome> TsaClient::TimeStamp(ByteSpan data) const {
       // A fresh nonce per attempt: a late reply to an earlier attempt is never accepted.
       absl::StatusOr<Request> request = BuildRequest(data, policy_.policy_oid);
       if (!request.ok()) return request.status();
-      AttemptResult result = Attempt(url, *request, data, policy_, *anchors_, *connections_, until);
+      AttemptResult result =
+          Attempt(url, *request, data, policy_, *anchors_, *connections_, *certificates_, until);
       if (!result.failure) {
         outcome.stamped = true;
         outcome.token = std::move(result.token);

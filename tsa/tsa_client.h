@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "http/http_client.h"
 #include "signer/bytes.h"
+#include "signer/certificate_cache.h"
 #include "signer/timestamp_attribute.h"
 
 namespace taicho::tsa {
@@ -95,12 +96,15 @@ class TsaClient {
   TsaClient(TsaPolicy policy, std::shared_ptr<const signer::TimeStampAnchors> anchors)
       : policy_(std::move(policy)),
         anchors_(std::move(anchors)),
-        connections_(std::make_shared<http::Connections>()) {}
+        connections_(std::make_shared<http::Connections>()),
+        certificates_(std::make_shared<signer::CertificateCache>()) {}
 
   TsaPolicy policy_;
   std::shared_ptr<const signer::TimeStampAnchors> anchors_;  // never null
   // Connections to the TSAs kept open between tokens (shared by copies); never null.
   std::shared_ptr<http::Connections> connections_;
+  // The TSAs' certificates as their tokens carry them, parsed once (shared by copies); never null.
+  std::shared_ptr<signer::CertificateCache> certificates_;
 };
 
 }  // namespace taicho::tsa
