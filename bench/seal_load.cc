@@ -17,7 +17,7 @@
 // the calling script started) and each client, once its call fails, retries on the next target.
 // Reported: per client, kill → its call failing (detection) and failing → success on the other.
 //             [--tls-root R --tls-cert C --tls-key K --officer-tls-cert C2 --officer-tls-key K2]
-//             [--expect-level B-LTA] [--ocsp-log F] [--crl-log F] [--tsa-stats F]
+//             [--expect-level B-LTA] [--ocsp-log F] [--crl-log F] [--tsa-stats F] [--tsa-pid PID]
 //             [--save-dir DIR --save-count 2]
 //
 // --expect-level: a seal counts as done only when the document comes back at that PAdES level
@@ -27,7 +27,9 @@
 // responder's "Received request" lines, python3 http.server's "GET /" lines, the test TSA's stats
 // file "REQUESTS MAX_IN_FLIGHT ANSWER_MS"), read before and after each seal phase: the requests
 // each service received during it, per seal, and the TSA's own time answering. With caches warm,
-// the OCSP and CRL counts should be 0.
+// the OCSP and CRL counts should be 0. --tsa-pid: the test TSA's process; the CPU time it and
+// its children (the signing workers) spent during each seal phase is reported per seal, next to
+// taichod's (the TSA runs on the same cores).
 // --save-dir: after the last phase, the latest revision of --save-count sealed documents is
 // written there (seal-N.pdf), for the calling script to check with pdfsig, qpdf and taicho.
 #include <grpcpp/grpcpp.h>
@@ -39,6 +41,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -94,6 +97,7 @@ struct Options {
   std::string baseline_command;
   std::string expect_level;  // "B-B" … "B-LTA"; empty: any level
   std::string ocsp_log, crl_log, tsa_stats;
+  int tsa_pid = 0;
   std::string save_dir;
   int save_count = 2;
 };
@@ -113,7 +117,9 @@ int CountInFile(const std::string& path, const std::string& needle) {
 struct ServiceCounts {
   int ocsp = -1, crl = -1, tsa = -1;
   double tsa_answer_ms = 0;  // the test TSA's time answering, summed over its requests
+  double tsa_cpu_ms = -1;    // the TSA's process tree's CPU time so far (-1: not watched)
 };
+double ProcessTreeCpuMs(int pid);
 ServiceCounts ReadServiceCounts(const Options& o) {
   ServiceCounts c;
   if (!o.ocsp_log.empty()) c.ocsp = CountInFile(o.ocsp_log, "Received request");
@@ -124,6 +130,7 @@ ServiceCounts ReadServiceCounts(const Options& o) {
     c.tsa = 0;
     in >> c.tsa >> max_in_flight >> c.tsa_answer_ms;
   }
+  if (o.tsa_pid > 0) c.tsa_cpu_ms = ProcessTreeCpuMs(o.tsa_pid);
   return c;
 }
 
@@ -148,6 +155,10 @@ void PrintServiceCounts(const char* phase, int clients, int seals, const Service
     std::printf("; the TSA answering: %.1f ms per request, %.1f ms per seal",
                 (after.tsa_answer_ms - before.tsa_answer_ms) / (after.tsa - before.tsa),
                 (after.tsa_answer_ms - before.tsa_answer_ms) / seals);
+  }
+  if (before.tsa_cpu_ms >= 0 && after.tsa_cpu_ms >= 0 && seals > 0) {
+    std::printf("; the TSA's CPU: %.2f ms per seal",
+                (after.tsa_cpu_ms - before.tsa_cpu_ms) / seals);
   }
   std::printf("\n");
   std::fflush(stdout);
@@ -208,6 +219,25 @@ double ProcessCpuMs(int pid) {
     if (i == 15) stime = std::stod(field);
   }
   return (utime + stime) * 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// ProcessCpuMs of `pid` and of its living descendants (the test TSA's long-lived workers;
+// children that ended count in their parent's cutime, not read here: the workers live all run).
+double ProcessTreeCpuMs(int pid) {
+  double sum = ProcessCpuMs(pid);
+  if (sum < 0) return -1;
+  // A child is listed under the thread that started it.
+  std::error_code ec;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream children(task.path() / "children");
+    int child = 0;
+    while (children >> child) {
+      const double ms = ProcessTreeCpuMs(child);
+      if (ms > 0) sum += ms;
+    }
+  }
+  return sum;
 }
 
 std::string ReadAll(const std::string& path) {
@@ -482,6 +512,7 @@ int main(int argc, char** argv) {
   app.add_option("--ocsp-log", o.ocsp_log, "the OCSP responder's log (requests counted)");
   app.add_option("--crl-log", o.crl_log, "the CRL server's log (requests counted)");
   app.add_option("--tsa-stats", o.tsa_stats, "the test TSA's stats file (requests counted)");
+  app.add_option("--tsa-pid", o.tsa_pid, "the test TSA's pid (its and its workers' CPU per seal)");
   app.add_option("--save-dir", o.save_dir, "where to write sealed documents after the last phase");
   app.add_option("--save-count", o.save_count)->capture_default_str();
   CLI11_PARSE(app, argc, argv);

@@ -249,6 +249,7 @@ if [ "$LEVELS" != off ]; then
     --signer "$W/pki/tsa.pem" --inkey "$W/pki/tsa.key" --chain "$W/pki/subca.pem" \
     --workers "${TSA_WORKERS:-4}" "${TSA_SIGNER[@]}" >"$W/tsa/log" 2>&1 &
   SERVICE_PIDS+=($!)
+  TSA_PID=$!
   for _ in $(seq 1 400); do [ -s "$W/tsa/port" ] && break; sleep 0.05; done
   [ -s "$W/tsa/port" ] || { cat "$W/tsa/log"; exit 1; }
   OCSP_PORT="$(free_port)"
@@ -278,7 +279,7 @@ when_unavailable = \"refuse\""
     "$B/bench/seal_load" --target "127.0.0.1:$PORT" "${common[@]}" \
       --server-pid "$PID" --label "seal at $level, plain text, $SESSIONS PKCS#11 sessions" \
       --expect-level "$level" --ocsp-log "$W/ocsp.log" --crl-log "$W/crl.log" \
-      --tsa-stats "$W/tsa/stats" --save-dir "$W/saved-$level"
+      --tsa-stats "$W/tsa/stats" --tsa-pid "$TSA_PID" --save-dir "$W/saved-$level"
     stop_taichod
     echo "== uptime: $(uptime)"
     # Tools we did not write, then our verifier from the file alone (no network).

@@ -20,6 +20,7 @@ struct CurlApi {
   decltype(&curl_global_init) global_init = nullptr;
   decltype(&curl_easy_init) easy_init = nullptr;
   decltype(&curl_easy_cleanup) easy_cleanup = nullptr;
+  decltype(&curl_easy_reset) easy_reset = nullptr;
   decltype(&curl_easy_setopt) easy_setopt = nullptr;
   decltype(&curl_easy_perform) easy_perform = nullptr;
   decltype(&curl_easy_getinfo) easy_getinfo = nullptr;
@@ -49,6 +50,7 @@ const CurlApi& Curl() {
     const bool bound = Bind(library, "curl_global_init", a->global_init) &&
                        Bind(library, "curl_easy_init", a->easy_init) &&
                        Bind(library, "curl_easy_cleanup", a->easy_cleanup) &&
+                       Bind(library, "curl_easy_reset", a->easy_reset) &&
                        Bind(library, "curl_easy_setopt", a->easy_setopt) &&
                        Bind(library, "curl_easy_perform", a->easy_perform) &&
                        Bind(library, "curl_easy_getinfo", a->easy_getinfo) &&
@@ -93,6 +95,61 @@ size_t WriteBody(char* data, size_t size, size_t count, void* user) {
 
 }  // namespace
 
+// The handle an exchange uses: its own, or one borrowed from the caller's Connections and given
+// back (with its open connection) when the exchange ends.
+class BorrowedHandle {
+ public:
+  explicit BorrowedHandle(Connections* pool) : pool_(pool) {
+    if (pool_ != nullptr) {
+      handle_ = static_cast<CURL*>(pool_->Borrow());
+    } else {
+      own_.reset(Curl().easy_init());
+      handle_ = own_.get();
+    }
+  }
+  ~BorrowedHandle() {
+    if (pool_ != nullptr && handle_ != nullptr) pool_->GiveBack(handle_);
+  }
+  BorrowedHandle(const BorrowedHandle&) = delete;
+  BorrowedHandle& operator=(const BorrowedHandle&) = delete;
+  CURL* get() const { return handle_; }
+
+ private:
+  Connections* pool_;
+  CurlPtr own_;
+  CURL* handle_ = nullptr;
+};
+
+Connections::~Connections() {
+  for (void* handle : idle_) Curl().easy_cleanup(static_cast<CURL*>(handle));
+}
+
+void* Connections::Borrow() {
+  {
+    std::lock_guard lock(mu_);
+    if (!idle_.empty()) {
+      void* handle = idle_.back();
+      idle_.pop_back();
+      return handle;
+    }
+  }
+  return Curl().easy_init();
+}
+
+void Connections::GiveBack(void* handle) {
+  // Its options point into the finished exchange (buffers, headers): reset now, so an idle
+  // handle refers to nothing. Its connections, caches and DNS entries stay.
+  Curl().easy_reset(static_cast<CURL*>(handle));
+  {
+    std::lock_guard lock(mu_);
+    if (idle_.size() < max_idle_) {
+      idle_.push_back(handle);
+      return;
+    }
+  }
+  Curl().easy_cleanup(static_cast<CURL*>(handle));
+}
+
 Reply Fetch(const Request& request) {
   Reply reply;
   const CurlApi& api = Curl();
@@ -100,7 +157,7 @@ Reply Fetch(const Request& request) {
     reply.error = api.error;
     return reply;
   }
-  CurlPtr curl(api.easy_init());
+  BorrowedHandle curl(request.connections);
   CurlListPtr headers;
   bool headers_ok = true;
   // No "Expect: 100-continue" round trip: PKI requests are small.
@@ -114,7 +171,7 @@ Reply Fetch(const Request& request) {
     }
     if (!headers) headers.reset(more);  // the first node; later appends return the same head
   }
-  if (!curl || !headers_ok) {
+  if (curl.get() == nullptr || !headers_ok) {
     reply.error = "curl initialisation failed";
     return reply;
   }

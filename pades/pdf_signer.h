@@ -116,11 +116,17 @@ struct PreparedSignature {
   signer::PreparedCms cms;
   std::string signing_time;
   pdf::AppearanceKind appearance = pdf::AppearanceKind::kNone;  // already drawn in the PDF
+  // Why the signer's certificate status was not checked before the signature was prepared (a
+  // seal prepared during a responder outage); "" when it was or none was asked. The preparer's
+  // note, kept with the signature so whoever completes it records it.
+  std::string unchecked_status;
 
   // The exact bytes the key must sign (DER of the signed attributes).
   const Bytes& BytesToSign() const { return cms.signed_attributes; }
   std::string ToJson() const;
-  static absl::StatusOr<PreparedSignature> FromJson(const std::string& json);
+  // `certificates` (optional, not owned): as PreparedCms::FromJson's.
+  static absl::StatusOr<PreparedSignature> FromJson(
+      const std::string& json, signer::CertificateCache* certificates = nullptr);
 };
 
 // Step 1: writes the PDF with the placeholder to `prepared_pdf_path` (atomically) and fixes the

@@ -33,10 +33,12 @@ std::string PreparedSignature::ToJson() const {
   j["filled_fields"] = update.filled_fields;
   j["certification"] = update.certification;
   j["cms"] = nlohmann::json::parse(cms.ToJson());
+  if (!unchecked_status.empty()) j["unchecked_status"] = unchecked_status;
   return j.dump(2);
 }
 
-absl::StatusOr<PreparedSignature> PreparedSignature::FromJson(const std::string& json) {
+absl::StatusOr<PreparedSignature> PreparedSignature::FromJson(
+    const std::string& json, signer::CertificateCache* certificates) {
   PreparedSignature p;
   nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
@@ -71,7 +73,9 @@ absl::StatusOr<PreparedSignature> PreparedSignature::FromJson(const std::string&
     p.update.filled_existing_field = j.value("filled_existing_field", false);
     p.update.filled_fields = j.value("filled_fields", size_t{0});
     p.update.certification = j.value("certification", 0);
-    absl::StatusOr<signer::PreparedCms> cms = signer::PreparedCms::FromJson(j.at("cms").dump());
+    p.unchecked_status = j.value("unchecked_status", std::string());
+    absl::StatusOr<signer::PreparedCms> cms =
+        signer::PreparedCms::FromJson(j.at("cms").dump(), certificates);
     if (!cms.ok()) return cms.status();
     p.cms = *std::move(cms);
   } catch (const nlohmann::json::exception& e) {

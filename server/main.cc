@@ -313,12 +313,7 @@ int Serve(const Flags& flags) {
         spdlog::info("{}", line);
       }
     };
-    options.key_of_signer = [&keys](std::string_view signer) {
-      for (const taicho::keyring::KeyStatus& key : keys.List()) {
-        if (key.activated && key.signer == signer) return key.name;
-      }
-      return std::string();
-    };
+    options.keys = &keys;
     keeper = std::make_unique<taicho::workflow::LevelKeeper>(**store, config.signing,
                                                              std::move(options));
     keeper->Start();

@@ -226,7 +226,8 @@ std::string PreparedCms::ToJson() const {
   return j.dump();
 }
 
-absl::StatusOr<PreparedCms> PreparedCms::FromJson(const std::string& json) {
+absl::StatusOr<PreparedCms> PreparedCms::FromJson(const std::string& json,
+                                                  CertificateCache* certificates) {
   nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
     return Error(ErrorCode::kStateInvalid, "prepared state is not a JSON object");
@@ -280,7 +281,7 @@ absl::StatusOr<PreparedCms> PreparedCms::FromJson(const std::string& json) {
     out.request.chain.push_back(std::move(der));
   }
   // The state must be self-consistent: its inputs must rebuild exactly its signed attributes.
-  absl::StatusOr<BuiltCms> rebuilt = BuildCms(out.request, /*certificates=*/nullptr);
+  absl::StatusOr<BuiltCms> rebuilt = BuildCms(out.request, certificates);
   if (!rebuilt.ok()) {
     return Error(ErrorCode::kStateInvalid,
                  absl::StrCat("prepared state: ", rebuilt.status().message()));

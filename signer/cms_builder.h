@@ -29,7 +29,10 @@ struct PreparedCms {
   Bytes signed_attributes;  // DER (SET OF), exactly what the key signs
 
   std::string ToJson() const;
-  static absl::StatusOr<PreparedCms> FromJson(const std::string& json);
+  // Checks the state rebuilds its signed attributes; `certificates` (optional, not owned) keeps
+  // the chain parsed for that, as PrepareCms's does.
+  static absl::StatusOr<PreparedCms> FromJson(const std::string& json,
+                                              CertificateCache* certificates = nullptr);
 };
 
 // A completed CMS SignedData held as OpenSSL's objects, from signing to its DER: the signature

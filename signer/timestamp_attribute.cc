@@ -209,24 +209,6 @@ absl::Status CheckTsaCertificate(X509* tsa) {
 
 }  // namespace
 
-absl::StatusOr<Bytes> SignatureValueOf(ByteSpan cms_der) {
-  // Read in place when it is DER: decoding it would decode every certificate it carries.
-  if (std::optional<CmsLayout> layout = ReadCmsLayout(cms_der);
-      layout && layout->encoded_size == cms_der.size()) {
-    if (layout->signers.size() != 1) {
-      return Error(ErrorCode::kUsage, "the CMS must have exactly one SignerInfo");
-    }
-    const ByteSpan value = layout->signers.front().signature;
-    if (value.empty()) return Error(ErrorCode::kUsage, "the SignerInfo has no signature value");
-    return Bytes(value.begin(), value.end());
-  }
-  absl::StatusOr<ParsedCms> cms = ParseOneSignerCms(cms_der);
-  if (!cms.ok()) return cms.status();
-  Bytes value = SignatureBytes(cms->si);
-  if (value.empty()) return Error(ErrorCode::kUsage, "the SignerInfo has no signature value");
-  return value;
-}
-
 absl::Status AddSignatureTimeStamp(SignedCms& cms, ByteSpan token_der) {
   ossl::TstInfoPtr tst = TstInfoOfToken(token_der);
   if (!tst) return Error(ErrorCode::kUsage, "the token is not a DER RFC 3161 TimeStampToken");
@@ -248,17 +230,6 @@ absl::Status AddSignatureTimeStamp(SignedCms& cms, ByteSpan token_der) {
     return Error(ErrorCode::kCrypto, "cannot add the signature-time-stamp attribute");
   }
   return absl::OkStatus();
-}
-
-absl::StatusOr<Bytes> AddSignatureTimeStamp(ByteSpan cms_der, ByteSpan token_der) {
-  absl::StatusOr<ParsedCms> parsed = ParseOneSignerCms(cms_der);
-  if (!parsed.ok()) return parsed.status();
-  SignedCms cms(std::move(parsed->cms), parsed->si);
-  absl::Status added = AddSignatureTimeStamp(cms, token_der);
-  if (!added.ok()) return added;
-  absl::StatusOr<Bytes> der = cms.ToDer();
-  if (!der.ok()) return Error(ErrorCode::kCrypto, "i2d_CMS_ContentInfo failed");
-  return der;
 }
 
 absl::StatusOr<std::shared_ptr<const TimeStampAnchors>> TimeStampAnchors::Parse(
@@ -290,10 +261,9 @@ absl::StatusOr<TimeStampInfo> VerifyTimeStampToken(ByteSpan token_der, ByteSpan 
                                     at_time);
 }
 
-absl::StatusOr<TimeStampInfo> VerifyParsedTimeStampToken(PKCS7* token_p7, TS_TST_INFO* token_tst,
-                                                         ByteSpan stamped_data,
-                                                         const TimeStampAnchors& anchors,
-                                                         std::optional<int64_t> at_time) {
+absl::StatusOr<TimeStampInfo> VerifyParsedTimeStampToken(
+    PKCS7* token_p7, TS_TST_INFO* token_tst, ByteSpan stamped_data, const TimeStampAnchors& anchors,
+    std::optional<int64_t> at_time, const std::vector<ossl::X509Ptr>& token_certificates) {
   if (stamped_data.empty()) return Error(ErrorCode::kUsage, "nothing was time-stamped");
   if (token_p7 == nullptr || token_tst == nullptr) {
     return Invalid("not a DER RFC 3161 TimeStampToken");
@@ -314,10 +284,15 @@ absl::StatusOr<TimeStampInfo> VerifyParsedTimeStampToken(PKCS7* token_p7, TS_TST
     X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store.get()), static_cast<time_t>(*at_time));
   }
   ossl::X509StackPtr untrusted;
-  if (!anchors.intermediates().empty()) {
+  if (!anchors.intermediates().empty() || !token_certificates.empty()) {
     untrusted.reset(sk_X509_new_null());
     if (!untrusted) return Error(ErrorCode::kCrypto, "sk_X509_new_null failed");
-    for (const ossl::X509Ptr& cert : anchors.intermediates()) {
+    // The token's own first, as OpenSSL would find them in the token.
+    std::vector<const ossl::X509Ptr*> all;
+    for (const ossl::X509Ptr& cert : token_certificates) all.push_back(&cert);
+    for (const ossl::X509Ptr& cert : anchors.intermediates()) all.push_back(&cert);
+    for (const ossl::X509Ptr* held : all) {
+      const ossl::X509Ptr& cert = *held;
       if (X509_up_ref(cert.get()) != 1) return Error(ErrorCode::kCrypto, "X509_up_ref failed");
       ossl::X509Ptr reference(cert.get());
       if (sk_X509_push(untrusted.get(), reference.get()) <= 0) {

@@ -60,20 +60,13 @@ class TimeStampAnchors {
   std::vector<ossl::X509Ptr> intermediates_;  // may be empty
 };
 
-// The signature value of the only SignerInfo of a DER CMS SignedData: what B-T time-stamps.
-// kUsage when the bytes are not a SignedData with exactly one SignerInfo. A DER CMS is read
-// without decoding its certificates (cms_der.h).
-absl::StatusOr<Bytes> SignatureValueOf(ByteSpan cms_der);
-
-// Returns `cms_der` with `token_der` (a TimeStampToken: DER ContentInfo of a SignedData over a
-// TSTInfo) added as a signature-time-stamp unsigned attribute of its only SignerInfo. The signed
-// parts are not changed, so the signature still verifies. kUsage when the CMS is not a
-// one-signer SignedData, the token is not a TimeStampToken, or its imprint is not over this
-// CMS's signature value (a token fetched for another signature). The token itself is not
-// verified here: the caller got it from a verifying client (tsa/).
-absl::StatusOr<Bytes> AddSignatureTimeStamp(ByteSpan cms_der, ByteSpan token_der);
-// The same on a CMS held as objects since it was signed (nothing decoded again); `cms` is
-// unchanged on error. The token's certificates are not decoded either: only its TSTInfo is.
+// Adds `token_der` (a TimeStampToken: DER ContentInfo of a SignedData over a TSTInfo) to `cms`
+// (held as objects since it was signed; nothing is decoded again) as a signature-time-stamp
+// unsigned attribute of its only SignerInfo. The signed parts are not changed, so the signature
+// still verifies. kUsage when the token is not a TimeStampToken or its imprint is not over this
+// CMS's signature value (a token fetched for another signature); `cms` is then unchanged. The
+// token itself is not verified here (the caller got it from a verifying client, tsa/), and its
+// certificates are not decoded: only its TSTInfo is.
 absl::Status AddSignatureTimeStamp(SignedCms& cms, ByteSpan token_der);
 
 // Verifies `token_der` over `stamped_data`: the imprint (SHA-256/384/512, never SHA-1) is of
@@ -92,10 +85,11 @@ absl::StatusOr<TimeStampInfo> VerifyTimeStampToken(ByteSpan token_der, ByteSpan 
 // The same for a token already parsed: `token` (the TimeStampToken) and `tst` (its TSTInfo), both
 // the caller's. For a client that has just read them from the TSA's reply: decoding a token again
 // decodes its certificates again, which in OpenSSL 3 costs more than verifying it.
-absl::StatusOr<TimeStampInfo> VerifyParsedTimeStampToken(PKCS7* token, TS_TST_INFO* tst,
-                                                         ByteSpan stamped_data,
-                                                         const TimeStampAnchors& anchors,
-                                                         std::optional<int64_t> at_time);
+// `token_certificates`: the token's own certificates when the caller took them out of it before
+// decoding (found by their bytes in a cache); they count as the token's.
+absl::StatusOr<TimeStampInfo> VerifyParsedTimeStampToken(
+    PKCS7* token, TS_TST_INFO* tst, ByteSpan stamped_data, const TimeStampAnchors& anchors,
+    std::optional<int64_t> at_time, const std::vector<ossl::X509Ptr>& token_certificates = {});
 
 // The signature time-stamp embedded in a one-signer CMS, verified over its signature value as
 // VerifyTimeStampToken does; nullopt when the SignerInfo has none. With several, all must

@@ -812,6 +812,41 @@ TEST_F(ServiceLtv, ASplitPathSealWithTheRespondersDownIssuesAndIsUpgradedWhenThe
   ExpectOneIssuedNumber(*stub);
 }
 
+// The same outage over the prepare only: the responders are back when the seal is completed, so
+// the DSS gets the status and the seal issues at B-LTA, but the record still says the status
+// was not checked at the seal, as a server key's seal (SignDocument) records it.
+TEST_F(ServiceLtv, ASplitPathSealPreparedWithTheRespondersDownRecordsItsUncheckedStatus) {
+  Taichod server;
+  ASSERT_TRUE(server.Start(Config(IssueAndUpgrade(Working())))) << server.log();
+  auto stub = server.Stub();
+  const std::string name = Create(*stub, "HS-UNCHECKED-SPLIT");
+  v1::CompleteSignatureResponse approved;
+  ASSERT_TRUE(Approve(*stub, name, &approved).status.ok());
+  services_.StopAll();
+  v1::PrepareSignatureResponse prepared;
+  Call call = Prepare(*stub, name, "seal", &prepared, v1::SEAL);
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message() << server.log();
+  ASSERT_TRUE(services_.Restart()) << services_.log();
+
+  v1::CompleteSignatureRequest complete;
+  complete.set_session(prepared.session());
+  complete.set_signature_value(testing::SignOnToken(kSealToken, prepared.to_be_signed()));
+  v1::CompleteSignatureResponse sealed;
+  auto context = CallContext(120);
+  call = Finish(stub->CompleteSignature(context.get(), complete, &sealed), *context);
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message() << server.log();
+  EXPECT_EQ(sealed.document().level(), "B-LTA");
+  EXPECT_FALSE(sealed.document().upgrade_pending());
+  const v1::Document got = Get(*stub, name);
+  EXPECT_EQ(got.level(), "B-LTA");
+  EXPECT_NE(got.upgrade_problem().find("status not checked at the seal"), std::string::npos)
+      << got.upgrade_problem();
+  EXPECT_NE(got.upgrade_problem().find("REVOCATION_UNAVAILABLE"), std::string::npos)
+      << got.upgrade_problem();
+  // The officer's, the seal's and the document time-stamp.
+  CheckLatest(*stub, name, 3, "B-LTA");
+}
+
 // Approves and seals a new document in `before`, a taichod without [signing] (as before levels
 // were kept), checks that no level record was kept, and stops it.
 void SealWithoutLevels(Taichod& before, const std::string& dossier, std::string* name) {
@@ -885,6 +920,42 @@ TEST_F(ServiceLtv, TheBackfillTargetsTheLevelOfTheKeyThatSealed) {
   v1::Document got = WaitFor(*stub, name, [](const v1::Document& d) { return !d.level().empty(); });
   EXPECT_EQ(got.target_level(), "B-LT") << after.log();
   EXPECT_NE(after.log().find("level backfill of " + name), std::string::npos) << after.log();
+  EXPECT_NE(after.log().find("upgrade to B-LT pending"), std::string::npos) << after.log();
+}
+
+// A key activated after the start (by an operator, not a PIN file) still gives the backfill its
+// level: while the key is not activated its certificate is unknown, so the document sealed with
+// it waits without a record (it used to get seal_level for good); once the key is activated the
+// next pass gives it the key's level.
+TEST_F(ServiceLtv, TheBackfillWaitsForAKeyActivatedLaterAndTargetsItsLevel) {
+  Taichod before;
+  std::string name;
+  ASSERT_NO_FATAL_FAILURE(SealWithoutLevels(before, "HS-BACKFILL-LATER", &name));
+
+  Policy p = IssueAndUpgrade(Working());  // seal_level B-LTA
+  p.key_extra = "sessions = 1\nlevel = \"B-LT\"\n";
+  Taichod after(before);
+  ASSERT_TRUE(after.Start(Config(p))) << after.log();
+  const std::string waits = "level backfill of " + name + " waits";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (after.log().find(waits) == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_NE(after.log().find(waits), std::string::npos) << after.log();
+  auto stub = after.Stub();
+  EXPECT_EQ(Get(*stub, name).level(), "");  // no record while its key is unknown
+
+  v1::ActivateKeyRequest activate;
+  activate.set_name(kSealKey);
+  activate.set_pin("123456");
+  v1::ServerKey key;
+  auto context = CallContext(120);
+  ASSERT_TRUE(stub->ActivateKey(context.get(), activate, &key).ok());
+  v1::Document got = WaitFor(*stub, name, [](const v1::Document& d) { return !d.level().empty(); });
+  EXPECT_EQ(got.target_level(), "B-LT") << after.log();
+  EXPECT_NE(after.log().find("level backfill of " + name + " (revision"), std::string::npos)
+      << after.log();
   EXPECT_NE(after.log().find("upgrade to B-LT pending"), std::string::npos) << after.log();
 }
 

@@ -136,6 +136,7 @@ absl::StatusOr<Request> BuildRequest(ByteSpan data, const std::string& policy_oi
 
 AttemptResult Attempt(const std::string& url, const Request& request, ByteSpan data,
                       const TsaPolicy& policy, const signer::TimeStampAnchors& anchors,
+                      http::Connections& connections, signer::CertificateCache& certificates,
                       Clock::time_point until) {
   Slot slot(*policy.in_flight, url, policy.max_in_flight_per_tsa, until);
   if (!slot.held()) {
@@ -153,6 +154,7 @@ AttemptResult Attempt(const std::string& url, const Request& request, ByteSpan d
   post.connect_timeout = std::min(policy.connect_timeout, left);
   post.timeout = left;
   post.max_reply_bytes = policy.max_response_bytes;
+  post.connections = &connections;
   const http::Reply http = http::Fetch(post);
   if (http.too_large) {
     return Fail(Failure::kInvalid,
@@ -164,7 +166,7 @@ AttemptResult Attempt(const std::string& url, const Request& request, ByteSpan d
     return Fail(transient ? Failure::kTransient : Failure::kUnavailable,
                 absl::StrCat("HTTP ", http.status));
   }
-  return CheckReply(http.body, request, data, policy, anchors);
+  return CheckReply(http.body, request, data, policy, anchors, &certificates);
 }
 
 }  // namespace
@@ -225,7 +227,8 @@ absl::StatusOr<TimeStampOutcome> TsaClient::TimeStamp(ByteSpan data) const {
       // A fresh nonce per attempt: a late reply to an earlier attempt is never accepted.
       absl::StatusOr<Request> request = BuildRequest(data, policy_.policy_oid);
       if (!request.ok()) return request.status();
-      AttemptResult result = Attempt(url, *request, data, policy_, *anchors_, until);
+      AttemptResult result =
+          Attempt(url, *request, data, policy_, *anchors_, *connections_, *certificates_, until);
       if (!result.failure) {
         outcome.stamped = true;
         outcome.token = std::move(result.token);

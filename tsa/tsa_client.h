@@ -10,7 +10,8 @@
 // to B-B and reports why.
 //
 // Thread-safe: one TsaClient may be used by many threads at once. The trust anchors are parsed
-// once, in Create, and shared (read-only) by the client and its copies.
+// once, in Create, and shared (read-only) by the client and its copies; so are the connections
+// to the TSAs, kept open between tokens (http::Connections).
 #pragma once
 
 #include <chrono>
@@ -22,7 +23,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "http/http_client.h"
 #include "signer/bytes.h"
+#include "signer/certificate_cache.h"
 #include "signer/timestamp_attribute.h"
 
 namespace taicho::tsa {
@@ -91,10 +94,17 @@ class TsaClient {
 
  private:
   TsaClient(TsaPolicy policy, std::shared_ptr<const signer::TimeStampAnchors> anchors)
-      : policy_(std::move(policy)), anchors_(std::move(anchors)) {}
+      : policy_(std::move(policy)),
+        anchors_(std::move(anchors)),
+        connections_(std::make_shared<http::Connections>()),
+        certificates_(std::make_shared<signer::CertificateCache>()) {}
 
   TsaPolicy policy_;
   std::shared_ptr<const signer::TimeStampAnchors> anchors_;  // never null
+  // Connections to the TSAs kept open between tokens (shared by copies); never null.
+  std::shared_ptr<http::Connections> connections_;
+  // The TSAs' certificates as their tokens carry them, parsed once (shared by copies); never null.
+  std::shared_ptr<signer::CertificateCache> certificates_;
 };
 
 }  // namespace taicho::tsa

@@ -1,5 +1,5 @@
-// Private to tsa/ (and its fuzz target, tests/fuzz/tsa_reply_fuzzer.cc): a time-stamp request as
-// sent, and the reading of a TSA's reply (DER TimeStampResp, RFC 3161 §2.4.2) against it: what
+// Private to tsa/ (and its tests: tests/fuzz/tsa_reply_fuzzer.cc, tsa_test): a time-stamp request
+// as sent, and the reading of a TSA's reply (DER TimeStampResp, RFC 3161 §2.4.2) against it: what
 // only the requester can check (status, nonce, imprint, policy), then the token itself.
 // Pure functions of their arguments: safe on any thread.
 #pragma once
@@ -7,8 +7,10 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "signer/bytes.h"
+#include "signer/certificate_cache.h"
 #include "signer/openssl_ptr.h"
 #include "signer/timestamp_attribute.h"
 #include "tsa/tsa_client.h"
@@ -44,8 +46,21 @@ inline AttemptResult Fail(Failure failure, std::string reason) {
 
 // Reads `body` (the HTTP reply's bytes) as the answer to `request` over `data`: kRejected for a
 // refusal (PKIStatus), kInvalid for anything that does not verify (the token's chain against
-// `anchors`, at policy.trust.at_time), else the token and its facts.
+// `anchors`, at policy.trust.at_time), else the token and its facts. `certificates` (optional,
+// not owned; the client's): the token's certificates are looked up there by their bytes instead
+// of being decoded with the reply (the same TSA sends the same ones with every token).
 AttemptResult CheckReply(ByteSpan body, const Request& request, ByteSpan data,
-                         const TsaPolicy& policy, const signer::TimeStampAnchors& anchors);
+                         const TsaPolicy& policy, const signer::TimeStampAnchors& anchors,
+                         signer::CertificateCache* certificates = nullptr);
+
+// `body` (a DER TimeStampResp) with its token's certificates field taken out, and those
+// certificates' DER (spans into `body`); nullopt when the reply is not laid out as a
+// definite-length response with a SignedData token (it is then decoded whole). Only walks and
+// copies bytes (ASN1_get_object bounds every length).
+struct SplitReply {
+  Bytes without_certificates;
+  std::vector<ByteSpan> certificates;
+};
+std::optional<SplitReply> SplitTokenCertificates(ByteSpan body);
 
 }  // namespace taicho::tsa

@@ -599,6 +599,9 @@ absl::StatusOr<PrepareOutput> DocumentWorkflow::Prepare(const Caller& caller,
   session.from = step.from;
   session.to = step.to;
   session.purpose = step.purpose;
+  // A seal whose status no responder gave (issue-and-upgrade): CompleteSignature records it as
+  // SignDocument does.
+  prepared->unchecked_status = plan->deferred_problem;
   // The path inside is a scratch path gone by now; Complete points it at the blob.
   session.prepared_json = prepared->ToJson();
   session.prepared_sha256 = *prepared_sha;
@@ -653,7 +656,7 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const Caller& caller,
                               doc->latest_revision, " since this signature was prepared"));
   }
   absl::StatusOr<pades::PreparedSignature> prepared =
-      pades::PreparedSignature::FromJson(session->prepared_json);
+      pades::PreparedSignature::FromJson(session->prepared_json, &certificates_);
   if (!prepared.ok()) return prepared.status();
   absl::StatusOr<std::string> prepared_path = store_.BlobPath(session->prepared_sha256);
   if (!prepared_path.ok()) return prepared_path.status();
@@ -668,8 +671,9 @@ absl::StatusOr<CompleteOutput> DocumentWorkflow::Complete(const Caller& caller,
       &certificates_);
   if (!result.ok()) return result.status();
   ScratchFile raised_file(Scratch(".pdf"));
-  absl::StatusOr<ReachedLevel> reached = ReachLevel(
-      config_.signing, *result, level, signed_file.path(), raised_file.path(), config_.env, "");
+  absl::StatusOr<ReachedLevel> reached =
+      ReachLevel(config_.signing, *result, level, signed_file.path(), raised_file.path(),
+                 config_.env, prepared->unchecked_status);
   if (!reached.ok()) return reached.status();
   const std::string& final_path = reached->raised.written ? raised_file.path() : signed_file.path();
   absl::StatusOr<int64_t> size = SizeOf(final_path);

@@ -141,6 +141,8 @@ absl::StatusOr<bool> LevelKeeper::RunOnce() {
 }
 
 absl::Status LevelKeeper::RunDue() {
+  // First the documents whose seal's key was activated since (their upgrade then runs below).
+  if (absl::Status st = BackfillWaiting(); !st.ok()) return st;
   for (;;) {
     absl::StatusOr<bool> worked = RunOnce();
     if (!worked.ok()) return worked.status();
@@ -332,21 +334,64 @@ absl::Status LevelKeeper::Work(store::LevelRecord record, int64_t now) {
 absl::StatusOr<int> LevelKeeper::Backfill() {
   int given = 0;
   for (;;) {
-    absl::StatusOr<std::vector<std::string>> ids = store_.ListDocumentsWithoutLevel(100);
+    // The waiting documents are still listed (they have no record): ask for that many more, and
+    // stop when a batch holds nothing else.
+    size_t waiting = 0;
+    {
+      std::lock_guard lock(waiting_mu_);
+      waiting = waiting_.size();
+    }
+    absl::StatusOr<std::vector<std::string>> ids =
+        store_.ListDocumentsWithoutLevel(static_cast<int>(waiting) + 100);
     if (!ids.ok()) return ids.status();
-    if (ids->empty()) return given;
+    bool new_ones = false;
     for (const std::string& id : *ids) {
+      {
+        std::lock_guard lock(waiting_mu_);
+        if (waiting_.contains(id)) continue;
+      }
+      new_ones = true;
       {
         std::lock_guard lock(mu_);
         if (stop_) return given;  // the rest at the next start
       }
-      if (absl::Status st = BackfillOne(id, Now()); !st.ok()) return st;
-      ++given;
+      absl::StatusOr<bool> gave = BackfillOne(id, Now());
+      if (!gave.ok()) return gave.status();
+      given += *gave ? 1 : 0;
     }
+    if (!new_ones) return given;
   }
 }
 
-absl::Status LevelKeeper::BackfillOne(const std::string& id, int64_t now) {
+absl::Status LevelKeeper::BackfillWaiting() {
+  std::map<std::string, std::string> waiting;
+  {
+    std::lock_guard lock(waiting_mu_);
+    waiting = waiting_;
+  }
+  for (const auto& [id, signer] : waiting) {
+    if (!SealTargetOf(signer).has_value()) continue;
+    {
+      std::lock_guard lock(waiting_mu_);
+      waiting_.erase(id);
+    }
+    if (absl::StatusOr<bool> gave = BackfillOne(id, Now()); !gave.ok()) return gave.status();
+  }
+  return absl::OkStatus();
+}
+
+std::optional<PadesLevel> LevelKeeper::SealTargetOf(const std::string& signer) const {
+  if (options_.keys == nullptr || signer.empty()) return policy_.seal_level;
+  bool undecided = false;
+  for (const keyring::KeyStatus& key : options_.keys->List()) {
+    if (key.activated && key.signer == signer) return policy_.SealLevel(key.name);
+    undecided = undecided || (!key.activated && policy_.SealLevel(key.name) != policy_.seal_level);
+  }
+  if (undecided) return std::nullopt;
+  return policy_.seal_level;
+}
+
+absl::StatusOr<bool> LevelKeeper::BackfillOne(const std::string& id, int64_t now) {
   absl::StatusOr<store::DocumentRecord> doc = store_.GetDocument(id);
   if (!doc.ok()) return doc.status();
   absl::StatusOr<std::vector<store::RevisionRecord>> revisions = store_.ListRevisions(id);
@@ -356,15 +401,28 @@ absl::Status LevelKeeper::BackfillOne(const std::string& id, int64_t now) {
     if (r.number == doc->latest_revision) sha = r.sha256;
     if (r.purpose == store::RevisionPurpose::kSeal) seal_signer = r.signer;
   }
-  // The level its seal was made for: a server key may have its own (keys.NAME.level).
-  const std::string key = options_.key_of_signer && !seal_signer.empty()
-                              ? options_.key_of_signer(seal_signer)
-                              : std::string();
-  const PadesLevel target = key.empty() ? policy_.seal_level : policy_.SealLevel(key);
+  // The level its seal was made for: a server key may have its own (keys.NAME.level). A seal by
+  // no activated key may be a key's not activated yet: guessing seal_level would fix the wrong
+  // target for good, so the document waits.
+  const std::optional<PadesLevel> target = SealTargetOf(seal_signer);
+  if (!target.has_value()) {
+    bool first = false;
+    {
+      std::lock_guard lock(waiting_mu_);
+      first = waiting_.emplace(id, seal_signer).second;
+    }
+    if (first) {
+      Log(false, absl::StrCat("level backfill of documents/", id,
+                              " waits: its seal's certificate (", seal_signer,
+                              ") is no activated server key's, and a key not activated has a "
+                              "level of its own"));
+    }
+    return false;
+  }
   store::LevelRecord record;
   record.document_id = id;
   record.revision = doc->latest_revision;
-  record.target_level = LevelName(target);
+  record.target_level = LevelName(*target);
   record.update_time_ms = now;
   absl::StatusOr<std::string> path =
       sha.empty() ? absl::StatusOr<std::string>(Error(ErrorCode::kInternal, "no latest revision"))
@@ -377,11 +435,12 @@ absl::Status LevelKeeper::BackfillOne(const std::string& id, int64_t now) {
     record.problem =
         absl::StrCat("the verifier could not read the file: ", levels.status().message());
     Log(true, absl::StrCat("level backfill of documents/", id, ": ", record.problem));
-    return store_.PutLevel(record);
+    if (absl::Status st = store_.PutLevel(record); !st.ok()) return st;
+    return true;
   }
   record.level = LevelName(levels->level);
   record.signature_levels = levels->signature_levels;
-  record.upgrade_pending = levels->level < target;
+  record.upgrade_pending = levels->level < *target;
   record.next_attempt_ms = record.upgrade_pending ? now : 0;
   if (!levels->all_passed) {
     record.problem = absl::StrCat("the file does not verify offline: ", levels->failures);
@@ -393,7 +452,8 @@ absl::Status LevelKeeper::BackfillOne(const std::string& id, int64_t now) {
                           record.upgrade_pending
                               ? absl::StrCat(", upgrade to ", record.target_level, " pending")
                               : std::string()));
-  return store_.PutLevel(record);
+  if (absl::Status st = store_.PutLevel(record); !st.ok()) return st;
+  return true;
 }
 
 void LevelKeeper::Start() {

@@ -19,13 +19,16 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 
 #include "absl/status/statusor.h"
 #include "env/env.h"
+#include "keyring/key_ring.h"
 #include "store/store.h"
 #include "workflow/signing_policy.h"
 
@@ -63,11 +66,13 @@ struct LevelKeeperOptions {
   std::function<void(int64_t)> on_pending;
   // One line per upgrade, renewal or failed attempt (English; taichod's log); may be empty.
   std::function<void(bool failure, std::string_view line)> log;
-  // The server key (its name) whose certificate has subject `signer` (RFC 2253), or "" when none
-  // is known: Backfill gives a document sealed with a server key that key's level
-  // (SigningPolicy::SealLevel), any other the policy's seal_level. taichod: the keys activated
-  // by then (PIN files are read before). May be empty.
-  std::function<std::string(std::string_view signer)> key_of_signer;
+  // The server keys (not owned; null: none), for Backfill: a document sealed with a server key
+  // gets that key's level (SigningPolicy::SealLevel), one sealed by no server key the policy's
+  // seal_level. A key's certificate is read from its token when it is activated, so a seal by no
+  // activated key may still be a key's not activated yet: when such a key has a level of its
+  // own the document waits, without a record, until its seal's key is known (each pass asks
+  // again).
+  const keyring::KeyRing* keys = nullptr;
 };
 
 class LevelKeeper {
@@ -87,7 +92,9 @@ class LevelKeeper {
   // level (its key's, see key_of_signer, else the policy's seal_level) it is pending an upgrade, at
   // B-LTA its renewal is due at once (the file's last document time-stamp is not dated here).
   // Idempotent: a document is listed only while it has no record, and a file the verifier cannot
-  // read gets one saying so. Returns how many it gave. Start runs it once before the first pass.
+  // read gets one saying so. A document whose seal's key is not known yet (key_of_signer) waits
+  // without a record; RunDue gives it one once its key is known. Returns how many it gave. Start
+  // runs it once before the first pass.
   absl::StatusOr<int> Backfill();
 
   // A thread calling RunDue every poll_ms (and at once).
@@ -99,7 +106,13 @@ class LevelKeeper {
   // Upgrade or renew the latest revision of `record`'s document; the new record on success.
   absl::Status Work(store::LevelRecord record, int64_t now);
   absl::Status Failed(store::LevelRecord record, int64_t now, const absl::Status& why);
-  absl::Status BackfillOne(const std::string& id, int64_t now);
+  // The level a seal by `signer` (RFC 2253) was made for; nullopt while that depends on a key not
+  // activated yet (see LevelKeeperOptions::keys).
+  std::optional<PadesLevel> SealTargetOf(const std::string& signer) const;
+  // Gives `id` its record: true, or false when its seal's key is not known yet (kept in waiting_).
+  absl::StatusOr<bool> BackfillOne(const std::string& id, int64_t now);
+  // Backfills the waiting documents whose seal's key has become known (activated meanwhile).
+  absl::Status BackfillWaiting();
   void Log(bool failure, std::string_view line) const;
 
   store::Store& store_;
@@ -108,6 +121,9 @@ class LevelKeeper {
   std::mutex mu_;  // guards stop_
   std::condition_variable wake_;
   bool stop_ = false;
+  std::mutex waiting_mu_;  // guards waiting_
+  // Documents without a record whose seal's key is not known yet: id → the seal's signer.
+  std::map<std::string, std::string> waiting_;
   std::thread thread_;
 };
 

@@ -41,6 +41,8 @@ const taicho::signer::TimeStampAnchors& Anchors() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const taicho::ByteSpan body(data, size);
+  // The walk that takes a token's certificates out before decoding (the client's cache path).
+  (void)taicho::tsa::SplitTokenCertificates(body);
   static const uint8_t kData[] = "taicho fuzz: the signature value";
   taicho::tsa::Request request;
   request.digest.assign(32, 0x5a);
@@ -67,5 +69,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   policy.policy_oid = "1.2.3.4.1";
   (void)taicho::tsa::CheckReply(body, request, taicho::ByteSpan(kData, sizeof kData - 1), policy,
                                 Anchors());
+  // As a TsaClient reads it: the token's certificates from a cache.
+  taicho::signer::CertificateCache certificates;
+  policy.policy_oid.clear();
+  (void)taicho::tsa::CheckReply(body, request, taicho::ByteSpan(kData, sizeof kData - 1), policy,
+                                Anchors(), &certificates);
   return 0;
 }

@@ -27,11 +27,15 @@ std::string Python() {
   return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
 }
 
-std::pair<int, int> ReadStats(const std::string& dir) {
+struct Stats {
+  int requests = 0, max_in_flight = 0, connections = 0;
+};
+Stats ReadStats(const std::string& dir) {
   std::istringstream in(ReadFileBytes(dir + "/stats"));
-  int requests = 0, max_in_flight = 0;
-  in >> requests >> max_in_flight;
-  return {requests, max_in_flight};
+  Stats s;
+  double answer_ms = 0;
+  in >> s.requests >> s.max_in_flight >> answer_ms >> s.connections;
+  return s;
 }
 
 }  // namespace
@@ -99,8 +103,9 @@ LocalTsa::~LocalTsa() {
 }
 
 std::string LocalTsa::log() const { return ReadFileBytes(dir_ + "/log"); }
-int LocalTsa::requests() const { return ReadStats(dir_).first; }
-int LocalTsa::max_in_flight() const { return ReadStats(dir_).second; }
+int LocalTsa::requests() const { return ReadStats(dir_).requests; }
+int LocalTsa::max_in_flight() const { return ReadStats(dir_).max_in_flight; }
+int LocalTsa::connections() const { return ReadStats(dir_).connections; }
 
 void LocalTsa::SetMode(const std::string& mode) const {
   // Renamed into place: the server reads either the old mode or the new one, never half of it.

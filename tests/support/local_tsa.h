@@ -35,6 +35,8 @@ class LocalTsa {
   // answered at the same time.
   int requests() const;
   int max_in_flight() const;
+  // Connections accepted so far (a client keeping its connection open makes one).
+  int connections() const;
 
   // Changes how the running server answers from the next request on (normal, error,
   // wrong-nonce…): a TSA that goes down and comes back at the same address.
