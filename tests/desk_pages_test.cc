@@ -108,15 +108,7 @@ TEST(DeskPages, QueueAndStaffPagesInABrowser) {
   // Sealed, then its first print jammed: reported as the station reports an aborted CUPS job.
   const v1::Document jammed = SealedWithRegisterNumber(target, desk, "HS-KET-" + pid);
   {
-    v1::ReportPrintFailureRequest request;
-    request.set_name(jammed.name());
-    request.set_print_id("jam-1");
-    request.set_revision(jammed.revisions(jammed.revisions_size() - 1).name());
-    request.set_printer("HP-Quay-Web");
-    request.set_copies(1);
-    request.set_officer("Trần Thị Bích");
-    request.set_job_state("aborted");
-    request.set_reason("Paper jam (media-jam-error)");
+    const v1::ReportPrintFailureRequest request = JammedPrintReport(jammed, "HP-Quay-Web");
     v1::ReportPrintFailureResponse response;
     auto context = CallContext();
     grpc::Status status = MtlsStub(target, "client-print-station")

@@ -377,15 +377,7 @@ TEST_F(PrintStation, AFailedPrintIsTriedAgainAfterTheRetryDelay) {
   const std::string dir = MakeTempDir("station");
   const v1::Document a = Sealed(desk);
   // Its first print jammed, reported as the station reports an aborted CUPS job.
-  v1::ReportPrintFailureRequest request;
-  request.set_name(a.name());
-  request.set_print_id("jam-1");
-  request.set_revision(a.revisions(a.revisions_size() - 1).name());
-  request.set_printer("Quầy-4-HP");
-  request.set_copies(1);
-  request.set_officer("Trần Thị Bích");
-  request.set_job_state("aborted");
-  request.set_reason("Paper jam (media-jam-error)");
+  const v1::ReportPrintFailureRequest request = JammedPrintReport(a, "Quầy-4-HP");
   v1::ReportPrintFailureResponse response;
   auto context = CallContext();
   grpc::Status status =

@@ -138,4 +138,19 @@ std::string NewDossierCode(const std::string& prefix) {
   return prefix + "-" + std::to_string(++dossier_codes) + "-" + std::to_string(getpid());
 }
 
+v1::ReportPrintFailureRequest JammedPrintReport(const v1::Document& document,
+                                                const std::string& printer,
+                                                const std::string& print_id) {
+  v1::ReportPrintFailureRequest request;
+  request.set_name(document.name());
+  request.set_print_id(print_id);
+  request.set_revision(document.revisions(document.revisions_size() - 1).name());
+  request.set_printer(printer);
+  request.set_copies(1);
+  request.set_officer("Trần Thị Bích");
+  request.set_job_state("aborted");
+  request.set_reason("Paper jam (media-jam-error)");
+  return request;
+}
+
 }  // namespace taicho::testing

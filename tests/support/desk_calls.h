@@ -63,6 +63,12 @@ std::unique_ptr<::taicho::v1::DocumentService::Stub> MtlsStub(const std::string&
 ::taicho::v1::SignDocumentRequest SealRequest(const std::string& name,
                                               const std::string& key = kSealKey);
 
+// The report a print station sends when `document`'s first print (`print_id`) jammed on
+// `printer`: its last revision, one copy, an aborted CUPS job with a paper-jam reason.
+::taicho::v1::ReportPrintFailureRequest JammedPrintReport(const ::taicho::v1::Document& document,
+                                                          const std::string& printer,
+                                                          const std::string& print_id = "jam-1");
+
 // A dossier code no other call in any test process gives: `prefix`-N-PID, N counting this
 // process's calls. Any thread.
 std::string NewDossierCode(const std::string& prefix);
