@@ -27,6 +27,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -78,6 +79,24 @@ def browser(width, height):
     if os.geteuid() == 0:
         options.add_argument("--no-sandbox")  # chromium refuses to run as root with its sandbox
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def replaced(old):
+    """A wait condition: the page that held `old` was replaced. Selenium's staleness_of only
+    knows the stale-element error; chromedriver can answer a node of the old page with "Node with
+    given id does not belong to the document" instead (an unknown error) while the new page loads,
+    which says the same."""
+    def gone(_driver):
+        try:
+            old.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as e:
+            if "does not belong to the document" in str(e):
+                return True
+            raise
+    return gone
 
 
 def row_of(driver, dossier):
@@ -172,7 +191,7 @@ def main():
             field.send_keys(pin)
             old = driver.find_element(By.TAG_NAME, "html")
             driver.find_element(By.CSS_SELECTOR, "button.all").click()
-            WebDriverWait(driver, 120).until(EC.staleness_of(old))
+            WebDriverWait(driver, 120).until(replaced(old))
             WebDriverWait(driver, 120).until(EC.presence_of_element_located((By.ID, "ket-qua")))
 
         # A wrong PIN: one C_Login, reported with its code, nothing signed, never retried.
