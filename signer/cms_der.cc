@@ -214,6 +214,64 @@ std::optional<CmsLayout> ReadCmsLayout(ByteSpan der) {
   return layout;
 }
 
+void AppendConstructedHeader(int tag, int cls, size_t length, Bytes& out) {
+  const size_t at = out.size();
+  const int with_header = ASN1_object_size(1, static_cast<int>(length), tag);
+  out.resize(at + static_cast<size_t>(with_header) - length);
+  unsigned char* p = out.data() + at;
+  ASN1_put_object(&p, 1, static_cast<int>(length), tag, cls);
+}
+
+std::optional<CertificatesTakenOut> TakeOutCertificates(ByteSpan der) {
+  // ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT SignedData }
+  ByteSpan in = der;
+  Tlv info, type, explicit_content, signed_data;
+  if (der.size() > (1u << 30) || !ReadTlv(&in, &info) || !in.empty() ||
+      !IsUniversal(info, V_ASN1_SEQUENCE, true)) {
+    return std::nullopt;
+  }
+  ByteSpan body = info.content;
+  if (!ReadTlv(&body, &type) || !IsOid(type, NID_pkcs7_signed) ||
+      !ReadTlv(&body, &explicit_content) || !IsContext(explicit_content, 0) || !body.empty()) {
+    return std::nullopt;
+  }
+  ByteSpan wrapped = explicit_content.content;
+  if (!ReadTlv(&wrapped, &signed_data) || !IsUniversal(signed_data, V_ASN1_SEQUENCE, true) ||
+      !wrapped.empty()) {
+    return std::nullopt;
+  }
+  // SignedData ::= SEQUENCE { version, digestAlgorithms, encapContentInfo,
+  //   [0] IMPLICIT certificates OPTIONAL, [1] IMPLICIT crls OPTIONAL, signerInfos }
+  ByteSpan sd = signed_data.content;
+  for (int field = 0; field < 3; ++field) {
+    Tlv skipped;
+    if (!ReadTlv(&sd, &skipped)) return std::nullopt;
+  }
+  const ByteSpan before_set = signed_data.content.first(signed_data.content.size() - sd.size());
+  Tlv set;
+  if (!ReadTlv(&sd, &set) || !IsContext(set, 0)) return std::nullopt;
+  CertificatesTakenOut out;
+  for (ByteSpan certs = set.content; !certs.empty();) {
+    Tlv cert;
+    if (!ReadTlv(&certs, &cert) || !IsUniversal(cert, V_ASN1_SEQUENCE, true)) return std::nullopt;
+    out.certificates.push_back(cert.whole);
+  }
+  // `sd` is what follows the set. Lengths from the inside out, then the bytes front to back.
+  const size_t sd_length = before_set.size() + sd.size();
+  const size_t sd_size =
+      static_cast<size_t>(ASN1_object_size(1, static_cast<int>(sd_length), V_ASN1_SEQUENCE));
+  const size_t info_length =
+      type.whole.size() + static_cast<size_t>(ASN1_object_size(1, static_cast<int>(sd_size), 0));
+  out.without.reserve(der.size());
+  AppendConstructedHeader(V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, info_length, out.without);
+  out.without.insert(out.without.end(), type.whole.begin(), type.whole.end());
+  AppendConstructedHeader(0, V_ASN1_CONTEXT_SPECIFIC, sd_size, out.without);
+  AppendConstructedHeader(V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, sd_length, out.without);
+  out.without.insert(out.without.end(), before_set.begin(), before_set.end());
+  out.without.insert(out.without.end(), sd.begin(), sd.end());
+  return out;
+}
+
 void AppendCmsCertificates(ByteSpan cms_der, std::vector<Bytes>& out) {
   std::optional<CmsLayout> layout = ReadCmsLayout(cms_der);
   if (!layout) {

@@ -36,6 +36,24 @@ struct CmsLayout {
 // ContentInfo of a SignedData.
 std::optional<CmsLayout> ReadCmsLayout(ByteSpan der);
 
+// A ContentInfo of a SignedData with its certificate set taken out, for decoding the rest
+// without its certificates (OpenSSL 3 decodes each certificate's public key while it decodes a
+// CMS, the dear part, and the same few certificates arrive every time: callers take them from a
+// CertificateCache by their bytes). `certificates`: each a whole DER Certificate, pointing into
+// the input. `without`: the ContentInfo encoded again without the set, every enclosing length
+// shrunk by its size (OpenSSL's ASN1_put_object writes the headers). nullopt when `der` is not
+// exactly one definite-length ContentInfo of a SignedData carrying a certificate set of plain
+// certificates only: the caller then decodes the whole, so the outcome is the same either way.
+struct CertificatesTakenOut {
+  std::vector<ByteSpan> certificates;
+  Bytes without;
+};
+std::optional<CertificatesTakenOut> TakeOutCertificates(ByteSpan der);
+
+// Appends the identifier and DER length octets of a constructed TLV (`tag` < 31 of class `cls`,
+// V_ASN1_UNIVERSAL…) with `length` content octets to `out`.
+void AppendConstructedHeader(int tag, int cls, size_t length, Bytes& out);
+
 // Appends the certificates `cms_der` carries and those of the signature time-stamp tokens in its
 // SignerInfos (each as its DER) to `out`. Decodes nothing when the CMS is definite-length DER;
 // falls back to OpenSSL's decoder otherwise. Appends nothing for bytes that are not a CMS.

@@ -13,6 +13,7 @@
 #include "signer/accepted_digest.h"
 #include "signer/certificate_cache.h"
 #include "signer/certificate_info.h"
+#include "signer/cms_der.h"
 #include "signer/openssl_ptr.h"
 
 namespace taicho::signer {
@@ -72,44 +73,6 @@ Bytes FirstCertIdOnly(const ASN1_STRING* value) {
   return out;
 }
 
-// One DER header at `pos`: a low tag number and a definite length that fits in `der`.
-struct Tlv {
-  uint8_t tag = 0;
-  size_t header = 0;  // tag and length bytes
-  size_t length = 0;  // content bytes
-  size_t size() const { return header + length; }
-};
-
-bool ReadTlv(ByteSpan der, size_t pos, Tlv* out) {
-  if (pos >= der.size() || der.size() - pos < 2 || (der[pos] & 0x1f) == 0x1f) return false;
-  size_t i = pos + 1;
-  const uint8_t first = der[i++];
-  size_t length = first;
-  if (first & 0x80) {
-    const size_t n = first & 0x7f;  // 0: indefinite (BER), left to OpenSSL
-    if (n == 0 || n > 4 || der.size() - i < n) return false;
-    length = 0;
-    for (size_t k = 0; k < n; ++k) length = (length << 8) | der[i + k];
-    i += n;
-  }
-  if (length > der.size() - i) return false;
-  *out = {der[pos], i - pos, length};
-  return true;
-}
-
-void PutHeader(uint8_t tag, size_t length, Bytes& out) {
-  out.push_back(tag);
-  if (length < 0x80) {
-    out.push_back(static_cast<uint8_t>(length));
-    return;
-  }
-  uint8_t be[sizeof(size_t)];
-  size_t n = 0;
-  for (size_t l = length; l != 0; l >>= 8) be[n++] = static_cast<uint8_t>(l & 0xff);
-  out.push_back(static_cast<uint8_t>(0x80 | n));
-  while (n > 0) out.push_back(be[--n]);
-}
-
 // A CMS decoded with its certificates, as d2i_CMS_ContentInfo and CMS_get1_certs give them.
 struct DecodedCms {
   ossl::CmsPtr cms;
@@ -125,59 +88,19 @@ struct DecodedCms {
 // certificate choice other than a plain certificate, a certificate or structure that does not
 // decode; so the outcome is the same either way.
 std::optional<DecodedCms> DecodeWithSharedCertificates(ByteSpan der, CertificateCache* cache) {
-  // ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT SignedData }
-  // SignedData ::= SEQUENCE { version, digestAlgorithms, encapContentInfo,
-  //                           certificates [0] IMPLICIT CertificateSet OPTIONAL, crls …,
-  //                           signerInfos }
-  Tlv info, type, explicit0, signed_data;
-  if (!ReadTlv(der, 0, &info) || info.tag != 0x30 || info.size() != der.size()) return {};
-  if (!ReadTlv(der, info.header, &type) || type.tag != 0x06) return {};
-  const size_t explicit_at = info.header + type.size();
-  if (!ReadTlv(der, explicit_at, &explicit0) || explicit0.tag != 0xa0 ||
-      explicit_at + explicit0.size() != der.size()) {
-    return {};
-  }
-  const size_t sd_at = explicit_at + explicit0.header;
-  if (!ReadTlv(der, sd_at, &signed_data) || signed_data.tag != 0x30 ||
-      sd_at + signed_data.size() != der.size()) {
-    return {};
-  }
-  size_t at = sd_at + signed_data.header;
-  for (int field = 0; field < 3; ++field) {  // version, digestAlgorithms, encapContentInfo
-    Tlv t;
-    if (!ReadTlv(der, at, &t)) return {};
-    at += t.size();
-  }
-  Tlv certificates;
-  if (!ReadTlv(der, at, &certificates) || certificates.tag != 0xa0) return {};
+  std::optional<CertificatesTakenOut> split = TakeOutCertificates(der);
+  if (!split) return {};
   DecodedCms out;
   out.certs.reset(sk_X509_new_null());
   if (!out.certs) return {};
-  const size_t certs_end = at + certificates.size();
-  for (size_t c = at + certificates.header; c < certs_end;) {
-    Tlv cert;
-    if (!ReadTlv(der, c, &cert) || cert.tag != 0x30 || c + cert.size() > certs_end) return {};
-    ossl::X509Ptr x509 = ParseCertificate(der.subspan(c, cert.size()), cache);
+  for (ByteSpan cert : split->certificates) {
+    ossl::X509Ptr x509 = ParseCertificate(cert, cache);
     if (!x509 || sk_X509_push(out.certs.get(), x509.get()) <= 0) return {};
     x509.release();  // the stack owns it
-    c += cert.size();
   }
-  // The same CMS without the certificate set: every length around it shrinks by its size.
-  const size_t sd_length = signed_data.length - certificates.size();
-  Bytes sd_header, explicit_header, info_header;
-  PutHeader(0x30, sd_length, sd_header);
-  PutHeader(0xa0, sd_header.size() + sd_length, explicit_header);
-  PutHeader(0x30, type.size() + explicit_header.size() + sd_header.size() + sd_length, info_header);
-  Bytes stripped = info_header;
-  stripped.reserve(der.size());
-  stripped.insert(stripped.end(), der.begin() + info.header, der.begin() + explicit_at);
-  stripped.insert(stripped.end(), explicit_header.begin(), explicit_header.end());
-  stripped.insert(stripped.end(), sd_header.begin(), sd_header.end());
-  stripped.insert(stripped.end(), der.begin() + sd_at + signed_data.header, der.begin() + at);
-  stripped.insert(stripped.end(), der.begin() + certs_end, der.end());
-  const unsigned char* p = stripped.data();
-  out.cms.reset(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(stripped.size())));
-  if (!out.cms || p != stripped.data() + stripped.size()) return {};
+  const unsigned char* p = split->without.data();
+  out.cms.reset(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(split->without.size())));
+  if (!out.cms || p != split->without.data() + split->without.size()) return {};
   return out;
 }
 

@@ -7,10 +7,10 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
-#include <initializer_list>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "signer/cms_der.h"
 
 namespace taicho::tsa {
 namespace {
@@ -29,78 +29,40 @@ std::string StatusText(TS_STATUS_INFO* info) {
   return text;
 }
 
-// The timeStampToken's bytes as the TSA sent them (the second element of the TimeStampResp
-// SEQUENCE): what gets embedded, rather than the decoded token encoded again. Empty when `body`
-// is not laid out so (it then decoded as a TS_RESP all the same: the caller encodes the token).
-ByteSpan TokenBytes(ByteSpan body) {
-  const unsigned char* p = body.data();
-  long length = 0;
-  int tag = 0, klass = 0;
-  const int outer = ASN1_get_object(&p, &length, &tag, &klass, static_cast<long>(body.size()));
-  if ((outer & 0x80) != 0 || outer != V_ASN1_CONSTRUCTED || tag != V_ASN1_SEQUENCE) return {};
-  const unsigned char* end = p + length;
-  // The PKIStatusInfo, skipped.
-  if (ASN1_get_object(&p, &length, &tag, &klass, end - p) != V_ASN1_CONSTRUCTED) return {};
-  p += length;
-  const unsigned char* token = p;
-  if (ASN1_get_object(&p, &length, &tag, &klass, end - p) != V_ASN1_CONSTRUCTED ||
-      tag != V_ASN1_SEQUENCE || p + length != end) {
-    return {};
-  }
-  return ByteSpan(token, static_cast<size_t>(end - token));
-}
-
-// One definite-length TLV with a one-byte identifier at `p`, bounded by `end`.
-struct Tlv {
-  const unsigned char* start = nullptr;    // its identifier octet
-  const unsigned char* content = nullptr;  // after its length octets
-  const unsigned char* end = nullptr;
-  int tag = 0, klass = 0;
-  bool constructed = false;
-  ByteSpan whole() const { return ByteSpan(start, static_cast<size_t>(end - start)); }
+// The two parts of a TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken
+// ContentInfo } as the TSA sent them; nullopt when `body` is not exactly that, definite-length.
+// The token's bytes are what gets embedded, rather than the decoded token encoded again.
+struct ReplyParts {
+  ByteSpan status;
+  ByteSpan token;
 };
-std::optional<Tlv> ReadTlv(const unsigned char* p, const unsigned char* end) {
-  if (p >= end) return std::nullopt;
-  Tlv t;
-  t.start = p;
+std::optional<ReplyParts> ReadReplyParts(ByteSpan body) {
+  const unsigned char* p = body.data();
+  const unsigned char* const end = p + body.size();
   long length = 0;
-  const int got = ASN1_get_object(&p, &length, &t.tag, &t.klass, end - p);
-  // An error, an indefinite length or a multi-byte tag: not read here.
-  if ((got & 0x80) != 0 || (got & 0x01) != 0 || t.tag >= 31) {
+  int tag = 0, klass = 0;
+  // Each header read must be a definite-length constructed SEQUENCE within the bytes left.
+  const auto sequence = [&] {
+    return ASN1_get_object(&p, &length, &tag, &klass, end - p) == V_ASN1_CONSTRUCTED &&
+           tag == V_ASN1_SEQUENCE && klass == V_ASN1_UNIVERSAL;
+  };
+  if (body.empty() || !sequence() || p + length != end) {
     ERR_clear_error();
     return std::nullopt;
   }
-  t.constructed = (got & V_ASN1_CONSTRUCTED) != 0;
-  t.content = p;
-  t.end = p + length;
-  return t;
-}
-
-bool IsSequence(const std::optional<Tlv>& t) {
-  return t && t->klass == V_ASN1_UNIVERSAL && t->tag == V_ASN1_SEQUENCE && t->constructed;
-}
-
-// `identifier` (one octet), the DER length of `content`, then `content`.
-Bytes Encode(uint8_t identifier, const Bytes& content) {
-  Bytes out{identifier};
-  const size_t n = content.size();
-  if (n < 0x80) {
-    out.push_back(static_cast<uint8_t>(n));
-  } else {
-    uint8_t octets[sizeof(size_t)];
-    int count = 0;
-    for (size_t rest = n; rest != 0; rest >>= 8) octets[count++] = static_cast<uint8_t>(rest);
-    out.push_back(static_cast<uint8_t>(0x80 | count));
-    while (count > 0) out.push_back(octets[--count]);
+  const unsigned char* const status = p;
+  if (!sequence()) {
+    ERR_clear_error();
+    return std::nullopt;
   }
-  out.insert(out.end(), content.begin(), content.end());
-  return out;
-}
-
-Bytes Concat(std::initializer_list<ByteSpan> parts) {
-  Bytes out;
-  for (ByteSpan part : parts) out.insert(out.end(), part.begin(), part.end());
-  return out;
+  p += length;
+  const unsigned char* const token = p;
+  if (p == end || !sequence() || p + length != end) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  return ReplyParts{ByteSpan(status, static_cast<size_t>(token - status)),
+                    ByteSpan(token, static_cast<size_t>(end - token))};
 }
 
 // Checks what only the requester knows (status, nonce, imprint, policy), then the token itself
@@ -108,48 +70,19 @@ Bytes Concat(std::initializer_list<ByteSpan> parts) {
 }  // namespace
 
 std::optional<SplitReply> SplitTokenCertificates(ByteSpan body) {
-  const unsigned char* const end = body.data() + body.size();
-  // TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken ContentInfo }
-  const std::optional<Tlv> resp = ReadTlv(body.data(), end);
-  if (!IsSequence(resp) || resp->end != end) return std::nullopt;
-  const std::optional<Tlv> status = ReadTlv(resp->content, resp->end);
-  if (!IsSequence(status)) return std::nullopt;
-  const std::optional<Tlv> token = ReadTlv(status->end, resp->end);
-  if (!IsSequence(token) || token->end != resp->end) return std::nullopt;
-  // ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT SignedData }
-  const std::optional<Tlv> type = ReadTlv(token->content, token->end);
-  if (!type || type->tag != V_ASN1_OBJECT || type->klass != V_ASN1_UNIVERSAL) return std::nullopt;
-  const std::optional<Tlv> wrapper = ReadTlv(type->end, token->end);
-  if (!wrapper || wrapper->klass != V_ASN1_CONTEXT_SPECIFIC || wrapper->tag != 0 ||
-      !wrapper->constructed || wrapper->end != token->end) {
-    return std::nullopt;
-  }
-  // SignedData ::= SEQUENCE { version, digestAlgorithms, encapContentInfo,
-  //                           certificates [0] IMPLICIT OPTIONAL, crls [1] OPTIONAL, signerInfos }
-  const std::optional<Tlv> signed_data = ReadTlv(wrapper->content, wrapper->end);
-  if (!IsSequence(signed_data) || signed_data->end != wrapper->end) return std::nullopt;
-  const std::optional<Tlv> version = ReadTlv(signed_data->content, signed_data->end);
-  const std::optional<Tlv> digests =
-      version ? ReadTlv(version->end, signed_data->end) : std::nullopt;
-  const std::optional<Tlv> encap = digests ? ReadTlv(digests->end, signed_data->end) : std::nullopt;
-  const std::optional<Tlv> certs = encap ? ReadTlv(encap->end, signed_data->end) : std::nullopt;
-  if (!certs || certs->klass != V_ASN1_CONTEXT_SPECIFIC || certs->tag != 0 || !certs->constructed) {
-    return std::nullopt;  // no certificates (or not where they belong): nothing to take out
-  }
+  const std::optional<ReplyParts> parts = ReadReplyParts(body);
+  if (!parts) return std::nullopt;
+  std::optional<signer::CertificatesTakenOut> token = signer::TakeOutCertificates(parts->token);
+  if (!token) return std::nullopt;
   SplitReply out;
-  for (const unsigned char* p = certs->content; p < certs->end;) {
-    const std::optional<Tlv> cert = ReadTlv(p, certs->end);
-    if (!IsSequence(cert)) return std::nullopt;  // another CertificateChoices: decode it all
-    out.certificates.push_back(cert->whole());
-    p = cert->end;
-  }
-  // Re-encoded from the inside out: each enclosing length shrinks by what was taken out.
-  const Bytes signed_content = Concat(
-      {ByteSpan(signed_data->content, static_cast<size_t>(certs->start - signed_data->content)),
-       ByteSpan(certs->end, static_cast<size_t>(signed_data->end - certs->end))});
-  const Bytes wrapped = Encode(*wrapper->start, Encode(*signed_data->start, signed_content));
-  const Bytes token_der = Encode(*token->start, Concat({type->whole(), wrapped}));
-  out.without_certificates = Encode(*resp->start, Concat({status->whole(), token_der}));
+  out.certificates = std::move(token->certificates);
+  signer::AppendConstructedHeader(V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL,
+                                  parts->status.size() + token->without.size(),
+                                  out.without_certificates);
+  out.without_certificates.insert(out.without_certificates.end(), parts->status.begin(),
+                                  parts->status.end());
+  out.without_certificates.insert(out.without_certificates.end(), token->without.begin(),
+                                  token->without.end());
   return out;
 }
 
@@ -217,8 +150,8 @@ AttemptResult CheckReply(ByteSpan body, const Request& request, ByteSpan data,
     }
   }
   AttemptResult result;
-  if (const ByteSpan sent = TokenBytes(body); !sent.empty()) {
-    result.token.assign(sent.begin(), sent.end());
+  if (const std::optional<ReplyParts> sent = ReadReplyParts(body)) {
+    result.token.assign(sent->token.begin(), sent->token.end());
   } else {
     unsigned char* der = nullptr;
     const int len = i2d_PKCS7(token, &der);

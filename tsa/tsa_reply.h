@@ -56,7 +56,8 @@ AttemptResult CheckReply(ByteSpan body, const Request& request, ByteSpan data,
 // `body` (a DER TimeStampResp) with its token's certificates field taken out, and those
 // certificates' DER (spans into `body`); nullopt when the reply is not laid out as a
 // definite-length response with a SignedData token (it is then decoded whole). Only walks and
-// copies bytes (ASN1_get_object bounds every length).
+// copies bytes: the token through signer::TakeOutCertificates (ASN1_get_object bounds every
+// length).
 struct SplitReply {
   Bytes without_certificates;
   std::vector<ByteSpan> certificates;
