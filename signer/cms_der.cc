@@ -143,25 +143,31 @@ void AppendDecodedCertificates(ByteSpan der, std::vector<Bytes>& out, bool with_
   ERR_clear_error();
 }
 
+// ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT SignedData }, at the front of
+// `der`: the ContentInfo (`info`, bytes after it not read), its id-signedData type (`type`) and
+// the SignedData inside (`signed_data`); false for anything else.
+bool ReadSignedData(ByteSpan der, Tlv* info, Tlv* type, Tlv* signed_data) {
+  ByteSpan in = der;
+  if (!ReadTlv(&in, info) || !IsUniversal(*info, V_ASN1_SEQUENCE, true)) return false;
+  ByteSpan body = info->content;
+  Tlv explicit_content;
+  if (!ReadTlv(&body, type) || !IsOid(*type, NID_pkcs7_signed) ||
+      !ReadTlv(&body, &explicit_content) || !IsContext(explicit_content, 0) || !body.empty()) {
+    return false;
+  }
+  ByteSpan wrapped = explicit_content.content;
+  return ReadTlv(&wrapped, signed_data) && IsUniversal(*signed_data, V_ASN1_SEQUENCE, true) &&
+         wrapped.empty();
+}
+
 }  // namespace
 
 std::optional<CmsLayout> ReadCmsLayout(ByteSpan der) {
   // ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT SignedData }
-  ByteSpan in = der;
-  Tlv info, type, explicit_content, signed_data;
-  if (!ReadTlv(&in, &info) || !IsUniversal(info, V_ASN1_SEQUENCE, true)) return std::nullopt;
+  Tlv info, type, signed_data;
+  if (!ReadSignedData(der, &info, &type, &signed_data)) return std::nullopt;
   CmsLayout layout;
   layout.encoded_size = info.whole.size();
-  ByteSpan body = info.content;
-  if (!ReadTlv(&body, &type) || !IsOid(type, NID_pkcs7_signed) ||
-      !ReadTlv(&body, &explicit_content) || !IsContext(explicit_content, 0) || !body.empty()) {
-    return std::nullopt;
-  }
-  ByteSpan wrapped = explicit_content.content;
-  if (!ReadTlv(&wrapped, &signed_data) || !IsUniversal(signed_data, V_ASN1_SEQUENCE, true) ||
-      !wrapped.empty()) {
-    return std::nullopt;
-  }
   // SignedData ::= SEQUENCE { version, digestAlgorithms SET, encapContentInfo,
   //   [0] IMPLICIT certificates OPTIONAL, [1] IMPLICIT crls OPTIONAL, signerInfos SET }
   ByteSpan sd = signed_data.content;
@@ -223,21 +229,9 @@ void AppendConstructedHeader(int tag, int cls, size_t length, Bytes& out) {
 }
 
 std::optional<CertificatesTakenOut> TakeOutCertificates(ByteSpan der) {
-  // ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT SignedData }
-  ByteSpan in = der;
-  Tlv info, type, explicit_content, signed_data;
-  if (der.size() > (1u << 30) || !ReadTlv(&in, &info) || !in.empty() ||
-      !IsUniversal(info, V_ASN1_SEQUENCE, true)) {
-    return std::nullopt;
-  }
-  ByteSpan body = info.content;
-  if (!ReadTlv(&body, &type) || !IsOid(type, NID_pkcs7_signed) ||
-      !ReadTlv(&body, &explicit_content) || !IsContext(explicit_content, 0) || !body.empty()) {
-    return std::nullopt;
-  }
-  ByteSpan wrapped = explicit_content.content;
-  if (!ReadTlv(&wrapped, &signed_data) || !IsUniversal(signed_data, V_ASN1_SEQUENCE, true) ||
-      !wrapped.empty()) {
+  Tlv info, type, signed_data;
+  if (der.size() > (1u << 30) || !ReadSignedData(der, &info, &type, &signed_data) ||
+      info.whole.size() != der.size()) {
     return std::nullopt;
   }
   // SignedData ::= SEQUENCE { version, digestAlgorithms, encapContentInfo,
