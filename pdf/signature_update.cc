@@ -73,15 +73,13 @@ void CollectFields(UpdateObjects& objects, PdfObject* field, const std::string& 
   }
 }
 
-PdfObject* Resolve(UpdateObjects& objects, PdfObject* o) { return objects.Resolve(o); }
-
 // /FT of the field or, inherited, of its parents ("" when none).
 std::string FieldType(UpdateObjects& objects, PdfObject* field) {
   for (int depth = 0; field && field->IsDictionary() && depth < 32; ++depth) {
     if (const PdfObject* ft = field->GetDictionary().GetKey("FT"); ft && ft->IsName()) {
       return ft->GetName().GetName();
     }
-    field = Resolve(objects, field->GetDictionary().GetKey("Parent"));
+    field = objects.Resolve(field->GetDictionary().GetKey("Parent"));
   }
   return "";
 }
@@ -147,7 +145,7 @@ absl::Status AddToAnnots(UpdateObjects& objects, PdfObject* page, const PdfRefer
 }
 
 bool AnnotsContain(UpdateObjects& objects, PdfObject* page, const PdfReference& ref) {
-  PdfObject* annots = Resolve(objects, page->GetDictionary().GetKey("Annots"));
+  PdfObject* annots = objects.Resolve(page->GetDictionary().GetKey("Annots"));
   if (annots == nullptr || !annots->IsArray()) return false;
   for (const PdfObject& a : annots->GetArray()) {
     if (a.IsReference() && a.GetReference() == ref) return true;
@@ -341,10 +339,10 @@ struct Form {
 Form ReadForm(UpdateObjects& objects, PdfObject& catalog) {
   Form form;
   form.entry = catalog.GetDictionary().GetKey("AcroForm");
-  form.acroform = Resolve(objects, form.entry);
+  form.acroform = objects.Resolve(form.entry);
   if (form.acroform && !form.acroform->IsDictionary()) form.acroform = nullptr;
   form.fields = form.acroform ? form.acroform->GetDictionary().GetKey("Fields") : nullptr;
-  form.fields_array = Resolve(objects, form.fields);
+  form.fields_array = objects.Resolve(form.fields);
   if (form.fields_array && form.fields_array->IsArray()) {
     std::set<const PdfObject*> seen;
     for (PdfObject& f : form.fields_array->GetArray()) {
@@ -593,20 +591,6 @@ absl::StatusOr<TrailerInfo> ReadTrailer(PoDoFo::PdfMemDocument& doc, const XrefT
   return info;
 }
 
-// The object number of an "N G" reference text, 0 when it is not one.
-int64_t ParseRefNumber(const std::string& ref) {
-  int64_t number = 0;
-  const std::vector<std::string> parts = absl::StrSplit(ref, ' ');
-  return parts.size() == 2 && absl::SimpleAtoi(parts[0], &number) ? number : 0;
-}
-
-// The generation of an "N G" reference text, 0 when it is not one.
-int64_t ParseRefGeneration(const std::string& ref) {
-  int64_t generation = 0;
-  const std::vector<std::string> parts = absl::StrSplit(ref, ' ');
-  return parts.size() == 2 && absl::SimpleAtoi(parts[1], &generation) ? generation : 0;
-}
-
 // The trailer as the file's own cross-reference gives it (the fast path's ReadTrailer).
 absl::StatusOr<TrailerInfo> XrefTrailer(XrefObjects& objects, const XrefTail& tail) {
   const RevisionXref& xref = objects.xref();
@@ -651,7 +635,7 @@ std::optional<absl::StatusOr<PlannedUpdate>> PlanFromXref(const PdfSource& sourc
   }
   // No /Info object in the file: PoDoFo invents one, which takes the next number, and the
   // update's objects are numbered after it. Left to it, so that both write the same update.
-  if (auto info = xref->entries.find(ParseRefNumber(xref->info_ref));
+  if (auto info = xref->entries.find(ParseRef(xref->info_ref).ObjectNumber());
       xref->info_ref.empty() || info == xref->entries.end() || info->second.type == 'f') {
     return std::nullopt;
   }
@@ -662,8 +646,7 @@ std::optional<absl::StatusOr<PlannedUpdate>> PlanFromXref(const PdfSource& sourc
   // read first here too: a file it refuses is refused with its error, whatever the plan would
   // have found wrong first.
   absl::Status read = AtPodofoBoundary("prepare update", [&]() -> absl::Status {
-    (void)objects.Get(PoDoFo::PdfReference(static_cast<uint32_t>(ParseRefNumber(info_ref)),
-                                           static_cast<uint16_t>(ParseRefGeneration(info_ref))));
+    (void)objects.Get(ParseRef(info_ref));
     (void)objects.PageCount();
     return absl::OkStatus();
   });

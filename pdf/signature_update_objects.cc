@@ -21,16 +21,6 @@ bool IsName(const PdfObject* o, const char* name) {
   return o != nullptr && o->IsName() && o->GetName().GetName() == name;
 }
 
-// "N G" as a reference; a zero object number when it is not one.
-PdfReference ParseRef(const std::string& text) {
-  unsigned long number = 0, generation = 0;
-  if (std::sscanf(text.c_str(), "%lu %lu", &number, &generation) != 2 || number > 8388607 ||
-      generation > 65535) {
-    return PdfReference();
-  }
-  return PdfReference(static_cast<uint32_t>(number), static_cast<uint16_t>(generation));
-}
-
 bool IsPdfSpace(char c) {
   return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\0';
 }
@@ -233,6 +223,15 @@ PoDoFo::PdfRect XrefObjects::MediaBox(int index) {
   }
   incomplete_ = true;
   return PoDoFo::PdfRect();
+}
+
+PdfReference ParseRef(const std::string& text) {
+  unsigned long number = 0, generation = 0;
+  if (std::sscanf(text.c_str(), "%lu %lu", &number, &generation) != 2 || number > 8388607 ||
+      generation > 65535) {
+    return PdfReference();
+  }
+  return PdfReference(static_cast<uint32_t>(number), static_cast<uint16_t>(generation));
 }
 
 }  // namespace taicho::pdf

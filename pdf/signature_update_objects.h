@@ -113,4 +113,8 @@ absl::StatusOr<PreparedUpdate> WriteSignatureUpdateReading(UpdateReading reading
                                                            int out_fd,
                                                            const SignatureFieldSpec& spec);
 
+// "N G" (as pdf/xref_reader keeps trailer references) as a reference; object number 0 when it is
+// not one.
+PoDoFo::PdfReference ParseRef(const std::string& text);
+
 }  // namespace taicho::pdf
