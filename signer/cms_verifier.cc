@@ -6,8 +6,12 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "signer/accepted_digest.h"
@@ -104,30 +108,56 @@ std::optional<DecodedCms> DecodeWithSharedCertificates(ByteSpan der, Certificate
   return out;
 }
 
-// `at`: Unix time to judge the chain at; 0 for now.
-void CheckChain(const std::string& trust_anchors_pem, CertificateCache* anchors, X509* signer,
-                STACK_OF(X509) * certs, int64_t at, CmsVerification* result) {
-  ossl::StorePtr store(X509_STORE_new());
-  ossl::BioPtr bio(
-      BIO_new_mem_buf(trust_anchors_pem.data(), static_cast<int>(trust_anchors_pem.size())));
-  int roots = 0;
-  // PEM to DER here, DER to X509 through the caller's cache when it keeps one: every signature
-  // of a file (and every file a service verifies) names the same roots, and decoding a
-  // certificate's key is the costly part with OpenSSL 3.0.
-  while (store && bio) {
+// The certificates (DER) of a trust-anchor PEM text, in its order, up to the first block
+// PEM_read_bio cannot read. The last text's list is kept for the process: a service and every
+// signature of a file pass the same anchors, and decoding their base64 was ~3% of a small file's
+// verification.
+std::shared_ptr<const std::vector<std::string>> AnchorCertificates(const std::string& pem) {
+  static std::mutex mu;
+  static std::string* kept_pem = new std::string;  // never destroyed: used until exit
+  static auto* kept = new std::shared_ptr<const std::vector<std::string>>;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (*kept && *kept_pem == pem) return *kept;
+  }
+  auto ders = std::make_shared<std::vector<std::string>>();
+  ossl::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return ders;  // not kept: out of memory is no property of the text
+  while (true) {
     char* name = nullptr;
     char* header = nullptr;
     unsigned char* data = nullptr;
     long length = 0;
     if (PEM_read_bio(bio.get(), &name, &header, &data, &length) != 1) break;
-    const bool is_cert =
-        std::string_view(name) == PEM_STRING_X509 || std::string_view(name) == PEM_STRING_X509_OLD;
-    ossl::X509Ptr root =
-        is_cert ? ParseCertificate(ByteSpan(data, static_cast<size_t>(length)), anchors) : nullptr;
+    if (std::string_view(name) == PEM_STRING_X509 ||
+        std::string_view(name) == PEM_STRING_X509_OLD) {
+      ders->emplace_back(reinterpret_cast<const char*>(data), static_cast<size_t>(length));
+    }
     OPENSSL_free(name);
     OPENSSL_free(header);
     OPENSSL_free(data);
-    if (root && X509_STORE_add_cert(store.get(), root.get()) == 1) ++roots;
+  }
+  ERR_clear_error();
+  std::lock_guard<std::mutex> lock(mu);
+  *kept_pem = pem;
+  *kept = ders;
+  return ders;
+}
+
+// `at`: Unix time to judge the chain at; 0 for now.
+void CheckChain(const std::string& trust_anchors_pem, CertificateCache* anchors, X509* signer,
+                STACK_OF(X509) * certs, int64_t at, CmsVerification* result) {
+  ossl::StorePtr store(X509_STORE_new());
+  int roots = 0;
+  // DER to X509 through the caller's cache when it keeps one: every signature of a file (and
+  // every file a service verifies) names the same roots, and decoding a certificate's key is
+  // the costly part with OpenSSL 3.0.
+  if (store) {
+    for (const std::string& der : *AnchorCertificates(trust_anchors_pem)) {
+      ossl::X509Ptr root = ParseCertificate(
+          ByteSpan(reinterpret_cast<const unsigned char*>(der.data()), der.size()), anchors);
+      if (root && X509_STORE_add_cert(store.get(), root.get()) == 1) ++roots;
+    }
   }
   ERR_clear_error();
   result->chain_trusted = false;
