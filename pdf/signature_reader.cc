@@ -1,6 +1,8 @@
 #include "pdf/signature_reader.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -25,13 +27,6 @@ std::string TextOf(const PoDoFo::PdfDictionary& dict, const char* key) {
   const PdfObject* o = dict.GetKey(key);
   if (o && (o->IsString() || o->IsHexString())) return o->GetString().GetStringUtf8();
   return {};
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // Length of the BER/DER TLV starting at `pos` (0 when malformed). Other tools (NSS, used by
@@ -94,16 +89,30 @@ void ReadContents(const std::string& path, int64_t file_size, const PoDoFo::PdfD
     out.byte_range_problem = "the bytes left out by ByteRange are not a hex string";
     return;
   }
-  std::vector<uint8_t> bytes;
-  bytes.reserve(gap / 2);
-  for (int64_t i = 1; i + 1 < gap; i += 2) {
-    int hi = HexValue((*raw)[i]);
-    int lo = HexValue((*raw)[i + 1]);
-    if (hi < 0 || lo < 0) {
-      out.byte_range_problem = "the bytes left out by ByteRange are not a hex string";
-      return;
+  // A table and a sized buffer: the gap is ~16 KB of hex per signature, and a character at a
+  // time through branches and push_back was ~6% of a small file's verification.
+  static constexpr auto kHex = [] {
+    std::array<int8_t, 256> t{};
+    t.fill(-1);
+    for (int c = 0; c < 10; ++c) t['0' + c] = static_cast<int8_t>(c);
+    for (int c = 0; c < 6; ++c) {
+      t['a' + c] = static_cast<int8_t>(10 + c);
+      t['A' + c] = static_cast<int8_t>(10 + c);
     }
-    bytes.push_back(static_cast<uint8_t>(hi * 16 + lo));
+    return t;
+  }();
+  std::vector<uint8_t> bytes(static_cast<size_t>((gap - 1) / 2));
+  const auto* hex = reinterpret_cast<const unsigned char*>(raw->data()) + 1;
+  int bad = 0;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const int hi = kHex[hex[2 * i]];
+    const int lo = kHex[hex[2 * i + 1]];
+    bad |= hi | lo;  // negative when either is no hex digit
+    bytes[i] = static_cast<uint8_t>(((hi & 0xf) << 4) | (lo & 0xf));
+  }
+  if (bad < 0) {
+    out.byte_range_problem = "the bytes left out by ByteRange are not a hex string";
+    return;
   }
   // The hex string in the file must be this dictionary's own /Contents, not another object's.
   const PdfObject* contents = sig.GetKey("Contents");
