@@ -70,10 +70,6 @@ std::string SubjectOf(const Bytes& der, signer::CertificateCache* certificates) 
   return info.ok() ? info->subject : "?";
 }
 
-}  // namespace
-
-namespace {
-
 // The validation data for every signature and time-stamp of `parsed` (AddValidationData's
 // contract), into `dss` and `result`.
 absl::Status CollectValidationData(const pdf::ParsedPdf& parsed_pdf, const LtvOptions& options,
