@@ -72,7 +72,8 @@ int RunExtend(const ExtendArgs& a) {
   if (!tsa.ok()) return Fail(tsa.status());
   absl::StatusOr<pades::LtvOptions> options = MakeLtvOptions(a.ltv, **client, a.tsa_trust);
   if (!options.ok()) return Fail(options.status());
-  absl::StatusOr<pades::ExtendResult> r = pades::ExtendArchive(a.in, a.out, *options, *tsa);
+  absl::StatusOr<pades::ExtendResult> r =
+      pades::AddValidationDataAndDocumentTimeStamp(a.in, a.out, *options, *tsa);
   if (!r.ok()) return Fail(r.status());
   std::printf("Đã gia hạn lưu trữ / Archive extended: %s\n", a.out.c_str());
   PrintLtv(r->ltv);
@@ -134,18 +135,20 @@ absl::Status FinishLevel(const LtvArgs& a, const std::string& signed_path,
                          const tsa::TsaClient* tsa, const std::string& tsa_trust) {
   absl::StatusOr<pades::LtvOptions> options = MakeLtvOptions(a, client, tsa_trust);
   if (!options.ok()) return options.status();
-  const bool lta = a.level == "B-LTA";
-  const std::string lt_path = lta ? out_path + ".lt.tmp" : out_path;
-  absl::StatusOr<pades::LtvResult> lt = pades::AddValidationData(signed_path, lt_path, *options);
-  if (!lt.ok()) return lt.status();
+  if (a.level != "B-LTA") {
+    absl::StatusOr<pades::LtvResult> lt = pades::AddValidationData(signed_path, out_path, *options);
+    if (!lt.ok()) return lt.status();
+    std::printf("  Mức / Level: PAdES %s\n", a.level.c_str());
+    PrintLtv(*lt);
+    return absl::OkStatus();
+  }
+  // The DSS and the document time-stamp over it in one update.
+  absl::StatusOr<pades::ExtendResult> lta =
+      pades::AddValidationDataAndDocumentTimeStamp(signed_path, out_path, *options, *tsa);
+  if (!lta.ok()) return lta.status();
   std::printf("  Mức / Level: PAdES %s\n", a.level.c_str());
-  PrintLtv(*lt);
-  if (!lta) return absl::OkStatus();
-  absl::StatusOr<pades::DocTimeStampResult> ts =
-      pades::AddDocumentTimeStamp(lt_path, out_path, *tsa);
-  std::remove(lt_path.c_str());
-  if (!ts.ok()) return ts.status();
-  PrintDocTimeStamp(*ts);
+  PrintLtv(lta->ltv);
+  PrintDocTimeStamp(lta->timestamp);
   return absl::OkStatus();
 }
 

@@ -10,7 +10,9 @@ constexpr std::string_view kDocTimeStamp = "ETSI.RFC3161";
 
 // B-T needs a time-stamp over the signature: its own signature-time-stamp, or a document
 // time-stamp after it (EN 319 142-1 §6.3 allows either; taichod's worker upgrades a seal issued
-// without one that way). B-LTA then needs a document time-stamp after the one that gave B-T.
+// without one that way). B-LTA then needs a document time-stamp after the one that gave B-T
+// whose revision holds the DSS answer used (in the same update, as taicho writes B-LTA, or an
+// earlier one): validation data added after the last document time-stamp is not covered.
 int Rank(const VerificationReport& report, size_t index) {
   const SignatureReport& s = report.signatures[index];
   size_t stamped_at = index;
@@ -27,7 +29,8 @@ int Rank(const VerificationReport& report, size_t index) {
   if (s.revocation_source.rfind("DSS", 0) != 0) return 1;
   for (size_t later = stamped_at + 1; later < report.signatures.size(); ++later) {
     const SignatureReport& t = report.signatures[later];
-    if (t.sub_filter == kDocTimeStamp && t.timestamp_ok == true) return 3;
+    const bool covers_answer = s.revocation_offset == 0 || t.revision_end > s.revocation_offset;
+    if (t.sub_filter == kDocTimeStamp && t.timestamp_ok == true && covers_answer) return 3;
   }
   return 2;
 }

@@ -9,7 +9,8 @@
 namespace taicho::pades {
 
 // "B-B"; "B-T" with a valid signature time-stamp; "B-LT" when its revocation data also came from
-// the file's DSS; "B-LTA" when a valid document time-stamp follows as well. "" for a document
+// the file's DSS; "B-LTA" when a valid document time-stamp follows as well, in whose revision (or
+// before) that DSS answer was written. "" for a document
 // time-stamp itself (sub_filter ETSI.RFC3161) or an index out of range.
 std::string SignatureLevel(const VerificationReport& report, size_t index);
 

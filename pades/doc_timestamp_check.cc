@@ -157,12 +157,13 @@ void CheckRevocation(const pdf::DssContent& dss, const std::vector<Bytes>& carri
   int64_t at = vntime::ParseIsoUtc(r.timestamp_time);
   if (at == 0) at = now;
   std::optional<revocation::StatusAnswer> answer;
-  for (const Bytes& ocsp : dss.ocsps) {
+  for (size_t i = 0; i < dss.ocsps.size(); ++i) {
     absl::StatusOr<revocation::StatusAnswer> a =
-        revocation::StatusFromOcsp(ocsp, cert, issuer, at, now);
+        revocation::StatusFromOcsp(dss.ocsps[i], cert, issuer, at, now);
     if (a.ok()) {
       answer = *std::move(a);
       r.revocation_source = "DSS OCSP";
+      if (i < dss.ocsp_offsets.size()) r.revocation_offset = dss.ocsp_offsets[i];
       break;
     }
   }
@@ -172,6 +173,7 @@ void CheckRevocation(const pdf::DssContent& dss, const std::vector<Bytes>& carri
     if (a.ok()) {
       answer = *std::move(a);
       r.revocation_source = "DSS CRL";
+      if (i < dss.crl_offsets.size()) r.revocation_offset = dss.crl_offsets[i];
     }
   }
   if (!answer && online != nullptr) {

@@ -31,21 +31,51 @@ using signer::ossl::X509Ptr;
 // Room for a token with the TSA's chain (2–6 KB); a larger one makes the update be redone.
 constexpr size_t kDocTimeStampCapacity = 12 * 1024;
 
+// A token over the written update's ByteRange (its imprint is SHA-256 of those bytes; TsaClient
+// hashes what it is given). The TSA policy's fallback is not honoured: no token is an error.
+absl::StatusOr<tsa::TimeStampOutcome> StampByteRange(const std::string& path,
+                                                     const pdf::PreparedUpdate& update,
+                                                     const tsa::TsaClient& tsa) {
+  Bytes covered;
+  absl::Status st =
+      pdf::StreamByteRange(path, update.byte_range, [&](std::span<const uint8_t> chunk) {
+        covered.insert(covered.end(), chunk.begin(), chunk.end());
+      });
+  if (!st.ok()) return st;
+  absl::StatusOr<tsa::TimeStampOutcome> stamp = tsa.TimeStamp(covered);
+  if (!stamp.ok()) return stamp.status();
+  if (!stamp->stamped) {
+    std::string why;
+    for (const std::string& p : stamp->problems) absl::StrAppend(&why, p, "; ");
+    return Error(ErrorCode::kTsaUnavailable, why);
+  }
+  return stamp;
+}
+
+DocTimeStampResult DocTimeStampOf(const pdf::PreparedUpdate& update,
+                                  const tsa::TimeStampOutcome& stamp) {
+  DocTimeStampResult result;
+  result.field_name = update.field_name;
+  result.tsa_url = stamp.tsa_url;
+  result.gen_time = stamp.info.gen_time_text;
+  result.token_size = stamp.token.size();
+  result.file_size = update.file_size;
+  result.tsa_certificate_der = stamp.info.tsa_certificate_der;
+  result.digest_algorithm = stamp.info.digest_algorithm;
+  return result;
+}
+
 std::string SubjectOf(const Bytes& der, signer::CertificateCache* certificates) {
   absl::StatusOr<signer::CertificateInfo> info = signer::DescribeCertificate(der, certificates);
   return info.ok() ? info->subject : "?";
 }
 
-}  // namespace
-
-absl::StatusOr<LtvResult> AddValidationData(const std::string& input_path,
-                                            const std::string& output_path,
-                                            const LtvOptions& options) {
+// The validation data for every signature and time-stamp of `parsed` (AddValidationData's
+// contract), into `dss` and `result`.
+absl::Status CollectValidationData(const pdf::ParsedPdf& parsed_pdf, const LtvOptions& options,
+                                   pdf::DssContent& dss, LtvResult& result) {
   if (options.revocation == nullptr) return Error(ErrorCode::kUsage, "no revocation client");
-  // Parsed once: its signatures now, the DSS update below.
-  absl::StatusOr<pdf::ParsedPdf> parsed_pdf = pdf::ParsedPdf::Open(input_path);
-  if (!parsed_pdf.ok()) return parsed_pdf.status();
-  absl::StatusOr<std::vector<pdf::EmbeddedSignature>> sigs = pdf::ReadSignatures(*parsed_pdf);
+  absl::StatusOr<std::vector<pdf::EmbeddedSignature>> sigs = pdf::ReadSignatures(parsed_pdf);
   if (!sigs.ok()) return sigs.status();
   if (sigs->empty()) return Error(ErrorCode::kUsage, "the file has no signature");
 
@@ -70,8 +100,6 @@ absl::StatusOr<LtvResult> AddValidationData(const std::string& input_path,
   std::vector<X509Ptr> parsed;
   for (const Bytes& c : pool) parsed.push_back(signer::ParseCertificate(c, certificates));
 
-  LtvResult result;
-  pdf::DssContent dss;
   dss.certs = pool;
   const int64_t before = options.revocation->network_requests();
   const int64_t now = (options.env != nullptr ? *options.env : Env::Default()).NowUnixSeconds();
@@ -134,6 +162,22 @@ absl::StatusOr<LtvResult> AddValidationData(const std::string& input_path,
   }
   result.network_requests = options.revocation->network_requests() - before;
 
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<LtvResult> AddValidationData(const std::string& input_path,
+                                            const std::string& output_path,
+                                            const LtvOptions& options) {
+  if (options.revocation == nullptr) return Error(ErrorCode::kUsage, "no revocation client");
+  // Parsed once: its signatures now, the DSS update below.
+  absl::StatusOr<pdf::ParsedPdf> parsed_pdf = pdf::ParsedPdf::Open(input_path);
+  if (!parsed_pdf.ok()) return parsed_pdf.status();
+  LtvResult result;
+  pdf::DssContent dss;
+  absl::Status collected = CollectValidationData(*parsed_pdf, options, dss, result);
+  if (!collected.ok()) return collected;
   absl::StatusOr<pdf::AtomicFile> out =
       pdf::AtomicFile::Create(output_path, options.output_durability);
   if (!out.ok()) return out.status();
@@ -163,20 +207,55 @@ absl::StatusOr<DocTimeStampResult> AddDocumentTimeStamp(const std::string& input
     absl::StatusOr<pdf::PreparedUpdate> update =
         pdf::WriteSignatureUpdate(input_path, out->fd(), spec);
     if (!update.ok()) return update.status();
-    // The token's imprint is SHA-256 of the ByteRange bytes; TsaClient hashes what it is given.
-    Bytes covered;
-    absl::Status st = pdf::StreamByteRange(
-        out->temp_path(), update->byte_range, [&](std::span<const uint8_t> chunk) {
-          covered.insert(covered.end(), chunk.begin(), chunk.end());
-        });
-    if (!st.ok()) return st;
-    absl::StatusOr<tsa::TimeStampOutcome> stamp = tsa.TimeStamp(covered);
+    absl::StatusOr<tsa::TimeStampOutcome> stamp = StampByteRange(out->temp_path(), *update, tsa);
     if (!stamp.ok()) return stamp.status();
-    if (!stamp->stamped) {
-      std::string why;
-      for (const std::string& p : stamp->problems) absl::StrAppend(&why, p, "; ");
-      return Error(ErrorCode::kTsaUnavailable, why);
+    if (stamp->token.size() > update->contents_capacity) {
+      spec.contents_capacity = stamp->token.size() + 2048;
+      continue;
     }
+    absl::Status st = pdf::EmbedContents(out->fd(), *update, stamp->token);
+    if (!st.ok()) return st;
+    st = out->Commit();
+    if (!st.ok()) return st;
+    return DocTimeStampOf(*update, *stamp);
+  }
+  return Error(ErrorCode::kSignatureTooLarge, "document time-stamp token");
+}
+
+absl::StatusOr<ExtendResult> AddValidationDataAndDocumentTimeStamp(const std::string& input_path,
+                                                                   const std::string& output_path,
+                                                                   const LtvOptions& options,
+                                                                   const tsa::TsaClient& tsa) {
+  if (options.revocation == nullptr) return Error(ErrorCode::kUsage, "no revocation client");
+  // One parse: the signatures the DSS is built from, and the update (field, signature
+  // dictionary, DSS) planned on its objects.
+  absl::StatusOr<pdf::ParsedPdf> parsed_pdf = pdf::ParsedPdf::Open(input_path);
+  if (!parsed_pdf.ok()) return parsed_pdf.status();
+  ExtendResult result;
+  pdf::DssContent dss;
+  absl::Status st = CollectValidationData(*parsed_pdf, options, dss, result.ltv);
+  if (!st.ok()) return st;
+
+  pdf::SignatureFieldSpec spec;
+  spec.type = "DocTimeStamp";
+  spec.sub_filter = "ETSI.RFC3161";
+  spec.contents_capacity = kDocTimeStampCapacity;
+  absl::StatusOr<pdf::AtomicFile> out =
+      pdf::AtomicFile::Create(output_path, options.output_durability);
+  if (!out.ok()) return out.status();
+  for (int pass = 0; pass < 2; ++pass) {
+    if (pass > 0) {
+      // The plan changed the first parse's objects: a token too large for the room is rare
+      // enough to pay for a second one.
+      parsed_pdf = pdf::ParsedPdf::Open(input_path);
+      if (!parsed_pdf.ok()) return parsed_pdf.status();
+      if (::ftruncate(out->fd(), 0) != 0) return Error(ErrorCode::kIo, "cannot truncate output");
+    }
+    absl::StatusOr<pdf::PreparedUpdate> update =
+        pdf::WriteSignatureUpdate(*parsed_pdf, out->fd(), spec, &dss);
+    if (!update.ok()) return update.status();
+    absl::StatusOr<tsa::TimeStampOutcome> stamp = StampByteRange(out->temp_path(), *update, tsa);
+    if (!stamp.ok()) return stamp.status();
     if (stamp->token.size() > update->contents_capacity) {
       spec.contents_capacity = stamp->token.size() + 2048;
       continue;
@@ -185,32 +264,14 @@ absl::StatusOr<DocTimeStampResult> AddDocumentTimeStamp(const std::string& input
     if (!st.ok()) return st;
     st = out->Commit();
     if (!st.ok()) return st;
-    DocTimeStampResult result;
-    result.field_name = update->field_name;
-    result.tsa_url = stamp->tsa_url;
-    result.gen_time = stamp->info.gen_time_text;
-    result.token_size = stamp->token.size();
-    result.file_size = update->file_size;
-    result.tsa_certificate_der = stamp->info.tsa_certificate_der;
-    result.digest_algorithm = stamp->info.digest_algorithm;
+    result.ltv.certs_added = update->dss.certs_added;
+    result.ltv.ocsps_added = update->dss.ocsps_added;
+    result.ltv.crls_added = update->dss.crls_added;
+    result.ltv.dss_bytes = update->dss.bytes_added;
+    result.timestamp = DocTimeStampOf(*update, *stamp);
     return result;
   }
   return Error(ErrorCode::kSignatureTooLarge, "document time-stamp token");
-}
-
-absl::StatusOr<ExtendResult> ExtendArchive(const std::string& input_path,
-                                           const std::string& output_path,
-                                           const LtvOptions& options, const tsa::TsaClient& tsa) {
-  const std::string with_dss = output_path + ".dss.tmp";
-  ExtendResult result;
-  absl::StatusOr<LtvResult> ltv = AddValidationData(input_path, with_dss, options);
-  if (!ltv.ok()) return ltv.status();
-  result.ltv = *std::move(ltv);
-  absl::StatusOr<DocTimeStampResult> ts = AddDocumentTimeStamp(with_dss, output_path, tsa);
-  std::remove(with_dss.c_str());
-  if (!ts.ok()) return ts.status();
-  result.timestamp = *std::move(ts);
-  return result;
 }
 
 }  // namespace taicho::pades

@@ -1,5 +1,6 @@
 // PAdES B-LT and B-LTA: validation data in the DSS (ETSI EN 319 142-1 §5.4) and document
-// time-stamps, each in its own incremental update after the signatures.
+// time-stamps in incremental updates after the signatures: a DSS alone (B-LT), a document
+// time-stamp alone, or both in one update (B-LTA and its renewals).
 #pragma once
 
 #include <cstdint>
@@ -83,10 +84,15 @@ struct ExtendResult {
   DocTimeStampResult timestamp;
 };
 
-// Archive renewal of a B-LTA file (or B-LT → B-LTA): fresh validation data for everything in the
-// file, the last document time-stamp's TSA chain included, then a new document time-stamp.
-absl::StatusOr<ExtendResult> ExtendArchive(const std::string& input_path,
-                                           const std::string& output_path,
-                                           const LtvOptions& options, const tsa::TsaClient& tsa);
+// B-LTA in one update: AddValidationData's DSS and AddDocumentTimeStamp's document time-stamp
+// written together, so the time-stamp's ByteRange covers the DSS of its own revision (a DSS
+// covered by a later document time-stamp, EN 319 142-1 §5.5.3, as pyHanko's archival renewal
+// writes it). The file is parsed once and the TSA asked once. For a B-T or B-LT file (→ B-LTA)
+// and for archive renewal of a B-LTA one (fresh data for everything in the file, the last
+// document time-stamp's TSA chain included). Written as options.output_durability says.
+absl::StatusOr<ExtendResult> AddValidationDataAndDocumentTimeStamp(const std::string& input_path,
+                                                                   const std::string& output_path,
+                                                                   const LtvOptions& options,
+                                                                   const tsa::TsaClient& tsa);
 
 }  // namespace taicho::pades

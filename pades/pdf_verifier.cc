@@ -393,6 +393,7 @@ absl::StatusOr<VerificationReport> VerifyPdf(const std::string& path,
     r.sub_filter = sig.sub_filter;
     r.signing_time = sig.signing_time;
     r.covers_whole_file = sig.covers_whole_file;
+    r.revision_end = sig.byte_range[2] + sig.byte_range[3];
     r.byte_range_ok = sig.byte_range_problem.empty();
     if (!r.byte_range_ok) r.problems.push_back(sig.byte_range_problem);
     bool digest_unknown = false;

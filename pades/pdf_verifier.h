@@ -51,6 +51,11 @@ struct SignatureReport {
   std::string revocation_status;
   std::string revocation_source;  // "DSS OCSP", "DSS CRL", "online OCSP", "online CRL"
   std::string revocation_time;    // ISO 8601 UTC, when the certificate was (later) revoked
+  // Where the DSS answer used is defined in the file (byte offset; 0 when none or unknown), and
+  // where the revision this signature signs ends (ByteRange[2] + [3]): the answer counts for
+  // B-LTA only under a document time-stamp whose revision holds it (pades/baseline_level.h).
+  int64_t revocation_offset = 0;
+  int64_t revision_end = 0;
   // What the updates after this signature changed (pades/change_analysis.h); a change that is
   // not permitted fails the signature. certification_p: DocMDP P when this signature certifies.
   std::optional<int> certification_p;

@@ -1,6 +1,7 @@
 #include "pdf/dss_update.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -10,15 +11,13 @@
 #include "pdf/pdf_source.h"
 #include "pdf/podofo_boundary.h"
 #include "pdf/podofo_document.h"
+#include "pdf/signature_update_objects.h"
+#include "pdf/xref_reader.h"
 
 namespace taicho::pdf {
 namespace {
 
 using PoDoFo::PdfObject;
-
-PdfObject* Resolve(PoDoFo::PdfMemDocument& doc, PdfObject* o) {
-  return o && o->IsReference() ? doc.GetObjects().GetObject(o->GetReference()) : o;
-}
 
 DerBlob StreamBytes(PdfObject* o) {
   DerBlob out;
@@ -36,24 +35,26 @@ DerBlob StreamBytes(PdfObject* o) {
 // One DSS array: its existing references (serialised) and their decoded contents.
 struct ExistingArray {
   std::vector<std::string> refs;
+  std::vector<int64_t> numbers;  // the streams' object numbers
   std::vector<DerBlob> blobs;
 };
 
-ExistingArray ReadArray(PoDoFo::PdfMemDocument& doc, PdfObject* dss, const char* key) {
+ExistingArray ReadArray(UpdateObjects& objects, PdfObject* dss, const char* key) {
   ExistingArray out;
   if (dss == nullptr) return out;
-  PdfObject* array = Resolve(doc, dss->GetDictionary().GetKey(key));
+  PdfObject* array = objects.Resolve(dss->GetDictionary().GetKey(key));
   if (array == nullptr || !array->IsArray()) return out;
   for (PdfObject& item : array->GetArray()) {
     if (!item.IsReference()) continue;
     out.refs.push_back(RefString(item.GetReference()));
-    out.blobs.push_back(StreamBytes(doc.GetObjects().GetObject(item.GetReference())));
+    out.numbers.push_back(item.GetReference().ObjectNumber());
+    out.blobs.push_back(StreamBytes(objects.Get(item.GetReference())));
   }
   return out;
 }
 
-PdfObject* FindDss(PoDoFo::PdfMemDocument& doc) {
-  PdfObject* dss = Resolve(doc, doc.GetCatalog()->GetDictionary().GetKey("DSS"));
+PdfObject* FindDss(UpdateObjects& objects, PdfObject& catalog) {
+  PdfObject* dss = objects.Resolve(catalog.GetDictionary().GetKey("DSS"));
   return dss && dss->IsDictionary() ? dss : nullptr;
 }
 
@@ -69,12 +70,66 @@ absl::StatusOr<DssContent> ReadDss(const ParsedPdf& pdf) {
   PoDoFo::PdfMemDocument& doc = pdf.document();
   return AtPodofoBoundary("read DSS", [&]() -> absl::StatusOr<DssContent> {
     DssContent out;
-    PdfObject* dss = FindDss(doc);
-    out.certs = ReadArray(doc, dss, "Certs").blobs;
-    out.ocsps = ReadArray(doc, dss, "OCSPs").blobs;
-    out.crls = ReadArray(doc, dss, "CRLs").blobs;
+    LoadedObjects objects(doc);
+    PdfObject* dss = FindDss(objects, *doc.GetCatalog());
+    out.certs = ReadArray(objects, dss, "Certs").blobs;
+    ExistingArray ocsps = ReadArray(objects, dss, "OCSPs");
+    ExistingArray crls = ReadArray(objects, dss, "CRLs");
+    out.ocsps = std::move(ocsps.blobs);
+    out.crls = std::move(crls.blobs);
+    // Offsets from the final revision's cross-reference: the newest definition of each object.
+    const std::map<int64_t, XrefEntry>& entries = pdf.xref().entries;
+    auto offset_of = [&](int64_t number) -> int64_t {
+      auto it = entries.find(number);
+      if (it != entries.end() && it->second.type == 'c') it = entries.find(it->second.field2);
+      return it != entries.end() && it->second.type == 'n' ? it->second.field2 : 0;
+    };
+    for (int64_t n : ocsps.numbers) out.ocsp_offsets.push_back(offset_of(n));
+    for (int64_t n : crls.numbers) out.crl_offsets.push_back(offset_of(n));
     return out;
   });
+}
+
+DssPlan PlanDss(UpdateObjects& objects, PdfObject& catalog, const DssContent& add, int64_t& next) {
+  const char* kKeys[3] = {"Certs", "OCSPs", "CRLs"};
+  PdfObject* dss = FindDss(objects, catalog);
+  std::string dss_extra;  // other keys of an existing DSS (/VRI…), kept as they were
+  if (dss != nullptr) {
+    for (const auto& [key, value] : dss->GetDictionary().GetKeys()) {
+      const std::string& name = key.GetName();
+      if (name == "Certs" || name == "OCSPs" || name == "CRLs" || name == "Type") continue;
+      absl::StrAppend(&dss_extra, " /", name, " ", Serialize(*value));
+    }
+  }
+  DssPlan plan;
+  const std::vector<DerBlob>* adds[3] = {&add.certs, &add.ocsps, &add.crls};
+  size_t* counters[3] = {&plan.certs_added, &plan.ocsps_added, &plan.crls_added};
+  std::string arrays;
+  for (int i = 0; i < 3; ++i) {
+    const ExistingArray existing = ReadArray(objects, dss, kKeys[i]);
+    std::set<DerBlob> seen(existing.blobs.begin(), existing.blobs.end());
+    std::vector<std::string> refs = existing.refs;
+    for (const DerBlob& blob : *adds[i]) {
+      if (blob.empty() || !seen.insert(blob).second) continue;
+      const int64_t number = next++;
+      std::string body = absl::StrCat("<< /Length ", blob.size(), " >>\nstream\n");
+      body.append(blob.begin(), blob.end());
+      body += "\nendstream";
+      plan.objects.push_back({number, std::move(body)});
+      refs.push_back(absl::StrCat(number, " 0 R"));
+      ++*counters[i];
+    }
+    if (!refs.empty()) {
+      absl::StrAppend(&arrays, " /", kKeys[i], " [");
+      for (const std::string& r : refs) absl::StrAppend(&arrays, r, " ");
+      arrays.back() = ']';
+    }
+  }
+  const int64_t dss_number = next++;
+  plan.objects.push_back({dss_number, absl::StrCat("<< /Type /DSS", arrays, dss_extra, " >>")});
+  catalog.GetDictionary().AddKey(PoDoFo::PdfName("DSS"),
+                                 PoDoFo::PdfReference(static_cast<uint32_t>(dss_number), 0));
+  return plan;
 }
 
 namespace {
@@ -96,11 +151,6 @@ absl::StatusOr<DssUpdateResult> WriteDss(const PdfSource& source_file,
   PoDoFo::PdfMemDocument& doc = *parsed;
 
   TrailerInfo trailer;
-  std::string catalog_body, catalog_ref_number;
-  PoDoFo::PdfReference catalog_ref;
-  ExistingArray existing[3];
-  const char* kKeys[3] = {"Certs", "OCSPs", "CRLs"};
-  std::string dss_extra;  // other keys of an existing DSS (/VRI…), kept as they were
   {
     const PdfObject* t = doc.GetTrailer();
     if (t == nullptr || !t->IsDictionary()) return Error(ErrorCode::kPdfUnreadable, "no trailer");
@@ -109,71 +159,37 @@ absl::StatusOr<DssUpdateResult> WriteDss(const PdfSource& source_file,
     trailer.xref_stream = tail->is_stream;
     trailer.previous_size = std::max<int64_t>(
         dict.GetKeyAsLong("Size", 0), static_cast<int64_t>(doc.GetObjects().GetObjectCount()));
-    PdfObject* catalog = doc.GetCatalog();
-    catalog_ref = catalog->Reference();
-    trailer.root_ref = RefString(catalog_ref);
+    trailer.root_ref = RefString(doc.GetCatalog()->Reference());
     trailer.info_ref = FileInfoRef(doc);
     if (const PdfObject* id = dict.GetKey("ID"); id && id->IsArray()) {
       trailer.id_array = Serialize(*id);
     }
-    PdfObject* dss = FindDss(doc);
-    for (int i = 0; i < 3; ++i) existing[i] = ReadArray(doc, dss, kKeys[i]);
-    if (dss != nullptr) {
-      for (const auto& [key, value] : dss->GetDictionary().GetKeys()) {
-        const std::string& name = key.GetName();
-        if (name == "Certs" || name == "OCSPs" || name == "CRLs" || name == "Type") continue;
-        absl::StrAppend(&dss_extra, " /", name, " ", Serialize(*value));
-      }
-    }
-    catalog_body = Serialize(*catalog);  // re-serialised below with the new /DSS
   }
+  // The catalog with /DSS pointing at the new dictionary, everything else as it was (a copy:
+  // the parsed document may be the caller's).
+  const PoDoFo::PdfReference catalog_ref = doc.GetCatalog()->Reference();
+  PdfObject catalog(*doc.GetCatalog());
+  LoadedObjects objects(doc);
+  int64_t next = trailer.previous_size;
+  const DssPlan plan = PlanDss(objects, catalog, add, next);
 
   absl::StatusOr<int64_t> start = source->CopyForUpdate(out_fd);
   if (!start.ok()) return start.status();
   IncrementalWriter writer(out_fd, *start);
-  int64_t next = trailer.previous_size;
-  DssUpdateResult result;
-  const std::vector<DerBlob>* adds[3] = {&add.certs, &add.ocsps, &add.crls};
-  size_t* counters[3] = {&result.certs_added, &result.ocsps_added, &result.crls_added};
-  std::string arrays;
-  for (int i = 0; i < 3; ++i) {
-    std::set<DerBlob> seen(existing[i].blobs.begin(), existing[i].blobs.end());
-    std::vector<std::string> refs = existing[i].refs;
-    for (const DerBlob& blob : *adds[i]) {
-      if (blob.empty() || !seen.insert(blob).second) continue;
-      const int64_t number = next++;
-      std::string body = absl::StrCat("<< /Length ", blob.size(), " >>\nstream\n");
-      body.append(blob.begin(), blob.end());
-      body += "\nendstream";
-      absl::StatusOr<int64_t> at = writer.AddObject(number, 0, body);
-      if (!at.ok()) return at.status();
-      refs.push_back(absl::StrCat(number, " 0 R"));
-      ++*counters[i];
-    }
-    if (!refs.empty()) {
-      absl::StrAppend(&arrays, " /", kKeys[i], " [");
-      for (const std::string& r : refs) absl::StrAppend(&arrays, r, " ");
-      arrays.back() = ']';
-    }
+  for (const NumberedObject& o : plan.objects) {
+    absl::StatusOr<int64_t> at = writer.AddObject(o.number, 0, o.body);
+    if (!at.ok()) return at.status();
   }
-  const int64_t dss_number = next++;
-  absl::StatusOr<int64_t> at =
-      writer.AddObject(dss_number, 0, absl::StrCat("<< /Type /DSS", arrays, dss_extra, " >>"));
-  if (!at.ok()) return at.status();
-
-  // The catalog with /DSS pointing at the new dictionary, everything else as it was (a copy:
-  // the parsed document may be the caller's).
-  {
-    PdfObject catalog(*doc.GetCatalog());
-    catalog.GetDictionary().AddKey(PoDoFo::PdfName("DSS"),
-                                   PoDoFo::PdfReference(static_cast<uint32_t>(dss_number), 0));
-    catalog_body = Serialize(catalog);
-  }
-  at = writer.AddObject(catalog_ref.ObjectNumber(), catalog_ref.GenerationNumber(), catalog_body);
+  absl::StatusOr<int64_t> at = writer.AddObject(catalog_ref.ObjectNumber(),
+                                                catalog_ref.GenerationNumber(), Serialize(catalog));
   if (!at.ok()) return at.status();
   trailer.previous_size = std::max(trailer.previous_size, next);
   absl::StatusOr<int64_t> end = writer.Finish(trailer);
   if (!end.ok()) return end.status();
+  DssUpdateResult result;
+  result.certs_added = plan.certs_added;
+  result.ocsps_added = plan.ocsps_added;
+  result.crls_added = plan.crls_added;
   result.file_size = *end;
   result.bytes_added = *end - source->size();
   return result;

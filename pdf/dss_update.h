@@ -19,6 +19,10 @@ struct DssContent {
   std::vector<DerBlob> certs;  // DER certificates
   std::vector<DerBlob> ocsps;  // DER OCSPResponse
   std::vector<DerBlob> crls;   // DER CertificateList
+  // Read by ReadDss only (writers ignore them): where each OCSP response and CRL stream is
+  // defined in the file, the byte offset of its object (or of the object stream holding it; 0
+  // when unknown). A document time-stamp covers one when its ByteRange ends past that offset.
+  std::vector<int64_t> ocsp_offsets, crl_offsets;
 };
 
 struct DssUpdateResult {

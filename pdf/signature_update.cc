@@ -120,6 +120,7 @@ struct UpdatePlan {
   std::vector<NumberedObject> appearance;    // new: the Form XObject and what it uses
   std::vector<NumberedObject> fill_objects;  // new: the filled fields' appearances
   size_t filled = 0;
+  DssPlan dss;  // new: the validation data written with the signature (none: no objects)
 };
 
 // Adds `field_ref` to the page's /Annots: a direct array in the page, an array object, or none.
@@ -507,8 +508,9 @@ absl::Status PlanFieldObject(PdfObject* field, const PdfReference& field_ref, Pd
 
 // The whole update, in the order its new objects are numbered: the field, the signature
 // dictionary, the AcroForm, the appearance, the filled fields' appearances.
+// `dss` (optional): validation data added to the DSS in the same update.
 absl::StatusOr<UpdatePlan> PlanUpdate(UpdateObjects& objects, const SignatureFieldSpec& spec,
-                                      int64_t first_new_number) {
+                                      int64_t first_new_number, const DssContent* dss = nullptr) {
   UpdatePlan plan;
   PdfObject* catalog = objects.Catalog();
   if (catalog == nullptr || !catalog->IsDictionary()) {
@@ -534,6 +536,10 @@ absl::StatusOr<UpdatePlan> PlanUpdate(UpdateObjects& objects, const SignatureFie
   }
   absl::Status st = PlanCertification(*catalog, objects, form, spec, plan, catalog_changed);
   if (!st.ok()) return st;
+  if (dss != nullptr) {
+    plan.dss = PlanDss(objects, *catalog, *dss, next);
+    catalog_changed = true;
+  }
   if (catalog_changed) plan.changed.push_back({catalog->Reference(), Serialize(*catalog)});
 
   absl::StatusOr<std::string> ap = PlanAppearance(spec, objects, next, plan);
@@ -667,25 +673,102 @@ std::optional<absl::StatusOr<PlannedUpdate>> PlanFromXref(const PdfSource& sourc
   return absl::StatusOr<PlannedUpdate>(std::move(out));
 }
 
-// The same from a document PoDoFo loaded: any file it reads.
+// The same from a document PoDoFo loaded: any file it reads. `doc`: `source` loaded (its objects
+// become the plan's scratch), or nullptr to load it here.
 absl::StatusOr<PlannedUpdate> PlanFromPodofo(const PdfSource& source, const XrefTail& tail,
-                                             const SignatureFieldSpec& spec) {
-  absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> doc = LoadPdf(source);
-  if (!doc.ok()) return doc.status();
+                                             const SignatureFieldSpec& spec,
+                                             PoDoFo::PdfMemDocument* doc = nullptr,
+                                             const DssContent* dss = nullptr) {
+  std::unique_ptr<PoDoFo::PdfMemDocument> own;
+  if (doc == nullptr) {
+    absl::StatusOr<std::unique_ptr<PoDoFo::PdfMemDocument>> loaded = LoadPdf(source);
+    if (!loaded.ok()) return loaded.status();
+    own = *std::move(loaded);
+    doc = own.get();
+  }
   PlannedUpdate out;
   absl::Status st = AtPodofoBoundary("prepare update", [&]() -> absl::Status {
-    absl::StatusOr<TrailerInfo> trailer = ReadTrailer(**doc, tail);
+    absl::StatusOr<TrailerInfo> trailer = ReadTrailer(*doc, tail);
     if (!trailer.ok()) return trailer.status();
     out.trailer = *std::move(trailer);
-    out.catalog_ref = RefString((*doc)->GetCatalog()->Reference());
-    LoadedObjects objects(**doc);
-    absl::StatusOr<UpdatePlan> plan = PlanUpdate(objects, spec, out.trailer.previous_size);
+    out.catalog_ref = RefString(doc->GetCatalog()->Reference());
+    LoadedObjects objects(*doc);
+    absl::StatusOr<UpdatePlan> plan = PlanUpdate(objects, spec, out.trailer.previous_size, dss);
     if (!plan.ok()) return plan.status();
     out.plan = *std::move(plan);
     return absl::OkStatus();
   });
   if (!st.ok()) return st;
   return out;
+}
+
+// Writes the planned update after a copy of `source` into the empty `out_fd`, and its ByteRange.
+absl::StatusOr<PreparedUpdate> WritePlanned(const PdfSource& source_file,
+                                            const PlannedUpdate& planned,
+                                            const SignatureFieldSpec& spec, int out_fd) {
+  const PdfSource* source = &source_file;
+  const UpdatePlan* plan = &planned.plan;
+  const TrailerInfo* trailer = &planned.trailer;
+
+  absl::StatusOr<int64_t> start = source->CopyForUpdate(out_fd);
+  if (!start.ok()) return start.status();
+  IncrementalWriter writer(out_fd, *start);
+
+  for (const ChangedObject& c : plan->changed) {
+    absl::StatusOr<int64_t> at =
+        writer.AddObject(c.ref.ObjectNumber(), c.ref.GenerationNumber(), c.body);
+    if (!at.ok()) return at.status();
+  }
+  absl::StatusOr<int64_t> at = 0;
+  if (!plan->fills_existing_field) {
+    at = writer.AddObject(plan->field_number, 0, plan->field_body);
+    if (!at.ok()) return at.status();
+  }
+  const std::string sig_body = SignatureBody(spec, planned.catalog_ref);
+  absl::StatusOr<int64_t> sig_at = writer.AddObject(plan->sig_number, 0, sig_body);
+  if (!sig_at.ok()) return sig_at.status();
+  if (plan->acroform_number != 0) {
+    at = writer.AddObject(plan->acroform_number, 0, plan->acroform_body);
+    if (!at.ok()) return at.status();
+  }
+  for (const auto* objects : {&plan->appearance, &plan->fill_objects, &plan->dss.objects}) {
+    for (const NumberedObject& o : *objects) {
+      at = writer.AddObject(o.number, 0, o.body);
+      if (!at.ok()) return at.status();
+    }
+  }
+  absl::StatusOr<int64_t> end = writer.Finish(*trailer);
+  if (!end.ok()) return end.status();
+
+  PreparedUpdate update;
+  update.contents_offset = *sig_at + static_cast<int64_t>(sig_body.rfind('<'));
+  update.contents_capacity = spec.contents_capacity;
+  update.file_size = *end;
+  update.field_name = plan->field_name;
+  update.page_index = plan->page_index;
+  update.rect = plan->rect;
+  update.filled_existing_field = plan->fills_existing_field;
+  update.filled_fields = plan->filled;
+  update.certification = spec.certification;
+  for (const NumberedObject& o : plan->appearance) update.appearance_bytes += o.body.size();
+  update.dss.certs_added = plan->dss.certs_added;
+  update.dss.ocsps_added = plan->dss.ocsps_added;
+  update.dss.crls_added = plan->dss.crls_added;
+  for (const NumberedObject& o : plan->dss.objects) update.dss.bytes_added += o.body.size();
+  update.dss.file_size = *end;
+  const int64_t after =
+      update.contents_offset + 2 + 2 * static_cast<int64_t>(spec.contents_capacity);
+  update.byte_range = {0, update.contents_offset, after, *end - after};
+
+  std::string range = absl::StrCat("[0 ", update.byte_range[1], " ", update.byte_range[2], " ",
+                                   update.byte_range[3], "]");
+  range.resize(kByteRangeWidth, ' ');
+  const int64_t range_at = *sig_at + static_cast<int64_t>(sig_body.find("/ByteRange [")) + 11;
+  absl::Status st = WriteAt(
+      out_fd, range_at,
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(range.data()), range.size()));
+  if (!st.ok()) return st;
+  return update;
 }
 
 }  // namespace
@@ -716,63 +799,26 @@ absl::StatusOr<PreparedUpdate> WriteSignatureUpdateReading(UpdateReading reading
   absl::StatusOr<PlannedUpdate> planned =
       fast.has_value() ? *std::move(fast) : PlanFromPodofo(*source, *tail, spec);
   if (!planned.ok()) return planned.status();
-  const UpdatePlan* plan = &planned->plan;
-  const TrailerInfo* trailer = &planned->trailer;
+  return WritePlanned(*source, *planned, spec, out_fd);
+}
 
-  absl::StatusOr<int64_t> start = source->CopyForUpdate(out_fd);
-  if (!start.ok()) return start.status();
-  IncrementalWriter writer(out_fd, *start);
-
-  for (const ChangedObject& c : plan->changed) {
-    absl::StatusOr<int64_t> at =
-        writer.AddObject(c.ref.ObjectNumber(), c.ref.GenerationNumber(), c.body);
-    if (!at.ok()) return at.status();
+absl::StatusOr<PreparedUpdate> WriteSignatureUpdate(const ParsedPdf& pdf, int out_fd,
+                                                    const SignatureFieldSpec& spec,
+                                                    const DssContent* dss) {
+  if (spec.contents_capacity == 0 || spec.contents_capacity > (1u << 20)) {
+    return Error(ErrorCode::kUsage, "contents capacity out of range");
   }
-  absl::StatusOr<int64_t> at = 0;
-  if (!plan->fills_existing_field) {
-    at = writer.AddObject(plan->field_number, 0, plan->field_body);
-    if (!at.ok()) return at.status();
+  absl::StatusOr<PdfSource> source = PdfSource::Open(pdf.path());
+  if (!source.ok()) return source.status();
+  if (source->size() != pdf.size()) {
+    return Error(ErrorCode::kIo, "the file changed since it was parsed");
   }
-  const std::string sig_body = SignatureBody(spec, planned->catalog_ref);
-  absl::StatusOr<int64_t> sig_at = writer.AddObject(plan->sig_number, 0, sig_body);
-  if (!sig_at.ok()) return sig_at.status();
-  if (plan->acroform_number != 0) {
-    at = writer.AddObject(plan->acroform_number, 0, plan->acroform_body);
-    if (!at.ok()) return at.status();
-  }
-  for (const auto* objects : {&plan->appearance, &plan->fill_objects}) {
-    for (const NumberedObject& o : *objects) {
-      at = writer.AddObject(o.number, 0, o.body);
-      if (!at.ok()) return at.status();
-    }
-  }
-  absl::StatusOr<int64_t> end = writer.Finish(*trailer);
-  if (!end.ok()) return end.status();
-
-  PreparedUpdate update;
-  update.contents_offset = *sig_at + static_cast<int64_t>(sig_body.rfind('<'));
-  update.contents_capacity = spec.contents_capacity;
-  update.file_size = *end;
-  update.field_name = plan->field_name;
-  update.page_index = plan->page_index;
-  update.rect = plan->rect;
-  update.filled_existing_field = plan->fills_existing_field;
-  update.filled_fields = plan->filled;
-  update.certification = spec.certification;
-  for (const NumberedObject& o : plan->appearance) update.appearance_bytes += o.body.size();
-  const int64_t after =
-      update.contents_offset + 2 + 2 * static_cast<int64_t>(spec.contents_capacity);
-  update.byte_range = {0, update.contents_offset, after, *end - after};
-
-  std::string range = absl::StrCat("[0 ", update.byte_range[1], " ", update.byte_range[2], " ",
-                                   update.byte_range[3], "]");
-  range.resize(kByteRangeWidth, ' ');
-  const int64_t range_at = *sig_at + static_cast<int64_t>(sig_body.find("/ByteRange [")) + 11;
-  absl::Status st = WriteAt(
-      out_fd, range_at,
-      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(range.data()), range.size()));
-  if (!st.ok()) return st;
-  return update;
+  absl::StatusOr<XrefTail> tail = ReadXrefTail(*source);
+  if (!tail.ok()) return tail.status();
+  absl::StatusOr<PlannedUpdate> planned =
+      PlanFromPodofo(*source, *tail, spec, &pdf.document(), dss);
+  if (!planned.ok()) return planned.status();
+  return WritePlanned(*source, *planned, spec, out_fd);
 }
 
 absl::Status EmbedContents(int fd, const PreparedUpdate& update, std::span<const uint8_t> der) {

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "pdf/drawing_cache.h"
+#include "pdf/dss_update.h"
 #include "pdf/field_fill.h"
 #include "pdf/pdf_file.h"
 #include "pdf/signature_appearance.h"
@@ -68,6 +69,7 @@ struct PreparedUpdate {
   size_t appearance_bytes = 0;         // bytes of the appearance objects (XObject, image, font)
   size_t filled_fields = 0;            // text fields filled (FieldFill)
   int certification = 0;               // DocMDP P when this is a certification signature
+  DssUpdateResult dss;                 // what a DSS written with it added (bytes: its objects')
 };
 
 // Copies `input_path` to `out_fd` (an empty file) and appends an update that adds a signature
@@ -82,6 +84,15 @@ struct PreparedUpdate {
 // taken, field already signed, no rect for a visible signature, bad image), kIo.
 absl::StatusOr<PreparedUpdate> WriteSignatureUpdate(const std::string& input_path, int out_fd,
                                                     const SignatureFieldSpec& spec);
+
+// The same over a file already parsed (its signatures were just read to build `dss`), read
+// through the parse, with `dss` (optional) added to the document's DSS in the same update, as
+// WriteDssUpdate adds it: a document time-stamp written so covers the validation data it
+// completes, in one update instead of two (PAdES B-LTA; pyHanko's archival time-stamps do the
+// same). The plan changes the parse's objects: `pdf` must not be read afterwards.
+absl::StatusOr<PreparedUpdate> WriteSignatureUpdate(const ParsedPdf& pdf, int out_fd,
+                                                    const SignatureFieldSpec& spec,
+                                                    const DssContent* dss = nullptr);
 
 // Writes `der` hex-encoded into the placeholder (zero-padded). kSignatureTooLarge when it does
 // not fit the capacity.

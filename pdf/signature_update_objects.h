@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "pdf/appearance_objects.h"
+#include "pdf/dss_update.h"
 #include "pdf/pdf_source.h"
 #include "pdf/signature_update.h"
 #include "pdf/xref_reader.h"
@@ -112,6 +114,18 @@ absl::StatusOr<PreparedUpdate> WriteSignatureUpdateReading(UpdateReading reading
                                                            const std::string& input_path,
                                                            int out_fd,
                                                            const SignatureFieldSpec& spec);
+
+// The DSS part of an update (pdf/dss_update.cc; a DSS update's whole, a document time-stamp's
+// with its validation data): a stream, numbered from `next`, for each blob of `add` not already in
+// the catalog's DSS, then a new DSS dictionary holding the earlier entries and the new ones (its
+// other keys, /VRI…, kept as they were); `catalog` (changed in place) points at it. Reads the
+// existing DSS streams' data, so `objects` must be LoadedObjects. May throw PoDoFo::PdfError.
+struct DssPlan {
+  std::vector<NumberedObject> objects;  // the new streams, then the DSS dictionary
+  size_t certs_added = 0, ocsps_added = 0, crls_added = 0;
+};
+DssPlan PlanDss(UpdateObjects& objects, PoDoFo::PdfObject& catalog, const DssContent& add,
+                int64_t& next);
 
 // "N G" (as pdf/xref_reader keeps trailer references) as a reference; object number 0 when it is
 // not one.

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "errors/error.h"
+#include "pades/baseline_level.h"
 #include "pades/ltv.h"
 #include "pades/pdf_signer.h"
 #include "pades/pdf_verifier.h"
@@ -22,6 +23,7 @@
 #include "tests/support/commands.h"
 #include "tests/support/local_revocation.h"
 #include "tests/support/local_tsa.h"
+#include "tests/support/pdf_update.h"
 #include "tests/support/pki_fixture.h"
 #include "tests/support/sample_pdf.h"
 #include "tsa/tsa_client.h"
@@ -136,6 +138,26 @@ void ExpectValidLtv(const std::string& pdf, int signatures, int doc_timestamps) 
   EXPECT_NE(report->ToJson().find("\"revocation\""), std::string::npos);
 }
 
+// The file's revisions: one %%EOF each (taicho writes no other).
+int Revisions(const std::string& pdf) {
+  const std::string bytes = ReadFileBytes(pdf);
+  int n = 0;
+  for (size_t at = bytes.find("%%EOF"); at != std::string::npos; at = bytes.find("%%EOF", at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+// The kinds of change the verifier found after signature `index`, in order, and whether each was
+// permitted ("dss+", "doc_timestamp+", "other-").
+std::string ChangesAfter(const VerificationReport& report, size_t index) {
+  std::string out;
+  for (const DetectedChange& c : report.signatures.at(index).changes_after) {
+    out += (out.empty() ? "" : " ") + c.kind + (c.permitted ? "+" : "-");
+  }
+  return out;
+}
+
 class PadesLtTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -185,11 +207,113 @@ TEST_F(PadesLtTest, GoodSignerToBLtThenBLtaThenExtend) {
   EXPECT_FALSE(lta->gen_time.empty());
   ExpectValidLtv(dir + "/lta.pdf", 1, 1);
 
-  absl::StatusOr<ExtendResult> extended =
-      ExtendArchive(dir + "/lta.pdf", dir + "/lta2.pdf", LtvFor(client), tsa);
+  // Renewal: fresh validation data and a new document time-stamp, in one more update.
+  absl::StatusOr<ExtendResult> extended = AddValidationDataAndDocumentTimeStamp(
+      dir + "/lta.pdf", dir + "/lta2.pdf", LtvFor(client), tsa);
   ASSERT_TRUE(extended.ok()) << extended.status();
   ExpectValidLtv(dir + "/lta2.pdf", 1, 2);
-  EXPECT_FALSE(Exists(dir + "/lta2.pdf.dss.tmp"));
+  EXPECT_EQ(Revisions(dir + "/lta2.pdf"), Revisions(dir + "/lta.pdf") + 1);
+}
+
+// B-T → B-LTA in one update: the DSS and the document time-stamp whose ByteRange covers it, the
+// shape taichod's seal and the command line's --level B-LTA write. The same objects of the signed
+// revision are redefined as by the two updates it replaces, and the verifier names both changes
+// and counts the DSS as covered; a change after it is still caught.
+TEST_F(PadesLtTest, DssAndDocumentTimeStampInOneUpdate) {
+  const auto& pki = GetSamplePki();
+  const tsa::TsaClient tsa = TsaFor(tsa_);
+  revocation::RevocationCache cache;
+  revocation::RevocationClient client(PolicyFor(services_), &cache);
+  const std::string dir = MakeTempDir("lta-one");
+  taicho::testing::WriteSamplePdf(dir + "/in.pdf", 1);
+  SignOptions options;
+  options.tsa = &tsa;
+  options.revocation = &client;
+  auto officer = signer::LoadPkcs12Signer(pki.dir + "/officer-an.p12", "taicho");
+  ASSERT_TRUE(officer.ok()) << officer.status();
+  ASSERT_TRUE(SignPdf(dir + "/in.pdf", dir + "/bt.pdf", **officer, options).ok());
+
+  const int tsa_before = tsa_.requests();
+  absl::StatusOr<ExtendResult> lta =
+      AddValidationDataAndDocumentTimeStamp(dir + "/bt.pdf", dir + "/lta.pdf", LtvFor(client), tsa);
+  ASSERT_TRUE(lta.ok()) << lta.status() << services_.log();
+  EXPECT_EQ(tsa_.requests() - tsa_before, 1);
+  EXPECT_EQ(lta->ltv.ocsps_added, 2u);  // officer and TSA
+  EXPECT_EQ(lta->ltv.crls_added, 1u);   // the sub-CA
+  EXPECT_GT(lta->ltv.dss_bytes, 0);
+  EXPECT_FALSE(lta->timestamp.gen_time.empty());
+  EXPECT_FALSE(lta->timestamp.tsa_certificate_der.empty());
+  ExpectValidLtv(dir + "/lta.pdf", 1, 1);
+  EXPECT_EQ(Revisions(dir + "/lta.pdf"), Revisions(dir + "/bt.pdf") + 1);
+
+  // The same as the former two updates: the DSS's catalog, the time-stamp's field, form and page.
+  absl::StatusOr<LtvResult> lt =
+      AddValidationData(dir + "/bt.pdf", dir + "/lt.pdf", LtvFor(client));
+  ASSERT_TRUE(lt.ok()) << lt.status();
+  ASSERT_TRUE(AddDocumentTimeStamp(dir + "/lt.pdf", dir + "/two.pdf", tsa).ok());
+  EXPECT_EQ(Revisions(dir + "/two.pdf"), Revisions(dir + "/bt.pdf") + 2);
+  std::set<int> two = taicho::testing::Redefined(dir + "/bt.pdf", dir + "/lt.pdf");
+  for (int n : taicho::testing::Redefined(dir + "/lt.pdf", dir + "/two.pdf")) two.insert(n);
+  EXPECT_EQ(taicho::testing::Redefined(dir + "/bt.pdf", dir + "/lta.pdf"), two);
+
+  absl::StatusOr<VerificationReport> report = VerifyPdf(dir + "/lta.pdf", ReadFileBytes(Anchors()));
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->signatures.size(), 2u);
+  EXPECT_EQ(SignatureLevel(*report, 0), "B-LTA") << report->ToText();
+  const std::string changes = ChangesAfter(*report, 0);
+  EXPECT_TRUE(changes == "dss+ doc_timestamp+" || changes == "doc_timestamp+ dss+") << changes;
+  EXPECT_EQ(ChangesAfter(*report, 1), "") << report->ToText();
+  EXPECT_TRUE(report->all_passed()) << report->ToText();
+
+  // A content change after the document time-stamp fails both.
+  const std::string forged = dir + "/forged.pdf";
+  ASSERT_EQ(Sh("cp " + Quote(dir + "/lta.pdf") + " " + Quote(forged)).exit_code, 0);
+  const taicho::testing::RevisionFacts facts = taicho::testing::ReadRevisionFacts(forged);
+  ASSERT_FALSE(facts.contents.empty());
+  ASSERT_NE(facts.contents[0], 0);
+  taicho::testing::AppendUpdate(
+      forged, {{facts.contents[0], taicho::testing::StreamObject("1 0 0 rg 72 600 300 80 re f")}});
+  report = VerifyPdf(forged, ReadFileBytes(Anchors()));
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->signatures.size(), 2u);
+  EXPECT_FALSE(report->all_passed()) << report->ToText();
+  for (const SignatureReport& s : report->signatures) {
+    EXPECT_FALSE(s.changes_permitted) << report->ToText();
+    EXPECT_NE(s.indication, "TOTAL-PASSED") << report->ToText();
+  }
+  EXPECT_NE(ChangesAfter(*report, 1).find("other-"), std::string::npos) << report->ToText();
+}
+
+// Validation data written after the last document time-stamp is not under any: the signature is
+// B-LT, not B-LTA, until a document time-stamp covers it.
+TEST_F(PadesLtTest, ADssAfterTheLastDocumentTimeStampIsNotCovered) {
+  const auto& pki = GetSamplePki();
+  const tsa::TsaClient tsa = TsaFor(tsa_);
+  revocation::RevocationCache cache;
+  revocation::RevocationClient client(PolicyFor(services_), &cache);
+  const std::string dir = MakeTempDir("lta-late-dss");
+  taicho::testing::WriteSamplePdf(dir + "/in.pdf", 1);
+  SignOptions options;
+  options.tsa = &tsa;
+  auto officer = signer::LoadPkcs12Signer(pki.dir + "/officer-an.p12", "taicho");
+  ASSERT_TRUE(officer.ok()) << officer.status();
+  ASSERT_TRUE(SignPdf(dir + "/in.pdf", dir + "/bt.pdf", **officer, options).ok());
+  ASSERT_TRUE(AddDocumentTimeStamp(dir + "/bt.pdf", dir + "/ts.pdf", tsa).ok());
+  ASSERT_TRUE(AddValidationData(dir + "/ts.pdf", dir + "/late.pdf", LtvFor(client)).ok());
+  absl::StatusOr<VerificationReport> report =
+      VerifyPdf(dir + "/late.pdf", ReadFileBytes(Anchors()));
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->signatures.size(), 2u);
+  EXPECT_EQ(report->signatures[0].revocation_source, "DSS OCSP") << report->ToText();
+  EXPECT_EQ(SignatureLevel(*report, 0), "B-LT") << report->ToText();
+  EXPECT_TRUE(report->all_passed()) << report->ToText();
+
+  ASSERT_TRUE(AddValidationDataAndDocumentTimeStamp(dir + "/late.pdf", dir + "/covered.pdf",
+                                                    LtvFor(client), tsa)
+                  .ok());
+  report = VerifyPdf(dir + "/covered.pdf", ReadFileBytes(Anchors()));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(SignatureLevel(*report, 0), "B-LTA") << report->ToText();
 }
 
 TEST_F(PadesLtTest, VerifierFailsASignatureWhoseCertificateTheDssSaysWasRevoked) {
@@ -260,6 +384,8 @@ TEST_F(PadesLtTest, CommandLineSignsBLtaRefusesRevokedAndExtends) {
   EXPECT_FALSE(Exists(dir + "/lta.pdf.sig.tmp"));
   EXPECT_FALSE(Exists(dir + "/lta.pdf.lt.tmp"));
   ExpectValidLtv(dir + "/lta.pdf", 1, 1);
+  // The signature, then the DSS and the document time-stamp in one update.
+  EXPECT_EQ(Revisions(dir + "/lta.pdf"), Revisions(dir + "/in.pdf") + 2);
 
   auto extended = Sh(taicho + " extend " + Quote(dir + "/lta.pdf") + " --out " +
                      Quote(dir + "/lta2.pdf") + tsa + services + " 2>&1");

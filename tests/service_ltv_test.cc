@@ -197,6 +197,7 @@ TEST_F(ServiceLtv, OfficerAtBtAndSealAtBltaPassEveryChecker) {
   ASSERT_TRUE(call.status.ok()) << call.code << " " << call.status.error_message() << server.log();
   const int tsa_after_approval = tsa_.requests();
   EXPECT_EQ(tsa_after_approval, 1);  // the officer's signature time-stamp, taken server-side
+  const std::string approved_file = DownloadBytes(*stub, name);
 
   v1::CompleteSignatureResponse sealed;
   call = ActivateAndSeal(*stub, name, &sealed);
@@ -208,6 +209,18 @@ TEST_F(ServiceLtv, OfficerAtBtAndSealAtBltaPassEveryChecker) {
   const std::string dir = MakeTempDir("ltv-sealed");
   const std::string out = dir + "/sealed.pdf";
   WriteFile(out, DownloadBytes(*stub, name));
+  // Two updates after the approval: the seal (with its signature time-stamp), then the DSS and
+  // the document time-stamp over it in one.
+  {
+    const std::string sealed_file = ReadFileBytes(out);
+    ASSERT_EQ(sealed_file.compare(0, approved_file.size(), approved_file), 0);
+    int updates = 0;
+    for (size_t at = sealed_file.find("%%EOF", approved_file.size()); at != std::string::npos;
+         at = sealed_file.find("%%EOF", at + 1)) {
+      ++updates;
+    }
+    EXPECT_EQ(updates, 2);
+  }
   auto pdfsig = testing::RunPdfsig(out);
   EXPECT_EQ(pdfsig.signatures, 3) << pdfsig.output;  // officer, seal, document time-stamp
   EXPECT_EQ(pdfsig.valid, 2) << pdfsig.output;       // poppler 22.12 skips document time-stamps
@@ -235,9 +248,22 @@ TEST_F(ServiceLtv, OfficerAtBtAndSealAtBltaPassEveryChecker) {
   EXPECT_EQ(report.signatures(2).level(), "");  // the document time-stamp itself
   // The officer's P=2 certification still holds: each later update is one it permits.
   EXPECT_TRUE(report.signatures(0).changes_permitted()) << report.text();
+  std::string kinds;
   for (const auto& change : report.signatures(0).changes_after()) {
     EXPECT_TRUE(change.permitted()) << change.kind() << ": " << change.text_en();
+    kinds += change.kind() + " ";
   }
+  EXPECT_NE(kinds.find("new_signature "), std::string::npos) << report.text();
+  EXPECT_NE(kinds.find("dss "), std::string::npos) << report.text();
+  EXPECT_NE(kinds.find("doc_timestamp "), std::string::npos) << report.text();
+  // After the seal: the one update that holds the DSS and the document time-stamp.
+  std::vector<std::string> after_seal;
+  for (const auto& change : report.signatures(1).changes_after()) {
+    EXPECT_TRUE(change.permitted()) << change.kind() << ": " << change.text_en();
+    after_seal.push_back(change.kind());
+  }
+  std::sort(after_seal.begin(), after_seal.end());
+  EXPECT_EQ(after_seal, (std::vector<std::string>{"doc_timestamp", "dss"})) << report.text();
   // The record says at which level each signature was made.
   v1::GetDocumentRequest get;
   get.set_name(name);

@@ -266,7 +266,7 @@ absl::Status LevelKeeper::Work(store::LevelRecord record, int64_t now) {
     ltv.fail_when_unavailable = true;
     ltv.env = options_.env;
     absl::StatusOr<pades::ExtendResult> extended =
-        pades::ExtendArchive(*path, output.path(), ltv, *policy_.tsa);
+        pades::AddValidationDataAndDocumentTimeStamp(*path, output.path(), ltv, *policy_.tsa);
     if (!extended.ok()) return extended.status();
     last_tsa = {std::move(extended->timestamp.tsa_certificate_der),
                 std::move(extended->timestamp.digest_algorithm)};

@@ -3,7 +3,6 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <ctime>
@@ -51,19 +50,6 @@ int64_t NotAfter(const X509* cert) {
   if (not_after == nullptr || ASN1_TIME_to_tm(not_after, &tm) != 1) return 0;
   return static_cast<int64_t>(timegm(&tm));
 }
-
-// A work file removed when the scope ends.
-class TempFile {
- public:
-  explicit TempFile(std::string path) : path_(std::move(path)) {}
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  ~TempFile() { unlink(path_.c_str()); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 }  // namespace
 
@@ -193,8 +179,7 @@ absl::StatusOr<RaisedFile> RaiseLevel(const SigningPolicy& policy, PadesLevel le
   options.extra_certs = policy.roots;
   options.fail_when_unavailable = true;  // the outage policy is "refuse"
   options.env = env;
-  // Scratch files: the intermediate one is only read back, and the store's PutBlob fsyncs the
-  // output before naming it. Synced here too, a B-LTA seal paid four more disk flushes.
+  // A scratch file: the store's PutBlob fsyncs the output before naming it.
   options.output_durability = pdf::Durability::kAtomicOnly;
   if (level == PadesLevel::kBLT) {
     absl::StatusOr<pades::LtvResult> lt =
@@ -202,14 +187,13 @@ absl::StatusOr<RaisedFile> RaiseLevel(const SigningPolicy& policy, PadesLevel le
     if (!lt.ok()) return lt.status();
     return RaisedFile{true, {}};
   }
-  TempFile lt_file(output_path + ".lt.tmp");
-  absl::StatusOr<pades::LtvResult> lt =
-      pades::AddValidationData(signed_path, lt_file.path(), options);
-  if (!lt.ok()) return lt.status();
-  absl::StatusOr<pades::DocTimeStampResult> ts = pades::AddDocumentTimeStamp(
-      lt_file.path(), output_path, *policy.tsa, pdf::Durability::kAtomicOnly);
-  if (!ts.ok()) return ts.status();
-  return RaisedFile{true, {std::move(ts->tsa_certificate_der), std::move(ts->digest_algorithm)}};
+  // The DSS and the document time-stamp over it in one update: one parse, one write.
+  absl::StatusOr<pades::ExtendResult> lta =
+      pades::AddValidationDataAndDocumentTimeStamp(signed_path, output_path, options, *policy.tsa);
+  if (!lta.ok()) return lta.status();
+  return RaisedFile{
+      true,
+      {std::move(lta->timestamp.tsa_certificate_der), std::move(lta->timestamp.digest_algorithm)}};
 }
 
 std::vector<AlgorithmExpiry> DefaultAlgorithmExpiry() {

@@ -149,7 +149,8 @@ struct RaisedFile {
 
 // Brings a signed file to `level` (its signature already time-stamped when level ≥ B-T): B-LT
 // adds one DSS update (the certificates, OCSP responses and CRLs of every signature and
-// time-stamp in the file), B-LTA then one document time-stamp update. Writes `output_path`
+// time-stamp in the file); B-LTA adds that DSS and a document time-stamp over it in one update
+// (pades::AddValidationDataAndDocumentTimeStamp). Writes `output_path`
 // (atomically, not synced: the caller stores it through the store, which syncs what it adopts);
 // for B-B/B-T nothing is done (written = false: use the input as it is).
 // Revocation answers are judged at `env`'s time (nullptr: Env::Default()).
