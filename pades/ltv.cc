@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "errors/error.h"
 #include "pdf/dss_update.h"
@@ -63,6 +64,44 @@ DocTimeStampResult DocTimeStampOf(const pdf::PreparedUpdate& update,
   result.tsa_certificate_der = stamp.info.tsa_certificate_der;
   result.digest_algorithm = stamp.info.digest_algorithm;
   return result;
+}
+
+struct StampedUpdate {
+  pdf::PreparedUpdate update;
+  tsa::TimeStampOutcome stamp;
+};
+
+// A document time-stamp update written to `output_path` (atomically, as `durability` says) by
+// `write` (given the pass, the field to add and the file to write it into, emptied), stamped over
+// its ByteRange and committed. A token too large for the room reserved makes one more pass with
+// room for it.
+absl::StatusOr<StampedUpdate> WriteStampedUpdate(
+    const std::string& output_path, pdf::Durability durability, const tsa::TsaClient& tsa,
+    absl::FunctionRef<absl::StatusOr<pdf::PreparedUpdate>(int, const pdf::SignatureFieldSpec&, int)>
+        write) {
+  pdf::SignatureFieldSpec spec;
+  spec.type = "DocTimeStamp";
+  spec.sub_filter = "ETSI.RFC3161";
+  spec.contents_capacity = kDocTimeStampCapacity;
+  absl::StatusOr<pdf::AtomicFile> out = pdf::AtomicFile::Create(output_path, durability);
+  if (!out.ok()) return out.status();
+  for (int pass = 0; pass < 2; ++pass) {
+    if (::ftruncate(out->fd(), 0) != 0) return Error(ErrorCode::kIo, "cannot truncate output");
+    absl::StatusOr<pdf::PreparedUpdate> update = write(pass, spec, out->fd());
+    if (!update.ok()) return update.status();
+    absl::StatusOr<tsa::TimeStampOutcome> stamp = StampByteRange(out->temp_path(), *update, tsa);
+    if (!stamp.ok()) return stamp.status();
+    if (stamp->token.size() > update->contents_capacity) {
+      spec.contents_capacity = stamp->token.size() + 2048;
+      continue;
+    }
+    absl::Status st = pdf::EmbedContents(out->fd(), *update, stamp->token);
+    if (!st.ok()) return st;
+    st = out->Commit();
+    if (!st.ok()) return st;
+    return StampedUpdate{*std::move(update), *std::move(stamp)};
+  }
+  return Error(ErrorCode::kSignatureTooLarge, "document time-stamp token");
 }
 
 std::string SubjectOf(const Bytes& der, signer::CertificateCache* certificates) {
@@ -196,30 +235,12 @@ absl::StatusOr<DocTimeStampResult> AddDocumentTimeStamp(const std::string& input
                                                         const std::string& output_path,
                                                         const tsa::TsaClient& tsa,
                                                         pdf::Durability durability) {
-  pdf::SignatureFieldSpec spec;
-  spec.type = "DocTimeStamp";
-  spec.sub_filter = "ETSI.RFC3161";
-  spec.contents_capacity = kDocTimeStampCapacity;
-  absl::StatusOr<pdf::AtomicFile> out = pdf::AtomicFile::Create(output_path, durability);
-  if (!out.ok()) return out.status();
-  for (int pass = 0; pass < 2; ++pass) {
-    if (::ftruncate(out->fd(), 0) != 0) return Error(ErrorCode::kIo, "cannot truncate output");
-    absl::StatusOr<pdf::PreparedUpdate> update =
-        pdf::WriteSignatureUpdate(input_path, out->fd(), spec);
-    if (!update.ok()) return update.status();
-    absl::StatusOr<tsa::TimeStampOutcome> stamp = StampByteRange(out->temp_path(), *update, tsa);
-    if (!stamp.ok()) return stamp.status();
-    if (stamp->token.size() > update->contents_capacity) {
-      spec.contents_capacity = stamp->token.size() + 2048;
-      continue;
-    }
-    absl::Status st = pdf::EmbedContents(out->fd(), *update, stamp->token);
-    if (!st.ok()) return st;
-    st = out->Commit();
-    if (!st.ok()) return st;
-    return DocTimeStampOf(*update, *stamp);
-  }
-  return Error(ErrorCode::kSignatureTooLarge, "document time-stamp token");
+  absl::StatusOr<StampedUpdate> stamped = WriteStampedUpdate(
+      output_path, durability, tsa, [&](int, const pdf::SignatureFieldSpec& spec, int fd) {
+        return pdf::WriteSignatureUpdate(input_path, fd, spec);
+      });
+  if (!stamped.ok()) return stamped.status();
+  return DocTimeStampOf(stamped->update, stamped->stamp);
 }
 
 absl::StatusOr<ExtendResult> AddValidationDataAndDocumentTimeStamp(const std::string& input_path,
@@ -235,43 +256,26 @@ absl::StatusOr<ExtendResult> AddValidationDataAndDocumentTimeStamp(const std::st
   pdf::DssContent dss;
   absl::Status st = CollectValidationData(*parsed_pdf, options, dss, result.ltv);
   if (!st.ok()) return st;
-
-  pdf::SignatureFieldSpec spec;
-  spec.type = "DocTimeStamp";
-  spec.sub_filter = "ETSI.RFC3161";
-  spec.contents_capacity = kDocTimeStampCapacity;
-  absl::StatusOr<pdf::AtomicFile> out =
-      pdf::AtomicFile::Create(output_path, options.output_durability);
-  if (!out.ok()) return out.status();
-  for (int pass = 0; pass < 2; ++pass) {
-    if (pass > 0) {
-      // The plan changed the first parse's objects: a token too large for the room is rare
-      // enough to pay for a second one.
-      parsed_pdf = pdf::ParsedPdf::Open(input_path);
-      if (!parsed_pdf.ok()) return parsed_pdf.status();
-      if (::ftruncate(out->fd(), 0) != 0) return Error(ErrorCode::kIo, "cannot truncate output");
-    }
-    absl::StatusOr<pdf::PreparedUpdate> update =
-        pdf::WriteSignatureUpdate(*parsed_pdf, out->fd(), spec, &dss);
-    if (!update.ok()) return update.status();
-    absl::StatusOr<tsa::TimeStampOutcome> stamp = StampByteRange(out->temp_path(), *update, tsa);
-    if (!stamp.ok()) return stamp.status();
-    if (stamp->token.size() > update->contents_capacity) {
-      spec.contents_capacity = stamp->token.size() + 2048;
-      continue;
-    }
-    st = pdf::EmbedContents(out->fd(), *update, stamp->token);
-    if (!st.ok()) return st;
-    st = out->Commit();
-    if (!st.ok()) return st;
-    result.ltv.certs_added = update->dss.certs_added;
-    result.ltv.ocsps_added = update->dss.ocsps_added;
-    result.ltv.crls_added = update->dss.crls_added;
-    result.ltv.dss_bytes = update->dss.bytes_added;
-    result.timestamp = DocTimeStampOf(*update, *stamp);
-    return result;
-  }
-  return Error(ErrorCode::kSignatureTooLarge, "document time-stamp token");
+  absl::StatusOr<StampedUpdate> stamped =
+      WriteStampedUpdate(output_path, options.output_durability, tsa,
+                         [&](int pass, const pdf::SignatureFieldSpec& spec,
+                             int fd) -> absl::StatusOr<pdf::PreparedUpdate> {
+                           if (pass > 0) {
+                             // The plan changed the first parse's objects: a token too large for
+                             // the room is rare enough to pay for a second one.
+                             parsed_pdf = pdf::ParsedPdf::Open(input_path);
+                             if (!parsed_pdf.ok()) return parsed_pdf.status();
+                           }
+                           return pdf::WriteSignatureUpdate(*parsed_pdf, fd, spec, &dss);
+                         });
+  if (!stamped.ok()) return stamped.status();
+  const pdf::DssUpdateResult& added = stamped->update.dss;
+  result.ltv.certs_added = added.certs_added;
+  result.ltv.ocsps_added = added.ocsps_added;
+  result.ltv.crls_added = added.crls_added;
+  result.ltv.dss_bytes = added.bytes_added;
+  result.timestamp = DocTimeStampOf(stamped->update, stamped->stamp);
+  return result;
 }
 
 }  // namespace taicho::pades
