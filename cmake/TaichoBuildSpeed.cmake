@@ -42,7 +42,7 @@ endif()
 # a vector, inlined differently), as it did for the tests at -O2. Each library's PCH holds
 # only headers its units already read, so no unit sees a library it does not link. Off by default
 # under a compiler launcher, as TAICHO_TEST_PCH (tests/CMakeLists.txt): ccache skips units that
-# use a PCH and a warm cache beats it.
+# use a PCH and a warm cache beats it. taicho_pch_default is TAICHO_TEST_PCH's default too.
 if(CMAKE_CXX_COMPILER_LAUNCHER)
   set(taicho_pch_default OFF)
 else()
