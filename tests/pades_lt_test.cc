@@ -164,24 +164,30 @@ class PadesLtTest : public ::testing::Test {
     ASSERT_TRUE(services_.started()) << services_.log();
     ASSERT_TRUE(tsa_.started()) << tsa_.log();
   }
+  // `dir`/bt.pdf: a sample of `pages` pages that the sample officer signed at B-T (the
+  // officer's status checked through `revocation` when given).
+  static absl::StatusOr<SignResult> SignBt(const std::string& dir, int pages,
+                                           const tsa::TsaClient& tsa,
+                                           revocation::RevocationClient* revocation) {
+    taicho::testing::WriteSamplePdf(dir + "/in.pdf", pages);
+    SignOptions options;
+    options.tsa = &tsa;
+    options.revocation = revocation;
+    auto officer = signer::LoadPkcs12Signer(GetSamplePki().dir + "/officer-an.p12", "taicho");
+    if (!officer.ok()) return officer.status();
+    return SignPdf(dir + "/in.pdf", dir + "/bt.pdf", **officer, options);
+  }
+
   LocalRevocation services_{GetSamplePki().dir};
   LocalTsa tsa_;
 };
 
 TEST_F(PadesLtTest, GoodSignerToBLtThenBLtaThenExtend) {
-  const auto& pki = GetSamplePki();
   const tsa::TsaClient tsa = TsaFor(tsa_);
   revocation::RevocationCache cache;
   revocation::RevocationClient client(PolicyFor(services_), &cache);
   const std::string dir = MakeTempDir("lt");
-  taicho::testing::WriteSamplePdf(dir + "/in.pdf", 2);
-  SignOptions options;
-  options.tsa = &tsa;
-  options.revocation = &client;
-  auto officer = signer::LoadPkcs12Signer(pki.dir + "/officer-an.p12", "taicho");
-  ASSERT_TRUE(officer.ok()) << officer.status();
-  absl::StatusOr<SignResult> signed_pdf =
-      SignPdf(dir + "/in.pdf", dir + "/bt.pdf", **officer, options);
+  absl::StatusOr<SignResult> signed_pdf = SignBt(dir, 2, tsa, &client);
   ASSERT_TRUE(signed_pdf.ok()) << signed_pdf.status();
   EXPECT_EQ(signed_pdf->signer_status, "good");
   EXPECT_EQ(signed_pdf->signer_status_source, "ocsp");
@@ -220,18 +226,12 @@ TEST_F(PadesLtTest, GoodSignerToBLtThenBLtaThenExtend) {
 // revision are redefined as by the two updates it replaces, and the verifier names both changes
 // and counts the DSS as covered; a change after it is still caught.
 TEST_F(PadesLtTest, DssAndDocumentTimeStampInOneUpdate) {
-  const auto& pki = GetSamplePki();
   const tsa::TsaClient tsa = TsaFor(tsa_);
   revocation::RevocationCache cache;
   revocation::RevocationClient client(PolicyFor(services_), &cache);
   const std::string dir = MakeTempDir("lta-one");
-  taicho::testing::WriteSamplePdf(dir + "/in.pdf", 1);
-  SignOptions options;
-  options.tsa = &tsa;
-  options.revocation = &client;
-  auto officer = signer::LoadPkcs12Signer(pki.dir + "/officer-an.p12", "taicho");
-  ASSERT_TRUE(officer.ok()) << officer.status();
-  ASSERT_TRUE(SignPdf(dir + "/in.pdf", dir + "/bt.pdf", **officer, options).ok());
+  absl::StatusOr<SignResult> signed_pdf = SignBt(dir, 1, tsa, &client);
+  ASSERT_TRUE(signed_pdf.ok()) << signed_pdf.status();
 
   const int tsa_before = tsa_.requests();
   absl::StatusOr<ExtendResult> lta =
@@ -287,17 +287,12 @@ TEST_F(PadesLtTest, DssAndDocumentTimeStampInOneUpdate) {
 // Validation data written after the last document time-stamp is not under any: the signature is
 // B-LT, not B-LTA, until a document time-stamp covers it.
 TEST_F(PadesLtTest, ADssAfterTheLastDocumentTimeStampIsNotCovered) {
-  const auto& pki = GetSamplePki();
   const tsa::TsaClient tsa = TsaFor(tsa_);
   revocation::RevocationCache cache;
   revocation::RevocationClient client(PolicyFor(services_), &cache);
   const std::string dir = MakeTempDir("lta-late-dss");
-  taicho::testing::WriteSamplePdf(dir + "/in.pdf", 1);
-  SignOptions options;
-  options.tsa = &tsa;
-  auto officer = signer::LoadPkcs12Signer(pki.dir + "/officer-an.p12", "taicho");
-  ASSERT_TRUE(officer.ok()) << officer.status();
-  ASSERT_TRUE(SignPdf(dir + "/in.pdf", dir + "/bt.pdf", **officer, options).ok());
+  absl::StatusOr<SignResult> signed_pdf = SignBt(dir, 1, tsa, nullptr);
+  ASSERT_TRUE(signed_pdf.ok()) << signed_pdf.status();
   ASSERT_TRUE(AddDocumentTimeStamp(dir + "/bt.pdf", dir + "/ts.pdf", tsa).ok());
   ASSERT_TRUE(AddValidationData(dir + "/ts.pdf", dir + "/late.pdf", LtvFor(client)).ok());
   absl::StatusOr<VerificationReport> report =
