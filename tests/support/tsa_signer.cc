@@ -216,7 +216,8 @@ int ServeHttp(Signer& s, const std::string& port_file, const std::string& workdi
   server.set_keep_alive_max_count(1u << 30);
   server.set_tcp_nodelay(true);
   server.new_task_queue = [] { return new httplib::ThreadPool(64); };
-  server.Post("/", [&](const httplib::Request& req, httplib::Response& res) {
+  // Any path, as tsa_server.py: a TSA URL names a path of its own choosing.
+  server.Post(".*", [&](const httplib::Request& req, httplib::Response& res) {
     const auto arrived = std::chrono::steady_clock::now();
     stats.Arrived(req.remote_addr + ":" + std::to_string(req.remote_port));
     thread_local RespCtxPtr ctx = MakeContext(s);
