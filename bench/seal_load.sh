@@ -7,16 +7,17 @@
 #   then sealing them server-side (SignDocument).
 # By default (issues 16 and 22): the seal at each PAdES level of LEVELS (default "B-B,B-LTA")
 #   with 1 and 16 clients, plain text on loopback, under a taichod.toml [signing] policy served
-#   by real services on loopback: the project's test TSA (tests/support/tsa_server.py, OpenSSL's
-#   `openssl ts -reply` behind HTTP), OpenSSL's own OCSP responder (`openssl ocsp -index …
-#   -port`, answers valid 60 min) and the PKI's CRLs over python3's http.server. Both levels
-#   check the signers' certificates before signing and time-stamp the officer's signature (B-T);
-#   only the seal's level differs. For each seal phase it prints the requests the OCSP responder,
-#   the CRL server and the TSA received per seal (counted from their logs: the responder's
-#   "Received request" lines, http.server's "GET /" lines, the TSA's request counter), first for
-#   the warm-up seals (cold caches), then for the measured ones (warm caches: OCSP/CRL should be
-#   0). After each level, the last sealed documents are checked with pdfsig, qpdf --check and
-#   `taicho verify` offline (TOTAL-PASSED at that level). LEVELS=off: the former plain-text and
+#   by real services on loopback: the project's test TSA (tests/support/tsa_signer's HTTP front,
+#   OpenSSL's TS_RESP_create_response; TSA_FRONT=python: tests/support/tsa_server.py), OpenSSL's
+#   own OCSP responder (`openssl ocsp -index … -port`, answers valid 60 min) and the PKI's CRLs
+#   over python3's http.server. Both levels check the signers' certificates before signing and
+#   time-stamp the officer's signature (B-T); only the seal's level differs. For each seal phase
+#   it prints the requests the OCSP responder, the CRL server and the TSA received per seal
+#   (counted from their logs: the responder's "Received request" lines, http.server's "GET /"
+#   lines, the TSA's request counter), first for the warm-up seals (cold caches), then for the
+#   measured ones (warm caches: OCSP/CRL should be 0). After each level, the last sealed
+#   documents are checked with pdfsig, qpdf --check and `taicho verify` offline (TOTAL-PASSED at
+#   that level). LEVELS=off: the former plain-text and
 #   mutual-TLS runs without a [signing] policy (CLIENTS default 1,4,8,16).
 # Usage: bash bench/seal_load.sh [BUILD_DIR]   (default build-bench; targets taichod, seal_load,
 #        draw_sample_images, taicho, taicho-verify must be built, and tsa_signer for the
@@ -33,9 +34,11 @@
 #          profiles used: perf's own 8192 can cut a deep stack off below SignWith):
 #          taichod runs under `perf record --call-graph dwarf`, one PREFIX.NAME.data per taichod,
 #        RSA_SECONDS (the baseline's `openssl speed -seconds`, default 2),
-#        TSA_WORKERS (tokens the test TSA makes at once, default 4) and TSA_SIGNER_MODE (worker:
-#          long-lived tests/support/tsa_signer workers, the default when built; openssl: one
-#          `openssl ts -reply` process per token). TSA_WORKERS=1 TSA_SIGNER_MODE=openssl is the
+#        TSA_WORKERS (tokens the test TSA makes at once, default 4), TSA_FRONT (cpp: the default
+#          when built, tests/support/tsa_signer's own HTTP front; python: tests/support/
+#          tsa_server.py, the tests' TSA) and with TSA_FRONT=python TSA_SIGNER_MODE (worker:
+#          long-lived tsa_signer workers, the default when built; openssl: one `openssl ts -reply`
+#          process per token). TSA_FRONT=python TSA_WORKERS=1 TSA_SIGNER_MODE=openssl is the
 #          test TSA before issue 16's speed round (one token at a time, clients queueing),
 #        PKI_SEED (a directory made by tests/support/make-pki-seed.sh: its PKI and tokens are
 #        copied instead of made anew; the ctest smoke entry uses it).
@@ -238,16 +241,30 @@ if [ "$LEVELS" != off ]; then
     exit 1
   }
   mkdir -p "$W/tsa"
-  # Long-lived signing workers (tests/support/tsa_signer) unless TSA_SIGNER=openssl or the build
-  # has none: then one `openssl ts -reply` process per token.
-  TSA_SIGNER=()
-  if [ "${TSA_SIGNER_MODE:-worker}" != openssl ] && [ -x "$B/tests/tsa_signer" ]; then
-    TSA_SIGNER=(--signer-bin "$B/tests/tsa_signer")
+  # The test TSA: by default (TSA_FRONT=cpp, when built) tests/support/tsa_signer's own HTTP
+  # front, the whole TSA in one C++ process: the Python front spent about as much CPU per token as
+  # the signing, CPU a real TSA spends on other machines but that here competes with taichod.
+  # TSA_FRONT=python: tests/support/tsa_server.py with long-lived tsa_signer workers (or one
+  # `openssl ts -reply` per token with TSA_SIGNER_MODE=openssl or without a tsa_signer build).
+  TSA_FRONT="${TSA_FRONT:-cpp}"
+  [ -x "$B/tests/tsa_signer" ] || TSA_FRONT=python
+  if [ "$TSA_FRONT" = cpp ]; then
+    echo "== test TSA: ${TSA_WORKERS:-4} workers, tsa_signer's C++ HTTP front"
+    "$B/tests/tsa_signer" --http-port-file "$W/tsa/port" --workdir "$W/tsa" \
+      --workers "${TSA_WORKERS:-4}" "$W/pki/tsa.pem" "$W/pki/tsa.key" "$W/pki/subca.pem" \
+      0x10000000001 sha256,sha384,sha512 >"$W/tsa/log" 2>&1 &
+  else
+    TSA_SIGNER=()
+    if [ "${TSA_SIGNER_MODE:-worker}" != openssl ] && [ -x "$B/tests/tsa_signer" ]; then
+      TSA_SIGNER=(--signer-bin "$B/tests/tsa_signer")
+    fi
+    how="one openssl ts -reply per token"
+    [ ${#TSA_SIGNER[@]} -gt 0 ] && how="long-lived tsa_signer workers"
+    echo "== test TSA: ${TSA_WORKERS:-4} workers, Python front, $how"
+    python3 "$ROOT/tests/support/tsa_server.py" --workdir "$W/tsa" --port-file "$W/tsa/port" \
+      --signer "$W/pki/tsa.pem" --inkey "$W/pki/tsa.key" --chain "$W/pki/subca.pem" \
+      --workers "${TSA_WORKERS:-4}" "${TSA_SIGNER[@]}" >"$W/tsa/log" 2>&1 &
   fi
-  echo "== test TSA: ${TSA_WORKERS:-4} workers, $([ ${#TSA_SIGNER[@]} -gt 0 ] && echo "long-lived tsa_signer" || echo "one openssl ts -reply per token")"
-  python3 "$ROOT/tests/support/tsa_server.py" --workdir "$W/tsa" --port-file "$W/tsa/port" \
-    --signer "$W/pki/tsa.pem" --inkey "$W/pki/tsa.key" --chain "$W/pki/subca.pem" \
-    --workers "${TSA_WORKERS:-4}" "${TSA_SIGNER[@]}" >"$W/tsa/log" 2>&1 &
   SERVICE_PIDS+=($!)
   TSA_PID=$!
   for _ in $(seq 1 400); do [ -s "$W/tsa/port" ] && break; sleep 0.05; done

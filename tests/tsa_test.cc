@@ -100,8 +100,7 @@ std::pair<std::string, std::string> IssueTsaLikeCertificate(const std::string& n
   return {dir + "/cert.pem", dir + "/key.pem"};
 }
 
-TEST(TsaClient, TokenObtainedAndVerified) {
-  LocalTsa tsa;
+void ExpectTokenObtainedAndVerified(const LocalTsa& tsa) {
   ASSERT_TRUE(tsa.started()) << tsa.log();
   TsaClient client = ClientFor(PolicyFor({tsa.url()}));
   const Bytes data = RandomBytes(256);  // stands for an RSA-2048 signature value
@@ -135,6 +134,15 @@ TEST(TsaClient, TokenObtainedAndVerified) {
   absl::StatusOr<signer::TimeStampInfo> other =
       signer::VerifyTimeStampToken(out->token, RandomBytes(256), client.policy().trust);
   EXPECT_TRUE(HasCode(other.status(), ErrorCode::kTimeStampInvalid)) << other.status();
+}
+
+TEST(TsaClient, TokenObtainedAndVerified) { ExpectTokenObtainedAndVerified(LocalTsa()); }
+
+// The benchmark's TSA (tsa_signer's C++ front) answers our client as the tests' one does.
+TEST(TsaClient, TokenObtainedAndVerifiedFromTheCppFront) {
+  LocalTsaOptions options;
+  options.cpp_front = true;
+  ExpectTokenObtainedAndVerified(LocalTsa(options));
 }
 
 TEST(TsaClient, RequestedPolicyIsChecked) {

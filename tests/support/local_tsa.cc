@@ -52,6 +52,18 @@ LocalTsa::LocalTsa(const LocalTsaOptions& options) {
                                    "--chain",      pki.dir + "/subca.pem",
                                    "--mode",       options.mode,
                                    "--signer-bin", TAICHO_TSA_SIGNER};
+  if (options.cpp_front) {
+    args = {TAICHO_TSA_SIGNER,
+            "--http-port-file",
+            port_file,
+            "--workdir",
+            dir_,
+            pki.dir + "/tsa.pem",
+            pki.dir + "/tsa.key",
+            pki.dir + "/subca.pem",
+            "0x10000000001",
+            "sha256,sha384,sha512"};
+  }
   if (options.delay_seconds >= 0) {
     args.push_back("--delay");
     args.push_back(std::to_string(options.delay_seconds));

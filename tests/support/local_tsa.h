@@ -1,6 +1,6 @@
 // Test support: a real RFC 3161 TSA on loopback (tests/support/tsa_server.py: an HTTP front on
 // OpenSSL's `openssl ts -reply`, signing with the sample PKI's TSA certificate), in several
-// misbehaving modes.
+// misbehaving modes; or tsa_signer's C++ front (LocalTsaOptions::cpp_front).
 #pragma once
 
 #include <sys/types.h>
@@ -14,6 +14,9 @@ struct LocalTsaOptions {
   std::string mode = "normal";
   double delay_seconds = -1;  // before each answer; negative: the mode's default (slow: 5 s)
   std::string resign_cert, resign_key;  // PEM files, for "resign"
+  // tests/support/tsa_signer's own C++ HTTP front (what bench/seal_load.sh runs) instead of
+  // tsa_server.py: mode "normal" only, no delay, no SetMode.
+  bool cpp_front = false;
 };
 
 // Starts the server on a free 127.0.0.1 port and waits until it listens; the destructor kills it.
