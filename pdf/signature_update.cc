@@ -702,6 +702,23 @@ absl::StatusOr<PlannedUpdate> PlanFromPodofo(const PdfSource& source, const Xref
   return out;
 }
 
+// The file an update is appended to and its cross-reference tail, once `spec`'s room for the
+// signature is checked: what both WriteSignatureUpdate entry points start from.
+struct UpdateInput {
+  PdfSource source;
+  XrefTail tail;
+};
+absl::StatusOr<UpdateInput> OpenForUpdate(const std::string& path, const SignatureFieldSpec& spec) {
+  if (spec.contents_capacity == 0 || spec.contents_capacity > (1u << 20)) {
+    return Error(ErrorCode::kUsage, "contents capacity out of range");
+  }
+  absl::StatusOr<PdfSource> source = PdfSource::Open(path);
+  if (!source.ok()) return source.status();
+  absl::StatusOr<XrefTail> tail = ReadXrefTail(*source);
+  if (!tail.ok()) return tail.status();
+  return UpdateInput{*std::move(source), *tail};
+}
+
 // Writes the planned update after a copy of `source` into the empty `out_fd`, and its ByteRange.
 absl::StatusOr<PreparedUpdate> WritePlanned(const PdfSource& source_file,
                                             const PlannedUpdate& planned,
@@ -784,41 +801,31 @@ absl::StatusOr<PreparedUpdate> WriteSignatureUpdateReading(UpdateReading reading
                                                            const std::string& input_path,
                                                            int out_fd,
                                                            const SignatureFieldSpec& spec) {
-  if (spec.contents_capacity == 0 || spec.contents_capacity > (1u << 20)) {
-    return Error(ErrorCode::kUsage, "contents capacity out of range");
-  }
-  absl::StatusOr<PdfSource> source = PdfSource::Open(input_path);
-  if (!source.ok()) return source.status();
-  absl::StatusOr<XrefTail> tail = ReadXrefTail(*source);
-  if (!tail.ok()) return tail.status();
+  absl::StatusOr<UpdateInput> in = OpenForUpdate(input_path, spec);
+  if (!in.ok()) return in.status();
   std::optional<absl::StatusOr<PlannedUpdate>> fast;
-  if (reading != UpdateReading::kLoadedOnly) fast = PlanFromXref(*source, *tail, spec);
+  if (reading != UpdateReading::kLoadedOnly) fast = PlanFromXref(in->source, in->tail, spec);
   if (!fast.has_value() && reading == UpdateReading::kXrefOnly) {
     return Error(ErrorCode::kPdfUnsupported, "the file's objects need PoDoFo's load");
   }
   absl::StatusOr<PlannedUpdate> planned =
-      fast.has_value() ? *std::move(fast) : PlanFromPodofo(*source, *tail, spec);
+      fast.has_value() ? *std::move(fast) : PlanFromPodofo(in->source, in->tail, spec);
   if (!planned.ok()) return planned.status();
-  return WritePlanned(*source, *planned, spec, out_fd);
+  return WritePlanned(in->source, *planned, spec, out_fd);
 }
 
 absl::StatusOr<PreparedUpdate> WriteSignatureUpdate(const ParsedPdf& pdf, int out_fd,
                                                     const SignatureFieldSpec& spec,
                                                     const DssContent* dss) {
-  if (spec.contents_capacity == 0 || spec.contents_capacity > (1u << 20)) {
-    return Error(ErrorCode::kUsage, "contents capacity out of range");
-  }
-  absl::StatusOr<PdfSource> source = PdfSource::Open(pdf.path());
-  if (!source.ok()) return source.status();
-  if (source->size() != pdf.size()) {
+  absl::StatusOr<UpdateInput> in = OpenForUpdate(pdf.path(), spec);
+  if (!in.ok()) return in.status();
+  if (in->source.size() != pdf.size()) {
     return Error(ErrorCode::kIo, "the file changed since it was parsed");
   }
-  absl::StatusOr<XrefTail> tail = ReadXrefTail(*source);
-  if (!tail.ok()) return tail.status();
   absl::StatusOr<PlannedUpdate> planned =
-      PlanFromPodofo(*source, *tail, spec, &pdf.document(), dss);
+      PlanFromPodofo(in->source, in->tail, spec, &pdf.document(), dss);
   if (!planned.ok()) return planned.status();
-  return WritePlanned(*source, *planned, spec, out_fd);
+  return WritePlanned(in->source, *planned, spec, out_fd);
 }
 
 absl::Status EmbedContents(int fd, const PreparedUpdate& update, std::span<const uint8_t> der) {
